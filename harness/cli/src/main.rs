@@ -1,0 +1,2 @@
+//! `mtproto-harness`: the conformance runner's command line.
+fn main() {}

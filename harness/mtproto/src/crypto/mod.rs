@@ -1,0 +1,4 @@
+//! The cryptographic building blocks: AES-IGE and the message key derivations.
+
+pub mod ige;
+pub mod kdf;

@@ -1,0 +1,1 @@
+//! Vector files: types, loader, lint and runners (DESIGN.md §3).
