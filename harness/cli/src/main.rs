@@ -1,2 +1,25 @@
-//! `mtproto-harness`: the conformance runner's command line.
-fn main() {}
+//! `mtproto-harness`: the conformance runner's command line. Everything is in the library; this
+//! only parses arguments and maps the outcome to an exit code (DESIGN.md §4).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use mtproto_harness::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Usage errors exit 2, `--help` and `--version` exit 0.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    match mtproto_harness::run(cli) {
+        Ok(status) => status.into(),
+        Err(e) => {
+            eprintln!("mtproto-harness: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! `mtproto-harness baseline`: run the suites and write the failing cases as a baseline.
+
+use std::io::Write;
+
+use crate::Status;
+use crate::baseline::from_results;
+use crate::cli::BaselineArgs;
+use crate::engine;
+use crate::error::HarnessError;
+
+/// Runs `baseline`. Exit 0 once the file is written, whatever failed: that is its purpose.
+pub fn run(args: &BaselineArgs) -> Result<Status, HarnessError> {
+    let ex = engine::execute(&args.selection, None)?;
+    let entries = from_results(&ex.results, ex.meta.iut_is_reference);
+    let mut text = serde_json::to_string_pretty(&entries).map_err(|e| HarnessError::Write {
+        path: args.out.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    text.push('\n');
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| HarnessError::Write {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    std::fs::write(&args.out, text).map_err(|source| HarnessError::Write {
+        path: args.out.clone(),
+        source,
+    })?;
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "baseline: {} expected failures of {} cases written to {}",
+        entries.len(),
+        ex.results.len(),
+        args.out.display()
+    );
+    Ok(Status::Success)
+}

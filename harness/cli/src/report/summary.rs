@@ -1,0 +1,208 @@
+//! `summary.md`: counts per family and per flag, failing tcIds and the gate's verdict, in GitHub
+//! Flavored Markdown small enough for `$GITHUB_STEP_SUMMARY` (1 MiB): long lists are cut, with
+//! the full list in `results.json`.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use mtproto_vectors::Outcome;
+
+use super::{Breakdown, Counts, Report, Tally, expected_text, got_text, one_line, repro};
+use crate::baseline::Breach;
+
+/// Failing tcIds listed per table row before "and N more".
+const IDS_PER_ROW: usize = 20;
+/// Failures listed in detail.
+const DETAILED: usize = 50;
+/// Gate breaches listed.
+const BREACHES: usize = 100;
+
+/// Escapes text for a Markdown table cell: no HTML, no table breaks, no emphasis, no links.
+pub fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in one_line(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("&#124;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn counts_cells(c: &Counts) -> String {
+    format!(
+        "{} | {} | {} | {} | {}",
+        c.total, c.pass, c.fail, c.unsupported, c.error
+    )
+}
+
+fn failing_ids(t: &Tally) -> String {
+    if t.failing.is_empty() {
+        return "—".into();
+    }
+    let mut parts: Vec<String> = t
+        .failing
+        .iter()
+        .take(IDS_PER_ROW)
+        .map(|(file, id, o)| {
+            let stem = file.rsplit('/').next().unwrap_or(file);
+            let stem = stem.strip_suffix(".json").unwrap_or(stem);
+            let mark = if *o == Outcome::Fail {
+                String::new()
+            } else {
+                format!(" ({})", super::outcome_str(*o))
+            };
+            format!("{}#{id}{mark}", md(stem))
+        })
+        .collect();
+    if t.failing.len() > IDS_PER_ROW {
+        parts.push(format!("and {} more", t.failing.len() - IDS_PER_ROW));
+    }
+    parts.join(", ")
+}
+
+/// Writes `summary.md`.
+pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let meta = report.meta;
+    let counts = report.counts();
+    let mut s = String::new();
+    let ok = counts.total == counts.pass;
+    let gate_ok = report.gate.map(|g| g.passed());
+    let icon = match (ok, gate_ok) {
+        (true, _) | (false, Some(true)) => "✅",
+        _ => "❌",
+    };
+    let _ = writeln!(s, "## {icon} mtproto-harness: {}\n", counts.line());
+    let _ = writeln!(
+        s,
+        "IUT **{} {}**{} · harness {} · paths: {} · filter: {} · acceptable: {} · strict errors: {}\n",
+        md(&meta.iut.name),
+        md(&meta.iut.version),
+        if meta.iut_is_reference {
+            " (built-in reference)"
+        } else {
+            ""
+        },
+        md(&meta.harness.version),
+        md(&meta.paths.join(" ")),
+        if meta.options.filters.is_empty() {
+            "none".to_owned()
+        } else {
+            md(&meta.options.filters.join(" AND "))
+        },
+        md(&meta.options.acceptable),
+        if meta.options.strict_errors {
+            "yes"
+        } else {
+            "no"
+        },
+    );
+
+    if let Some(gate) = report.gate {
+        let (new, unexpected, stale) = gate.kinds();
+        let _ = writeln!(
+            s,
+            "### Gate ({}): {}\n\n{} baseline entries: {} expected failures matched, {} not run; \
+             {new} new failures, {unexpected} unexpected passes, {stale} stale entries.\n",
+            md(&gate.baseline),
+            if gate.passed() { "passed" } else { "FAILED" },
+            gate.entries,
+            gate.matched,
+            gate.out_of_scope,
+        );
+        for b in gate.breaches.iter().take(BREACHES) {
+            let (kind, file, id, why) = match b {
+                Breach::NewFailure {
+                    file,
+                    tc_id,
+                    detail,
+                } => ("new failure", file, tc_id, detail),
+                Breach::UnexpectedPass {
+                    file,
+                    tc_id,
+                    reason,
+                } => ("unexpected pass", file, tc_id, reason),
+                Breach::StaleEntry { file, tc_id, why } => ("stale entry", file, tc_id, why),
+            };
+            let _ = writeln!(s, "- **{kind}**: {} tcId {id}: {}", md(file), md(why));
+        }
+        if gate.breaches.len() > BREACHES {
+            let _ = writeln!(s, "- and {} more", gate.breaches.len() - BREACHES);
+        }
+        s.push('\n');
+    }
+
+    let b = Breakdown::of(report.results);
+    s.push_str("### By family\n\n| family | cases | pass | fail | unsupported | error | failing tcIds |\n|---|---:|---:|---:|---:|---:|---|\n");
+    for (family, t) in &b.families {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} |",
+            md(family),
+            counts_cells(&t.counts),
+            failing_ids(t)
+        );
+    }
+    s.push_str("\n### By flag\n\n| flag | bugType | cases | pass | fail | unsupported | error | failing tcIds |\n|---|---|---:|---:|---:|---:|---:|---|\n");
+    for (flag, (bug, t)) in &b.flags {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            md(flag),
+            md(bug),
+            counts_cells(&t.counts),
+            failing_ids(t)
+        );
+    }
+
+    let failing: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome != Outcome::Pass)
+        .collect();
+    if !failing.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n### Not passing ({} cases{})\n",
+            failing.len(),
+            if failing.len() > DETAILED {
+                format!(", first {DETAILED} shown; all are in results.json")
+            } else {
+                String::new()
+            }
+        );
+        s.push_str("| file | tcId | outcome | comment | expected | got | detail | repro |\n|---|---:|---|---|---|---|---|---|\n");
+        for r in failing.iter().take(DETAILED) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} | <code>{}</code> |",
+                md(&r.file),
+                r.tc_id,
+                super::outcome_str(r.outcome),
+                md(&r.comment),
+                md(&expected_text(r)),
+                md(&got_text(r)),
+                md(&r.detail),
+                md(&repro(meta, r))
+            );
+        }
+    }
+    w.write_all(s.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_cannot_break_the_table() {
+        assert_eq!(md("a|b\n<c>`d`"), "a&#124;b &lt;c&gt;\\`d\\`");
+    }
+}
