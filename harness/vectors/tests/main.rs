@@ -1,0 +1,6 @@
+//! The one integration-test binary of `mtproto-vectors` (STYLE.md 13).
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod loader;
+mod runner;
+mod suites;

@@ -1,0 +1,121 @@
+//! The shipped suites: regenerating them gives the committed bytes, they lint clean, every flag
+//! is exercised, and the reference passes every case.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use mtproto_iut::ReferenceIut;
+use mtproto_vectors::generate::suites;
+use mtproto_vectors::{
+    CaseResult, Outcome, RunOptions, TestGroup, generate, lint_paths, load_paths, run_file,
+};
+
+/// Set to rewrite `vectors/` from the generator instead of comparing.
+const REGENERATE: &str = "MTPROTO_REGENERATE_VECTORS";
+
+fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors")
+}
+
+#[test]
+fn committed_files_equal_the_generator_output() {
+    let dir = vectors_dir();
+    if std::env::var_os(REGENERATE).is_some() {
+        generate(&dir).unwrap();
+    }
+    for (rel, vf) in suites().unwrap() {
+        let want = vf.to_json_pretty().unwrap();
+        let got = fs::read_to_string(dir.join(&rel)).unwrap_or_default();
+        assert!(
+            got == want,
+            "vectors/{rel} differs from the generator: run `mtproto-harness vectors generate` \
+             (or this test with {REGENERATE}=1) and review the diff"
+        );
+    }
+}
+
+#[test]
+fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
+    let out = std::env::temp_dir().join(format!("mtproto-vectors-gen-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&out);
+    let written = generate(&out).unwrap();
+    assert_eq!(written.len(), 5);
+    for path in &written {
+        let rel = path.strip_prefix(&out).unwrap();
+        let fresh = fs::read(path).unwrap();
+        assert!(fresh.ends_with(b"}\n"), "{} lacks the trailing newline", rel.display());
+        assert!(
+            fresh == fs::read(vectors_dir().join(rel)).unwrap_or_default(),
+            "{} differs from the committed file",
+            rel.display()
+        );
+    }
+    fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn shipped_vectors_lint_clean() {
+    assert_eq!(lint_paths(&[vectors_dir()]).unwrap(), 5);
+}
+
+#[test]
+fn every_note_is_used_and_every_case_is_checked_by_the_reference() {
+    for vf in load_paths(&[vectors_dir()]).unwrap() {
+        let used: BTreeSet<&String> = vf
+            .test_groups
+            .iter()
+            .flat_map(TestGroup::headers)
+            .flat_map(|h| h.flags.iter())
+            .collect();
+        let notes: BTreeSet<&String> = vf.notes.keys().collect();
+        assert_eq!(used, notes, "{}: notes and flags differ", vf.path);
+    }
+}
+
+fn run_family(family: &str, at_least: usize) -> Vec<CaseResult> {
+    let files = load_paths(&[vectors_dir().join(family)]).unwrap();
+    let mut iut = ReferenceIut::new();
+    let mut results = Vec::new();
+    let mut seen = 0usize;
+    for vf in &files {
+        assert_eq!(vf.family, family);
+        results.extend(run_file(
+            vf,
+            &mut iut,
+            &RunOptions::default(),
+            &|_| true,
+            &mut |_| seen += 1,
+        ));
+    }
+    assert_eq!(seen, results.len());
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| r.outcome != Outcome::Pass)
+        .map(|r| format!("{} #{} {:?}: {}", r.file, r.tc_id, r.outcome, r.detail))
+        .collect();
+    assert!(failed.is_empty(), "the reference fails:\n{}", failed.join("\n"));
+    assert!(
+        results.len() >= at_least,
+        "{family}: {} cases, expected at least {at_least}",
+        results.len()
+    );
+    results
+}
+
+#[test]
+fn reference_passes_every_ige_case() {
+    run_family("ige", 150);
+}
+
+#[test]
+fn reference_passes_every_kdf_case() {
+    run_family("kdf", 200);
+}
+
+#[test]
+fn reference_passes_every_envelope_case() {
+    let results = run_family("envelope", 200);
+    // Every error the envelope suites expect is named exactly, never a "different error".
+    assert!(results.iter().all(|r| r.detail.is_empty()));
+}
