@@ -81,8 +81,10 @@ impl<'a> Reader<'a> {
     /// Take `n` bytes or fail with [`CodecError::UnexpectedEnd`].
     pub fn bytes(&mut self, n: usize) -> Result<&'a [u8], CodecError> {
         let at = self.offset;
-        self.take(n)
-            .ok_or(CodecError::UnexpectedEnd { offset: at, needed: n })
+        self.take(n).ok_or(CodecError::UnexpectedEnd {
+            offset: at,
+            needed: n,
+        })
     }
 
     /// Take `N` bytes as an array or fail with [`CodecError::UnexpectedEnd`].
@@ -161,7 +163,7 @@ impl<'a> Reader<'a> {
 
 /// Bytes needed after `len` bytes to reach a multiple of 4.
 fn padding_to_4(len: usize) -> usize {
-    (4 - len % 4) % 4
+    len.wrapping_neg() & 3
 }
 
 /// Append a TL `int`.
@@ -182,26 +184,32 @@ pub fn put_long(out: &mut Vec<u8>, v: i64) {
 /// Append a TL `bytes`/`string` in its canonical form, or fail if it is longer than TL allows.
 pub fn put_tl_bytes(out: &mut Vec<u8>, data: &[u8]) -> Result<(), CodecError> {
     let len = data.len();
-    let header = if len <= 253 {
-        out.push(len as u8);
+    let [b0, b1, b2, _] = u32::try_from(len)
+        .ok()
+        .filter(|_| len <= MAX_BYTES_LEN)
+        .ok_or(CodecError::TooLong { len })?
+        .to_le_bytes();
+    let header: usize = if len <= 253 {
+        out.push(b0);
         1
-    } else if len <= MAX_BYTES_LEN {
-        out.push(0xfe);
-        out.extend_from_slice(&(len as u32).to_le_bytes()[..3]);
-        4
     } else {
-        return Err(CodecError::TooLong { len });
+        out.extend_from_slice(&[0xfe, b0, b1, b2]);
+        4
     };
     out.extend_from_slice(data);
-    out.resize(out.len() + padding_to_4(header + len), 0);
+    // header + len <= 4 + 2^24 - 1: no overflow.
+    out.extend(core::iter::repeat_n(
+        0u8,
+        padding_to_4(header.saturating_add(len)),
+    ));
     Ok(())
 }
 
-/// Length of the canonical TL encoding of `len` bytes of data.
+/// Length of the canonical TL encoding of `len` bytes of data (saturating for absurd lengths).
 pub fn tl_bytes_len(len: usize) -> usize {
-    let header = if len <= 253 { 1 } else { 4 };
-    let total = header + len;
-    total + padding_to_4(total)
+    let header: usize = if len <= 253 { 1 } else { 4 };
+    let total = len.saturating_add(header);
+    total.saturating_add(padding_to_4(total))
 }
 
 #[cfg(test)]
@@ -262,7 +270,9 @@ mod tests {
         let big = vec![0u8; MAX_BYTES_LEN + 1];
         assert_eq!(
             put_tl_bytes(&mut Vec::new(), &big),
-            Err(CodecError::TooLong { len: MAX_BYTES_LEN + 1 })
+            Err(CodecError::TooLong {
+                len: MAX_BYTES_LEN + 1
+            })
         );
     }
 
@@ -283,7 +293,10 @@ mod tests {
         );
         assert_eq!(
             Reader::new(&[1, 2, 3]).int(),
-            Err(CodecError::UnexpectedEnd { offset: 0, needed: 4 })
+            Err(CodecError::UnexpectedEnd {
+                offset: 0,
+                needed: 4
+            })
         );
     }
 }

@@ -110,7 +110,7 @@ pub fn encrypt(
         declared: i64::try_from(body_len).unwrap_or(i64::MAX),
         available: i32::MAX as usize,
     })?;
-    if body_len % 4 != 0 {
+    if !body_len.is_multiple_of(4) {
         return Err(EnvelopeError::LengthNotAligned {
             declared: i64::from(declared),
         });
@@ -123,7 +123,7 @@ pub fn encrypt(
             declared: i64::from(declared),
             available: 0,
         })?;
-    if plain_len % 16 != 0 {
+    if !plain_len.is_multiple_of(16) {
         return Err(EnvelopeError::NotBlockAligned { len: plain_len });
     }
     let mut packet = Vec::with_capacity(plain_len.saturating_add(OUTER_HEADER_LEN));
@@ -145,7 +145,11 @@ pub fn encrypt(
 /// This is the primitive behind [`encrypt`]. The harness uses it to build packets that carry a
 /// **correct** msg_key around a malformed plaintext, so that only the check under test can reject
 /// them.
-pub fn seal(key: &AuthKey, direction: Direction, plaintext: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+pub fn seal(
+    key: &AuthKey,
+    direction: Direction,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, EnvelopeError> {
     let mut packet = Vec::with_capacity(plaintext.len().saturating_add(OUTER_HEADER_LEN));
     packet.extend_from_slice(&[0u8; OUTER_HEADER_LEN]);
     packet.extend_from_slice(plaintext);
@@ -155,11 +159,19 @@ pub fn seal(key: &AuthKey, direction: Direction, plaintext: &[u8]) -> Result<Vec
 
 /// `packet` = 24 placeholder bytes followed by the plaintext; fills in the outer header and
 /// encrypts the plaintext in place.
-fn seal_in_place(key: &AuthKey, direction: Direction, packet: &mut [u8]) -> Result<(), EnvelopeError> {
-    let (outer, data) = packet
-        .split_at_mut_checked(OUTER_HEADER_LEN)
-        .ok_or(EnvelopeError::TooShort { len: 0, min: OUTER_HEADER_LEN })?;
-    if data.len() % 16 != 0 {
+fn seal_in_place(
+    key: &AuthKey,
+    direction: Direction,
+    packet: &mut [u8],
+) -> Result<(), EnvelopeError> {
+    let (outer, data) =
+        packet
+            .split_at_mut_checked(OUTER_HEADER_LEN)
+            .ok_or(EnvelopeError::TooShort {
+                len: 0,
+                min: OUTER_HEADER_LEN,
+            })?;
+    if !data.len().is_multiple_of(16) {
         return Err(EnvelopeError::NotBlockAligned { len: data.len() });
     }
     let large = kdf::msg_key_large(key, direction, data);
@@ -224,7 +236,7 @@ impl VerifiedPlaintext {
                 declared: i64::from(declared),
                 available,
             })?;
-        if body_len % 4 != 0 {
+        if !body_len.is_multiple_of(4) {
             return Err(EnvelopeError::LengthNotAligned {
                 declared: i64::from(declared),
             });
@@ -308,7 +320,12 @@ pub fn decrypt(
     packet: &[u8],
 ) -> Result<Decrypted, EnvelopeError> {
     let message = open(key, receiver, packet)?.parse()?;
-    if bool::from(message.session_id.to_le_bytes().ct_eq(&session_id.to_le_bytes())) {
+    if bool::from(
+        message
+            .session_id
+            .to_le_bytes()
+            .ct_eq(&session_id.to_le_bytes()),
+    ) {
         Ok(message)
     } else {
         Err(EnvelopeError::SessionIdMismatch)
@@ -326,7 +343,11 @@ pub fn decrypt_any_session(
 }
 
 /// R1–R4: check the outer header, decrypt, and verify msg_key in constant time.
-pub fn open(key: &AuthKey, receiver: Receiver, packet: &[u8]) -> Result<VerifiedPlaintext, EnvelopeError> {
+pub fn open(
+    key: &AuthKey,
+    receiver: Receiver,
+    packet: &[u8],
+) -> Result<VerifiedPlaintext, EnvelopeError> {
     let direction = receiver.direction();
     let mut r = Reader::new(packet);
     let (Some(key_id), Some(msg_key)) = (r.take_array::<8>(), r.take_array::<16>()) else {
@@ -339,7 +360,7 @@ pub fn open(key: &AuthKey, receiver: Receiver, packet: &[u8]) -> Result<Verified
         return Err(EnvelopeError::AuthKeyIdMismatch);
     }
     let data = r.take_rest();
-    let early = if data.len() % 16 != 0 {
+    let early = if !data.len().is_multiple_of(16) {
         Some(EnvelopeError::NotBlockAligned { len: data.len() })
     } else if data.len() < MIN_ENCRYPTED_LEN {
         Some(EnvelopeError::TooShort {
@@ -429,7 +450,7 @@ pub mod unencrypted {
             declared: i64::try_from(body.len()).unwrap_or(i64::MAX),
             available: i32::MAX as usize,
         })?;
-        if body.len() % 4 != 0 {
+        if !body.len().is_multiple_of(4) {
             return Err(EnvelopeError::LengthNotAligned {
                 declared: i64::from(declared),
             });
@@ -464,7 +485,7 @@ pub mod unencrypted {
                 declared: i64::from(declared),
                 available,
             })?;
-        if body_len % 4 != 0 {
+        if !body_len.is_multiple_of(4) {
             return Err(EnvelopeError::LengthNotAligned {
                 declared: i64::from(declared),
             });

@@ -1,1 +1,10 @@
-//! Integration tests of the reference crate.
+//! Integration tests of the reference crate: known answers from independent sources, one test per
+//! receiver check, and property tests against naive models.
+
+// A failing test may panic: that is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod envelope_checks;
+mod known_answers;
+mod properties;
+mod support;

@@ -25,8 +25,8 @@
 use aes::{Aes256Dec, Aes256Enc};
 use cipher::consts::U16;
 use cipher::{
-    Block, BlockCipherDecBackend, BlockCipherDecClosure, BlockCipherDecrypt,
-    BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser, KeyInit,
+    Block, BlockCipherDecBackend, BlockCipherDecClosure, BlockCipherDecrypt, BlockCipherEncBackend,
+    BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser, KeyInit,
 };
 use zeroize::Zeroize;
 
@@ -37,9 +37,15 @@ pub const BLOCK_LEN: usize = 16;
 
 type Bytes16 = [u8; BLOCK_LEN];
 
+/// Byte-wise XOR; LLVM lowers it to one SIMD `xor`, keeping the chain in vector registers (a
+/// `u128` XOR would round-trip through general-purpose registers on the critical path).
 #[inline(always)]
 fn xor(a: Bytes16, b: Bytes16) -> Bytes16 {
-    (u128::from_ne_bytes(a) ^ u128::from_ne_bytes(b)).to_ne_bytes()
+    let mut out = a;
+    for (o, b) in out.iter_mut().zip(b) {
+        *o ^= b;
+    }
+    out
 }
 
 fn split_iv(iv: &[u8; 32]) -> (Bytes16, Bytes16) {
@@ -300,21 +306,23 @@ mod tests {
         assert_eq!(data, vec![0u8; 32]);
     }
 
-    /// OpenSSL `test/igetest.c` vector 1 (spec §1.2), AES-128 decryption.
+    /// OpenSSL `test/igetest.c` vector 1 (spec §1.2), AES-128: `AES_DECRYPT` of the ASCII input
+    /// gives `9970…f53b`; equivalently, encrypting `9970…f53b` gives the ASCII.
     #[test]
     fn openssl_igetest_vector_1_aes128() {
         let key: [u8; 16] = b"This is an imple".to_owned();
         let iv: [u8; 32] = b"mentation of IGE mode for OpenSS".to_owned();
-        let ct = h("99706487a1cde613bc6de0b6f24b1c7aa448c8b9c3403e3467a8cad89340f53b");
-        let mut data = ct.clone();
+        let input = b"L. Let's hope Ben got it right!\n".to_vec();
+        let output = h("99706487a1cde613bc6de0b6f24b1c7aa448c8b9c3403e3467a8cad89340f53b");
+        let mut data = input.clone();
         IgeDecryptor::new(Aes128::new(&key.into()), &iv)
             .decrypt(&mut data)
             .unwrap();
-        assert_eq!(&data[..], b"L. Let's hope Ben got it right!\n");
+        assert_eq!(data, output);
         IgeEncryptor::new(Aes128::new(&key.into()), &iv)
             .encrypt(&mut data)
             .unwrap();
-        assert_eq!(data, ct);
+        assert_eq!(data, input);
     }
 
     /// grammers AES-256-IGE known answers (spec §1.3): key = iv = input = 0x00..0x1f.
