@@ -23,6 +23,8 @@
         clippy::unwrap_used,
         clippy::expect_used,
         clippy::panic,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects,
         clippy::cast_possible_truncation
     )
 )]

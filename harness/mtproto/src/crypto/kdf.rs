@@ -65,12 +65,11 @@ impl core::fmt::Debug for MessageKeys {
     }
 }
 
-/// A 32-byte slice of the auth key starting at `offset`. Offsets are constants below 128 + 8.
-fn key_part<const N: usize>(key: &AuthKey, offset: usize) -> &[u8; N] {
-    // `offset + N <= 124 + 8 < 256` for every caller; fall back to the first bytes otherwise so this
-    // function has no panic path at all.
+/// `substr(auth_key, base + x, N)`. Every caller's `base + x + N` is at most 136 of 256 bytes; the
+/// fallback keeps this function free of any panic path all the same.
+fn key_part<const N: usize>(key: &AuthKey, base: usize, direction: Direction) -> &[u8; N] {
     key.as_bytes()
-        .get(offset..)
+        .get(base.wrapping_add(direction.x())..)
         .and_then(|s| s.first_chunk::<N>())
         .unwrap_or_else(|| key.as_bytes().first_chunk::<N>().unwrap_or(&[0; N]))
 }
@@ -83,7 +82,7 @@ impl MsgKeyHasher {
     /// Start the hash with `substr(auth_key, 88+x, 32)`.
     pub fn new(key: &AuthKey, direction: Direction) -> Self {
         let mut h = Sha256::new();
-        h.update(key_part::<32>(key, 88 + direction.x()));
+        h.update(key_part::<32>(key, 88, direction));
         Self(h)
     }
 
@@ -128,14 +127,13 @@ pub fn quick_ack_token(msg_key_large: &[u8; 32]) -> u32 {
 
 /// `aes_key` and `aes_iv` for `msg_key` under MTProto 2.0 (spec §2.2).
 pub fn derive(key: &AuthKey, direction: Direction, msg_key: &[u8; 16]) -> MessageKeys {
-    let x = direction.x();
     let a: [u8; 32] = Sha256::new()
         .chain_update(msg_key)
-        .chain_update(key_part::<36>(key, x))
+        .chain_update(key_part::<36>(key, 0, direction))
         .finalize()
         .into();
     let b: [u8; 32] = Sha256::new()
-        .chain_update(key_part::<36>(key, 40 + x))
+        .chain_update(key_part::<36>(key, 40, direction))
         .chain_update(msg_key)
         .finalize()
         .into();
@@ -188,7 +186,6 @@ pub mod v1 {
     ///           + substr(sha1_d, 0, 8)
     /// ```
     pub fn derive(key: &AuthKey, direction: Direction, msg_key: &[u8; 16]) -> MessageKeys {
-        let x = direction.x();
         let sha1 = |parts: &[&[u8]]| -> [u8; 20] {
             let mut h = Sha1::new();
             for p in parts {
@@ -196,14 +193,14 @@ pub mod v1 {
             }
             h.finalize().into()
         };
-        let a = sha1(&[msg_key, key_part::<32>(key, x)]);
+        let a = sha1(&[msg_key, key_part::<32>(key, 0, direction)]);
         let b = sha1(&[
-            key_part::<16>(key, 32 + x),
+            key_part::<16>(key, 32, direction),
             msg_key,
-            key_part::<16>(key, 48 + x),
+            key_part::<16>(key, 48, direction),
         ]);
-        let c = sha1(&[key_part::<32>(key, 64 + x), msg_key]);
-        let d = sha1(&[msg_key, key_part::<32>(key, 96 + x)]);
+        let c = sha1(&[key_part::<32>(key, 64, direction), msg_key]);
+        let d = sha1(&[msg_key, key_part::<32>(key, 96, direction)]);
         let pieces_key: [(&[u8; 20], core::ops::Range<usize>); 3] =
             [(&a, 0..8), (&b, 8..20), (&c, 4..16)];
         let pieces_iv: [(&[u8; 20], core::ops::Range<usize>); 4] =
