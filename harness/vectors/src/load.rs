@@ -205,6 +205,12 @@ fn json_error(
             )
         }
     });
+    // A syntax error has no meaningful JSON path (serde_path_to_error reports `?`).
+    let path = if err.is_syntax() || err.is_eof() {
+        None
+    } else {
+        path.filter(|p| p != "?")
+    };
     let path = match (prefix.is_empty(), path.as_deref()) {
         (true, None | Some(".")) => None,
         (true, Some(p)) => Some(p.to_owned()),

@@ -75,7 +75,7 @@ pub fn decode_lower_hex(s: &str) -> Result<Vec<u8>, String> {
         };
         return Err(format!("invalid hex: {c:?} at offset {i} is {why}"));
     }
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(format!("invalid hex: odd number of digits ({})", s.len()));
     }
     hex::decode(s).map_err(|e| format!("invalid hex: {e}"))

@@ -34,9 +34,9 @@ pub const PATTERNS: &[(&str, &str)] = &[
 
 fn pattern_matches(pattern: &str, s: &str) -> Option<bool> {
     match pattern {
-        "^([0-9a-f]{2})*$" => {
-            Some(s.len() % 2 == 0 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-        }
+        "^([0-9a-f]{2})*$" => Some(
+            s.len().is_multiple_of(2) && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
+        ),
         "^[A-Z][A-Za-z0-9]*$" => {
             let mut bytes = s.bytes();
             Some(
@@ -329,10 +329,10 @@ impl Validator<'_> {
                     }
                 }
                 "minimum" | "maximum" => {
-                    if let (Some(x), Some(n)) = (inst.as_f64(), arg.as_f64()) {
-                        if (key == "minimum" && x < n) || (key == "maximum" && x > n) {
-                            return fail(path, format!("{inst} violates {key} {arg}"));
-                        }
+                    if let (Some(x), Some(n)) = (inst.as_f64(), arg.as_f64())
+                        && ((key == "minimum" && x < n) || (key == "maximum" && x > n))
+                    {
+                        return fail(path, format!("{inst} violates {key} {arg}"));
                     }
                 }
                 "pattern" => {

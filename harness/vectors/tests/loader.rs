@@ -1,1 +1,375 @@
-//! Loader failure modes.
+//! Loader failure modes: each names the file and the JSON path.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use mtproto_vectors::{LoadError, find_files, lint_paths_with, load_paths, parse_str};
+use serde_json::{Value, json};
+
+const FILE: &str = "vectors/ige/x_test.json";
+
+fn hex(n: usize) -> String {
+    "ab".repeat(n)
+}
+
+/// A small valid IgeTest file.
+fn base() -> Value {
+    json!({
+        "algorithm": "AES-256-IGE",
+        "schema": "ige_test_schema_v1.json",
+        "numberOfTests": 3,
+        "header": ["fixture"],
+        "notes": {
+            "Ktv": {"bugType": "BASIC", "description": "known answer"},
+            "NotBlockAligned": {"bugType": "MISSING_STEP", "description": "length"},
+            "EmptyInput": {"bugType": "EDGE_CASE", "description": "empty", "links": ["x"]}
+        },
+        "testGroups": [{
+            "type": "IgeTest",
+            "source": {"name": "self", "version": "1"},
+            "tests": [
+                {"tcId": 1, "comment": "ok", "flags": ["Ktv"], "key": hex(32), "iv": hex(32),
+                 "msg": hex(16), "ct": hex(16), "result": "valid"},
+                {"tcId": 2, "comment": "bad", "flags": ["NotBlockAligned"], "key": hex(16),
+                 "iv": hex(32), "msg": "00", "ct": "00", "result": "invalid",
+                 "error": "NotBlockAligned"},
+                {"tcId": 3, "comment": "empty", "flags": ["EmptyInput"], "key": hex(32),
+                 "iv": hex(32), "msg": "", "ct": "", "result": "acceptable"}
+            ]
+        }]
+    })
+}
+
+fn load(v: &Value) -> Result<mtproto_vectors::VectorFile, LoadError> {
+    parse_str(&serde_json::to_string_pretty(v).unwrap(), FILE)
+}
+
+fn err(v: &Value) -> String {
+    load(v).unwrap_err().to_string()
+}
+
+fn test_mut(v: &mut Value, t: usize) -> &mut serde_json::Map<String, Value> {
+    v["testGroups"][0]["tests"][t].as_object_mut().unwrap()
+}
+
+#[test]
+fn the_fixture_loads() {
+    let vf = load(&base()).unwrap();
+    assert_eq!(vf.family, "ige");
+    assert_eq!(vf.path, FILE);
+    assert_eq!(vf.test_groups.len(), 1);
+    assert_eq!(vf.bug_types(&["Ktv".into()]), ["BASIC"]);
+}
+
+#[test]
+fn malformed_json_has_line_and_column() {
+    let e = parse_str("{\n  \"algorithm\": \"x\",\n  oops\n}\n", FILE).unwrap_err();
+    assert_eq!(e.position, Some((3, 3)), "{e}");
+    let s = e.to_string();
+    assert!(s.starts_with(&format!("{FILE}: malformed JSON: ")), "{s}");
+    assert!(s.ends_with("(line 3, column 3)"), "{s}");
+    let e = parse_str("", FILE).unwrap_err().to_string();
+    assert!(e.contains("malformed JSON"), "{e}");
+    let trailing = format!("{}\n{{}}", serde_json::to_string(&base()).unwrap());
+    let e = parse_str(&trailing, FILE).unwrap_err();
+    assert!(
+        e.message.contains("malformed JSON: trailing characters"),
+        "{e}"
+    );
+    assert_eq!(e.position.map(|p| p.0), Some(2), "{e}");
+}
+
+#[test]
+fn unknown_fields_are_errors_at_every_level() {
+    let mut v = base();
+    v["extra"] = json!(1);
+    let e = err(&v);
+    assert!(e.contains("unknown field `extra`"), "{e}");
+
+    let mut v = base();
+    v["testGroups"][0]["direction"] = json!("clientToServer");
+    let e = err(&v);
+    assert!(e.starts_with(&format!("{FILE}: testGroups[0]")), "{e}");
+    assert!(e.contains("unknown field `direction`"), "{e}");
+
+    let mut v = base();
+    test_mut(&mut v, 1).insert("foo".into(), json!("00"));
+    let e = load(&v).unwrap_err();
+    assert!(
+        e.path
+            .as_deref()
+            .unwrap()
+            .starts_with("testGroups[0].tests[1]"),
+        "{e}"
+    );
+    assert!(e.message.contains("unknown field `foo`"), "{e}");
+    // The position points into the file, not into the group's fragment.
+    let (line, _) = e.position.unwrap();
+    assert!(line > 20, "{e}");
+
+    let mut v = base();
+    v["notes"]["Ktv"]["severity"] = json!("high");
+    assert!(err(&v).contains("unknown field `severity`"));
+
+    let mut v = base();
+    v["testGroups"][0]["source"]["url"] = json!("x");
+    let e = err(&v);
+    assert!(
+        e.contains("testGroups[0].source") && e.contains("unknown field `url`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_and_mistyped_fields() {
+    let mut v = base();
+    test_mut(&mut v, 0).remove("iv");
+    let e = err(&v);
+    assert!(
+        e.contains("testGroups[0].tests[0]") && e.contains("missing field `iv`"),
+        "{e}"
+    );
+
+    let mut v = base();
+    test_mut(&mut v, 0).insert("tcId".into(), json!("1"));
+    assert!(err(&v).contains("testGroups[0].tests[0].tcId"));
+
+    let mut v = base();
+    test_mut(&mut v, 0).insert("result".into(), json!("maybe"));
+    assert!(err(&v).contains("testGroups[0].tests[0].result"));
+}
+
+#[test]
+fn wrong_number_of_tests() {
+    let mut v = base();
+    v["numberOfTests"] = json!(4);
+    assert_eq!(
+        err(&v),
+        format!("{FILE}: numberOfTests: says 4, but the file has 3 tests")
+    );
+}
+
+#[test]
+fn duplicate_tc_id() {
+    let mut v = base();
+    test_mut(&mut v, 2).insert("tcId".into(), json!(1));
+    assert_eq!(
+        err(&v),
+        format!(
+            "{FILE}: testGroups[0].tests[2].tcId: duplicate tcId 1 (first at testGroups[0].tests[0])"
+        )
+    );
+}
+
+#[test]
+fn flag_without_note() {
+    let mut v = base();
+    test_mut(&mut v, 0).insert("flags".into(), json!(["Ktv", "Nope"]));
+    assert_eq!(
+        err(&v),
+        format!("{FILE}: testGroups[0].tests[0].flags[1]: flag \"Nope\" has no entry in notes")
+    );
+}
+
+#[test]
+fn invalid_bug_type() {
+    let mut v = base();
+    v["notes"]["Ktv"]["bugType"] = json!("SCARY");
+    let e = err(&v);
+    assert!(
+        e.starts_with(&format!(
+            "{FILE}: notes.Ktv.bugType: invalid bugType \"SCARY\""
+        )),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_hex() {
+    for (bad, why) in [
+        ("AB", "uppercase hex digit"),
+        ("abc", "odd number of digits"),
+        ("zz", "not a hex digit"),
+    ] {
+        let mut v = base();
+        test_mut(&mut v, 0).insert("msg".into(), json!(bad));
+        let e = load(&v).unwrap_err();
+        assert_eq!(e.path.as_deref(), Some("testGroups[0].tests[0].msg"), "{e}");
+        assert!(
+            e.message.contains("invalid hex") && e.message.contains(why),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn wrong_byte_length() {
+    let mut v = base();
+    test_mut(&mut v, 0).insert("iv".into(), json!(hex(31)));
+    assert_eq!(
+        err(&v),
+        format!("{FILE}: testGroups[0].tests[0].iv: expected 32 bytes, got 31")
+    );
+    let mut v = base();
+    test_mut(&mut v, 0).insert("key".into(), json!(hex(24)));
+    assert_eq!(
+        err(&v),
+        format!("{FILE}: testGroups[0].tests[0].key: expected 16 or 32 bytes, got 24")
+    );
+}
+
+#[test]
+fn invalid_case_without_error() {
+    let mut v = base();
+    test_mut(&mut v, 1).remove("error");
+    assert_eq!(
+        err(&v),
+        format!(
+            "{FILE}: testGroups[0].tests[1].error: an invalid case must name the error it expects"
+        )
+    );
+    let mut v = base();
+    test_mut(&mut v, 1).insert("error".into(), json!("Oops"));
+    assert!(err(&v).contains("testGroups[0].tests[1].error: unknown error name \"Oops\""));
+    let mut v = base();
+    test_mut(&mut v, 0).insert("error".into(), json!("TooShort"));
+    assert!(err(&v).contains("testGroups[0].tests[0].error: a valid case cannot expect an error"));
+}
+
+#[test]
+fn acceptable_case_without_flag() {
+    let mut v = base();
+    test_mut(&mut v, 2).insert("flags".into(), json!([]));
+    assert_eq!(
+        err(&v),
+        format!(
+            "{FILE}: testGroups[0].tests[2].flags: an acceptable case must carry a flag that says why"
+        )
+    );
+}
+
+#[test]
+fn unknown_group_type_is_rejected_by_name() {
+    let mut v = base();
+    v["testGroups"][0]["type"] = json!("DhParamsTest");
+    let e = err(&v);
+    assert!(
+        e.starts_with(&format!(
+            "{FILE}: testGroups[0].type: unknown test-group type \"DhParamsTest\""
+        )),
+        "{e}"
+    );
+    let mut v = base();
+    v["schema"] = json!("dh_params_test_schema_v1.json");
+    assert!(err(&v).contains("schema: unknown schema \"dh_params_test_schema_v1.json\""));
+    let mut v = base();
+    v["schema"] = json!("msg_key_test_schema_v1.json");
+    assert!(err(&v).contains("testGroups[0].type: a IgeTest group in a file whose schema"));
+    let mut v = base();
+    v["testGroups"][0].as_object_mut().unwrap().remove("type");
+    assert!(err(&v).contains("testGroups[0].type: missing field `type`"));
+}
+
+#[test]
+fn group_type_specific_rules() {
+    // A valid decrypt case must give the decrypted fields; an invalid one must not.
+    let decrypt = |case: Value| {
+        json!({
+            "algorithm": "x", "schema": "envelope_decrypt_test_schema_v1.json", "numberOfTests": 1,
+            "header": [], "notes": {},
+            "testGroups": [{"type": "EnvelopeDecryptTest", "receiver": "client",
+                "source": {"name": "self", "version": "1"}, "tests": [case]}]
+        })
+    };
+    let mut case = json!({"tcId": 1, "comment": "", "flags": [], "authKey": hex(256),
+        "sessionId": hex(8), "packet": "", "result": "valid"});
+    assert!(err(&decrypt(case.clone())).contains("testGroups[0].tests[0].salt: missing"));
+    case["result"] = json!("invalid");
+    case["error"] = json!("TooShort");
+    case["body"] = json!("");
+    assert!(err(&decrypt(case)).contains("testGroups[0].tests[0].body: an invalid"));
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mtproto-vectors-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn missing_path_is_an_error() {
+    let e = load_paths(&[PathBuf::from("vectors/no-such-dir")]).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("vectors/no-such-dir: cannot read"),
+        "{e}"
+    );
+    let e = load_paths(&[PathBuf::from("no-such-file_test.json")]).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("no-such-file_test.json: cannot read"),
+        "{e}"
+    );
+}
+
+#[test]
+fn directories_are_walked_in_sorted_order_for_test_files_only() {
+    let dir = scratch("walk");
+    let text = serde_json::to_string(&base()).unwrap();
+    fs::create_dir_all(dir.join("sub")).unwrap();
+    for f in ["b_test.json", "a_test.json", "sub/c_test.json"] {
+        fs::write(dir.join(f), &text).unwrap();
+    }
+    fs::write(dir.join("notes.json"), "not json").unwrap();
+    fs::write(dir.join("README.md"), "x").unwrap();
+    let found = find_files(&[dir.clone(), dir.join("a_test.json")]).unwrap();
+    let rel: Vec<String> = found
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    assert_eq!(rel, ["a_test.json", "b_test.json", "sub/c_test.json"]);
+    assert_eq!(load_paths(std::slice::from_ref(&dir)).unwrap().len(), 3);
+    // A file given by name is loaded whatever it is called, and reported by that name.
+    let e = load_paths(&[dir.join("notes.json")]).unwrap_err();
+    assert!(
+        e.file.ends_with("notes.json") && e.message.contains("malformed JSON"),
+        "{e}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+fn schemas() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/schemas")
+}
+
+#[test]
+fn lint_applies_the_schema_beyond_the_rust_types() {
+    let dir = scratch("lint");
+    let file = dir.join("x_test.json");
+    fs::write(&file, serde_json::to_string(&base()).unwrap()).unwrap();
+    assert_eq!(
+        lint_paths_with(std::slice::from_ref(&file), &schemas()).unwrap(),
+        1
+    );
+    // The Rust types take any source name; the schema wants a lowercase one.
+    let mut v = base();
+    v["testGroups"][0]["source"]["name"] = json!("OpenSSL");
+    fs::write(&file, serde_json::to_string(&v).unwrap()).unwrap();
+    assert!(load_paths(std::slice::from_ref(&file)).is_ok());
+    let e = lint_paths_with(std::slice::from_ref(&file), &schemas()).unwrap_err();
+    assert_eq!(e.path.as_deref(), Some("testGroups[0].source.name"), "{e}");
+    assert!(e.message.contains("does not match"), "{e}");
+    // Without a schema directory beside the file or above it, lint says so.
+    let e = mtproto_vectors::lint_paths(&[file]).unwrap_err();
+    assert!(
+        e.message.contains("no schemas/ige_test_schema_v1.json"),
+        "{e}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -44,7 +44,11 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
     for path in &written {
         let rel = path.strip_prefix(&out).unwrap();
         let fresh = fs::read(path).unwrap();
-        assert!(fresh.ends_with(b"}\n"), "{} lacks the trailing newline", rel.display());
+        assert!(
+            fresh.ends_with(b"}\n"),
+            "{} lacks the trailing newline",
+            rel.display()
+        );
         assert!(
             fresh == fs::read(vectors_dir().join(rel)).unwrap_or_default(),
             "{} differs from the committed file",
@@ -94,7 +98,11 @@ fn run_family(family: &str, at_least: usize) -> Vec<CaseResult> {
         .filter(|r| r.outcome != Outcome::Pass)
         .map(|r| format!("{} #{} {:?}: {}", r.file, r.tc_id, r.outcome, r.detail))
         .collect();
-    assert!(failed.is_empty(), "the reference fails:\n{}", failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "the reference fails:\n{}",
+        failed.join("\n")
+    );
     assert!(
         results.len() >= at_least,
         "{family}: {} cases, expected at least {at_least}",
