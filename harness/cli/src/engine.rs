@@ -15,52 +15,11 @@ use crate::progress::{self, Progress};
 use crate::report::{Options, RunMeta, Tool};
 
 pub mod api {
-    //! The vectors crate's loader and runner, behind one seam.
-    //! TEMPORARY stand-in until `mtproto-vectors` exports its loader and runner.
-    #![allow(missing_docs, clippy::missing_errors_doc)]
-    use std::path::{Path, PathBuf};
-
-    use mtproto_iut::Iut;
-    use mtproto_vectors::CaseResult;
-
-    pub struct VectorFile {
-        pub path: String,
-    }
-    pub struct CaseMeta {
-        pub file: String,
-        pub family: String,
-        pub tc_id: u64,
-        pub group_type: String,
-        pub flags: Vec<String>,
-        pub bug_types: Vec<String>,
-    }
-    pub enum AcceptablePolicy {
-        Pass,
-        Fail,
-    }
-    pub struct RunOptions {
-        pub strict_errors: bool,
-        pub acceptable: AcceptablePolicy,
-        pub iut_is_reference: bool,
-    }
-    pub fn load_paths(_: &[PathBuf]) -> Result<Vec<VectorFile>, String> {
-        Err("the vector loader is not available yet".into())
-    }
-    pub fn lint_paths(_: &[PathBuf]) -> Result<usize, String> {
-        Err("the vector linter is not available yet".into())
-    }
-    pub fn generate(_: &Path) -> Result<Vec<PathBuf>, String> {
-        Err("the generator is not available yet".into())
-    }
-    pub fn run_file(
-        _: &VectorFile,
-        _: &mut dyn Iut,
-        _: &RunOptions,
-        _: &dyn Fn(&CaseMeta) -> bool,
-        _: &mut dyn FnMut(&CaseResult),
-    ) -> Vec<CaseResult> {
-        Vec::new()
-    }
+    //! The vectors crate's loader, linter, runner and generator, behind one seam.
+    pub use mtproto_vectors::{
+        AcceptablePolicy, CaseMeta, RunOptions, VectorFile, generate, lint_paths, load_paths,
+        run_file,
+    };
 }
 
 /// A finished run.
@@ -90,18 +49,18 @@ pub fn execute(sel: &Selection, baseline: Option<String>) -> Result<Execution, H
         iut_is_reference: true,
     };
     let universe = RefCell::new(Universe::default());
-    let select = |m: &api::CaseMeta| -> bool {
-        let file = normalize_file(&m.file);
+    let select = |m: &api::CaseMeta<'_>| -> bool {
+        let file = normalize_file(m.file);
         let mut u = universe.borrow_mut();
         u.cases.insert((file.clone(), m.tc_id));
         u.files.insert(file);
         filter.matches(&CaseKey {
-            file: &m.file,
-            family: &m.family,
+            file: m.file,
+            family: m.family,
             tc_id: m.tc_id,
-            group_type: &m.group_type,
-            flags: &m.flags,
-            bug_types: &m.bug_types,
+            group_type: m.group_type,
+            flags: m.flags,
+            bug_types: m.bug_types,
         })
     };
     let mut bar = Progress::new(progress::wanted(sel.quiet), files.len());

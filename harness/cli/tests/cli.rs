@@ -1,1 +1,548 @@
-//! placeholder
+//! The `mtproto-harness` binary, driven as a user and a CI job drive it: exit codes, messages,
+//! the four reports and the baseline gate. Fixtures are under `tests/fixtures/`; each test copies
+//! what it needs into a temporary directory and runs there, so report paths read `vectors/...`.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions: a failed setup should stop the test"
+)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mtproto-harness");
+const SMALL: &str = "vectors/ige/small_ige_test.json";
+/// The case whose `ct` is wrong in the `wrong_ct` fixture.
+const WRONG: u64 = 3;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A temporary directory holding `fixtures/<name>/ige/small_ige_test.json` as `vectors/ige/...`.
+fn sandbox(fixture: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let to = dir.path().join(SMALL);
+    fs::create_dir_all(to.parent().unwrap()).unwrap();
+    fs::copy(
+        fixtures().join(fixture).join("ige/small_ige_test.json"),
+        &to,
+    )
+    .unwrap();
+    dir
+}
+
+fn harness(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("CI", "true")
+        .output()
+        .unwrap()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The run data embedded in `index.html`.
+fn html_data(html: &str) -> Value {
+    let open = "<script type=\"application/json\" id=\"data\">";
+    let start = html.find(open).unwrap() + open.len();
+    let len = html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..start + len]).unwrap()
+}
+
+/// Checks that `junit.xml` parses and its counts equal `results.json`'s; returns the document.
+fn check_junit(out: &Path) -> String {
+    let results = read_json(&out.join("results.json"));
+    let xml = fs::read_to_string(out.join("junit.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let attr =
+        |n: roxmltree::Node<'_, '_>, a: &str| -> u64 { n.attribute(a).unwrap().parse().unwrap() };
+    let counts = &results["counts"];
+    assert_eq!(attr(root, "tests"), counts["total"].as_u64().unwrap());
+    assert_eq!(attr(root, "failures"), counts["fail"].as_u64().unwrap());
+    assert_eq!(attr(root, "errors"), counts["error"].as_u64().unwrap());
+    assert_eq!(
+        attr(root, "skipped"),
+        counts["unsupported"].as_u64().unwrap()
+    );
+    let cases = results["results"].as_array().unwrap();
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    let files: std::collections::BTreeSet<&str> =
+        cases.iter().map(|c| c["file"].as_str().unwrap()).collect();
+    assert_eq!(suites.len(), files.len(), "a testsuite per file");
+    let mut total = 0;
+    let mut failures = 0;
+    for suite in &suites {
+        let name = suite.attribute("name").unwrap();
+        let testcases: Vec<_> = suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        let in_file: Vec<_> = cases.iter().filter(|c| c["file"] == name).collect();
+        assert_eq!(attr(*suite, "tests") as usize, testcases.len());
+        assert_eq!(testcases.len(), in_file.len());
+        let failed = testcases
+            .iter()
+            .filter(|t| t.children().any(|c| c.has_tag_name("failure")))
+            .count();
+        assert_eq!(attr(*suite, "failures") as usize, failed);
+        for (t, c) in testcases.iter().zip(&in_file) {
+            let want = format!("tcId {}: ", c["tcId"]);
+            assert!(t.attribute("name").unwrap().starts_with(&want));
+        }
+        total += testcases.len();
+        failures += failed;
+    }
+    assert_eq!(total as u64, counts["total"].as_u64().unwrap());
+    assert_eq!(failures as u64, counts["fail"].as_u64().unwrap());
+    xml
+}
+
+/// Checks that `index.html` loads nothing from anywhere.
+fn check_self_contained(out: &Path) -> String {
+    let html = fs::read_to_string(out.join("index.html")).unwrap();
+    let lower = html.to_ascii_lowercase();
+    for banned in [
+        "://", "src=", "href=", "@import", "url(", "<link", "<iframe", "<img",
+    ] {
+        assert!(!lower.contains(banned), "index.html contains {banned:?}");
+    }
+    assert!(
+        html.contains("default-src 'none'"),
+        "a CSP that forbids fetches"
+    );
+    assert_eq!(
+        html.matches("</script>").count(),
+        2,
+        "only the page's own scripts close"
+    );
+    html
+}
+
+#[test]
+fn shipped_suites_pass_and_lint_clean() {
+    let root = workspace();
+    let out = tempfile::tempdir().unwrap();
+    let run = harness(&root, &["run", "--out", out.path().to_str().unwrap()]);
+    assert_eq!(code(&run), 0, "{}{}", stdout(&run), stderr(&run));
+    let results = read_json(&out.path().join("results.json"));
+    let total = results["counts"]["total"].as_u64().unwrap();
+    assert!(total > 0);
+    assert_eq!(results["counts"]["pass"].as_u64().unwrap(), total);
+    assert!(stdout(&run).ends_with(&format!(
+        "{total} passed, 0 failed, 0 unsupported, 0 errors\n"
+    )));
+    assert!(
+        stderr(&run).is_empty(),
+        "no progress bar in CI: {}",
+        stderr(&run)
+    );
+    check_junit(out.path());
+    check_self_contained(out.path());
+    let lint = harness(&root, &["lint", "vectors/"]);
+    assert_eq!(code(&lint), 0, "{}", stderr(&lint));
+}
+
+#[test]
+fn one_wrong_ct_fails_in_all_four_reports() {
+    let dir = sandbox("wrong_ct");
+    let run = harness(dir.path(), &["run", "--out", "out"]);
+    assert_eq!(code(&run), 1, "{}", stderr(&run));
+    let so = stdout(&run);
+    assert!(so.contains(&format!("FAIL {SMALL} tcId {WRONG}: ")), "{so}");
+    assert!(
+        so.ends_with("7 passed, 1 failed, 0 unsupported, 0 errors\n"),
+        "{so}"
+    );
+    let out = dir.path().join("out");
+
+    let results = read_json(&out.join("results.json"));
+    let failed: Vec<_> = results["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "fail")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["tcId"], WRONG);
+    assert_eq!(failed[0]["file"], SMALL);
+    assert!(
+        failed[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ct: expected")
+    );
+
+    let xml = check_junit(&out);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let case = doc
+        .descendants()
+        .find(|n| {
+            n.has_tag_name("testcase")
+                && n.attribute("name")
+                    .unwrap()
+                    .starts_with(&format!("tcId {WRONG}: "))
+        })
+        .unwrap();
+    // The untrusted comment survives escaping intact.
+    assert!(
+        case.attribute("name")
+            .unwrap()
+            .contains("</script><script>alert(1)</script> & <b>\"quoted\"</b>")
+    );
+    let failure = case.children().find(|n| n.has_tag_name("failure")).unwrap();
+    let text = failure.text().unwrap();
+    assert!(
+        text.contains("expected: valid") && text.contains("got: accepted"),
+        "{text}"
+    );
+    assert!(text.contains("ct: expected"), "{text}");
+    assert!(text.contains(&format!(
+        "repro: mtproto-harness run {SMALL} --filter tcId={WRONG}"
+    )));
+    assert!(
+        failure
+            .attribute("message")
+            .unwrap()
+            .starts_with("expected valid")
+    );
+
+    let md = fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        md.starts_with("## ❌ mtproto-harness: 7 passed, 1 failed"),
+        "{md}"
+    );
+    assert!(md.contains(&format!("small\\_ige\\_test#{WRONG}")), "{md}");
+    assert!(md.contains("| ige | 8 | 7 | 1 | 0 | 0 |"), "{md}");
+    assert!(!md.contains("<script>"), "comments are escaped in Markdown");
+
+    let html = check_self_contained(&out);
+    let data = html_data(&html);
+    let cases = data["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 8);
+    let bad = cases.iter().find(|c| c[1] == WRONG).unwrap();
+    assert_eq!(bad[7], 1, "outcome fail");
+    assert!(bad[10].is_object(), "a failure carries its vector");
+    assert!(
+        bad[3].as_str().unwrap().contains("</script>"),
+        "the comment round-trips as data"
+    );
+    assert_eq!(
+        data["files"][0]["repro"],
+        format!("mtproto-harness run {SMALL}")
+    );
+}
+
+#[test]
+fn invalid_vector_files_exit_2_naming_file_and_path() {
+    let cases = [
+        ("malformed", "malformed JSON"),
+        ("unknown_field", "testGroups[1].tests[1].colour"),
+        ("duplicate_tcid", "testGroups[1].tests[2].tcId"),
+    ];
+    for (fixture, path) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let to = dir.path().join(SMALL);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(
+            fixtures()
+                .join("bad")
+                .join(fixture)
+                .join("ige/small_ige_test.json"),
+            &to,
+        )
+        .unwrap();
+        for cmd in [&["run", "--out", "out"][..], &["lint"][..]] {
+            let out = harness(dir.path(), cmd);
+            let err = stderr(&out);
+            assert_eq!(code(&out), 2, "{fixture} {cmd:?}: {err}");
+            assert!(err.contains(SMALL), "{fixture} {cmd:?}: {err}");
+            assert!(err.contains(path), "{fixture} {cmd:?}: {err}");
+        }
+        assert!(
+            !dir.path().join("out").exists(),
+            "no reports from a run that could not start"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in [
+        &["run", "vectors/nowhere_test.json"][..],
+        &["lint", "vectors/nowhere_test.json"][..],
+    ] {
+        let out = harness(dir.path(), cmd);
+        assert_eq!(code(&out), 2);
+        assert!(
+            stderr(&out).contains("vectors/nowhere_test.json"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn lint_accepts_a_good_file() {
+    let dir = sandbox("good");
+    let schemas = workspace().join("vectors/schemas");
+    let to = dir.path().join("vectors/schemas");
+    fs::create_dir_all(&to).unwrap();
+    for entry in fs::read_dir(schemas).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+    let out = harness(dir.path(), &["lint"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let run = harness(dir.path(), &["run", "--out", "out", "--quiet"]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    assert_eq!(
+        stdout(&run),
+        "8 passed, 0 failed, 0 unsupported, 0 errors\n"
+    );
+}
+
+fn write_baseline(dir: &Path, entries: &[(u64, &str)]) -> String {
+    let list: Vec<Value> = entries
+        .iter()
+        .map(|(id, file)| serde_json::json!({"file": file, "tcId": id, "reason": "known"}))
+        .collect();
+    fs::write(
+        dir.join("baseline.json"),
+        serde_json::to_string_pretty(&list).unwrap(),
+    )
+    .unwrap();
+    "baseline.json".into()
+}
+
+#[test]
+fn baseline_gate() {
+    let dir = sandbox("wrong_ct");
+    let gate = |entries: &[(u64, &str)]| {
+        let b = write_baseline(dir.path(), entries);
+        harness(dir.path(), &["run", "--out", "out", "--baseline", &b])
+    };
+
+    // Failures exactly as baselined: exit 0.
+    let ok = gate(&[(WRONG, SMALL)]);
+    assert_eq!(code(&ok), 0, "{}{}", stdout(&ok), stderr(&ok));
+    assert!(
+        stdout(&ok).contains("gate passed: 1 expected failures matched"),
+        "{}",
+        stdout(&ok)
+    );
+    let results = read_json(&dir.path().join("out/results.json"));
+    assert_eq!(results["gate"]["matched"], 1);
+    // `./` in the baseline names the same file.
+    let ok = gate(&[(WRONG, "./vectors/ige/small_ige_test.json")]);
+    assert_eq!(code(&ok), 0, "{}", stdout(&ok));
+
+    // A new failure.
+    let new = gate(&[]);
+    assert_eq!(code(&new), 1);
+    assert!(
+        stdout(&new).contains(&format!("gate: new failure: {SMALL} tcId {WRONG}: fail: ")),
+        "{}",
+        stdout(&new)
+    );
+
+    // An unexpected pass.
+    let pass = gate(&[(WRONG, SMALL), (4, SMALL)]);
+    assert_eq!(code(&pass), 1);
+    assert!(
+        stdout(&pass).contains(&format!("gate: unexpected pass: {SMALL} tcId 4 passes")),
+        "{}",
+        stdout(&pass)
+    );
+    assert!(!stdout(&pass).contains("gate: new failure"));
+
+    // Entries naming no case: a tcId the file lacks, a file that does not exist.
+    let stale = gate(&[
+        (WRONG, SMALL),
+        (999, SMALL),
+        (1, "vectors/ige/gone_test.json"),
+    ]);
+    assert_eq!(code(&stale), 1);
+    let so = stdout(&stale);
+    assert!(
+        so.contains(&format!(
+            "gate: stale baseline entry: {SMALL} tcId 999: the file has no case with this tcId"
+        )),
+        "{so}"
+    );
+    assert!(
+        so.contains(
+            "gate: stale baseline entry: vectors/ige/gone_test.json tcId 1: no such vector file"
+        ),
+        "{so}"
+    );
+    assert!(
+        so.contains("0 new failures, 0 unexpected passes, 2 stale baseline entries"),
+        "{so}"
+    );
+    let md = fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
+    assert!(md.contains("**stale entry**"), "{md}");
+
+    // A baselined case outside the filter is neither stale nor unexpected.
+    let b = write_baseline(dir.path(), &[(WRONG, SMALL)]);
+    let filtered = harness(
+        dir.path(),
+        &[
+            "run",
+            "--out",
+            "out",
+            "--baseline",
+            &b,
+            "--filter",
+            "tcId=1..2",
+        ],
+    );
+    assert_eq!(code(&filtered), 0, "{}", stdout(&filtered));
+
+    // Bad baselines cannot run: exit 2.
+    for (text, why) in [
+        ("[{\"file\": \"x\", \"tcId\": 1}]", "reason"),
+        (
+            "[{\"file\": \"x\", \"tcId\": 1, \"reason\": \"\"}]",
+            "reason is required",
+        ),
+        ("{", "bad baseline"),
+        (
+            "[{\"file\": \"x\", \"tcId\": 1, \"reason\": \"r\", \"extra\": 1}]",
+            "extra",
+        ),
+    ] {
+        fs::write(dir.path().join("bad.json"), text).unwrap();
+        let out = harness(
+            dir.path(),
+            &["run", "--out", "out", "--baseline", "bad.json"],
+        );
+        assert_eq!(code(&out), 2, "{text}");
+        assert!(
+            stderr(&out).contains("bad.json") && stderr(&out).contains(why),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = harness(dir.path(), &["run", "--baseline", "missing.json"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("missing.json"));
+}
+
+#[test]
+fn baseline_command_writes_a_baseline_the_gate_accepts() {
+    let dir = sandbox("wrong_ct");
+    let out = harness(dir.path(), &["baseline", "--out", "ci/baseline.json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let written = read_json(&dir.path().join("ci/baseline.json"));
+    let entries = written.as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["file"], SMALL);
+    assert_eq!(entries[0]["tcId"], WRONG);
+    assert!(entries[0]["reason"].as_str().unwrap().starts_with("fail: "));
+    let run = harness(
+        dir.path(),
+        &["run", "--out", "out", "--baseline", "ci/baseline.json"],
+    );
+    assert_eq!(code(&run), 0, "{}", stdout(&run));
+    // `baseline` needs --out.
+    assert_eq!(code(&harness(dir.path(), &["baseline"])), 2);
+}
+
+#[test]
+fn filters_select_cases_and_bad_ones_exit_2() {
+    let dir = sandbox("wrong_ct");
+    let count = |filters: &[&str]| -> (i32, u64) {
+        let mut args = vec!["run", "--out", "out"];
+        for f in filters {
+            args.push("--filter");
+            args.push(f);
+        }
+        let out = harness(dir.path(), &args);
+        let total = if code(&out) == 2 {
+            0
+        } else {
+            read_json(&dir.path().join("out/results.json"))["counts"]["total"]
+                .as_u64()
+                .unwrap()
+        };
+        (code(&out), total)
+    };
+    assert_eq!(count(&["tcId=3"]), (1, 1));
+    assert_eq!(count(&["tcId!=3"]), (0, 7));
+    assert_eq!(count(&["tcId=1..4,133"]), (1, 5));
+    assert_eq!(count(&["file=ige/*", "flag=NotBlockAligned"]), (0, 2));
+    assert_eq!(count(&["family=ige", "bugType=MISSING_STEP"]), (0, 2));
+    assert_eq!(count(&["type=IgeTest", "tcId=..2"]), (0, 2));
+    assert!(count(&["flag=Ktv,SingleBlock"]).1 >= 2);
+
+    let results = read_json(&dir.path().join("out/results.json"));
+    assert_eq!(results["options"]["filters"][0], "flag=Ktv,SingleBlock");
+
+    for bad in ["colour=red", "tcId=x", "tcId=9..3", "family", "flag="] {
+        let out = harness(dir.path(), &["run", "--filter", bad]);
+        assert_eq!(code(&out), 2, "{bad}");
+        assert!(
+            stderr(&out).contains("bad --filter"),
+            "{bad}: {}",
+            stderr(&out)
+        );
+    }
+    let none = harness(dir.path(), &["run", "--filter", "family=kdf"]);
+    assert_eq!(code(&none), 2);
+    assert!(stderr(&none).contains("matched none"), "{}", stderr(&none));
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &[][..],
+        &["frobnicate"][..],
+        &["run", "--no-such-flag"][..],
+        &["run", "--acceptable", "maybe"][..],
+        &["vectors"][..],
+    ] {
+        let out = harness(dir.path(), args);
+        assert_eq!(code(&out), 2, "{args:?}");
+        assert!(!stderr(&out).is_empty());
+    }
+    let help = harness(dir.path(), &["run", "--help"]);
+    assert_eq!(code(&help), 0);
+    assert!(stdout(&help).contains("--baseline"));
+    assert_eq!(code(&harness(dir.path(), &["--version"])), 0);
+}
+
+#[test]
+fn generated_suites_run_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let gen_out = harness(dir.path(), &["vectors", "generate", "--out", "gen"]);
+    assert_eq!(code(&gen_out), 0, "{}", stderr(&gen_out));
+    assert!(stdout(&gen_out).contains("wrote "));
+    let run = harness(dir.path(), &["run", "gen", "--out", "out", "--quiet"]);
+    assert_eq!(code(&run), 0, "{}{}", stdout(&run), stderr(&run));
+    check_junit(&dir.path().join("out"));
+}
