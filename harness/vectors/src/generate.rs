@@ -148,9 +148,7 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         "SingleBlock",
         "EDGE_CASE",
         "Exactly one 16-byte block: the chaining values come only from the IV.",
-        &[
-            "https://core.telegram.org/mtproto/description#defining-aes-key-and-initialization-vector",
-        ],
+        &["https://core.telegram.org/mtproto/description"],
     ),
     (
         "EmptyInput",
@@ -164,42 +162,40 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         "MISSING_STEP",
         "The input (or encrypted_data) is not a multiple of 16 bytes. IGE has no padding: the \
          length must be rejected, not padded, truncated or read past.",
-        &["https://core.telegram.org/mtproto/description#encrypted-message"],
+        &["https://core.telegram.org/mtproto/description"],
     ),
     (
         "PaddingInMsgKey",
         "LEGACY",
         "msg_key is the middle of SHA-256 over the whole plaintext including the random padding \
          (MTProto 2.0); MTProto 1.0 hashed only up to the body and gets a different value.",
-        &[
-            "https://core.telegram.org/mtproto/description#defining-aes-key-and-initialization-vector",
-        ],
+        &["https://core.telegram.org/mtproto/description"],
     ),
     (
         "PaddingBoundary",
         "EDGE_CASE",
         "Padding of exactly 12 or exactly 1024 bytes, the limits of the allowed range.",
-        &["https://core.telegram.org/mtproto/security_guidelines#mtproto-encrypted-messages"],
+        &["https://core.telegram.org/mtproto/security_guidelines"],
     ),
     (
         "EmptyBody",
         "EDGE_CASE",
         "message_data_length = 0.",
-        &["https://core.telegram.org/mtproto/description#encrypted-message-encrypted-data"],
+        &["https://core.telegram.org/mtproto/description"],
     ),
     (
         "PaddingTooShort",
         "MISSING_STEP",
         "Fewer than 12 bytes of padding (spec §3.1 R5: padding must be 12..1024 bytes). \
          Decrypt cases carry a correct msg_key, so only the padding check can reject them.",
-        &["https://core.telegram.org/mtproto/security_guidelines#mtproto-encrypted-messages"],
+        &["https://core.telegram.org/mtproto/security_guidelines"],
     ),
     (
         "PaddingTooLong",
         "MISSING_STEP",
         "More than 1024 bytes of padding (spec §3.1 R5). Decrypt cases carry a correct msg_key, \
          so only the padding check can reject them.",
-        &["https://core.telegram.org/mtproto/security_guidelines#mtproto-encrypted-messages"],
+        &["https://core.telegram.org/mtproto/security_guidelines"],
     ),
     (
         "LengthNotAligned",
@@ -207,14 +203,14 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         "message_data_length (or the body) is not divisible by 4 (spec §3.1 R5). Decrypt cases \
          carry a correct msg_key and a padding within 12..1024, so only this check can reject \
          them.",
-        &["https://core.telegram.org/mtproto/security_guidelines#mtproto-encrypted-messages"],
+        &["https://core.telegram.org/mtproto/security_guidelines"],
     ),
     (
         "LengthPastPlaintext",
         "MISSING_STEP",
         "message_data_length runs past the end of the decrypted plaintext (spec §3.1 R5: never \
          read past the decryption buffer). The msg_key is correct.",
-        &["https://core.telegram.org/mtproto/security_guidelines#mtproto-encrypted-messages"],
+        &["https://core.telegram.org/mtproto/security_guidelines"],
     ),
     (
         "NegativeLength",
@@ -222,27 +218,27 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         "message_data_length is negative as a signed 32-bit value (spec §3.1 R5: it must be \
          non-negative). Chosen so that a receiver computing the padding as available - length \
          finds it in range; the msg_key is correct.",
-        &["https://core.telegram.org/mtproto/security_guidelines#mtproto-encrypted-messages"],
+        &["https://core.telegram.org/mtproto/security_guidelines"],
     ),
     (
         "WrongSessionId",
         "MISSING_STEP",
         "A correctly encrypted message whose session_id is not the receiver's (spec §3.1 R6).",
-        &["https://core.telegram.org/mtproto/security_guidelines#mtproto-encrypted-messages"],
+        &["https://core.telegram.org/mtproto/security_guidelines"],
     ),
     (
         "WrongAuthKeyId",
         "MISSING_STEP",
         "A packet that is correct under the receiver's key except that auth_key_id names \
          another key (spec §3.1 R1).",
-        &["https://core.telegram.org/mtproto/description#encrypted-message"],
+        &["https://core.telegram.org/mtproto/description"],
     ),
     (
         "UnencryptedMarker",
         "EDGE_CASE",
         "auth_key_id = 0 (the unencrypted-message marker) on a packet that is otherwise correct \
          under the receiver's key: it must not be decrypted as an encrypted message (spec §3.1 R1).",
-        &["https://core.telegram.org/mtproto/description#unencrypted-message"],
+        &["https://core.telegram.org/mtproto/description"],
     ),
     (
         "ModifiedMsgKey",
@@ -250,43 +246,41 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         "One bit of msg_key flipped, with encrypted_data re-encrypted under the keys that the \
          modified msg_key derives: the plaintext decrypts to a well-formed message, and only the \
          msg_key check (spec §3.1 R4) can reject it.",
-        &["https://core.telegram.org/mtproto/security_guidelines#mtproto-encrypted-messages"],
+        &["https://core.telegram.org/mtproto/security_guidelines"],
     ),
     (
         "ModifiedCiphertext",
         "MALLEABILITY",
         "One bit of one ciphertext block flipped. A flip in the last block garbles only padding, \
          which only the msg_key check over the whole plaintext (spec §3.1 R4) can notice.",
-        &["https://core.telegram.org/mtproto/security_guidelines#mtproto-encrypted-messages"],
+        &["https://core.telegram.org/mtproto/security_guidelines"],
     ),
     (
         "Truncated",
         "MODIFIED_PARAMETER",
         "A valid packet cut short: by whole blocks (msg_key no longer matches), by part of a \
          block (not block aligned) or below the fixed header.",
-        &["https://core.telegram.org/mtproto/description#encrypted-message"],
+        &["https://core.telegram.org/mtproto/description"],
     ),
     (
         "EncryptedDataTooShort",
         "MISSING_STEP",
         "encrypted_data under 48 bytes (32-byte header + 12 bytes of padding, rounded up), with \
          a correct msg_key (spec §3.1 R2).",
-        &["https://core.telegram.org/mtproto/description#encrypted-message"],
+        &["https://core.telegram.org/mtproto/description"],
     ),
     (
         "PacketTooShort",
         "EDGE_CASE",
         "Fewer than the 24 bytes of auth_key_id and msg_key.",
-        &["https://core.telegram.org/mtproto/description#encrypted-message"],
+        &["https://core.telegram.org/mtproto/description"],
     ),
     (
         "WrongReceiver",
         "MODIFIED_PARAMETER",
         "A correct packet for the other direction (x = 0 instead of 8 or the reverse): a \
          receiver that derives keys with the wrong x accepts reflected messages.",
-        &[
-            "https://core.telegram.org/mtproto/description#defining-aes-key-and-initialization-vector",
-        ],
+        &["https://core.telegram.org/mtproto/description"],
     ),
 ];
 
