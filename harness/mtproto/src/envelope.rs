@@ -39,7 +39,7 @@ use zeroize::Zeroize;
 use crate::auth_key::AuthKey;
 use crate::codec::Reader;
 use crate::crypto::ige::{IgeDecryptor, IgeEncryptor};
-use crate::crypto::kdf::{self, Direction, MsgKeyHasher};
+use crate::crypto::kdf::{self, BlockHasher, Direction};
 use crate::error::EnvelopeError;
 
 /// auth_key_id + msg_key.
@@ -54,9 +54,6 @@ pub const MIN_PADDING: usize = 12;
 pub const MAX_PADDING: usize = 1024;
 /// The smallest `encrypted_data`: 32-byte header, empty body, 12 bytes of padding, rounded to 16.
 pub const MIN_ENCRYPTED_LEN: usize = 48;
-
-/// Bytes decrypted and hashed together: small enough to stay in L1 between the two passes.
-const CHUNK: usize = 4096;
 
 /// Which side is receiving: the client receives server-to-client packets (x = 8), the server
 /// client-to-server packets (x = 0).
@@ -370,23 +367,22 @@ pub fn open(
     } else {
         None
     };
-    // For an early failure, still decrypt and check what the packet holds (its block-aligned
-    // prefix), then answer with the early error: the msg_key check runs on every path ([sec]).
-    let aligned = data
-        .get(..data.len().saturating_sub(data.len() % 16))
-        .unwrap_or(&[]);
     let keys = kdf::derive(key, direction, &msg_key);
-    let mut plaintext = vec![0u8; aligned.len()];
     let mut ige = IgeDecryptor::new(Aes256Dec::new(&keys.aes_key.into()), &keys.aes_iv);
-    let mut hasher = MsgKeyHasher::new(key, direction);
-    for (src, dst) in aligned.chunks(CHUNK).zip(plaintext.chunks_mut(CHUNK)) {
-        // Chunks of an aligned buffer are aligned and equal in length.
-        if ige.decrypt_b2b(src, dst).is_err() {
-            return Err(early.unwrap_or(EnvelopeError::NotBlockAligned { len: data.len() }));
+    let (plaintext, msg_key_large) = match early {
+        None => decrypt_and_hash(&mut ige, key, direction, data),
+        // For an early failure, still decrypt and check what the packet holds (its block-aligned
+        // prefix), then answer with the early error: the msg_key check runs on every path ([sec]).
+        Some(_) => {
+            let aligned = data
+                .get(..data.len().saturating_sub(data.len() % 16))
+                .unwrap_or(&[]);
+            let mut plaintext = vec![0u8; aligned.len()];
+            let _ = ige.decrypt_b2b(aligned, &mut plaintext);
+            (plaintext, kdf::msg_key_large(key, direction, aligned))
         }
-        hasher.update(dst);
-    }
-    let msg_key_large = hasher.finalize();
+    };
+    let mut plaintext = plaintext;
     let matches = kdf::msg_key_from_large(&msg_key_large).ct_eq(&msg_key);
     if let Some(e) = early {
         core::hint::black_box(matches);
@@ -402,6 +398,40 @@ pub fn open(
         plaintext.zeroize();
         Err(EnvelopeError::MsgKeyMismatch)
     }
+}
+
+/// Decrypt `data` (block aligned, at least 48 bytes) and compute `msg_key_large` over the result,
+/// hashing each 64-byte span as soon as IGE has produced it: the SHA-256 work on one span does not
+/// depend on the AES chain of the next, so the CPU overlaps the two.
+fn decrypt_and_hash(
+    ige: &mut IgeDecryptor<Aes256Dec>,
+    key: &AuthKey,
+    direction: Direction,
+    data: &[u8],
+) -> (Vec<u8>, [u8; 32]) {
+    let mut plaintext = vec![0u8; data.len()];
+    let mut hasher = BlockHasher::new(key, direction);
+    let (Some((head_src, body_src)), Some((head_dst, body_dst))) = (
+        data.split_first_chunk::<32>(),
+        plaintext.split_first_chunk_mut::<32>(),
+    ) else {
+        // Unreachable for `data.len() >= 48`; hash whatever there is.
+        let _ = ige.decrypt_b2b(data, &mut plaintext);
+        let large = kdf::msg_key_large(key, direction, &plaintext);
+        return (plaintext, large);
+    };
+    // Every length below is a multiple of 16 because `data.len()` is, so IGE cannot fail.
+    let _ = ige.decrypt_b2b(head_src, head_dst);
+    hasher.head(head_dst);
+    let (src_blocks, src_tail) = body_src.as_chunks::<64>();
+    let (dst_blocks, dst_tail) = body_dst.as_chunks_mut::<64>();
+    for (src, dst) in src_blocks.iter().zip(dst_blocks.iter_mut()) {
+        let _ = ige.decrypt_b2b(src, dst);
+        hasher.block(dst);
+    }
+    let _ = ige.decrypt_b2b(src_tail, dst_tail);
+    let large = hasher.finish(dst_tail);
+    (plaintext, large)
 }
 
 /// What the first 8 bytes of a packet say about how to read it (R1).
