@@ -96,6 +96,7 @@ fn lint(paths: &[PathBuf], schema_dir: Option<&Path>) -> Result<usize, LoadError
         let mut v = Validator {
             dir: &dir,
             docs: &mut cache,
+            depth: 0,
         };
         v.check_doc(&vf.schema, &instance)
             .map_err(|SchemaFailure { path: at, message }| LoadError {
@@ -125,7 +126,11 @@ struct SchemaFailure {
 struct Validator<'a> {
     dir: &'a Path,
     docs: &'a mut HashMap<PathBuf, Value>,
+    depth: usize,
 }
+
+/// Nesting beyond this many schema applications is a schema error (a `$ref` cycle), not a hang.
+const MAX_DEPTH: usize = 256;
 
 fn fail(path: &str, message: impl Into<String>) -> Result<(), SchemaFailure> {
     Err(SchemaFailure {
@@ -195,6 +200,26 @@ impl Validator<'_> {
     }
 
     fn check(
+        &mut self,
+        doc: &str,
+        schema: &Value,
+        inst: &Value,
+        path: &str,
+    ) -> Result<(), SchemaFailure> {
+        self.depth = self.depth.saturating_add(1);
+        let result = if self.depth > MAX_DEPTH {
+            fail(
+                path,
+                format!("schema {doc}: nested too deeply (a $ref cycle?)"),
+            )
+        } else {
+            self.check_inner(doc, schema, inst, path)
+        };
+        self.depth = self.depth.saturating_sub(1);
+        result
+    }
+
+    fn check_inner(
         &mut self,
         doc: &str,
         schema: &Value,
@@ -414,6 +439,7 @@ mod tests {
         let mut v = Validator {
             dir: &dir,
             docs: &mut docs,
+            depth: 0,
         };
         v.check_doc("t.json", &inst)
     }
@@ -457,6 +483,12 @@ mod tests {
         assert!(e.message.contains("unsupported keyword"));
         let e = check(json!({"pattern": "^a+$"}), json!("a")).expect_err("must fail");
         assert!(e.message.contains("unsupported pattern"));
+    }
+
+    #[test]
+    fn ref_cycles_are_errors_not_hangs() {
+        let e = check(json!({"$ref": "#"}), json!(1)).expect_err("must fail");
+        assert!(e.message.contains("nested too deeply"), "{}", e.message);
     }
 
     #[test]

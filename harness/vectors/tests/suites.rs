@@ -37,6 +37,10 @@ fn committed_files_equal_the_generator_output() {
 
 #[test]
 fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
+    if std::env::var_os(REGENERATE).is_some() {
+        // The committed files are being rewritten concurrently by the test above.
+        return;
+    }
     let out = std::env::temp_dir().join(format!("mtproto-vectors-gen-{}", std::process::id()));
     let _ = fs::remove_dir_all(&out);
     let written = generate(&out).unwrap();
