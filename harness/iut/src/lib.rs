@@ -511,6 +511,74 @@ mod tests {
     }
 
     #[test]
+    fn no_request_makes_the_reference_panic() {
+        let good = [
+            (
+                op::IGE_ENCRYPT,
+                json!({"key": seq(32, 0), "iv": seq(32, 0), "msg": seq(16, 0)}),
+            ),
+            (
+                op::IGE_DECRYPT,
+                json!({"key": seq(16, 0), "iv": seq(32, 0), "ct": seq(16, 0)}),
+            ),
+            (
+                op::KDF_MSG_KEY,
+                json!({"direction": "clientToServer", "authKey": seq(256, 0), "plaintext": seq(48, 0)}),
+            ),
+            (
+                op::KDF_AES_KEY_IV,
+                json!({"direction": "serverToClient", "authKey": seq(256, 0), "msgKey": seq(16, 0)}),
+            ),
+            (
+                op::ENVELOPE_ENCRYPT,
+                json!({"direction": "clientToServer", "authKey": seq(256, 0),
+                "salt": seq(8, 0), "sessionId": seq(8, 0), "msgId": seq(8, 0), "seqNo": 1,
+                "body": seq(4, 0), "padding": seq(12, 0)}),
+            ),
+            (
+                op::ENVELOPE_DECRYPT,
+                json!({"receiver": "server", "authKey": seq(256, 0),
+                "sessionId": seq(8, 0), "packet": seq(72, 0)}),
+            ),
+        ];
+        let bad = [
+            json!(null),
+            json!(1),
+            json!(-1),
+            json!(1e300),
+            json!(i64::MAX),
+            json!(""),
+            json!("0"),
+            json!("zz"),
+            json!("clientToServer"),
+            json!(seq(1, 0)),
+            json!(seq(300, 0)),
+            json!([]),
+            json!({}),
+        ];
+        let mut iut = ReferenceIut::new();
+        for (op, request) in good {
+            let request = req(request);
+            assert!(matches!(
+                iut.call(op, &request),
+                Answer::Ok(_) | Answer::Rejected { .. }
+            ));
+            for name in request.keys() {
+                let mut missing = request.clone();
+                missing.remove(name);
+                assert!(
+                    matches!(iut.call(op, &missing), Answer::Error(m) if m.contains(name.as_str()))
+                );
+                for value in &bad {
+                    let mut changed = request.clone();
+                    changed.insert(name.clone(), value.clone());
+                    let _ = iut.call(op, &changed);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn short_auth_key_is_rejected() {
         let a = ReferenceIut::new().call(
             op::KDF_AES_KEY_IV,
