@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// failures, 2 = the harness could not run (bad arguments, unreadable or invalid vector file,
 /// bad baseline or filter).
 #[derive(Debug, Parser)]
-#[command(name = "mtproto-harness", version, about, long_about = None)]
+#[command(name = "mtproto-harness", version)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -36,7 +36,7 @@ pub enum Command {
 pub enum Acceptable {
     /// Either answer passes.
     Pass,
-    /// Acceptable cases count as failures unless the IUT does what a strict implementation does.
+    /// Accepting an acceptable case fails: only a rejection passes.
     Fail,
 }
 

@@ -71,6 +71,12 @@ pub fn execute(sel: &Selection, baseline: Option<String>) -> Result<Execution, H
         bar.start_file(&name);
         let mut on_case = |r: &CaseResult| bar.case(!is_failure(r.outcome, true));
         let mut got = api::run_file(file, &mut iut, &opts, &select, &mut on_case);
+        // `./vectors/x.json` and `vectors/x.json` are one file in every report and baseline.
+        for r in &mut got {
+            if r.file.starts_with("./") {
+                r.file = normalize_file(&r.file);
+            }
+        }
         bar.end_file();
         file_names.push(name);
         results.append(&mut got);

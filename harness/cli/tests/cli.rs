@@ -406,6 +406,16 @@ fn baseline_gate() {
     let md = fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
     assert!(md.contains("**stale entry**"), "{md}");
 
+    // A run given `./vectors` reports (and judges) the same file names.
+    let b = write_baseline(dir.path(), &[(WRONG, SMALL)]);
+    let dotted = harness(
+        dir.path(),
+        &["run", "./vectors", "--out", "out", "--baseline", &b],
+    );
+    assert_eq!(code(&dotted), 0, "{}", stdout(&dotted));
+    let results = read_json(&dir.path().join("out/results.json"));
+    assert_eq!(results["results"][0]["file"], SMALL);
+
     // A baselined case outside the filter is neither stale nor unexpected.
     let b = write_baseline(dir.path(), &[(WRONG, SMALL)]);
     let filtered = harness(
