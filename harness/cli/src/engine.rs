@@ -50,10 +50,12 @@ pub fn execute(sel: &Selection, baseline: Option<String>) -> Result<Execution, H
     };
     let universe = RefCell::new(Universe::default());
     let select = |m: &api::CaseMeta<'_>| -> bool {
-        let file = normalize_file(m.file);
-        let mut u = universe.borrow_mut();
-        u.cases.insert((file.clone(), m.tc_id));
-        u.files.insert(file);
+        // `run_file` calls `select` and `on_case` one after the other, never nested.
+        if let Ok(mut u) = universe.try_borrow_mut() {
+            let file = normalize_file(m.file);
+            u.cases.insert((file.clone(), m.tc_id));
+            u.files.insert(file);
+        }
         filter.matches(&CaseKey {
             file: m.file,
             family: m.family,
@@ -63,13 +65,15 @@ pub fn execute(sel: &Selection, baseline: Option<String>) -> Result<Execution, H
             bug_types: m.bug_types,
         })
     };
-    let mut bar = Progress::new(progress::wanted(sel.quiet), files.len());
+    let total_cases = files.iter().map(|f| f.number_of_tests).sum();
+    let mut bar = Progress::new(progress::wanted(sel.quiet), files.len(), total_cases);
+    let seen = || universe.try_borrow().map_or(0, |u| u.cases.len() as u64);
     let mut results = Vec::new();
     let mut file_names = Vec::with_capacity(files.len());
     for file in &files {
         let name = display_path(file);
         bar.start_file(&name);
-        let mut on_case = |r: &CaseResult| bar.case(!is_failure(r.outcome, true));
+        let mut on_case = |r: &CaseResult| bar.case(!is_failure(r.outcome, true), seen());
         let mut got = api::run_file(file, &mut iut, &opts, &select, &mut on_case);
         // `./vectors/x.json` and `vectors/x.json` are one file in every report and baseline.
         for r in &mut got {
@@ -77,7 +81,7 @@ pub fn execute(sel: &Selection, baseline: Option<String>) -> Result<Execution, H
                 r.file = normalize_file(&r.file);
             }
         }
-        bar.end_file();
+        bar.end_file(seen());
         file_names.push(name);
         results.append(&mut got);
     }

@@ -12,12 +12,14 @@ pub fn wanted(quiet: bool) -> bool {
     !quiet && !ci && std::io::stderr().is_terminal()
 }
 
-/// A progress bar over vector files, counting cases.
+/// A progress bar over the cases of the loaded files (run or filtered out).
 #[derive(Debug)]
 pub struct Progress {
     enabled: bool,
     total_files: usize,
     done_files: usize,
+    total_cases: u64,
+    seen_cases: u64,
     cases: usize,
     failing: usize,
     file: String,
@@ -28,12 +30,14 @@ const WIDTH: usize = 30;
 const EVERY: Duration = Duration::from_millis(80);
 
 impl Progress {
-    /// A bar for `total_files` files; draws nothing unless `enabled`.
-    pub fn new(enabled: bool, total_files: usize) -> Self {
+    /// A bar for `total_files` files holding `total_cases` cases; draws nothing unless `enabled`.
+    pub fn new(enabled: bool, total_files: usize, total_cases: u64) -> Self {
         Progress {
             enabled,
             total_files,
             done_files: 0,
+            total_cases,
+            seen_cases: 0,
             cases: 0,
             failing: 0,
             file: String::new(),
@@ -47,8 +51,9 @@ impl Progress {
         self.draw(true);
     }
 
-    /// A case finished.
-    pub fn case(&mut self, passed: bool) {
+    /// A case finished; `seen` cases of the loaded files have been considered so far.
+    pub fn case(&mut self, passed: bool, seen: u64) {
+        self.seen_cases = seen;
         self.cases += 1;
         if !passed {
             self.failing += 1;
@@ -56,8 +61,9 @@ impl Progress {
         self.draw(false);
     }
 
-    /// A file finished.
-    pub fn end_file(&mut self) {
+    /// A file finished; `seen` cases considered so far.
+    pub fn end_file(&mut self, seen: u64) {
+        self.seen_cases = seen;
         self.done_files += 1;
         self.draw(true);
     }
@@ -80,10 +86,10 @@ impl Progress {
             return;
         }
         self.last = Some(now);
-        let filled = WIDTH
-            .saturating_mul(self.done_files)
-            .checked_div(self.total_files)
-            .unwrap_or(WIDTH)
+        let filled = (WIDTH as u64)
+            .saturating_mul(self.seen_cases)
+            .checked_div(self.total_cases)
+            .map_or(WIDTH, |f| usize::try_from(f).unwrap_or(WIDTH))
             .min(WIDTH);
         let file: String = if self.file.chars().count() > 50 {
             let tail: Vec<char> = self.file.chars().rev().take(49).collect();
@@ -94,9 +100,11 @@ impl Progress {
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,
-            "\r\x1b[2K[{}{}] {}/{} files, {} cases, {} not passing  {}",
+            "\r\x1b[2K[{}{}] {}/{} cases, {}/{} files, {} run, {} not passing  {}",
             "#".repeat(filled),
             ".".repeat(WIDTH - filled),
+            self.seen_cases,
+            self.total_cases,
             self.done_files,
             self.total_files,
             self.cases,
