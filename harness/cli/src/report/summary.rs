@@ -36,6 +36,16 @@ pub fn md(s: &str) -> String {
     out
 }
 
+/// Cuts text to `max` characters, marking the cut (the full text is in `results.json`).
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max).collect();
+    out.push('…');
+    out
+}
+
 fn counts_cells(c: &Counts) -> String {
     format!(
         "{} | {} | {} | {} | {}",
@@ -131,7 +141,12 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
                 } => ("unexpected pass", file, tc_id, reason),
                 Breach::StaleEntry { file, tc_id, why } => ("stale entry", file, tc_id, why),
             };
-            let _ = writeln!(s, "- **{kind}**: {} tcId {id}: {}", md(file), md(why));
+            let _ = writeln!(
+                s,
+                "- **{kind}**: {} tcId {id}: {}",
+                md(file),
+                md(&cut(why, 300))
+            );
         }
         if gate.breaches.len() > BREACHES {
             let _ = writeln!(s, "- and {} more", gate.breaches.len() - BREACHES);
@@ -186,10 +201,10 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
                 md(&r.file),
                 r.tc_id,
                 super::outcome_str(r.outcome),
-                md(&r.comment),
+                md(&cut(&r.comment, 200)),
                 md(&expected_text(r)),
                 md(&got_text(r)),
-                md(&r.detail),
+                md(&cut(&r.detail, 400)),
                 md(&repro(meta, r))
             );
         }
@@ -200,6 +215,12 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_text_is_cut() {
+        assert_eq!(cut("abcdef", 3), "abc…");
+        assert_eq!(cut("abc", 3), "abc");
+    }
 
     #[test]
     fn cells_cannot_break_the_table() {
