@@ -303,3 +303,180 @@ impl ProtocolError for CodecError {
     }
 }
 vocabulary_display!(CodecError);
+
+/// Errors of the session layer (spec §3.1 R6–R12, §3.3): the receivers' msg_id, seq_no, salt and
+/// container checks.
+///
+/// The variants shared by both sides carry the [`Receiver`](crate::Receiver) that found them,
+/// because the reaction differs: a client ignores the message silently ([sec] "is to be
+/// ignored"), a server answers `bad_msg_notification` with the code of spec §3.3 ([ssm]), or
+/// `bad_server_salt` (48) for a salt. Duplicates are ignored on both sides, and a message for
+/// another session is discarded. On the receive path the variants are listed in check order.
+///
+/// [sec]: https://core.telegram.org/mtproto/security_guidelines
+/// [ssm]: https://core.telegram.org/mtproto/service_messages_about_messages
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// R6: `session_id` is not the receiver's session.
+    SessionIdMismatch {
+        /// Who received it.
+        receiver: crate::Receiver,
+    },
+    /// R7: the msg_id's low bits are wrong for its sender (server code 18).
+    MsgIdParity {
+        /// Who received it.
+        receiver: crate::Receiver,
+    },
+    /// R9: the msg_id's time is more than 300 s before `now` (server code 16).
+    TimeTooFarPast {
+        /// Who received it.
+        receiver: crate::Receiver,
+    },
+    /// R9: the msg_id's time is more than 30 s after `now` (server code 17).
+    TimeTooFarFuture {
+        /// Who received it.
+        receiver: crate::Receiver,
+    },
+    /// R8: the msg_id was already received (ignored on both sides).
+    Duplicate {
+        /// Who received it.
+        receiver: crate::Receiver,
+    },
+    /// R8: the msg_id is lower than every stored msg_id of a full window (server code 20).
+    TooOld {
+        /// Who received it.
+        receiver: crate::Receiver,
+    },
+    /// Server, code 19: a container's msg_id equals that of a message already received.
+    ContainerMsgIdReused,
+    /// Server, code 35: a content-related message with an even seq_no.
+    SeqNoShouldBeOdd,
+    /// Server, code 34: a message that is not content-related with an odd seq_no.
+    SeqNoShouldBeEven,
+    /// Server, code 32: the seq_no is lower than the session's next one, or than that of a
+    /// message with a lower msg_id.
+    SeqNoTooLow,
+    /// Server, code 33: the seq_no is higher than the session's next one (a message is missing or
+    /// arrived out of order), or than that of a message with a higher msg_id.
+    SeqNoTooHigh,
+    /// R12 (server code 64): a container inside a container.
+    ContainerNested {
+        /// Who received it.
+        receiver: crate::Receiver,
+    },
+    /// R12 (server code 64): more than 1024 messages in a container.
+    ContainerTooLarge {
+        /// Who received it.
+        receiver: crate::Receiver,
+    },
+    /// R12 (server code 64): a nested msg_id is not lower than the container's.
+    ContainerMsgIdNotGreatest {
+        /// Who received it.
+        receiver: crate::Receiver,
+    },
+    /// R12 (server code 64): the container's seq_no is lower than a nested one's.
+    ContainerSeqNoBelowInner,
+    /// R11 (server, `bad_server_salt`, code 48): the salt is not valid at `now`.
+    BadServerSalt,
+    /// Local: the ack queue is full; send a `msgs_ack` before accepting more content-related
+    /// messages. Nothing reaches the wire.
+    AckBacklogFull,
+    /// Local: the msg_id or seq_no space of the session is exhausted.
+    Exhausted,
+}
+
+impl SessionError {
+    fn describe(&self) -> String {
+        match self {
+            Self::SessionIdMismatch { .. } => "session_id is not the receiver's session".into(),
+            Self::MsgIdParity { .. } => "msg_id has the wrong low bits for its sender".into(),
+            Self::TimeTooFarPast { .. } => "msg_id time more than 300 s before now".into(),
+            Self::TimeTooFarFuture { .. } => "msg_id time more than 30 s after now".into(),
+            Self::Duplicate { .. } => "msg_id already received".into(),
+            Self::TooOld { .. } => "msg_id lower than every stored msg_id of a full window".into(),
+            Self::ContainerMsgIdReused => "container msg_id already received".into(),
+            Self::SeqNoShouldBeOdd => "even seq_no for a content-related message".into(),
+            Self::SeqNoShouldBeEven => "odd seq_no for a message not content-related".into(),
+            Self::SeqNoTooLow => "seq_no too low".into(),
+            Self::SeqNoTooHigh => "seq_no too high".into(),
+            Self::ContainerNested { .. } => "container inside a container".into(),
+            Self::ContainerTooLarge { .. } => "more than 1024 messages in a container".into(),
+            Self::ContainerMsgIdNotGreatest { .. } => {
+                "a nested msg_id is not lower than the container's".into()
+            }
+            Self::ContainerSeqNoBelowInner => "container seq_no below a nested one".into(),
+            Self::BadServerSalt => "salt not valid now".into(),
+            Self::AckBacklogFull => "ack queue full".into(),
+            Self::Exhausted => "msg_id or seq_no space exhausted".into(),
+        }
+    }
+
+    /// The `bad_msg_notification` `error_code` (48: `bad_server_salt`) a server answers with, if
+    /// any (spec §3.3).
+    pub fn bad_msg_code(&self) -> Option<i32> {
+        match self.reaction() {
+            Reaction::BadMsgNotification(code) => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl ProtocolError for SessionError {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::SessionIdMismatch { .. } => "SessionIdMismatch",
+            Self::MsgIdParity { .. } => "MsgIdParity",
+            Self::TimeTooFarPast { .. } => "TimeTooFarPast",
+            Self::TimeTooFarFuture { .. } => "TimeTooFarFuture",
+            Self::Duplicate { .. } => "Duplicate",
+            Self::TooOld { .. } => "TooOld",
+            Self::ContainerMsgIdReused => "ContainerMsgIdReused",
+            Self::SeqNoShouldBeOdd => "SeqNoShouldBeOdd",
+            Self::SeqNoShouldBeEven => "SeqNoShouldBeEven",
+            Self::SeqNoTooLow => "SeqNoTooLow",
+            Self::SeqNoTooHigh => "SeqNoTooHigh",
+            Self::ContainerNested { .. } => "ContainerNested",
+            Self::ContainerTooLarge { .. } => "ContainerTooLarge",
+            Self::ContainerMsgIdNotGreatest { .. } => "ContainerMsgIdNotGreatest",
+            Self::ContainerSeqNoBelowInner => "ContainerSeqNoBelowInner",
+            Self::BadServerSalt => "BadServerSalt",
+            Self::AckBacklogFull => "AckBacklogFull",
+            Self::Exhausted => "Exhausted",
+        }
+    }
+
+    /// A client ignores (R8, R9: "is to be ignored"); a server answers with the code of spec
+    /// §3.3, ignores duplicates and discards messages of another session.
+    fn reaction(&self) -> Reaction {
+        use crate::Receiver::{Client, Server};
+        match *self {
+            Self::AckBacklogFull | Self::Exhausted => Reaction::Refuse,
+            Self::SessionIdMismatch { receiver: Server } => Reaction::Discard,
+            Self::SessionIdMismatch { receiver: Client }
+            | Self::MsgIdParity { receiver: Client }
+            | Self::TimeTooFarPast { receiver: Client }
+            | Self::TimeTooFarFuture { receiver: Client }
+            | Self::Duplicate { .. }
+            | Self::TooOld { receiver: Client }
+            | Self::ContainerNested { receiver: Client }
+            | Self::ContainerTooLarge { receiver: Client }
+            | Self::ContainerMsgIdNotGreatest { receiver: Client } => Reaction::Ignore,
+            Self::TimeTooFarPast { receiver: Server } => Reaction::BadMsgNotification(16),
+            Self::TimeTooFarFuture { receiver: Server } => Reaction::BadMsgNotification(17),
+            Self::MsgIdParity { receiver: Server } => Reaction::BadMsgNotification(18),
+            Self::ContainerMsgIdReused => Reaction::BadMsgNotification(19),
+            Self::TooOld { receiver: Server } => Reaction::BadMsgNotification(20),
+            Self::SeqNoTooLow => Reaction::BadMsgNotification(32),
+            Self::SeqNoTooHigh => Reaction::BadMsgNotification(33),
+            Self::SeqNoShouldBeEven => Reaction::BadMsgNotification(34),
+            Self::SeqNoShouldBeOdd => Reaction::BadMsgNotification(35),
+            Self::BadServerSalt => Reaction::BadMsgNotification(48),
+            Self::ContainerNested { receiver: Server }
+            | Self::ContainerTooLarge { receiver: Server }
+            | Self::ContainerMsgIdNotGreatest { receiver: Server }
+            | Self::ContainerSeqNoBelowInner => Reaction::BadMsgNotification(64),
+        }
+    }
+}
+vocabulary_display!(SessionError);

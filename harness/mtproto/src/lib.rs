@@ -34,6 +34,7 @@ pub mod codec;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
+pub mod session;
 
 pub use auth_key::AuthKey;
 pub use crypto::kdf::Direction;
