@@ -12,6 +12,7 @@
 //! | [`auth_key`] | §2.1 | the 256-byte key, `auth_key_id`, `aux_hash` |
 //! | [`envelope`] | §2.1, §3.1 R1–R6 | encrypt, and decrypt with every receiver check |
 //! | [`error`] | DESIGN.md §6 | the shared error vocabulary and the receiver's [`Reaction`] |
+//! | `fuzzing` | — | entry points of the fuzz targets (feature `fuzzing`) |
 //!
 //! Section numbers refer to the project's protocol digest, `spec/MTPROTO.md`; each check's doc
 //! comment quotes the core.telegram.org clause it enforces.
@@ -34,6 +35,8 @@ pub mod codec;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod session;
 
 pub use auth_key::AuthKey;

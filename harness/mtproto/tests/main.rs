@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod envelope_checks;
+mod fuzz_replay;
 mod known_answers;
 mod properties;
 mod support;
