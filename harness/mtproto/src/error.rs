@@ -480,3 +480,297 @@ impl ProtocolError for SessionError {
     }
 }
 vocabulary_display!(SessionError);
+
+/// Errors of the Diffie–Hellman parameter and value checks (spec §5, [sec], [auth]).
+///
+/// Parameter checks run in the order the variants are listed, so a `(p, g)` that breaks several
+/// rules is named by the first: size, `g` range, `g`'s congruence, then primality.
+///
+/// [sec]: https://core.telegram.org/mtproto/security_guidelines
+/// [auth]: https://core.telegram.org/mtproto/auth_key
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DhError {
+    /// `dh_prime` is not a 2048-bit number written in exactly 256 bytes.
+    PWrongSize {
+        /// Bytes in the encoding.
+        len: usize,
+    },
+    /// `g` is not one of 2, 3, 4, 5, 6, 7.
+    GOutOfRange {
+        /// The rejected `g`.
+        g: i64,
+    },
+    /// `p` does not satisfy `g`'s congruence, so `g` does not generate the order-(p-1)/2 subgroup.
+    GNotGenerator {
+        /// The `g` whose congruence failed.
+        g: u32,
+    },
+    /// `p` is composite.
+    PNotPrime,
+    /// `p` is prime but `(p - 1) / 2` is composite.
+    PNotSafePrime,
+    /// A `g_a`/`g_b` not in the open interval `(1, p - 1)`.
+    ValueOutOfRange,
+    /// A `g_a`/`g_b` in `(1, p - 1)` but outside `[2^1984, p - 2^1984]`.
+    ValueUnsafe,
+}
+
+impl DhError {
+    fn describe(&self) -> String {
+        match *self {
+            Self::PWrongSize { len } => {
+                format!("dh_prime of {len} bytes is not a 2048-bit number in 256 bytes")
+            }
+            Self::GOutOfRange { g } => format!("g = {g} is not in 2..=7"),
+            Self::GNotGenerator { g } => format!("dh_prime fails the congruence for g = {g}"),
+            Self::PNotPrime => "dh_prime is composite".into(),
+            Self::PNotSafePrime => "(dh_prime - 1) / 2 is composite".into(),
+            Self::ValueOutOfRange => "value not in (1, p - 1)".into(),
+            Self::ValueUnsafe => "value outside [2^1984, p - 2^1984]".into(),
+        }
+    }
+}
+
+impl ProtocolError for DhError {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::PWrongSize { .. } => "PWrongSize",
+            Self::GOutOfRange { .. } => "GOutOfRange",
+            Self::GNotGenerator { .. } => "GNotGenerator",
+            Self::PNotPrime => "PNotPrime",
+            Self::PNotSafePrime => "PNotSafePrime",
+            Self::ValueOutOfRange => "ValueOutOfRange",
+            Self::ValueUnsafe => "ValueUnsafe",
+        }
+    }
+    /// Bad DH parameters abort the key exchange: nothing is answered and the connection is closed.
+    fn reaction(&self) -> Reaction {
+        Reaction::Discard
+    }
+}
+vocabulary_display!(DhError);
+
+/// Errors factoring `pq` (spec §4 step 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PqError {
+    /// `pq` is not a product of two primes `p < q` below 2^32 each (or of `p = q`), as the
+    /// handshake requires: it is prime, 1, too long, or its factors do not fit.
+    NotFactorable,
+}
+
+impl ProtocolError for PqError {
+    fn name(&self) -> &'static str {
+        "PqNotFactorable"
+    }
+    fn reaction(&self) -> Reaction {
+        Reaction::Discard
+    }
+}
+
+impl PqError {
+    fn describe(&self) -> String {
+        "pq has no split into two primes below 2^32".into()
+    }
+}
+vocabulary_display!(PqError);
+
+/// Errors of RSA keys and RSA_PAD (spec §4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RsaError {
+    /// The PEM or DER of a key could not be read.
+    KeyMalformed,
+    /// The key is not a 2048-bit modulus with an odd public exponent > 1.
+    KeyUnsupported,
+    /// RSA_PAD input longer than 144 bytes.
+    DataTooLong {
+        /// The rejected length.
+        len: usize,
+    },
+    /// Every temp_key the caller supplied gave a value `>= n` (the retry rule needs another).
+    RetriesExhausted,
+    /// An RSA ciphertext that is not exactly 256 bytes.
+    CiphertextWrongSize {
+        /// The rejected length.
+        len: usize,
+    },
+    /// An RSA ciphertext `>= n`.
+    CiphertextOutOfRange,
+    /// `SHA256(temp_key + data_with_padding)` differs from the hash in the decrypted block.
+    HashMismatch,
+}
+
+impl RsaError {
+    fn describe(&self) -> String {
+        match *self {
+            Self::KeyMalformed => "RSA key PEM/DER is malformed".into(),
+            Self::KeyUnsupported => "RSA key is not 2048-bit with an odd exponent > 1".into(),
+            Self::DataTooLong { len } => format!("{len} bytes of data, at most 144 allowed"),
+            Self::RetriesExhausted => "every supplied temp_key gave a value >= n".into(),
+            Self::CiphertextWrongSize { len } => format!("RSA ciphertext of {len} bytes, not 256"),
+            Self::CiphertextOutOfRange => "RSA ciphertext >= n".into(),
+            Self::HashMismatch => "RSA_PAD hash over data_with_padding does not match".into(),
+        }
+    }
+}
+
+impl ProtocolError for RsaError {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::KeyMalformed => "RsaKeyMalformed",
+            Self::KeyUnsupported => "RsaKeyUnsupported",
+            Self::DataTooLong { .. } => "RsaDataTooLong",
+            Self::RetriesExhausted => "RsaRetriesExhausted",
+            Self::CiphertextWrongSize { .. } => "RsaCiphertextWrongSize",
+            Self::CiphertextOutOfRange => "RsaCiphertextOutOfRange",
+            Self::HashMismatch => "RsaPadHashMismatch",
+        }
+    }
+    fn reaction(&self) -> Reaction {
+        match self {
+            Self::KeyMalformed
+            | Self::KeyUnsupported
+            | Self::DataTooLong { .. }
+            | Self::RetriesExhausted => Reaction::Refuse,
+            _ => Reaction::Discard,
+        }
+    }
+}
+vocabulary_display!(RsaError);
+
+/// Errors of the auth-key handshake (spec §4), on either side. Every one aborts the exchange.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The unencrypted envelope around a handshake message is malformed.
+    Envelope(EnvelopeError),
+    /// A TL field could not be read, or bytes were left over.
+    Codec(CodecError),
+    /// The message is not the constructor this step expects.
+    UnexpectedConstructor {
+        /// The constructor id found.
+        id: u32,
+    },
+    /// `nonce` differs from the one the client sent.
+    NonceMismatch,
+    /// `server_nonce` differs from the one in `resPQ`.
+    ServerNonceMismatch,
+    /// No offered fingerprint names a key the client has (or the server's key is unknown).
+    NoKnownFingerprint,
+    /// `pq` cannot be factored as the handshake requires.
+    Pq(PqError),
+    /// RSA_PAD failed.
+    Rsa(RsaError),
+    /// `encrypted_answer`/`encrypted_data` is not a multiple of 16 bytes.
+    NotBlockAligned {
+        /// The rejected length.
+        len: usize,
+    },
+    /// The SHA1 in front of the decrypted answer/data does not match it.
+    AnswerHashMismatch,
+    /// 16 or more bytes follow the decrypted answer/data.
+    AnswerPaddingTooLong {
+        /// Bytes left after the TL object.
+        len: usize,
+    },
+    /// A DH check failed.
+    Dh(DhError),
+    /// `new_nonce_hash1/2/3` does not match.
+    NewNonceHashMismatch,
+    /// The server answered `dh_gen_fail` (with a valid `new_nonce_hash3`).
+    DhGenFail,
+    /// Server side: `p` and `q` are not the factors of the `pq` sent, in order.
+    PqMismatch,
+    /// Server side: `retry_id` is not 0 / the previous `auth_key_aux_hash`.
+    RetryIdMismatch,
+    /// Server side: the inner data names another DC, or the temp key has no lifetime.
+    InnerDataRejected,
+}
+
+impl HandshakeError {
+    fn describe(&self) -> String {
+        match *self {
+            Self::Envelope(e) => format!("envelope: {e}"),
+            Self::Codec(e) => format!("TL: {e}"),
+            Self::UnexpectedConstructor { id } => format!("unexpected constructor {id:#010x}"),
+            Self::NonceMismatch => "nonce differs from the one sent".into(),
+            Self::ServerNonceMismatch => "server_nonce differs from resPQ's".into(),
+            Self::NoKnownFingerprint => "no offered RSA key fingerprint is known".into(),
+            Self::Pq(e) => format!("pq: {e}"),
+            Self::Rsa(e) => format!("RSA: {e}"),
+            Self::NotBlockAligned { len } => format!("{len} bytes is not a multiple of 16"),
+            Self::AnswerHashMismatch => "SHA1 of the decrypted answer does not match".into(),
+            Self::AnswerPaddingTooLong { len } => {
+                format!("{len} bytes after the answer, at most 15 allowed")
+            }
+            Self::Dh(e) => format!("DH: {e}"),
+            Self::NewNonceHashMismatch => "new_nonce_hash does not match".into(),
+            Self::DhGenFail => "server answered dh_gen_fail".into(),
+            Self::PqMismatch => "p, q do not factor the pq sent (p < q)".into(),
+            Self::RetryIdMismatch => "retry_id does not match".into(),
+            Self::InnerDataRejected => "p_q_inner_data names another DC or no lifetime".into(),
+        }
+    }
+}
+
+impl ProtocolError for HandshakeError {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Envelope(e) => e.name(),
+            Self::Codec(e) => e.name(),
+            Self::UnexpectedConstructor { .. } => "UnexpectedConstructor",
+            Self::NonceMismatch => "NonceMismatch",
+            Self::ServerNonceMismatch => "ServerNonceMismatch",
+            Self::NoKnownFingerprint => "NoKnownFingerprint",
+            Self::Pq(e) => e.name(),
+            Self::Rsa(e) => e.name(),
+            Self::NotBlockAligned { .. } => "NotBlockAligned",
+            Self::AnswerHashMismatch => "AnswerHashMismatch",
+            Self::AnswerPaddingTooLong { .. } => "AnswerPaddingTooLong",
+            Self::Dh(e) => e.name(),
+            Self::NewNonceHashMismatch => "NewNonceHashMismatch",
+            Self::DhGenFail => "DhGenFail",
+            Self::PqMismatch => "PqMismatch",
+            Self::RetryIdMismatch => "RetryIdMismatch",
+            Self::InnerDataRejected => "InnerDataRejected",
+        }
+    }
+    /// Every handshake failure aborts the exchange without an answer; the client starts over on
+    /// a new connection (TDLib restarts the whole handshake, spec §4 step 9).
+    fn reaction(&self) -> Reaction {
+        Reaction::Discard
+    }
+}
+vocabulary_display!(HandshakeError);
+
+impl From<CodecError> for HandshakeError {
+    fn from(e: CodecError) -> Self {
+        Self::Codec(e)
+    }
+}
+
+impl From<EnvelopeError> for HandshakeError {
+    fn from(e: EnvelopeError) -> Self {
+        Self::Envelope(e)
+    }
+}
+
+impl From<DhError> for HandshakeError {
+    fn from(e: DhError) -> Self {
+        Self::Dh(e)
+    }
+}
+
+impl From<RsaError> for HandshakeError {
+    fn from(e: RsaError) -> Self {
+        Self::Rsa(e)
+    }
+}
+
+impl From<PqError> for HandshakeError {
+    fn from(e: PqError) -> Self {
+        Self::Pq(e)
+    }
+}

@@ -37,6 +37,7 @@ pub mod envelope;
 pub mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
+pub mod handshake;
 pub mod session;
 
 pub use auth_key::AuthKey;

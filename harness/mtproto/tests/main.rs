@@ -4,8 +4,10 @@
 // A failing test may panic: that is how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod dh;
 mod envelope_checks;
 mod fuzz_replay;
 mod known_answers;
+mod pq;
 mod properties;
 mod support;

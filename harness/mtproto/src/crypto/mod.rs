@@ -1,4 +1,5 @@
 //! The cryptographic building blocks: AES-IGE and the message key derivations.
 
+pub mod dh;
 pub mod ige;
 pub mod kdf;

@@ -1,0 +1,3 @@
+//! The auth-key handshake (spec §4).
+
+pub mod pq;
