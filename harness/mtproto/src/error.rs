@@ -774,3 +774,171 @@ impl From<PqError> for HandshakeError {
         Self::Pq(e)
     }
 }
+
+/// Errors of the transport layer (spec §6): framing, quick acks, transport error packets and
+/// obfuscation.
+///
+/// A decoder that returns one of these has lost frame sync: it keeps returning the same error
+/// (the stream cannot be resynchronised), and the connection must be closed ([transports]).
+/// Encoder-side variants refuse a local request and never reach the wire.
+///
+/// [transports]: https://core.telegram.org/mtproto/mtproto-transports
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// A client-to-server stream did not start with its transport's tag (`0xef`, `eeeeeeee`,
+    /// `dddddddd`).
+    WrongTransportTag {
+        /// The byte found at the offending position.
+        got: u8,
+    },
+    /// A frame's payload is 2^24 bytes or longer (the cap every implementation uses).
+    FrameTooLong {
+        /// The declared payload length.
+        len: u64,
+    },
+    /// A full-transport `len` under 12 (its own 4 bytes, the seqno and the CRC).
+    FrameTooShort {
+        /// The declared `len`.
+        len: u32,
+    },
+    /// An abridged long-form header (`0x7f` + 3 bytes) for a length the 1-byte form holds.
+    NonCanonicalLength {
+        /// The declared length in bytes.
+        len: u32,
+    },
+    /// A full-transport frame whose CRC32 does not match `len ‖ seqno ‖ payload`.
+    CrcMismatch {
+        /// The CRC the frame carries.
+        got: u32,
+        /// The CRC of the frame's bytes.
+        computed: u32,
+    },
+    /// A full-transport frame whose seqno is not the next one expected on the connection.
+    SeqnoMismatch {
+        /// The seqno expected.
+        expected: u32,
+        /// The seqno received.
+        got: u32,
+    },
+    /// Encoding: an abridged payload length that is not a multiple of 4.
+    FrameNotAligned {
+        /// The payload length.
+        len: usize,
+    },
+    /// A whole stream ended inside a frame.
+    Truncated {
+        /// Bytes of the unfinished frame that were present.
+        have: usize,
+    },
+    /// A quick-ack form where the transport or the direction has none (a server requesting one,
+    /// a client answering one, the full transport).
+    QuickAckNotAllowed,
+    /// A quick-ack token without its top bit set.
+    BadQuickAckToken {
+        /// The token.
+        token: u32,
+    },
+    /// More random padding than the padded intermediate transport allows (15, or 8 after a quick
+    /// ack).
+    FramePaddingTooLong {
+        /// Padding bytes given.
+        len: usize,
+    },
+    /// An obfuscation init whose first bytes a client must never send (they would look like
+    /// another transport or protocol).
+    ForbiddenPrefix,
+    /// An obfuscation init whose decrypted protocol tag is not `efefefef`, `eeeeeeee` or
+    /// `dddddddd` (or not the one an MTProxy secret requires).
+    UnknownProtocolTag {
+        /// The decrypted tag.
+        tag: u32,
+    },
+    /// Every 64-byte candidate of the random bytes given had a forbidden prefix.
+    RandomExhausted {
+        /// How many candidates were tried.
+        tried: usize,
+    },
+    /// An MTProxy secret that is neither 16 bytes nor `dd` + 16 bytes.
+    BadSecret {
+        /// Its length.
+        len: usize,
+    },
+}
+
+impl TransportError {
+    fn describe(&self) -> String {
+        match *self {
+            Self::WrongTransportTag { got } => {
+                format!("the stream does not start with its transport tag (byte {got:#04x})")
+            }
+            Self::FrameTooLong { len } => format!("frame payload of {len} bytes, cap is 2^24 - 1"),
+            Self::FrameTooShort { len } => format!("full transport len {len} is under 12"),
+            Self::NonCanonicalLength { len } => {
+                format!("abridged long form used for a {len}-byte payload")
+            }
+            Self::CrcMismatch { got, computed } => {
+                format!("CRC32 {got:#010x} but the frame hashes to {computed:#010x}")
+            }
+            Self::SeqnoMismatch { expected, got } => {
+                format!("seqno {got}, expected {expected}")
+            }
+            Self::FrameNotAligned { len } => {
+                format!("abridged payload of {len} bytes is not a multiple of 4")
+            }
+            Self::Truncated { have } => {
+                format!("the stream ends inside a frame ({have} bytes of it present)")
+            }
+            Self::QuickAckNotAllowed => "no quick-ack form for this transport and direction".into(),
+            Self::BadQuickAckToken { token } => {
+                format!("quick-ack token {token:#010x} lacks its top bit")
+            }
+            Self::FramePaddingTooLong { len } => format!("{len} bytes of transport padding"),
+            Self::ForbiddenPrefix => "obfuscation init starts with a forbidden prefix".into(),
+            Self::UnknownProtocolTag { tag } => format!("unknown protocol tag {tag:#010x}"),
+            Self::RandomExhausted { tried } => {
+                format!("all {tried} random 64-byte candidates had a forbidden prefix")
+            }
+            Self::BadSecret { len } => format!("MTProxy secret of {len} bytes"),
+        }
+    }
+}
+
+impl ProtocolError for TransportError {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::WrongTransportTag { .. } => "WrongTransportTag",
+            Self::FrameTooLong { .. } => "FrameTooLong",
+            Self::FrameTooShort { .. } => "FrameTooShort",
+            Self::NonCanonicalLength { .. } => "NonCanonicalLength",
+            Self::CrcMismatch { .. } => "CrcMismatch",
+            Self::SeqnoMismatch { .. } => "SeqnoMismatch",
+            Self::FrameNotAligned { .. } => "FrameNotAligned",
+            Self::Truncated { .. } => "Truncated",
+            Self::QuickAckNotAllowed => "QuickAckNotAllowed",
+            Self::BadQuickAckToken { .. } => "BadQuickAckToken",
+            Self::FramePaddingTooLong { .. } => "FramePaddingTooLong",
+            Self::ForbiddenPrefix => "ForbiddenPrefix",
+            Self::UnknownProtocolTag { .. } => "UnknownProtocolTag",
+            Self::RandomExhausted { .. } => "RandomExhausted",
+            Self::BadSecret { .. } => "BadSecret",
+        }
+    }
+
+    /// Every decoding failure loses frame sync: the frame is discarded and the connection must be
+    /// closed ([transports]). Encoder-side refusals never reach the wire.
+    ///
+    /// [transports]: https://core.telegram.org/mtproto/mtproto-transports
+    fn reaction(&self) -> Reaction {
+        match self {
+            Self::FrameNotAligned { .. }
+            | Self::QuickAckNotAllowed
+            | Self::BadQuickAckToken { .. }
+            | Self::FramePaddingTooLong { .. }
+            | Self::RandomExhausted { .. }
+            | Self::BadSecret { .. } => Reaction::Refuse,
+            _ => Reaction::Discard,
+        }
+    }
+}
+vocabulary_display!(TransportError);

@@ -39,6 +39,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod handshake;
 pub mod session;
+pub mod transport;
 
 pub use auth_key::AuthKey;
 pub use crypto::kdf::Direction;

@@ -11,3 +11,4 @@ mod known_answers;
 mod pq;
 mod properties;
 mod support;
+mod transport;
