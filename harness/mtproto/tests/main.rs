@@ -10,5 +10,6 @@ mod fuzz_replay;
 mod known_answers;
 mod pq;
 mod properties;
+mod rsa_pad;
 mod support;
 mod transport;

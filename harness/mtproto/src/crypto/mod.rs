@@ -3,3 +3,4 @@
 pub mod dh;
 pub mod ige;
 pub mod kdf;
+pub mod rsa_pad;

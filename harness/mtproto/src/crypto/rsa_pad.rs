@@ -1,0 +1,388 @@
+//! RSA public keys, their TL fingerprints, and RSA_PAD, the MTProto 2.0 "RSA-OAEP+ variant"
+//! that encrypts `p_q_inner_data` (spec §4.1).
+//!
+//! ```text
+//! data_with_padding = data (<= 144 bytes) + random padding, total 192 bytes
+//! data_pad_reversed = BYTE_REVERSE(data_with_padding)
+//! loop:
+//!   temp_key          = 32 random bytes
+//!   data_with_hash    = data_pad_reversed + SHA256(temp_key + data_with_padding)     224 bytes
+//!   aes_encrypted     = AES256_IGE(data_with_hash, key = temp_key, iv = 32 zero bytes)
+//!   temp_key_xor      = temp_key XOR SHA256(aes_encrypted)                           32 bytes
+//!   key_aes_encrypted = temp_key_xor + aes_encrypted                                 256 bytes
+//!   if key_aes_encrypted >= n (big-endian): try again with a new temp_key
+//! encrypted_data = key_aes_encrypted ^ e mod n, 256 big-endian bytes
+//! ```
+//!
+//! "The client should check whether key_aes_encrypted is greater than the RSA modulus ... and
+//! if so, regenerate temp_key" ([auth]). The caller supplies the temp keys (sans-IO); running
+//! out of them is [`RsaError::RetriesExhausted`].
+//!
+//! The server side ([`RsaPrivateKey::rsa_pad_decrypt`]) inverts this and checks
+//! `SHA256(temp_key + data_with_padding)` over **all 192 bytes** before anything is parsed: the
+//! old encoding hashed only the data, so the server had to parse variable-length fields first,
+//! which is the timing oracle of attack 4 in Albrecht et al., "Four Attacks and a Proof for
+//! Telegram" (spec §10.2). The comparison is constant-time and the decryption uses a
+//! constant-time exponentiation.
+//!
+//! The fingerprint is "the 64 lower-order bits of SHA1(server_public_key)", the key serialized
+//! as the bare TL `rsa_public_key n:string e:string` ([auth]).
+//!
+//! [auth]: https://core.telegram.org/mtproto/auth_key
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use core::cmp::Ordering;
+
+use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
+use crypto_bigint::{Odd, U2048};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::codec::{Reader, put_tl_bytes};
+use crate::crypto::ige::{aes256_ige_decrypt, aes256_ige_encrypt};
+use crate::error::RsaError;
+
+/// Bytes of a 2048-bit modulus, and of every RSA_PAD ciphertext.
+pub const MODULUS_LEN: usize = 256;
+/// Most bytes of data RSA_PAD carries.
+pub const MAX_DATA_LEN: usize = 144;
+/// `data_with_padding` length.
+pub const PADDED_LEN: usize = 192;
+
+type Params = FixedMontyParams<{ U2048::LIMBS }>;
+type Monty = FixedMontyForm<{ U2048::LIMBS }>;
+
+/// An RSA public key with a 2048-bit modulus.
+#[derive(Clone, Debug)]
+pub struct RsaPublicKey {
+    n: U2048,
+    e: U2048,
+    n_bytes: Vec<u8>,
+    e_bytes: Vec<u8>,
+    params: Params,
+}
+
+fn strip_zeros(b: &[u8]) -> &[u8] {
+    let first = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    b.get(first..).unwrap_or(&[])
+}
+
+fn to_u2048(b: &[u8]) -> Option<U2048> {
+    let digits = strip_zeros(b);
+    let start = MODULUS_LEN.checked_sub(digits.len())?;
+    let mut buf = [0u8; MODULUS_LEN];
+    buf.get_mut(start..)?.copy_from_slice(digits);
+    Some(U2048::from_be_slice(&buf))
+}
+
+fn to_bytes(v: &U2048) -> [u8; MODULUS_LEN] {
+    let mut out = [0u8; MODULUS_LEN];
+    out.copy_from_slice(v.to_be_bytes().as_ref());
+    out
+}
+
+impl RsaPublicKey {
+    /// A key from its big-endian modulus and exponent. The modulus must be exactly 2048 bits and
+    /// odd; the exponent odd and greater than 1.
+    pub fn from_n_e(n: &[u8], e: &[u8]) -> Result<Self, RsaError> {
+        let n_digits = strip_zeros(n);
+        let e_digits = strip_zeros(e);
+        if n_digits.len() != MODULUS_LEN || n_digits.first().is_none_or(|&b| b & 0x80 == 0) {
+            return Err(RsaError::KeyUnsupported);
+        }
+        let nv = to_u2048(n_digits).ok_or(RsaError::KeyUnsupported)?;
+        let ev = to_u2048(e_digits).ok_or(RsaError::KeyUnsupported)?;
+        if e_digits.last().is_none_or(|&b| b & 1 == 0) || ev.cmp_vartime(&U2048::ONE).is_le() {
+            return Err(RsaError::KeyUnsupported);
+        }
+        let odd = Odd::new(nv).into_option().ok_or(RsaError::KeyUnsupported)?;
+        Ok(Self {
+            n: nv,
+            e: ev,
+            n_bytes: n_digits.to_vec(),
+            e_bytes: e_digits.to_vec(),
+            params: Params::new_vartime(odd),
+        })
+    }
+
+    /// A key from a PKCS#1 PEM (`-----BEGIN RSA PUBLIC KEY-----`), as Telegram publishes them.
+    pub fn from_pkcs1_pem(pem: &str) -> Result<Self, RsaError> {
+        let der = pem_body(pem, "RSA PUBLIC KEY")?;
+        let mut outer = Reader::new(&der);
+        let mut seq = Reader::new(der_tlv(&mut outer, 0x30)?);
+        outer.finish().map_err(|_| RsaError::KeyMalformed)?;
+        let n = der_uint(&mut seq)?;
+        let e = der_uint(&mut seq)?;
+        seq.finish().map_err(|_| RsaError::KeyMalformed)?;
+        Self::from_n_e(n, e)
+    }
+
+    /// The modulus, big-endian, 256 bytes.
+    pub fn n(&self) -> &[u8] {
+        &self.n_bytes
+    }
+
+    /// The public exponent, big-endian, without leading zeros.
+    pub fn e(&self) -> &[u8] {
+        &self.e_bytes
+    }
+
+    /// The fingerprint's 8 wire bytes: `SHA1(rsa_public_key n:string e:string)[12..20]`.
+    pub fn fingerprint_bytes(&self) -> [u8; 8] {
+        let mut tl = Vec::with_capacity(272);
+        // n is 256 bytes and e at most 256: both fit a TL string.
+        let _ = put_tl_bytes(&mut tl, &self.n_bytes);
+        let _ = put_tl_bytes(&mut tl, &self.e_bytes);
+        let d: [u8; 20] = Sha1::digest(&tl).into();
+        d.last_chunk::<8>().copied().unwrap_or([0; 8])
+    }
+
+    /// The fingerprint as the TL `long` resPQ lists.
+    pub fn fingerprint(&self) -> i64 {
+        i64::from_le_bytes(self.fingerprint_bytes())
+    }
+
+    /// `m^e mod n` for `m < n` (variable-time in the public exponent only).
+    fn encrypt_raw(&self, m: &U2048) -> [u8; MODULUS_LEN] {
+        to_bytes(&Monty::new(m, &self.params).pow_vartime(&self.e).retrieve())
+    }
+
+    fn less_than_n(&self, v: &U2048) -> bool {
+        v.cmp_vartime(&self.n) == Ordering::Less
+    }
+}
+
+/// `SHA256(temp_key + data_with_padding)`.
+fn pad_hash(temp_key: &[u8; 32], data_with_padding: &[u8; PADDED_LEN]) -> [u8; 32] {
+    Sha256::new()
+        .chain_update(temp_key)
+        .chain_update(data_with_padding)
+        .finalize()
+        .into()
+}
+
+/// One RSA_PAD attempt: `key_aes_encrypted` for one `temp_key`.
+pub fn key_aes_encrypted(
+    data_with_padding: &[u8; PADDED_LEN],
+    temp_key: &[u8; 32],
+) -> Zeroizing<[u8; MODULUS_LEN]> {
+    let mut out = Zeroizing::new([0u8; MODULUS_LEN]);
+    let (xor, aes) = out.split_at_mut(32);
+    let (reversed, hash) = aes.split_at_mut(PADDED_LEN);
+    reversed.copy_from_slice(data_with_padding);
+    reversed.reverse();
+    hash.copy_from_slice(&pad_hash(temp_key, data_with_padding));
+    // 224 bytes: block aligned, cannot fail.
+    let _ = aes256_ige_encrypt(temp_key, &[0u8; 32], aes);
+    let h: [u8; 32] = Sha256::digest(&*aes).into();
+    for ((x, k), hh) in xor.iter_mut().zip(temp_key).zip(h) {
+        *x = k ^ hh;
+    }
+    out
+}
+
+/// RSA_PAD(data, key) with the caller's randomness: `padding` must bring `data` to exactly 192
+/// bytes; `temp_keys` are tried in order until `key_aes_encrypted < n`. Returns
+/// `encrypted_data` (256 bytes) and the index of the temp key used.
+pub fn rsa_pad_encrypt(
+    key: &RsaPublicKey,
+    data: &[u8],
+    padding: &[u8],
+    temp_keys: &[[u8; 32]],
+) -> Result<([u8; MODULUS_LEN], usize), RsaError> {
+    if data.len() > MAX_DATA_LEN {
+        return Err(RsaError::DataTooLong { len: data.len() });
+    }
+    let mut dwp = Zeroizing::new([0u8; PADDED_LEN]);
+    let (d, p) = dwp.split_at_mut(data.len());
+    if p.len() != padding.len() {
+        return Err(RsaError::DataTooLong {
+            len: data.len().saturating_add(padding.len()),
+        });
+    }
+    d.copy_from_slice(data);
+    p.copy_from_slice(padding);
+    for (i, temp_key) in temp_keys.iter().enumerate() {
+        let kae = key_aes_encrypted(&dwp, temp_key);
+        let m = U2048::from_be_slice(&*kae);
+        if key.less_than_n(&m) {
+            return Ok((key.encrypt_raw(&m), i));
+        }
+    }
+    Err(RsaError::RetriesExhausted)
+}
+
+/// An RSA private key (the server side of RSA_PAD). `d` is zeroized on drop.
+#[derive(Clone)]
+pub struct RsaPrivateKey {
+    public: RsaPublicKey,
+    d: U2048,
+}
+
+impl Drop for RsaPrivateKey {
+    fn drop(&mut self) {
+        self.d.zeroize();
+    }
+}
+
+impl core::fmt::Debug for RsaPrivateKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RsaPrivateKey")
+            .field(
+                "fingerprint",
+                &format_args!("{:016x}", self.public.fingerprint()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl RsaPrivateKey {
+    /// A key from `n`, `e` and `d`, big-endian.
+    pub fn from_n_e_d(n: &[u8], e: &[u8], d: &[u8]) -> Result<Self, RsaError> {
+        let public = RsaPublicKey::from_n_e(n, e)?;
+        let d = to_u2048(d).ok_or(RsaError::KeyUnsupported)?;
+        Ok(Self { public, d })
+    }
+
+    /// A key from a PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`, `openssl genrsa -traditional`).
+    pub fn from_pkcs1_pem(pem: &str) -> Result<Self, RsaError> {
+        let der = Zeroizing::new(pem_body(pem, "RSA PRIVATE KEY")?);
+        let mut outer = Reader::new(&der);
+        let mut seq = Reader::new(der_tlv(&mut outer, 0x30)?);
+        let version = der_uint(&mut seq)?;
+        if !strip_zeros(version).is_empty() {
+            return Err(RsaError::KeyUnsupported);
+        }
+        let n = der_uint(&mut seq)?;
+        let e = der_uint(&mut seq)?;
+        let d = der_uint(&mut seq)?;
+        Self::from_n_e_d(n, e, d)
+    }
+
+    /// The public half.
+    pub fn public(&self) -> &RsaPublicKey {
+        &self.public
+    }
+
+    /// `d` as 256 big-endian bytes (for writing server-role vectors).
+    pub fn d_bytes(&self) -> Zeroizing<[u8; MODULUS_LEN]> {
+        Zeroizing::new(to_bytes(&self.d))
+    }
+
+    /// Undo RSA_PAD and return `data_with_padding` (192 bytes, TL object first), checking the
+    /// hash over all of it before the caller parses anything.
+    pub fn rsa_pad_decrypt(
+        &self,
+        encrypted_data: &[u8],
+    ) -> Result<Zeroizing<[u8; PADDED_LEN]>, RsaError> {
+        let c: [u8; MODULUS_LEN] =
+            encrypted_data
+                .try_into()
+                .map_err(|_| RsaError::CiphertextWrongSize {
+                    len: encrypted_data.len(),
+                })?;
+        let c = U2048::from_be_slice(&c);
+        if !self.public.less_than_n(&c) {
+            return Err(RsaError::CiphertextOutOfRange);
+        }
+        let mut m = Monty::new(&c, &self.public.params).pow(&self.d).retrieve();
+        let mut kae = Zeroizing::new(to_bytes(&m));
+        m.zeroize();
+        let (xor, aes) = kae.split_at_mut(32);
+        let h: [u8; 32] = Sha256::digest(&*aes).into();
+        let mut temp_key = Zeroizing::new([0u8; 32]);
+        for ((t, x), hh) in temp_key.iter_mut().zip(xor.iter()).zip(h) {
+            *t = x ^ hh;
+        }
+        let _ = aes256_ige_decrypt(&temp_key, &[0u8; 32], aes);
+        let (reversed, hash) = aes.split_at(PADDED_LEN);
+        let mut dwp = Zeroizing::new([0u8; PADDED_LEN]);
+        dwp.copy_from_slice(reversed);
+        dwp.reverse();
+        let expected = pad_hash(&temp_key, &dwp);
+        if bool::from(expected.ct_eq(hash)) {
+            Ok(dwp)
+        } else {
+            Err(RsaError::HashMismatch)
+        }
+    }
+}
+
+/// The base64 body of the one PEM block labelled `label`.
+fn pem_body(pem: &str, label: &str) -> Result<Vec<u8>, RsaError> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = pem
+        .find(&begin)
+        .and_then(|i| i.checked_add(begin.len()))
+        .ok_or(RsaError::KeyMalformed)?;
+    let rest = pem.get(start..).ok_or(RsaError::KeyMalformed)?;
+    let stop = rest.find(&end).ok_or(RsaError::KeyMalformed)?;
+    base64_decode(rest.get(..stop).ok_or(RsaError::KeyMalformed)?)
+}
+
+/// Standard base64 (RFC 4648 §4), whitespace ignored, `=` padding only at the end.
+fn base64_decode(s: &str) -> Result<Vec<u8>, RsaError> {
+    let mut out = Vec::with_capacity(s.len().saturating_mul(3) / 4);
+    let mut acc: u32 = 0;
+    let mut bits: u32 = 0;
+    let mut pad = 0usize;
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let v = match c {
+            b'A'..=b'Z' => c.wrapping_sub(b'A'),
+            b'a'..=b'z' => c.wrapping_sub(b'a').wrapping_add(26),
+            b'0'..=b'9' => c.wrapping_sub(b'0').wrapping_add(52),
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => {
+                pad = pad.saturating_add(1);
+                continue;
+            }
+            _ => return Err(RsaError::KeyMalformed),
+        };
+        if pad > 0 {
+            return Err(RsaError::KeyMalformed);
+        }
+        acc = ((acc << 6) | u32::from(v)) & 0xffff;
+        bits = bits.saturating_add(6);
+        if bits >= 8 {
+            bits = bits.saturating_sub(8);
+            out.push(u8::try_from((acc >> bits) & 0xff).unwrap_or(0));
+        }
+    }
+    if pad > 2 {
+        return Err(RsaError::KeyMalformed);
+    }
+    Ok(out)
+}
+
+/// One DER TLV with the given tag; definite lengths up to 2^16.
+fn der_tlv<'a>(r: &mut Reader<'a>, tag: u8) -> Result<&'a [u8], RsaError> {
+    let bad = RsaError::KeyMalformed;
+    let [t] = r.take_array::<1>().ok_or(bad)?;
+    if t != tag {
+        return Err(bad);
+    }
+    let [l] = r.take_array::<1>().ok_or(bad)?;
+    let len = match l {
+        0..=0x7f => usize::from(l),
+        0x81 => {
+            let [b] = r.take_array::<1>().ok_or(bad)?;
+            usize::from(b)
+        }
+        0x82 => usize::from(u16::from_be_bytes(r.take_array::<2>().ok_or(bad)?)),
+        _ => return Err(bad),
+    };
+    r.take(len).ok_or(bad)
+}
+
+/// A non-negative DER INTEGER's magnitude, big-endian.
+fn der_uint<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], RsaError> {
+    let v = der_tlv(r, 0x02)?;
+    if v.first().is_none_or(|&b| b & 0x80 != 0) {
+        return Err(RsaError::KeyMalformed);
+    }
+    Ok(strip_zeros(v))
+}
