@@ -25,6 +25,7 @@
 //! | `kdf.aesKeyIv` | `direction`, `authKey`, `msgKey` | `aesKey`, `aesIv` (32 B each) | `KeyWrongLength` |
 //! | `envelope.encrypt` | `direction`, `authKey`, `salt`, `sessionId`, `msgId`, `seqNo`, `body`, `padding` | `packet` | `LengthNotAligned`, `PaddingTooShort`, `PaddingTooLong`, `NotBlockAligned` |
 //! | `envelope.decrypt` | `receiver`, `authKey`, `sessionId` (the receiver's session), `packet` | `salt`, `sessionId`, `msgId`, `seqNo`, `body` | the envelope errors of DESIGN.md §6, first failing check first |
+//! | `session.open` / `session.feed` / `session.close` | see [`session`] | a `handle`; a step's `verdict` | — (the verdict is the output) |
 //!
 //! A rejection names an error of the shared vocabulary (DESIGN.md §6). An adapter that cannot name
 //! reasons answers [`GENERIC_REJECTION`]; the runner treats that as a rejection with a different
@@ -44,6 +45,8 @@ use mtproto::crypto::kdf;
 use mtproto::envelope::{self, Message};
 use mtproto::{AuthKey, Direction, ProtocolError, Receiver};
 use serde_json::{Map, Value};
+
+pub mod session;
 
 /// The fields of a request or of an `ok` answer.
 pub type Fields = Map<String, Value>;
@@ -65,6 +68,12 @@ pub mod op {
     pub const ENVELOPE_ENCRYPT: &str = "envelope.encrypt";
     /// Decrypt and check a packet as a receiver.
     pub const ENVELOPE_DECRYPT: &str = "envelope.decrypt";
+    /// Open a session receiver (a msg_id trace); answers a `handle`.
+    pub const SESSION_OPEN: &str = "session.open";
+    /// Run one trace step through an open session receiver.
+    pub const SESSION_FEED: &str = "session.feed";
+    /// Forget an open session receiver.
+    pub const SESSION_CLOSE: &str = "session.close";
     /// Every op above, in catalogue order.
     pub const ALL: &[&str] = &[
         IGE_ENCRYPT,
@@ -73,6 +82,9 @@ pub mod op {
         KDF_AES_KEY_IV,
         ENVELOPE_ENCRYPT,
         ENVELOPE_DECRYPT,
+        SESSION_OPEN,
+        SESSION_FEED,
+        SESSION_CLOSE,
     ];
 }
 
@@ -210,6 +222,7 @@ pub fn parse_receiver(request: &Fields) -> Result<Receiver, String> {
 #[derive(Clone, Debug)]
 pub struct ReferenceIut {
     hello: Hello,
+    sessions: session::Sessions,
 }
 
 impl Default for ReferenceIut {
@@ -227,6 +240,7 @@ impl ReferenceIut {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
                 ops: op::ALL.iter().map(|&o| o.to_owned()).collect(),
             },
+            sessions: session::Sessions::default(),
         }
     }
 }
@@ -244,6 +258,9 @@ impl Iut for ReferenceIut {
             op::KDF_AES_KEY_IV => kdf_aes_key_iv(request),
             op::ENVELOPE_ENCRYPT => envelope_encrypt(request),
             op::ENVELOPE_DECRYPT => envelope_decrypt(request),
+            op::SESSION_OPEN => self.sessions.open(request),
+            op::SESSION_FEED => self.sessions.feed(request),
+            op::SESSION_CLOSE => self.sessions.close(request),
             _ => return Answer::Unsupported,
         };
         result.unwrap_or_else(Answer::Error)

@@ -10,6 +10,8 @@ mod fuzz_replay;
 mod known_answers;
 mod pq;
 mod properties;
+mod session;
+mod session_model;
 mod rsa_pad;
 mod support;
 mod transport;

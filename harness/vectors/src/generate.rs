@@ -367,13 +367,15 @@ impl Builder {
 
 /// Every suite, in memory: `(path relative to vectors/, file)`.
 pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
-    Ok(vec![
+    let mut all = vec![
         ige_openssl()?,
         ige_aes256()?,
         msg_key()?,
         envelope_encrypt()?,
         envelope_decrypt()?,
-    ])
+    ];
+    all.extend(crate::session::suites()?);
+    Ok(all)
 }
 
 /// Write every suite under `out_dir` (the `vectors/` directory), creating family directories.

@@ -23,6 +23,7 @@ pub mod model;
 pub mod result;
 pub mod run;
 pub mod schema;
+pub mod session;
 
 pub use generate::{GenerateError, generate};
 pub use load::{LoadError, find_files, load_file, load_paths, parse_str};

@@ -293,6 +293,9 @@ pub fn parse_str(text: &str, file: &str) -> Result<VectorFile, LoadError> {
             "EnvelopeDecryptTest" => TestGroup::EnvelopeDecrypt(
                 parse_part::<EnvelopeDecryptGroup>(file, text, part.get(), &prefix)?,
             ),
+            "MsgIdTraceTest" => TestGroup::MsgIdTrace(
+                parse_part::<crate::session::MsgIdTraceGroup>(file, text, part.get(), &prefix)?,
+            ),
             other => {
                 return Err(LoadError::at(
                     file,
@@ -465,6 +468,7 @@ fn check_opt_len(
 fn check_group(file: &str, g: usize, group: &TestGroup) -> Result<(), LoadError> {
     let at = |t: usize| format!("testGroups[{g}].tests[{t}]");
     match group {
+        TestGroup::MsgIdTrace(group) => crate::session::check_group(file, g, group)?,
         TestGroup::Ige(group) => {
             for (t, c) in group.tests.iter().enumerate() {
                 check_len(file, &at(t), "key", &c.key, &[16, 32])?;

@@ -229,6 +229,18 @@ pub const ERRORS: &[&str] = &[
     "ValueUnsafe",
     "PqNotFactorable",
     "KeyWrongLength",
+    // Session layer (spec §3.1 R6–R12, §3.3): see harness/vectors/src/session.rs.
+    "ContainerMsgIdReused",
+    "SeqNoShouldBeOdd",
+    "SeqNoShouldBeEven",
+    "SeqNoTooLow",
+    "SeqNoTooHigh",
+    "ContainerNested",
+    "ContainerTooLarge",
+    "ContainerMsgIdNotGreatest",
+    "ContainerSeqNoBelowInner",
+    "InvalidContainer",
+    "BadServerSalt",
 ];
 
 macro_rules! case_struct {
@@ -404,6 +416,8 @@ pub enum TestGroup {
     EnvelopeEncrypt(EnvelopeEncryptGroup),
     /// `EnvelopeDecryptTest`.
     EnvelopeDecrypt(EnvelopeDecryptGroup),
+    /// `MsgIdTraceTest`.
+    MsgIdTrace(crate::session::MsgIdTraceGroup),
 }
 
 /// The group types this crate has runners for, with the schema file each is described by.
@@ -418,6 +432,7 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
         "EnvelopeDecryptTest",
         "envelope_decrypt_test_schema_v1.json",
     ),
+    ("MsgIdTraceTest", "msg_id_trace_test_schema_v1.json"),
 ];
 
 impl TestGroup {
@@ -428,6 +443,7 @@ impl TestGroup {
             Self::MsgKey(_) => "MsgKeyTest",
             Self::EnvelopeEncrypt(_) => "EnvelopeEncryptTest",
             Self::EnvelopeDecrypt(_) => "EnvelopeDecryptTest",
+            Self::MsgIdTrace(_) => "MsgIdTraceTest",
         }
     }
 
@@ -438,6 +454,7 @@ impl TestGroup {
             Self::MsgKey(g) => &g.source,
             Self::EnvelopeEncrypt(g) => &g.source,
             Self::EnvelopeDecrypt(g) => &g.source,
+            Self::MsgIdTrace(g) => &g.source,
         }
     }
 
@@ -448,6 +465,7 @@ impl TestGroup {
             Self::MsgKey(g) => g.tests.len(),
             Self::EnvelopeEncrypt(g) => g.tests.len(),
             Self::EnvelopeDecrypt(g) => g.tests.len(),
+            Self::MsgIdTrace(g) => g.tests.len(),
         }
     }
 
@@ -490,6 +508,11 @@ impl TestGroup {
                 .map(|t| h(t.tc_id, &t.comment, &t.flags, t.result, t.error.as_deref()))
                 .collect(),
             Self::EnvelopeDecrypt(g) => g
+                .tests
+                .iter()
+                .map(|t| h(t.tc_id, &t.comment, &t.flags, t.result, t.error.as_deref()))
+                .collect(),
+            Self::MsgIdTrace(g) => g
                 .tests
                 .iter()
                 .map(|t| h(t.tc_id, &t.comment, &t.flags, t.result, t.error.as_deref()))

@@ -112,11 +112,19 @@ pub fn run_file(
             if !select(&meta) {
                 continue;
             }
+            if let TestGroup::MsgIdTrace(g) = group {
+                if let Some(result) = crate::session::run_case(file, g, index, iut, opts, &meta) {
+                    on_case(&result);
+                    out.push(result);
+                }
+                continue;
+            }
             let (checks, vector) = match group {
                 TestGroup::Ige(g) => run_ige(g, index, iut),
                 TestGroup::MsgKey(g) => run_msg_key(g, index, iut),
                 TestGroup::EnvelopeEncrypt(g) => run_envelope_encrypt(g, index, iut),
                 TestGroup::EnvelopeDecrypt(g) => run_envelope_decrypt(g, index, iut),
+                TestGroup::MsgIdTrace(_) => (Vec::new(), Value::Null), // run above
             };
             let expect = match header.result {
                 Verdict::Valid => Expect::Accept,

@@ -3,4 +3,5 @@
 
 mod loader;
 mod runner;
+mod session_bugs;
 mod suites;

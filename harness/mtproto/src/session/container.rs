@@ -41,9 +41,7 @@ pub struct InnerMessage<'a> {
 impl InnerMessage<'_> {
     /// The body's constructor, if it has 4 bytes.
     pub fn constructor(&self) -> Option<u32> {
-        self.body
-            .first_chunk::<4>()
-            .map(|c| u32::from_le_bytes(*c))
+        self.body.first_chunk::<4>().map(|c| u32::from_le_bytes(*c))
     }
 
     /// Whether the body is itself a container (forbidden: containers do not nest).
@@ -77,10 +75,8 @@ pub fn parse_container(body: &[u8]) -> Option<Result<ContainerIter<'_>, CodecErr
     }
     let offset = reader.offset();
     Some(reader.int().and_then(|n| {
-        let declared = usize::try_from(n).map_err(|_| CodecError::UnexpectedEnd {
-            offset,
-            needed: 4,
-        })?;
+        let declared =
+            usize::try_from(n).map_err(|_| CodecError::UnexpectedEnd { offset, needed: 4 })?;
         Ok(ContainerIter {
             reader,
             declared,
@@ -101,12 +97,11 @@ impl<'a> Iterator for ContainerIter<'a> {
             let msg_id = self.reader.long()?;
             let seq_no = self.reader.int()?;
             let at = self.reader.offset();
-            let len = usize::try_from(self.reader.int()?).map_err(|_| {
-                CodecError::UnexpectedEnd {
+            let len =
+                usize::try_from(self.reader.int()?).map_err(|_| CodecError::UnexpectedEnd {
                     offset: at,
                     needed: 4,
-                }
-            })?;
+                })?;
             let body = self.reader.bytes(len)?;
             Ok(InnerMessage {
                 msg_id,

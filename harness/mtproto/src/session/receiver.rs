@@ -190,7 +190,12 @@ impl ClientReceiver {
         self.window.locate(id).map_err(|r| refusal(r, R))
     }
 
-    fn accept(&mut self, slot: Slot, msg_id: i64, content_related: bool) -> Result<Accepted, SessionError> {
+    fn accept(
+        &mut self,
+        slot: Slot,
+        msg_id: i64,
+        content_related: bool,
+    ) -> Result<Accepted, SessionError> {
         if content_related && self.acks.is_full() {
             return Err(SessionError::AckBacklogFull);
         }
@@ -250,7 +255,8 @@ impl ClientReceiver {
         }
         let slot = self.locate(now, container.msg_id, true)?;
         check_container_structure(container.msg_id, inner, Receiver::Client)?;
-        self.window.insert(slot, container.msg_id.cast_unsigned(), 0);
+        self.window
+            .insert(slot, container.msg_id.cast_unsigned(), 0);
         Ok(())
     }
 
@@ -346,7 +352,13 @@ impl ServerReceiver {
     }
 
     /// R7, R9, R8 (codes 18, 16/17, ignore, 20).
-    fn locate(&self, now: i64, msg_id: i64, time: bool, container: bool) -> Result<Slot, SessionError> {
+    fn locate(
+        &self,
+        now: i64,
+        msg_id: i64,
+        time: bool,
+        container: bool,
+    ) -> Result<Slot, SessionError> {
         const R: Receiver = Receiver::Server;
         let id = msg_id.cast_unsigned();
         if id & 3 != 0 {
@@ -375,7 +387,12 @@ impl ServerReceiver {
     }
 
     /// Codes 35/34, then the expected seq_no (32/33), then the neighbours.
-    fn check_seq_no(&self, slot: Slot, seq_no: i32, content_related: bool) -> Result<(), SessionError> {
+    fn check_seq_no(
+        &self,
+        slot: Slot,
+        seq_no: i32,
+        content_related: bool,
+    ) -> Result<(), SessionError> {
         let odd = seq_no & 1 == 1;
         if content_related && !odd {
             return Err(SessionError::SeqNoShouldBeOdd);
@@ -393,7 +410,13 @@ impl ServerReceiver {
         self.check_neighbours(slot, seq_no)
     }
 
-    fn accept(&mut self, slot: Slot, msg_id: i64, seq_no: i32, content_related: bool) -> Result<Accepted, SessionError> {
+    fn accept(
+        &mut self,
+        slot: Slot,
+        msg_id: i64,
+        seq_no: i32,
+        content_related: bool,
+    ) -> Result<Accepted, SessionError> {
         if content_related {
             if self.acks.is_full() {
                 return Err(SessionError::AckBacklogFull);

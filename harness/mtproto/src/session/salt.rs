@@ -60,7 +60,9 @@ impl SaltSchedule {
 
     /// Bytes of the preallocated list.
     pub fn heap_bytes(&self) -> usize {
-        self.salts.capacity().saturating_mul(size_of::<FutureSalt>())
+        self.salts
+            .capacity()
+            .saturating_mul(size_of::<FutureSalt>())
     }
 
     /// The salts held.
