@@ -177,7 +177,7 @@ fn seal_in_place(
     let (id_out, key_out) = outer.split_at_mut(8);
     id_out.copy_from_slice(&key.id());
     key_out.copy_from_slice(&msg_key);
-    IgeEncryptor::new(Aes256Enc::new(&keys.aes_key.into()), &keys.aes_iv)
+    IgeEncryptor::new(Aes256Enc::new((&keys.aes_key).into()), &keys.aes_iv)
         .encrypt(data)
         .map_err(|_| EnvelopeError::NotBlockAligned { len: data.len() })
 }
@@ -266,6 +266,7 @@ impl VerifiedPlaintext {
 impl Drop for VerifiedPlaintext {
     fn drop(&mut self) {
         self.plaintext.zeroize();
+        self.msg_key_large.zeroize();
     }
 }
 
@@ -380,7 +381,7 @@ pub fn open(
         None
     };
     let keys = kdf::derive(key, direction, &msg_key);
-    let mut ige = IgeDecryptor::new(Aes256Dec::new(&keys.aes_key.into()), &keys.aes_iv);
+    let mut ige = IgeDecryptor::new(Aes256Dec::new((&keys.aes_key).into()), &keys.aes_iv);
     let (plaintext, msg_key_large) = match early {
         None => decrypt_and_hash(&mut ige, key, direction, data),
         // For an early failure, still decrypt and check what the packet holds (its block-aligned
@@ -391,7 +392,8 @@ pub fn open(
                 .unwrap_or(&[]);
             let mut plaintext = vec![0u8; aligned.len()];
             let _ = ige.decrypt_b2b(aligned, &mut plaintext);
-            (plaintext, kdf::msg_key_large(key, direction, aligned))
+            let large = kdf::msg_key_large(key, direction, &plaintext);
+            (plaintext, large)
         }
     };
     let mut plaintext = plaintext;

@@ -265,13 +265,13 @@ impl<C> Drop for IgeDecryptor<C> {
 pub fn aes256_ige_encrypt(key: &[u8; 32], iv: &[u8; 32], data: &mut [u8]) -> Result<(), IgeError> {
     // Check first so an unaligned buffer costs no key schedule.
     blocks_mut(data)?;
-    IgeEncryptor::new(Aes256Enc::new(&(*key).into()), iv).encrypt(data)
+    IgeEncryptor::new(Aes256Enc::new(key.into()), iv).encrypt(data)
 }
 
 /// AES-256-IGE decryption of `data` in place under `key` and `iv` (spec §1.1).
 pub fn aes256_ige_decrypt(key: &[u8; 32], iv: &[u8; 32], data: &mut [u8]) -> Result<(), IgeError> {
     blocks_mut(data)?;
-    IgeDecryptor::new(Aes256Dec::new(&(*key).into()), iv).decrypt(data)
+    IgeDecryptor::new(Aes256Dec::new(key.into()), iv).decrypt(data)
 }
 
 #[cfg(test)]

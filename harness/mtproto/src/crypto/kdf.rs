@@ -137,6 +137,7 @@ impl BlockHasher {
         a.copy_from_slice(&self.prefix);
         b.copy_from_slice(first);
         self.block(&block);
+        block.zeroize();
     }
 
     /// The next 64 plaintext bytes.
@@ -167,6 +168,7 @@ impl BlockHasher {
         }
         let (blocks, _) = last.as_chunks::<64>();
         sha2::block_api::compress256(&mut self.state, blocks.get(..n / 64).unwrap_or(&[]));
+        last.zeroize();
         let mut out = [0u8; 32];
         for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
             o.copy_from_slice(&w.to_be_bytes());
@@ -207,12 +209,12 @@ pub fn quick_ack_token(msg_key_large: &[u8; 32]) -> u32 {
 
 /// `aes_key` and `aes_iv` for `msg_key` under MTProto 2.0 (spec §2.2).
 pub fn derive(key: &AuthKey, direction: Direction, msg_key: &[u8; 16]) -> MessageKeys {
-    let a: [u8; 32] = Sha256::new()
+    let mut a: [u8; 32] = Sha256::new()
         .chain_update(msg_key)
         .chain_update(key_part::<36>(key, 0, direction))
         .finalize()
         .into();
-    let b: [u8; 32] = Sha256::new()
+    let mut b: [u8; 32] = Sha256::new()
         .chain_update(key_part::<36>(key, 40, direction))
         .chain_update(msg_key)
         .finalize()
@@ -223,7 +225,6 @@ pub fn derive(key: &AuthKey, direction: Direction, msg_key: &[u8; 16]) -> Messag
     };
     concat3(&mut keys.aes_key, &a, &b, &a);
     concat3(&mut keys.aes_iv, &b, &a, &b);
-    let (mut a, mut b) = (a, b);
     a.zeroize();
     b.zeroize();
     keys
@@ -273,14 +274,14 @@ pub mod v1 {
             }
             h.finalize().into()
         };
-        let a = sha1(&[msg_key, key_part::<32>(key, 0, direction)]);
-        let b = sha1(&[
+        let mut a = sha1(&[msg_key, key_part::<32>(key, 0, direction)]);
+        let mut b = sha1(&[
             key_part::<16>(key, 32, direction),
             msg_key,
             key_part::<16>(key, 48, direction),
         ]);
-        let c = sha1(&[key_part::<32>(key, 64, direction), msg_key]);
-        let d = sha1(&[msg_key, key_part::<32>(key, 96, direction)]);
+        let mut c = sha1(&[key_part::<32>(key, 64, direction), msg_key]);
+        let mut d = sha1(&[msg_key, key_part::<32>(key, 96, direction)]);
         let pieces_key: [(&[u8; 20], core::ops::Range<usize>); 3] =
             [(&a, 0..8), (&b, 8..20), (&c, 4..16)];
         let pieces_iv: [(&[u8; 20], core::ops::Range<usize>); 4] =
@@ -291,6 +292,9 @@ pub mod v1 {
         };
         gather(&mut keys.aes_key, &pieces_key);
         gather(&mut keys.aes_iv, &pieces_iv);
+        for digest in [&mut a, &mut b, &mut c, &mut d] {
+            digest.zeroize();
+        }
         keys
     }
 
