@@ -942,3 +942,146 @@ impl ProtocolError for TransportError {
     }
 }
 vocabulary_display!(TransportError);
+
+/// Errors of the TL layer (spec §7): strict decoding of generated types, `gzip_packed` and
+/// `msg_container` limits, and the JSON form.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlError {
+    /// A primitive could not be read (truncated, trailing bytes, non-canonical length, non-zero
+    /// padding).
+    Codec(CodecError),
+    /// A constructor id that is not one of the expected type's.
+    UnknownConstructor {
+        /// The id read.
+        id: u32,
+        /// The type expected.
+        expected: &'static str,
+    },
+    /// A `Bool` that is neither `boolTrue#997275b5` nor `boolFalse#bc799737`.
+    BadBool {
+        /// The id read.
+        id: u32,
+    },
+    /// A boxed `Vector` whose id is not `1cb5c415`.
+    BadVectorId {
+        /// The id read.
+        id: u32,
+    },
+    /// A vector count larger than the bytes left could hold (or negative).
+    CountTooLarge {
+        /// The count read.
+        count: i64,
+        /// Bytes left in the input.
+        left: usize,
+    },
+    /// A `string` that is not UTF-8.
+    InvalidUtf8,
+    /// A flags word with bits no field of the constructor uses.
+    UnknownFlags {
+        /// The bits not defined.
+        bits: u32,
+    },
+    /// Values nested deeper than the decoder allows.
+    TooDeep,
+    /// A `msg_container` with more than 1024 messages.
+    ContainerTooLarge {
+        /// The count read.
+        count: usize,
+    },
+    /// A `msg_container` inside a `msg_container`.
+    NestedContainer,
+    /// A container message whose `bytes` field is negative, not a multiple of 4, past the end of
+    /// the container, or not the length of its body.
+    MessageLength {
+        /// The `bytes` field.
+        declared: i32,
+    },
+    /// More than 8192 ids in `msgs_ack`, `msgs_state_req` or `msg_resend_req`.
+    TooManyIds {
+        /// The count read.
+        count: usize,
+    },
+    /// `gzip_packed` data that is not valid gzip.
+    BadGzip,
+    /// `gzip_packed` data that inflates past the limit.
+    GzipTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A JSON form that does not describe a value of the expected type.
+    BadJson {
+        /// The constructor or type being read.
+        at: &'static str,
+    },
+}
+
+impl TlError {
+    fn describe(&self) -> String {
+        match self {
+            Self::Codec(e) => e.to_string(),
+            Self::UnknownConstructor { id, expected } => {
+                format!("constructor {id:#010x} is not a {expected}")
+            }
+            Self::BadBool { id } => format!("{id:#010x} is neither boolTrue nor boolFalse"),
+            Self::BadVectorId { id } => format!("{id:#010x} is not the Vector id 0x1cb5c415"),
+            Self::CountTooLarge { count, left } => {
+                format!("vector count {count} cannot fit in {left} bytes")
+            }
+            Self::InvalidUtf8 => "a string is not UTF-8".into(),
+            Self::UnknownFlags { bits } => format!("undefined flag bits {bits:#010x}"),
+            Self::TooDeep => "values nested too deeply".into(),
+            Self::ContainerTooLarge { count } => {
+                format!("msg_container of {count} messages, at most 1024 allowed")
+            }
+            Self::NestedContainer => "msg_container inside a msg_container".into(),
+            Self::MessageLength { declared } => {
+                format!("container message bytes = {declared} does not delimit its body")
+            }
+            Self::TooManyIds { count } => format!("{count} msg_ids, at most 8192 allowed"),
+            Self::BadGzip => "gzip_packed data is not valid gzip".into(),
+            Self::GzipTooLarge { limit } => format!("gzip_packed inflates past {limit} bytes"),
+            Self::BadJson { at } => format!("JSON form is not a valid {at}"),
+        }
+    }
+}
+
+impl From<CodecError> for TlError {
+    fn from(e: CodecError) -> Self {
+        Self::Codec(e)
+    }
+}
+
+impl ProtocolError for TlError {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Codec(e) => e.name(),
+            Self::UnknownConstructor { .. } => "UnknownConstructor",
+            Self::BadBool { .. } => "BadBool",
+            Self::BadVectorId { .. } => "BadVectorId",
+            Self::CountTooLarge { .. } => "CountTooLarge",
+            Self::InvalidUtf8 => "InvalidUtf8",
+            Self::UnknownFlags { .. } => "UnknownFlags",
+            Self::TooDeep => "TooDeep",
+            Self::ContainerTooLarge { .. } => "ContainerTooLarge",
+            Self::NestedContainer => "NestedContainer",
+            Self::MessageLength { .. } => "MessageLength",
+            Self::TooManyIds { .. } => "TooManyIds",
+            Self::BadGzip => "BadGzip",
+            Self::GzipTooLarge { .. } => "GzipTooLarge",
+            Self::BadJson { .. } => "BadJson",
+        }
+    }
+
+    /// A malformed TL value is discarded. Exceeding the container or id-count limits is answered
+    /// with transport error −429 by Telegram ([sm]); the reference reports it and discards.
+    ///
+    /// [sm]: https://core.telegram.org/mtproto/service_messages
+    fn reaction(&self) -> Reaction {
+        match self {
+            Self::BadJson { .. } => Reaction::Refuse,
+            _ => Reaction::Discard,
+        }
+    }
+}
+vocabulary_display!(TlError);

@@ -39,6 +39,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod handshake;
 pub mod session;
+pub mod tl;
 pub mod transport;
 
 pub use auth_key::AuthKey;

@@ -14,4 +14,5 @@ mod session;
 mod session_model;
 mod rsa_pad;
 mod support;
+mod tl;
 mod transport;
