@@ -7,12 +7,13 @@
 mod dh;
 mod envelope_checks;
 mod fuzz_replay;
+mod handshake;
 mod known_answers;
 mod pq;
 mod properties;
+mod rsa_pad;
 mod session;
 mod session_model;
-mod rsa_pad;
 mod support;
 mod tl;
 mod transport;

@@ -139,8 +139,8 @@ impl SafePrimeCache {
     pub const CAPACITY: usize = 8;
 
     /// An empty cache.
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        Self { primes: Vec::new() }
     }
 
     /// Whether `p` was proven a safe prime before.
