@@ -46,6 +46,7 @@ use mtproto::envelope::{self, Message};
 use mtproto::{AuthKey, Direction, ProtocolError, Receiver};
 use serde_json::{Map, Value};
 
+pub mod handshake;
 pub mod session;
 
 /// The fields of a request or of an `ok` answer.
@@ -238,7 +239,11 @@ impl ReferenceIut {
             hello: Hello {
                 name: "mtproto-reference".to_owned(),
                 version: env!("CARGO_PKG_VERSION").to_owned(),
-                ops: op::ALL.iter().map(|&o| o.to_owned()).collect(),
+                ops: op::ALL
+                    .iter()
+                    .chain(handshake::OPS)
+                    .map(|&o| o.to_owned())
+                    .collect(),
             },
             sessions: session::Sessions::default(),
         }
@@ -261,6 +266,9 @@ impl Iut for ReferenceIut {
             op::SESSION_OPEN => self.sessions.open(request),
             op::SESSION_FEED => self.sessions.feed(request),
             op::SESSION_CLOSE => self.sessions.close(request),
+            _ if handshake::OPS.contains(&op) => {
+                handshake::call(op, request).unwrap_or(Ok(Answer::Unsupported))
+            }
             _ => return Answer::Unsupported,
         };
         result.unwrap_or_else(Answer::Error)

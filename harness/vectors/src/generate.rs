@@ -375,6 +375,7 @@ pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
         envelope_decrypt()?,
     ];
     all.extend(crate::session::suites()?);
+    all.extend(crate::handshake::suites()?);
     Ok(all)
 }
 

@@ -18,6 +18,7 @@
 )]
 
 pub mod generate;
+pub mod handshake;
 pub mod load;
 pub mod model;
 pub mod result;

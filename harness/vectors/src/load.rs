@@ -293,6 +293,42 @@ pub fn parse_str(text: &str, file: &str) -> Result<VectorFile, LoadError> {
             "EnvelopeDecryptTest" => TestGroup::EnvelopeDecrypt(
                 parse_part::<EnvelopeDecryptGroup>(file, text, part.get(), &prefix)?,
             ),
+            "DhParamsTest" => {
+                TestGroup::Handshake(crate::handshake::Group::DhParams(parse_part::<
+                    crate::handshake::DhParamsGroup,
+                >(
+                    file,
+                    text,
+                    part.get(),
+                    &prefix,
+                )?))
+            }
+            "DhValueTest" => TestGroup::Handshake(crate::handshake::Group::DhValue(parse_part::<
+                crate::handshake::DhValueGroup,
+            >(
+                file,
+                text,
+                part.get(),
+                &prefix,
+            )?)),
+            "PqTest" => TestGroup::Handshake(crate::handshake::Group::Pq(parse_part::<
+                crate::handshake::PqGroup,
+            >(
+                file,
+                text,
+                part.get(),
+                &prefix,
+            )?)),
+            "HandshakeTest" => {
+                TestGroup::Handshake(crate::handshake::Group::Handshake(parse_part::<
+                    crate::handshake::HandshakeGroup,
+                >(
+                    file,
+                    text,
+                    part.get(),
+                    &prefix,
+                )?))
+            }
             "MsgIdTraceTest" => TestGroup::MsgIdTrace(
                 parse_part::<crate::session::MsgIdTraceGroup>(file, text, part.get(), &prefix)?,
             ),
@@ -469,6 +505,7 @@ fn check_group(file: &str, g: usize, group: &TestGroup) -> Result<(), LoadError>
     let at = |t: usize| format!("testGroups[{g}].tests[{t}]");
     match group {
         TestGroup::MsgIdTrace(group) => crate::session::check_group(file, g, group)?,
+        TestGroup::Handshake(group) => crate::handshake::check_group(file, g, group)?,
         TestGroup::Ige(group) => {
             for (t, c) in group.tests.iter().enumerate() {
                 check_len(file, &at(t), "key", &c.key, &[16, 32])?;

@@ -229,6 +229,24 @@ pub const ERRORS: &[&str] = &[
     "ValueUnsafe",
     "PqNotFactorable",
     "KeyWrongLength",
+    "UnexpectedConstructor",
+    "NonceMismatch",
+    "ServerNonceMismatch",
+    "NoKnownFingerprint",
+    "AnswerHashMismatch",
+    "AnswerPaddingTooLong",
+    "NewNonceHashMismatch",
+    "DhGenFail",
+    "PqMismatch",
+    "RetryIdMismatch",
+    "InnerDataRejected",
+    "RsaKeyMalformed",
+    "RsaKeyUnsupported",
+    "RsaDataTooLong",
+    "RsaRetriesExhausted",
+    "RsaCiphertextWrongSize",
+    "RsaCiphertextOutOfRange",
+    "RsaPadHashMismatch",
     // Session layer (spec §3.1 R6–R12, §3.3): see harness/vectors/src/session.rs.
     "ContainerMsgIdReused",
     "SeqNoShouldBeOdd",
@@ -418,6 +436,8 @@ pub enum TestGroup {
     EnvelopeDecrypt(EnvelopeDecryptGroup),
     /// `MsgIdTraceTest`.
     MsgIdTrace(crate::session::MsgIdTraceGroup),
+    /// `DhParamsTest`, `DhValueTest`, `PqTest`, `HandshakeTest`.
+    Handshake(crate::handshake::Group),
 }
 
 /// The group types this crate has runners for, with the schema file each is described by.
@@ -433,6 +453,10 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
         "envelope_decrypt_test_schema_v1.json",
     ),
     ("MsgIdTraceTest", "msg_id_trace_test_schema_v1.json"),
+    ("DhParamsTest", "dh_params_test_schema_v1.json"),
+    ("DhValueTest", "dh_value_test_schema_v1.json"),
+    ("PqTest", "pq_test_schema_v1.json"),
+    ("HandshakeTest", "handshake_test_schema_v1.json"),
 ];
 
 impl TestGroup {
@@ -444,6 +468,7 @@ impl TestGroup {
             Self::EnvelopeEncrypt(_) => "EnvelopeEncryptTest",
             Self::EnvelopeDecrypt(_) => "EnvelopeDecryptTest",
             Self::MsgIdTrace(_) => "MsgIdTraceTest",
+            Self::Handshake(g) => g.type_name(),
         }
     }
 
@@ -455,6 +480,7 @@ impl TestGroup {
             Self::EnvelopeEncrypt(g) => &g.source,
             Self::EnvelopeDecrypt(g) => &g.source,
             Self::MsgIdTrace(g) => &g.source,
+            Self::Handshake(g) => g.source(),
         }
     }
 
@@ -466,6 +492,7 @@ impl TestGroup {
             Self::EnvelopeEncrypt(g) => g.tests.len(),
             Self::EnvelopeDecrypt(g) => g.tests.len(),
             Self::MsgIdTrace(g) => g.tests.len(),
+            Self::Handshake(g) => g.len(),
         }
     }
 
@@ -517,6 +544,7 @@ impl TestGroup {
                 .iter()
                 .map(|t| h(t.tc_id, &t.comment, &t.flags, t.result, t.error.as_deref()))
                 .collect(),
+            Self::Handshake(g) => g.headers(),
         }
     }
 }

@@ -125,6 +125,7 @@ pub fn run_file(
                 TestGroup::EnvelopeEncrypt(g) => run_envelope_encrypt(g, index, iut),
                 TestGroup::EnvelopeDecrypt(g) => run_envelope_decrypt(g, index, iut),
                 TestGroup::MsgIdTrace(_) => (Vec::new(), Value::Null), // run above
+                TestGroup::Handshake(g) => crate::handshake::run(g, index, iut),
             };
             let expect = match header.result {
                 Verdict::Valid => Expect::Accept,
@@ -161,16 +162,16 @@ pub fn run_file(
 
 /// An expected output value.
 #[derive(Clone, Debug)]
-enum Want<'a> {
+pub(crate) enum Want<'a> {
     Hex(&'a [u8]),
     Int(i64),
 }
 
 /// One request of a case, its answer, and the outputs a valid answer must carry.
-struct Check<'a> {
-    op: &'static str,
-    answer: Answer,
-    wants: Vec<(&'static str, Want<'a>)>,
+pub(crate) struct Check<'a> {
+    pub(crate) op: &'static str,
+    pub(crate) answer: Answer,
+    pub(crate) wants: Vec<(&'static str, Want<'a>)>,
 }
 
 enum Expect<'a> {
@@ -350,7 +351,7 @@ fn hex_field(fields: &mut Fields, name: &str, value: &Hex) {
 }
 
 /// The case as in the file with the group fields merged in.
-fn merged<T: Serialize>(
+pub(crate) fn merged<T: Serialize>(
     case: &T,
     group_type: &str,
     source: &Source,

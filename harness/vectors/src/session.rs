@@ -1823,18 +1823,70 @@ mod gen_ {
         Ok(vec![main, small])
     }
 
+    /// The reference's server receiver, fed every step of a trace as it is drawn, so the sender
+    /// below can react to what the server answered.
+    struct Sim(Option<mtproto::session::ServerReceiver>);
+
+    impl Sim {
+        fn new(server: bool, window: Option<u64>) -> Self {
+            use mtproto::session::{FutureSalt, SaltSchedule, ServerConfig, ServerReceiver};
+            let salts: Vec<FutureSalt> = random_salts()
+                .iter()
+                .map(|s| FutureSalt {
+                    salt: i64::from_le_bytes(s.salt.as_bytes().try_into().unwrap_or([0; 8])),
+                    valid_since: s.valid_since,
+                    valid_until: s.valid_until,
+                })
+                .collect();
+            let window = window.map_or(mtproto::session::DEFAULT_WINDOW, |w| {
+                usize::try_from(w).unwrap_or(1)
+            });
+            Self(server.then(|| {
+                ServerReceiver::new(SESSION, ServerConfig { window }, SaltSchedule::new(&salts))
+            }))
+        }
+
+        /// The `bad_msg_notification` code the server answers `step` with, if any.
+        fn code(&mut self, step: &Step) -> Option<i32> {
+            let r = self.0.as_mut()?;
+            let long = |h: &Hex| i64::from_le_bytes(h.as_bytes().try_into().unwrap_or([0; 8]));
+            let m = mtproto::session::Inbound {
+                session_id: SESSION,
+                salt: step.salt.as_ref().map_or(0, long),
+                msg_id: long(&step.msg_id),
+                seq_no: step.seq_no,
+                content_related: step.content_related,
+            };
+            let verdict = r.receive(step.now, &m);
+            r.acks().drain_into(&mut Vec::new());
+            verdict.err().and_then(|e| e.bad_msg_code())
+        }
+    }
+
     /// A pseudorandom trace: a sender numbering messages in order (msg_id from its own skewed
     /// clock, seq_no from its count), and a network that delivers, holds back, replays and
-    /// corrupts them.
-    fn random_steps(rng: &mut Drbg, server: bool) -> Vec<Step> {
+    /// corrupts them. A server trace's sender reacts like a client: a message refused with 16,
+    /// 17, 18, 33 or 48 is re-sent with a new msg_id, its seq_no and a valid salt once nothing it
+    /// waits for is held back.
+    fn random_steps(rng: &mut Drbg, server: bool, window: Option<u64>) -> Vec<Step> {
         let mut steps = Vec::new();
+        let mut sim = Sim::new(server, window);
         let mut now: i64 = T0 + 10_000;
         let mut last_id: i64 = 0;
         let mut count: i32 = 0;
         let mut sent: Vec<Step> = Vec::new();
         let mut held: Vec<Step> = Vec::new();
+        let mut resend: Vec<Step> = Vec::new();
         let len = rng.range(6, 16);
         let salts = [SALT_A, SALT_B, SALT_C, WRONG_SALT];
+        let next_id = |now: i64, skew: i64, frac: i64, last_id: &mut i64| {
+            let mut id = ((now + skew) << 32) | frac;
+            if id <= *last_id {
+                id = (*last_id & !3) + 4;
+            }
+            *last_id = id;
+            id
+        };
         while steps.len() < len {
             match rng.below(12) {
                 // Time passes (up to 400 s, sometimes past the window).
@@ -1844,6 +1896,7 @@ mod gen_ {
                     let i = usize::try_from(rng.below(sent.len() as u64)).unwrap_or(0);
                     if let Some(mut again) = sent.get(i).cloned() {
                         again.now = now;
+                        sim.code(&again);
                         steps.push(again);
                     }
                 }
@@ -1851,19 +1904,36 @@ mod gen_ {
                 3 if !held.is_empty() => {
                     let mut late = held.remove(0);
                     late.now = now;
+                    if sim
+                        .code(&late)
+                        .is_some_and(|c| [16, 17, 18, 33, 48].contains(&c))
+                    {
+                        resend.push(late.clone());
+                    }
                     steps.push(late.clone());
                     sent.push(late);
+                }
+                // The sender re-sends a refused message.
+                4 | 5 if server && held.is_empty() && !resend.is_empty() => {
+                    let mut again = resend.remove(0);
+                    again.now = now;
+                    again.msg_id = hex8(next_id(now, 0, 4, &mut last_id));
+                    again.salt = Some(hex8(SALT_D));
+                    if sim
+                        .code(&again)
+                        .is_some_and(|c| [16, 17, 18, 33, 48].contains(&c))
+                    {
+                        resend.push(again.clone());
+                    }
+                    steps.push(again.clone());
+                    sent.push(again);
                 }
                 _ => {
                     // A new message, from a sender clock up to 320 s behind or 40 s ahead.
                     let skew = i64::try_from(rng.below(361)).unwrap_or(0) - 320;
                     let skew = if rng.below(4) == 0 { skew } else { skew / 16 };
                     let frac = i64::try_from(rng.below(1 << 30)).unwrap_or(0) * 4;
-                    let mut id = ((now + skew) << 32) | frac;
-                    if id <= last_id {
-                        id = (last_id & !3) + 4;
-                    }
-                    last_id = id;
+                    let mut id = next_id(now, skew, frac, &mut last_id);
                     if !server {
                         id |= if rng.below(2) == 0 { 1 } else { 3 };
                     }
@@ -1895,6 +1965,12 @@ mod gen_ {
                     if rng.below(5) == 0 {
                         held.push(step);
                     } else {
+                        if sim
+                            .code(&step)
+                            .is_some_and(|c| [16, 17, 18, 33, 48].contains(&c))
+                        {
+                            resend.push(step.clone());
+                        }
                         steps.push(step.clone());
                         sent.push(step);
                     }
@@ -1939,7 +2015,7 @@ mod gen_ {
             let mut rng = Drbg::new(&label);
             let gg = g.clone();
             for i in 0..60 {
-                let steps = random_steps(&mut rng, server);
+                let steps = random_steps(&mut rng, server, window);
                 g.tests.push(su.case(
                     &gg,
                     &["Pseudorandom"],

@@ -230,6 +230,16 @@ struct ServerDhInner<'a> {
     server_time: i32,
 }
 
+/// [`ServerDhInner`] copied out of the decryption buffer.
+struct OwnedServerDhInner {
+    nonce: [u8; 16],
+    server_nonce: [u8; 16],
+    g: i32,
+    dh_prime: Vec<u8>,
+    g_a: Vec<u8>,
+    server_time: i32,
+}
+
 fn parse_server_dh_inner<'a>(r: &mut Reader<'a>) -> Result<ServerDhInner<'a>, HandshakeError> {
     expect_id(r, id::SERVER_DH_INNER_DATA)?;
     Ok(ServerDhInner {
@@ -262,24 +272,33 @@ impl ExpectServerDhParams {
         check_nonces(&nonce, &server_nonce, &self.nonce, &self.server_nonce)?;
         let (key, iv) = tmp_aes(&self.server_nonce, &self.new_nonce);
         let (tmp_key, tmp_iv) = (Zeroizing::new(key), Zeroizing::new(iv));
-        let (group, g_a, time_offset) =
-            decrypt_with_hash(encrypted_answer, &tmp_key, &tmp_iv, |r| {
-                let inner = parse_server_dh_inner(r)?;
-                check_nonces(
-                    &inner.nonce,
-                    &inner.server_nonce,
-                    &self.nonce,
-                    &self.server_nonce,
-                )?;
-                let group = dh::check_params(
-                    inner.dh_prime,
-                    i64::from(inner.g),
-                    &random.primality_seed,
-                    cache,
-                )?;
-                let g_a = group.check_value(inner.g_a)?;
-                Ok((group, g_a, i64::from(inner.server_time).saturating_sub(now)))
-            })?;
+        // Parse, then verify the SHA1 and the padding, and only then look at what the answer says:
+        // no DH work (a primality test on the server's p) happens on a forged answer.
+        let inner = decrypt_with_hash(encrypted_answer, &tmp_key, &tmp_iv, |r| {
+            let i = parse_server_dh_inner(r)?;
+            Ok(OwnedServerDhInner {
+                nonce: i.nonce,
+                server_nonce: i.server_nonce,
+                g: i.g,
+                dh_prime: i.dh_prime.to_vec(),
+                g_a: i.g_a.to_vec(),
+                server_time: i.server_time,
+            })
+        })?;
+        check_nonces(
+            &inner.nonce,
+            &inner.server_nonce,
+            &self.nonce,
+            &self.server_nonce,
+        )?;
+        let group = dh::check_params(
+            &inner.dh_prime,
+            i64::from(inner.g),
+            &random.primality_seed,
+            cache,
+        )?;
+        let g_a = group.check_value(&inner.g_a)?;
+        let time_offset = i64::from(inner.server_time).saturating_sub(now);
         ExpectDhGen::new(
             self.nonce,
             self.server_nonce,

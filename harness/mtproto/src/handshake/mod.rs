@@ -173,8 +173,10 @@ pub(crate) fn encrypt_with_hash(
     Ok(buf)
 }
 
-/// Decrypt `SHA1(answer) + answer + padding`, parse the answer with `parse` (which must consume
-/// exactly the TL object), then check the hash (constant-time) and that at most 15 bytes follow.
+/// Decrypt `SHA1(answer) + answer + padding`, parse the answer with `parse` (TL syntax only: it
+/// must consume exactly the TL object and look at nothing else), then check the hash
+/// (constant-time) and that at most 15 bytes follow. The caller checks the answer's content only
+/// after this returns.
 pub(crate) fn decrypt_with_hash<T>(
     encrypted: &[u8],
     key: &[u8; 32],

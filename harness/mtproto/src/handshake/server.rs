@@ -226,18 +226,17 @@ impl ExpectSetClientDh {
         let encrypted = r.tl_bytes()?;
         r.finish()?;
         check_nonces(&nonce, &server_nonce, &self.nonce, &self.server_nonce)?;
-        let g_b = decrypt_with_hash(encrypted, &self.tmp_key, &self.tmp_iv, |r| {
-            expect_id(r, id::CLIENT_DH_INNER_DATA)?;
-            let n = r.int128()?;
-            let sn = r.int128()?;
-            let retry_id = r.long()?;
-            let g_b = r.tl_bytes()?;
-            check_nonces(&n, &sn, &self.nonce, &self.server_nonce)?;
-            if retry_id != 0 {
-                return Err(HandshakeError::RetryIdMismatch);
-            }
-            Ok(self.group.check_value(g_b)?)
-        })?;
+        // Parse, verify the SHA1 and the padding, then check what the data says.
+        let (n, sn, retry_id, g_b) =
+            decrypt_with_hash(encrypted, &self.tmp_key, &self.tmp_iv, |r| {
+                expect_id(r, id::CLIENT_DH_INNER_DATA)?;
+                Ok((r.int128()?, r.int128()?, r.long()?, r.tl_bytes()?.to_vec()))
+            })?;
+        check_nonces(&n, &sn, &self.nonce, &self.server_nonce)?;
+        if retry_id != 0 {
+            return Err(HandshakeError::RetryIdMismatch);
+        }
+        let g_b = self.group.check_value(&g_b)?;
         let auth_key = AuthKey::new(self.group.pow(&g_b, &self.a));
         let hash1 = new_nonce_hash(&self.new_nonce, 1, &auth_key.aux_hash());
         let mut out = Vec::with_capacity(52);

@@ -1,0 +1,194 @@
+//! The DH, pq and handshake ops of the reference IUT (spec §4, §5).
+//!
+//! | op | request | answer (`ok`) | rejects with |
+//! |---|---|---|---|
+//! | `dh.checkParams` | `p` (big-endian hex), `g` (int) | `{}` | `PWrongSize`, `GOutOfRange`, `GNotGenerator`, `PNotPrime`, `PNotSafePrime` |
+//! | `dh.checkValue` | `p`, `g`, `value` | `{}` | the parameter errors, then `ValueOutOfRange`, `ValueUnsafe` |
+//! | `pq.factorize` | `pq` (big-endian hex) | `p`, `q` (big-endian, no leading zeros, p <= q) | `PqNotFactorable` |
+//! | `handshake.client` | a client transcript (see `vectors/README.md`, `HandshakeTest`) | `reqPqMulti`, `reqDhParams`, `setClientDhParams`, `authKey`, `serverSalt`, `timeOffset` | the first failing client check |
+//!
+//! Proven primes are cached per thread (a [`SafePrimeCache`]), so a `DhValueTest` group pays for
+//! its prime once. The Miller–Rabin bases come from a per-process random key (std's
+//! `RandomState`), so a vector author cannot choose a `p` against known bases.
+
+use std::cell::RefCell;
+use std::hash::{BuildHasher, Hasher};
+
+use mtproto::ProtocolError;
+use mtproto::crypto::dh::{self, DhGroup, SafePrimeCache};
+use mtproto::crypto::rsa_pad::RsaPublicKey;
+use mtproto::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
+use mtproto::handshake::pq::factorize_be;
+use serde_json::Value;
+
+use crate::{Answer, Fields, fields};
+
+/// `dh.checkParams`.
+pub const DH_CHECK_PARAMS: &str = "dh.checkParams";
+/// `dh.checkValue`.
+pub const DH_CHECK_VALUE: &str = "dh.checkValue";
+/// `pq.factorize`.
+pub const PQ_FACTORIZE: &str = "pq.factorize";
+/// `handshake.client`.
+pub const HANDSHAKE_CLIENT: &str = "handshake.client";
+/// This module's ops.
+pub const OPS: &[&str] = &[
+    DH_CHECK_PARAMS,
+    DH_CHECK_VALUE,
+    PQ_FACTORIZE,
+    HANDSHAKE_CLIENT,
+];
+
+thread_local! {
+    static CACHE: RefCell<SafePrimeCache> = const { RefCell::new(SafePrimeCache::new()) };
+}
+
+/// 32 random bytes for the random-base Miller–Rabin rounds.
+fn seed() -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, chunk) in out.chunks_mut(8).enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_usize(i);
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    out
+}
+
+fn g_field(request: &Fields) -> Result<i64, String> {
+    fields::get(request, "g")?
+        .as_i64()
+        .ok_or_else(|| "field `g`: expected an integer".to_owned())
+}
+
+fn group(request: &Fields) -> Result<Result<DhGroup, Answer>, String> {
+    let p = fields::hex(request, "p")?;
+    let g = g_field(request)?;
+    let seed = seed();
+    Ok(CACHE
+        .with(|c| dh::check_params(&p, g, &seed, Some(&mut c.borrow_mut())))
+        .map_err(|e| Answer::rejected(&e)))
+}
+
+/// `dh.checkParams`.
+pub fn check_params(request: &Fields) -> Result<Answer, String> {
+    Ok(match group(request)? {
+        Ok(_) => Answer::Ok(Fields::new()),
+        Err(a) => a,
+    })
+}
+
+/// `dh.checkValue`.
+pub fn check_value(request: &Fields) -> Result<Answer, String> {
+    let value = fields::hex(request, "value")?;
+    Ok(match group(request)? {
+        Ok(g) => match g.check_value(&value) {
+            Ok(_) => Answer::Ok(Fields::new()),
+            Err(e) => Answer::rejected(&e),
+        },
+        Err(a) => a,
+    })
+}
+
+/// `pq.factorize`.
+pub fn factorize(request: &Fields) -> Result<Answer, String> {
+    let pq = fields::hex(request, "pq")?;
+    Ok(match factorize_be(&pq) {
+        Ok((p, q)) => {
+            let mut f = Fields::new();
+            fields::put_hex(&mut f, "p", &p);
+            fields::put_hex(&mut f, "q", &q);
+            Answer::Ok(f)
+        }
+        Err(e) => Answer::rejected(&e),
+    })
+}
+
+fn opt_int(request: &Fields, name: &str) -> Result<Option<i32>, String> {
+    match request.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => fields::int(request, name).map(Some),
+    }
+}
+
+/// `handshake.client`: play the client against the scripted server messages.
+pub fn client(request: &Fields) -> Result<Answer, String> {
+    let key = RsaPublicKey::from_n_e(
+        &fields::hex(request, "rsaN")?,
+        &fields::hex(request, "rsaE")?,
+    )
+    .map_err(|e| format!("fields `rsaN`/`rsaE`: {e}"))?;
+    let dc = fields::int(request, "dc")?;
+    let kind = match opt_int(request, "expiresIn")? {
+        Some(expires_in) => KeyKind::Temporary { expires_in },
+        None => KeyKind::Permanent,
+    };
+    let nonce = fields::hex_array::<16>(request, "nonce")?;
+    let temp_keys = match fields::get(request, "tempKeys")? {
+        Value::Array(a) => a
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .and_then(|s| hex::decode(s).ok())
+                    .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                    .ok_or_else(|| "field `tempKeys`: expected 32-byte hex strings".to_owned())
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => return Err("field `tempKeys`: expected an array".into()),
+    };
+    let req_random = ReqDhRandom {
+        new_nonce: fields::hex_array::<32>(request, "newNonce")?,
+        rsa_padding: fields::hex(request, "rsaPadding")?,
+        temp_keys,
+    };
+    let dh_random = ClientDhRandom {
+        b: fields::hex_array::<256>(request, "b")?,
+        padding: fields::hex_array::<16>(request, "dhPadding")?,
+        primality_seed: seed(),
+    };
+    let now = fields::get(request, "now")?
+        .as_i64()
+        .ok_or("field `now`: expected an integer")?;
+    let res_pq = fields::hex(request, "resPq")?;
+    let server_dh = fields::hex(request, "serverDhParams")?;
+    let dh_gen = fields::hex(request, "dhGen")?;
+
+    let reject = |e: &dyn ProtocolError| Ok(Answer::rejected(e));
+    let (st, req_pq) = client::start(nonce);
+    let (st, req_dh) = match st.handle_res_pq(&res_pq, &[key], dc, kind, &req_random) {
+        Ok(x) => x,
+        Err(e) => return reject(&e),
+    };
+    let step = CACHE.with(|c| {
+        st.handle_server_dh_params(&server_dh, now, &dh_random, Some(&mut c.borrow_mut()))
+    });
+    let (st, set_dh) = match step {
+        Ok(x) => x,
+        Err(e) => return reject(&e),
+    };
+    let done = match st.handle_dh_gen(&dh_gen) {
+        Ok(DhGenOutcome::Done(d)) => d,
+        Ok(DhGenOutcome::Retry(_)) => {
+            return Err("dh_gen_retry: retries are not part of the transcript format".into());
+        }
+        Err(e) => return reject(&e),
+    };
+    let mut f = Fields::new();
+    fields::put_hex(&mut f, "reqPqMulti", &req_pq);
+    fields::put_hex(&mut f, "reqDhParams", &req_dh);
+    fields::put_hex(&mut f, "setClientDhParams", &set_dh);
+    fields::put_hex(&mut f, "authKey", done.auth_key.as_bytes());
+    fields::put_hex(&mut f, "serverSalt", &done.server_salt);
+    f.insert("timeOffset".into(), Value::from(done.time_offset));
+    Ok(Answer::Ok(f))
+}
+
+/// Dispatch one of [`OPS`]; `None` for any other op.
+pub fn call(op: &str, request: &Fields) -> Option<Result<Answer, String>> {
+    Some(match op {
+        DH_CHECK_PARAMS => check_params(request),
+        DH_CHECK_VALUE => check_value(request),
+        PQ_FACTORIZE => factorize(request),
+        HANDSHAKE_CLIENT => client(request),
+        _ => return None,
+    })
+}

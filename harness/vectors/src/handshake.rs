@@ -1,0 +1,1867 @@
+//! `DhParamsTest`, `DhValueTest`, `PqTest` and `HandshakeTest` (spec §4, §5, §11.3): the group
+//! and case types, the loader's checks, the runner and the generator of `vectors/dh/`,
+//! `vectors/pq/` and `vectors/handshake/`.
+//!
+//! | type | request | a valid case passes when |
+//! |---|---|---|
+//! | `DhParamsTest` | `dh.checkParams` {p, g} | accepted |
+//! | `DhValueTest` | `dh.checkValue` {p, g, value} | accepted |
+//! | `PqTest` | `pq.factorize` {pq} | p and q equal (p <= q, big-endian, no leading zeros) |
+//! | `HandshakeTest` (role `client`) | `handshake.client` {the whole transcript} | reqPqMulti, reqDhParams, setClientDhParams, authKey, serverSalt, timeOffset equal |
+//!
+//! A `HandshakeTest` case is a client-role transcript with every random value fixed: the IUT
+//! plays the client against the scripted server messages (`resPq`, `serverDhParams`, `dhGen`)
+//! and answers with the messages it sent and the key it derived, or rejects with the error of
+//! the first check that failed. Invalid cases change exactly one thing the client must check.
+
+// Generator arithmetic on fixed 256-byte arrays; the loader and runner parts never index.
+#![allow(clippy::indexing_slicing)]
+
+use mtproto::ProtocolError;
+use mtproto::crypto::dh::{self, DhGroup, SafePrimeCache, TELEGRAM_DH_PRIME};
+use mtproto::crypto::ige::aes256_ige_encrypt;
+use mtproto::crypto::rsa_pad::{RsaPrivateKey, RsaPublicKey};
+use mtproto::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
+use mtproto::handshake::pq::{factorize_be, is_prime_u64, minimal_be};
+use mtproto::handshake::server::{self, ResPqRandom, ServerDhRandom};
+use mtproto::handshake::{id, new_nonce_hash, tmp_aes};
+use mtproto_iut::handshake::{DH_CHECK_PARAMS, DH_CHECK_VALUE, HANDSHAKE_CLIENT, PQ_FACTORIZE};
+use mtproto_iut::{Fields, Iut};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha1::{Digest as _, Sha1};
+
+use crate::generate::{Drbg, GenerateError};
+use crate::load::LoadError;
+use crate::model::{CaseHeader, Hex, Note, Source, TestGroup, VectorFile};
+use crate::result::Verdict;
+use crate::run::{Check, Want, merged};
+
+// ---------------------------------------------------------------------------------------------
+// Types
+
+/// A `DhParamsTest` case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DhParamsCase {
+    /// The case id.
+    pub tc_id: u64,
+    /// What the case is about.
+    pub comment: String,
+    /// Flags.
+    pub flags: Vec<String>,
+    /// `dh_prime`, big-endian, as sent.
+    pub p: Hex,
+    /// `g`.
+    pub g: i64,
+    /// Expected verdict.
+    pub result: Verdict,
+    /// Expected error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A `DhValueTest` case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DhValueCase {
+    /// The case id.
+    pub tc_id: u64,
+    /// What the case is about.
+    pub comment: String,
+    /// Flags.
+    pub flags: Vec<String>,
+    /// `g_a` or `g_b`, big-endian.
+    pub value: Hex,
+    /// Expected verdict.
+    pub result: Verdict,
+    /// Expected error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A `PqTest` case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PqCase {
+    /// The case id.
+    pub tc_id: u64,
+    /// What the case is about.
+    pub comment: String,
+    /// Flags.
+    pub flags: Vec<String>,
+    /// `pq`, big-endian as on the wire.
+    pub pq: Hex,
+    /// `p` (valid cases), big-endian without leading zeros, `p <= q`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<Hex>,
+    /// `q` (valid cases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<Hex>,
+    /// Expected verdict.
+    pub result: Verdict,
+    /// Expected error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A `HandshakeTest` case: a client-role transcript with all randomness fixed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HandshakeCase {
+    /// The case id.
+    pub tc_id: u64,
+    /// What the case is about.
+    pub comment: String,
+    /// Flags.
+    pub flags: Vec<String>,
+    /// The server's RSA modulus the client knows, big-endian.
+    pub rsa_n: Hex,
+    /// Its public exponent.
+    pub rsa_e: Hex,
+    /// `dc` of `p_q_inner_data_*`.
+    pub dc: i32,
+    /// `expires_in` for a temporary key (`p_q_inner_data_temp_dc`); absent for a permanent key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i32>,
+    /// Client randomness: `nonce` (16 bytes).
+    pub nonce: Hex,
+    /// `new_nonce` (32 bytes).
+    pub new_nonce: Hex,
+    /// RSA_PAD padding (the first `192 - len(data)` bytes are used).
+    pub rsa_padding: Hex,
+    /// RSA_PAD temp keys (32 bytes each), tried in order.
+    pub temp_keys: Vec<Hex>,
+    /// `b` (256 bytes).
+    pub b: Hex,
+    /// Padding of `client_DH_inner_data`'s data_with_hash (16 bytes; the needed prefix is used).
+    pub dh_padding: Hex,
+    /// The client's clock, unix seconds, when server_DH_params_ok arrives.
+    pub now: i64,
+    /// Server messages (TL bodies): `resPQ`.
+    pub res_pq: Hex,
+    /// `server_DH_params_ok`.
+    pub server_dh_params: Hex,
+    /// `dh_gen_ok` / `dh_gen_retry` / `dh_gen_fail`.
+    pub dh_gen: Hex,
+    /// Expected client messages (valid cases): `req_pq_multi`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub req_pq_multi: Option<Hex>,
+    /// `req_DH_params`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub req_dh_params: Option<Hex>,
+    /// `set_client_DH_params`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_client_dh_params: Option<Hex>,
+    /// The resulting auth key (256 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_key: Option<Hex>,
+    /// The first server salt (8 wire bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_salt: Option<Hex>,
+    /// `server_time - now`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_offset: Option<i64>,
+    /// Expected verdict.
+    pub result: Verdict,
+    /// Expected error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+macro_rules! group_struct {
+    ($(#[$m:meta])* $name:ident, $case:ty { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub struct $name {
+            /// The group type.
+            #[serde(rename = "type")]
+            pub group_type: String,
+            $($(#[$fm])* pub $field: $ty,)*
+            /// Where the numbers come from.
+            pub source: Source,
+            /// The cases.
+            pub tests: Vec<$case>,
+        }
+    };
+}
+
+group_struct!(
+    /// A group of `DhParamsTest` cases.
+    DhParamsGroup, DhParamsCase {}
+);
+group_struct!(
+    /// A group of `DhValueTest` cases against one `(p, g)`.
+    DhValueGroup, DhValueCase {
+        /// `dh_prime`.
+        p: Hex,
+        /// `g`.
+        g: i64,
+    }
+);
+group_struct!(
+    /// A group of `PqTest` cases.
+    PqGroup, PqCase {}
+);
+group_struct!(
+    /// A group of `HandshakeTest` transcripts.
+    HandshakeGroup, HandshakeCase {
+        /// `client` (the IUT plays the client).
+        role: String,
+    }
+);
+
+/// One of this module's groups (a single [`TestGroup`] variant).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Group {
+    /// `DhParamsTest`.
+    DhParams(DhParamsGroup),
+    /// `DhValueTest`.
+    DhValue(DhValueGroup),
+    /// `PqTest`.
+    Pq(PqGroup),
+    /// `HandshakeTest`.
+    Handshake(HandshakeGroup),
+}
+
+macro_rules! headers_of {
+    ($g:expr) => {
+        $g.tests
+            .iter()
+            .map(|t| CaseHeader {
+                tc_id: t.tc_id,
+                comment: &t.comment,
+                flags: &t.flags,
+                result: t.result,
+                error: t.error.as_deref(),
+            })
+            .collect()
+    };
+}
+
+impl Group {
+    /// The group's `type`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::DhParams(_) => "DhParamsTest",
+            Self::DhValue(_) => "DhValueTest",
+            Self::Pq(_) => "PqTest",
+            Self::Handshake(_) => "HandshakeTest",
+        }
+    }
+
+    /// The group's source.
+    pub fn source(&self) -> &Source {
+        match self {
+            Self::DhParams(g) => &g.source,
+            Self::DhValue(g) => &g.source,
+            Self::Pq(g) => &g.source,
+            Self::Handshake(g) => &g.source,
+        }
+    }
+
+    /// The number of cases.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::DhParams(g) => g.tests.len(),
+            Self::DhValue(g) => g.tests.len(),
+            Self::Pq(g) => g.tests.len(),
+            Self::Handshake(g) => g.tests.len(),
+        }
+    }
+
+    /// Whether the group has no cases.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The common fields of every case.
+    pub fn headers(&self) -> Vec<CaseHeader<'_>> {
+        match self {
+            Self::DhParams(g) => headers_of!(g),
+            Self::DhValue(g) => headers_of!(g),
+            Self::Pq(g) => headers_of!(g),
+            Self::Handshake(g) => headers_of!(g),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loader checks
+
+fn err(file: &str, path: String, message: impl Into<String>) -> LoadError {
+    LoadError {
+        file: file.to_owned(),
+        path: Some(path),
+        position: None,
+        message: message.into(),
+    }
+}
+
+fn len_is(file: &str, at: &str, field: &str, v: &Hex, n: usize) -> Result<(), LoadError> {
+    if v.len() == n {
+        Ok(())
+    } else {
+        Err(err(
+            file,
+            format!("{at}.{field}"),
+            format!("expected {n} bytes, got {}", v.len()),
+        ))
+    }
+}
+
+/// The rules serde cannot express, for group `g` of `file`.
+pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
+    let at = |t: usize| format!("testGroups[{g}].tests[{t}]");
+    match group {
+        Group::DhParams(_) | Group::DhValue(_) => Ok(()),
+        Group::Pq(group) => {
+            for (t, c) in group.tests.iter().enumerate() {
+                if (c.result == Verdict::Valid) != (c.p.is_some() && c.q.is_some()) {
+                    return Err(err(
+                        file,
+                        at(t),
+                        "a valid case gives p and q, an invalid one neither",
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Group::Handshake(group) => {
+            if group.role != "client" {
+                return Err(err(
+                    file,
+                    format!("testGroups[{g}].role"),
+                    format!(
+                        "role {:?}: only \"client\" transcripts are defined",
+                        group.role
+                    ),
+                ));
+            }
+            for (t, c) in group.tests.iter().enumerate() {
+                let a = at(t);
+                len_is(file, &a, "nonce", &c.nonce, 16)?;
+                len_is(file, &a, "newNonce", &c.new_nonce, 32)?;
+                len_is(file, &a, "b", &c.b, 256)?;
+                len_is(file, &a, "dhPadding", &c.dh_padding, 16)?;
+                for (k, tk) in c.temp_keys.iter().enumerate() {
+                    len_is(file, &a, &format!("tempKeys[{k}]"), tk, 32)?;
+                }
+                let outputs = [
+                    c.req_pq_multi.is_some(),
+                    c.req_dh_params.is_some(),
+                    c.set_client_dh_params.is_some(),
+                    c.auth_key.is_some(),
+                    c.server_salt.is_some(),
+                    c.time_offset.is_some(),
+                ];
+                let valid = c.result == Verdict::Valid;
+                if outputs.iter().any(|&o| o != valid) {
+                    return Err(err(
+                        file,
+                        a,
+                        "a valid transcript gives every client output, an invalid one none",
+                    ));
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runner
+
+fn put_hex(f: &mut Fields, name: &str, v: &[u8]) {
+    f.insert(name.to_owned(), Value::String(hex::encode(v)));
+}
+
+/// The requests of case `index` and what a valid answer must carry.
+pub(crate) fn run<'g>(
+    group: &'g Group,
+    index: usize,
+    iut: &mut dyn Iut,
+) -> (Vec<Check<'g>>, Value) {
+    let mut req = Fields::new();
+    match group {
+        Group::DhParams(g) => {
+            let Some(c) = g.tests.get(index) else {
+                return (Vec::new(), Value::Null);
+            };
+            put_hex(&mut req, "p", c.p.as_bytes());
+            req.insert("g".into(), Value::from(c.g));
+            let answer = iut.call(DH_CHECK_PARAMS, &req);
+            let check = Check {
+                op: DH_CHECK_PARAMS,
+                answer,
+                wants: Vec::new(),
+            };
+            (vec![check], merged(c, &g.group_type, &g.source, None))
+        }
+        Group::DhValue(g) => {
+            let Some(c) = g.tests.get(index) else {
+                return (Vec::new(), Value::Null);
+            };
+            put_hex(&mut req, "p", g.p.as_bytes());
+            req.insert("g".into(), Value::from(g.g));
+            put_hex(&mut req, "value", c.value.as_bytes());
+            let answer = iut.call(DH_CHECK_VALUE, &req);
+            let mut v = merged(c, &g.group_type, &g.source, None);
+            if let Value::Object(m) = &mut v {
+                m.insert("p".into(), Value::String(g.p.to_hex()));
+                m.insert("g".into(), Value::from(g.g));
+            }
+            let check = Check {
+                op: DH_CHECK_VALUE,
+                answer,
+                wants: Vec::new(),
+            };
+            (vec![check], v)
+        }
+        Group::Pq(g) => {
+            let Some(c) = g.tests.get(index) else {
+                return (Vec::new(), Value::Null);
+            };
+            put_hex(&mut req, "pq", c.pq.as_bytes());
+            let answer = iut.call(PQ_FACTORIZE, &req);
+            let mut wants = Vec::new();
+            if let (Some(p), Some(q)) = (&c.p, &c.q) {
+                wants.push(("p", Want::Hex(p.as_bytes())));
+                wants.push(("q", Want::Hex(q.as_bytes())));
+            }
+            let check = Check {
+                op: PQ_FACTORIZE,
+                answer,
+                wants,
+            };
+            (vec![check], merged(c, &g.group_type, &g.source, None))
+        }
+        Group::Handshake(g) => {
+            let Some(c) = g.tests.get(index) else {
+                return (Vec::new(), Value::Null);
+            };
+            let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut v {
+                for k in [
+                    "reqPqMulti",
+                    "reqDhParams",
+                    "setClientDhParams",
+                    "authKey",
+                    "serverSalt",
+                    "timeOffset",
+                    "tcId",
+                    "comment",
+                    "flags",
+                    "result",
+                    "error",
+                ] {
+                    m.remove(k);
+                }
+                req = m.clone();
+            }
+            let answer = iut.call(HANDSHAKE_CLIENT, &req);
+            let mut wants = Vec::new();
+            let outs = [
+                ("reqPqMulti", &c.req_pq_multi),
+                ("reqDhParams", &c.req_dh_params),
+                ("setClientDhParams", &c.set_client_dh_params),
+                ("authKey", &c.auth_key),
+                ("serverSalt", &c.server_salt),
+            ];
+            for (name, value) in outs {
+                if let Some(x) = value {
+                    wants.push((name, Want::Hex(x.as_bytes())));
+                }
+            }
+            if let Some(t) = c.time_offset {
+                wants.push(("timeOffset", Want::Int(t)));
+            }
+            let check = Check {
+                op: HANDSHAKE_CLIENT,
+                answer,
+                wants,
+            };
+            let extra = Some(("role", g.role.as_str()));
+            (vec![check], merged(c, &g.group_type, &g.source, extra))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generator
+
+const SELF_VERSION: &str = "mtproto-vectors generator v1";
+
+fn self_source() -> Source {
+    Source {
+        name: "self".into(),
+        version: SELF_VERSION.into(),
+    }
+}
+
+fn source(name: &str, version: &str) -> Source {
+    Source {
+        name: name.into(),
+        version: version.into(),
+    }
+}
+
+const FLAGS: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "Ktv",
+        "BASIC",
+        "A value from an independent origin (the official sample, an RFC, OpenSSL); see the \
+         group's source.",
+        &[],
+    ),
+    (
+        "Pseudorandom",
+        "FUNCTIONALITY",
+        "Inputs from the generator's deterministic DRBG; outputs computed by this project's \
+         reference (a regression pin, not independent evidence).",
+        &[],
+    ),
+    (
+        "PWrongSize",
+        "WEAK_PARAMS",
+        "dh_prime is not a 2048-bit number in 256 bytes: \"2^2047 < p < 2^2048\".",
+        &["https://core.telegram.org/mtproto/security_guidelines"],
+    ),
+    (
+        "GOutOfRange",
+        "MODIFIED_PARAMETER",
+        "g outside 2..7: the client checks g against the congruence table, which only covers \
+         2..7.",
+        &["https://core.telegram.org/mtproto/auth_key"],
+    ),
+    (
+        "GNotGenerator",
+        "WEAK_PARAMS",
+        "p fails g's congruence, so g is a non-residue and generates the whole group, leaking \
+         the low bit of the secret exponent.",
+        &["https://core.telegram.org/mtproto/security_guidelines"],
+    ),
+    (
+        "CompositeP",
+        "WEAK_PARAMS",
+        "A composite dh_prime chosen by a malicious server; discrete logs in its subgroups are \
+         easy.",
+        &["https://core.telegram.org/mtproto/security_guidelines"],
+    ),
+    (
+        "NotSafePrime",
+        "WEAK_PARAMS",
+        "p is prime but (p - 1) / 2 is not: small subgroups exist (Pohlig–Hellman).",
+        &["https://core.telegram.org/mtproto/security_guidelines"],
+    ),
+    (
+        "PocklingtonTrap",
+        "WEAK_PARAMS",
+        "q = (p - 1) / 2 is prime but p = 2q + 1 is composite: a checker that proves q and \
+         assumes p accepts it.",
+        &["https://core.telegram.org/mtproto/security_guidelines"],
+    ),
+    (
+        "ValueBound",
+        "EDGE_CASE",
+        "A value at, one below or one above a bound of \"1 < g_a < p - 1\" (a MUST).",
+        &["https://core.telegram.org/mtproto/auth_key"],
+    ),
+    (
+        "DhValueMargin",
+        "WEAK_PARAMS",
+        "A value inside (1, p - 1) but outside [2^1984, p - 2^1984]. The docs only recommend \
+         this check; TDLib enforces it and so does the reference (strict default). A lenient \
+         implementation fails these cases: judge it by policy (--filter or a baseline).",
+        &["https://core.telegram.org/mtproto/auth_key"],
+    ),
+    (
+        "PqShape",
+        "EDGE_CASE",
+        "An unusual but factorable pq: even, a square, >= 2^63, or tiny.",
+        &["https://core.telegram.org/mtproto/auth_key"],
+    ),
+    (
+        "PqNotFactorable",
+        "MODIFIED_PARAMETER",
+        "pq is prime, has three or more prime factors, a factor of 2^32 or more, or more than 8 \
+         bytes: there is no p, q the handshake allows.",
+        &["https://core.telegram.org/mtproto/auth_key"],
+    ),
+    (
+        "TamperedTranscript",
+        "MISSING_STEP",
+        "One server message of an otherwise valid transcript changed so that exactly one client \
+         check must fail; a client that skips the check accepts it.",
+        &["https://core.telegram.org/mtproto/auth_key"],
+    ),
+];
+
+/// Assigns tcIds and records the notes a file uses.
+struct Builder {
+    file: String,
+    next: u64,
+    notes: std::collections::BTreeMap<String, Note>,
+}
+
+impl Builder {
+    fn new(file: &str) -> Self {
+        Self {
+            file: file.into(),
+            next: 1,
+            notes: Default::default(),
+        }
+    }
+
+    fn case(&mut self, flags: &[&str]) -> Result<(u64, Vec<String>), GenerateError> {
+        for &f in flags {
+            let Some(&(_, bug, desc, links)) = FLAGS.iter().find(|(n, ..)| *n == f) else {
+                return Err(gerr(&self.file, format!("no note for flag {f}")));
+            };
+            self.notes.insert(
+                f.into(),
+                Note {
+                    bug_type: bug.into(),
+                    description: desc.into(),
+                    effect: None,
+                    links: links.iter().map(|&l| l.into()).collect(),
+                    cves: Vec::new(),
+                },
+            );
+        }
+        let id = self.next;
+        self.next = self.next.saturating_add(1);
+        Ok((id, flags.iter().map(|&f| f.into()).collect()))
+    }
+
+    fn finish(
+        self,
+        algorithm: &str,
+        schema: &str,
+        header: &[&str],
+        groups: Vec<Group>,
+    ) -> (String, VectorFile) {
+        let total: usize = groups.iter().map(Group::len).sum();
+        let vf = VectorFile {
+            path: self.file.clone(),
+            family: crate::load::family_of(&format!("vectors/{}", self.file)),
+            algorithm: algorithm.into(),
+            schema: schema.into(),
+            number_of_tests: u64::try_from(total).unwrap_or(u64::MAX),
+            header: header.iter().map(|&s| s.into()).collect(),
+            notes: self.notes,
+            test_groups: groups.into_iter().map(TestGroup::Handshake).collect(),
+        };
+        (self.file, vf)
+    }
+}
+
+fn gerr(file: &str, message: impl std::fmt::Display) -> GenerateError {
+    GenerateError {
+        file: file.into(),
+        message: message.to_string(),
+    }
+}
+
+fn verdict(r: &Result<(), String>) -> (Verdict, Option<String>) {
+    match r {
+        Ok(()) => (Verdict::Valid, None),
+        Err(e) => (Verdict::Invalid, Some(e.clone())),
+    }
+}
+
+/// The 2048-bit numbers of `harness/mtproto/tests/data/dh_primes.txt`: (name, source, bytes).
+fn primes() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    include_str!("../../mtproto/tests/data/dh_primes.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            Some((it.next()?, it.next()?, hex::decode(it.next()?).ok()?))
+        })
+        .collect()
+}
+
+fn prime(name: &str) -> Vec<u8> {
+    primes()
+        .into_iter()
+        .find(|(n, ..)| *n == name)
+        .map(|(.., b)| b)
+        .unwrap_or_default()
+}
+
+const SEED: [u8; 32] = [0x42; 32];
+
+/// The reference's verdict on `(p, g)`, as a vocabulary name.
+fn params_verdict(p: &[u8], g: i64) -> Result<(), String> {
+    dh::check_params(p, g, &SEED, None)
+        .map(|_| ())
+        .map_err(|e| e.name().to_owned())
+}
+
+fn dh_params() -> Result<(String, VectorFile), GenerateError> {
+    let file = "dh/dh_params_test.json";
+    let mut b = Builder::new(file);
+    let mut groups = Vec::new();
+    let push = |b: &mut Builder,
+                tests: &mut Vec<DhParamsCase>,
+                p: &[u8],
+                g: i64,
+                flags: &[&str],
+                want: Result<(), &str>,
+                comment: String|
+     -> Result<(), GenerateError> {
+        let got = params_verdict(p, g);
+        if got.as_ref().map(|_| ()).map_err(String::as_str) != want {
+            return Err(gerr(
+                file,
+                format!("{comment}: reference says {got:?}, expected {want:?}"),
+            ));
+        }
+        let (tc_id, flags) = b.case(flags)?;
+        let (result, error) = verdict(&got);
+        tests.push(DhParamsCase {
+            tc_id,
+            comment,
+            flags,
+            p: Hex(p.to_vec()),
+            g,
+            result,
+            error,
+        });
+        Ok(())
+    };
+    // Published primes with every g: valid where the congruence holds, else GNotGenerator.
+    for (name, src, p) in primes() {
+        let (sname, sver) = match src {
+            s if s.starts_with("core.telegram.org") => ("telegram-docs", "samples-auth_key"),
+            s if s.starts_with("rfc3526") => ("rfc3526", "section 3 (2048-bit MODP group 14)"),
+            s if s.starts_with("openssl") => ("openssl-dhparam", "3.0.19"),
+            _ => continue,
+        };
+        let mut tests = Vec::new();
+        for g in 2..=7i64 {
+            let holds = dh::g_congruence_holds(&p, u32::try_from(g).unwrap_or(0));
+            let (flags, want): (&[&str], _) = if holds {
+                (&["Ktv"], Ok(()))
+            } else {
+                (&["Ktv", "GNotGenerator"], Err("GNotGenerator"))
+            };
+            push(
+                &mut b,
+                &mut tests,
+                &p,
+                g,
+                flags,
+                want,
+                format!("{name} with g = {g}"),
+            )?;
+        }
+        groups.push(Group::DhParams(DhParamsGroup {
+            group_type: "DhParamsTest".into(),
+            source: source(sname, sver),
+            tests,
+        }));
+    }
+    // Constructed failures.
+    let tg = TELEGRAM_DH_PRIME.to_vec();
+    let mut tests = Vec::new();
+    let mut with_zero = vec![0u8];
+    with_zero.extend_from_slice(&tg);
+    let mut top_clear = tg.clone();
+    if let Some(t) = top_clear.first_mut() {
+        *t &= 0x7f;
+    }
+    let wrong_size: [(&str, Vec<u8>); 5] = [
+        ("255 bytes (2040 bits)", tg.get(1..).unwrap_or(&[]).to_vec()),
+        ("257 bytes: a leading zero byte", with_zero),
+        ("257 bytes", vec![0xff; 257]),
+        ("256 bytes with the top bit clear (2047 bits)", top_clear),
+        ("empty", Vec::new()),
+    ];
+    for (what, p) in wrong_size {
+        push(
+            &mut b,
+            &mut tests,
+            &p,
+            3,
+            &["PWrongSize"],
+            Err("PWrongSize"),
+            format!("dh_prime {what}"),
+        )?;
+    }
+    for g in [
+        i64::from(i32::MIN),
+        -1,
+        0,
+        1,
+        8,
+        9,
+        255,
+        i64::from(i32::MAX),
+    ] {
+        push(
+            &mut b,
+            &mut tests,
+            &tg,
+            g,
+            &["GOutOfRange"],
+            Err("GOutOfRange"),
+            format!("Telegram prime with g = {g}"),
+        )?;
+    }
+    let composite = prime("composite_rsa");
+    push(
+        &mut b,
+        &mut tests,
+        &composite,
+        3,
+        &["CompositeP"],
+        Err("PNotPrime"),
+        "p = a product of two 1024-bit primes".into(),
+    )?;
+    let mut even = tg.clone();
+    if let Some(l) = even.last_mut() {
+        *l &= 0xfe;
+    }
+    push(
+        &mut b,
+        &mut tests,
+        &even,
+        4,
+        &["CompositeP"],
+        Err("PNotPrime"),
+        "Telegram prime - 1 (even)".into(),
+    )?;
+    push(
+        &mut b,
+        &mut tests,
+        &prime("q_prime_p_composite"),
+        3,
+        &["CompositeP", "PocklingtonTrap"],
+        Err("PNotPrime"),
+        "(p - 1) / 2 prime, p composite".into(),
+    )?;
+    push(
+        &mut b,
+        &mut tests,
+        &prime("prime_not_safe"),
+        3,
+        &["NotSafePrime"],
+        Err("PNotSafePrime"),
+        "p prime, (p - 1) / 2 composite".into(),
+    )?;
+    push(
+        &mut b,
+        &mut tests,
+        &prime("prime_1_mod_4"),
+        4,
+        &["NotSafePrime"],
+        Err("PNotSafePrime"),
+        "p prime and 1 mod 4, so (p - 1) / 2 is even".into(),
+    )?;
+    // g's congruence is checked before primality: composite p, g = 3 with p mod 3 = 1.
+    let mut c3 = tg.clone();
+    if let Some(l) = c3.last_mut() {
+        // Telegram prime mod 3 = 2; + 2 makes it 1 mod 3.
+        *l = l.wrapping_add(2);
+    }
+    push(
+        &mut b,
+        &mut tests,
+        &c3,
+        3,
+        &["GNotGenerator"],
+        Err("GNotGenerator"),
+        "Telegram prime + 2 (1 mod 3) with g = 3: the congruence fails before primality".into(),
+    )?;
+    groups.push(Group::DhParams(DhParamsGroup {
+        group_type: "DhParamsTest".into(),
+        source: self_source(),
+        tests,
+    }));
+    Ok(b.finish(
+        "MTProto-DH-params",
+        "dh_params_test_schema_v1.json",
+        &[
+            "DH parameter checks (spec §5): dh_prime a 2048-bit safe prime, g in 2..7 with its \
+             congruence. Order: PWrongSize, GOutOfRange, GNotGenerator, PNotPrime, PNotSafePrime.",
+        ],
+        groups,
+    ))
+}
+
+/// `a ± small` on 256-byte big-endian numbers (wrapping).
+fn be_add(a: &[u8; 256], sub: bool, small: u8) -> [u8; 256] {
+    let mut b = [0u8; 256];
+    b[255] = small;
+    be_addsub(a, &b, sub)
+}
+
+/// `a ± b` on 256-byte big-endian numbers (wrapping).
+fn be_addsub(a: &[u8; 256], b: &[u8; 256], sub: bool) -> [u8; 256] {
+    let mut out = [0u8; 256];
+    let mut carry: i16 = 0;
+    for i in (0..256).rev() {
+        let v = if sub {
+            i16::from(a[i]) - i16::from(b[i]) - carry
+        } else {
+            i16::from(a[i]) + i16::from(b[i]) + carry
+        };
+        let (byte, c) = if sub {
+            if v < 0 { (v + 256, 1) } else { (v, 0) }
+        } else if v > 255 {
+            (v - 256, 1)
+        } else {
+            (v, 0)
+        };
+        out[i] = u8::try_from(byte).unwrap_or(0);
+        carry = c;
+    }
+    out
+}
+
+fn dh_value() -> Result<(String, VectorFile), GenerateError> {
+    let file = "dh/dh_value_test.json";
+    let mut b = Builder::new(file);
+    let mut groups = Vec::new();
+    let mut rng = Drbg::new("dh_value");
+    for (pname, p, g, src) in [
+        (
+            "Telegram prime",
+            TELEGRAM_DH_PRIME.to_vec(),
+            3i64,
+            source("telegram-docs", "samples-auth_key (p, g); values self"),
+        ),
+        (
+            "RFC 3526 group 14",
+            prime("rfc3526_modp2048"),
+            2,
+            source("rfc3526", "section 3 (p, g); values self"),
+        ),
+    ] {
+        let group = dh::check_params(&p, g, &SEED, None).map_err(|e| gerr(file, e))?;
+        let p256: [u8; 256] = p.clone().try_into().unwrap_or([0; 256]);
+        let mut margin = [0u8; 256];
+        if let Some(x) = margin.get_mut(7) {
+            *x = 1; // 2^1984 = byte 7 (of 256) is 0x01
+        }
+        let p_minus_margin = be_addsub(&p256, &margin, true);
+        let one = be_add(&[0; 256], false, 1);
+        let p_minus_1 = be_add(&p256, true, 1);
+        let mut cases: Vec<(String, Vec<u8>, &[&str])> = vec![
+            ("0".into(), vec![0u8; 256], &["ValueBound"]),
+            ("1".into(), one.to_vec(), &["ValueBound"]),
+            (
+                "2".into(),
+                be_add(&one, false, 1).to_vec(),
+                &["ValueBound", "DhValueMargin"],
+            ),
+            (
+                "p - 2".into(),
+                be_add(&p256, true, 2).to_vec(),
+                &["ValueBound", "DhValueMargin"],
+            ),
+            ("p - 1".into(), p_minus_1.to_vec(), &["ValueBound"]),
+            ("p".into(), p256.to_vec(), &["ValueBound"]),
+            (
+                "p + 1".into(),
+                be_add(&p256, false, 1).to_vec(),
+                &["ValueBound"],
+            ),
+            ("2^2048 - 1".into(), vec![0xff; 256], &["ValueBound"]),
+            (
+                "2^2048 (257 bytes)".into(),
+                [&[1u8][..], &[0u8; 256]].concat(),
+                &["ValueBound"],
+            ),
+            (
+                "2^1984 - 1".into(),
+                be_add(&margin, true, 1).to_vec(),
+                &["DhValueMargin"],
+            ),
+            ("2^1984".into(), margin.to_vec(), &["DhValueMargin"]),
+            (
+                "2^1984 + 1".into(),
+                be_add(&margin, false, 1).to_vec(),
+                &["DhValueMargin"],
+            ),
+            (
+                "p - 2^1984 - 1".into(),
+                be_add(&p_minus_margin, true, 1).to_vec(),
+                &["DhValueMargin"],
+            ),
+            (
+                "p - 2^1984".into(),
+                p_minus_margin.to_vec(),
+                &["DhValueMargin"],
+            ),
+            (
+                "p - 2^1984 + 1".into(),
+                be_add(&p_minus_margin, false, 1).to_vec(),
+                &["DhValueMargin"],
+            ),
+            (
+                "2^1984 with two leading zero bytes".into(),
+                [&[0u8, 0][..], &margin[..]].concat(),
+                &["DhValueMargin"],
+            ),
+        ];
+        for i in 0..8 {
+            let secret: [u8; 256] = rng.array();
+            cases.push((
+                format!("g^a for random a #{i}"),
+                group.pow_g(&secret).to_vec(),
+                &["Pseudorandom"],
+            ));
+        }
+        let mut tests = Vec::new();
+        for (what, value, flags) in cases {
+            let got = dh::check_value(&group, &value)
+                .map(|_| ())
+                .map_err(|e| e.name().to_owned());
+            // Margin cases inside the margin are valid: keep the flag only where it decides.
+            let flags: Vec<&str> = flags
+                .iter()
+                .copied()
+                .filter(|&f| {
+                    f != "DhValueMargin"
+                        || got.as_ref().err().map(String::as_str) == Some("ValueUnsafe")
+                        || what.contains("2^1984")
+                })
+                .collect();
+            let (tc_id, flags) = b.case(&flags)?;
+            let (result, error) = verdict(&got);
+            tests.push(DhValueCase {
+                tc_id,
+                comment: format!("{pname}, g = {g}: value = {what}"),
+                flags,
+                value: Hex(value),
+                result,
+                error,
+            });
+        }
+        groups.push(Group::DhValue(DhValueGroup {
+            group_type: "DhValueTest".into(),
+            p: Hex(p),
+            g,
+            source: src,
+            tests,
+        }));
+    }
+    Ok(b.finish(
+        "MTProto-DH-value",
+        "dh_value_test_schema_v1.json",
+        &[
+            "g_a / g_b range checks (spec §5): 1 < v < p - 1 (ValueOutOfRange) and, strict by \
+             default, 2^1984 <= v <= p - 2^1984 (ValueUnsafe, flagged DhValueMargin).",
+        ],
+        groups,
+    ))
+}
+
+fn pq_case(
+    b: &mut Builder,
+    tests: &mut Vec<PqCase>,
+    pq: &[u8],
+    flags: &[&str],
+    comment: String,
+) -> Result<(), GenerateError> {
+    let got = factorize_be(pq);
+    let (tc_id, flags) = b.case(flags)?;
+    let (p, q, result, error) = match got {
+        Ok((p, q)) => (Some(Hex(p)), Some(Hex(q)), Verdict::Valid, None),
+        Err(e) => (None, None, Verdict::Invalid, Some(e.name().to_owned())),
+    };
+    tests.push(PqCase {
+        tc_id,
+        comment,
+        flags,
+        pq: Hex(pq.to_vec()),
+        p,
+        q,
+        result,
+        error,
+    });
+    Ok(())
+}
+
+fn next_prime(mut n: u64) -> u64 {
+    while !is_prime_u64(n) {
+        n = n.wrapping_add(1);
+    }
+    n
+}
+
+fn pq() -> Result<(String, VectorFile), GenerateError> {
+    let file = "pq/pq_test.json";
+    let mut b = Builder::new(file);
+    let mut rng = Drbg::new("pq");
+    let mut official = Vec::new();
+    for (pq, what) in [
+        (
+            0x17ed_4894_1a08_f981u64,
+            "the classic auth_key page example",
+        ),
+        (0x1460_e7d3_fa72_7791, "the current samples-auth_key page"),
+    ] {
+        pq_case(
+            &mut b,
+            &mut official,
+            &pq.to_be_bytes(),
+            &["Ktv"],
+            format!("pq of {what}"),
+        )?;
+    }
+    let mut tests = Vec::new();
+    for i in 0..240u64 {
+        // Two primes of 31..32 bits: products from 2^61 to 2^64.
+        let bits_p = 31 + (i % 2);
+        let p = next_prime((1 << bits_p) | rng.below(1 << bits_p));
+        let q = next_prime((1 << 31) | rng.below(1 << 31));
+        let pq = u128::from(p) * u128::from(q);
+        let Ok(pq) = u64::try_from(pq) else { continue };
+        let flags: &[&str] = if pq >= 1 << 63 {
+            &["Pseudorandom", "PqShape"]
+        } else {
+            &["Pseudorandom"]
+        };
+        pq_case(
+            &mut b,
+            &mut tests,
+            &minimal_be(pq),
+            flags,
+            format!("random product #{i} ({} bits)", 64 - pq.leading_zeros()),
+        )?;
+    }
+    for i in 0..20u64 {
+        let p = next_prime(rng.below(1 << 32).max(3));
+        if let Some(sq) = p.checked_mul(p) {
+            pq_case(
+                &mut b,
+                &mut tests,
+                &minimal_be(sq),
+                &["PqShape"],
+                format!("p = q #{i}"),
+            )?;
+        }
+        let q = next_prime(rng.below(1 << 32).max(3));
+        pq_case(
+            &mut b,
+            &mut tests,
+            &minimal_be(2 * q),
+            &["PqShape"],
+            format!("even: 2 * q #{i}"),
+        )?;
+    }
+    for (pq, what) in [
+        (4u64, "4 = 2 * 2"),
+        (6, "6 = 2 * 3"),
+        (15, "15 = 3 * 5"),
+        (
+            4_294_967_279 * 4_294_967_291,
+            "the two largest 32-bit primes",
+        ),
+        (
+            4_294_967_291 * 4_294_967_291,
+            "the largest 32-bit prime squared",
+        ),
+    ] {
+        pq_case(
+            &mut b,
+            &mut tests,
+            &minimal_be(pq),
+            &["PqShape"],
+            what.into(),
+        )?;
+    }
+    pq_case(
+        &mut b,
+        &mut tests,
+        &[0, 0, 0, 0x17, 0xed, 0x48, 0x94, 0x1a, 0x08, 0xf9, 0x81],
+        &["PqShape"],
+        "leading zero bytes".into(),
+    )?;
+    // Not factorable.
+    for i in 0..20u64 {
+        let p = next_prime((1 << 62) | rng.below(1 << 62));
+        pq_case(
+            &mut b,
+            &mut tests,
+            &minimal_be(p),
+            &["PqNotFactorable"],
+            format!("a 63-bit prime #{i}"),
+        )?;
+    }
+    for i in 0..10u64 {
+        let a = next_prime((1 << 20) | rng.below(1 << 20));
+        let c = next_prime((1 << 20) | rng.below(1 << 20));
+        let d = next_prime((1 << 20) | rng.below(1 << 20));
+        pq_case(
+            &mut b,
+            &mut tests,
+            &minimal_be(a * c * d),
+            &["PqNotFactorable"],
+            format!("three primes #{i}"),
+        )?;
+        let big = next_prime((1 << 40) | rng.below(1 << 40));
+        let small = next_prime((1 << 20) | rng.below(1 << 20));
+        pq_case(
+            &mut b,
+            &mut tests,
+            &minimal_be(big * small),
+            &["PqNotFactorable"],
+            format!("a factor of 2^40 #{i}"),
+        )?;
+    }
+    for (pq, what) in [
+        (vec![], "empty"),
+        (vec![0], "0"),
+        (vec![1], "1"),
+        (vec![2], "2 (prime)"),
+        (vec![1, 0, 0, 0, 0, 0, 0, 0, 15], "9 significant bytes"),
+        (
+            u64::MAX.to_be_bytes().to_vec(),
+            "2^64 - 1 = 3·5·17·257·641·65537·6700417",
+        ),
+    ] {
+        pq_case(&mut b, &mut tests, &pq, &["PqNotFactorable"], what.into())?;
+    }
+    let groups = vec![
+        Group::Pq(PqGroup {
+            group_type: "PqTest".into(),
+            source: source("telegram-docs", "auth_key and samples-auth_key pages"),
+            tests: official,
+        }),
+        Group::Pq(PqGroup {
+            group_type: "PqTest".into(),
+            source: self_source(),
+            tests,
+        }),
+    ];
+    Ok(b.finish(
+        "MTProto-pq",
+        "pq_test_schema_v1.json",
+        &["Factoring pq (spec §4 step 3): p <= q, both prime and below 2^32; else PqNotFactorable."],
+        groups,
+    ))
+}
+
+// --- handshake transcripts
+
+const SERVER_PEM: &str = include_str!("../../mtproto/tests/data/test_server_rsa_private.pem");
+const PRODUCTION_PEM: &str = include_str!("../../mtproto/tests/data/telegram_production_rsa.pem");
+
+fn hx(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    hex::decode(s).unwrap_or_default()
+}
+
+/// Everything of one valid transcript, with the server's secrets kept for tampering.
+struct Transcript {
+    case: HandshakeCase,
+    server_nonce: [u8; 16],
+    new_nonce: [u8; 32],
+    a: [u8; 256],
+    server_time: i32,
+    group: DhGroup,
+    aux_hash: [u8; 8],
+}
+
+fn hexes(v: &[[u8; 32]]) -> Vec<Hex> {
+    v.iter().map(|k| Hex(k.to_vec())).collect()
+}
+
+fn valid_transcript(seed: &str, kind: KeyKind) -> Result<Transcript, String> {
+    let key = RsaPrivateKey::from_pkcs1_pem(SERVER_PEM).map_err(|e| e.to_string())?;
+    let group = dh::check_params(&TELEGRAM_DH_PRIME, 3, &SEED, None).map_err(|e| e.to_string())?;
+    let mut rng = Drbg::new(seed);
+    let nonce: [u8; 16] = rng.array();
+    let (c, req_pq) = client::start(nonce);
+    let server_nonce: [u8; 16] = rng.array();
+    let (s, res_pq) = server::handle_req_pq(
+        &req_pq,
+        &[key.public().fingerprint()],
+        &ResPqRandom {
+            server_nonce,
+            p: u32::try_from(next_prime((1 << 31) | rng.below(1 << 30))).unwrap_or(3),
+            q: u32::try_from(next_prime((3 << 30) | rng.below(1 << 30))).unwrap_or(5),
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let random = ReqDhRandom {
+        new_nonce: rng.array(),
+        rsa_padding: rng.bytes(192),
+        temp_keys: (0..4).map(|_| rng.array()).collect(),
+    };
+    let dc = 2;
+    let (c, req_dh) = c
+        .handle_res_pq(&res_pq, &[key.public().clone()], dc, kind, &random)
+        .map_err(|e| e.to_string())?;
+    let now: i32 = 1_700_000_000 + i32::try_from(rng.below(1000)).unwrap_or(0);
+    let srandom = ServerDhRandom {
+        a: rng.array(),
+        padding: rng.array(),
+        server_time: now + 17,
+    };
+    let (s, server_dh) = s
+        .handle_req_dh_params(&req_dh, std::slice::from_ref(&key), &group, &srandom)
+        .map_err(|e| e.to_string())?;
+    let crandom = ClientDhRandom {
+        b: rng.array(),
+        padding: rng.array(),
+        primality_seed: rng.array(),
+    };
+    let (c, set_dh) = c
+        .handle_server_dh_params(&server_dh, i64::from(now), &crandom, None)
+        .map_err(|e| e.to_string())?;
+    let (_, dh_gen) = s
+        .handle_set_client_dh_params(&set_dh)
+        .map_err(|e| e.to_string())?;
+    let aux_hash = c.auth_key().aux_hash();
+    let DhGenOutcome::Done(done) = c.handle_dh_gen(&dh_gen).map_err(|e| e.to_string())? else {
+        return Err("dh_gen_retry from our own server".into());
+    };
+    Ok(Transcript {
+        case: HandshakeCase {
+            tc_id: 0,
+            comment: String::new(),
+            flags: Vec::new(),
+            rsa_n: Hex(key.public().n().to_vec()),
+            rsa_e: Hex(key.public().e().to_vec()),
+            dc,
+            expires_in: match kind {
+                KeyKind::Temporary { expires_in } => Some(expires_in),
+                KeyKind::Permanent => None,
+            },
+            nonce: Hex(nonce.to_vec()),
+            new_nonce: Hex(random.new_nonce.to_vec()),
+            rsa_padding: Hex(random.rsa_padding.clone()),
+            temp_keys: hexes(&random.temp_keys),
+            b: Hex(crandom.b.to_vec()),
+            dh_padding: Hex(crandom.padding.to_vec()),
+            now: i64::from(now),
+            res_pq: Hex(res_pq),
+            server_dh_params: Hex(server_dh),
+            dh_gen: Hex(dh_gen),
+            req_pq_multi: Some(Hex(req_pq)),
+            req_dh_params: Some(Hex(req_dh)),
+            set_client_dh_params: Some(Hex(set_dh)),
+            auth_key: Some(Hex(done.auth_key.as_bytes().to_vec())),
+            server_salt: Some(Hex(done.server_salt.to_vec())),
+            time_offset: Some(done.time_offset),
+            result: Verdict::Valid,
+            error: None,
+        },
+        server_nonce,
+        new_nonce: random.new_nonce,
+        a: srandom.a,
+        server_time: now + 17,
+        group,
+        aux_hash,
+    })
+}
+
+fn u32le(v: u32) -> [u8; 4] {
+    v.to_le_bytes()
+}
+
+fn tl_str(out: &mut Vec<u8>, b: &[u8]) {
+    let _ = mtproto::codec::put_tl_bytes(out, b);
+}
+
+/// A server_DH_params_ok body for an arbitrary answer, correctly hashed (unless `bad_hash`),
+/// padded with `extra_padding` bytes beyond the minimum, and encrypted.
+fn server_dh_ok(
+    t: &Transcript,
+    outer_nonce: &[u8],
+    outer_server_nonce: &[u8],
+    answer: &[u8],
+    bad_hash: bool,
+    extra_padding: usize,
+) -> Vec<u8> {
+    let (key, iv) = tmp_aes(&t.server_nonce, &t.new_nonce);
+    let mut buf: Vec<u8> = Sha1::digest(answer).to_vec();
+    if let (true, Some(x)) = (bad_hash, buf.first_mut()) {
+        *x ^= 1;
+    }
+    buf.extend_from_slice(answer);
+    let pad = buf.len().wrapping_neg() & 15;
+    buf.extend(std::iter::repeat_n(0x5a, pad + extra_padding));
+    let _ = aes256_ige_encrypt(&key, &iv, &mut buf);
+    let mut out = u32le(id::SERVER_DH_PARAMS_OK).to_vec();
+    out.extend_from_slice(outer_nonce);
+    out.extend_from_slice(outer_server_nonce);
+    tl_str(&mut out, &buf);
+    out
+}
+
+fn answer(
+    t: &Transcript,
+    nonce: &[u8],
+    server_nonce: &[u8],
+    g: i32,
+    p: &[u8],
+    g_a: &[u8],
+) -> Vec<u8> {
+    let mut a = u32le(id::SERVER_DH_INNER_DATA).to_vec();
+    a.extend_from_slice(nonce);
+    a.extend_from_slice(server_nonce);
+    a.extend_from_slice(&g.to_le_bytes());
+    tl_str(&mut a, p);
+    tl_str(&mut a, g_a);
+    a.extend_from_slice(&t.server_time.to_le_bytes());
+    a
+}
+
+fn dh_gen(
+    t: &Transcript,
+    ctor: u32,
+    n: u8,
+    nonce: &[u8],
+    server_nonce: &[u8],
+    flip: bool,
+) -> Vec<u8> {
+    let mut out = u32le(ctor).to_vec();
+    out.extend_from_slice(nonce);
+    out.extend_from_slice(server_nonce);
+    let mut h = new_nonce_hash(&t.new_nonce, n, &t.aux_hash);
+    if flip {
+        h[0] ^= 1;
+    }
+    out.extend_from_slice(&h);
+    out
+}
+
+fn flipped(b: &[u8]) -> Vec<u8> {
+    let mut v = b.to_vec();
+    if let Some(x) = v.first_mut() {
+        *x ^= 1;
+    }
+    v
+}
+
+fn handshake() -> Result<(String, VectorFile), GenerateError> {
+    let file = "handshake/handshake_client_test.json";
+    let mut b = Builder::new(file);
+    // The official sample (spec §11.3), client role. temp_key is unpublished: 00..1f as in the
+    // computed RSA_PAD vector of spec §11.4.
+    let prod = RsaPublicKey::from_pkcs1_pem(PRODUCTION_PEM).map_err(|e| gerr(file, e))?;
+    let nonce = "15A084B3B9CA2A17F03925F44B78FE68";
+    let sn = "D6701FCD212CEB87C966E5318F5564A8";
+    let mut dh_padding = hx("C320374A97C7BB863CFF9F97");
+    dh_padding.extend_from_slice(&[0; 4]);
+    let sample_raw = include_str!("handshake_sample.txt");
+    let field = |name: &str| -> Vec<u8> {
+        sample_raw
+            .split("\n\n")
+            .find_map(|blk| blk.strip_prefix(&format!("{name}:\n")).map(hx))
+            .unwrap_or_default()
+    };
+    let (tc_id, flags) = b.case(&["Ktv"])?;
+    let sample = HandshakeCase {
+        tc_id,
+        comment: "the official samples-auth_key transcript (temp_key 00..1f per spec §11.4)".into(),
+        flags,
+        rsa_n: Hex(prod.n().to_vec()),
+        rsa_e: Hex(prod.e().to_vec()),
+        dc: 2,
+        expires_in: None,
+        nonce: Hex(hx(nonce)),
+        new_nonce: Hex(hx("845FAD32D10A4C7967DA49A89FBE508AD24AA3150992B499B3B2C72CDC0F364C")),
+        rsa_padding: Hex(field("rsa_padding")),
+        temp_keys: vec![Hex((0..32u8).collect())],
+        b: Hex(field("b")),
+        dh_padding: Hex(dh_padding),
+        now: 1_705_754_877,
+        res_pq: Hex([hx("63241605"), hx(nonce), hx(sn), hx("081460E7D3FA7277 91000000 15C4B51C 03000000 A5B7F709355FC30B 216BE86C022BB4C3 85FD64DE851D9DD0")].concat()),
+        server_dh_params: Hex([hx("5C07E8D0"), hx(nonce), hx(sn), hx("FE500200"), field("encrypted_answer")].concat()),
+        dh_gen: Hex([hx("34F7CB3B"), hx(nonce), hx(sn), hx("677F483BB89FD206B244A2D1AC38CB31")].concat()),
+        req_pq_multi: Some(Hex([hx("F18E7EBE"), hx(nonce)].concat())),
+        req_dh_params: Some(Hex([hx("BEE412D7"), hx(nonce), hx(sn), hx("043C2357CF000000 0456BFB29F000000 85FD64DE851D9DD0 FE000100"), field("rsa_pad")].concat())),
+        set_client_dh_params: Some(Hex([hx("1F5F04F5"), hx(nonce), hx(sn), hx("FE500100"), field("set_client_encrypted")].concat())),
+        auth_key: Some(Hex(field("auth_key"))),
+        server_salt: Some(Hex(hx("522FB2FFF026A7FE"))),
+        time_offset: Some(0),
+        result: Verdict::Valid,
+        error: None,
+    };
+    let mut groups = vec![Group::Handshake(HandshakeGroup {
+        group_type: "HandshakeTest".into(),
+        role: "client".into(),
+        source: source(
+            "telegram-docs",
+            "samples-auth_key, crawler commit 00171f4e5a55661a5697bfc660e0699a5a605b62",
+        ),
+        tests: vec![sample],
+    })];
+
+    let mut tests = Vec::new();
+    let mut add = |b: &mut Builder,
+                   mut c: HandshakeCase,
+                   flags: &[&str],
+                   comment: String|
+     -> Result<(), GenerateError> {
+        let (tc_id, flags) = b.case(flags)?;
+        c.tc_id = tc_id;
+        c.flags = flags;
+        c.comment = comment;
+        tests.push(c);
+        Ok(())
+    };
+    for i in 0..6 {
+        let kind = if i % 2 == 0 {
+            KeyKind::Permanent
+        } else {
+            KeyKind::Temporary { expires_in: 86_400 }
+        };
+        let t = valid_transcript(&format!("handshake-{i}"), kind).map_err(|e| gerr(file, e))?;
+        let what = if i % 2 == 0 {
+            "permanent"
+        } else {
+            "temporary (p_q_inner_data_temp_dc)"
+        };
+        add(
+            &mut b,
+            t.case,
+            &["Pseudorandom"],
+            format!("client against the reference server, {what} key, seed {i}"),
+        )?;
+    }
+    // One tampered transcript per client check.
+    let t = valid_transcript("handshake-tamper", KeyKind::Permanent).map_err(|e| gerr(file, e))?;
+    let n = t.case.nonce.as_bytes().to_vec();
+    let s = t.server_nonce.to_vec();
+    let p = t.group.p().to_vec();
+    let g_a = t.group.pow_g(&t.a).to_vec();
+    let res_pq = |nonce: &[u8], fps: &[u8], pq: &[u8], ctor: u32| -> Vec<u8> {
+        let mut out = u32le(ctor).to_vec();
+        out.extend_from_slice(nonce);
+        out.extend_from_slice(&s);
+        tl_str(&mut out, pq);
+        out.extend_from_slice(&u32le(id::VECTOR));
+        out.extend_from_slice(&u32le(1));
+        out.extend_from_slice(fps);
+        out
+    };
+    let key = RsaPrivateKey::from_pkcs1_pem(SERVER_PEM).map_err(|e| gerr(file, e))?;
+    let fp = key.public().fingerprint_bytes();
+    let good_pq = {
+        let mut r = mtproto::codec::Reader::new(t.case.res_pq.as_bytes());
+        let _ = r.bytes(36);
+        r.tl_bytes().map(<[u8]>::to_vec).unwrap_or_default()
+    };
+    let mut margin_low = vec![0u8; 256];
+    margin_low[7] = 1;
+    let margin_low = be_add(&margin_low.try_into().unwrap_or([0; 256]), true, 1).to_vec();
+    let p256: [u8; 256] = p.clone().try_into().unwrap_or([0; 256]);
+    let mut one = vec![0u8; 255];
+    one.push(1);
+    type Tamper = (&'static str, &'static str, u8, Vec<u8>);
+    let cases: Vec<Tamper> = vec![
+        (
+            "resPQ with another constructor",
+            "UnexpectedConstructor",
+            1,
+            res_pq(&n, &fp, &good_pq, 0x0516_2464),
+        ),
+        (
+            "resPQ nonce differs from the one sent",
+            "NonceMismatch",
+            1,
+            res_pq(&flipped(&n), &fp, &good_pq, id::RES_PQ),
+        ),
+        (
+            "resPQ offers only an unknown fingerprint",
+            "NoKnownFingerprint",
+            1,
+            res_pq(&n, &flipped(&fp), &good_pq, id::RES_PQ),
+        ),
+        (
+            "resPQ pq is prime",
+            "PqNotFactorable",
+            1,
+            res_pq(&n, &fp, &minimal_be(next_prime(1 << 62)), id::RES_PQ),
+        ),
+        (
+            "server_DH_params_fail (legacy) instead of _ok",
+            "UnexpectedConstructor",
+            2,
+            {
+                let mut m = u32le(0x79cb_045d).to_vec();
+                m.extend_from_slice(&n);
+                m.extend_from_slice(&s);
+                m.extend_from_slice(&[0; 16]);
+                m
+            },
+        ),
+        (
+            "server_DH_params_ok outer nonce changed",
+            "NonceMismatch",
+            2,
+            server_dh_ok(
+                &t,
+                &flipped(&n),
+                &s,
+                &answer(&t, &n, &s, 3, &p, &g_a),
+                false,
+                0,
+            ),
+        ),
+        (
+            "server_DH_params_ok outer server_nonce changed",
+            "ServerNonceMismatch",
+            2,
+            server_dh_ok(
+                &t,
+                &n,
+                &flipped(&s),
+                &answer(&t, &n, &s, 3, &p, &g_a),
+                false,
+                0,
+            ),
+        ),
+        (
+            "encrypted_answer not a multiple of 16",
+            "NotBlockAligned",
+            2,
+            {
+                let mut m = u32le(id::SERVER_DH_PARAMS_OK).to_vec();
+                m.extend_from_slice(&n);
+                m.extend_from_slice(&s);
+                tl_str(&mut m, &[0u8; 593]);
+                m
+            },
+        ),
+        (
+            "SHA1 in front of the answer does not match",
+            "AnswerHashMismatch",
+            2,
+            server_dh_ok(&t, &n, &s, &answer(&t, &n, &s, 3, &p, &g_a), true, 0),
+        ),
+        (
+            "16 bytes of padding after the answer",
+            "AnswerPaddingTooLong",
+            2,
+            server_dh_ok(&t, &n, &s, &answer(&t, &n, &s, 3, &p, &g_a), false, 16),
+        ),
+        (
+            "inner nonce differs",
+            "NonceMismatch",
+            2,
+            server_dh_ok(
+                &t,
+                &n,
+                &s,
+                &answer(&t, &flipped(&n), &s, 3, &p, &g_a),
+                false,
+                0,
+            ),
+        ),
+        (
+            "inner server_nonce differs",
+            "ServerNonceMismatch",
+            2,
+            server_dh_ok(
+                &t,
+                &n,
+                &s,
+                &answer(&t, &n, &flipped(&s), 3, &p, &g_a),
+                false,
+                0,
+            ),
+        ),
+        (
+            "dh_prime of 255 bytes",
+            "PWrongSize",
+            2,
+            server_dh_ok(
+                &t,
+                &n,
+                &s,
+                &answer(&t, &n, &s, 3, p.get(1..).unwrap_or(&[]), &g_a),
+                false,
+                0,
+            ),
+        ),
+        (
+            "g = 8",
+            "GOutOfRange",
+            2,
+            server_dh_ok(&t, &n, &s, &answer(&t, &n, &s, 8, &p, &g_a), false, 0),
+        ),
+        (
+            "g = 2 on the Telegram prime (p mod 8 = 3)",
+            "GNotGenerator",
+            2,
+            server_dh_ok(&t, &n, &s, &answer(&t, &n, &s, 2, &p, &g_a), false, 0),
+        ),
+        (
+            "composite dh_prime",
+            "PNotPrime",
+            2,
+            server_dh_ok(
+                &t,
+                &n,
+                &s,
+                &answer(&t, &n, &s, 3, &prime("composite_rsa"), &g_a),
+                false,
+                0,
+            ),
+        ),
+        (
+            "dh_prime prime but not safe",
+            "PNotSafePrime",
+            2,
+            server_dh_ok(
+                &t,
+                &n,
+                &s,
+                &answer(&t, &n, &s, 3, &prime("prime_not_safe"), &g_a),
+                false,
+                0,
+            ),
+        ),
+        (
+            "g_a = 1",
+            "ValueOutOfRange",
+            2,
+            server_dh_ok(&t, &n, &s, &answer(&t, &n, &s, 3, &p, &one), false, 0),
+        ),
+        (
+            "g_a = p - 1",
+            "ValueOutOfRange",
+            2,
+            server_dh_ok(
+                &t,
+                &n,
+                &s,
+                &answer(&t, &n, &s, 3, &p, &be_add(&p256, true, 1)),
+                false,
+                0,
+            ),
+        ),
+        (
+            "g_a = 2^1984 - 1 (outside the recommended margin)",
+            "ValueUnsafe",
+            2,
+            server_dh_ok(
+                &t,
+                &n,
+                &s,
+                &answer(&t, &n, &s, 3, &p, &margin_low),
+                false,
+                0,
+            ),
+        ),
+        (
+            "dh_gen with an unknown constructor",
+            "UnexpectedConstructor",
+            3,
+            dh_gen(&t, 0x3bcb_f735, 1, &n, &s, false),
+        ),
+        (
+            "dh_gen_ok nonce changed",
+            "NonceMismatch",
+            3,
+            dh_gen(&t, id::DH_GEN_OK, 1, &flipped(&n), &s, false),
+        ),
+        (
+            "dh_gen_ok server_nonce changed",
+            "ServerNonceMismatch",
+            3,
+            dh_gen(&t, id::DH_GEN_OK, 1, &n, &flipped(&s), false),
+        ),
+        (
+            "dh_gen_ok new_nonce_hash1 changed",
+            "NewNonceHashMismatch",
+            3,
+            dh_gen(&t, id::DH_GEN_OK, 1, &n, &s, true),
+        ),
+        (
+            "dh_gen_ok carrying new_nonce_hash2",
+            "NewNonceHashMismatch",
+            3,
+            dh_gen(&t, id::DH_GEN_OK, 2, &n, &s, false),
+        ),
+        (
+            "dh_gen_retry carrying new_nonce_hash1 (ok turned into retry)",
+            "NewNonceHashMismatch",
+            3,
+            dh_gen(&t, id::DH_GEN_RETRY, 1, &n, &s, false),
+        ),
+        (
+            "dh_gen_fail with a valid new_nonce_hash3",
+            "DhGenFail",
+            3,
+            dh_gen(&t, id::DH_GEN_FAIL, 3, &n, &s, false),
+        ),
+    ];
+    for (what, error, step, msg) in cases {
+        let mut c = t.case.clone();
+        match step {
+            1 => c.res_pq = Hex(msg),
+            2 => c.server_dh_params = Hex(msg),
+            _ => c.dh_gen = Hex(msg),
+        }
+        c.req_pq_multi = None;
+        c.req_dh_params = None;
+        c.set_client_dh_params = None;
+        c.auth_key = None;
+        c.server_salt = None;
+        c.time_offset = None;
+        c.result = Verdict::Invalid;
+        c.error = Some(error.into());
+        // The reference must agree, or the generator is wrong.
+        let got = run_client(&c).err();
+        if got.as_deref() != Some(error) {
+            return Err(gerr(
+                file,
+                format!("{what}: reference says {got:?}, expected {error}"),
+            ));
+        }
+        let mut flags = vec!["TamperedTranscript"];
+        if error == "ValueUnsafe" {
+            flags.push("DhValueMargin");
+        }
+        add(&mut b, c, &flags, what.into())?;
+    }
+    groups.push(Group::Handshake(HandshakeGroup {
+        group_type: "HandshakeTest".into(),
+        role: "client".into(),
+        source: self_source(),
+        tests,
+    }));
+    Ok(b.finish(
+        "MTProto-auth-key-handshake",
+        "handshake_test_schema_v1.json",
+        &[
+            "Client-role handshake transcripts (spec §4) with every random value fixed: the IUT \
+             plays the client against scripted server messages and must send the same bytes \
+             and derive the same key, or reject a tampered transcript with the expected error.",
+        ],
+        groups,
+    ))
+}
+
+/// Run the reference client over a transcript: the client outputs, or the error name.
+pub fn run_client(c: &HandshakeCase) -> Result<Fields, String> {
+    let mut req = Fields::new();
+    if let Value::Object(m) = serde_json::to_value(c).unwrap_or(Value::Null) {
+        req = m;
+    }
+    match mtproto_iut::handshake::client(&req) {
+        Ok(mtproto_iut::Answer::Ok(f)) => Ok(f),
+        Ok(mtproto_iut::Answer::Rejected { error }) => Err(error),
+        Ok(other) => Err(format!("{other:?}")),
+        Err(e) => Err(e),
+    }
+}
+
+/// Every suite of this module.
+pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
+    let _ = SafePrimeCache::new();
+    Ok(vec![dh_params()?, dh_value()?, pq()?, handshake()?])
+}
