@@ -7,8 +7,9 @@
 //!
 //! - a **new failure**: a case that failed and is not in the baseline;
 //! - an **unexpected pass**: a baselined case that now passes (remove it from the baseline);
-//! - a **stale entry**: an entry naming no existing case — its file was loaded and has no such
-//!   `tcId`, or its file does not exist at all.
+//! - a **stale entry**: an entry naming no existing case — its file has no such `tcId`, is not a
+//!   valid vector file, or does not exist at all. A file outside the run's paths is loaded
+//!   (strictly) to check the entry.
 //!
 //! Entries for cases that exist but were not run (filtered out, or in a file outside the run's
 //! paths) are out of scope and do not affect the result.
@@ -34,14 +35,10 @@ pub struct Entry {
     pub reason: String,
 }
 
-/// Normalises a file name for comparison: `/`-separated, no leading `./`.
+/// Normalises a file name for comparison like the loader names files: `/`-separated, lexically
+/// normalized (no `./`, no `..`), relative to the current directory when under it.
 pub fn normalize_file(file: &str) -> String {
-    let file = file.replace('\\', "/");
-    let mut file = file.as_str();
-    while let Some(rest) = file.strip_prefix("./") {
-        file = rest;
-    }
-    file.to_owned()
+    mtproto_vectors::load::normalize_name(file)
 }
 
 /// Reads and checks a baseline file.
@@ -93,7 +90,11 @@ pub fn is_failure(outcome: Outcome, iut_is_reference: bool) -> bool {
 
 /// One way a run broke the gate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind"
+)]
 pub enum Breach {
     /// A failing case that is not in the baseline.
     NewFailure {
@@ -211,6 +212,9 @@ pub fn judge(
         .collect();
     let mut ran = BTreeSet::new();
     let mut breaches = Vec::new();
+    // Files named by the baseline but not loaded by this run, loaded here to check the entries:
+    // the tcIds of each, or why it is not a vector file.
+    let mut outside: BTreeMap<String, Result<BTreeSet<u64>, String>> = BTreeMap::new();
     for r in results {
         let key = (normalize_file(&r.file), r.tc_id);
         let failed = is_failure(r.outcome, iut_is_reference);
@@ -250,7 +254,29 @@ pub fn judge(
                 });
             }
         } else if Path::new(file).is_file() {
-            gate.out_of_scope += 1;
+            let ids = outside.entry(file.clone()).or_insert_with(|| {
+                mtproto_vectors::load_file(Path::new(file))
+                    .map(|vf| {
+                        vf.test_groups
+                            .iter()
+                            .flat_map(|g| g.headers().into_iter().map(|h| h.tc_id))
+                            .collect()
+                    })
+                    .map_err(|e| e.to_string())
+            });
+            match ids {
+                Ok(ids) if ids.contains(tc_id) => gate.out_of_scope += 1,
+                Ok(_) => breaches.push(Breach::StaleEntry {
+                    file: file.clone(),
+                    tc_id: *tc_id,
+                    why: "the file has no case with this tcId".into(),
+                }),
+                Err(e) => breaches.push(Breach::StaleEntry {
+                    file: file.clone(),
+                    tc_id: *tc_id,
+                    why: format!("not a valid vector file: {e}"),
+                }),
+            }
         } else {
             breaches.push(Breach::StaleEntry {
                 file: file.clone(),
@@ -380,6 +406,57 @@ mod tests {
             true,
         );
         assert_eq!(gate.kinds(), (0, 0, 1));
+    }
+
+    #[test]
+    fn breaches_serialize_tc_id_in_camel_case() {
+        let b = Breach::StaleEntry {
+            file: "f".into(),
+            tc_id: 7,
+            why: "w".into(),
+        };
+        let v = serde_json::to_value(&b).unwrap();
+        assert_eq!(v["tcId"], 7, "{v}");
+        assert_eq!(v["kind"], "staleEntry", "{v}");
+        assert!(v.get("tc_id").is_none(), "{v}");
+    }
+
+    #[test]
+    fn entries_in_files_outside_the_run_are_checked() {
+        let ws = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let kdf = ws.join("vectors/kdf/msg_key_test.json");
+        let toml = ws.join("Cargo.toml");
+        let entry = |file: &std::path::Path, tc_id| Entry {
+            file: file.display().to_string(),
+            tc_id,
+            reason: "x".into(),
+        };
+        let results = vec![case("v/a.json", 1, Outcome::Pass)];
+        let universe = Universe::default();
+        // A case that exists but was not run: out of scope.
+        let gate = judge("b", &[entry(&kdf, 1)], &results, &universe, true);
+        assert!(gate.passed(), "{:?}", gate.breaches);
+        assert_eq!(gate.out_of_scope, 1);
+        // A tcId the file does not have, and a file that is not a vector file: stale.
+        let gate = judge(
+            "b",
+            &[entry(&kdf, 99_999), entry(&toml, 1)],
+            &results,
+            &universe,
+            true,
+        );
+        assert_eq!(gate.kinds(), (0, 0, 2), "{:?}", gate.breaches);
+        assert_eq!(gate.out_of_scope, 0);
+        let text: Vec<String> = gate.breaches.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("99999") && t.contains("no case")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("not a valid vector file")),
+            "{text:?}"
+        );
     }
 
     #[test]

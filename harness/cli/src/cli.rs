@@ -53,7 +53,8 @@ impl Acceptable {
 /// Which cases to run and how to judge them: shared by `run` and `baseline`.
 #[derive(Debug, Args)]
 pub struct Selection {
-    /// Vector files or directories (searched recursively for *.json). Default: vectors/
+    /// Vector files or directories (searched recursively for *_test.json; any other *.json
+    /// outside a schemas/ directory is an error). Default: vectors/
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Select cases: KEY=V[,V...] or KEY!=V[,V...], KEY one of family, file, tcId, flag, bugType,

@@ -178,6 +178,10 @@ fn parse_clause(expr: &str) -> Result<Clause, FilterError> {
         }
         values.push(if key == Key::TcId {
             parse_range(raw).map_err(err)?
+        } else if key == Key::File {
+            // Reports name files lexically normalized, relative to the current directory: so is
+            // the pattern (`./vectors/ige/*` and `$PWD/vectors/ige/*` are `vectors/ige/*`).
+            Value::Pattern(tokens(&mtproto_vectors::load::normalize_name(raw)))
         } else {
             Value::Pattern(tokens(raw))
         });
@@ -328,6 +332,16 @@ mod tests {
             "**/aes256*",
             "vectors/ige/aes???_ige_test.json",
             path,
+        ] {
+            let f = Filter::parse(&[format!("file={yes}")]).unwrap();
+            assert!(f.matches(&case(path, 1, &[])), "{yes}");
+        }
+        // Patterns are normalized like the reported paths.
+        let cwd = std::env::current_dir().unwrap();
+        for yes in [
+            "./vectors/ige/*".to_owned(),
+            "vectors/../vectors/ige/./aes256_ige_test.json".to_owned(),
+            format!("{}/vectors/ige/*", cwd.display()),
         ] {
             let f = Filter::parse(&[format!("file={yes}")]).unwrap();
             assert!(f.matches(&case(path, 1, &[])), "{yes}");

@@ -556,3 +556,120 @@ fn generated_suites_run_clean() {
     assert_eq!(code(&run), 0, "{}{}", stdout(&run), stderr(&run));
     check_junit(&dir.path().join("out"));
 }
+
+#[test]
+fn paths_are_deduplicated_normalized_and_must_be_vector_files() {
+    let dir = sandbox("good");
+    let run = |args: &[&str]| harness(dir.path(), args);
+    let total = |o: &Output| {
+        assert_eq!(code(o), 0, "{}{}", stdout(o), stderr(o));
+        let results = read_json(&dir.path().join("out/results.json"));
+        for r in results["results"].as_array().unwrap() {
+            assert_eq!(r["file"], SMALL);
+        }
+        results["counts"]["total"].as_u64().unwrap()
+    };
+    let single = total(&run(&["run", "vectors", "--out", "out"]));
+    // One file reached three ways runs once, under one normalized name.
+    let twice = run(&[
+        "run",
+        "vectors",
+        "./vectors",
+        "vectors/../vectors/ige/./small_ige_test.json",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(total(&twice), single);
+    // `--filter file=` values are normalized the same way.
+    let filtered = run(&["run", "--out", "out", "--filter", "file=./vectors/ige/*"]);
+    assert_eq!(total(&filtered), single);
+
+    // Any other *.json under a walked directory is an error naming it; schemas/ is exempt.
+    fs::create_dir_all(dir.path().join("vectors/schemas")).unwrap();
+    fs::write(
+        dir.path().join("vectors/schemas/ige_test_schema_v1.json"),
+        "{}",
+    )
+    .unwrap();
+    assert_eq!(total(&run(&["run", "--out", "out"])), single);
+    fs::write(dir.path().join("vectors/ige/notes.json"), "{}").unwrap();
+    let stray = run(&["run", "--out", "out"]);
+    assert_eq!(code(&stray), 2);
+    assert!(
+        stderr(&stray)
+            .contains("vectors/ige/notes.json: not a vector file: name must end in _test.json"),
+        "{}",
+        stderr(&stray)
+    );
+    fs::remove_file(dir.path().join("vectors/ige/notes.json")).unwrap();
+
+    // Not a regular file, or too large: exit 2 with a clear message, never a hang.
+    let dev = run(&["run", "/dev/zero", "--out", "out"]);
+    assert_eq!(code(&dev), 2);
+    assert!(
+        stderr(&dev).contains("not a regular file"),
+        "{}",
+        stderr(&dev)
+    );
+    let fifo = dir.path().join("fifo_test.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let f = run(&["run", "fifo_test.json", "--out", "out"]);
+    assert_eq!(code(&f), 2);
+    assert!(
+        stderr(&f).contains("fifo_test.json: not a regular file"),
+        "{}",
+        stderr(&f)
+    );
+    let big = fs::File::create(dir.path().join("big_test.json")).unwrap();
+    big.set_len(64 * 1024 * 1024 + 1).unwrap();
+    let b = run(&["run", "big_test.json", "--out", "out"]);
+    assert_eq!(code(&b), 2);
+    assert!(
+        stderr(&b).contains("big_test.json: too large"),
+        "{}",
+        stderr(&b)
+    );
+}
+
+#[test]
+fn baseline_entries_for_files_outside_the_run_are_checked() {
+    let dir = sandbox("good");
+    fs::create_dir_all(dir.path().join("other")).unwrap();
+    fs::copy(
+        dir.path().join(SMALL),
+        dir.path().join("other/more_test.json"),
+    )
+    .unwrap();
+    fs::write(dir.path().join("Cargo.toml"), "[package]\n").unwrap();
+    let gate = |entries: &[(u64, &str)]| {
+        let b = write_baseline(dir.path(), entries);
+        harness(
+            dir.path(),
+            &["run", "vectors", "--out", "out", "--baseline", &b],
+        )
+    };
+    // A case that exists in a file the run did not load: out of scope.
+    let ok = gate(&[(1, "other/more_test.json")]);
+    assert_eq!(code(&ok), 0, "{}", stdout(&ok));
+    // A file that is not a vector file, or a tcId it lacks: stale.
+    let stale = gate(&[(1, "Cargo.toml"), (99_999, "other/more_test.json")]);
+    assert_eq!(code(&stale), 1, "{}", stdout(&stale));
+    let so = stdout(&stale);
+    assert!(
+        so.contains("gate: stale baseline entry: Cargo.toml tcId 1: not a valid vector file"),
+        "{so}"
+    );
+    assert!(
+        so.contains(
+            "gate: stale baseline entry: other/more_test.json tcId 99999: the file has no case"
+        ),
+        "{so}"
+    );
+    let results = read_json(&dir.path().join("out/results.json"));
+    assert_eq!(
+        results["gate"]["breaches"][0]["tcId"], 1,
+        "{}",
+        results["gate"]
+    );
+}

@@ -24,7 +24,7 @@ use serde_json::value::RawValue;
 
 use crate::model::{
     BUG_TYPES, CaseHeader, ERRORS, EnvelopeDecryptGroup, EnvelopeEncryptGroup, GROUP_TYPES, Hex,
-    IgeGroup, MsgKeyGroup, Note, TestGroup, VectorFile,
+    IgeGroup, MsgKeyGroup, Note, Source, TestGroup, VectorFile, allowed_errors,
 };
 use crate::result::Verdict;
 
@@ -72,29 +72,36 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// The largest vector file the loader reads (64 MiB): vector files are untrusted input.
+pub const MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
 /// Every vector file under `paths`: a file is taken as it is, a directory is walked for files
-/// named `*_test.json`. The order is deterministic: the paths in the order given, each
-/// directory's files sorted by path; a file reached twice is loaded once.
+/// named `*_test.json`, and any other `*.json` file under it (outside a `schemas/` directory) is
+/// an error, never a silent skip. The order is deterministic: the paths in the order given, each
+/// directory's files sorted by path. A file reached twice (`vectors` and `./vectors`, or through
+/// a symlink) is loaded once. Paths come back as [`normalize_path`] gives them.
 pub fn find_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut out = Vec::new();
     for path in paths {
-        let meta = fs::metadata(path)
-            .map_err(|e| LoadError::new(&display(path), None, format!("cannot read: {e}")))?;
+        let path = normalize_path(path);
+        let meta = fs::metadata(&path)
+            .map_err(|e| LoadError::new(&display(&path), None, format!("cannot read: {e}")))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk(path, &mut found)?;
+            let in_schemas = path.file_name().is_some_and(|n| n == "schemas");
+            walk(&path, in_schemas, &mut found)?;
             found.sort();
-            out.extend(found);
+            out.extend(found.iter().map(|p| normalize_path(p)));
         } else {
-            out.push(path.clone());
+            out.push(path);
         }
     }
     let mut seen = std::collections::HashSet::new();
-    out.retain(|p| seen.insert(p.clone()));
+    out.retain(|p| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+fn walk(dir: &Path, in_schemas: bool, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
     let entries = fs::read_dir(dir)
         .map_err(|e| LoadError::new(&display(dir), None, format!("cannot read: {e}")))?;
     for entry in entries {
@@ -104,17 +111,64 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
         let kind = entry
             .file_type()
             .map_err(|e| LoadError::new(&display(&path), None, format!("cannot read: {e}")))?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if kind.is_dir() {
-            walk(&path, out)?;
-        } else if path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with("_test.json"))
-        {
+            walk(&path, in_schemas || name == "schemas", out)?;
+        } else if name.ends_with("_test.json") {
             out.push(path);
+        } else if name.ends_with(".json") && !in_schemas {
+            return Err(LoadError::new(
+                &display(&normalize_path(&path)),
+                None,
+                "not a vector file: name must end in _test.json (or move it out of the \
+                 directories given to run)",
+            ));
         }
     }
     Ok(())
+}
+
+/// `path` as reports name it: lexically normalized (no `.` components, `..` folded into the
+/// component before it) and, when it lies under the current directory, relative to that
+/// directory. No file system access beyond asking for the current directory: symlinks are not
+/// resolved. `vectors/ige/x.json`, `./vectors/ige/x.json`, `vectors/../vectors/ige/x.json` and
+/// `$PWD/vectors/ige/x.json` all give `vectors/ige/x.json`.
+pub fn normalize_path(path: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().ok().map(|c| lexical(&c));
+    let full = match &cwd {
+        Some(c) if path.is_relative() => lexical(&c.join(path)),
+        _ => lexical(path),
+    };
+    match cwd.as_deref().and_then(|c| full.strip_prefix(c).ok()) {
+        Some(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+        Some(rel) => rel.to_path_buf(),
+        None => full,
+    }
+}
+
+/// [`normalize_path`] on a `/`-separated string (a file name or a file glob), `/`-separated.
+pub fn normalize_name(name: &str) -> String {
+    display(&normalize_path(Path::new(&name.replace('\\', "/"))))
+}
+
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                // `/..` is `/`.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// A path as it appears in reports: as given, `/`-separated.
@@ -140,12 +194,42 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<VectorFile>, LoadError> {
     find_files(paths)?.iter().map(|p| load_file(p)).collect()
 }
 
-/// Load and check one vector file.
+/// Load and check one vector file. It must be a regular file (after following symlinks: a
+/// FIFO or a device is an error, not a hang) of at most [`MAX_FILE_SIZE`] bytes.
 pub fn load_file(path: &Path) -> Result<VectorFile, LoadError> {
     let name = display(path);
-    let text = fs::read_to_string(path)
-        .map_err(|e| LoadError::new(&name, None, format!("cannot read: {e}")))?;
+    let text = read_bounded(path).map_err(|m| LoadError::new(&name, None, m))?;
     parse_str(&text, &name)
+}
+
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let not_regular = "not a regular file (a vector file must be a plain file)";
+    let too_big = |len: u64| {
+        format!("too large: {len} bytes (a vector file may have at most {MAX_FILE_SIZE} bytes)")
+    };
+    // Checked before opening: opening a FIFO blocks until a writer appears.
+    let meta = fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err(not_regular.into());
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(too_big(meta.len()));
+    }
+    let file = fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    // The path may have been replaced since; the bound holds whatever is read.
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(not_regular.into());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if len > MAX_FILE_SIZE {
+        return Err(too_big(len));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("cannot read: not UTF-8 text: {e}"))
 }
 
 #[derive(Deserialize)]
@@ -414,16 +498,56 @@ fn check(vf: &VectorFile) -> Result<(), LoadError> {
                     format!("duplicate tcId {} (first at {first})", case.tc_id),
                 ));
             }
-            check_header(vf, &at, case)?;
+            check_header(vf, &at, group.type_name(), case)?;
         }
+        check_source(file, g, group.source())?;
         check_group(file, g, group)?;
     }
     Ok(())
 }
 
-fn check_header(vf: &VectorFile, at: &str, case: &CaseHeader<'_>) -> Result<(), LoadError> {
+/// `source.name` (DESIGN.md §3): `self` or the independent origin, a lowercase name as the
+/// schema's pattern `^[a-z][a-z0-9.-]*$` says.
+fn check_source(file: &str, g: usize, source: &Source) -> Result<(), LoadError> {
+    let name = source.name.as_str();
+    let mut bytes = name.bytes();
+    let ok = bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    if ok {
+        return Ok(());
+    }
+    Err(LoadError::at(
+        file,
+        format!("testGroups[{g}].source.name"),
+        format!(
+            "invalid source name {name:?}: expected `self` or the origin's lowercase name \
+             (letters, digits, '.', '-'; starting with a letter)"
+        ),
+    ))
+}
+
+fn check_header(
+    vf: &VectorFile,
+    at: &str,
+    group_type: &str,
+    case: &CaseHeader<'_>,
+) -> Result<(), LoadError> {
     let file = vf.path.as_str();
+    if case.tc_id == 0 {
+        return Err(LoadError::at(
+            file,
+            format!("{at}.tcId"),
+            "tcId 0: tcIds start at 1",
+        ));
+    }
     for (k, flag) in case.flags.iter().enumerate() {
+        if let Some(first) = case.flags.iter().take(k).position(|f| f == flag) {
+            return Err(LoadError::at(
+                file,
+                format!("{at}.flags[{k}]"),
+                format!("duplicate flag {flag:?} (first at flags[{first}])"),
+            ));
+        }
         if !vf.notes.contains_key(flag) {
             return Err(LoadError::at(
                 file,
@@ -456,6 +580,20 @@ fn check_header(vf: &VectorFile, at: &str, case: &CaseHeader<'_>) -> Result<(), 
                     ERRORS.join(", ")
                 ),
             ));
+        }
+        (_, Some(e)) => {
+            if let Some(allowed) = allowed_errors(group_type)
+                && !allowed.contains(&e)
+            {
+                return Err(LoadError::at(
+                    file,
+                    format!("{at}.error"),
+                    format!(
+                        "error {e:?} cannot come from a {group_type} case: expected one of {}",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
         }
         _ => {}
     }

@@ -609,3 +609,33 @@ impl VectorFile {
         Ok(s)
     }
 }
+
+/// The error names a case of `group_type` may expect, for the types that restrict them: an
+/// error its operation cannot produce is a load error. `None` means any name of [`ERRORS`]. A new
+/// group type declares its list by adding an arm here (and the same list as an `enum` on `error`
+/// in its schema).
+pub fn allowed_errors(group_type: &str) -> Option<&'static [&'static str]> {
+    match group_type {
+        "IgeTest" => Some(&["NotBlockAligned"]),
+        "EnvelopeEncryptTest" => Some(&[
+            "LengthNotAligned",
+            "LengthOutOfRange",
+            "PaddingTooShort",
+            "PaddingTooLong",
+            "NotBlockAligned",
+        ]),
+        "EnvelopeDecryptTest" => Some(&[
+            "TooShort",
+            "AuthKeyIdMismatch",
+            "NotBlockAligned",
+            "MsgKeyMismatch",
+            "LengthOutOfRange",
+            "LengthNotAligned",
+            "PaddingTooShort",
+            "PaddingTooLong",
+            "SessionIdMismatch",
+            "KeyWrongLength",
+        ]),
+        _ => None,
+    }
+}

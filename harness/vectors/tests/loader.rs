@@ -321,8 +321,10 @@ fn directories_are_walked_in_sorted_order_for_test_files_only() {
     for f in ["b_test.json", "a_test.json", "sub/c_test.json"] {
         fs::write(dir.join(f), &text).unwrap();
     }
-    fs::write(dir.join("notes.json"), "not json").unwrap();
     fs::write(dir.join("README.md"), "x").unwrap();
+    // JSON schemas live beside the vectors and are not vector files.
+    fs::create_dir_all(dir.join("schemas")).unwrap();
+    fs::write(dir.join("schemas/x_schema_v1.json"), "{}").unwrap();
     let found = find_files(&[dir.clone(), dir.join("a_test.json")]).unwrap();
     let rel: Vec<String> = found
         .iter()
@@ -335,6 +337,16 @@ fn directories_are_walked_in_sorted_order_for_test_files_only() {
         .collect();
     assert_eq!(rel, ["a_test.json", "b_test.json", "sub/c_test.json"]);
     assert_eq!(load_paths(std::slice::from_ref(&dir)).unwrap().len(), 3);
+    // Any other *.json under a walked directory is an error naming it, never a silent skip.
+    fs::write(dir.join("sub/notes.json"), "not json").unwrap();
+    let e = find_files(std::slice::from_ref(&dir)).unwrap_err();
+    assert!(
+        e.file.ends_with("sub/notes.json")
+            && e.message
+                .starts_with("not a vector file: name must end in _test.json"),
+        "{e}"
+    );
+    fs::rename(dir.join("sub/notes.json"), dir.join("notes.json")).unwrap();
     // A file given by name is loaded whatever it is called, and reported by that name.
     let e = load_paths(&[dir.join("notes.json")]).unwrap_err();
     assert!(
@@ -357,19 +369,134 @@ fn lint_applies_the_schema_beyond_the_rust_types() {
         lint_paths_with(std::slice::from_ref(&file), &schemas()).unwrap(),
         1
     );
-    // The Rust types take any source name; the schema wants a lowercase one.
+    // The loader and the schema both want a lowercase source name.
     let mut v = base();
     v["testGroups"][0]["source"]["name"] = json!("OpenSSL");
     fs::write(&file, serde_json::to_string(&v).unwrap()).unwrap();
-    assert!(load_paths(std::slice::from_ref(&file)).is_ok());
+    let e = load_paths(std::slice::from_ref(&file)).unwrap_err();
+    assert_eq!(e.path.as_deref(), Some("testGroups[0].source.name"), "{e}");
     let e = lint_paths_with(std::slice::from_ref(&file), &schemas()).unwrap_err();
     assert_eq!(e.path.as_deref(), Some("testGroups[0].source.name"), "{e}");
+    // The Rust types take any flag name that has a note; the schema wants UpperCamelCase.
+    let mut v = base();
+    v["notes"]["ktv"] = v["notes"]["Ktv"].clone();
+    test_mut(&mut v, 0).insert("flags".into(), json!(["ktv"]));
+    fs::write(&file, serde_json::to_string(&v).unwrap()).unwrap();
+    assert!(load_paths(std::slice::from_ref(&file)).is_ok());
+    let e = lint_paths_with(std::slice::from_ref(&file), &schemas()).unwrap_err();
     assert!(e.message.contains("does not match"), "{e}");
+    fs::write(&file, serde_json::to_string(&base()).unwrap()).unwrap();
     // Without a schema directory beside the file or above it, lint says so.
     let e = mtproto_vectors::lint_paths(&[file]).unwrap_err();
     assert!(
         e.message.contains("no schemas/ige_test_schema_v1.json"),
         "{e}"
     );
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn run_is_as_strict_as_lint() {
+    let at = |v: &Value| load(v).unwrap_err().path.unwrap_or_default();
+    // Duplicate flags.
+    let mut v = base();
+    test_mut(&mut v, 0).insert("flags".into(), json!(["Ktv", "Ktv"]));
+    assert_eq!(at(&v), "testGroups[0].tests[0].flags[1]");
+    assert!(err(&v).contains("duplicate flag"), "{}", err(&v));
+    // An empty or malformed source.name.
+    for name in ["", "OpenSSL", "1x", "open ssl", "-x"] {
+        let mut v = base();
+        v["testGroups"][0]["source"]["name"] = json!(name);
+        assert_eq!(at(&v), "testGroups[0].source.name", "{name:?}");
+    }
+    for name in ["self", "openssl-igetest", "grammers", "tdlib1.8"] {
+        let mut v = base();
+        v["testGroups"][0]["source"]["name"] = json!(name);
+        assert!(load(&v).is_ok(), "{name:?}");
+    }
+    // tcIds start at 1.
+    let mut v = base();
+    test_mut(&mut v, 0).insert("tcId".into(), json!(0));
+    assert_eq!(at(&v), "testGroups[0].tests[0].tcId");
+    // An error the group's operation cannot produce, though it is in the vocabulary.
+    let mut v = base();
+    test_mut(&mut v, 1).insert("error".into(), json!("PaddingTooShort"));
+    assert_eq!(at(&v), "testGroups[0].tests[1].error");
+    assert!(
+        err(&v).contains("cannot come from a IgeTest case"),
+        "{}",
+        err(&v)
+    );
+}
+
+#[test]
+fn allowed_errors_are_mirrored_in_the_schemas() {
+    use mtproto_vectors::model::{ERRORS, GROUP_TYPES, allowed_errors};
+    for (group_type, schema) in GROUP_TYPES {
+        let text = fs::read_to_string(schemas().join(schema)).unwrap();
+        let s: Value = serde_json::from_str(&text).unwrap();
+        let listed = &s["$defs"]["test"]["properties"]["error"]["enum"];
+        match allowed_errors(group_type) {
+            Some(allowed) => {
+                let listed: Vec<&str> = listed
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{schema}: no enum on error"))
+                    .iter()
+                    .map(|e| e.as_str().unwrap())
+                    .collect();
+                assert_eq!(listed, allowed, "{schema}");
+                assert!(allowed.iter().all(|e| ERRORS.contains(e)), "{group_type}");
+            }
+            None => assert!(listed.is_null(), "{schema}: enum without allowed_errors"),
+        }
+    }
+}
+
+#[test]
+fn the_same_file_reached_twice_is_loaded_once_under_a_normalized_name() {
+    let found = find_files(&[
+        PathBuf::from("../../vectors/ige"),
+        PathBuf::from("./../../vectors/./ige/"),
+        PathBuf::from("../../vectors/kdf/../ige/aes256_ige_test.json"),
+    ])
+    .unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
+    for p in &found {
+        let s = p.to_string_lossy();
+        assert!(
+            !s.contains("/./") && !s.contains("..") && !s.starts_with("./"),
+            "{s}"
+        );
+    }
+    // Under the current directory, names are relative to it.
+    let here = std::env::current_dir().unwrap().join("tests/../tests");
+    let found = find_files(&[here, PathBuf::from("tests")]);
+    // tests/ holds no vector files: nothing, but no error either.
+    assert_eq!(found.unwrap(), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn only_regular_files_of_bounded_size_are_read() {
+    let e = load_paths(&[PathBuf::from("/dev/zero")]).unwrap_err();
+    assert_eq!(e.file, "/dev/zero");
+    assert!(e.message.contains("not a regular file"), "{e}");
+    let dir = scratch("bounded");
+    let fifo = dir.join("fifo_test.json");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let e = load_paths(&[fifo]).unwrap_err();
+    assert!(e.message.contains("not a regular file"), "{e}");
+    let big = dir.join("big_test.json");
+    fs::File::create(&big)
+        .unwrap()
+        .set_len(mtproto_vectors::load::MAX_FILE_SIZE + 1)
+        .unwrap();
+    let e = load_paths(&[big]).unwrap_err();
+    assert!(e.message.starts_with("too large"), "{e}");
     fs::remove_dir_all(&dir).unwrap();
 }
