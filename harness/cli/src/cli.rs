@@ -29,6 +29,13 @@ pub enum Command {
     /// Maintain the vector suites.
     #[command(subcommand)]
     Vectors(VectorsCommand),
+    /// Serve the built-in reference over the adapter protocol (JSON lines on stdin/stdout).
+    Adapter(AdapterArgs),
+    /// Run every family against every implementation and write reports/matrix/.
+    Matrix(MatrixArgs),
+    /// Mutation self-test: run the suites against each deliberately broken reference (needs the
+    /// `mutants` feature); every mutant must be killed.
+    SelfTest(SelfTestArgs),
 }
 
 /// How `acceptable` cases are judged.
@@ -87,6 +94,38 @@ pub struct RunArgs {
     /// exactly, 1 on a new failure, an unexpected pass or an entry naming no case.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// The implementation under test.
+    #[command(flatten)]
+    pub iut: IutArgs,
+}
+
+/// Which implementation to test: the built-in reference, or an adapter (DESIGN.md §5).
+#[derive(Debug, Args)]
+pub struct IutArgs {
+    /// Test an external implementation: start this adapter command (split like a shell does, no
+    /// expansions) and speak the JSON-lines protocol to it. Default: the built-in reference.
+    #[arg(long, value_name = "COMMAND")]
+    pub iut: Option<String>,
+    /// Per-request timeout for the adapter; a request that takes longer is an `error` case and
+    /// the adapter is restarted.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+}
+
+/// `adapter`.
+#[derive(Debug, Args)]
+pub struct AdapterArgs {
+    /// Serve a reference with this deliberate bug compiled in (builds with the `mutants`
+    /// feature only; see `self-test`).
+    #[arg(long, value_name = "NAME")]
+    pub mutant: Option<String>,
+    /// Test-only misbehaviour for the protocol tests: ID=MODE[,ID=MODE...] with MODE one of
+    /// hang, crash, wrong-id, garbage, non-object, no-ok, huge, internal.
+    #[arg(long, value_name = "SPEC", hide = true)]
+    pub chaos: Option<String>,
+    /// Test-only: list only these ops (comma-separated) in `hello`.
+    #[arg(long, value_name = "OPS", hide = true)]
+    pub only_ops: Option<String>,
 }
 
 /// `lint`.
@@ -130,4 +169,45 @@ pub fn paths_or_default(paths: &[PathBuf]) -> Vec<PathBuf> {
     } else {
         paths.to_vec()
     }
+}
+
+/// `matrix`.
+#[derive(Debug, Args)]
+pub struct MatrixArgs {
+    /// Vector files or directories. Default: vectors/
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// An implementation under test as NAME=COMMAND (repeatable), e.g.
+    /// telethon='adapters/telethon/.venv/bin/python adapters/telethon/adapter.py'.
+    #[arg(long = "iut", value_name = "NAME=COMMAND")]
+    pub iuts: Vec<String>,
+    /// Leave the built-in reference out of the matrix.
+    #[arg(long)]
+    pub no_reference: bool,
+    /// Select cases (as `run --filter`).
+    #[arg(long = "filter", value_name = "EXPR")]
+    pub filters: Vec<String>,
+    /// Per-request timeout for the adapters.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Output directory.
+    #[arg(long, value_name = "DIR", default_value = "reports/matrix")]
+    pub out: PathBuf,
+}
+
+/// `self-test`.
+#[derive(Debug, Args)]
+pub struct SelfTestArgs {
+    /// Vector files or directories. Default: vectors/
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Only these mutants (repeatable). Default: all of them.
+    #[arg(long = "mutant", value_name = "NAME")]
+    pub mutants: Vec<String>,
+    /// Per-request timeout for the mutant adapters.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+    /// Where to write self-test.md and self-test.json.
+    #[arg(long, value_name = "DIR", default_value = "reports/self-test")]
+    pub out: PathBuf,
 }

@@ -4,7 +4,9 @@
 use std::cell::RefCell;
 use std::path::PathBuf;
 
-use mtproto_iut::{Iut, ReferenceIut};
+use std::time::Duration;
+
+use mtproto_iut::{Iut, ReferenceIut, SubprocessIut};
 use mtproto_vectors::CaseResult;
 
 use crate::baseline::{Universe, is_failure, normalize_file};
@@ -33,12 +35,22 @@ pub struct Execution {
     pub universe: Universe,
 }
 
-/// Loads, selects and runs, drawing a progress bar when wanted.
+/// Loads, selects and runs against the built-in reference, drawing a progress bar when wanted.
 pub fn execute(sel: &Selection, baseline: Option<String>) -> Result<Execution, HarnessError> {
+    execute_with(sel, baseline, &mut ReferenceIut::new(), true)
+}
+
+/// Loads, selects and runs against `iut` (`reference`: it is the built-in reference and is
+/// judged strictly), drawing a progress bar when wanted.
+pub fn execute_with(
+    sel: &Selection,
+    baseline: Option<String>,
+    iut: &mut dyn Iut,
+    reference: bool,
+) -> Result<Execution, HarnessError> {
     let filter = Filter::parse(&sel.filters)?;
     let paths = paths_or_default(&sel.paths);
     let files = load(&paths)?;
-    let mut iut = ReferenceIut::new();
     let hello = iut.hello().clone();
     let opts = api::RunOptions {
         strict_errors: sel.strict_errors,
@@ -46,7 +58,7 @@ pub fn execute(sel: &Selection, baseline: Option<String>) -> Result<Execution, H
             Acceptable::Pass => api::AcceptablePolicy::Pass,
             Acceptable::Fail => api::AcceptablePolicy::Fail,
         },
-        iut_is_reference: true,
+        iut_is_reference: reference,
     };
     let universe = RefCell::new(Universe::default());
     let select = |m: &api::CaseMeta<'_>| -> bool {
@@ -73,8 +85,8 @@ pub fn execute(sel: &Selection, baseline: Option<String>) -> Result<Execution, H
     for file in &files {
         let name = display_path(file);
         bar.start_file(&name);
-        let mut on_case = |r: &CaseResult| bar.case(!is_failure(r.outcome, true), seen());
-        let mut got = api::run_file(file, &mut iut, &opts, &select, &mut on_case);
+        let mut on_case = |r: &CaseResult| bar.case(!is_failure(r.outcome, reference), seen());
+        let mut got = api::run_file(file, iut, &opts, &select, &mut on_case);
         // `./vectors/x.json` and `vectors/x.json` are one file in every report and baseline.
         for r in &mut got {
             if r.file.starts_with("./") {
@@ -113,7 +125,7 @@ pub fn execute(sel: &Selection, baseline: Option<String>) -> Result<Execution, H
             name: hello.name,
             version: hello.version,
         },
-        iut_is_reference: true,
+        iut_is_reference: reference,
         paths: paths.iter().map(|p| p.display().to_string()).collect(),
         files: file_names,
         options: Options {
@@ -128,6 +140,12 @@ pub fn execute(sel: &Selection, baseline: Option<String>) -> Result<Execution, H
         results,
         universe: universe.into_inner(),
     })
+}
+
+/// Starts an adapter (`--iut COMMAND`); one that does not start is exit 2.
+pub fn start_adapter(command: &str, timeout_ms: u64) -> Result<SubprocessIut, HarnessError> {
+    SubprocessIut::start(command, Duration::from_millis(timeout_ms.max(1)))
+        .map_err(|e| HarnessError::Adapter(e.to_string()))
 }
 
 /// Loads every vector file under `paths`; a bad file is exit 2 with the loader's message.

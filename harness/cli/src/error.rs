@@ -34,6 +34,8 @@ pub enum HarnessError {
     },
     /// The vector generator failed.
     Generate(String),
+    /// The adapter of an external implementation could not be started (`--iut`, DESIGN.md §5).
+    Adapter(String),
 }
 
 impl fmt::Display for HarnessError {
@@ -49,6 +51,7 @@ impl fmt::Display for HarnessError {
                 write!(f, "cannot write {}: {source}", path.display())
             }
             HarnessError::Generate(msg) => write!(f, "vectors generate: {msg}"),
+            HarnessError::Adapter(msg) => f.write_str(msg),
         }
     }
 }

@@ -40,5 +40,8 @@ pub fn run(cli: cli::Cli) -> Result<Status, HarnessError> {
         cli::Command::Lint(args) => cmd::lint::run(&args),
         cli::Command::Baseline(args) => cmd::baseline::run(&args),
         cli::Command::Vectors(cli::VectorsCommand::Generate(args)) => cmd::vectors::generate(&args),
+        cli::Command::Adapter(args) => cmd::adapter::run(&args),
+        cli::Command::Matrix(args) => cmd::matrix::run(&args),
+        cli::Command::SelfTest(args) => cmd::self_test::run(&args),
     }
 }

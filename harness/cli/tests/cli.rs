@@ -557,6 +557,152 @@ fn generated_suites_run_clean() {
     check_junit(&dir.path().join("out"));
 }
 
+// ---- Implementations under test: the adapter protocol (DESIGN.md §5) ----
+
+/// `--iut` for the binary's own `adapter` subcommand with extra arguments.
+fn own_adapter(extra: &str) -> String {
+    format!("'{BIN}' adapter {extra}")
+}
+
+fn results_of(out: &Path) -> Vec<Value> {
+    let doc = read_json(&out.join("results.json"));
+    doc.get("results")
+        .and_then(Value::as_array)
+        .cloned()
+        .or_else(|| doc.as_array().cloned())
+        .unwrap()
+}
+
+#[test]
+fn reference_adapter_passes_every_shipped_vector_through_the_pipe() {
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_str().unwrap();
+    let run = harness(
+        &workspace(),
+        &["run", "--quiet", "--iut", &own_adapter(""), "--out", o],
+    );
+    assert_eq!(code(&run), 0, "{}{}", stdout(&run), stderr(&run));
+    let results = results_of(out.path());
+    assert!(results.len() > 100);
+    for r in &results {
+        assert_eq!(r["outcome"], "pass", "{r}");
+    }
+    assert!(stdout(&run).contains(" passed, 0 failed, 0 unsupported, 0 errors"));
+}
+
+#[test]
+fn misbehaving_adapter_gives_error_cases_and_the_run_finishes() {
+    // Request ids count from 1 across restarts; IGE case k (0-based) sends ids 2k+1 and 2k+2.
+    let chaos = [
+        (3, "hang"),
+        (5, "crash"),
+        (7, "wrong-id"),
+        (9, "garbage"),
+        (11, "non-object"),
+        (13, "no-ok"),
+        (15, "huge"),
+        (17, "internal"),
+    ];
+    let spec: Vec<String> = chaos.iter().map(|(id, m)| format!("{id}={m}")).collect();
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_str().unwrap();
+    let started = std::time::Instant::now();
+    let run = harness(
+        &workspace(),
+        &[
+            "run",
+            "vectors/ige/aes256_ige_test.json",
+            "--filter",
+            "tcId=1..12",
+            "--iut",
+            &own_adapter(&format!("--chaos {}", spec.join(","))),
+            "--timeout-ms",
+            "700",
+            "--out",
+            o,
+        ],
+    );
+    assert_eq!(code(&run), 1, "{}{}", stdout(&run), stderr(&run));
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    assert!(stdout(&run).contains("4 passed, 0 failed, 0 unsupported, 8 errors"));
+    let results = results_of(out.path());
+    assert_eq!(results.len(), 12);
+    let wants = [
+        "hang",
+        "crash",
+        "wrong id",
+        "malformed JSON",
+        "not a JSON object",
+        "neither `ok` nor `unsupported`",
+        "longer than",
+        "chaos: library exception",
+    ];
+    for (k, r) in results.iter().enumerate() {
+        let hit = chaos.iter().position(|(id, _)| *id == 2 * k + 1);
+        match hit {
+            Some(i) => {
+                assert_eq!(r["outcome"], "error", "{r}");
+                let detail = r["detail"].as_str().unwrap();
+                assert!(detail.contains(wants[i]), "{detail} lacks {}", wants[i]);
+            }
+            None => assert_eq!(r["outcome"], "pass", "{r}"),
+        }
+    }
+    // The crash's stderr line is in the detail.
+    assert!(
+        results[2]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("chaos: crashing on request 5")
+    );
+}
+
+#[test]
+fn ops_missing_from_hello_are_unsupported() {
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_str().unwrap();
+    let run = harness(
+        &workspace(),
+        &[
+            "run",
+            "vectors/ige",
+            "vectors/kdf",
+            "--iut",
+            &own_adapter("--only-ops ige.encrypt,ige.decrypt"),
+            "--out",
+            o,
+        ],
+    );
+    let results = results_of(out.path());
+    for r in &results {
+        let family = r["family"].as_str().unwrap();
+        let want = if family == "ige" {
+            "pass"
+        } else {
+            "unsupported"
+        };
+        assert_eq!(r["outcome"], want, "{r}");
+    }
+    assert!(code(&run) <= 1, "{}", stderr(&run));
+    let report = read_json(&out.path().join("results.json"));
+    assert!(report.to_string().contains("mtproto-reference"));
+}
+
+#[test]
+fn an_adapter_that_does_not_start_exits_2() {
+    let dir = sandbox("good");
+    for (iut, want) in [
+        ("/nonexistent/adapter --flag", "cannot start"),
+        ("'unterminated", "unterminated"),
+        (&*own_adapter("--mutant no-such-mutant"), "did not start"),
+        ("true", "did not start"),
+    ] {
+        let run = harness(dir.path(), &["run", "--iut", iut, "--timeout-ms", "5000"]);
+        assert_eq!(code(&run), 2, "{iut}: {}", stderr(&run));
+        assert!(stderr(&run).contains(want), "{iut}: {}", stderr(&run));
+    }
+}
+
 #[test]
 fn paths_are_deduplicated_normalized_and_must_be_vector_files() {
     let dir = sandbox("good");

@@ -38,6 +38,9 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod subprocess;
+pub use subprocess::{StartError, SubprocessIut};
+
 use aes::{Aes128, Aes256Dec, Aes256Enc};
 use cipher::KeyInit;
 use mtproto::crypto::ige::{IgeDecryptor, IgeEncryptor};

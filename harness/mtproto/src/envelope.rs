@@ -183,6 +183,14 @@ fn seal_in_place(
 }
 
 fn check_padding(len: usize) -> Result<(), EnvelopeError> {
+    #[cfg(feature = "mutants")]
+    use crate::mutants::{Mutant, on};
+    #[cfg(feature = "mutants")]
+    if (len < MIN_PADDING && on(Mutant::AcceptShortPadding))
+        || (len > MAX_PADDING && on(Mutant::AcceptLongPadding))
+    {
+        return Ok(());
+    }
     if len < MIN_PADDING {
         Err(EnvelopeError::PaddingTooShort { len })
     } else if len > MAX_PADDING {
@@ -233,7 +241,11 @@ impl VerifiedPlaintext {
                 declared: i64::from(declared),
                 available,
             })?;
-        if !body_len.is_multiple_of(4) {
+        #[cfg(feature = "mutants")]
+        let skip = crate::mutants::on(crate::mutants::Mutant::SkipLengthAlign);
+        #[cfg(not(feature = "mutants"))]
+        let skip = false;
+        if !body_len.is_multiple_of(4) && !skip {
             return Err(EnvelopeError::LengthNotAligned {
                 declared: i64::from(declared),
             });
@@ -330,6 +342,10 @@ pub fn decrypt(
     packet: &[u8],
 ) -> Result<Decrypted, EnvelopeError> {
     let message = open(key, receiver, packet)?.parse()?;
+    #[cfg(feature = "mutants")]
+    if crate::mutants::on(crate::mutants::Mutant::SkipSessionId) {
+        return Ok(message);
+    }
     if bool::from(
         message
             .session_id
@@ -366,7 +382,11 @@ pub fn open(
             min: OUTER_HEADER_LEN,
         });
     };
-    if !bool::from(key_id.ct_eq(&key.id())) {
+    #[cfg(feature = "mutants")]
+    let skip = crate::mutants::on(crate::mutants::Mutant::SkipAuthKeyId);
+    #[cfg(not(feature = "mutants"))]
+    let skip = false;
+    if !bool::from(key_id.ct_eq(&key.id())) && !skip {
         return Err(EnvelopeError::AuthKeyIdMismatch);
     }
     let data = r.take_rest();
@@ -403,6 +423,11 @@ pub fn open(
         plaintext.zeroize();
         return Err(e);
     }
+    #[cfg(feature = "mutants")]
+    let matches = matches
+        | subtle::Choice::from(u8::from(crate::mutants::on(
+            crate::mutants::Mutant::SkipMsgKey,
+        )));
     if bool::from(matches) {
         Ok(VerifiedPlaintext {
             plaintext,

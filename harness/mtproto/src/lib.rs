@@ -38,6 +38,8 @@ pub mod error;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod handshake;
+#[cfg(feature = "mutants")]
+pub mod mutants;
 pub mod session;
 pub mod tl;
 pub mod transport;

@@ -1,6 +1,9 @@
 //! One module per subcommand.
 
+pub mod adapter;
 pub mod baseline;
 pub mod lint;
+pub mod matrix;
 pub mod run;
+pub mod self_test;
 pub mod vectors;

@@ -22,7 +22,13 @@ pub fn run(args: &RunArgs) -> Result<Status, HarnessError> {
         None => None,
     };
     let baseline_name = args.baseline.as_ref().map(|p| p.display().to_string());
-    let ex = engine::execute(&args.selection, baseline_name.clone())?;
+    let ex = match &args.iut.iut {
+        Some(command) => {
+            let mut iut = engine::start_adapter(command, args.iut.timeout_ms)?;
+            engine::execute_with(&args.selection, baseline_name.clone(), &mut iut, false)?
+        }
+        None => engine::execute(&args.selection, baseline_name.clone())?,
+    };
     let reference = ex.meta.iut_is_reference;
     let gate: Option<Gate> = entries.as_ref().map(|entries| {
         baseline::judge(

@@ -68,6 +68,12 @@ impl core::fmt::Debug for MessageKeys {
 /// `substr(auth_key, base + x, N)`. Every caller's `base + x + N` is at most 136 of 256 bytes; the
 /// fallback keeps this function free of any panic path all the same.
 fn key_part<const N: usize>(key: &AuthKey, base: usize, direction: Direction) -> &[u8; N] {
+    #[cfg(feature = "mutants")]
+    let direction = if crate::mutants::on(crate::mutants::Mutant::SwapX) {
+        direction.reverse()
+    } else {
+        direction
+    };
     key.as_bytes()
         .get(base.wrapping_add(direction.x())..)
         .and_then(|s| s.first_chunk::<N>())
