@@ -166,7 +166,7 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
     ),
     (
         "PaddingInMsgKey",
-        "LEGACY",
+        "MISSING_STEP",
         "msg_key is the middle of SHA-256 over the whole plaintext including the random padding \
          (MTProto 2.0); MTProto 1.0 hashed only up to the body and gets a different value.",
         &["https://core.telegram.org/mtproto/description"],
@@ -888,6 +888,14 @@ fn envelope_encrypt() -> Result<(String, VectorFile), GenerateError> {
                 seq_no: f.seq_no,
                 body: &body,
             };
+            // Each invalid case breaks exactly the rule it is named after; a valid one breaks none.
+            let broken = encrypt_rules_broken(body.len(), padding.len());
+            if broken != error.into_iter().collect::<Vec<_>>() {
+                return Err(gen_err(
+                    name,
+                    format!("{comment}: breaks {broken:?}, but the case expects {error:?}"),
+                ));
+            }
             let packet = envelope::encrypt(&key, direction, &message, &padding);
             let (result, packet) = match (error, packet) {
                 (None, Ok(p)) => (Verdict::Valid, Some(Hex(p))),
@@ -971,7 +979,7 @@ fn envelope_encrypt() -> Result<(String, VectorFile), GenerateError> {
             )?;
         }
         // Invalid: what a sender must refuse to build.
-        for (body_len, pad_len) in [(16usize, 0usize), (12, 4), (8, 8), (24, 8), (4, 8)] {
+        for (body_len, pad_len) in [(16usize, 0usize), (12, 4), (8, 8), (24, 8), (40, 8)] {
             let body = rng.bytes(body_len);
             let padding = rng.bytes(pad_len);
             push(
@@ -997,9 +1005,11 @@ fn envelope_encrypt() -> Result<(String, VectorFile), GenerateError> {
                 Some("PaddingTooLong"),
             )?;
         }
+        // Padding in 12..=1024 that makes 32 + body + padding a multiple of 16, so that only the
+        // body length is wrong.
         for body_len in [1usize, 2, 3, 5, 13, 30] {
             let body = rng.bytes(body_len);
-            let padding = rng.bytes(padding_for(body_len.next_multiple_of(4), 12));
+            let padding = rng.bytes(padding_for(body_len, 12));
             push(
                 &mut b,
                 &mut rng,
@@ -1044,6 +1054,30 @@ fn envelope_encrypt() -> Result<(String, VectorFile), GenerateError> {
         ],
         groups,
     ))
+}
+
+/// The rules of spec §2.1 / §3.1 R5 a sender's inputs break, as the errors that name them:
+/// the body a multiple of 4, the padding within 12..=1024, the plaintext (32-byte header, body,
+/// padding) a multiple of 16.
+fn encrypt_rules_broken(body_len: usize, pad_len: usize) -> Vec<&'static str> {
+    let mut broken = Vec::new();
+    if !body_len.is_multiple_of(4) {
+        broken.push("LengthNotAligned");
+    }
+    if pad_len < 12 {
+        broken.push("PaddingTooShort");
+    }
+    if pad_len > 1024 {
+        broken.push("PaddingTooLong");
+    }
+    if !32usize
+        .saturating_add(body_len)
+        .saturating_add(pad_len)
+        .is_multiple_of(16)
+    {
+        broken.push("NotBlockAligned");
+    }
+    broken
 }
 
 /// Builds decrypt cases for one receiver.
@@ -1610,14 +1644,19 @@ fn envelope_decrypt() -> Result<(String, VectorFile), GenerateError> {
         }));
     }
     // spec §11.2: grammers' encryption of 64 bytes that are not an MTProto plaintext. Its
-    // msg_key is right for a server receiver; its "length" field is "ld r" = 1914725484.
+    // msg_key is right for a server receiver; its "length" field is "ld r" = 1914725484. The
+    // packet bytes are grammers' (its test checks only that encryption gives them); the verdict
+    // is ours, so the case is not flagged Ktv.
     {
         let pt = hello_plaintext();
-        let (tc_id, flags) = b.case(&["Ktv", "LengthPastPlaintext"])?;
+        let (tc_id, flags) = b.case(&["LengthPastPlaintext"])?;
         let case = EnvelopeDecryptCase {
             tc_id,
             comment: "grammers' encryption of \"Hello, world! ...\" + 19 zero bytes (x = 0): the \
-                      msg_key is correct, the length field (\"ld r\") is past the plaintext"
+                      msg_key is correct, the length field (\"ld r\") is past the plaintext. \
+                      The packet is grammers' known answer; the invalid/LengthOutOfRange verdict \
+                      is this project's derivation (grammers' test only checks that encryption gives \
+                      these bytes)"
                 .into(),
             flags,
             auth_key: Hex(seq(256, 0)),
@@ -1666,10 +1705,12 @@ fn envelope_decrypt() -> Result<(String, VectorFile), GenerateError> {
             "Receiving an encrypted MTProto 2.0 message (spec §2.1, §3.1 R1-R6) as a client (x = 8) \
              or a server (x = 0): accept with the given fields, or reject with the first failing \
              check's error in DESIGN.md §6 order.",
-            "Each invalid case breaks exactly the rule it is named after: malformed plaintexts are \
-             sealed with a correct msg_key, a modified msg_key comes with a ciphertext that \
-             decrypts to a well-formed message, a wrong auth_key_id sits on an otherwise correct \
-             packet.",
+            "Each invalid case breaks the rule it is named after and, where the packet allows, \
+             only that rule: malformed plaintexts are sealed with a correct msg_key, a modified \
+             msg_key comes with a ciphertext that decrypts to a well-formed message, a wrong \
+             auth_key_id sits on an otherwise correct packet. Packets too short to hold a \
+             plaintext (TooShort) necessarily break later checks too; only the error name tells \
+             them apart.",
         ],
         groups,
     ))

@@ -209,3 +209,57 @@ fn ige_vectors_hold_for_every_way_of_cutting_the_buffer() {
     }
     assert!(checked > 100);
 }
+
+#[test]
+fn invalid_encrypt_cases_break_exactly_the_rule_they_name() {
+    let vf = load_paths(&[vectors_dir().join("envelope/envelope_encrypt_test.json")]).unwrap();
+    let mut checked = 0;
+    for group in &vf[0].test_groups {
+        let TestGroup::EnvelopeEncrypt(g) = group else {
+            panic!("not an encrypt group");
+        };
+        for c in &g.tests {
+            let (body, pad) = (c.body.len(), c.padding.len());
+            let mut broken = Vec::new();
+            if body % 4 != 0 {
+                broken.push("LengthNotAligned");
+            }
+            if pad < 12 {
+                broken.push("PaddingTooShort");
+            }
+            if pad > 1024 {
+                broken.push("PaddingTooLong");
+            }
+            if (32 + body + pad) % 16 != 0 {
+                broken.push("NotBlockAligned");
+            }
+            let want: Vec<&str> = c.error.as_deref().into_iter().collect();
+            assert_eq!(broken, want, "tcId {}: {}", c.tc_id, c.comment);
+            checked += usize::from(c.result == Verdict::Invalid);
+        }
+    }
+    assert!(checked >= 40, "{checked}");
+}
+
+#[test]
+fn flags_and_provenance_say_what_they_mean() {
+    let files = load_paths(&[vectors_dir()]).unwrap();
+    for vf in &files {
+        // Wycheproof's LEGACY is for acceptable legacy behaviour, which MTProto 1.0's msg_key
+        // is not.
+        if let Some(note) = vf.notes.get("PaddingInMsgKey") {
+            assert_eq!(note.bug_type, "MISSING_STEP", "{}", vf.path);
+        }
+        // A Ktv case of a group whose verdict is this project's must say so; the only such case
+        // (grammers' "Hello" packet rejected with LengthOutOfRange) is not flagged Ktv.
+        for group in &vf.test_groups {
+            if let TestGroup::EnvelopeDecrypt(g) = group {
+                for c in &g.tests {
+                    if c.flags.iter().any(|f| f == "Ktv") {
+                        assert_eq!(c.result, Verdict::Valid, "{} tcId {}", vf.path, c.tc_id);
+                    }
+                }
+            }
+        }
+    }
+}
