@@ -251,17 +251,17 @@ fn acceptable_case_without_flag() {
 #[test]
 fn unknown_group_type_is_rejected_by_name() {
     let mut v = base();
-    v["testGroups"][0]["type"] = json!("DhParamsTest");
+    v["testGroups"][0]["type"] = json!("NoSuchTest");
     let e = err(&v);
     assert!(
         e.starts_with(&format!(
-            "{FILE}: testGroups[0].type: unknown test-group type \"DhParamsTest\""
+            "{FILE}: testGroups[0].type: unknown test-group type \"NoSuchTest\""
         )),
         "{e}"
     );
     let mut v = base();
-    v["schema"] = json!("dh_params_test_schema_v1.json");
-    assert!(err(&v).contains("schema: unknown schema \"dh_params_test_schema_v1.json\""));
+    v["schema"] = json!("no_such_test_schema_v1.json");
+    assert!(err(&v).contains("schema: unknown schema \"no_such_test_schema_v1.json\""));
     let mut v = base();
     v["schema"] = json!("msg_key_test_schema_v1.json");
     assert!(err(&v).contains("testGroups[0].type: a IgeTest group in a file whose schema"));

@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// mtproto-harness adapter for GramJS (npm `telegram`), DESIGN.md §5: JSON lines over stdio, v1.
+//
+// Every op goes through GramJS's own code: `crypto/IGE` (@cryptography/aes underneath) for IGE,
+// `MTProtoState._calcKey` for aes_key/aes_iv, `MTProtoState.encryptMessageData` for msg_key and
+// outgoing packets, `MTProtoState.decryptMessageData` for incoming packets. What the library does
+// not expose (a server side, x = 8 msg_key, a caller-chosen padding length) is `unsupported`.
+// Its SecurityError/InvalidBufferError are rejections; any other exception is reported as
+// `internal` (the harness records an `error`), never a crash of the adapter.
+"use strict";
+const readline = require("readline");
+const { IGE } = require("telegram/crypto/IGE");
+const { AuthKey } = require("telegram/crypto/AuthKey");
+const { MTProtoState } = require("telegram/network/MTProtoState");
+const { BinaryReader } = require("telegram/extensions");
+const errors = require("telegram/errors");
+const helpers = require("telegram/Helpers");
+const bigInt = require("big-integer");
+const VERSION = require("telegram/package.json").version;
+
+const OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
+  "envelope.encrypt", "envelope.decrypt"];
+
+class Unsupported extends Error {}
+class Rejected extends Error {
+  constructor(error, detail) { super(error); this.error = error; this.detail = detail || ""; }
+}
+class BadRequest extends Error {}
+
+function hex(req, name) {
+  const v = req[name];
+  if (typeof v !== "string" || !/^([0-9a-fA-F]{2})*$/.test(v)) throw new BadRequest(`field \`${name}\``);
+  return Buffer.from(v, "hex");
+}
+function longLe(req, name) {
+  const b = hex(req, name);
+  if (b.length !== 8) throw new BadRequest(`field \`${name}\`: expected 8 bytes`);
+  return bigInt(b.readBigInt64LE(0).toString());
+}
+function isClient(req, field) {
+  const v = req[field];
+  if (field === "direction") {
+    if (v === "clientToServer") return true;
+    if (v === "serverToClient") return false;
+  } else {
+    if (v === "client") return true;
+    if (v === "server") return false;
+  }
+  throw new BadRequest(`field \`${field}\``);
+}
+async function authKey(req) {
+  const k = hex(req, "authKey");
+  if (k.length !== 256) throw new Rejected("KeyWrongLength");
+  const key = new AuthKey();
+  await key.setKey(k);
+  return key;
+}
+const logger = { debug() {}, info() {}, warn() {}, error() {}, canSend() { return false; } };
+
+function ige(req, encrypt) {
+  const key = hex(req, "key"), iv = hex(req, "iv"), data = hex(req, encrypt ? "msg" : "ct");
+  if (key.length !== 32) throw new Unsupported();
+  const c = new IGE(key, iv);
+  const out = encrypt ? c.encryptIge(data) : c.decryptIge(data);
+  return { [encrypt ? "ct" : "msg"]: Buffer.from(out).toString("hex") };
+}
+
+// generateRandomBytes inside encryptMessageData returns the caller's padding.
+async function encryptWithPadding(key, salt, sessionId, data, padding) {
+  const state = new MTProtoState(key, logger);
+  state.salt = salt;
+  state.id = sessionId;
+  const saved = helpers.generateRandomBytes;
+  helpers.generateRandomBytes = (n) => {
+    if (n !== padding.length) throw new Unsupported();
+    return Buffer.from(padding);
+  };
+  try {
+    return await state.encryptMessageData(data);
+  } finally {
+    helpers.generateRandomBytes = saved;
+  }
+}
+
+async function kdfAesKeyIv(req) {
+  const client = isClient(req, "direction");
+  const key = await authKey(req);
+  const msgKey = hex(req, "msgKey");
+  const state = new MTProtoState(key, logger);
+  const { key: aesKey, iv } = await state._calcKey(key.getKey(), msgKey, client);
+  return { aesKey: aesKey.toString("hex"), aesIv: iv.toString("hex") };
+}
+
+async function kdfMsgKey(req) {
+  const client = isClient(req, "direction");
+  const key = await authKey(req);
+  const pt = hex(req, "plaintext");
+  if (!client || pt.length < 16) throw new Unsupported();
+  const salt = bigInt(pt.readBigInt64LE(0).toString());
+  const sid = bigInt(pt.readBigInt64LE(8).toString());
+  const rest = pt.subarray(16);
+  const padLen = helpers.mod(-(rest.length + 16 + 12), 16) + 12;
+  if (padLen > rest.length) throw new Unsupported();
+  const packet = await encryptWithPadding(key, salt, sid,
+    rest.subarray(0, rest.length - padLen), rest.subarray(rest.length - padLen));
+  return { msgKey: packet.subarray(8, 24).toString("hex") };
+}
+
+async function envelopeEncrypt(req) {
+  if (!isClient(req, "direction")) throw new Unsupported(); // GramJS is a client
+  const key = await authKey(req);
+  const body = hex(req, "body"), padding = hex(req, "padding");
+  if (!Number.isInteger(req.seqNo)) throw new BadRequest("field `seqNo`");
+  const head = Buffer.alloc(16);
+  hex(req, "msgId").copy(head, 0);
+  head.writeInt32LE(req.seqNo, 8);
+  head.writeInt32LE(body.length, 12);
+  const packet = await encryptWithPadding(key, longLe(req, "salt"), longLe(req, "sessionId"),
+    Buffer.concat([head, body]), padding);
+  return { packet: packet.toString("hex") };
+}
+
+async function envelopeDecrypt(req) {
+  if (!isClient(req, "receiver")) throw new Unsupported(); // no server side
+  const key = await authKey(req);
+  const sessionId = longLe(req, "sessionId");
+  const packet = hex(req, "packet");
+  const state = new MTProtoState(key, logger);
+  state.id = sessionId;
+  // The vectors' bodies are arbitrary bytes, not TL objects: read them as an opaque object.
+  const savedRead = BinaryReader.prototype.tgReadObject;
+  BinaryReader.prototype.tgReadObject = function () { return {}; };
+  // Record the plaintext the library decrypted, to report the fields it accepted.
+  let plaintext = Buffer.alloc(0);
+  const savedDec = IGE.prototype.decryptIge;
+  IGE.prototype.decryptIge = function (ct) { plaintext = savedDec.call(this, ct); return plaintext; };
+  let msg;
+  try {
+    msg = await state.decryptMessageData(packet);
+  } catch (e) {
+    if (e instanceof errors.SecurityError || e instanceof errors.InvalidBufferError) {
+      const m = String(e.message || e);
+      let name = "Rejected";
+      if (e instanceof errors.InvalidBufferError) name = "TooShort";
+      else if (m.includes("invalid auth key")) name = "AuthKeyIdMismatch";
+      else if (m.includes("msg_key doesn't match")) name = "MsgKeyMismatch";
+      else if (m.includes("Duplicate")) name = "Duplicate";
+      throw new Rejected(name, m);
+    }
+    throw e;
+  } finally {
+    BinaryReader.prototype.tgReadObject = savedRead;
+    IGE.prototype.decryptIge = savedDec;
+  }
+  const pt = Buffer.from(plaintext);
+  const len = pt.length >= 32 ? Math.max(pt.readInt32LE(28), 0) : 0;
+  return {
+    salt: pt.subarray(0, 8).toString("hex"),
+    sessionId: pt.subarray(8, 16).toString("hex"),
+    msgId: pt.subarray(16, 24).toString("hex"),
+    seqNo: msg.seqNo,
+    body: pt.subarray(32, 32 + len).toString("hex"),
+  };
+}
+
+const HANDLERS = {
+  "ige.encrypt": (r) => ige(r, true),
+  "ige.decrypt": (r) => ige(r, false),
+  "kdf.msgKey": kdfMsgKey,
+  "kdf.aesKeyIv": kdfAesKeyIv,
+  "envelope.encrypt": envelopeEncrypt,
+  "envelope.decrypt": envelopeDecrypt,
+};
+
+async function answer(req) {
+  const id = req.id === undefined ? null : req.id;
+  if (req.op === "hello") {
+    if (req.version !== 1) return { id, ok: false, error: "UnsupportedVersion" };
+    return { id, ok: true, protocol: 1, name: "gramjs", version: VERSION, ops: OPS };
+  }
+  const handler = HANDLERS[req.op];
+  if (!handler) return { id, unsupported: true };
+  try {
+    const out = await handler(req);
+    return Object.assign({ id, ok: true }, out);
+  } catch (e) {
+    if (e instanceof Unsupported) return { id, unsupported: true };
+    if (e instanceof Rejected) return { id, ok: false, error: e.error, detail: e.detail };
+    if (e instanceof BadRequest) return { id, ok: false, internal: `bad request: ${e.message}` };
+    const what = e && e.constructor ? e.constructor.name : typeof e;
+    return { id, ok: false, internal: `library raised ${what}: ${e && e.message}` };
+  }
+}
+
+async function main() {
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of rl) {
+    let resp;
+    try {
+      const req = JSON.parse(line);
+      if (req === null || typeof req !== "object" || Array.isArray(req)) throw new Error("not an object");
+      resp = await answer(req);
+    } catch (e) {
+      resp = { id: null, ok: false, internal: `malformed request: ${e.message}` };
+    }
+    process.stdout.write(JSON.stringify(resp) + "\n");
+  }
+}
+process.on("uncaughtException", (e) => { process.stderr.write(`uncaught: ${e && e.stack}\n`); });
+main();

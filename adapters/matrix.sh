@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Regenerate reports/matrix/: set up every adapter (pinned versions), build the harness, run the
+# conformance matrix over the built-in reference and every adapter whose runtime is present.
+#   adapters/matrix.sh            # all adapters
+#   ADAPTERS="tgcrypto telethon" adapters/matrix.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ADAPTERS="${ADAPTERS:-tgcrypto telethon gramjs grammers}"
+cargo build --release --locked -q -p mtproto-harness
+bin="${CARGO_TARGET_DIR:-target}/release/mtproto-harness"
+args=()
+for a in $ADAPTERS; do
+  case "$a" in
+    tgcrypto|telethon)
+      command -v python3 >/dev/null || { echo "matrix: skipping $a (no python3)" >&2; continue; }
+      bash "adapters/$a/setup.sh"
+      args+=(--iut "$a=adapters/$a/.venv/bin/python adapters/$a/adapter.py") ;;
+    gramjs)
+      command -v npm >/dev/null || { echo "matrix: skipping $a (no node/npm)" >&2; continue; }
+      bash "adapters/$a/setup.sh"
+      args+=(--iut "$a=node adapters/$a/adapter.js") ;;
+    grammers)
+      [ -f adapters/grammers/Cargo.toml ] || { echo "matrix: skipping $a (not present)" >&2; continue; }
+      bash "adapters/$a/setup.sh"
+      args+=(--iut "$a=adapters/grammers/target/release/mtproto-adapter-grammers") ;;
+    *) echo "matrix: unknown adapter $a" >&2; exit 2 ;;
+  esac
+done
+"$bin" matrix "${args[@]}" --out "${MATRIX_OUT:-reports/matrix}" "$@"
