@@ -26,6 +26,8 @@
 //! | `envelope.encrypt` | `direction`, `authKey`, `salt`, `sessionId`, `msgId`, `seqNo`, `body`, `padding` | `packet` | `LengthNotAligned`, `PaddingTooShort`, `PaddingTooLong`, `NotBlockAligned` |
 //! | `envelope.decrypt` | `receiver`, `authKey`, `sessionId` (the receiver's session), `packet` | `salt`, `sessionId`, `msgId`, `seqNo`, `body` | the envelope errors of DESIGN.md §6, first failing check first |
 //! | `session.open` / `session.feed` / `session.close` | see [`session`] | a `handle`; a step's `verdict` | — (the verdict is the output) |
+//! | `transport.decode` / `transport.encode` | see [`transport`] | `frames` / `stream` | the transport errors (`CrcMismatch`, `SeqnoMismatch`, `FrameTooShort`, ...) |
+//! | `tl.id` / `tl.decode` / `tl.encode` | see [`tl`] | `id` / `value` / `bytes` | the TL errors (`UnknownConstructor`, `BadBool`, `NonCanonicalLength`, ...) |
 //!
 //! A rejection names an error of the shared vocabulary (DESIGN.md §6). An adapter that cannot name
 //! reasons answers [`GENERIC_REJECTION`]; the runner treats that as a rejection with a different
@@ -51,6 +53,8 @@ use serde_json::{Map, Value};
 
 pub mod handshake;
 pub mod session;
+pub mod tl;
+pub mod transport;
 
 /// The fields of a request or of an `ok` answer.
 pub type Fields = Map<String, Value>;
@@ -78,6 +82,16 @@ pub mod op {
     pub const SESSION_FEED: &str = "session.feed";
     /// Forget an open session receiver.
     pub const SESSION_CLOSE: &str = "session.close";
+    /// Decode a transport stream into frames (see [`crate::transport`]).
+    pub const TRANSPORT_DECODE: &str = "transport.decode";
+    /// Encode frames into a transport stream.
+    pub const TRANSPORT_ENCODE: &str = "transport.encode";
+    /// The constructor id of a TL combinator line (see [`crate::tl`]).
+    pub const TL_ID: &str = "tl.id";
+    /// Decode TL bytes into the JSON form.
+    pub const TL_DECODE: &str = "tl.decode";
+    /// Encode the JSON form into TL bytes.
+    pub const TL_ENCODE: &str = "tl.encode";
     /// Every op above, in catalogue order.
     pub const ALL: &[&str] = &[
         IGE_ENCRYPT,
@@ -89,6 +103,11 @@ pub mod op {
         SESSION_OPEN,
         SESSION_FEED,
         SESSION_CLOSE,
+        TRANSPORT_DECODE,
+        TRANSPORT_ENCODE,
+        TL_ID,
+        TL_DECODE,
+        TL_ENCODE,
     ];
 }
 
@@ -269,6 +288,11 @@ impl Iut for ReferenceIut {
             op::SESSION_OPEN => self.sessions.open(request),
             op::SESSION_FEED => self.sessions.feed(request),
             op::SESSION_CLOSE => self.sessions.close(request),
+            op::TRANSPORT_DECODE => transport::decode(request),
+            op::TRANSPORT_ENCODE => transport::encode(request),
+            op::TL_ID => tl::id(request),
+            op::TL_DECODE => tl::decode(request),
+            op::TL_ENCODE => tl::encode(request),
             _ if handshake::OPS.contains(&op) => {
                 handshake::call(op, request).unwrap_or(Ok(Answer::Unsupported))
             }

@@ -375,6 +375,8 @@ pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
         envelope_decrypt()?,
     ];
     all.extend(crate::session::suites()?);
+    all.extend(crate::transport::suites(self_source())?);
+    all.extend(crate::tl::suites(self_source())?);
     all.extend(crate::handshake::suites()?);
     Ok(all)
 }

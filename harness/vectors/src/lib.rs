@@ -25,6 +25,8 @@ pub mod result;
 pub mod run;
 pub mod schema;
 pub mod session;
+pub mod tl;
+pub mod transport;
 
 pub use generate::{GenerateError, generate};
 pub use load::{LoadError, find_files, load_file, load_paths, parse_str};

@@ -416,6 +416,21 @@ pub fn parse_str(text: &str, file: &str) -> Result<VectorFile, LoadError> {
             "MsgIdTraceTest" => TestGroup::MsgIdTrace(
                 parse_part::<crate::session::MsgIdTraceGroup>(file, text, part.get(), &prefix)?,
             ),
+            "TransportTest" => TestGroup::Transport(
+                parse_part::<crate::transport::TransportGroup>(file, text, part.get(), &prefix)?,
+            ),
+            "TlIdTest" => TestGroup::TlId(parse_part::<crate::tl::TlIdGroup>(
+                file,
+                text,
+                part.get(),
+                &prefix,
+            )?),
+            "TlCodecTest" => TestGroup::TlCodec(parse_part::<crate::tl::TlCodecGroup>(
+                file,
+                text,
+                part.get(),
+                &prefix,
+            )?),
             other => {
                 return Err(LoadError::at(
                     file,
@@ -643,6 +658,9 @@ fn check_group(file: &str, g: usize, group: &TestGroup) -> Result<(), LoadError>
     let at = |t: usize| format!("testGroups[{g}].tests[{t}]");
     match group {
         TestGroup::MsgIdTrace(group) => crate::session::check_group(file, g, group)?,
+        TestGroup::Transport(group) => crate::transport::check_group(file, g, group)?,
+        TestGroup::TlId(group) => crate::tl::check_id_group(file, g, group)?,
+        TestGroup::TlCodec(group) => crate::tl::check_codec_group(file, g, group)?,
         TestGroup::Handshake(group) => crate::handshake::check_group(file, g, group)?,
         TestGroup::Ige(group) => {
             for (t, c) in group.tests.iter().enumerate() {

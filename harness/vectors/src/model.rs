@@ -259,6 +259,29 @@ pub const ERRORS: &[&str] = &[
     "ContainerSeqNoBelowInner",
     "InvalidContainer",
     "BadServerSalt",
+    // Transports and TL (spec §6, §7): see harness/vectors/src/transport.rs and tl.rs.
+    "WrongTransportTag",
+    "FrameTooLong",
+    "FrameTooShort",
+    "NonCanonicalLength",
+    "CrcMismatch",
+    "SeqnoMismatch",
+    "Truncated",
+    "ForbiddenPrefix",
+    "UnknownProtocolTag",
+    "UnexpectedEnd",
+    "TrailingBytes",
+    "NonZeroPadding",
+    "UnknownConstructor",
+    "BadBool",
+    "BadVectorId",
+    "CountTooLarge",
+    "InvalidUtf8",
+    "UnknownFlags",
+    "NestedContainer",
+    "MessageLength",
+    "TooManyIds",
+    "TooDeep",
 ];
 
 macro_rules! case_struct {
@@ -436,6 +459,12 @@ pub enum TestGroup {
     EnvelopeDecrypt(EnvelopeDecryptGroup),
     /// `MsgIdTraceTest`.
     MsgIdTrace(crate::session::MsgIdTraceGroup),
+    /// `TransportTest`.
+    Transport(crate::transport::TransportGroup),
+    /// `TlIdTest`.
+    TlId(crate::tl::TlIdGroup),
+    /// `TlCodecTest`.
+    TlCodec(crate::tl::TlCodecGroup),
     /// `DhParamsTest`, `DhValueTest`, `PqTest`, `HandshakeTest`.
     Handshake(crate::handshake::Group),
 }
@@ -453,6 +482,9 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
         "envelope_decrypt_test_schema_v1.json",
     ),
     ("MsgIdTraceTest", "msg_id_trace_test_schema_v1.json"),
+    ("TransportTest", "transport_test_schema_v1.json"),
+    ("TlIdTest", "tl_id_test_schema_v1.json"),
+    ("TlCodecTest", "tl_codec_test_schema_v1.json"),
     ("DhParamsTest", "dh_params_test_schema_v1.json"),
     ("DhValueTest", "dh_value_test_schema_v1.json"),
     ("PqTest", "pq_test_schema_v1.json"),
@@ -468,6 +500,9 @@ impl TestGroup {
             Self::EnvelopeEncrypt(_) => "EnvelopeEncryptTest",
             Self::EnvelopeDecrypt(_) => "EnvelopeDecryptTest",
             Self::MsgIdTrace(_) => "MsgIdTraceTest",
+            Self::Transport(_) => "TransportTest",
+            Self::TlId(_) => "TlIdTest",
+            Self::TlCodec(_) => "TlCodecTest",
             Self::Handshake(g) => g.type_name(),
         }
     }
@@ -480,6 +515,9 @@ impl TestGroup {
             Self::EnvelopeEncrypt(g) => &g.source,
             Self::EnvelopeDecrypt(g) => &g.source,
             Self::MsgIdTrace(g) => &g.source,
+            Self::Transport(g) => &g.source,
+            Self::TlId(g) => &g.source,
+            Self::TlCodec(g) => &g.source,
             Self::Handshake(g) => g.source(),
         }
     }
@@ -492,6 +530,9 @@ impl TestGroup {
             Self::EnvelopeEncrypt(g) => g.tests.len(),
             Self::EnvelopeDecrypt(g) => g.tests.len(),
             Self::MsgIdTrace(g) => g.tests.len(),
+            Self::Transport(g) => g.tests.len(),
+            Self::TlId(g) => g.tests.len(),
+            Self::TlCodec(g) => g.tests.len(),
             Self::Handshake(g) => g.len(),
         }
     }
@@ -540,6 +581,21 @@ impl TestGroup {
                 .map(|t| h(t.tc_id, &t.comment, &t.flags, t.result, t.error.as_deref()))
                 .collect(),
             Self::MsgIdTrace(g) => g
+                .tests
+                .iter()
+                .map(|t| h(t.tc_id, &t.comment, &t.flags, t.result, t.error.as_deref()))
+                .collect(),
+            Self::Transport(g) => g
+                .tests
+                .iter()
+                .map(|t| h(t.tc_id, &t.comment, &t.flags, t.result, t.error.as_deref()))
+                .collect(),
+            Self::TlId(g) => g
+                .tests
+                .iter()
+                .map(|t| h(t.tc_id, &t.comment, &t.flags, t.result, t.error.as_deref()))
+                .collect(),
+            Self::TlCodec(g) => g
                 .tests
                 .iter()
                 .map(|t| h(t.tc_id, &t.comment, &t.flags, t.result, t.error.as_deref()))

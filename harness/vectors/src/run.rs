@@ -119,12 +119,34 @@ pub fn run_file(
                 }
                 continue;
             }
+            let own = match group {
+                TestGroup::Transport(g) => {
+                    Some(crate::transport::run_case(file, g, index, iut, opts, &meta))
+                }
+                TestGroup::TlId(g) => {
+                    Some(crate::tl::run_id_case(file, g, index, iut, opts, &meta))
+                }
+                TestGroup::TlCodec(g) => {
+                    Some(crate::tl::run_codec_case(file, g, index, iut, opts, &meta))
+                }
+                _ => None,
+            };
+            if let Some(result) = own {
+                if let Some(result) = result {
+                    on_case(&result);
+                    out.push(result);
+                }
+                continue;
+            }
             let (checks, vector) = match group {
                 TestGroup::Ige(g) => run_ige(g, index, iut),
                 TestGroup::MsgKey(g) => run_msg_key(g, index, iut),
                 TestGroup::EnvelopeEncrypt(g) => run_envelope_encrypt(g, index, iut),
                 TestGroup::EnvelopeDecrypt(g) => run_envelope_decrypt(g, index, iut),
                 TestGroup::MsgIdTrace(_) => (Vec::new(), Value::Null), // run above
+                TestGroup::Transport(_) | TestGroup::TlId(_) | TestGroup::TlCodec(_) => {
+                    (Vec::new(), Value::Null) // run above
+                }
                 TestGroup::Handshake(g) => crate::handshake::run(g, index, iut),
             };
             let expect = match header.result {

@@ -278,7 +278,13 @@ pub mod rt {
             .ok_or(TlError::MessageLength { declared })?;
         let bytes = r.bytes(len)?;
         let mut sub = Reader::new(bytes);
-        let v = body(&mut sub, cx)?;
+        // A body that runs past `bytes` means `bytes` does not delimit it.
+        let v = body(&mut sub, cx).map_err(|e| match e {
+            TlError::Codec(crate::error::CodecError::UnexpectedEnd { .. }) => {
+                TlError::MessageLength { declared }
+            }
+            other => other,
+        })?;
         if sub.left() != 0 {
             return Err(TlError::MessageLength { declared });
         }

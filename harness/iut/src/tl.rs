@@ -1,0 +1,108 @@
+//! TL ops of the reference IUT (`TlIdTest`, `TlCodecTest`, spec §7).
+//!
+//! | op | request | answer |
+//! |---|---|---|
+//! | `tl.id` | `combinator` (a schema line) | `id` (8 hex digits, the id as a big-endian number) |
+//! | `tl.decode` | `schema` (`mtproto` / `secret`), `bytes` | `value` (the JSON form) |
+//! | `tl.encode` | `schema`, `value` | `bytes` |
+//!
+//! The JSON form is [`mtproto::tl::json`]'s: an object per constructor with `"_"` its name.
+
+use mtproto::tl::generated::{mtproto as mt, secret};
+use mtproto::tl::schema::{crc32, normalize};
+use mtproto::tl::{Json, Tl};
+use serde_json::{Map, Value};
+
+use crate::{Answer, Fields, fields};
+
+/// [`Json`] to `serde_json`.
+pub fn to_serde(j: &Json) -> Value {
+    match j {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Int(n) => Value::from(*n),
+        Json::Str(s) => Value::String(s.clone()),
+        Json::Array(v) => Value::Array(v.iter().map(to_serde).collect()),
+        Json::Object(f) => {
+            let mut m = Map::new();
+            for (k, v) in f {
+                m.insert(k.clone(), to_serde(v));
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+/// `serde_json` to [`Json`]; `None` for non-integer numbers.
+pub fn from_serde(v: &Value) -> Option<Json> {
+    Some(match v {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Number(n) => Json::Int(n.as_i64()?),
+        Value::String(s) => Json::Str(s.clone()),
+        Value::Array(a) => Json::Array(a.iter().map(from_serde).collect::<Option<_>>()?),
+        Value::Object(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| Some((k.clone(), from_serde(v)?)))
+                .collect::<Option<_>>()?,
+        ),
+    })
+}
+
+/// `tl.id`.
+pub fn id(request: &Fields) -> Result<Answer, String> {
+    let line = fields::string(request, "combinator")?;
+    let mut a = Fields::new();
+    a.insert(
+        "id".into(),
+        Value::String(format!("{:08x}", crc32(&normalize(line)))),
+    );
+    Ok(Answer::Ok(a))
+}
+
+fn schema(request: &Fields) -> Result<bool, String> {
+    match fields::string(request, "schema")? {
+        "mtproto" => Ok(false),
+        "secret" => Ok(true),
+        other => Err(format!("field `schema`: unknown schema {other:?}")),
+    }
+}
+
+/// `tl.decode`.
+pub fn decode(request: &Fields) -> Result<Answer, String> {
+    let is_secret = schema(request)?;
+    let bytes = fields::hex(request, "bytes")?;
+    let value = if is_secret {
+        secret::Object::from_bytes(&bytes).map(|v| v.to_json())
+    } else {
+        mt::Object::from_bytes(&bytes).map(|v| v.to_json())
+    };
+    Ok(match value {
+        Ok(j) => {
+            let mut a = Fields::new();
+            a.insert("value".into(), to_serde(&j));
+            Answer::Ok(a)
+        }
+        Err(e) => Answer::rejected(&e),
+    })
+}
+
+/// `tl.encode`.
+pub fn encode(request: &Fields) -> Result<Answer, String> {
+    let is_secret = schema(request)?;
+    let value = from_serde(fields::get(request, "value")?)
+        .ok_or("field `value`: numbers must be integers")?;
+    let bytes = if is_secret {
+        secret::Object::from_json(&value).map(|v| v.to_bytes())
+    } else {
+        mt::Object::from_json(&value).map(|v| v.to_bytes())
+    };
+    Ok(match bytes {
+        Ok(b) => {
+            let mut a = Fields::new();
+            fields::put_hex(&mut a, "bytes", &b);
+            Answer::Ok(a)
+        }
+        Err(e) => Answer::rejected(&e),
+    })
+}
