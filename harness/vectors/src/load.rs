@@ -413,42 +413,6 @@ pub fn parse_str(text: &str, file: &str) -> Result<VectorFile, LoadError> {
                     &prefix,
                 )?))
             }
-            "DhParamsTest" => {
-                TestGroup::Handshake(crate::handshake::Group::DhParams(parse_part::<
-                    crate::handshake::DhParamsGroup,
-                >(
-                    file,
-                    text,
-                    part.get(),
-                    &prefix,
-                )?))
-            }
-            "DhValueTest" => TestGroup::Handshake(crate::handshake::Group::DhValue(parse_part::<
-                crate::handshake::DhValueGroup,
-            >(
-                file,
-                text,
-                part.get(),
-                &prefix,
-            )?)),
-            "PqTest" => TestGroup::Handshake(crate::handshake::Group::Pq(parse_part::<
-                crate::handshake::PqGroup,
-            >(
-                file,
-                text,
-                part.get(),
-                &prefix,
-            )?)),
-            "HandshakeTest" => {
-                TestGroup::Handshake(crate::handshake::Group::Handshake(parse_part::<
-                    crate::handshake::HandshakeGroup,
-                >(
-                    file,
-                    text,
-                    part.get(),
-                    &prefix,
-                )?))
-            }
             "MsgIdTraceTest" => TestGroup::MsgIdTrace(
                 parse_part::<crate::session::MsgIdTraceGroup>(file, text, part.get(), &prefix)?,
             ),
