@@ -27,7 +27,7 @@
 //! | `envelope.decrypt` | `receiver`, `authKey`, `sessionId` (the receiver's session), `packet` | `salt`, `sessionId`, `msgId`, `seqNo`, `body` | the envelope errors of DESIGN.md §6, first failing check first |
 //! | `session.open` / `session.feed` / `session.close` | see [`session`] | a `handle`; a step's `verdict` | — (the verdict is the output) |
 //! | `transport.decode` / `transport.encode` | see [`transport`] | `frames` / `stream` | the transport errors (`CrcMismatch`, `SeqnoMismatch`, `FrameTooShort`, ...) |
-//! | `tl.id` / `tl.decode` / `tl.encode` | see [`tl`] | `id` / `value` / `bytes` | the TL errors (`UnknownConstructor`, `BadBool`, `NonCanonicalLength`, ...) |
+//! | `tl.id` / `tl.decode` / `tl.encode` | see [`tl`] | `constructorId` / `value` / `bytes` | the TL errors (`UnknownConstructor`, `BadBool`, `NonCanonicalLength`, ...) |
 //!
 //! A rejection names an error of the shared vocabulary (DESIGN.md §6). An adapter that cannot name
 //! reasons answers [`GENERIC_REJECTION`]; the runner treats that as a rejection with a different

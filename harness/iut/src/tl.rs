@@ -2,7 +2,7 @@
 //!
 //! | op | request | answer |
 //! |---|---|---|
-//! | `tl.id` | `combinator` (a schema line) | `id` (8 hex digits, the id as a big-endian number) |
+//! | `tl.id` | `combinator` (a schema line) | `constructorId` (8 hex digits, the id as a big-endian number; not `id`, which is the adapter protocol's request id) |
 //! | `tl.decode` | `schema` (`mtproto` / `secret`), `bytes` | `value` (the JSON form) |
 //! | `tl.encode` | `schema`, `value` | `bytes` |
 //!
@@ -54,7 +54,7 @@ pub fn id(request: &Fields) -> Result<Answer, String> {
     let line = fields::string(request, "combinator")?;
     let mut a = Fields::new();
     a.insert(
-        "id".into(),
+        "constructorId".into(),
         Value::String(format!("{:08x}", crc32(&normalize(line)))),
     );
     Ok(Answer::Ok(a))

@@ -180,14 +180,18 @@ pub fn run_id_case(
         op::TL_ID,
     ) {
         Err(e) => e,
-        Ok(f) => match f.get("id").and_then(Value::as_str) {
+        Ok(f) => match f.get("constructorId").and_then(Value::as_str) {
             Some(id) if id == c.id => (Outcome::Pass, None, String::new()),
             Some(id) => (
                 Outcome::Fail,
                 None,
                 format!("id: expected {}, got {id}", c.id),
             ),
-            None => (Outcome::Error, None, "the answer has no `id`".into()),
+            None => (
+                Outcome::Error,
+                None,
+                "the answer has no `constructorId`".into(),
+            ),
         },
     };
     let mut vector = serde_json::to_value(c).unwrap_or(Value::Null);
