@@ -182,7 +182,7 @@ fn seal_in_place(
         .map_err(|_| EnvelopeError::NotBlockAligned { len: data.len() })
 }
 
-fn check_padding(len: usize) -> Result<(), EnvelopeError> {
+pub(crate) fn check_padding(len: usize) -> Result<(), EnvelopeError> {
     #[cfg(feature = "mutants")]
     use crate::mutants::{Mutant, on};
     #[cfg(feature = "mutants")]
@@ -374,7 +374,19 @@ pub fn open(
     receiver: Receiver,
     packet: &[u8],
 ) -> Result<VerifiedPlaintext, EnvelopeError> {
-    let direction = receiver.direction();
+    open_directed(key, receiver.direction(), packet)
+}
+
+/// [`open`] for packets sent in `direction` (x = 0 or 8) rather than by a cloud client or server.
+///
+/// Secret chats (spec §8.2) use the same outer layout with the chat key: `key_fingerprint` is
+/// `SHA1(key)[12..20]`, exactly the `auth_key_id` of that key, and x is 0 for messages from the
+/// chat's originator, 8 for the other direction. R1–R4 and their order are unchanged.
+pub fn open_directed(
+    key: &AuthKey,
+    direction: Direction,
+    packet: &[u8],
+) -> Result<VerifiedPlaintext, EnvelopeError> {
     let mut r = Reader::new(packet);
     let (Some(key_id), Some(msg_key)) = (r.take_array::<8>(), r.take_array::<16>()) else {
         return Err(EnvelopeError::TooShort {

@@ -29,6 +29,10 @@ pub enum Reaction {
     BadMsgNotification(i32),
     /// Refuse a local request (an encryption input the caller got wrong); nothing reaches the wire.
     Refuse,
+    /// Close the secret chat or call (`messages.discardEncryption` / `phone.discardCall`) and tell
+    /// the user: the peer broke a rule that no honest peer and no network fault can break (spec
+    /// §8.1, §8.3, §9.1).
+    CloseChat,
 }
 
 /// Common behaviour of the per-layer error enums.
@@ -1085,3 +1089,260 @@ impl ProtocolError for TlError {
     }
 }
 vocabulary_display!(TlError);
+
+/// Errors of secret chats (spec §8): key exchange, message decryption, the decrypted-message
+/// layer, sequence numbers and re-keying.
+///
+/// Decryption failures (spec §8.2) keep the cloud envelope's names and order (DESIGN.md §6), with
+/// `UnknownKeyFingerprint` in the place of `AuthKeyIdMismatch`; they are discarded and change no
+/// state, since a relay can produce them. Failures only the peer's key holder can produce (a
+/// wrong seq_no parity, an impossible in_seq_no, an unsatisfiable resend) close the chat.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SecretError {
+    /// A DH parameter or value check failed (spec §5).
+    Dh(DhError),
+    /// The envelope checks of spec §8.2 (msg_key, length, padding, block alignment).
+    Envelope(EnvelopeError),
+    /// The decrypted-message layer is not a valid TL value of the secret schema.
+    Tl(TlError),
+    /// The packet's `key_fingerprint` names none of the chat's keys (current, pending or old).
+    UnknownKeyFingerprint,
+    /// A `key_fingerprint` sent by the peer (`acceptEncryption`, `AcceptKey`, `CommitKey`) differs
+    /// from `SHA1(key)[12..20]` of the key this side computed.
+    KeyFingerprintMismatch,
+    /// `random_bytes` of `decryptedMessageLayer` shorter than 15 bytes.
+    RandomBytesTooShort {
+        /// Bytes present.
+        len: usize,
+    },
+    /// `in_seq_no` or `out_seq_no` has the wrong parity for the sender's role.
+    SeqNoParity,
+    /// `out_seq_no` already received (a repeat or replay): dropped unread.
+    SeqNoRepeated {
+        /// The transmitted out_seq_no.
+        out_seq_no: i32,
+    },
+    /// `in_seq_no` negative, decreasing, or above the number of messages this side has sent.
+    InSeqNoInvalid {
+        /// The transmitted in_seq_no.
+        in_seq_no: i32,
+    },
+    /// A `decryptedMessageActionResend` this side cannot satisfy (a range it never sent, the
+    /// wrong parity, or start after end).
+    ResendInvalid {
+        /// `start_seq_no`.
+        start: i32,
+        /// `end_seq_no`.
+        end: i32,
+    },
+    /// More out-of-order messages waiting for a gap to fill than the chat keeps.
+    GapQueueFull,
+    /// A re-keying action that does not fit the exchange in progress (wrong exchange_id, wrong
+    /// step, an abort after the peer's own Accept/Commit).
+    RekeyUnexpected {
+        /// The action's `exchange_id`.
+        exchange_id: i64,
+    },
+    /// A local request to start re-keying while an exchange is pending.
+    RekeyPending,
+    /// A local request to send or answer on a chat that is closed, or a packet for one.
+    ChatClosed,
+    /// A local request that does not fit the chat (a body not a multiple of 4, padding outside
+    /// 12..=1024, a total not a multiple of 16).
+    BadRequest {
+        /// What was wrong.
+        what: &'static str,
+    },
+}
+
+impl SecretError {
+    fn describe(&self) -> String {
+        match self {
+            Self::Dh(e) => format!("DH: {e}"),
+            Self::Envelope(e) => e.to_string(),
+            Self::Tl(e) => format!("decryptedMessageLayer: {e}"),
+            Self::UnknownKeyFingerprint => "key_fingerprint names none of the chat's keys".into(),
+            Self::KeyFingerprintMismatch => {
+                "key_fingerprint differs from the one of the computed key".into()
+            }
+            Self::RandomBytesTooShort { len } => {
+                format!("random_bytes of {len} bytes, at least 15 required")
+            }
+            Self::SeqNoParity => "seq_no parity does not match the sender's role".into(),
+            Self::SeqNoRepeated { out_seq_no } => format!("out_seq_no {out_seq_no} already seen"),
+            Self::InSeqNoInvalid { in_seq_no } => {
+                format!("in_seq_no {in_seq_no} is negative, decreasing or never sent")
+            }
+            Self::ResendInvalid { start, end } => {
+                format!("resend of {start}..={end} cannot be satisfied")
+            }
+            Self::GapQueueFull => "too many messages wait for a gap to fill".into(),
+            Self::RekeyUnexpected { exchange_id } => {
+                format!("re-keying action for exchange {exchange_id} does not fit the state")
+            }
+            Self::RekeyPending => "a re-keying exchange is already pending".into(),
+            Self::ChatClosed => "the chat is closed".into(),
+            Self::BadRequest { what } => format!("bad request: {what}"),
+        }
+    }
+}
+
+impl ProtocolError for SecretError {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Dh(e) => e.name(),
+            Self::Envelope(EnvelopeError::AuthKeyIdMismatch) | Self::UnknownKeyFingerprint => {
+                "UnknownKeyFingerprint"
+            }
+            Self::Envelope(e) => e.name(),
+            Self::Tl(e) => e.name(),
+            Self::KeyFingerprintMismatch => "KeyFingerprintMismatch",
+            Self::RandomBytesTooShort { .. } => "RandomBytesTooShort",
+            Self::SeqNoParity => "SeqNoParity",
+            Self::SeqNoRepeated { .. } => "SeqNoRepeated",
+            Self::InSeqNoInvalid { .. } => "InSeqNoInvalid",
+            Self::ResendInvalid { .. } => "ResendInvalid",
+            Self::GapQueueFull => "GapQueueFull",
+            Self::RekeyUnexpected { .. } => "RekeyUnexpected",
+            Self::RekeyPending => "RekeyPending",
+            Self::ChatClosed => "ChatClosed",
+            Self::BadRequest { .. } => "BadRequest",
+        }
+    }
+
+    /// Anything a relay could have produced (a bad packet, a repeat) is discarded or ignored with
+    /// no state change; what only the peer's key holder can send wrongly closes the chat: a wrong
+    /// parity, an impossible in_seq_no and an unsatisfiable resend request all MUST abort it
+    /// ([e2e-seq], spec §8.3), and so MUST a fingerprint mismatch at key exchange ([e2e], §8.1).
+    ///
+    /// [e2e-seq]: https://core.telegram.org/api/end-to-end/seq_no
+    /// [e2e]: https://core.telegram.org/api/end-to-end
+    fn reaction(&self) -> Reaction {
+        match self {
+            Self::Envelope(_) | Self::Tl(_) | Self::UnknownKeyFingerprint => Reaction::Discard,
+            Self::RandomBytesTooShort { .. } | Self::SeqNoRepeated { .. } => Reaction::Ignore,
+            Self::RekeyPending | Self::BadRequest { .. } => Reaction::Refuse,
+            Self::Dh(_)
+            | Self::KeyFingerprintMismatch
+            | Self::SeqNoParity
+            | Self::InSeqNoInvalid { .. }
+            | Self::ResendInvalid { .. }
+            | Self::GapQueueFull
+            | Self::RekeyUnexpected { .. }
+            | Self::ChatClosed => Reaction::CloseChat,
+        }
+    }
+}
+vocabulary_display!(SecretError);
+
+impl From<DhError> for SecretError {
+    fn from(e: DhError) -> Self {
+        Self::Dh(e)
+    }
+}
+
+impl From<EnvelopeError> for SecretError {
+    fn from(e: EnvelopeError) -> Self {
+        match e {
+            EnvelopeError::AuthKeyIdMismatch => Self::UnknownKeyFingerprint,
+            e => Self::Envelope(e),
+        }
+    }
+}
+
+impl From<TlError> for SecretError {
+    fn from(e: TlError) -> Self {
+        Self::Tl(e)
+    }
+}
+
+/// Errors of end-to-end calls (spec §9): the committed key exchange and call packets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallError {
+    /// A DH parameter or value check failed (spec §5).
+    Dh(DhError),
+    /// `SHA256(g_a)` differs from the `g_a_hash` the callee received first (spec §9.1 step 4).
+    GaHashMismatch,
+    /// The `key_fingerprint` in `phone.confirmCall` differs from the callee's own key's.
+    KeyFingerprintMismatch,
+    /// A call packet shorter than its 16-byte msg_key plus one byte.
+    TooShort {
+        /// Bytes present.
+        len: usize,
+    },
+    /// The call packet's msg_key differs from the one recomputed over the decrypted body.
+    MsgKeyMismatch,
+    /// A packet seq already received.
+    SeqRepeated {
+        /// The seq.
+        seq: u32,
+    },
+    /// A packet seq at or below the highest received minus 64.
+    SeqTooOld {
+        /// The seq.
+        seq: u32,
+    },
+    /// A seq of 0 or past 2^30: the sender should have ended the call.
+    SeqOutOfRange {
+        /// The seq.
+        seq: u32,
+    },
+}
+
+impl CallError {
+    fn describe(&self) -> String {
+        match self {
+            Self::Dh(e) => format!("DH: {e}"),
+            Self::GaHashMismatch => "SHA256(g_a) differs from the g_a_hash committed to".into(),
+            Self::KeyFingerprintMismatch => {
+                "key_fingerprint differs from the one of the computed key".into()
+            }
+            Self::TooShort { len } => format!("call packet of {len} bytes, at least 17 needed"),
+            Self::MsgKeyMismatch => "msg_key does not match the decrypted body".into(),
+            Self::SeqRepeated { seq } => format!("seq {seq} already received"),
+            Self::SeqTooOld { seq } => format!("seq {seq} is 64 or more below the highest"),
+            Self::SeqOutOfRange { seq } => format!("seq {seq} not in 1..2^30"),
+        }
+    }
+}
+
+impl ProtocolError for CallError {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Dh(e) => e.name(),
+            Self::GaHashMismatch => "GaHashMismatch",
+            Self::KeyFingerprintMismatch => "KeyFingerprintMismatch",
+            Self::TooShort { .. } => "TooShort",
+            Self::MsgKeyMismatch => "MsgKeyMismatch",
+            Self::SeqRepeated { .. } => "SeqRepeated",
+            Self::SeqTooOld { .. } => "SeqTooOld",
+            Self::SeqOutOfRange { .. } => "SeqOutOfRange",
+        }
+    }
+
+    /// A bad packet or a replay is discarded (spec §9.3, [vc]); a failed
+    /// commitment, DH check or fingerprint ends the call.
+    ///
+    /// [vc]: https://core.telegram.org/api/end-to-end/video-calls
+    fn reaction(&self) -> Reaction {
+        match self {
+            Self::TooShort { .. }
+            | Self::MsgKeyMismatch
+            | Self::SeqRepeated { .. }
+            | Self::SeqTooOld { .. } => Reaction::Discard,
+            Self::Dh(_)
+            | Self::GaHashMismatch
+            | Self::KeyFingerprintMismatch
+            | Self::SeqOutOfRange { .. } => Reaction::CloseChat,
+        }
+    }
+}
+vocabulary_display!(CallError);
+
+impl From<DhError> for CallError {
+    fn from(e: DhError) -> Self {
+        Self::Dh(e)
+    }
+}

@@ -11,6 +11,8 @@
 //! | [`crypto::kdf`] | §2.2, §2.3, §6.3 | msg_key, aes_key/aes_iv (v2 and v1), quick-ack token |
 //! | [`auth_key`] | §2.1 | the 256-byte key, `auth_key_id`, `aux_hash` |
 //! | [`envelope`] | §2.1, §3.1 R1–R6 | encrypt, and decrypt with every receiver check |
+//! | [`secret`] | §8 | secret chats: key exchange, messages, seq_no, re-keying, visualisation |
+//! | [`call`] | §9, §12 | calls: committed key exchange, emoji, call packets |
 //! | [`error`] | DESIGN.md §6 | the shared error vocabulary and the receiver's [`Reaction`] |
 //! | `fuzzing` | — | entry points of the fuzz targets (feature `fuzzing`) |
 //!
@@ -31,6 +33,7 @@
 )]
 
 pub mod auth_key;
+pub mod call;
 pub mod codec;
 pub mod crypto;
 pub mod envelope;
@@ -40,6 +43,7 @@ pub mod fuzzing;
 pub mod handshake;
 #[cfg(feature = "mutants")]
 pub mod mutants;
+pub mod secret;
 pub mod session;
 pub mod tl;
 pub mod transport;
@@ -47,4 +51,6 @@ pub mod transport;
 pub use auth_key::AuthKey;
 pub use crypto::kdf::Direction;
 pub use envelope::Receiver;
-pub use error::{CodecError, EnvelopeError, IgeError, KeyError, ProtocolError, Reaction};
+pub use error::{
+    CallError, CodecError, EnvelopeError, IgeError, KeyError, ProtocolError, Reaction, SecretError,
+};

@@ -4,6 +4,7 @@
 // A failing test may panic: that is how it reports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod call;
 mod dh;
 mod envelope_checks;
 mod fuzz_replay;
@@ -12,6 +13,8 @@ mod known_answers;
 mod pq;
 mod properties;
 mod rsa_pad;
+mod secret;
+mod secret_sim;
 mod session;
 mod session_model;
 mod support;
