@@ -146,6 +146,35 @@ fn the_cache_is_consulted_and_holds_only_proven_primes() {
     check_params(&TELEGRAM_DH_PRIME, 7, &SEED, Some(&mut cache)).unwrap();
 }
 
+/// A cache hit reuses the stored Montgomery parameters and `p mod 840`: every `g` must get the
+/// same verdict as a cold check, and the groups must compute the same values.
+#[test]
+fn a_cached_group_behaves_like_a_cold_one() {
+    let mut cache = SafePrimeCache::new();
+    for p in [TELEGRAM_DH_PRIME.to_vec(), prime("rfc3526_modp2048")] {
+        let p_arr: [u8; 256] = p.clone().try_into().unwrap();
+        for g in 2..=7i64 {
+            let cold = check_params(&p, g, &SEED, None);
+            let warm = check_params(&p, g, &SEED, Some(&mut cache));
+            assert_eq!(
+                cold.as_ref().err(),
+                warm.as_ref().err(),
+                "g = {g}: cached verdict differs"
+            );
+            assert_eq!(
+                cold.is_ok(),
+                dh::g_congruence_holds(&p, u32::try_from(g).unwrap())
+            );
+            if let (Ok(cold), Ok(warm)) = (cold, warm) {
+                assert!(cache.contains(&p_arr));
+                assert_eq!(warm.p(), cold.p());
+                assert_eq!(warm.g(), cold.g());
+                assert_eq!(warm.pow_g(&[0xa5; 256]), cold.pow_g(&[0xa5; 256]));
+            }
+        }
+    }
+}
+
 fn be(v: &crypto_bigint::U2048) -> Vec<u8> {
     v.to_be_bytes().as_ref().to_vec()
 }
