@@ -411,3 +411,224 @@ fn bind_temp_auth_key_inner_message_decrypts_under_the_v1_kdf() {
     assert_eq!(plain[32..36], 0x75a3_f765u32.to_le_bytes());
     assert_eq!(plain[68..72], 1_700_086_400i32.to_le_bytes());
 }
+
+/// Steps 1–7 against the reference server for `seed`: the client waiting for `dh_gen_*`, the
+/// server waiting for `set_client_DH_params`, that message, and the script for more randomness.
+fn through_step7(
+    seed: u64,
+    cache: &mut SafePrimeCache,
+) -> (
+    client::ExpectDhGen,
+    server::ExpectSetClientDh,
+    Vec<u8>,
+    Script,
+) {
+    let server_key = RsaPrivateKey::from_pkcs1_pem(SERVER_PRIVATE_PEM).unwrap();
+    let group = dh::check_params(&TELEGRAM_DH_PRIME, 3, &[0; 32], Some(cache)).unwrap();
+    let mut rng = Script::new(seed);
+    let (c, m) = client::start(rng.bytes());
+    let res_pq_random = ResPqRandom {
+        server_nonce: rng.bytes(),
+        p: 1_229_739_323,
+        q: 1_402_015_859,
+    };
+    let (s, m) =
+        server::handle_req_pq(&m, &[server_key.public().fingerprint()], &res_pq_random).unwrap();
+    let random = ReqDhRandom {
+        new_nonce: rng.bytes(),
+        rsa_padding: rng.bytes::<192>().to_vec(),
+        temp_keys: (0..8).map(|_| rng.bytes()).collect(),
+    };
+    let (c, m) = c
+        .handle_res_pq(
+            &m,
+            &[server_key.public().clone()],
+            2,
+            KeyKind::Permanent,
+            &random,
+        )
+        .unwrap();
+    let srandom = ServerDhRandom {
+        a: rng.bytes(),
+        padding: rng.bytes(),
+        server_time: 1_700_000_000,
+    };
+    let (s, m) = s
+        .handle_req_dh_params(&m, &[server_key], &group, &srandom)
+        .unwrap();
+    let (c, m) = c
+        .handle_server_dh_params(&m, 1_700_000_000, &client_dh_random(&mut rng), Some(cache))
+        .unwrap();
+    (c, s, m, rng)
+}
+
+fn client_dh_random(rng: &mut Script) -> ClientDhRandom {
+    ClientDhRandom {
+        b: rng.bytes(),
+        padding: rng.bytes(),
+        primality_seed: rng.bytes(),
+    }
+}
+
+/// `dh_gen_retry` (spec §4 step 9: "retry ⇒ go to step 7 with a new b and retry_id =
+/// auth_key_aux_hash"): the client resends with a new `b` and the rejected key's aux hash, the
+/// server accepts it, and after `dh_gen_ok` both hold the same key, unlike every rejected one.
+#[test]
+fn dh_gen_retry_resends_step_7_with_the_previous_aux_hash_as_retry_id() {
+    use server::{DhGenVerdict, ServerDhGen};
+    let mut cache = SafePrimeCache::new();
+    for retries in 1..=2u64 {
+        let (mut c, mut s, mut m, mut rng) = through_step7(40 + retries, &mut cache);
+        let mut rejected = Vec::new();
+        for _ in 0..retries {
+            let (next, answer) = s
+                .answer_set_client_dh_params(&m, DhGenVerdict::Retry)
+                .unwrap();
+            let ServerDhGen::Retry(next) = next else {
+                panic!("the server did not wait for a retry")
+            };
+            rejected.push(*c.auth_key().as_bytes());
+            let DhGenOutcome::Retry(retry) = c.handle_dh_gen(&answer).unwrap() else {
+                panic!("dh_gen_retry was not taken for a retry")
+            };
+            (c, m) = retry.resend(&client_dh_random(&mut rng)).unwrap();
+            s = *next;
+        }
+        let (done, answer) = s.answer_set_client_dh_params(&m, DhGenVerdict::Ok).unwrap();
+        let ServerDhGen::Done(server_result) = done else {
+            panic!("dh_gen_ok did not finish the server")
+        };
+        let DhGenOutcome::Done(client_result) = c.handle_dh_gen(&answer).unwrap() else {
+            panic!("dh_gen_ok did not finish the client")
+        };
+        assert_eq!(
+            client_result.auth_key.as_bytes(),
+            server_result.auth_key.as_bytes()
+        );
+        assert_eq!(client_result.server_salt, server_result.server_salt);
+        for old in &rejected {
+            assert_ne!(client_result.auth_key.as_bytes(), old);
+        }
+    }
+}
+
+/// The server's `retry_id` check both ways: after a retry, the first attempt (retry_id 0)
+/// replayed is refused; before any retry, a resend carrying an aux hash is refused. Without the
+/// check both would be accepted (and the key of the replayed `g_b` re-established).
+#[test]
+fn the_server_accepts_only_the_retry_id_it_expects() {
+    use server::{DhGenVerdict, ServerDhGen};
+    let mut cache = SafePrimeCache::new();
+    let (c, s, first, mut rng) = through_step7(50, &mut cache);
+    // The same seed gives a second, identical server still expecting retry_id 0.
+    let (_, fresh_server, _, _) = through_step7(50, &mut cache);
+    let (next, answer) = s
+        .answer_set_client_dh_params(&first, DhGenVerdict::Retry)
+        .unwrap();
+    let ServerDhGen::Retry(next) = next else {
+        panic!("the server did not wait for a retry")
+    };
+    let DhGenOutcome::Retry(retry) = c.handle_dh_gen(&answer).unwrap() else {
+        panic!("dh_gen_retry was not taken for a retry")
+    };
+    let (_, resent) = retry.resend(&client_dh_random(&mut rng)).unwrap();
+    let e = next
+        .answer_set_client_dh_params(&first, DhGenVerdict::Ok)
+        .unwrap_err();
+    assert_eq!(e, HandshakeError::RetryIdMismatch);
+    assert_eq!(e.name(), "RetryIdMismatch");
+    assert_eq!(
+        fresh_server
+            .handle_set_client_dh_params(&resent)
+            .unwrap_err(),
+        HandshakeError::RetryIdMismatch
+    );
+}
+
+/// `dh_gen_fail` with a valid `new_nonce_hash3` ends both sides: the client with `DhGenFail`.
+#[test]
+fn dh_gen_fail_ends_the_exchange_on_both_sides() {
+    use server::{DhGenVerdict, ServerDhGen};
+    let mut cache = SafePrimeCache::new();
+    let (c, s, m, _) = through_step7(60, &mut cache);
+    let (next, answer) = s
+        .answer_set_client_dh_params(&m, DhGenVerdict::Fail)
+        .unwrap();
+    assert!(matches!(next, ServerDhGen::Failed));
+    assert_eq!(answer[..4], 0xa69d_ae02u32.to_le_bytes());
+    assert_eq!(
+        c.handle_dh_gen(&answer).unwrap_err(),
+        HandshakeError::DhGenFail
+    );
+}
+
+/// The error names the server may give for a single-bit change anywhere in each client message
+/// (0 = req_pq_multi, 2 = req_DH_params, 4 = set_client_DH_params), by what the bit can hit.
+/// A flipped `nonce` in req_pq_multi is not the server's to notice: it echoes it and the client
+/// refuses resPQ (step 1, `NonceMismatch`).
+const SERVER_ERRORS: [(usize, &[&str]); 3] = [
+    (
+        0,
+        // constructor, length (truncation / trailing bytes)
+        &["UnexpectedConstructor", "UnexpectedEnd", "TrailingBytes"],
+    ),
+    (
+        2,
+        &[
+            "UnexpectedConstructor",
+            "UnexpectedEnd",
+            "TrailingBytes",
+            "NonCanonicalLength",
+            "NonZeroPadding",
+            "NonceMismatch",
+            "ServerNonceMismatch",
+            "PqMismatch",
+            "NoKnownFingerprint",
+            "RsaCiphertextWrongSize",
+            "RsaCiphertextOutOfRange",
+            "RsaPadHashMismatch",
+        ],
+    ),
+    (
+        4,
+        &[
+            "UnexpectedConstructor",
+            "UnexpectedEnd",
+            "TrailingBytes",
+            "NonCanonicalLength",
+            "NonZeroPadding",
+            "NonceMismatch",
+            "ServerNonceMismatch",
+            "NotBlockAligned",
+            "AnswerHashMismatch",
+        ],
+    ),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Any single-bit change to a client message is refused by the server at that message with
+    /// an error its bits can explain (never a panic, never a later step), except the echoed
+    /// nonce of req_pq_multi, which the client refuses.
+    #[test]
+    fn a_single_bit_flip_in_a_client_message_names_a_server_error(which in 0usize..3, bit in any::<prop::sample::Index>(), seed in 0u64..4) {
+        let (msg, allowed) = SERVER_ERRORS[which];
+        let mut cache = SHARED_CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        let mut flipped = None;
+        let r = exchange(seed, KeyKind::Permanent, &mut cache, |i, m| {
+            if i == msg {
+                let b = bit.index(m.len() * 8);
+                m[b / 8] ^= 1 << (b % 8);
+                flipped = Some(b / 8);
+            }
+        });
+        let (step, e) = r.expect_err("a flipped client message went through");
+        let byte = flipped.unwrap();
+        if msg == 0 && (4..20).contains(&byte) {
+            prop_assert_eq!((step, e.name()), (1, "NonceMismatch"));
+        } else {
+            prop_assert_eq!(step, msg, "byte {} refused at step {} with {:?}", byte, step, e);
+            prop_assert!(allowed.contains(&e.name()), "byte {} of message {}: {:?}", byte, msg, e);
+        }
+    }
+}

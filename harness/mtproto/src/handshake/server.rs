@@ -10,7 +10,14 @@
 //!   (trailing random padding is ignored);
 //! - set_client_DH_params: constructor, `nonce`, `server_nonce`, `encrypted_data` a multiple of
 //!   16, the TL of `client_DH_inner_data`, its SHA1, at most 15 padding bytes, inner nonces,
-//!   `retry_id` = 0, and `g_b` with the checks of spec §5.
+//!   `retry_id` ("0 on first try, else previous `auth_key_aux_hash`", spec §4 step 7), and
+//!   `g_b` with the checks of spec §5.
+//!
+//! A `set_client_DH_params` that passes every check is answered with `dh_gen_ok`
+//! ([`ExpectSetClientDh::handle_set_client_dh_params`]) or, when the server's policy says so
+//! (e.g. the new key's `auth_key_id` collides with a key it has), `dh_gen_retry` / `dh_gen_fail`
+//! ([`ExpectSetClientDh::answer_set_client_dh_params`]); after a retry it waits for the resent
+//! step 7 with `retry_id` = the rejected key's `auth_key_aux_hash`.
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use zeroize::{Zeroize, Zeroizing};
@@ -107,8 +114,33 @@ pub struct ExpectSetClientDh {
     a: Zeroizing<[u8; 256]>,
     tmp_key: Zeroizing<[u8; 32]>,
     tmp_iv: Zeroizing<[u8; 32]>,
+    /// The `retry_id` the next `client_DH_inner_data` must carry: 0, or after `dh_gen_retry`
+    /// the rejected key's `auth_key_aux_hash` (as a TL `long`).
+    retry_id: i64,
     /// The DC and lifetime the client asked for (`expires_in` for a temporary key).
     pub requested: InnerData,
+}
+
+/// How the server answers a `set_client_DH_params` that passed every check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DhGenVerdict {
+    /// `dh_gen_ok` with `new_nonce_hash1`: the key is in use.
+    Ok,
+    /// `dh_gen_retry` with `new_nonce_hash2`: the client must resend step 7 with a new `b`.
+    Retry,
+    /// `dh_gen_fail` with `new_nonce_hash3`.
+    Fail,
+}
+
+/// Where the server stands after answering step 7.
+#[derive(Debug)]
+pub enum ServerDhGen {
+    /// `dh_gen_ok` sent: the key.
+    Done(Box<AuthKeyResult>),
+    /// `dh_gen_retry` sent: waiting for `set_client_DH_params` again.
+    Retry(Box<ExpectSetClientDh>),
+    /// `dh_gen_fail` sent: the exchange is over.
+    Failed,
 }
 
 /// What the client's `p_q_inner_data_*` asked for.
@@ -205,6 +237,7 @@ impl ExpectReqDh {
                 a: Zeroizing::new(random.a),
                 tmp_key,
                 tmp_iv,
+                retry_id: 0,
                 requested: InnerData { dc, expires_in },
             },
             out,
@@ -219,6 +252,41 @@ impl ExpectSetClientDh {
         self,
         body: &[u8],
     ) -> Result<(AuthKeyResult, Vec<u8>), HandshakeError> {
+        let auth_key = self.verify(body)?;
+        let out = self.reply(DhGenVerdict::Ok, &auth_key);
+        Ok((self.result(auth_key), out))
+    }
+
+    /// Steps 7–9 at the server with the answer chosen by the caller: check
+    /// `set_client_DH_params` exactly as [`Self::handle_set_client_dh_params`] does, compute the
+    /// key, and answer `dh_gen_ok` / `dh_gen_retry` / `dh_gen_fail` with `new_nonce_hash1/2/3`
+    /// ("new_nonce_hash1, new_nonce_hash2, and new_nonce_hash3 are obtained as the 128 lower-order
+    /// bits of SHA1 of the byte string derived from the new_nonce string by adding a single byte
+    /// with the value of 1, 2, or 3, and followed by another 8 bytes with auth_key_aux_hash" —
+    /// [auth]). After `Retry` the returned state expects `retry_id` = this key's
+    /// `auth_key_aux_hash` and keeps `a`.
+    ///
+    /// [auth]: https://core.telegram.org/mtproto/auth_key
+    pub fn answer_set_client_dh_params(
+        mut self,
+        body: &[u8],
+        verdict: DhGenVerdict,
+    ) -> Result<(ServerDhGen, Vec<u8>), HandshakeError> {
+        let auth_key = self.verify(body)?;
+        let out = self.reply(verdict, &auth_key);
+        let next = match verdict {
+            DhGenVerdict::Ok => ServerDhGen::Done(Box::new(self.result(auth_key))),
+            DhGenVerdict::Retry => {
+                self.retry_id = i64::from_le_bytes(auth_key.aux_hash());
+                ServerDhGen::Retry(Box::new(self))
+            }
+            DhGenVerdict::Fail => ServerDhGen::Failed,
+        };
+        Ok((next, out))
+    }
+
+    /// Every server check on `set_client_DH_params`, in order; the key it yields.
+    fn verify(&self, body: &[u8]) -> Result<AuthKey, HandshakeError> {
         let mut r = Reader::new(body);
         expect_id(&mut r, id::SET_CLIENT_DH_PARAMS)?;
         let nonce = r.int128()?;
@@ -233,24 +301,34 @@ impl ExpectSetClientDh {
                 Ok((r.int128()?, r.int128()?, r.long()?, r.tl_bytes()?.to_vec()))
             })?;
         check_nonces(&n, &sn, &self.nonce, &self.server_nonce)?;
-        if retry_id != 0 {
+        if retry_id != self.retry_id {
             return Err(HandshakeError::RetryIdMismatch);
         }
         let g_b = self.group.check_value(&g_b)?;
-        let auth_key = AuthKey::new(self.group.pow(&g_b, &self.a));
-        let hash1 = new_nonce_hash(&self.new_nonce, 1, &auth_key.aux_hash());
+        Ok(AuthKey::new(self.group.pow(&g_b, &self.a)))
+    }
+
+    /// `dh_gen_ok/retry/fail nonce server_nonce new_nonce_hashN`.
+    fn reply(&self, verdict: DhGenVerdict, auth_key: &AuthKey) -> Vec<u8> {
+        let (ctor, n) = match verdict {
+            DhGenVerdict::Ok => (id::DH_GEN_OK, 1),
+            DhGenVerdict::Retry => (id::DH_GEN_RETRY, 2),
+            DhGenVerdict::Fail => (id::DH_GEN_FAIL, 3),
+        };
+        let hash = new_nonce_hash(&self.new_nonce, n, &auth_key.aux_hash());
         let mut out = Vec::with_capacity(52);
-        put_u32(&mut out, id::DH_GEN_OK);
+        put_u32(&mut out, ctor);
         out.extend_from_slice(&self.nonce);
         out.extend_from_slice(&self.server_nonce);
-        out.extend_from_slice(&hash1);
-        Ok((
-            AuthKeyResult {
-                server_salt: server_salt(&self.new_nonce, &self.server_nonce),
-                auth_key,
-                time_offset: 0,
-            },
-            out,
-        ))
+        out.extend_from_slice(&hash);
+        out
+    }
+
+    fn result(&self, auth_key: AuthKey) -> AuthKeyResult {
+        AuthKeyResult {
+            server_salt: server_salt(&self.new_nonce, &self.server_nonce),
+            auth_key,
+            time_offset: 0,
+        }
     }
 }
