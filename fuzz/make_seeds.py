@@ -55,3 +55,91 @@ write("unencrypted_decode", bytes(8) + (0x51E57AC42770964A).to_bytes(8, "little"
 write("unencrypted_decode", bytes(8) + bytes(8) + (5).to_bytes(4, "little") + b"abcde")
 for data in [b"", b"\x00\x00\x00\x00", b"\x03abc", b"\xfe\x00\x01\x00" + bytes(256), b"\xfe\x03\x00\x00abc\x00", b"\x01a\x00\x07"]:
     write("tl_bytes", data)
+
+# tl_decode: [type index][bytes]; index 0 = mtproto Object, 1 = secret Object (TYPES in fuzzing/tl.rs).
+for g, t in pick(cases("vectors/tl/tl_codec_test.json"), 48):
+    if "bytes" in t:
+        write("tl_decode", bytes([0 if g["schema"] == "mtproto" else 1]) + bytes.fromhex(t["bytes"]))
+
+
+# transport_*: [flags: bit 0 = server to client][n][n x u16 LE cut points][stream]
+def transport_seed(direction, stream, cuts):
+    flags = 1 if direction == "serverToClient" else 0
+    return bytes([flags, len(cuts)]) + b"".join(c.to_bytes(2, "little") for c in cuts) + stream
+
+
+plain_streams = {}
+for g, t in cases("vectors/transport/transport_test.json"):
+    stream = bytes.fromhex(t["stream"])
+    if g.get("obfuscated"):
+        continue
+    plain_streams.setdefault((g["transport"], g["direction"]), []).append(stream)
+    cuts = sorted({1, len(stream) // 2, max(0, len(stream) - 1)})
+    write("transport_" + g["transport"], transport_seed(g["direction"], stream, cuts))
+
+# transport_obfuscated: [kind 0/1/2][secret mode 0 none/1 16 bytes/2 dd+16][secret 16][init 64]
+# then a transport_* input carrying a plaintext stream (a plain stream of that framing, its tag dropped).
+KINDS = {"abridged": 0, "intermediate": 1, "padded": 2}
+TAGS = {"abridged": 1, "intermediate": 4, "padded": 4}
+for g, t in cases("vectors/transport/transport_test.json"):
+    if not g.get("obfuscated") or "init" not in t:
+        continue
+    kind = g["transport"]
+    init = bytes.fromhex(t["init"])
+    secret = bytes.fromhex(g["secret"]) if g.get("secret") else b""
+    mode = 0 if not secret else (2 if len(secret) == 17 else 1)
+    secret16 = secret[-16:] if secret else bytes(16)
+    for direction in ["clientToServer", "serverToClient"]:
+        for stream in plain_streams.get((kind, direction), [])[:3]:
+            if direction == "clientToServer":
+                stream = stream[TAGS[kind]:]
+            write("transport_obfuscated", bytes([KINDS[kind], mode]) + secret16 + init
+                  + transport_seed(direction, stream, [1, len(stream) // 2]))
+
+# session_client / session_server: [window][synced] then per message
+# [container? (0 mod 7)][id mode 7 = raw][msg_id i64 LE][seq_no][content][salt][session][dt u16 LE]
+for receiver in ["client", "server"]:
+    for g, t in pick(cases(f"vectors/session/msg_id_trace_{receiver}_test.json"), 16):
+        window = g.get("windowSize", 1000)
+        out = bytes([0x80 if window >= 1000 else (window - 1) % 8, 1 if g.get("clockSynced") else 0])
+        for s in t["steps"][:64]:
+            if "msgId" not in s:
+                continue
+            msg_id = int.from_bytes(bytes.fromhex(s["msgId"]), "little")
+            out += bytes([1, 7]) + msg_id.to_bytes(8, "little") + bytes([s.get("seqNo", 0) % 12, 1 if s.get("contentRelated") else 0, 0, 1]) + bytes(2)
+        write("session_" + receiver, out)
+
+# handshake_client / handshake_server: [seed u64][temporary][tamper...]; an enum variant is chosen
+# by (u32 * variants) >> 32, so 0 is `Deliver` and every all-zero tail is the honest exchange.
+for seed in range(3):
+    for temporary in [0, 1]:
+        honest = seed.to_bytes(8, "little") + bytes([temporary]) + bytes(24)
+        write("handshake_client", honest)
+        write("handshake_server", honest)
+# client: dh_gen answered by a forged dh_gen_retry (variant 1 of 4) and dh_gen_fail (2 of 4).
+for variant in [1, 2, 3]:
+    v = (variant << 32) // 4 + 1
+    write("handshake_client", bytes(8) + b"\x00" + bytes(8) + v.to_bytes(4, "little") + bytes(8))
+
+# dh_checks: [mode 0 = params][psel][gsel][g_raw][pos0][pos1][x0][x1][p bytes]
+# (psel / 2 % 4 == 2: p is the bytes that follow; gsel % 4 == 1: g = g_raw % 10 - 1)
+for g, t in pick(cases("vectors/dh/dh_params_test.json"), 24):
+    gv = t.get("g", g.get("g", 3))
+    write("dh_checks", bytes([0, 4, 1, (gv + 1) % 256, 0, 0, 0, 0]) + bytes.fromhex(t["p"]))
+for psel in range(8):
+    write("dh_checks", bytes([0, psel, 0, 0, 0, 255, 1, 0]))
+# mode 4 = values: [gsel 0 Telegram / 1 RFC 3526][vsel 4 = the bytes that follow][delta][zeros]
+for g, t in pick(cases("vectors/dh/dh_value_test.json"), 24):
+    gsel = 0 if g["p"].startswith("c71c") else 1
+    write("dh_checks", bytes([4, gsel, 4, 0, 0]) + bytes.fromhex(t["value"]))
+for vsel in range(4):
+    for delta in [0, 1, 255]:
+        write("dh_checks", bytes([4, 0, vsel, delta, 0]))
+# mode 7 = agreement: [gsel][a 256][b 256]
+write("dh_checks", bytes([7, 0]) + bytes(range(256)) + bytes(reversed(range(256))))
+
+# pq: [mode 2 = big-endian pq as sent][pq]; mode 0 = two 32-bit seeds of model primes
+for g, t in pick(cases("vectors/pq/pq_test.json"), 32):
+    write("pq", bytes([2]) + bytes.fromhex(t["pq"]))
+write("pq", bytes([0]) + (0x494C553B).to_bytes(4, "little") + (0x53911073).to_bytes(4, "little"))
+write("pq", bytes([1]) + (0x17ED48941A08F981).to_bytes(8, "little"))

@@ -27,6 +27,22 @@ use crate::codec::{self, Reader};
 use crate::crypto::ige::{IgeDecryptor, IgeEncryptor};
 use crate::envelope::{self, Message, Receiver, unencrypted};
 
+mod dh;
+mod handshake;
+mod session;
+pub mod session_model;
+mod tl;
+mod transport;
+
+pub use dh::{dh_checks, pq};
+pub use handshake::{handshake_client, handshake_server};
+pub use session::{session_client, session_server};
+pub use tl::tl_decode;
+pub use transport::{
+    transport_abridged, transport_full, transport_intermediate, transport_obfuscated,
+    transport_padded,
+};
+
 /// A fuzz target: its name (the file under `fuzz/fuzz_targets/`) and its entry point.
 pub type Target = (&'static str, fn(&[u8]));
 
@@ -38,6 +54,18 @@ pub const TARGETS: &[Target] = &[
     ("envelope_parse", envelope_parse),
     ("unencrypted_decode", unencrypted_decode),
     ("tl_bytes", tl_bytes),
+    ("tl_decode", tl_decode),
+    ("transport_abridged", transport_abridged),
+    ("transport_intermediate", transport_intermediate),
+    ("transport_padded", transport_padded),
+    ("transport_full", transport_full),
+    ("transport_obfuscated", transport_obfuscated),
+    ("session_client", session_client),
+    ("session_server", session_server),
+    ("handshake_client", handshake_client),
+    ("handshake_server", handshake_server),
+    ("dh_checks", dh_checks),
+    ("pq", pq),
 ];
 
 /// The entry point of the target called `name`.

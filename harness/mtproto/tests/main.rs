@@ -16,7 +16,6 @@ mod rsa_pad;
 mod secret;
 mod secret_sim;
 mod session;
-mod session_model;
 mod support;
 mod tl;
 mod transport;

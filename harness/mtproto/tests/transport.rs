@@ -246,6 +246,26 @@ fn quick_ack_forms_per_transport() {
     );
 }
 
+/// Found by the `transport_padded` fuzz target: a padded server frame `ff ff ff ff ‖ token` whose
+/// token lacks the top bit decoded as a quick ack that no encoder can write. The token "with the
+/// most significant bit set" is what makes it a quick ack.
+#[test]
+fn padded_quick_ack_without_top_bit_is_rejected() {
+    assert_eq!(
+        decode(Kind::Padded, S2C, &h("08000000 ffffffff 00000000")),
+        Err(TransportError::BadQuickAckToken { token: 0 })
+    );
+    assert_eq!(
+        decode(Kind::Padded, S2C, &h("0c000000 ffffffff ffffff7f 01020304")),
+        Err(TransportError::BadQuickAckToken { token: 0x7fff_ffff })
+    );
+    // With the bit, the same frame is a quick ack; 16 bytes or more with ff ff ff ff is an error.
+    assert_eq!(
+        decode(Kind::Padded, S2C, &h("08000000 ffffffff 00000080")).unwrap(),
+        vec![Frame::QuickAck { token: 0x8000_0000 }]
+    );
+}
+
 #[test]
 fn quick_ack_token_from_kdf_has_top_bit_and_round_trips() {
     let token = mtproto::crypto::kdf::quick_ack_token(&[0x11; 32]);

@@ -468,7 +468,14 @@ impl Decoder {
         if self.dir == Direction::ServerToClient {
             if self.kind == Kind::Padded {
                 return Ok(match padded::classify(payload) {
-                    Packet::QuickAck { token } => Class::QuickAck(token),
+                    // "the server sends ... the first 32 bits of ... with the most significant
+                    // bit set" ([transports]): a padded answer `ff ff ff ff ‖ token` whose token
+                    // lacks that bit is no quick ack, and no encoder can write it (found by
+                    // the `transport_padded` fuzz target).
+                    Packet::QuickAck { token } => match check_token(token) {
+                        Ok(token) => Class::QuickAck(token),
+                        Err(e) => return Err(self.fail(e)),
+                    },
                     Packet::Error { code } => Class::Error(code),
                     Packet::Payload { data, .. } => Class::Payload {
                         len: data.len(),

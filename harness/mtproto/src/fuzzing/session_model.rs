@@ -1,11 +1,12 @@
 //! A plain model of the session receivers (spec §3.1 R6–R12, §3.3), written as simply as possible:
 //! a `BTreeMap` of msg_id ⇒ seq_no and the rules one after the other, no performance tricks.
 //!
-//! Two uses: the state-machine property test (`tests/session.rs`) checks the real receivers
-//! against it step for step, and the vectors crate's `session_bugs` test (which includes this file
-//! by path) runs the shipped traces through copies of it built with one [`Bug`] each and checks the
-//! suite catches every one.
-#![allow(dead_code)]
+//! Three uses, one copy: the state-machine property test (`tests/session.rs`) and the
+//! `session_client` / `session_server` fuzz targets check the real receivers against it step for
+//! step, and the vectors crate's `session_bugs` test (which includes this file by path, so it
+//! must only use `std`) runs the shipped traces through copies of it built with one [`Bug`] each
+//! and checks the suite catches every one.
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 
@@ -66,40 +67,58 @@ impl Bug {
 /// A verdict: accepted, ignored with an error name, or a `bad_msg_notification` code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum V {
+    /// Accepted.
     Accept,
+    /// Ignored (client, or a server duplicate), with the error name.
     Ignore(&'static str),
+    /// Server: answered with `bad_msg_notification` / `bad_server_salt` of this code.
     Bad(i32),
 }
 
 /// One delivered message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Msg {
+    /// The receiver's clock, unix seconds.
     pub now: i64,
+    /// `session_id`.
     pub session_id: i64,
+    /// `salt`.
     pub salt: i64,
+    /// `msg_id`.
     pub msg_id: i64,
+    /// `seq_no`.
     pub seq_no: i32,
+    /// Whether the message is content-related.
     pub content_related: bool,
 }
 
 /// A message inside a container.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Inner {
+    /// `msg_id`.
     pub msg_id: i64,
+    /// `seqno`.
     pub seq_no: i32,
+    /// Whether the message is content-related.
     pub content_related: bool,
+    /// Whether its body is itself a `msg_container`.
     pub is_container: bool,
 }
 
 /// The model receiver.
 #[derive(Clone, Debug)]
 pub struct Model {
+    /// The server's receiver (else the client's).
     pub server: bool,
+    /// Replay window size N.
     pub window: usize,
+    /// Client: whether its clock is synchronised (the time window applies).
     pub synced: bool,
+    /// The session.
     pub session_id: i64,
     /// (salt, valid_since, valid_until)
     pub salts: Vec<(i64, i64, i64)>,
+    /// The bug this copy has, if any.
     pub bug: Option<Bug>,
     ids: BTreeMap<u64, i32>,
     count: i32,
@@ -108,10 +127,12 @@ pub struct Model {
 }
 
 impl Model {
+    /// A client receiver.
     pub fn client(session_id: i64, window: usize, synced: bool, bug: Option<Bug>) -> Self {
         Self::new(false, session_id, window, synced, Vec::new(), bug)
     }
 
+    /// A server receiver.
     pub fn server(
         session_id: i64,
         window: usize,

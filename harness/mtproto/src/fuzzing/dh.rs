@@ -1,0 +1,563 @@
+//! `dh_checks` and `pq`: the DH parameter/value checks (spec §5) and the `pq` factorisation
+//! (spec §4 step 3) against slow, plainly written models.
+//!
+//! `dh_checks`, first byte `% 8`:
+//!
+//! - 0–3, **parameters**: `dh_prime` one of two published safe primes (Telegram's, RFC 3526 group
+//!   14), one with a few bytes changed, or arbitrary bytes; `g` near 2..=7 or arbitrary. The model
+//!   names the first failure in the documented order (`PWrongSize` → `GOutOfRange` →
+//!   `GNotGenerator` → `PNotPrime` → `PNotSafePrime`) with its own code: the size rule, the `g`
+//!   congruences (and, on the published primes, Euler's criterion `g^((p-1)/2) ≡ 1` — the
+//!   definition of "g is a quadratic residue" the table is derived from), trial division by the
+//!   primes below 2000 and Miller–Rabin with the first twelve prime bases on `p` and `(p-1)/2`.
+//! - 4–6, **values**: `g_a`/`g_b` near the boundaries that matter (0, 1, 2, p−2, p−1, p, 2^1984,
+//!   p−2^1984, with an offset, extra leading zero bytes) or arbitrary; the model compares
+//!   big-endian byte strings: `ValueOutOfRange` outside `(1, p−1)`, `ValueUnsafe` outside
+//!   `[2^1984, p−2^1984]`, and an accepted value reads back as itself.
+//! - 7, **agreement**: for secrets `a`, `b`, `(g^a)^b = (g^b)^a` whenever both public values pass.
+//!
+//! The published primes are proven once per process and kept in a [`SafePrimeCache`]
+//! ("Client can cache good (g, p) pairs"), as is every other prime the reference proves and the
+//! model's verdict on every prime, so a run is not dominated by primality proofs; the verdicts do
+//! not depend on this memory.
+//!
+//! `pq`: arbitrary 64-bit numbers, big-endian strings of any length, and products of two primes
+//! the model makes (next prime above a 32-bit value, by trial division). An accepted split must
+//! multiply back, be ordered, and consist of primes below 2^32 (trial division); a refusal must be
+//! right whenever the model can decide it (a factor below 2^16 found, or `pq` prime); a model
+//! semiprime must be split into exactly its factors.
+
+use std::sync::{Mutex, OnceLock};
+
+use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
+use crypto_bigint::{Odd, U2048};
+
+use crate::crypto::dh::{self, DhGroup, MARGIN_BITS, PRIME_LEN, SafePrimeCache, TELEGRAM_DH_PRIME};
+use crate::error::{DhError, PqError};
+use crate::handshake::pq;
+
+/// RFC 3526 §3, the 2048-bit MODP group (a published safe prime, generator 2).
+const MODP_2048: &str = "\
+FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD\
+EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED\
+EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F\
+83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B\
+E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510\
+15728E5A8AACAA68FFFFFFFFFFFFFFFF";
+
+fn modp_2048() -> [u8; PRIME_LEN] {
+    let mut out = [0u8; PRIME_LEN];
+    for (o, pair) in out.iter_mut().zip(MODP_2048.as_bytes().chunks_exact(2)) {
+        let s = core::str::from_utf8(pair).unwrap_or("00");
+        *o = u8::from_str_radix(s, 16).unwrap_or(0);
+    }
+    out
+}
+
+/// The published safe primes, each with a generator it admits.
+fn known() -> [([u8; PRIME_LEN], i64); 2] {
+    [(TELEGRAM_DH_PRIME, 3), (modp_2048(), 2)]
+}
+
+/// The published primes proven once: a cache holding both, and their groups.
+pub(super) fn proven() -> &'static (SafePrimeCache, Vec<DhGroup>) {
+    static PROVEN: OnceLock<(SafePrimeCache, Vec<DhGroup>)> = OnceLock::new();
+    PROVEN.get_or_init(|| {
+        let mut cache = SafePrimeCache::new();
+        let groups = known()
+            .iter()
+            .map(
+                |(p, g)| match dh::check_params(p, *g, &[7; 32], Some(&mut cache)) {
+                    Ok(group) => group,
+                    Err(e) => panic!("a published safe prime is refused: {e:?}"),
+                },
+            )
+            .collect();
+        (cache, groups)
+    })
+}
+
+/// `dh_checks`.
+pub fn dh_checks(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    // Agreement costs four 2048-bit exponentiations: one input in eight.
+    match mode % 8 {
+        0..=3 => params(rest),
+        4..=6 => values(rest),
+        _ => agreement(rest),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model: big-endian byte strings and plain arithmetic.
+
+/// `x mod m` by long division, one byte at a time.
+fn model_mod(be: &[u8], m: u64) -> u64 {
+    be.iter().fold(0u64, |r, &b| (r * 256 + u64::from(b)) % m)
+}
+
+fn model_congruence(p: &[u8], g: u32) -> bool {
+    match g {
+        2 => model_mod(p, 8) == 7,
+        3 => model_mod(p, 3) == 2,
+        4 => true,
+        5 => [1, 4].contains(&model_mod(p, 5)),
+        6 => [19, 23].contains(&model_mod(p, 24)),
+        7 => [3, 5, 6].contains(&model_mod(p, 7)),
+        _ => false,
+    }
+}
+
+fn small_primes_below(n: u64) -> impl Iterator<Item = u64> {
+    (2..n).filter(|&k| {
+        (2..k)
+            .take_while(|d| d * d <= k)
+            .all(|d| !k.is_multiple_of(d))
+    })
+}
+
+/// Trial division below 2000, then Miller–Rabin with the first twelve prime bases.
+fn model_is_prime(n: &U2048) -> bool {
+    let be = n.to_be_bytes();
+    let be: &[u8] = be.as_ref();
+    for r in small_primes_below(2000) {
+        // Every candidate here has 2046 bits or more, so it is never `r` itself.
+        if model_mod(be, r) == 0 {
+            return false;
+        }
+    }
+    let Some(odd) = Odd::new(*n).into_option() else {
+        return false;
+    };
+    let params = FixedMontyParams::new_vartime(odd);
+    let n_minus_1 = n.wrapping_sub(&U2048::ONE);
+    let s = n_minus_1.trailing_zeros();
+    let d = n_minus_1.shr_vartime(s);
+    let one = FixedMontyForm::new(&U2048::ONE, &params);
+    let minus_one = FixedMontyForm::new(&n_minus_1, &params);
+    'bases: for base in [2u32, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
+        let mut x = FixedMontyForm::new(&U2048::from_u32(base), &params).pow_vartime(&d);
+        if x == one || x == minus_one {
+            continue;
+        }
+        for _ in 1..s {
+            x = x.square();
+            if x == minus_one {
+                continue 'bases;
+            }
+        }
+        return false;
+    }
+    true
+}
+
+/// The model's verdict on `p` (`p` prime, `(p-1)/2` prime), remembered per process: a prime
+/// costs 24 exponentiations, and the fuzzer offers the same ones again and again.
+fn model_primality(p: &[u8; PRIME_LEN]) -> (bool, bool) {
+    type Verdicts = Vec<([u8; PRIME_LEN], (bool, bool))>;
+    static SEEN: Mutex<Verdicts> = Mutex::new(Vec::new());
+    let mut seen = SEEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, v)) = seen.iter().find(|(k, _)| k == p) {
+        return *v;
+    }
+    let n = U2048::from_be_slice(p);
+    let v = if model_is_prime(&n) {
+        (true, model_is_prime(&n.shr_vartime(1)))
+    } else {
+        (false, false)
+    };
+    // Only the expensive answers are worth keeping (a composite fails in one round).
+    if v.0 {
+        if seen.len() >= 64 {
+            seen.remove(0);
+        }
+        seen.push((*p, v));
+    }
+    v
+}
+
+fn model_params(p: &[u8], g: i64, known_prime: bool) -> Result<(), DhError> {
+    if p.len() != PRIME_LEN || p[0] & 0x80 == 0 {
+        return Err(DhError::PWrongSize { len: p.len() });
+    }
+    if !(2..=7).contains(&g) {
+        return Err(DhError::GOutOfRange { g });
+    }
+    let g = g as u32;
+    if !model_congruence(p, g) {
+        return Err(DhError::GNotGenerator { g });
+    }
+    if known_prime {
+        return Ok(());
+    }
+    let Ok(pb) = <[u8; PRIME_LEN]>::try_from(p) else {
+        return Err(DhError::PWrongSize { len: p.len() });
+    };
+    match model_primality(&pb) {
+        (false, _) => Err(DhError::PNotPrime),
+        (true, false) => Err(DhError::PNotSafePrime),
+        (true, true) => Ok(()),
+    }
+}
+
+/// [`euler_criterion`] for each published prime and `g` in 0..=7, computed once per process.
+fn euler_table() -> &'static [[bool; 8]; 2] {
+    static TABLE: OnceLock<[[bool; 8]; 2]> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let k = known();
+        core::array::from_fn(|i| {
+            core::array::from_fn(|g| g >= 2 && euler_criterion(&k[i].0, g as u32))
+        })
+    })
+}
+
+/// Euler's criterion on a safe prime: `g` generates the order-q subgroup iff `g^q ≡ 1 (mod p)`.
+fn euler_criterion(p: &[u8; PRIME_LEN], g: u32) -> bool {
+    let n = U2048::from_be_slice(p);
+    let Some(odd) = Odd::new(n).into_option() else {
+        return false;
+    };
+    let params = FixedMontyParams::new_vartime(odd);
+    let q = n.shr_vartime(1);
+    FixedMontyForm::new(&U2048::from_u32(g), &params)
+        .pow_vartime(&q)
+        .retrieve()
+        == U2048::ONE
+}
+
+fn params(data: &[u8]) {
+    let Some((&[psel, gsel, g_raw, pos0, pos1, x0, x1], rest)) = data.split_first_chunk::<7>()
+    else {
+        return;
+    };
+    let known = known();
+    let (base, base_g) = known[usize::from(psel & 1)];
+    let mut known_prime = false;
+    let p: Vec<u8> = match psel / 2 % 4 {
+        0 => {
+            known_prime = true;
+            base.to_vec()
+        }
+        1 => {
+            let mut p = base;
+            p[usize::from(pos0)] ^= x0;
+            p[usize::from(pos1)] ^= x1;
+            known_prime = p == base;
+            p.to_vec()
+        }
+        2 => rest.get(..PRIME_LEN).unwrap_or(rest).to_vec(),
+        _ => rest.to_vec(),
+    };
+    let g = match gsel % 4 {
+        0 => base_g,
+        1 | 2 => i64::from(g_raw % 10) - 1,
+        _ => i64::from(i8::from_le_bytes([g_raw])) << (gsel / 4 % 40),
+    };
+    let seed = [gsel ^ psel; 32];
+    // One cache for the whole process: a prime is proven once (the verdicts do not depend on
+    // it, since only proven primes enter it), then looked up.
+    static CACHE: Mutex<Option<SafePrimeCache>> = Mutex::new(None);
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cache = cache.get_or_insert_with(|| proven().0.clone());
+    let got = dh::check_params(&p, g, &seed, Some(cache)).map(|group| {
+        assert_eq!(group.p().as_slice(), p.as_slice());
+        assert_eq!(i64::from(group.g()), g);
+    });
+    let want = model_params(&p, g, known_prime);
+    assert_eq!(got, want, "check_params and the model disagree (g = {g})");
+    if known_prime
+        && let Ok(gi) = usize::try_from(g)
+        && (2..=7).contains(&gi)
+    {
+        let which = usize::from(known[1].0.as_slice() == p.as_slice());
+        assert_eq!(
+            dh::g_congruence_holds(&known[which].0, gi as u32),
+            euler_table()[which][gi],
+            "the congruence table disagrees with Euler's criterion for g = {g}"
+        );
+    }
+}
+
+/// `a - b` for big-endian `a >= b` of the same length.
+fn sub_be(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut out = a.to_vec();
+    let mut borrow = 0i16;
+    for i in (0..a.len()).rev() {
+        let d = i16::from(a[i]) - i16::from(b[i]) - borrow;
+        borrow = i16::from(d < 0);
+        out[i] = (d + 256 * borrow) as u8;
+    }
+    out
+}
+
+/// `x + delta` (delta may be negative) on a 256-byte big-endian value, saturating at 0 and
+/// wrapping above 2^2048 (a wrapped value is still just bytes the check must handle).
+fn add_small(x: &[u8; PRIME_LEN], delta: i8) -> [u8; PRIME_LEN] {
+    let mut out = *x;
+    let mut carry = i32::from(delta);
+    for i in (0..PRIME_LEN).rev() {
+        if carry == 0 {
+            break;
+        }
+        let v = i32::from(out[i]) + carry;
+        out[i] = v.rem_euclid(256) as u8;
+        carry = v.div_euclid(256);
+    }
+    out
+}
+
+/// Compare big-endian byte strings as numbers (leading zeros ignored).
+fn cmp_be(a: &[u8], b: &[u8]) -> core::cmp::Ordering {
+    let strip = |x: &[u8]| x[x.iter().position(|&v| v != 0).unwrap_or(x.len())..].to_vec();
+    let (a, b) = (strip(a), strip(b));
+    a.len().cmp(&b.len()).then_with(|| a.cmp(&b))
+}
+
+fn model_value(p: &[u8; PRIME_LEN], v: &[u8]) -> Result<(), DhError> {
+    use core::cmp::Ordering::{Greater, Less};
+    let one = [1u8];
+    let p_minus_1 = add_small(p, -1);
+    if cmp_be(v, &one) != Greater || cmp_be(v, &p_minus_1) != Less {
+        return Err(DhError::ValueOutOfRange);
+    }
+    let mut margin = [0u8; PRIME_LEN];
+    margin[(2048 - 1 - MARGIN_BITS as usize) / 8] = 1 << (MARGIN_BITS % 8);
+    let upper = sub_be(p, &margin);
+    if cmp_be(v, &margin) == Less || cmp_be(v, &upper) == Greater {
+        return Err(DhError::ValueUnsafe);
+    }
+    Ok(())
+}
+
+fn values(data: &[u8]) {
+    let Some((&[gsel, vsel, delta, zeros], rest)) = data.split_first_chunk::<4>() else {
+        return;
+    };
+    let groups = &proven().1;
+    let group = &groups[usize::from(gsel) % groups.len()];
+    let p = *group.p();
+    let mut margin = [0u8; PRIME_LEN];
+    margin[(2048 - 1 - MARGIN_BITS as usize) / 8] = 1 << (MARGIN_BITS % 8);
+    let upper: [u8; PRIME_LEN] = sub_be(&p, &margin).try_into().unwrap_or([0; PRIME_LEN]);
+    let small = |v: u8| {
+        let mut x = [0u8; PRIME_LEN];
+        x[PRIME_LEN - 1] = v;
+        x
+    };
+    let value: Vec<u8> = match vsel % 8 {
+        0 => add_small(&small(1), delta as i8).to_vec(),
+        1 => add_small(&p, delta as i8).to_vec(),
+        2 => add_small(&margin, delta as i8).to_vec(),
+        3 => add_small(&upper, delta as i8).to_vec(),
+        4 => rest.get(..PRIME_LEN).unwrap_or(rest).to_vec(),
+        _ => rest.to_vec(),
+    };
+    // Leading zero bytes are allowed and change nothing; dropping them changes nothing either.
+    let value: Vec<u8> = match zeros % 4 {
+        0 => value,
+        1 => {
+            let first = value.iter().position(|&b| b != 0).unwrap_or(value.len());
+            value[first..].to_vec()
+        }
+        n => [vec![0u8; usize::from(n)], value].concat(),
+    };
+    let want = model_value(&p, &value);
+    let got = dh::check_value(group, &value);
+    assert_eq!(
+        got.clone().map(|_| ()),
+        want,
+        "check_value and the model disagree"
+    );
+    if let Ok(v) = got {
+        assert_eq!(cmp_be(&v.to_bytes(), &value), core::cmp::Ordering::Equal);
+    }
+    let want_range = match want {
+        Err(DhError::ValueUnsafe) => Ok(()),
+        other => other,
+    };
+    assert_eq!(
+        dh::check_value_range(group, &value).map(|_| ()),
+        want_range,
+        "check_value_range and the model disagree"
+    );
+}
+
+fn agreement(data: &[u8]) {
+    let Some((&gsel, rest)) = data.split_first() else {
+        return;
+    };
+    let groups = &proven().1;
+    let group = &groups[usize::from(gsel) % groups.len()];
+    let mut a = [0u8; PRIME_LEN];
+    let mut b = [0u8; PRIME_LEN];
+    for (i, &x) in rest.iter().enumerate().take(2 * PRIME_LEN) {
+        if i < PRIME_LEN {
+            a[i] = x;
+        } else {
+            b[i - PRIME_LEN] = x;
+        }
+    }
+    let (ga, gb) = (group.pow_g(&a), group.pow_g(&b));
+    let (Ok(va), Ok(vb)) = (group.check_value(&ga), group.check_value(&gb)) else {
+        return;
+    };
+    assert_eq!(
+        group.pow(&vb, &a),
+        group.pow(&va, &b),
+        "the two sides of the exchange compute different keys"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// pq
+
+fn model_prime_u64(n: u64) -> bool {
+    n >= 2
+        && (2..)
+            .take_while(|d: &u64| d.saturating_mul(*d) <= n)
+            .all(|d| !n.is_multiple_of(d))
+}
+
+/// The smallest prime at or above `n`, if it is below 2^32.
+fn next_prime(n: u32) -> Option<u32> {
+    (n.max(2)..=u32::MAX).find(|&k| model_prime_u64(u64::from(k)))
+}
+
+/// Deterministic Miller–Rabin on u128 products, written plainly (bases: first twelve primes).
+fn model_mr(n: u64) -> bool {
+    if n < 2 {
+        return false;
+    }
+    for p in [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
+        if n.is_multiple_of(p) {
+            return n == p;
+        }
+    }
+    let mulmod = |a: u64, b: u64| (u128::from(a) * u128::from(b) % u128::from(n)) as u64;
+    let powmod = |mut b: u64, mut e: u64| {
+        let mut r = 1u64;
+        while e > 0 {
+            if e & 1 == 1 {
+                r = mulmod(r, b);
+            }
+            b = mulmod(b, b);
+            e >>= 1;
+        }
+        r
+    };
+    let s = (n - 1).trailing_zeros();
+    let d = (n - 1) >> s;
+    'bases: for a in [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37] {
+        let mut x = powmod(a, d);
+        if x == 1 || x == n - 1 {
+            continue;
+        }
+        for _ in 1..s {
+            x = mulmod(x, x);
+            if x == n - 1 {
+                continue 'bases;
+            }
+        }
+        return false;
+    }
+    true
+}
+
+/// What the model can say about `pq`: `Some(true)` it splits into two primes below 2^32,
+/// `Some(false)` it does not, `None` undecided (no factor below 2^16 and composite).
+fn model_splits(pq: u64) -> Option<bool> {
+    if pq < 4 {
+        return Some(false);
+    }
+    if let Some(d) = (2..1u64 << 16)
+        .take_while(|d| d * d <= pq)
+        .find(|d| pq.is_multiple_of(*d))
+    {
+        let q = pq / d;
+        return Some(model_mr(q) && q < 1 << 32);
+    }
+    if model_mr(pq) {
+        return Some(false);
+    }
+    None
+}
+
+/// `pq`.
+pub fn pq(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    match mode % 3 {
+        0 => {
+            // A semiprime the model builds: both factors known.
+            let Some((&[a0, a1, a2, a3, b0, b1, b2, b3], _)) = rest.split_first_chunk::<8>() else {
+                return;
+            };
+            let shift = |x: u32| x >> (mode / 3 % 32);
+            let (Some(p), Some(q)) = (
+                next_prime(shift(u32::from_le_bytes([a0, a1, a2, a3]))),
+                next_prime(shift(u32::from_le_bytes([b0, b1, b2, b3]))),
+            ) else {
+                return;
+            };
+            let n = u64::from(p) * u64::from(q);
+            assert_eq!(
+                pq::factorize(n),
+                Ok((p.min(q), p.max(q))),
+                "{n} = {p} · {q} not split into its factors"
+            );
+            let (bp, bq) = (
+                pq::minimal_be(p.min(q).into()),
+                pq::minimal_be(p.max(q).into()),
+            );
+            assert_eq!(pq::factorize_be(&n.to_be_bytes()), Ok((bp, bq)));
+        }
+        1 => {
+            let Some((b, _)) = rest.split_first_chunk::<8>() else {
+                return;
+            };
+            check_any(u64::from_le_bytes(*b));
+        }
+        _ => {
+            // As sent on the wire: big-endian, any length.
+            let first = rest.iter().position(|&b| b != 0).unwrap_or(rest.len());
+            let digits = &rest[first..];
+            let got = pq::factorize_be(rest);
+            if digits.len() > 8 {
+                assert_eq!(
+                    got,
+                    Err(PqError::NotFactorable),
+                    "more than 8 significant bytes"
+                );
+                return;
+            }
+            let v = digits.iter().fold(0u64, |a, &b| (a << 8) | u64::from(b));
+            let want =
+                pq::factorize(v).map(|(p, q)| (pq::minimal_be(p.into()), pq::minimal_be(q.into())));
+            assert_eq!(got, want, "factorize_be disagrees with factorize");
+            check_any(v);
+        }
+    }
+}
+
+fn check_any(n: u64) {
+    match pq::factorize(n) {
+        Ok((p, q)) => {
+            assert!(p <= q, "{n}: p = {p} > q = {q}");
+            assert_eq!(u64::from(p) * u64::from(q), n, "{n} != {p} · {q}");
+            assert!(
+                model_prime_u64(p.into()) && model_prime_u64(q.into()),
+                "{n} = {p} · {q}: a factor is not prime"
+            );
+        }
+        Err(PqError::NotFactorable) => {
+            assert_ne!(model_splits(n), Some(true), "{n} splits but was refused");
+        }
+    }
+}

@@ -1,0 +1,459 @@
+//! `handshake_client`, `handshake_server`: the auth-key exchange (spec §4) with one side honest
+//! (the reference) and every message of the other side delivered as sent or changed by the input
+//! (a bit flipped, truncated, a byte set, the constructor id swapped for another handshake id,
+//! replaced, extended). All randomness is scripted from a seed in the input (SHA-256 in counter
+//! mode), the RSA key is the test server key, and `dh_prime` is the production prime, proven
+//! once per process and then found in a [`SafePrimeCache`](crate::crypto::dh::SafePrimeCache).
+//!
+//! Invariants:
+//!
+//! - every refusal is a typed [`HandshakeError`] with a vocabulary name;
+//! - an untouched exchange completes, with the same auth key, salt and clock offset on both
+//!   sides (liveness);
+//! - a side that completes holds the key the other side computed: the client never accepts a
+//!   key the server does not have, the server never finishes with a key the client rejects;
+//! - `handshake_client` also forges well-formed `dh_gen_retry` / `dh_gen_fail` answers with the
+//!   right `new_nonce_hash2/3`: retry leads to a resend whose `retry_id` is the rejected key's
+//!   `auth_key_aux_hash` and whose new key is `g_b'^a mod p`; fail ends in `DhGenFail`; neither is
+//!   accepted with any other hash.
+
+use std::sync::OnceLock;
+
+use arbitrary::{Arbitrary, Unstructured};
+use sha2::{Digest, Sha256};
+
+use crate::ProtocolError;
+use crate::codec::Reader;
+use crate::crypto::rsa_pad::RsaPrivateKey;
+use crate::error::HandshakeError;
+use crate::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
+use crate::handshake::server::{self, ResPqRandom, ServerDhRandom};
+use crate::handshake::{id, new_nonce_hash, tmp_aes};
+use crate::tl::Tl;
+use crate::tl::generated::mtproto as mt;
+
+/// The test server's RSA key (the same file the handshake tests use).
+const SERVER_PRIVATE_PEM: &str = include_str!("../../tests/data/test_server_rsa_private.pem");
+
+/// Two primes below 2^32 for `pq` (the official sample's).
+const P: u32 = 0x494C_553B;
+const Q: u32 = 0x5391_1073;
+/// The client's clock.
+const NOW: i64 = 1_700_000_000;
+
+fn server_key() -> &'static RsaPrivateKey {
+    static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| match RsaPrivateKey::from_pkcs1_pem(SERVER_PRIVATE_PEM) {
+        Ok(k) => k,
+        Err(e) => panic!("the test RSA key does not load: {e:?}"),
+    })
+}
+
+/// Deterministic "random" bytes: SHA-256(seed ‖ counter).
+struct Script {
+    seed: u64,
+    counter: u64,
+}
+
+impl Script {
+    fn bytes<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        for chunk in out.chunks_mut(32) {
+            self.counter += 1;
+            let d = Sha256::new()
+                .chain_update(self.seed.to_le_bytes())
+                .chain_update(self.counter.to_le_bytes())
+                .finalize();
+            chunk.copy_from_slice(&d[..chunk.len()]);
+        }
+        out
+    }
+
+    fn client_dh(&mut self) -> ClientDhRandom {
+        ClientDhRandom {
+            b: self.bytes(),
+            padding: self.bytes(),
+            primality_seed: self.bytes(),
+        }
+    }
+}
+
+/// What happens to one message in flight.
+#[derive(Arbitrary, Debug)]
+enum Tamper {
+    Deliver,
+    Flip(u16),
+    Truncate(u16),
+    Set(u16, u8),
+    SwapId(u8),
+    Replace(Vec<u8>),
+    Append(Vec<u8>),
+}
+
+const IDS: [u32; 13] = [
+    id::REQ_PQ_MULTI,
+    id::RES_PQ,
+    id::P_Q_INNER_DATA_DC,
+    id::P_Q_INNER_DATA_TEMP_DC,
+    id::REQ_DH_PARAMS,
+    id::SERVER_DH_PARAMS_OK,
+    id::SERVER_DH_INNER_DATA,
+    id::SET_CLIENT_DH_PARAMS,
+    id::CLIENT_DH_INNER_DATA,
+    id::DH_GEN_OK,
+    id::DH_GEN_RETRY,
+    id::DH_GEN_FAIL,
+    id::VECTOR,
+];
+
+impl Tamper {
+    /// The message as delivered, and whether it is still the one sent.
+    fn apply(&self, msg: &[u8]) -> (Vec<u8>, bool) {
+        let mut m = msg.to_vec();
+        let len = m.len().max(1);
+        match self {
+            Self::Deliver => {}
+            Self::Flip(bit) => {
+                let bit = usize::from(*bit) % (len * 8);
+                if let Some(b) = m.get_mut(bit / 8) {
+                    *b ^= 1 << (bit % 8);
+                }
+            }
+            Self::Truncate(at) => m.truncate(usize::from(*at) % len),
+            Self::Set(at, v) => {
+                if let Some(b) = m.get_mut(usize::from(*at) % len) {
+                    *b = *v;
+                }
+            }
+            Self::SwapId(i) => {
+                if let Some(head) = m.get_mut(..4) {
+                    head.copy_from_slice(&IDS[usize::from(*i) % IDS.len()].to_le_bytes());
+                }
+            }
+            Self::Replace(v) => m.clone_from(v),
+            Self::Append(v) => m.extend_from_slice(v),
+        }
+        let same = m == msg;
+        (m, same)
+    }
+}
+
+fn typed(e: &HandshakeError) {
+    assert!(
+        !e.name().is_empty(),
+        "an error without a vocabulary name: {e:?}"
+    );
+}
+
+/// How the client's last message is answered.
+#[derive(Arbitrary, Debug)]
+enum DhGenAnswer {
+    /// The server's `dh_gen_ok`, possibly changed.
+    Server(Tamper),
+    /// A well-formed `dh_gen_retry` with the right hash.
+    ForgeRetry,
+    /// A well-formed `dh_gen_fail` with the right hash.
+    ForgeFail,
+    /// A well-formed answer of constructor `n` with a wrong hash.
+    WrongHash(u8),
+}
+
+#[derive(Arbitrary, Debug)]
+struct ClientInput {
+    seed: u64,
+    temporary: bool,
+    res_pq: Tamper,
+    server_dh: Tamper,
+    dh_gen: DhGenAnswer,
+}
+
+/// `handshake_client`: the reference client against an honest server whose messages the input
+/// changes in flight.
+pub fn handshake_client(data: &[u8]) {
+    let Ok(input) = ClientInput::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
+    let mut rng = Script {
+        seed: input.seed,
+        counter: 0,
+    };
+    let key = server_key();
+    let group = &super::dh::proven().1[0];
+    let mut cache = super::dh::proven().0.clone();
+    let kind = if input.temporary {
+        KeyKind::Temporary { expires_in: 3600 }
+    } else {
+        KeyKind::Permanent
+    };
+
+    let (st, m0) = client::start(rng.bytes());
+    let server_nonce = rng.bytes();
+    let Ok((srv, m1)) = server::handle_req_pq(
+        &m0,
+        &[key.public().fingerprint()],
+        &ResPqRandom {
+            server_nonce,
+            p: P,
+            q: Q,
+        },
+    ) else {
+        panic!("the server refuses the client's req_pq_multi");
+    };
+    let (m1, mut honest) = input.res_pq.apply(&m1);
+    let new_nonce: [u8; 32] = rng.bytes();
+    let req_random = ReqDhRandom {
+        new_nonce,
+        rsa_padding: rng.bytes::<192>().to_vec(),
+        temp_keys: (0..4).map(|_| rng.bytes()).collect(),
+    };
+    let (st, m2) = match st.handle_res_pq(&m1, &[key.public().clone()], 2, kind, &req_random) {
+        Ok(x) => x,
+        Err(e) => {
+            typed(&e);
+            assert!(!honest, "an untouched resPQ is refused: {e:?}");
+            return;
+        }
+    };
+    let server_random = ServerDhRandom {
+        a: rng.bytes(),
+        padding: rng.bytes(),
+        server_time: 1_700_000_042,
+    };
+    let (srv, m3) =
+        match srv.handle_req_dh_params(&m2, core::slice::from_ref(key), group, &server_random) {
+            Ok(x) => x,
+            Err(e) => {
+                typed(&e);
+                assert!(!honest, "the server refuses an honest req_DH_params: {e:?}");
+                return;
+            }
+        };
+    let (m3, same) = input.server_dh.apply(&m3);
+    honest &= same;
+    let client_random = rng.client_dh();
+    let (st, m4) = match st.handle_server_dh_params(&m3, NOW, &client_random, Some(&mut cache)) {
+        Ok(x) => x,
+        Err(e) => {
+            typed(&e);
+            assert!(
+                !honest,
+                "an untouched server_DH_params_ok is refused: {e:?}"
+            );
+            return;
+        }
+    };
+    let (server_result, m5) = match srv.handle_set_client_dh_params(&m4) {
+        Ok(x) => x,
+        Err(e) => {
+            typed(&e);
+            assert!(
+                !honest,
+                "the server refuses an honest set_client_DH_params: {e:?}"
+            );
+            return;
+        }
+    };
+    // From here on the server holds a key.
+    // Whatever was changed on the way, a server that finished agrees with the client's key.
+    assert_eq!(
+        st.auth_key().as_bytes(),
+        server_result.auth_key.as_bytes(),
+        "the server finished with a key the client did not compute"
+    );
+    let forged = |n: u8, hash_ok: bool| {
+        let mut hash = new_nonce_hash(&new_nonce, n, &server_result.auth_key.aux_hash());
+        if !hash_ok {
+            hash[0] ^= 1;
+        }
+        let ctor = [id::DH_GEN_OK, id::DH_GEN_RETRY, id::DH_GEN_FAIL][usize::from(n - 1)];
+        let mut m = ctor.to_le_bytes().to_vec();
+        m.extend_from_slice(&m0[4..20]);
+        m.extend_from_slice(&server_nonce);
+        m.extend_from_slice(&hash);
+        m
+    };
+    let (m5, expect) = match &input.dh_gen {
+        DhGenAnswer::Server(t) => {
+            let (m, same) = t.apply(&m5);
+            (m, if same { 1 } else { 0 })
+        }
+        DhGenAnswer::ForgeRetry => (forged(2, true), 2),
+        DhGenAnswer::ForgeFail => (forged(3, true), 3),
+        DhGenAnswer::WrongHash(n) => (forged(1 + n % 3, false), 0),
+    };
+    let old_key = st.auth_key().as_bytes().to_vec();
+    match st.handle_dh_gen(&m5) {
+        Ok(DhGenOutcome::Done(done)) => {
+            assert_eq!(expect, 1, "dh_gen accepted when it should not be");
+            assert_eq!(
+                done.auth_key.as_bytes(),
+                server_result.auth_key.as_bytes(),
+                "keys differ"
+            );
+            assert_eq!(done.server_salt, server_result.server_salt);
+            assert_eq!(done.time_offset, i64::from(server_random.server_time) - NOW);
+        }
+        Ok(DhGenOutcome::Retry(retry)) => {
+            assert_eq!(expect, 2, "a retry accepted when it should not be");
+            let again = rng.client_dh();
+            let Ok((st2, m4b)) = retry.resend(&again) else {
+                return;
+            };
+            check_resend(
+                &m4b,
+                &server_nonce,
+                &new_nonce,
+                &old_key,
+                st2.auth_key().as_bytes(),
+                group,
+                &server_random,
+            );
+        }
+        Err(e) => {
+            typed(&e);
+            if expect == 3 {
+                assert_eq!(e, HandshakeError::DhGenFail);
+            } else {
+                assert_ne!(expect, 1, "an untouched dh_gen_ok is refused: {e:?}");
+                assert_ne!(expect, 2, "a valid dh_gen_retry is refused: {e:?}");
+            }
+        }
+    }
+}
+
+/// The resent `set_client_DH_params`: decrypt it as the server would, check `retry_id` and that
+/// the client's new key is `g_b'^a mod p`.
+fn check_resend(
+    msg: &[u8],
+    server_nonce: &[u8; 16],
+    new_nonce: &[u8; 32],
+    old_key: &[u8],
+    new_key: &[u8],
+    group: &crate::crypto::dh::DhGroup,
+    server_random: &ServerDhRandom,
+) {
+    let Ok(mt::Object::SetClientDHParams(req)) = mt::Object::from_bytes(msg) else {
+        panic!("the resend is not a set_client_DH_params");
+    };
+    let (k, iv) = tmp_aes(server_nonce, new_nonce);
+    let mut plain = req.encrypted_data.clone();
+    assert!(crate::crypto::ige::aes256_ige_decrypt(&k, &iv, &mut plain).is_ok());
+    let mut r = Reader::new(plain.get(20..).unwrap_or(&[]));
+    let Ok(mt::enums::ClientDHInnerData::ClientDHInnerData(inner)) =
+        mt::enums::ClientDHInnerData::read(&mut r, &mut crate::tl::Ctx::new())
+    else {
+        panic!("the resent client_DH_inner_data does not parse");
+    };
+    let old = crate::AuthKey::new(old_key.try_into().unwrap_or([0; 256]));
+    assert_eq!(
+        inner.retry_id,
+        i64::from_le_bytes(old.aux_hash()),
+        "retry_id is not the old key's aux_hash"
+    );
+    let Ok(g_b) = group.check_value(&inner.g_b) else {
+        panic!("the resent g_b fails the DH checks");
+    };
+    assert_eq!(
+        group.pow(&g_b, &server_random.a).as_slice(),
+        new_key,
+        "the retried key is not g_b^a"
+    );
+}
+
+#[derive(Arbitrary, Debug)]
+struct ServerInput {
+    seed: u64,
+    temporary: bool,
+    req_pq: Tamper,
+    req_dh: Tamper,
+    set_client_dh: Tamper,
+}
+
+/// `handshake_server`: the reference server against an honest client whose messages the input
+/// changes in flight.
+pub fn handshake_server(data: &[u8]) {
+    let Ok(input) = ServerInput::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
+    let mut rng = Script {
+        seed: input.seed,
+        counter: 0,
+    };
+    let key = server_key();
+    let group = &super::dh::proven().1[0];
+    let mut cache = super::dh::proven().0.clone();
+    let kind = if input.temporary {
+        KeyKind::Temporary { expires_in: 3600 }
+    } else {
+        KeyKind::Permanent
+    };
+    let refused = |e: HandshakeError, honest: bool, what: &str| {
+        typed(&e);
+        assert!(!honest, "{what} refused on an untouched exchange: {e:?}");
+    };
+
+    let (st, m0) = client::start(rng.bytes());
+    let (m0, mut honest) = input.req_pq.apply(&m0);
+    let res_random = ResPqRandom {
+        server_nonce: rng.bytes(),
+        p: P,
+        q: Q,
+    };
+    let (srv, m1) = match server::handle_req_pq(&m0, &[key.public().fingerprint()], &res_random) {
+        Ok(x) => x,
+        Err(e) => return refused(e, honest, "req_pq_multi"),
+    };
+    let req_random = ReqDhRandom {
+        new_nonce: rng.bytes(),
+        rsa_padding: rng.bytes::<192>().to_vec(),
+        temp_keys: (0..4).map(|_| rng.bytes()).collect(),
+    };
+    let (st, m2) = match st.handle_res_pq(&m1, &[key.public().clone()], 2, kind, &req_random) {
+        Ok(x) => x,
+        Err(e) => return refused(e, honest, "the client's resPQ"),
+    };
+    let (m2, same) = input.req_dh.apply(&m2);
+    honest &= same;
+    let server_random = ServerDhRandom {
+        a: rng.bytes(),
+        padding: rng.bytes(),
+        server_time: 1_700_000_042,
+    };
+    let (srv, m3) =
+        match srv.handle_req_dh_params(&m2, core::slice::from_ref(key), group, &server_random) {
+            Ok(x) => x,
+            Err(e) => return refused(e, honest, "req_DH_params"),
+        };
+    if honest {
+        let want_expires = match kind {
+            KeyKind::Permanent => None,
+            KeyKind::Temporary { expires_in } => Some(expires_in),
+        };
+        assert_eq!(
+            (srv.requested.dc, srv.requested.expires_in),
+            (2, want_expires)
+        );
+    }
+    let (st, m4) = match st.handle_server_dh_params(&m3, NOW, &rng.client_dh(), Some(&mut cache)) {
+        Ok(x) => x,
+        Err(e) => return refused(e, honest, "the client's server_DH_params_ok"),
+    };
+    let (m4, same) = input.set_client_dh.apply(&m4);
+    honest &= same;
+    let (server_result, m5) = match srv.handle_set_client_dh_params(&m4) {
+        Ok(x) => x,
+        Err(e) => return refused(e, honest, "set_client_DH_params"),
+    };
+    // The server finished: the client must finish with the same key.
+    match st.handle_dh_gen(&m5) {
+        Ok(DhGenOutcome::Done(done)) => {
+            assert_eq!(
+                done.auth_key.as_bytes(),
+                server_result.auth_key.as_bytes(),
+                "keys differ"
+            );
+            assert_eq!(done.server_salt, server_result.server_salt);
+        }
+        other => panic!("the server finished with a key the client does not accept: {other:?}"),
+    }
+}

@@ -1,0 +1,269 @@
+//! `session_client`, `session_server`: arbitrary delivery sequences against the plain model
+//! ([`super::session_model`], the same copy the state-machine property test uses).
+//!
+//! Each input is a receiver setup (window size, clock synchronised) and up to 64 operations: a
+//! message delivered, or a container with up to 8 inner messages. msg_ids are fresh (a sender
+//! clock skewed −400 s … +60 s around the receiver's, right or wrong parity), replays of anything
+//! delivered before, or raw 64-bit values; seq_nos, salts, the session and the receiver's clock
+//! vary. Invariants: after every operation the real receiver gives the model's verdict (error
+//! names and `bad_msg_notification` codes included) for the container and each inner message, and
+//! both store the same msg_ids, never more than the window.
+
+use arbitrary::{Arbitrary, Unstructured};
+
+use super::session_model::{Inner, Model, Msg, V};
+use crate::ProtocolError;
+use crate::Reaction;
+use crate::error::SessionError;
+use crate::session::{
+    ClientConfig, ClientReceiver, FutureSalt, Inbound, InnerHeader, SaltSchedule, ServerConfig,
+    ServerReceiver,
+};
+
+const T0: i64 = 1_700_000_000;
+const SID: i64 = 0x1234_5678_9abc_def0;
+const MAX_OPS: usize = 64;
+
+/// Salts rotating every 1800 s with 1800 s of overlap (the property test's schedule).
+fn salts() -> Vec<(i64, i64, i64)> {
+    (0..8)
+        .map(|i| (100 + i, T0 + 1800 * (i - 1), T0 + 1800 * (i + 1)))
+        .collect()
+}
+
+enum Sut {
+    Client(ClientReceiver),
+    Server(ServerReceiver),
+}
+
+fn to_v(r: Result<(), SessionError>) -> V {
+    match r {
+        Ok(()) => V::Accept,
+        Err(e) => match e.reaction() {
+            Reaction::BadMsgNotification(c) => V::Bad(c),
+            _ => V::Ignore(e.name()),
+        },
+    }
+}
+
+/// The generator state: the receiver's clock and every msg_id delivered so far.
+struct Gen {
+    server: bool,
+    now: i64,
+    seen: Vec<i64>,
+}
+
+impl Gen {
+    fn fresh(&self, u: &mut Unstructured<'_>) -> arbitrary::Result<i64> {
+        let skew = i64::from(u16::arbitrary(u)? % 460) - 400;
+        let frac = i64::from(u32::arbitrary(u)? & ((1 << 30) - 1));
+        let wrong = u8::arbitrary(u)?;
+        let bits = if wrong % 9 == 0 {
+            i64::from(wrong % 4)
+        } else if self.server {
+            0
+        } else {
+            1 + 2 * i64::from(wrong & 1)
+        };
+        Ok((((self.now + skew) << 32) | (frac << 2)) & !3 | bits)
+    }
+
+    fn msg_id(&self, u: &mut Unstructured<'_>) -> arbitrary::Result<i64> {
+        match u8::arbitrary(u)? % 8 {
+            0..=4 => self.fresh(u),
+            5 | 6 if !self.seen.is_empty() => {
+                let i = usize::from(u16::arbitrary(u)?) % self.seen.len();
+                Ok(self.seen[i])
+            }
+            _ => i64::arbitrary(u),
+        }
+    }
+
+    fn msg(&self, u: &mut Unstructured<'_>) -> arbitrary::Result<Msg> {
+        let msg_id = self.msg_id(u)?;
+        let seq_no = i32::from(u8::arbitrary(u)? % 12);
+        let content_related = bool::arbitrary(u)?;
+        let salt = match u8::arbitrary(u)? % 8 {
+            7 => 7,
+            i => 100 + i64::from(i),
+        };
+        let session_id = if u8::arbitrary(u)? % 13 == 0 {
+            SID ^ 1
+        } else {
+            SID
+        };
+        let dt = i64::from(u16::arbitrary(u)? % 600) - 100;
+        Ok(Msg {
+            now: self.now + dt.max(0) * i64::from(dt > 400),
+            session_id,
+            salt,
+            msg_id,
+            seq_no,
+            content_related,
+        })
+    }
+
+    fn inner(&self, u: &mut Unstructured<'_>, container: i64) -> arbitrary::Result<Vec<Inner>> {
+        let n = usize::from(u8::arbitrary(u)? % 9);
+        let mut v = Vec::with_capacity(n);
+        for k in 0..n {
+            let mut msg_id = self.fresh(u)?;
+            // Mostly well-formed: nested ids below the container's.
+            if msg_id >= container && k % 2 == 0 {
+                msg_id = container.wrapping_sub(4 * (k as i64 + 1));
+            }
+            v.push(Inner {
+                msg_id,
+                seq_no: i32::from(u8::arbitrary(u)? % 12),
+                content_related: bool::arbitrary(u)?,
+                is_container: u8::arbitrary(u)? % 20 == 0,
+            });
+        }
+        Ok(v)
+    }
+}
+
+fn inbound(m: &Msg) -> Inbound {
+    Inbound {
+        session_id: m.session_id,
+        salt: m.salt,
+        msg_id: m.msg_id,
+        seq_no: m.seq_no,
+        content_related: m.content_related,
+    }
+}
+
+fn headers(inner: &[Inner]) -> Vec<InnerHeader> {
+    inner
+        .iter()
+        .map(|i| InnerHeader {
+            msg_id: i.msg_id,
+            seq_no: i.seq_no,
+            content_related: i.content_related,
+            is_container: i.is_container,
+        })
+        .collect()
+}
+
+fn run(server: bool, data: &[u8]) -> arbitrary::Result<()> {
+    let mut u = Unstructured::new(data);
+    let w = u8::arbitrary(&mut u)?;
+    let window = if w & 0x80 != 0 {
+        1000
+    } else {
+        1 + usize::from(w % 8)
+    };
+    let synced = bool::arbitrary(&mut u)?;
+    let (mut model, mut sut) = if server {
+        let s = salts();
+        let schedule: Vec<FutureSalt> = s
+            .iter()
+            .map(|&(salt, valid_since, valid_until)| FutureSalt {
+                salt,
+                valid_since,
+                valid_until,
+            })
+            .collect();
+        (
+            Model::server(SID, window, s, None),
+            Sut::Server(ServerReceiver::new(
+                SID,
+                ServerConfig { window },
+                SaltSchedule::new(&schedule),
+            )),
+        )
+    } else {
+        (
+            Model::client(SID, window, synced, None),
+            Sut::Client(ClientReceiver::new(
+                SID,
+                ClientConfig {
+                    window,
+                    clock_synced: synced,
+                },
+            )),
+        )
+    };
+    let mut g = Gen {
+        server,
+        now: T0,
+        seen: Vec::new(),
+    };
+    for step in 0..MAX_OPS {
+        if u.is_empty() {
+            break;
+        }
+        let container = u8::arbitrary(&mut u)? % 7 == 0;
+        let mut m = g.msg(&mut u)?;
+        let (want, got) = if container {
+            m.content_related = false;
+            m.seq_no &= !1;
+            let inner = g.inner(&mut u, m.msg_id)?;
+            let want = model.feed_container(&m, &inner);
+            let hs = headers(&inner);
+            let got = match &mut sut {
+                Sut::Client(r) => {
+                    let top = to_v(r.receive_container(m.now, &inbound(&m), &hs));
+                    let each = (top == V::Accept).then(|| {
+                        hs.iter()
+                            .map(|h| to_v(r.receive_inner(h).map(|_| ())))
+                            .collect()
+                    });
+                    (top, each)
+                }
+                Sut::Server(r) => {
+                    let top = to_v(r.receive_container(m.now, &inbound(&m), &hs));
+                    let each = (top == V::Accept).then(|| {
+                        hs.iter()
+                            .map(|h| to_v(r.receive_inner(h).map(|_| ())))
+                            .collect()
+                    });
+                    (top, each)
+                }
+            };
+            g.seen.extend(inner.iter().map(|i| i.msg_id));
+            (want, got)
+        } else {
+            let want = (model.feed(&m), None);
+            let got = match &mut sut {
+                Sut::Client(r) => (to_v(r.receive(m.now, &inbound(&m)).map(|_| ())), None),
+                Sut::Server(r) => (to_v(r.receive(m.now, &inbound(&m)).map(|_| ())), None),
+            };
+            (want, got)
+        };
+        g.now = g.now.max(m.now);
+        g.seen.push(m.msg_id);
+        assert_eq!(
+            got, want,
+            "step {step}: receiver and model disagree on {m:?}"
+        );
+        // A real endpoint sends its acks: keep the ack queue from filling (the model has none).
+        let window = match &mut sut {
+            Sut::Client(r) => {
+                r.acks().drain_into(&mut Vec::new());
+                r.window()
+            }
+            Sut::Server(r) => {
+                r.acks().drain_into(&mut Vec::new());
+                r.window()
+            }
+        };
+        assert_eq!(
+            window.iter().collect::<Vec<_>>(),
+            model.stored(),
+            "step {step}: the stored msg_ids differ"
+        );
+        assert!(window.len() <= window.capacity());
+    }
+    Ok(())
+}
+
+/// `session_client`: the client receiver against the model.
+pub fn session_client(data: &[u8]) {
+    let _ = run(false, data);
+}
+
+/// `session_server`: the server receiver against the model.
+pub fn session_server(data: &[u8]) {
+    let _ = run(true, data);
+}

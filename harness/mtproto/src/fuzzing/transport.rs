@@ -1,0 +1,399 @@
+//! Transport decoders (spec §6): one target per framing (`transport_abridged`,
+//! `transport_intermediate`, `transport_padded`, `transport_full`) and `transport_obfuscated`.
+//!
+//! Input: `[flags][n][n × u16 LE cut points][stream]`; bit 0 of `flags` picks the direction.
+//!
+//! Invariants:
+//!
+//! - **chunking**: the stream fed in the pieces the cut points make, and fed byte by byte, gives
+//!   the same frames and the same error as the stream fed whole (the decoder's contract:
+//!   "yields the same packets however the stream is cut");
+//! - **frames lie inside the input**: fed whole, every payload is a borrow of the stream inside
+//!   the bytes its frame consumed, and frames follow each other without gaps or overlap;
+//! - **encode∘decode identity**: re-encoding the decoded frames with the same framing gives back
+//!   exactly the bytes they were decoded from (for server-to-client padded quick acks and errors,
+//!   whose random tail the packet does not keep, with that tail passed as the padding);
+//! - obfuscated2: the model derives both CTR streams from the 64-byte init independently
+//!   (`key = init[8..40]`, `iv = init[40..56]`, reversed init for the other direction, MTProxy
+//!   `SHA-256(key ‖ secret)`), and the obfuscated decoder on the encrypted stream, however cut, must
+//!   give exactly what the plain decoder gives on the plaintext; the header round-trips through
+//!   `accept` / `client_with_init`, and `accept` refuses exactly the forbidden prefixes.
+
+use aes::Aes256;
+use cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
+use sha2::{Digest, Sha256};
+
+use crate::Direction;
+use crate::error::TransportError;
+use crate::transport::obfuscated::{self, INIT_LEN, ObfuscatedDecoder, ObfuscatedEncoder};
+use crate::transport::{Decoder, Encoder, Frame, Kind};
+
+/// Fuzz input split into its parts.
+struct Input<'a> {
+    dir: Direction,
+    cuts: Vec<usize>,
+    stream: &'a [u8],
+}
+
+fn input(data: &[u8]) -> Option<Input<'_>> {
+    let (&flags, rest) = data.split_first()?;
+    let (&n, rest) = rest.split_first()?;
+    let n = usize::from(n % 17);
+    let cut_bytes = rest.get(..2 * n)?;
+    let stream = &rest[2 * n..];
+    let mut cuts: Vec<usize> = cut_bytes
+        .chunks_exact(2)
+        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])).min(stream.len()))
+        .collect();
+    cuts.sort_unstable();
+    let dir = if flags & 1 == 0 {
+        Direction::ClientToServer
+    } else {
+        Direction::ServerToClient
+    };
+    Some(Input { dir, cuts, stream })
+}
+
+/// What decoding a stream gave: the frames with the byte range each consumed, then how it ended.
+#[derive(Debug, PartialEq)]
+struct Decoded {
+    frames: Vec<(Frame, usize, usize)>,
+    end: Result<(), TransportError>,
+}
+
+impl Decoded {
+    fn frames(&self) -> Vec<&Frame> {
+        self.frames.iter().map(|(f, _, _)| f).collect()
+    }
+
+    /// Where the last frame ends (0 if none).
+    fn consumed(&self) -> usize {
+        self.frames.last().map_or(0, |&(_, _, end)| end)
+    }
+}
+
+/// Feed the whole stream at once and check that every payload lies inside its frame's bytes.
+fn decode_whole(mut dec: Decoder, stream: &[u8]) -> Decoded {
+    let base = stream.as_ptr() as usize;
+    let mut input = stream;
+    let mut frames = Vec::new();
+    let mut start = 0;
+    let end = loop {
+        match dec.next(&mut input) {
+            Ok(Some(p)) => {
+                let end = stream.len() - input.len();
+                let frame = p.to_frame();
+                if let crate::transport::Packet::Payload { data, .. } = p {
+                    let at = (data.as_ptr() as usize).wrapping_sub(base);
+                    assert!(
+                        data.is_empty() || (at >= start && at + data.len() <= end),
+                        "payload at {at}+{} outside its frame {start}..{end}",
+                        data.len()
+                    );
+                }
+                frames.push((frame, start, end));
+                start = end;
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    Decoded { frames, end }
+}
+
+/// Feed the stream in the pieces `cuts` makes; only the frames and the end are compared.
+fn decode_cut(
+    mut dec: Decoder,
+    stream: &[u8],
+    cuts: &[usize],
+) -> (Vec<Frame>, Result<(), TransportError>) {
+    let mut out = Vec::new();
+    let mut prev = 0;
+    for &p in cuts.iter().chain(core::iter::once(&stream.len())) {
+        let mut input = &stream[prev..p];
+        loop {
+            match dec.next(&mut input) {
+                Ok(Some(pk)) => out.push(pk.to_frame()),
+                Ok(None) => break,
+                Err(e) => return (out, Err(e)),
+            }
+        }
+        assert!(
+            input.is_empty(),
+            "the decoder stopped before the end of its input"
+        );
+        prev = p;
+    }
+    (out, Ok(()))
+}
+
+fn byte_cuts(len: usize) -> Vec<usize> {
+    (1..len).collect()
+}
+
+fn assert_same_as_whole(whole: &Decoded, cut: (Vec<Frame>, Result<(), TransportError>), how: &str) {
+    let (frames, end) = cut;
+    assert_eq!(
+        frames.iter().collect::<Vec<_>>(),
+        whole.frames(),
+        "frames differ when the stream is fed {how}"
+    );
+    assert_eq!(
+        end, whole.end,
+        "the ending differs when the stream is fed {how}"
+    );
+}
+
+/// The padding to re-encode `frame` with: empty, except for server-to-client padded quick acks
+/// and errors, whose random tail the decoded packet does not keep — then the bytes of `span`
+/// after the packet's own encoding.
+fn padding_for<'s>(kind: Kind, dir: Direction, frame: &Frame, span: &'s [u8]) -> &'s [u8] {
+    if kind != Kind::Padded
+        || dir != Direction::ServerToClient
+        || matches!(frame, Frame::Payload { .. })
+    {
+        return &[];
+    }
+    let mut natural = Vec::new();
+    if let Err(e) = Encoder::without_tag(kind, dir).encode(frame.as_packet(), &[], &mut natural) {
+        panic!("decoded frame {frame:?} does not re-encode: {e:?}");
+    }
+    span.get(natural.len()..).unwrap_or(&[])
+}
+
+/// Re-encode `decoded`'s frames with `encode`, checking each against the bytes it came from.
+fn re_encode(
+    kind: Kind,
+    dir: Direction,
+    stream: &[u8],
+    decoded: &Decoded,
+    mut encode: impl FnMut(&Frame, &[u8], &mut Vec<u8>) -> Result<(), TransportError>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (frame, start, end) in &decoded.frames {
+        let span = &stream[*start..*end];
+        let at = out.len();
+        if let Err(e) = encode(frame, padding_for(kind, dir, frame, span), &mut out) {
+            panic!("decoded frame {frame:?} does not re-encode: {e:?}");
+        }
+        assert_eq!(
+            &out[at..],
+            span,
+            "frame {frame:?} re-encodes differently from the bytes it came from"
+        );
+    }
+    out
+}
+
+/// The checks for one framing on a plain (non-obfuscated) stream.
+pub fn plain(kind: Kind, data: &[u8]) {
+    let Some(Input { dir, cuts, stream }) = input(data) else {
+        return;
+    };
+    let whole = decode_whole(Decoder::new(kind, dir), stream);
+    assert_same_as_whole(
+        &whole,
+        decode_cut(Decoder::new(kind, dir), stream, &cuts),
+        "in pieces",
+    );
+    if stream.len() <= 512 {
+        let bytes = byte_cuts(stream.len());
+        assert_same_as_whole(
+            &whole,
+            decode_cut(Decoder::new(kind, dir), stream, &bytes),
+            "byte by byte",
+        );
+    }
+    let mut enc = Encoder::new(kind, dir);
+    let again = re_encode(kind, dir, stream, &whole, |f, pad, out| {
+        enc.encode(f.as_packet(), pad, out)
+    });
+    assert_eq!(again, &stream[..whole.consumed()]);
+}
+
+/// `transport_abridged`.
+pub fn transport_abridged(data: &[u8]) {
+    plain(Kind::Abridged, data);
+}
+
+/// `transport_intermediate`.
+pub fn transport_intermediate(data: &[u8]) {
+    plain(Kind::Intermediate, data);
+}
+
+/// `transport_padded`.
+pub fn transport_padded(data: &[u8]) {
+    plain(Kind::Padded, data);
+}
+
+/// `transport_full`.
+pub fn transport_full(data: &[u8]) {
+    plain(Kind::Full, data);
+}
+
+/// The forbidden first bytes of an init, written out from the spec's list ([transports]).
+///
+/// [transports]: https://core.telegram.org/mtproto/mtproto-transports
+fn model_forbidden(init: &[u8; INIT_LEN]) -> bool {
+    let first4 = &init[..4];
+    init[0] == 0xef
+        || [b"HEAD", b"POST", b"GET ", b"OPTI"]
+            .iter()
+            .any(|w| first4 == &w[..])
+        || first4 == [0x16, 0x03, 0x01, 0x02]
+        || first4 == [0xdd; 4]
+        || first4 == [0xee; 4]
+        || init[4..8] == [0; 4]
+}
+
+/// The model's CTR stream for one direction: key and IV from the init (reversed for server to
+/// client), MTProxy key hashed with the secret, started `skip` bytes in.
+fn model_ctr(
+    init: &[u8; INIT_LEN],
+    c2s: bool,
+    secret: Option<&[u8; 16]>,
+    skip: u64,
+) -> ctr::Ctr128BE<Aes256> {
+    let mut src = *init;
+    if !c2s {
+        src.reverse();
+    }
+    let mut key: [u8; 32] = src[8..40].try_into().unwrap_or([0; 32]);
+    let iv: [u8; 16] = src[40..56].try_into().unwrap_or([0; 16]);
+    if let Some(s) = secret {
+        key = Sha256::new()
+            .chain_update(key)
+            .chain_update(s)
+            .finalize()
+            .into();
+    }
+    let mut c = ctr::Ctr128BE::<Aes256>::new(&key.into(), &iv.into());
+    c.seek(skip);
+    c
+}
+
+fn decode_obfuscated_cut(
+    mut dec: ObfuscatedDecoder,
+    stream: &[u8],
+    cuts: &[usize],
+) -> (Vec<Frame>, Result<(), TransportError>) {
+    let mut buf = stream.to_vec();
+    let mut out = Vec::new();
+    let mut prev = 0;
+    for &p in cuts.iter().chain(core::iter::once(&stream.len())) {
+        let mut input: &mut [u8] = &mut buf[prev..p];
+        loop {
+            match dec.next(&mut input) {
+                Ok(Some(pk)) => out.push(pk.to_frame()),
+                Ok(None) => break,
+                Err(e) => return (out, Err(e)),
+            }
+        }
+        assert!(
+            input.is_empty(),
+            "the obfuscated decoder stopped before the end of its input"
+        );
+        prev = p;
+    }
+    (out, Ok(()))
+}
+
+/// `transport_obfuscated`: `[kind][secret mode][16-byte secret][64-byte init][flags][n][cuts][plaintext stream]`.
+pub fn transport_obfuscated(data: &[u8]) {
+    let Some((head, rest)) = data.split_first_chunk::<{ 2 + 16 + INIT_LEN }>() else {
+        return;
+    };
+    let kind = [Kind::Abridged, Kind::Intermediate, Kind::Padded][usize::from(head[0] % 3)];
+    let secret16: [u8; 16] = head[2..18].try_into().unwrap_or([0; 16]);
+    let secret: Option<Vec<u8>> = match head[1] % 3 {
+        0 => None,
+        1 => Some(secret16.to_vec()),
+        _ => Some([&[0xdd][..], &secret16].concat()),
+    };
+    let raw: [u8; INIT_LEN] = head[18..].try_into().unwrap_or([0; INIT_LEN]);
+
+    // accept() on arbitrary bytes: refuses exactly the forbidden prefixes (or an unknown tag),
+    // and what it accepts is rebuilt byte for byte by the client side.
+    match obfuscated::accept(&raw, secret.as_deref()) {
+        Ok(acc) => {
+            assert!(!model_forbidden(&raw), "a forbidden prefix was accepted");
+            let Ok(client) = obfuscated::client_with_init(&acc.init, secret.as_deref()) else {
+                panic!("an accepted init does not rebuild");
+            };
+            assert_eq!(
+                client.header, raw,
+                "accept/client_with_init do not round-trip"
+            );
+        }
+        Err(TransportError::ForbiddenPrefix) => {
+            assert!(model_forbidden(&raw), "an allowed prefix was refused");
+        }
+        Err(_) => assert!(!model_forbidden(&raw)),
+    }
+
+    // A client init with the tag in place; the server must accept its header unless the
+    // random prefix is forbidden.
+    let mut init = raw;
+    init[56..60].copy_from_slice(&obfuscated::protocol_tag(kind).unwrap_or([0; 4]));
+    let Ok(client) = obfuscated::client_with_init(&init, secret.as_deref()) else {
+        // Only a `dd` secret with another framing is refused.
+        assert!(secret.as_ref().is_some_and(|s| s.len() == 17) && kind != Kind::Padded);
+        return;
+    };
+    assert_eq!(
+        client.header[..56],
+        init[..56],
+        "the header's first 56 bytes are sent in clear"
+    );
+    let server = match obfuscated::accept(&client.header, secret.as_deref()) {
+        Ok(s) => s,
+        Err(TransportError::ForbiddenPrefix) if model_forbidden(&client.header) => return,
+        Err(e) => panic!("the server refuses a client's own header: {e:?}"),
+    };
+    assert_eq!((server.kind, server.init), (kind, init));
+    assert_eq!(server.dc, i16::from_le_bytes([init[60], init[61]]));
+
+    let Some(Input { dir, cuts, stream }) = input(rest) else {
+        return;
+    };
+    let mtproxy_key: Option<[u8; 16]> = secret.as_ref().map(|s| {
+        let k = if s.len() == 17 { &s[1..] } else { &s[..] };
+        k.try_into().unwrap_or([0; 16])
+    });
+    let c2s = dir == Direction::ClientToServer;
+    let mut ks = model_ctr(
+        &init,
+        c2s,
+        mtproxy_key.as_ref(),
+        if c2s { INIT_LEN as u64 } else { 0 },
+    );
+    let mut wire = stream.to_vec();
+    ks.apply_keystream(&mut wire);
+
+    let plain_whole = decode_whole(Decoder::without_tag(kind, dir), stream);
+    let (decoder, encoder): (ObfuscatedDecoder, ObfuscatedEncoder) = if c2s {
+        (server.decoder, client.encoder)
+    } else {
+        (client.decoder, server.encoder)
+    };
+    assert_same_as_whole(
+        &plain_whole,
+        decode_obfuscated_cut(decoder, &wire, &cuts),
+        "obfuscated, in pieces",
+    );
+    // The encoder's keystream stays in step with the wire: re-encoding the decoded frames
+    // reproduces the ciphertext they were decoded from.
+    let mut encoder = encoder;
+    let mut again_wire = Vec::new();
+    for (frame, start, end) in &plain_whole.frames {
+        let pad = padding_for(kind, dir, frame, &stream[*start..*end]);
+        if let Err(e) = encoder.encode(frame.as_packet(), pad, &mut again_wire) {
+            panic!("obfuscated re-encode of {frame:?}: {e:?}");
+        }
+    }
+    assert_eq!(
+        again_wire,
+        &wire[..plain_whole.consumed()],
+        "obfuscated encode∘decode differs"
+    );
+}
