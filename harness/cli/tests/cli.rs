@@ -819,3 +819,75 @@ fn baseline_entries_for_files_outside_the_run_are_checked() {
         results["gate"]
     );
 }
+
+/// `self-test` on a test build (whose binary carries the mutants: see Cargo.toml).
+fn self_test(dir: &Path, extra: &[&str]) -> (Output, Value) {
+    let ws = workspace();
+    let out = dir.join("self-test");
+    let mut args = vec!["self-test", "--timeout-ms", "20000", "--out"];
+    let out_s = out.to_string_lossy().into_owned();
+    args.push(&out_s);
+    args.extend_from_slice(extra);
+    let run = Command::new(BIN)
+        .args(&args)
+        .current_dir(&ws)
+        .output()
+        .unwrap();
+    let json = fs::read_to_string(out.join("self-test.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Value::Null);
+    (run, json)
+}
+
+#[test]
+fn self_test_kills_the_session_dh_handshake_and_key_mutants_with_their_own_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mutants = [
+        "accept-even-server-msg-id",
+        "newest-only-window",
+        "skip-dh-margin",
+        "skip-new-nonce-hash1",
+        "drop-leading-zero",
+    ];
+    let mut args: Vec<&str> = Vec::new();
+    for m in &mutants {
+        args.extend(["--mutant", m]);
+    }
+    args.extend([
+        "vectors/session",
+        "vectors/dh/dh_value_test.json",
+        "vectors/handshake",
+        "vectors/envelope/envelope_decrypt_test.json",
+    ]);
+    let (run, json) = self_test(dir.path(), &args);
+    assert_eq!(code(&run), 0, "{}{}", stdout(&run), stderr(&run));
+    assert!(
+        stdout(&run).contains("5 mutants, 5 killed, 0 survived, 0 killed but not by their own"),
+        "{}",
+        stdout(&run)
+    );
+    let kills = json.as_array().unwrap();
+    assert_eq!(kills.len(), mutants.len());
+    for k in kills {
+        assert_eq!(k["killed"], true, "{k}");
+        assert_eq!(k["missed"], Value::Array(Vec::new()), "{k}");
+    }
+}
+
+#[test]
+fn a_surviving_mutant_fails_the_self_test() {
+    let dir = tempfile::tempdir().unwrap();
+    // The IGE vectors cannot see a session_id check.
+    let (run, json) = self_test(dir.path(), &["--mutant", "skip-session-id", "vectors/ige"]);
+    assert_eq!(code(&run), 1, "{}{}", stdout(&run), stderr(&run));
+    assert!(
+        stdout(&run).contains("SURVIVED skip-session-id"),
+        "{}",
+        stdout(&run)
+    );
+    assert_eq!(json[0]["killed"], false);
+    // An unknown mutant is refused before anything runs.
+    let (run, _) = self_test(dir.path(), &["--mutant", "no-such-mutant", "vectors/ige"]);
+    assert_eq!(code(&run), 2, "{}{}", stdout(&run), stderr(&run));
+}

@@ -29,7 +29,11 @@ pub struct AuthKey {
 impl AuthKey {
     /// A key from exactly 256 bytes.
     pub fn new(bytes: [u8; AUTH_KEY_LEN]) -> Self {
-        let digest: [u8; 20] = Sha1::digest(bytes).into();
+        let digest: [u8; 20] = match bytes.split_first() {
+            // The key as a minimal big-endian integer: 255 bytes when the first is zero.
+            Some((0, rest)) if mutant!(DropLeadingZero) => Sha1::digest(rest).into(),
+            _ => Sha1::digest(bytes).into(),
+        };
         let (head, rest) = digest.split_first_chunk::<8>().unwrap_or((&[0; 8], &[]));
         let aux_hash = *head;
         let id = rest.last_chunk::<8>().copied().unwrap_or([0; 8]);

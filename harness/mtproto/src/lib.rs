@@ -32,6 +32,19 @@
     )
 )]
 
+/// Whether one of the named deliberate bugs of [`mutants`] (`mutant!(A | B)`) is active: always
+/// `false` without the `mutants` feature, so a normal build compiles every check site to the
+/// correct code.
+macro_rules! mutant {
+    ($($m:ident)|+) => {{
+        #[cfg(feature = "mutants")]
+        let on = $(crate::mutants::on(crate::mutants::Mutant::$m))||+;
+        #[cfg(not(feature = "mutants"))]
+        let on = false;
+        on
+    }};
+}
+
 pub mod auth_key;
 pub mod call;
 pub mod codec;

@@ -3,9 +3,12 @@
 //!
 //! One mutant at a time is active for the whole process ([`activate`]); the adapter subcommand
 //! selects it with `--mutant NAME`. Each check site is a `#[cfg(feature = "mutants")]` line that
-//! asks [`on`] whether its mutant is the active one.
-
-use core::sync::atomic::{AtomicU8, Ordering};
+//! asks [`on`] whether its mutant is the active one. In this crate's unit tests the active mutant
+//! is per thread, so tests that activate one cannot disturb tests running beside them.
+//!
+//! Each mutant mirrors a weakness found in real clients (a missing check, a shortcut in the
+//! replay window, a key serialized as a minimal integer); the vectors that kill each one are
+//! listed in the root README's kill table, which `self-test` enforces.
 
 /// The deliberate bugs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,46 +28,190 @@ pub enum Mutant {
     SkipSessionId,
     /// Skip the auth_key_id check (R2).
     SkipAuthKeyId,
+    /// The client receiver accepts even msg_ids (R7: "server message identifiers modulo 4
+    /// yield 1 or 3"), so a client's own message reflected back is taken as the server's.
+    AcceptEvenServerMsgId,
+    /// The replay window remembers only the newest msg_id: a replay of an older message still
+    /// inside the window is not recognized as a duplicate (R8).
+    NewestOnlyWindow,
+    /// The safe-prime test checks that `p` is prime but not that `(p - 1) / 2` is.
+    SkipSafePrime,
+    /// `g_a` / `g_b` are checked against `(1, p - 1)` only, not the `2^(2048-64)` margin.
+    SkipDhMargin,
+    /// `g_a` / `g_b` are not range-checked at all (neither `(1, p - 1)` nor the margin).
+    SkipDhRange,
+    /// `g` is not checked against the congruence table of `p`.
+    SkipGGenerator,
+    /// The client takes `dh_gen_ok` without comparing `new_nonce_hash1`.
+    SkipNewNonceHash1,
+    /// A key whose first byte is zero is hashed without it (a DH result serialized as a minimal
+    /// big-endian integer): `auth_key_id` and `auth_key_aux_hash` come out wrong.
+    DropLeadingZero,
 }
 
-/// Every mutant, in the order of [`ALL`].
-const MUTANTS: [Mutant; 7] = [
-    Mutant::SkipMsgKey,
-    Mutant::AcceptShortPadding,
-    Mutant::AcceptLongPadding,
-    Mutant::SkipLengthAlign,
-    Mutant::SwapX,
-    Mutant::SkipSessionId,
-    Mutant::SkipAuthKeyId,
+/// Every mutant with its name, as `--mutant` takes it.
+const TABLE: [(&str, Mutant); 15] = [
+    ("skip-msg-key", Mutant::SkipMsgKey),
+    ("accept-short-padding", Mutant::AcceptShortPadding),
+    ("accept-long-padding", Mutant::AcceptLongPadding),
+    ("skip-length-align", Mutant::SkipLengthAlign),
+    ("swap-x", Mutant::SwapX),
+    ("skip-session-id", Mutant::SkipSessionId),
+    ("skip-auth-key-id", Mutant::SkipAuthKeyId),
+    ("accept-even-server-msg-id", Mutant::AcceptEvenServerMsgId),
+    ("newest-only-window", Mutant::NewestOnlyWindow),
+    ("skip-safe-prime", Mutant::SkipSafePrime),
+    ("skip-dh-margin", Mutant::SkipDhMargin),
+    ("skip-dh-range", Mutant::SkipDhRange),
+    ("skip-g-generator", Mutant::SkipGGenerator),
+    ("skip-new-nonce-hash1", Mutant::SkipNewNonceHash1),
+    ("drop-leading-zero", Mutant::DropLeadingZero),
 ];
 
 /// The mutants' names, as `--mutant` takes them.
-pub const ALL: &[&str] = &[
-    "skip-msg-key",
-    "accept-short-padding",
-    "accept-long-padding",
-    "skip-length-align",
-    "swap-x",
-    "skip-session-id",
-    "skip-auth-key-id",
-];
+pub fn names() -> impl Iterator<Item = &'static str> {
+    TABLE.iter().map(|&(n, _)| n)
+}
 
-static ACTIVE: AtomicU8 = AtomicU8::new(0);
+#[cfg(not(test))]
+static ACTIVE: core::sync::atomic::AtomicU8 = core::sync::atomic::AtomicU8::new(0);
+
+#[cfg(test)]
+std::thread_local! {
+    static ACTIVE: core::cell::Cell<u8> = const { core::cell::Cell::new(0) };
+}
+
+fn store(v: u8) {
+    #[cfg(not(test))]
+    ACTIVE.store(v, core::sync::atomic::Ordering::Relaxed);
+    #[cfg(test)]
+    ACTIVE.with(|a| a.set(v));
+}
+
+fn load() -> u8 {
+    #[cfg(not(test))]
+    return ACTIVE.load(core::sync::atomic::Ordering::Relaxed);
+    #[cfg(test)]
+    return ACTIVE.with(core::cell::Cell::get);
+}
 
 /// Make the mutant named `name` the active one for this process; `false` if there is none.
 pub fn activate(name: &str) -> bool {
-    let Some(m) = ALL
-        .iter()
-        .zip(MUTANTS)
-        .find_map(|(n, m)| (*n == name).then_some(m))
-    else {
+    let Some(m) = TABLE.iter().find_map(|&(n, m)| (n == name).then_some(m)) else {
         return false;
     };
-    ACTIVE.store(m as u8, Ordering::Relaxed);
+    store(m as u8);
     true
+}
+
+/// Deactivate any mutant (the correct reference again).
+pub fn deactivate() {
+    store(0);
 }
 
 /// Whether `m` is the active mutant.
 pub fn on(m: Mutant) -> bool {
-    ACTIVE.load(Ordering::Relaxed) == m as u8
+    load() == m as u8
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each check site changes its verdict when, and only when, its mutant is active (the
+    //! active mutant is per thread in unit tests). The vectors that kill each mutant through
+    //! the adapter protocol are enforced by `mtproto-harness self-test`.
+    use super::*;
+    use crate::AuthKey;
+    use crate::crypto::dh::{self, TELEGRAM_DH_PRIME};
+    use crate::error::DhError;
+    use crate::session::{ClientConfig, ClientReceiver, MsgIdWindow, WindowRefusal};
+
+    /// `f` with no mutant, then with `name` active.
+    fn both<T>(name: &str, f: impl Fn() -> T) -> (T, T) {
+        deactivate();
+        let correct = f();
+        assert!(activate(name), "{name}");
+        let mutated = f();
+        deactivate();
+        (correct, mutated)
+    }
+
+    #[test]
+    fn every_name_activates_its_own_mutant() {
+        let all: Vec<_> = names().collect();
+        assert_eq!(all.len(), TABLE.len());
+        for (i, n) in all.iter().enumerate() {
+            assert!(activate(n));
+            assert!(on(TABLE[i].1));
+            assert_eq!(TABLE.iter().filter(|&&(_, m)| on(m)).count(), 1);
+        }
+        assert!(!activate("no-such-mutant"));
+        deactivate();
+        assert!(TABLE.iter().all(|&(_, m)| !on(m)));
+    }
+
+    #[test]
+    fn accept_even_server_msg_id() {
+        let (correct, mutated) = both("accept-even-server-msg-id", || {
+            ClientReceiver::new(1, ClientConfig::default()).check_msg_id(0, 0x6000_0000_0000_0004)
+        });
+        assert!(correct.is_err());
+        assert!(mutated.is_ok());
+    }
+
+    #[test]
+    fn newest_only_window() {
+        let (correct, mutated) = both("newest-only-window", || {
+            let mut w = MsgIdWindow::new(8);
+            let first = [w.check_and_insert(5), w.check_and_insert(9)];
+            // The newest is still recognized; the older one is not.
+            (first, w.check_and_insert(9), w.check_and_insert(5))
+        });
+        assert_eq!(correct.0, [Ok(()), Ok(())]);
+        assert_eq!(correct.1, Err(WindowRefusal::Duplicate));
+        assert_eq!(correct.2, Err(WindowRefusal::Duplicate));
+        assert_eq!(mutated.1, Err(WindowRefusal::Duplicate));
+        assert_eq!(mutated.2, Ok(()));
+    }
+
+    #[test]
+    fn dh_value_range_and_margin() {
+        let group = dh::check_params(&TELEGRAM_DH_PRIME, 3, &[7; 32], None).unwrap();
+        let check = |v: &[u8]| group.check_value(v).map(|_| ());
+        let mut below_margin = [0u8; 256];
+        below_margin[8] = 0xff; // < 2^1984 = byte 7's lowest bit
+        for (name, value, want) in [
+            ("skip-dh-margin", &below_margin[..], DhError::ValueUnsafe),
+            ("skip-dh-range", &below_margin[..], DhError::ValueUnsafe),
+            ("skip-dh-range", &[1u8][..], DhError::ValueOutOfRange),
+        ] {
+            let (correct, mutated) = both(name, || check(value));
+            assert_eq!(correct, Err(want), "{name}");
+            assert_eq!(mutated, Ok(()), "{name}");
+        }
+        // The margin mutant keeps the range check.
+        let (correct, mutated) = both("skip-dh-margin", || check(&[1]));
+        assert_eq!(correct, mutated);
+    }
+
+    #[test]
+    fn g_generator() {
+        // The Telegram prime is 3 mod 8, so g = 2 is not a generator of the q-subgroup.
+        let (correct, mutated) = both("skip-g-generator", || {
+            dh::check_params(&TELEGRAM_DH_PRIME, 2, &[7; 32], None).map(|_| ())
+        });
+        assert_eq!(correct, Err(DhError::GNotGenerator { g: 2 }));
+        assert_eq!(mutated, Ok(()));
+    }
+
+    #[test]
+    fn drop_leading_zero() {
+        let mut bytes = [0x5au8; 256];
+        bytes[0] = 0;
+        let (correct, mutated) = both("drop-leading-zero", || AuthKey::new(bytes).id());
+        assert_ne!(correct, mutated);
+        // A key with a nonzero first byte is unaffected.
+        bytes[0] = 1;
+        let (correct, mutated) = both("drop-leading-zero", || AuthKey::new(bytes).id());
+        assert_eq!(correct, mutated);
+    }
 }

@@ -221,6 +221,14 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         &["https://core.telegram.org/mtproto/security_guidelines"],
     ),
     (
+        "LeadingZeroKey",
+        "EDGE_CASE",
+        "An auth key whose first byte is zero (one DH result in 256): auth_key_id and \
+         auth_key_aux_hash are SHA-1 over all 256 bytes. An implementation that keeps the key as \
+         a minimal big-endian integer hashes 255 and gets another id (spec §2.1).",
+        &["https://core.telegram.org/mtproto/description"],
+    ),
+    (
         "WrongSessionId",
         "MISSING_STEP",
         "A correctly encrypted message whose session_id is not the receiver's (spec §3.1 R6).",
@@ -1133,6 +1141,38 @@ impl DecryptCases<'_> {
         })
     }
 
+    /// Valid messages under keys that start with `zeros` zero bytes (flag `LeadingZeroKey`).
+    fn leading_zero_keys(&mut self) -> Result<(), GenerateError> {
+        for zeros in [1usize, 2] {
+            let mut key_bytes = vec![0u8; zeros];
+            // A nonzero byte after the zeros, so the key has exactly `zeros` leading zeros.
+            key_bytes.push(self.rng.bytes(1).first().copied().unwrap_or(0) | 1);
+            key_bytes.extend(self.rng.bytes(255_usize.saturating_sub(zeros)));
+            let key = auth_key(&key_bytes, self.name)?;
+            let fields = random_fields(&mut self.rng, self.direction);
+            let body = self.rng.bytes(32);
+            let padding_len = padding_for(body.len(), 12);
+            let padding = self.rng.bytes(padding_len);
+            let pt = plaintext(&fields, len_i32(body.len()), &body, &padding);
+            let packet = self.seal(&key, self.direction, &pt)?;
+            self.valid(
+                &["LeadingZeroKey"],
+                format!(
+                    "a key starting with {zeros} zero byte(s): auth_key_id is SHA-1 over all 256 \
+                     bytes"
+                ),
+                Sample {
+                    key_bytes,
+                    fields,
+                    body,
+                    padding_len,
+                    packet,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
     fn valid(&mut self, flags: &[&str], comment: String, s: Sample) -> Result<(), GenerateError> {
         let (tc_id, flags) = self.b.case(flags)?;
         self.tests.push(EnvelopeDecryptCase {
@@ -1692,6 +1732,28 @@ fn envelope_decrypt() -> Result<(String, VectorFile), GenerateError> {
             tests: Vec::new(),
         };
         cases.all()?;
+        let tests = cases.tests;
+        groups.push(TestGroup::EnvelopeDecrypt(EnvelopeDecryptGroup {
+            group_type: "EnvelopeDecryptTest".into(),
+            receiver,
+            source: self_source(),
+            tests,
+        }));
+    }
+    // Last, so the tcIds above stay as they were.
+    for receiver in [ReceiverName::Client, ReceiverName::Server] {
+        let mut cases = DecryptCases {
+            b: &mut b,
+            rng: Drbg::new(&format!(
+                "envelope/decrypt/leading-zero/{}",
+                receiver.as_str()
+            )),
+            name,
+            receiver,
+            direction: receiver.receiver().direction(),
+            tests: Vec::new(),
+        };
+        cases.leading_zero_keys()?;
         let tests = cases.tests;
         groups.push(TestGroup::EnvelopeDecrypt(EnvelopeDecryptGroup {
             group_type: "EnvelopeDecryptTest".into(),

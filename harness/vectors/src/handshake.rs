@@ -524,6 +524,14 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         &[],
     ),
     (
+        "LeadingZeroKey",
+        "EDGE_CASE",
+        "A valid transcript whose auth key (g^ab mod p) starts with a zero byte: the key is 256 \
+         bytes with the zero kept, and new_nonce_hash1 uses SHA-1 over all of them. A client \
+         that keeps the key as a minimal integer fails dh_gen_ok, or derives another key id.",
+        &["https://core.telegram.org/mtproto/auth_key"],
+    ),
+    (
         "PWrongSize",
         "WEAK_PARAMS",
         "dh_prime is not a 2048-bit number in 256 bytes: \"2^2047 < p < 2^2048\".",
@@ -1828,6 +1836,24 @@ fn handshake() -> Result<(String, VectorFile), GenerateError> {
         }
         add(&mut b, c, &flags, what.into())?;
     }
+    // Last, so the tcIds above stay as they were. The seed was found by search: the first of
+    // "handshake-leading-zero-N" whose key starts with 0x00.
+    let t = valid_transcript("handshake-leading-zero-14", KeyKind::Permanent)
+        .map_err(|e| gerr(file, e))?;
+    if t.case.auth_key.as_ref().and_then(|k| k.as_bytes().first()) != Some(&0) {
+        return Err(gerr(
+            file,
+            "seed handshake-leading-zero-14 no longer gives a key starting with 0x00",
+        ));
+    }
+    add(
+        &mut b,
+        t.case,
+        &["LeadingZeroKey"],
+        "client against the reference server, permanent key starting with a zero byte \
+         (seed handshake-leading-zero-14)"
+            .into(),
+    )?;
     groups.push(Group::Handshake(HandshakeGroup {
         group_type: "HandshakeTest".into(),
         role: "client".into(),

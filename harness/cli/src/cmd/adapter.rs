@@ -112,7 +112,7 @@ fn activate_mutant(name: &str) -> Result<(), HarnessError> {
     } else {
         Err(HarnessError::Adapter(format!(
             "unknown mutant {name:?}; the mutants are: {}",
-            mtproto::mutants::ALL.join(", ")
+            mtproto::mutants::names().collect::<Vec<_>>().join(", ")
         )))
     }
 }

@@ -3,6 +3,12 @@
 //! through the adapter protocol and run against the suites, judged as strictly as the reference;
 //! a mutant is killed when at least one case fails or errors. Every mutant must be killed: a
 //! survivor means the vectors miss a check, and the command exits 1.
+//!
+//! Being killed is not enough: [`EXPECTED`] names, per mutant, the vectors written to kill it (a
+//! flag, or `file#tcId`), and each of them that was run must be among the killing cases. A
+//! mutant killed only by accident (a pseudorandom case that happens to cross its site) with its
+//! own vector silent means that vector is broken; it is reported `MISSED` and the command exits
+//! 1, as it does for a mutant with no entry in the table.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -13,6 +19,59 @@ use crate::Status;
 use crate::cli::{Acceptable, Selection, SelfTestArgs};
 use crate::engine;
 use crate::error::HarnessError;
+
+/// The vectors that must kill each mutant: a flag (any killing case carrying it) or
+/// `file#tcId` (that case, by the file's name). Kept in step with the README's kill table.
+pub const EXPECTED: &[(&str, &[&str])] = &[
+    ("skip-msg-key", &["ModifiedMsgKey"]),
+    ("accept-short-padding", &["PaddingTooShort"]),
+    ("accept-long-padding", &["PaddingTooLong"]),
+    ("skip-length-align", &["LengthNotAligned"]),
+    ("swap-x", &["PaddingInMsgKey"]),
+    ("skip-session-id", &["WrongSessionId"]),
+    ("skip-auth-key-id", &["WrongAuthKeyId", "UnencryptedMarker"]),
+    ("accept-even-server-msg-id", &["MsgIdParity"]),
+    ("newest-only-window", &["ReplayOlderInWindow"]),
+    ("skip-safe-prime", &["NotSafePrime"]),
+    ("skip-dh-margin", &["DhValueMargin"]),
+    (
+        "skip-dh-range",
+        &[
+            "ValueBound",
+            "handshake_client_test.json#25",
+            "handshake_client_test.json#26",
+        ],
+    ),
+    ("skip-g-generator", &["GNotGenerator"]),
+    ("skip-new-nonce-hash1", &["handshake_client_test.json#31"]),
+    ("drop-leading-zero", &["LeadingZeroKey"]),
+];
+
+/// Whether `r` is a case `killer` (an [`EXPECTED`] entry) names.
+fn names(killer: &str, r: &mtproto_vectors::CaseResult) -> bool {
+    match killer.split_once('#') {
+        Some((file, tc)) => r.file.rsplit('/').next() == Some(file) && tc.parse() == Ok(r.tc_id),
+        None => r.flags.iter().any(|f| f == killer),
+    }
+}
+
+/// The expected killers of `mutant` that ran but did not kill it; `None` when the mutant has no
+/// entry in [`EXPECTED`].
+fn missed(
+    mutant: &str,
+    results: &[mtproto_vectors::CaseResult],
+    killing: &[&mtproto_vectors::CaseResult],
+) -> Option<Vec<String>> {
+    let (_, killers) = EXPECTED.iter().find(|(m, _)| *m == mutant)?;
+    Some(
+        killers
+            .iter()
+            .filter(|k| results.iter().any(|r| names(k, r)))
+            .filter(|k| !killing.iter().any(|r| names(k, r)))
+            .map(|k| (*k).to_owned())
+            .collect(),
+    )
+}
 
 /// One mutant's result.
 #[derive(Debug, Serialize)]
@@ -27,14 +86,21 @@ pub struct Kill {
     pub by_flag: Vec<(String, String, usize)>,
     /// The first killing cases (file, tcId).
     pub first: Vec<(String, u64)>,
+    /// Its [`EXPECTED`] killers that ran and did not kill it (`["(none declared)"]` when the
+    /// table has no entry for it).
+    pub missed: Vec<String>,
+}
+
+impl Kill {
+    /// Killed, and by every expected vector that ran.
+    pub fn proven(&self) -> bool {
+        self.killed && self.missed.is_empty()
+    }
 }
 
 #[cfg(feature = "mutants")]
 fn mutant_names() -> Result<Vec<String>, HarnessError> {
-    Ok(mtproto::mutants::ALL
-        .iter()
-        .map(|&m| m.to_owned())
-        .collect())
+    Ok(mtproto::mutants::names().map(str::to_owned).collect())
 }
 
 #[cfg(not(feature = "mutants"))]
@@ -49,6 +115,12 @@ fn mutant_names() -> Result<Vec<String>, HarnessError> {
 /// Runs `self-test`.
 pub fn run(args: &SelfTestArgs) -> Result<Status, HarnessError> {
     let all = mutant_names()?;
+    if let Some(unknown) = args.mutants.iter().find(|m| !all.contains(m)) {
+        return Err(HarnessError::Adapter(format!(
+            "unknown mutant {unknown:?}; the mutants are: {}",
+            all.join(", ")
+        )));
+    }
     let names: Vec<String> = if args.mutants.is_empty() {
         all
     } else {
@@ -94,8 +166,11 @@ pub fn run(args: &SelfTestArgs) -> Result<Status, HarnessError> {
                 *by_flag.entry((r.file.clone(), f)).or_default() += 1;
             }
         }
+        let missed = missed(name, &ex.results, &killing)
+            .unwrap_or_else(|| vec!["(none declared)".to_owned()]);
         kills.push(Kill {
             mutant: name.clone(),
+            missed,
             killed: !killing.is_empty(),
             killing_cases: killing.len(),
             by_flag: by_flag.into_iter().map(|((a, b), n)| (a, b, n)).collect(),
@@ -123,29 +198,61 @@ pub fn run(args: &SelfTestArgs) -> Result<Status, HarnessError> {
         source,
     })?;
     let survivors: Vec<_> = kills.iter().filter(|k| !k.killed).collect();
+    let unproven: Vec<_> = kills
+        .iter()
+        .filter(|k| k.killed && !k.missed.is_empty())
+        .collect();
     let mut out = std::io::stdout().lock();
     let _ = write!(out, "{table}");
     for s in &survivors {
         let _ = writeln!(out, "SURVIVED {}", s.mutant);
     }
+    for s in &unproven {
+        let _ = writeln!(
+            out,
+            "MISSED {}: not killed by its own vectors {}",
+            s.mutant,
+            s.missed.join(", ")
+        );
+    }
     let _ = writeln!(
         out,
-        "self-test: {} mutants, {} killed, {} survived",
+        "self-test: {} mutants, {} killed, {} survived, {} killed but not by their own vectors",
         kills.len(),
         kills.len() - survivors.len(),
-        survivors.len()
+        survivors.len(),
+        unproven.len()
     );
-    Ok(if survivors.is_empty() {
+    Ok(if survivors.is_empty() && unproven.is_empty() {
         Status::Success
     } else {
         Status::Failures
     })
 }
 
+/// The "its own vectors" cell: the expected killers, or what they missed.
+fn own(k: &Kill) -> String {
+    let declared = EXPECTED
+        .iter()
+        .find(|(m, _)| *m == k.mutant)
+        .map(|(_, v)| {
+            v.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    if k.missed.is_empty() {
+        declared
+    } else {
+        format!("**MISSED** {}", k.missed.join(", "))
+    }
+}
+
 /// The kill table in Markdown.
 pub fn kill_table(kills: &[Kill]) -> String {
     let mut s = String::from(
-        "| mutant | killed | killing cases | killed by (file: flag × cases) | first killing cases |\n|---|---|---|---|---|\n",
+        "| mutant | killed | its own vectors | killing cases | killed by (file: flag × cases) | first killing cases |\n|---|---|---|---|---|---|\n",
     );
     for k in kills {
         let mut flags: Vec<_> = k.by_flag.iter().collect();
@@ -165,13 +272,97 @@ pub fn kill_table(kills: &[Kill]) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} |",
             k.mutant,
             if k.killed { "yes" } else { "**NO**" },
+            own(k),
             k.killing_cases,
             flags.join("; "),
             first.join(", ")
         );
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mtproto_vectors::{CaseResult, Outcome, Verdict};
+
+    fn case(file: &str, tc_id: u64, flags: &[&str], outcome: Outcome) -> CaseResult {
+        CaseResult {
+            file: file.into(),
+            family: String::new(),
+            algorithm: String::new(),
+            tc_id,
+            group_type: String::new(),
+            comment: String::new(),
+            flags: flags.iter().map(|&f| f.to_owned()).collect(),
+            bug_types: Vec::new(),
+            expected: Verdict::Invalid,
+            expected_error: None,
+            outcome,
+            error: None,
+            detail: String::new(),
+            vector: serde_json::Value::Null,
+        }
+    }
+
+    fn killing(results: &[CaseResult]) -> Vec<&CaseResult> {
+        results
+            .iter()
+            .filter(|r| r.outcome != Outcome::Pass)
+            .collect()
+    }
+
+    #[test]
+    fn every_mutant_has_expected_killers() {
+        for (m, killers) in EXPECTED {
+            assert!(!killers.is_empty(), "{m}");
+        }
+        let mut names: Vec<_> = EXPECTED.iter().map(|(m, _)| *m).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), EXPECTED.len());
+    }
+
+    #[test]
+    fn a_kill_by_other_vectors_only_misses_the_own_vector() {
+        let f = "vectors/handshake/handshake_client_test.json";
+        // #31 ran and passed; #32 killed the mutant.
+        let results = [
+            case(f, 31, &["TamperedTranscript"], Outcome::Pass),
+            case(f, 32, &["TamperedTranscript"], Outcome::Fail),
+        ];
+        assert_eq!(
+            missed("skip-new-nonce-hash1", &results, &killing(&results)),
+            Some(vec!["handshake_client_test.json#31".to_owned()])
+        );
+        let results = [case(f, 31, &["TamperedTranscript"], Outcome::Error)];
+        assert_eq!(
+            missed("skip-new-nonce-hash1", &results, &killing(&results)),
+            Some(Vec::new())
+        );
+        // A flag: any killing case carrying it.
+        let e = "vectors/envelope/envelope_decrypt_test.json";
+        let results = [
+            case(e, 1, &["LeadingZeroKey"], Outcome::Pass),
+            case(e, 2, &["LeadingZeroKey"], Outcome::Fail),
+        ];
+        assert_eq!(
+            missed("drop-leading-zero", &results, &killing(&results)),
+            Some(Vec::new())
+        );
+        let results = [
+            case(e, 1, &["LeadingZeroKey"], Outcome::Pass),
+            case(e, 2, &["Pseudorandom"], Outcome::Fail),
+        ];
+        assert_eq!(
+            missed("drop-leading-zero", &results, &killing(&results)),
+            Some(vec!["LeadingZeroKey".to_owned()])
+        );
+        // Killers that did not run are not required (a narrowed run).
+        assert_eq!(missed("drop-leading-zero", &[], &[]), Some(Vec::new()));
+        assert_eq!(missed("no-such-mutant", &[], &[]), None);
+    }
 }

@@ -292,6 +292,15 @@ pub fn bpsw_vartime(n: &U2048) -> bool {
 /// fresh random bytes the party that chose `p` cannot predict.
 pub fn check_safe_prime_vartime(p_be: &[u8; PRIME_LEN], seed: &[u8; 32]) -> Result<(), DhError> {
     let p = u2048_from_bytes(p_be);
+    if mutant!(SkipSafePrime) {
+        // p's own primality only; q is never looked at.
+        let odd = p_be.last().is_some_and(|&b| b & 1 == 1);
+        return if odd && bpsw_vartime(&p) {
+            Ok(())
+        } else {
+            Err(DhError::PNotPrime)
+        };
+    }
     let q = p.shr_vartime(1);
     // q composite: name the error by p's own primality.
     let q_composite = || {
@@ -373,7 +382,7 @@ pub fn check_params(
     let mod_840 = cached
         .as_ref()
         .map_or_else(|| mod_small(&p_bytes, 840), |k| k.mod_840);
-    if !congruence_holds_mod_840(mod_840, g) {
+    if !congruence_holds_mod_840(mod_840, g) && !mutant!(SkipGGenerator) {
         return Err(DhError::GNotGenerator { g });
     }
     let prime = match cached {
@@ -436,6 +445,9 @@ impl DhGroup {
 /// [auth]: https://core.telegram.org/mtproto/auth_key
 pub fn check_value_range(group: &DhGroup, value: &[u8]) -> Result<DhValue, DhError> {
     let v = be_to_u2048(value).ok_or(DhError::ValueOutOfRange)?;
+    if mutant!(SkipDhRange) {
+        return Ok(DhValue(v));
+    }
     if v.cmp_vartime(&U2048::ONE) != Ordering::Greater
         || v.cmp_vartime(&group.prime.minus_one) != Ordering::Less
     {
@@ -452,6 +464,9 @@ pub fn check_value_range(group: &DhGroup, value: &[u8]) -> Result<DhValue, DhErr
 /// [auth]: https://core.telegram.org/mtproto/auth_key
 pub fn check_value(group: &DhGroup, value: &[u8]) -> Result<DhValue, DhError> {
     let v = check_value_range(group, value)?;
+    if mutant!(SkipDhMargin | SkipDhRange) {
+        return Ok(v);
+    }
     let margin = U2048::ONE.shl_vartime(MARGIN_BITS);
     let upper = group.prime.value.wrapping_sub(&margin);
     if v.0.cmp_vartime(&margin) == Ordering::Less || v.0.cmp_vartime(&upper) == Ordering::Greater {

@@ -181,7 +181,7 @@ impl ClientReceiver {
     fn locate(&self, now: i64, msg_id: i64, check_time_window: bool) -> Result<Slot, SessionError> {
         const R: Receiver = Receiver::Client;
         let id = msg_id.cast_unsigned();
-        if id & 1 == 0 {
+        if id & 1 == 0 && !mutant!(AcceptEvenServerMsgId) {
             return Err(SessionError::MsgIdParity { receiver: R });
         }
         if self.clock_synced && check_time_window {

@@ -115,6 +115,10 @@ impl MsgIdWindow {
     /// otherwise where `id` would be inserted.
     pub(crate) fn locate(&self, id: u64) -> Result<Slot, WindowRefusal> {
         match self.search(id) {
+            // Only the newest id is compared: an older stored one is taken as new.
+            Ok(at) if mutant!(NewestOnlyWindow) && at.saturating_add(1) < self.entries.len() => {
+                Ok(Slot(at))
+            }
             Ok(_) => Err(WindowRefusal::Duplicate),
             Err(0) if self.is_full() => Err(WindowRefusal::TooOld),
             Err(at) => Ok(Slot(at)),
