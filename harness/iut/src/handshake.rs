@@ -60,7 +60,7 @@ fn g_field(request: &Fields) -> Result<i64, String> {
         .ok_or_else(|| "field `g`: expected an integer".to_owned())
 }
 
-fn group(request: &Fields) -> Result<Result<DhGroup, Answer>, String> {
+pub(crate) fn group(request: &Fields) -> Result<Result<DhGroup, Answer>, String> {
     let p = fields::hex(request, "p")?;
     let g = g_field(request)?;
     let seed = seed();

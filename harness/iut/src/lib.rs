@@ -28,6 +28,7 @@
 //! | `session.open` / `session.feed` / `session.close` | see [`session`] | a `handle`; a step's `verdict` | — (the verdict is the output) |
 //! | `transport.decode` / `transport.encode` | see [`transport`] | `frames` / `stream` | the transport errors (`CrcMismatch`, `SeqnoMismatch`, `FrameTooShort`, ...) |
 //! | `tl.id` / `tl.decode` / `tl.encode` | see [`tl`] | `constructorId` / `value` / `bytes` | the TL errors (`UnknownConstructor`, `BadBool`, `NonCanonicalLength`, ...) |
+//! | `secret.*` / `call.*` | see [`secret`] | key exchange, visualisation, messages, seq_no and re-keying traces, call emoji and commitment | the secret-chat and call errors (`UnknownKeyFingerprint`, `SeqNoParity`, `GaHashMismatch`, ...) |
 //!
 //! A rejection names an error of the shared vocabulary (DESIGN.md §6). An adapter that cannot name
 //! reasons answers [`GENERIC_REJECTION`]; the runner treats that as a rejection with a different
@@ -52,6 +53,7 @@ use mtproto::{AuthKey, Direction, ProtocolError, Receiver};
 use serde_json::{Map, Value};
 
 pub mod handshake;
+pub mod secret;
 pub mod session;
 pub mod tl;
 pub mod transport;
@@ -264,6 +266,7 @@ impl ReferenceIut {
                 ops: op::ALL
                     .iter()
                     .chain(handshake::OPS)
+                    .chain(secret::OPS)
                     .map(|&o| o.to_owned())
                     .collect(),
             },
@@ -295,6 +298,9 @@ impl Iut for ReferenceIut {
             op::TL_ENCODE => tl::encode(request),
             _ if handshake::OPS.contains(&op) => {
                 handshake::call(op, request).unwrap_or(Ok(Answer::Unsupported))
+            }
+            _ if secret::OPS.contains(&op) => {
+                secret::call(op, request).unwrap_or(Ok(Answer::Unsupported))
             }
             _ => return Answer::Unsupported,
         };

@@ -365,14 +365,18 @@ fn fingerprint_tamper_size_and_alignment_failures_come_first() {
 fn encrypt_refuses_what_a_receiver_would_reject() {
     let key = chat_key(3);
     let inner = sample_layer().to_bytes();
-    for (inner, pad) in [
-        (inner.clone(), 11usize),
-        (inner.clone(), 1025),
-        (inner[..inner.len() - 1].to_vec(), 12),
-        (inner.clone(), padding_len(inner.len(), 0) + 4),
+    for (inner, pad, want) in [
+        (inner.clone(), 8usize, "PaddingTooShort"),
+        (inner.clone(), 1028, "PaddingTooLong"),
+        (inner[..inner.len() - 1].to_vec(), 12, "LengthNotAligned"),
+        (
+            inner.clone(),
+            padding_len(inner.len(), 0) + 4,
+            "NotBlockAligned",
+        ),
     ] {
         let e = message::encrypt(&key, Role::Originator, &inner, &vec![0; pad]).unwrap_err();
-        assert_eq!(e.reaction(), Reaction::Refuse, "{e}");
+        assert_eq!(e.name(), want);
     }
 }
 

@@ -386,6 +386,7 @@ pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
     all.extend(crate::transport::suites(self_source())?);
     all.extend(crate::tl::suites(self_source())?);
     all.extend(crate::handshake::suites()?);
+    all.extend(crate::secret_gen::suites()?);
     Ok(all)
 }
 

@@ -24,6 +24,8 @@ pub mod model;
 pub mod result;
 pub mod run;
 pub mod schema;
+pub mod secret;
+pub mod secret_gen;
 pub mod session;
 pub mod tl;
 pub mod transport;

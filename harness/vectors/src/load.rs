@@ -310,7 +310,7 @@ fn json_error(
     }
 }
 
-fn parse_part<'a, T: DeserializeOwned>(
+pub(crate) fn parse_part<'a, T: DeserializeOwned>(
     file: &str,
     text: &'a str,
     part: &'a str,
@@ -431,6 +431,9 @@ pub fn parse_str(text: &str, file: &str) -> Result<VectorFile, LoadError> {
                 part.get(),
                 &prefix,
             )?),
+            t if crate::secret::is_type(t) => {
+                TestGroup::Secret(crate::secret::parse(file, text, part.get(), &prefix, t)?)
+            }
             other => {
                 return Err(LoadError::at(
                     file,
@@ -662,6 +665,7 @@ fn check_group(file: &str, g: usize, group: &TestGroup) -> Result<(), LoadError>
         TestGroup::TlId(group) => crate::tl::check_id_group(file, g, group)?,
         TestGroup::TlCodec(group) => crate::tl::check_codec_group(file, g, group)?,
         TestGroup::Handshake(group) => crate::handshake::check_group(file, g, group)?,
+        TestGroup::Secret(group) => crate::secret::check_group(file, g, group)?,
         TestGroup::Ige(group) => {
             for (t, c) in group.tests.iter().enumerate() {
                 check_len(file, &at(t), "key", &c.key, &[16, 32])?;

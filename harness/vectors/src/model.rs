@@ -282,6 +282,19 @@ pub const ERRORS: &[&str] = &[
     "MessageLength",
     "TooManyIds",
     "TooDeep",
+    // Secret chats and calls (spec §8, §9): see harness/vectors/src/secret.rs.
+    "UnknownKeyFingerprint",
+    "KeyFingerprintMismatch",
+    "RandomBytesTooShort",
+    "SeqNoParity",
+    "SeqNoRepeated",
+    "InSeqNoInvalid",
+    "ResendInvalid",
+    "GapQueueFull",
+    "RekeyUnexpected",
+    "RekeyPending",
+    "ChatClosed",
+    "GaHashMismatch",
 ];
 
 macro_rules! case_struct {
@@ -467,6 +480,8 @@ pub enum TestGroup {
     TlCodec(crate::tl::TlCodecGroup),
     /// `DhParamsTest`, `DhValueTest`, `PqTest`, `HandshakeTest`.
     Handshake(crate::handshake::Group),
+    /// The secret-chat and call types (`Secret*Test`, `Call*Test`).
+    Secret(crate::secret::Group),
 }
 
 /// The group types this crate has runners for, with the schema file each is described by.
@@ -489,6 +504,21 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
     ("DhValueTest", "dh_value_test_schema_v1.json"),
     ("PqTest", "pq_test_schema_v1.json"),
     ("HandshakeTest", "handshake_test_schema_v1.json"),
+    // Secret chats and calls: harness/vectors/src/secret.rs (its GROUP_TYPES lists the same).
+    (
+        "SecretKeyExchangeTest",
+        "secret_key_exchange_test_schema_v1.json",
+    ),
+    (
+        "SecretVisualizationTest",
+        "secret_visualization_test_schema_v1.json",
+    ),
+    ("SecretEncryptTest", "secret_encrypt_test_schema_v1.json"),
+    ("SecretDecryptTest", "secret_decrypt_test_schema_v1.json"),
+    ("SecretSeqTraceTest", "secret_seq_trace_test_schema_v1.json"),
+    ("SecretRekeyTest", "secret_rekey_test_schema_v1.json"),
+    ("CallEmojiTest", "call_emoji_test_schema_v1.json"),
+    ("CallCommitmentTest", "call_commitment_test_schema_v1.json"),
 ];
 
 impl TestGroup {
@@ -504,6 +534,7 @@ impl TestGroup {
             Self::TlId(_) => "TlIdTest",
             Self::TlCodec(_) => "TlCodecTest",
             Self::Handshake(g) => g.type_name(),
+            Self::Secret(g) => g.type_name(),
         }
     }
 
@@ -519,6 +550,7 @@ impl TestGroup {
             Self::TlId(g) => &g.source,
             Self::TlCodec(g) => &g.source,
             Self::Handshake(g) => g.source(),
+            Self::Secret(g) => g.source(),
         }
     }
 
@@ -534,6 +566,7 @@ impl TestGroup {
             Self::TlId(g) => g.tests.len(),
             Self::TlCodec(g) => g.tests.len(),
             Self::Handshake(g) => g.len(),
+            Self::Secret(g) => g.len(),
         }
     }
 
@@ -601,6 +634,7 @@ impl TestGroup {
                 .map(|t| h(t.tc_id, &t.comment, &t.flags, t.result, t.error.as_deref()))
                 .collect(),
             Self::Handshake(g) => g.headers(),
+            Self::Secret(g) => g.headers(),
         }
     }
 }
@@ -692,6 +726,6 @@ pub fn allowed_errors(group_type: &str) -> Option<&'static [&'static str]> {
             "SessionIdMismatch",
             "KeyWrongLength",
         ]),
-        _ => None,
+        _ => crate::secret::allowed_errors(group_type),
     }
 }

@@ -129,6 +129,9 @@ pub fn run_file(
                 TestGroup::TlCodec(g) => {
                     Some(crate::tl::run_codec_case(file, g, index, iut, opts, &meta))
                 }
+                TestGroup::Secret(g) => {
+                    Some(crate::secret::run_case(file, g, index, iut, opts, &meta))
+                }
                 _ => None,
             };
             if let Some(result) = own {
@@ -144,7 +147,10 @@ pub fn run_file(
                 TestGroup::EnvelopeEncrypt(g) => run_envelope_encrypt(g, index, iut),
                 TestGroup::EnvelopeDecrypt(g) => run_envelope_decrypt(g, index, iut),
                 TestGroup::MsgIdTrace(_) => (Vec::new(), Value::Null), // run above
-                TestGroup::Transport(_) | TestGroup::TlId(_) | TestGroup::TlCodec(_) => {
+                TestGroup::Transport(_)
+                | TestGroup::TlId(_)
+                | TestGroup::TlCodec(_)
+                | TestGroup::Secret(_) => {
                     (Vec::new(), Value::Null) // run above
                 }
                 TestGroup::Handshake(g) => crate::handshake::run(g, index, iut),

@@ -4,5 +4,6 @@
 mod handshake_suites;
 mod loader;
 mod runner;
+mod secret_suites;
 mod session_bugs;
 mod suites;

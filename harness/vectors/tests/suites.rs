@@ -44,7 +44,7 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
     let out = std::env::temp_dir().join(format!("mtproto-vectors-gen-{}", std::process::id()));
     let _ = fs::remove_dir_all(&out);
     let written = generate(&out).unwrap();
-    assert_eq!(written.len(), 14);
+    assert_eq!(written.len(), 22);
     for path in &written {
         let rel = path.strip_prefix(&out).unwrap();
         let fresh = fs::read(path).unwrap();
@@ -64,7 +64,7 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
 
 #[test]
 fn shipped_vectors_lint_clean() {
-    assert_eq!(lint_paths(&[vectors_dir()]).unwrap(), 14);
+    assert_eq!(lint_paths(&[vectors_dir()]).unwrap(), 22);
 }
 
 #[test]
@@ -123,6 +123,19 @@ fn reference_passes_every_ige_case() {
 #[test]
 fn reference_passes_every_kdf_case() {
     run_family("kdf", 200);
+}
+
+#[test]
+fn reference_passes_every_secret_chat_case() {
+    let results = run_family("secret", 150);
+    // Every expected error is named exactly.
+    assert!(results.iter().all(|r| r.detail.is_empty()), "{results:?}");
+}
+
+#[test]
+fn reference_passes_every_call_case() {
+    let results = run_family("call", 340);
+    assert!(results.iter().all(|r| r.detail.is_empty()));
 }
 
 #[test]

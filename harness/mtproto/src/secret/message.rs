@@ -65,36 +65,39 @@ impl Role {
 
 /// Encrypt a serialized `decryptedMessageLayer` (`inner`, a multiple of 4 bytes) from `sender`
 /// with caller-supplied `padding` (12..=1024 bytes, making the plaintext a multiple of 16).
+///
+/// Inputs a receiver would reject are refused with the receiver's names: `LengthNotAligned`,
+/// `PaddingTooShort` / `PaddingTooLong`, `NotBlockAligned`.
 pub fn encrypt(
     key: &ChatKey,
     sender: Role,
     inner: &[u8],
     padding: &[u8],
 ) -> Result<Vec<u8>, SecretError> {
+    let len = i32::try_from(inner.len()).map_err(|_| EnvelopeError::LengthOutOfRange {
+        declared: i64::try_from(inner.len()).unwrap_or(i64::MAX),
+        available: i32::MAX as usize,
+    })?;
     if !inner.len().is_multiple_of(4) {
-        return Err(SecretError::BadRequest {
-            what: "the message is not a multiple of 4 bytes",
-        });
+        return Err(EnvelopeError::LengthNotAligned {
+            declared: i64::from(len),
+        }
+        .into());
     }
-    let len = i32::try_from(inner.len()).map_err(|_| SecretError::BadRequest {
-        what: "the message is too long",
-    })?;
-    check_padding(padding.len()).map_err(|_| SecretError::BadRequest {
-        what: "padding outside 12..=1024 bytes",
-    })?;
+    check_padding(padding.len())?;
     let mut plaintext =
         Vec::with_capacity(inner.len().saturating_add(padding.len()).saturating_add(4));
     plaintext.extend_from_slice(&len.to_le_bytes());
     plaintext.extend_from_slice(inner);
     plaintext.extend_from_slice(padding);
     if !plaintext.len().is_multiple_of(16) {
-        return Err(SecretError::BadRequest {
-            what: "length + message + padding is not a multiple of 16",
-        });
+        let len = plaintext.len();
+        zeroize::Zeroize::zeroize(&mut plaintext);
+        return Err(EnvelopeError::NotBlockAligned { len }.into());
     }
-    let packet = envelope::seal(key.as_auth_key(), sender.send_direction(), &plaintext)?;
+    let packet = envelope::seal(key.as_auth_key(), sender.send_direction(), &plaintext);
     zeroize::Zeroize::zeroize(&mut plaintext);
-    Ok(packet)
+    Ok(packet?)
 }
 
 /// The padding length for a message of `inner_len` bytes: the smallest of 12..=27 that makes the

@@ -1,0 +1,387 @@
+//! The secret-chat and call ops of the reference IUT (spec §8, §9).
+//!
+//! | op | request | answer (`ok`) | rejects with |
+//! |---|---|---|---|
+//! | `secret.acceptKey` | `p`, `g`, `localRandom` (256 B), `serverRandom`, `gA` | `gB`, `key`, `keyFingerprint` | the DH errors |
+//! | `secret.completeKey` | `p`, `g`, `localRandom`, `serverRandom`, `gB`, `keyFingerprint` | `gA`, `key` | the DH errors, `KeyFingerprintMismatch` |
+//! | `secret.keyHash` | `key`, optional `layer46Key` | `keyHash` (36 B) | — |
+//! | `secret.encrypt` | `sender` (`originator`/`acceptor`), `key`, `layer` (TL bytes), `padding` | `packet` | `LengthNotAligned`, `PaddingTooShort`, `PaddingTooLong`, `NotBlockAligned` |
+//! | `secret.decrypt` | `receiver` (`originator`/`acceptor`), `key`, `packet` | `layer` | the checks of spec §8.2, first failing first |
+//! | `secret.seqTrace` | `role`, `steps` | `results`, one per step | — (the results are the output) |
+//! | `secret.rekeyTrace` | `p`, `g`, `secret` (256 B), `steps` | `results`, one per step | — |
+//! | `call.emoji` | `key`, `gA` (256 B each) | `emojiIndices`, `emoji`, `keyFingerprint` | — |
+//! | `call.confirm` | `p`, `g`, `b`, `gAHash`, `gA`, `keyFingerprint` | `gB`, `key` | `GaHashMismatch`, the DH errors, `KeyFingerprintMismatch` |
+//!
+//! The client secret of a key exchange is `localRandom XOR serverRandom` (spec §5). 64-bit values
+//! (`keyFingerprint`, `exchangeId`) are the hex of their 8 little-endian wire bytes. Trace steps
+//! and their results are described in `vectors/README.md`.
+
+use mtproto::ProtocolError;
+use mtproto::Reaction;
+use mtproto::call::{CallKey, Callee};
+use mtproto::secret::ChatKey;
+use mtproto::secret::key::{Requester, accept, client_secret};
+use mtproto::secret::message::{self, Role};
+use mtproto::secret::rekey::{Rekey, RekeyOutcome};
+use mtproto::secret::seq::{Arrival, SeqState, parities};
+use mtproto::secret::visual::key_hash;
+use mtproto::tl::Tl;
+use mtproto::tl::generated::secret::enums::DecryptedMessageAction;
+use serde_json::{Value, json};
+
+use crate::handshake::group;
+use crate::{Answer, Fields, fields};
+
+/// `secret.acceptKey`.
+pub const ACCEPT_KEY: &str = "secret.acceptKey";
+/// `secret.completeKey`.
+pub const COMPLETE_KEY: &str = "secret.completeKey";
+/// `secret.keyHash`.
+pub const KEY_HASH: &str = "secret.keyHash";
+/// `secret.encrypt`.
+pub const ENCRYPT: &str = "secret.encrypt";
+/// `secret.decrypt`.
+pub const DECRYPT: &str = "secret.decrypt";
+/// `secret.seqTrace`.
+pub const SEQ_TRACE: &str = "secret.seqTrace";
+/// `secret.rekeyTrace`.
+pub const REKEY_TRACE: &str = "secret.rekeyTrace";
+/// `call.emoji`.
+pub const CALL_EMOJI: &str = "call.emoji";
+/// `call.confirm`.
+pub const CALL_CONFIRM: &str = "call.confirm";
+/// This module's ops.
+pub const OPS: &[&str] = &[
+    ACCEPT_KEY,
+    COMPLETE_KEY,
+    KEY_HASH,
+    ENCRYPT,
+    DECRYPT,
+    SEQ_TRACE,
+    REKEY_TRACE,
+    CALL_EMOJI,
+    CALL_CONFIRM,
+];
+
+/// Dispatch one of [`OPS`]; `None` for another op.
+pub fn call(op: &str, request: &Fields) -> Option<Result<Answer, String>> {
+    Some(match op {
+        ACCEPT_KEY => accept_key(request),
+        COMPLETE_KEY => complete_key(request),
+        KEY_HASH => key_hash_op(request),
+        ENCRYPT => encrypt(request),
+        DECRYPT => decrypt(request),
+        SEQ_TRACE => seq_trace(request),
+        REKEY_TRACE => rekey_trace(request),
+        CALL_EMOJI => call_emoji(request),
+        CALL_CONFIRM => call_confirm(request),
+        _ => return None,
+    })
+}
+
+fn role(request: &Fields, name: &str) -> Result<Role, String> {
+    match fields::string(request, name)? {
+        "originator" => Ok(Role::Originator),
+        "acceptor" => Ok(Role::Acceptor),
+        other => Err(format!(
+            "field `{name}`: {other:?} is neither \"originator\" nor \"acceptor\""
+        )),
+    }
+}
+
+fn chat_key(request: &Fields, name: &str) -> Result<ChatKey, String> {
+    fields::hex_array::<256>(request, name).map(ChatKey::new)
+}
+
+fn secret_of(request: &Fields) -> Result<[u8; 256], String> {
+    let local = fields::hex_array::<256>(request, "localRandom")?;
+    let server = fields::hex(request, "serverRandom")?;
+    Ok(client_secret(&local, &server))
+}
+
+fn accept_key(request: &Fields) -> Result<Answer, String> {
+    let g_a = fields::hex(request, "gA")?;
+    let b = secret_of(request)?;
+    let group = match group(request)? {
+        Ok(g) => g,
+        Err(a) => return Ok(a),
+    };
+    Ok(match accept(&group, &g_a, &b) {
+        Ok(acc) => {
+            let mut f = Fields::new();
+            fields::put_hex(&mut f, "gB", &acc.g_b);
+            fields::put_hex(&mut f, "key", acc.key.as_bytes());
+            fields::put_hex(&mut f, "keyFingerprint", &acc.key.fingerprint());
+            Answer::Ok(f)
+        }
+        Err(e) => Answer::rejected(&e),
+    })
+}
+
+fn complete_key(request: &Fields) -> Result<Answer, String> {
+    let g_b = fields::hex(request, "gB")?;
+    let fp = fields::long(request, "keyFingerprint")?;
+    let a = secret_of(request)?;
+    let group = match group(request)? {
+        Ok(g) => g,
+        Err(a) => return Ok(a),
+    };
+    let req = match Requester::new(group, a) {
+        Ok(r) => r,
+        Err(e) => return Ok(Answer::rejected(&e)),
+    };
+    Ok(match req.complete(&g_b, fp) {
+        Ok(key) => {
+            let mut f = Fields::new();
+            fields::put_hex(&mut f, "gA", req.g_a());
+            fields::put_hex(&mut f, "key", key.as_bytes());
+            Answer::Ok(f)
+        }
+        Err(e) => Answer::rejected(&e),
+    })
+}
+
+fn key_hash_op(request: &Fields) -> Result<Answer, String> {
+    let key = chat_key(request, "key")?;
+    let later = match request.get("layer46Key") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(chat_key(request, "layer46Key")?),
+    };
+    let mut f = Fields::new();
+    fields::put_hex(&mut f, "keyHash", &key_hash(&key, later.as_ref()));
+    Ok(Answer::Ok(f))
+}
+
+fn encrypt(request: &Fields) -> Result<Answer, String> {
+    let sender = role(request, "sender")?;
+    let key = chat_key(request, "key")?;
+    let layer = fields::hex(request, "layer")?;
+    let padding = fields::hex(request, "padding")?;
+    Ok(match message::encrypt(&key, sender, &layer, &padding) {
+        Ok(p) => {
+            let mut f = Fields::new();
+            fields::put_hex(&mut f, "packet", &p);
+            Answer::Ok(f)
+        }
+        Err(e) => Answer::rejected(&e),
+    })
+}
+
+fn decrypt(request: &Fields) -> Result<Answer, String> {
+    let receiver = role(request, "receiver")?;
+    let key = chat_key(request, "key")?;
+    let packet = fields::hex(request, "packet")?;
+    Ok(match message::decrypt(&key, receiver, &packet) {
+        Ok(layer) => {
+            let mut f = Fields::new();
+            fields::put_hex(&mut f, "layer", &layer.to_bytes());
+            Answer::Ok(f)
+        }
+        Err(e) => Answer::rejected(&e),
+    })
+}
+
+fn steps(request: &Fields) -> Result<&Vec<Value>, String> {
+    fields::get(request, "steps")?
+        .as_array()
+        .ok_or_else(|| "field `steps`: expected an array".to_owned())
+}
+
+fn step_fields(steps: &[Value], i: usize) -> Result<&Fields, String> {
+    steps
+        .get(i)
+        .and_then(Value::as_object)
+        .ok_or_else(|| format!("field `steps[{i}]`: expected an object"))
+}
+
+fn at(i: usize, e: String) -> String {
+    format!("steps[{i}]: {e}")
+}
+
+fn closing(e: &dyn ProtocolError) -> Value {
+    json!({"verdict": "close", "error": e.name()})
+}
+
+const CHAT_CLOSED: &str = "ChatClosed";
+
+/// `secret.seqTrace`: the seq_no rules of spec §8.3 for one side.
+fn seq_trace(request: &Fields) -> Result<Answer, String> {
+    let role = role(request, "role")?;
+    let steps = steps(request)?;
+    let (_, peer_out) = parities(role.peer());
+    let mut state: SeqState<()> = SeqState::new(role);
+    let mut closed = false;
+    let mut results = Vec::with_capacity(steps.len());
+    for i in 0..steps.len() {
+        let s = step_fields(steps, i)?;
+        let op = fields::string(s, "op").map_err(|e| at(i, e))?;
+        if closed {
+            results.push(json!({"verdict": "close", "error": CHAT_CLOSED}));
+            continue;
+        }
+        let r = match op {
+            "send" => match state.next_send() {
+                Ok((i, o)) => json!({"verdict": "sent", "inSeqNo": i, "outSeqNo": o}),
+                Err(e) => json!({"verdict": "refuse", "error": e.name()}),
+            },
+            "receive" => {
+                let in_seq = fields::int(s, "inSeqNo").map_err(|e| at(i, e))?;
+                let out_seq = fields::int(s, "outSeqNo").map_err(|e| at(i, e))?;
+                match state.arrive(in_seq, out_seq, ()) {
+                    Ok(Arrival::Deliver(items)) => {
+                        let outs: Vec<i64> = items
+                            .iter()
+                            .map(|(raw, ())| 2 * i64::from(*raw) + i64::from(peer_out))
+                            .collect();
+                        json!({"verdict": "deliver", "delivered": outs})
+                    }
+                    Ok(Arrival::Queued(None)) => json!({"verdict": "queue"}),
+                    Ok(Arrival::Queued(Some(r))) => json!({
+                        "verdict": "queue",
+                        "resendStart": r.start_seq_no,
+                        "resendEnd": r.end_seq_no,
+                    }),
+                    Err(e) if e.reaction() == Reaction::CloseChat => {
+                        closed = true;
+                        closing(&e)
+                    }
+                    Err(e) => json!({"verdict": "ignore", "error": e.name()}),
+                }
+            }
+            "resendRequest" => {
+                let start = fields::int(s, "startSeqNo").map_err(|e| at(i, e))?;
+                let end = fields::int(s, "endSeqNo").map_err(|e| at(i, e))?;
+                match state.check_resend(start, end) {
+                    Ok(_) => json!({"verdict": "ok"}),
+                    Err(e) => {
+                        closed = true;
+                        closing(&e)
+                    }
+                }
+            }
+            other => return Err(at(i, format!("unknown op {other:?}"))),
+        };
+        results.push(r);
+    }
+    let mut f = Fields::new();
+    f.insert("results".into(), Value::Array(results));
+    Ok(Answer::Ok(f))
+}
+
+fn action_hex(a: &DecryptedMessageAction) -> String {
+    hex::encode(a.to_bytes())
+}
+
+/// `secret.rekeyTrace`: the re-keying state machine of spec §8.4 for one side.
+fn rekey_trace(request: &Fields) -> Result<Answer, String> {
+    let secret = fields::hex_array::<256>(request, "secret")?;
+    let steps = steps(request)?;
+    let group = match group(request)? {
+        Ok(g) => g,
+        Err(a) => return Ok(a),
+    };
+    let mut rekey = Rekey::new(group);
+    let mut closed = false;
+    let mut results = Vec::with_capacity(steps.len());
+    for i in 0..steps.len() {
+        let s = step_fields(steps, i)?;
+        let op = fields::string(s, "op").map_err(|e| at(i, e))?;
+        if closed {
+            results.push(json!({"verdict": "close", "error": CHAT_CLOSED}));
+            continue;
+        }
+        let r = match op {
+            "request" => {
+                let ex = fields::long(s, "exchangeId").map_err(|e| at(i, e))?;
+                match rekey.request(ex, &secret) {
+                    Ok(a) => json!({"verdict": "send", "action": action_hex(&a)}),
+                    Err(e) if e.reaction() == Reaction::CloseChat => {
+                        closed = true;
+                        closing(&e)
+                    }
+                    Err(e) => json!({"verdict": "refuse", "error": e.name()}),
+                }
+            }
+            "committed" => {
+                rekey.committed(fields::long(s, "exchangeId").map_err(|e| at(i, e))?);
+                json!({"verdict": "nothing"})
+            }
+            "receive" => {
+                let bytes = fields::hex(s, "action").map_err(|e| at(i, e))?;
+                let action = DecryptedMessageAction::from_bytes(&bytes)
+                    .map_err(|e| at(i, format!("field `action`: {e}")))?;
+                match rekey.on_action(&action, &secret) {
+                    Ok(RekeyOutcome::Nothing) => json!({"verdict": "nothing"}),
+                    Ok(RekeyOutcome::AbortedSilently) => json!({"verdict": "abortedSilently"}),
+                    Ok(RekeyOutcome::Send(a)) => {
+                        json!({"verdict": "send", "action": action_hex(&a)})
+                    }
+                    Ok(RekeyOutcome::CommitThenSwitch(a, k)) => json!({
+                        "verdict": "commit",
+                        "action": action_hex(&a),
+                        "keyFingerprint": hex::encode(k.fingerprint()),
+                    }),
+                    Ok(RekeyOutcome::Switch(k)) => json!({
+                        "verdict": "switch",
+                        "keyFingerprint": hex::encode(k.fingerprint()),
+                    }),
+                    Err(e) => {
+                        closed = true;
+                        closing(&e)
+                    }
+                }
+            }
+            other => return Err(at(i, format!("unknown op {other:?}"))),
+        };
+        results.push(r);
+    }
+    let mut f = Fields::new();
+    f.insert("results".into(), Value::Array(results));
+    Ok(Answer::Ok(f))
+}
+
+fn call_emoji(request: &Fields) -> Result<Answer, String> {
+    let key = fields::hex_array::<256>(request, "key")?;
+    let g_a = fields::hex_array::<256>(request, "gA")?;
+    let k = CallKey::new(key, g_a);
+    let mut f = Fields::new();
+    f.insert("emojiIndices".into(), json!(k.emoji_indices()));
+    f.insert("emoji".into(), json!(k.emoji()));
+    fields::put_hex(&mut f, "keyFingerprint", &k.fingerprint());
+    Ok(Answer::Ok(f))
+}
+
+fn call_confirm(request: &Fields) -> Result<Answer, String> {
+    let b = fields::hex_array::<256>(request, "b")?;
+    let hash = fields::hex(request, "gAHash")?;
+    let g_a = fields::hex(request, "gA")?;
+    let fp = fields::long(request, "keyFingerprint")?;
+    let group = match group(request)? {
+        Ok(g) => g,
+        Err(a) => return Ok(a),
+    };
+    let callee = match Callee::new(group, &hash, b) {
+        Ok(c) => c,
+        Err(e) => return Ok(Answer::rejected(&e)),
+    };
+    Ok(match callee.on_confirmed(&g_a, fp) {
+        Ok(k) => {
+            let mut f = Fields::new();
+            fields::put_hex(&mut f, "gB", callee.g_b());
+            fields::put_hex(&mut f, "key", k.key().as_bytes());
+            Answer::Ok(f)
+        }
+        Err(e) => Answer::rejected(&e),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ops_are_unique() {
+        let mut ops = super::OPS.to_vec();
+        ops.sort_unstable();
+        ops.dedup();
+        assert_eq!(ops.len(), super::OPS.len());
+    }
+}

@@ -1,0 +1,1077 @@
+//! Secret chats and calls (spec §8, §9, §12): the group and case types, the loader's checks and
+//! the runner of `vectors/secret/` and `vectors/call/`; the generator is [`crate::secret_gen`].
+//!
+//! | type | request | a valid case passes when |
+//! |---|---|---|
+//! | `SecretKeyExchangeTest` (role `acceptor`) | `secret.acceptKey` {p, g, localRandom, serverRandom, gA} | gB, key, keyFingerprint equal |
+//! | `SecretKeyExchangeTest` (role `originator`) | `secret.completeKey` {p, g, localRandom, serverRandom, gB, keyFingerprint} | gA, key equal |
+//! | `SecretVisualizationTest` | `secret.keyHash` {key, layer46Key?} | keyHash equal |
+//! | `SecretEncryptTest` | `secret.encrypt` {sender, key, layer, padding} | packet equal |
+//! | `SecretDecryptTest` | `secret.decrypt` {receiver, key, packet} | layer equal |
+//! | `SecretSeqTraceTest` | `secret.seqTrace` {role, steps} | every step's result equals its `expect` |
+//! | `SecretRekeyTest` | `secret.rekeyTrace` {p, g, secret, steps} | every step's result equals its `expect` |
+//! | `CallEmojiTest` | `call.emoji` {key, gA} | emojiIndices, emoji, keyFingerprint equal |
+//! | `CallCommitmentTest` | `call.confirm` {p, g, b, gAHash, gA, keyFingerprint} | gB, key equal |
+//!
+//! An invalid case of the one-shot types passes when the IUT rejects it with the named error. A
+//! trace case is `invalid` when one of its steps is rejected (its `error` is the first such
+//! step's); it passes when every step's result equals its `expect`, rejections included.
+
+use mtproto_iut::secret as op;
+use mtproto_iut::{Answer, Fields, Iut};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::load::LoadError;
+use crate::model::{CaseHeader, Hex, Source, VectorFile};
+use crate::result::{CaseResult, Outcome, Verdict};
+use crate::run::{CaseMeta, RunOptions, hex_diff};
+use crate::transport::{judge, result};
+
+// ---------------------------------------------------------------------------------------------
+// Types
+
+macro_rules! case_struct {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub struct $name {
+            /// The case id.
+            pub tc_id: u64,
+            /// What the case is about.
+            pub comment: String,
+            /// Flags.
+            pub flags: Vec<String>,
+            $($(#[$fm])* pub $field: $ty,)*
+            /// Expected verdict.
+            pub result: Verdict,
+            /// Expected error.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub error: Option<String>,
+        }
+    };
+}
+
+case_struct!(
+    /// A `SecretKeyExchangeTest` case: one side of the exchange of spec §8.1.
+    KeyExchangeCase {
+        /// This side's local random bytes (256).
+        local_random: Hex,
+        /// The server's `random` from `messages.getDhConfig`, XORed into them.
+        server_random: Hex,
+        /// `g_a`: the acceptor's input; the originator's output (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        g_a: Option<Hex>,
+        /// `g_b`: the originator's input; the acceptor's output (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        g_b: Option<Hex>,
+        /// `key_fingerprint` (8 wire bytes): the originator's input; the acceptor's output.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key_fingerprint: Option<Hex>,
+        /// The shared key (valid cases, 256 bytes).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<Hex>,
+    }
+);
+
+case_struct!(
+    /// A `SecretVisualizationTest` case (spec §8.5).
+    VisualizationCase {
+        /// The chat's original key.
+        key: Hex,
+        /// The key in use at the move to layer 46, if it differs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        layer46_key: Option<Hex>,
+        /// The 36-byte visualisation (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key_hash: Option<Hex>,
+    }
+);
+
+case_struct!(
+    /// A `SecretEncryptTest` case (spec §8.2).
+    EncryptCase {
+        /// The chat key.
+        key: Hex,
+        /// The serialized `decryptedMessageLayer`.
+        layer: Hex,
+        /// The padding.
+        padding: Hex,
+        /// The packet (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        packet: Option<Hex>,
+    }
+);
+
+case_struct!(
+    /// A `SecretDecryptTest` case (spec §8.2).
+    DecryptCase {
+        /// The chat key.
+        key: Hex,
+        /// The packet as received.
+        packet: Hex,
+        /// The decrypted `decryptedMessageLayer` (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        layer: Option<Hex>,
+    }
+);
+
+/// A step's expected result in a trace (the same object the IUT answers).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Expect {
+    /// `sent`, `deliver`, `queue`, `ok`, `ignore`, `close`, `refuse` (seq traces); `send`,
+    /// `nothing`, `abortedSilently`, `commit`, `switch`, `refuse`, `close` (re-key traces).
+    pub verdict: String,
+    /// `sent`: the assigned `in_seq_no`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_seq_no: Option<i32>,
+    /// `sent`: the assigned `out_seq_no`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_seq_no: Option<i32>,
+    /// `deliver`: the out_seq_nos now processed, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered: Option<Vec<i64>>,
+    /// `queue` opening a hole: the resend request's `start_seq_no`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resend_start: Option<i32>,
+    /// ... and `end_seq_no`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resend_end: Option<i32>,
+    /// `send` / `commit`: the action this side sends (TL bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Hex>,
+    /// `commit` / `switch`: the new key's fingerprint (8 wire bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_fingerprint: Option<Hex>,
+    /// `ignore` / `close` / `refuse`: the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One step of a trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Step {
+    /// Seq traces: `send`, `receive`, `resendRequest`; re-key traces: `request`, `receive`,
+    /// `committed`.
+    pub op: String,
+    /// `receive` (seq): the message's `in_seq_no`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_seq_no: Option<i32>,
+    /// `receive` (seq): the message's `out_seq_no`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out_seq_no: Option<i32>,
+    /// `resendRequest`: `start_seq_no` of the peer's `decryptedMessageActionResend`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_seq_no: Option<i32>,
+    /// `resendRequest`: its `end_seq_no`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_seq_no: Option<i32>,
+    /// `request` / `committed`: the `exchange_id` (8 wire bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_id: Option<Hex>,
+    /// `receive` (re-key): the peer's action, TL bytes of a `DecryptedMessageAction`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Hex>,
+    /// The expected result.
+    pub expect: Expect,
+}
+
+case_struct!(
+    /// A `SecretSeqTraceTest` case (spec §8.3).
+    SeqTraceCase {
+        /// The steps.
+        steps: Vec<Step>,
+    }
+);
+
+case_struct!(
+    /// A `SecretRekeyTest` case (spec §8.4).
+    RekeyCase {
+        /// This side's DH secret (256 bytes), used as `a` for its request or `b` for its accept.
+        secret: Hex,
+        /// The steps.
+        steps: Vec<Step>,
+    }
+);
+
+case_struct!(
+    /// A `CallEmojiTest` case (spec §9.2, §12).
+    EmojiCase {
+        /// The call key.
+        key: Hex,
+        /// The caller's `g_a` (256 bytes).
+        g_a: Hex,
+        /// The four indices into the table.
+        emoji_indices: Vec<u64>,
+        /// The four emoji.
+        emoji: Vec<String>,
+        /// `key_fingerprint` (8 wire bytes).
+        key_fingerprint: Hex,
+    }
+);
+
+case_struct!(
+    /// A `CallCommitmentTest` case: the callee's step 4 of spec §9.1.
+    CommitmentCase {
+        /// The callee's secret `b`.
+        b: Hex,
+        /// The `g_a_hash` received first.
+        g_a_hash: Hex,
+        /// The `g_a` revealed in `phoneCall`.
+        g_a: Hex,
+        /// The `key_fingerprint` received with it (8 wire bytes).
+        key_fingerprint: Hex,
+        /// `g_b` (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        g_b: Option<Hex>,
+        /// The call key (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<Hex>,
+    }
+);
+
+macro_rules! group_struct {
+    ($(#[$m:meta])* $name:ident, $case:ty { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub struct $name {
+            /// The group type.
+            #[serde(rename = "type")]
+            pub group_type: String,
+            $($(#[$fm])* pub $field: $ty,)*
+            /// Where the numbers come from.
+            pub source: Source,
+            /// The cases.
+            pub tests: Vec<$case>,
+        }
+    };
+}
+
+group_struct!(
+    /// `SecretKeyExchangeTest`.
+    KeyExchangeGroup, KeyExchangeCase {
+        /// `originator` or `acceptor`.
+        role: String,
+        /// `dh_prime`.
+        p: Hex,
+        /// `g`.
+        g: i64,
+    }
+);
+group_struct!(
+    /// `SecretVisualizationTest`.
+    VisualizationGroup, VisualizationCase {}
+);
+group_struct!(
+    /// `SecretEncryptTest`.
+    EncryptGroup, EncryptCase {
+        /// `originator` (x = 0) or `acceptor` (x = 8).
+        sender: String,
+    }
+);
+group_struct!(
+    /// `SecretDecryptTest`.
+    DecryptGroup, DecryptCase {
+        /// `originator` (reads x = 8) or `acceptor` (reads x = 0).
+        receiver: String,
+    }
+);
+group_struct!(
+    /// `SecretSeqTraceTest`.
+    SeqTraceGroup, SeqTraceCase {
+        /// The role of the side the trace runs.
+        role: String,
+    }
+);
+group_struct!(
+    /// `SecretRekeyTest`.
+    RekeyGroup, RekeyCase {
+        /// `dh_prime`.
+        p: Hex,
+        /// `g`.
+        g: i64,
+    }
+);
+group_struct!(
+    /// `CallEmojiTest`.
+    EmojiGroup, EmojiCase {}
+);
+group_struct!(
+    /// `CallCommitmentTest`.
+    CommitmentGroup, CommitmentCase {
+        /// `dh_prime`.
+        p: Hex,
+        /// `g`.
+        g: i64,
+    }
+);
+
+/// One of this module's groups (a single `TestGroup` variant).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Group {
+    /// `SecretKeyExchangeTest`.
+    KeyExchange(KeyExchangeGroup),
+    /// `SecretVisualizationTest`.
+    Visualization(VisualizationGroup),
+    /// `SecretEncryptTest`.
+    Encrypt(EncryptGroup),
+    /// `SecretDecryptTest`.
+    Decrypt(DecryptGroup),
+    /// `SecretSeqTraceTest`.
+    SeqTrace(SeqTraceGroup),
+    /// `SecretRekeyTest`.
+    Rekey(RekeyGroup),
+    /// `CallEmojiTest`.
+    Emoji(EmojiGroup),
+    /// `CallCommitmentTest`.
+    Commitment(CommitmentGroup),
+}
+
+/// The group types of this module with their schema files.
+pub const GROUP_TYPES: &[(&str, &str)] = &[
+    (
+        "SecretKeyExchangeTest",
+        "secret_key_exchange_test_schema_v1.json",
+    ),
+    (
+        "SecretVisualizationTest",
+        "secret_visualization_test_schema_v1.json",
+    ),
+    ("SecretEncryptTest", "secret_encrypt_test_schema_v1.json"),
+    ("SecretDecryptTest", "secret_decrypt_test_schema_v1.json"),
+    ("SecretSeqTraceTest", "secret_seq_trace_test_schema_v1.json"),
+    ("SecretRekeyTest", "secret_rekey_test_schema_v1.json"),
+    ("CallEmojiTest", "call_emoji_test_schema_v1.json"),
+    ("CallCommitmentTest", "call_commitment_test_schema_v1.json"),
+];
+
+/// The errors each type's cases may name (mirrored as an `enum` in its schema).
+pub fn allowed_errors(group_type: &str) -> Option<&'static [&'static str]> {
+    match group_type {
+        "SecretKeyExchangeTest" => Some(&[
+            "PWrongSize",
+            "GOutOfRange",
+            "GNotGenerator",
+            "PNotPrime",
+            "PNotSafePrime",
+            "ValueOutOfRange",
+            "ValueUnsafe",
+            "KeyFingerprintMismatch",
+        ]),
+        "SecretEncryptTest" => Some(&[
+            "LengthNotAligned",
+            "PaddingTooShort",
+            "PaddingTooLong",
+            "NotBlockAligned",
+        ]),
+        "SecretDecryptTest" => Some(&[
+            "TooShort",
+            "UnknownKeyFingerprint",
+            "NotBlockAligned",
+            "MsgKeyMismatch",
+            "LengthOutOfRange",
+            "LengthNotAligned",
+            "PaddingTooShort",
+            "PaddingTooLong",
+            "UnknownConstructor",
+            "UnexpectedEnd",
+            "TrailingBytes",
+            "RandomBytesTooShort",
+        ]),
+        "SecretSeqTraceTest" => Some(&[
+            "SeqNoParity",
+            "SeqNoRepeated",
+            "InSeqNoInvalid",
+            "ResendInvalid",
+            "GapQueueFull",
+        ]),
+        "SecretRekeyTest" => Some(&[
+            "RekeyPending",
+            "RekeyUnexpected",
+            "KeyFingerprintMismatch",
+            "ValueOutOfRange",
+            "ValueUnsafe",
+        ]),
+        "CallCommitmentTest" => Some(&[
+            "GaHashMismatch",
+            "ValueOutOfRange",
+            "ValueUnsafe",
+            "KeyFingerprintMismatch",
+        ]),
+        _ => None,
+    }
+}
+
+macro_rules! headers_of {
+    ($g:expr) => {
+        $g.tests
+            .iter()
+            .map(|t| CaseHeader {
+                tc_id: t.tc_id,
+                comment: &t.comment,
+                flags: &t.flags,
+                result: t.result,
+                error: t.error.as_deref(),
+            })
+            .collect()
+    };
+}
+
+macro_rules! each {
+    ($self:expr, $g:ident => $e:expr) => {
+        match $self {
+            Self::KeyExchange($g) => $e,
+            Self::Visualization($g) => $e,
+            Self::Encrypt($g) => $e,
+            Self::Decrypt($g) => $e,
+            Self::SeqTrace($g) => $e,
+            Self::Rekey($g) => $e,
+            Self::Emoji($g) => $e,
+            Self::Commitment($g) => $e,
+        }
+    };
+}
+
+impl Group {
+    /// The group's `type`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::KeyExchange(_) => "SecretKeyExchangeTest",
+            Self::Visualization(_) => "SecretVisualizationTest",
+            Self::Encrypt(_) => "SecretEncryptTest",
+            Self::Decrypt(_) => "SecretDecryptTest",
+            Self::SeqTrace(_) => "SecretSeqTraceTest",
+            Self::Rekey(_) => "SecretRekeyTest",
+            Self::Emoji(_) => "CallEmojiTest",
+            Self::Commitment(_) => "CallCommitmentTest",
+        }
+    }
+
+    /// The group's source.
+    pub fn source(&self) -> &Source {
+        each!(self, g => &g.source)
+    }
+
+    /// The number of cases.
+    pub fn len(&self) -> usize {
+        each!(self, g => g.tests.len())
+    }
+
+    /// Whether the group has no cases.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The common fields of every case.
+    pub fn headers(&self) -> Vec<CaseHeader<'_>> {
+        each!(self, g => headers_of!(g))
+    }
+}
+
+/// Parse a group of one of this module's types (`group_type`) from its part of the file.
+pub(crate) fn parse(
+    file: &str,
+    text: &str,
+    part: &str,
+    prefix: &str,
+    group_type: &str,
+) -> Result<Group, LoadError> {
+    use crate::load::parse_part as p;
+    Ok(match group_type {
+        "SecretKeyExchangeTest" => Group::KeyExchange(p(file, text, part, prefix)?),
+        "SecretVisualizationTest" => Group::Visualization(p(file, text, part, prefix)?),
+        "SecretEncryptTest" => Group::Encrypt(p(file, text, part, prefix)?),
+        "SecretDecryptTest" => Group::Decrypt(p(file, text, part, prefix)?),
+        "SecretSeqTraceTest" => Group::SeqTrace(p(file, text, part, prefix)?),
+        "SecretRekeyTest" => Group::Rekey(p(file, text, part, prefix)?),
+        "CallEmojiTest" => Group::Emoji(p(file, text, part, prefix)?),
+        "CallCommitmentTest" => Group::Commitment(p(file, text, part, prefix)?),
+        other => {
+            return Err(err(
+                file,
+                format!("{prefix}.type"),
+                format!("{other:?} is not a secret-chat or call type"),
+            ));
+        }
+    })
+}
+
+/// Whether `group_type` is one of this module's.
+pub fn is_type(group_type: &str) -> bool {
+    GROUP_TYPES.iter().any(|(t, _)| *t == group_type)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loader checks
+
+fn err(file: &str, path: String, message: impl Into<String>) -> LoadError {
+    LoadError {
+        file: file.to_owned(),
+        path: Some(path),
+        position: None,
+        message: message.into(),
+    }
+}
+
+fn len_is(file: &str, at: &str, field: &str, v: &Hex, n: usize) -> Result<(), LoadError> {
+    if v.len() == n {
+        Ok(())
+    } else {
+        Err(err(
+            file,
+            format!("{at}.{field}"),
+            format!("expected {n} bytes, got {}", v.len()),
+        ))
+    }
+}
+
+fn opt_len(file: &str, at: &str, field: &str, v: Option<&Hex>, n: usize) -> Result<(), LoadError> {
+    v.map_or(Ok(()), |v| len_is(file, at, field, v, n))
+}
+
+fn role_ok(file: &str, path: String, role: &str) -> Result<(), LoadError> {
+    if matches!(role, "originator" | "acceptor") {
+        Ok(())
+    } else {
+        Err(err(
+            file,
+            path,
+            format!("{role:?} is neither \"originator\" nor \"acceptor\""),
+        ))
+    }
+}
+
+/// Whether `present` matches what the result requires: every output for a valid case, none for
+/// an invalid one.
+fn outputs(file: &str, at: String, valid: bool, present: &[bool]) -> Result<(), LoadError> {
+    if present.iter().all(|&p| p == valid) {
+        Ok(())
+    } else {
+        Err(err(
+            file,
+            at,
+            "a valid case gives every output of its type, an invalid one none",
+        ))
+    }
+}
+
+/// The most steps a trace may have (traces are untrusted input).
+pub const MAX_STEPS: usize = 10_000;
+
+fn check_steps(file: &str, at: &str, steps: &[Step], rekey: bool) -> Result<(), LoadError> {
+    if steps.is_empty() || steps.len() > MAX_STEPS {
+        return Err(err(
+            file,
+            format!("{at}.steps"),
+            format!("{} steps, expected 1..={MAX_STEPS}", steps.len()),
+        ));
+    }
+    for (i, s) in steps.iter().enumerate() {
+        let here = format!("{at}.steps[{i}]");
+        let has = [
+            s.in_seq_no.is_some(),
+            s.out_seq_no.is_some(),
+            s.start_seq_no.is_some(),
+            s.end_seq_no.is_some(),
+            s.exchange_id.is_some(),
+            s.action.is_some(),
+        ];
+        let want: [bool; 6] = match (rekey, s.op.as_str()) {
+            (false, "send") => [false; 6],
+            (false, "receive") => [true, true, false, false, false, false],
+            (false, "resendRequest") => [false, false, true, true, false, false],
+            (true, "request" | "committed") => [false, false, false, false, true, false],
+            (true, "receive") => [false, false, false, false, false, true],
+            (_, other) => {
+                return Err(err(
+                    file,
+                    format!("{here}.op"),
+                    format!("unknown op {other:?}"),
+                ));
+            }
+        };
+        if has != want {
+            return Err(err(
+                file,
+                here,
+                format!("the fields of a {:?} step are not the ones it takes", s.op),
+            ));
+        }
+        opt_len(file, &here, "exchangeId", s.exchange_id.as_ref(), 8)?;
+        opt_len(
+            file,
+            &format!("{here}.expect"),
+            "keyFingerprint",
+            s.expect.key_fingerprint.as_ref(),
+            8,
+        )?;
+    }
+    Ok(())
+}
+
+/// The first rejected step's error, for a trace's `result` / `error`.
+fn first_rejection(steps: &[Step]) -> Option<&str> {
+    steps
+        .iter()
+        .find(|s| matches!(s.expect.verdict.as_str(), "ignore" | "close" | "refuse"))
+        .and_then(|s| s.expect.error.as_deref())
+}
+
+fn trace_result(
+    file: &str,
+    at: String,
+    steps: &[Step],
+    result: Verdict,
+    error: Option<&str>,
+) -> Result<(), LoadError> {
+    let first = first_rejection(steps);
+    let ok = match result {
+        Verdict::Valid => first.is_none(),
+        Verdict::Invalid => first.is_some() && first == error,
+        Verdict::Acceptable => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(err(
+            file,
+            at,
+            "a trace is valid when no step is rejected, else invalid with the first rejected \
+             step's error",
+        ))
+    }
+}
+
+/// The rules serde cannot express, for group `g` of `file`.
+pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
+    let at = |t: usize| format!("testGroups[{g}].tests[{t}]");
+    let gat = |f: &str| format!("testGroups[{g}].{f}");
+    match group {
+        Group::KeyExchange(group) => {
+            role_ok(file, gat("role"), &group.role)?;
+            let acceptor = group.role == "acceptor";
+            for (t, c) in group.tests.iter().enumerate() {
+                let a = at(t);
+                len_is(file, &a, "localRandom", &c.local_random, 256)?;
+                if c.server_random.len() > 256 {
+                    return Err(err(
+                        file,
+                        format!("{a}.serverRandom"),
+                        "more than 256 bytes",
+                    ));
+                }
+                opt_len(file, &a, "keyFingerprint", c.key_fingerprint.as_ref(), 8)?;
+                opt_len(file, &a, "key", c.key.as_ref(), 256)?;
+                let valid = c.result == Verdict::Valid;
+                let (input_ok, outs) = if acceptor {
+                    (
+                        c.g_a.is_some(),
+                        vec![
+                            c.g_b.is_some(),
+                            c.key_fingerprint.is_some(),
+                            c.key.is_some(),
+                        ],
+                    )
+                } else {
+                    (
+                        c.g_b.is_some() && c.key_fingerprint.is_some(),
+                        vec![c.g_a.is_some(), c.key.is_some()],
+                    )
+                };
+                if !input_ok {
+                    return Err(err(file, a, "an input of this role is missing"));
+                }
+                outputs(file, a, valid, &outs)?;
+            }
+        }
+        Group::Visualization(group) => {
+            for (t, c) in group.tests.iter().enumerate() {
+                let a = at(t);
+                len_is(file, &a, "key", &c.key, 256)?;
+                opt_len(file, &a, "layer46Key", c.layer46_key.as_ref(), 256)?;
+                opt_len(file, &a, "keyHash", c.key_hash.as_ref(), 36)?;
+                outputs(file, a, c.result == Verdict::Valid, &[c.key_hash.is_some()])?;
+            }
+        }
+        Group::Encrypt(group) => {
+            role_ok(file, gat("sender"), &group.sender)?;
+            for (t, c) in group.tests.iter().enumerate() {
+                let a = at(t);
+                len_is(file, &a, "key", &c.key, 256)?;
+                outputs(file, a, c.result == Verdict::Valid, &[c.packet.is_some()])?;
+            }
+        }
+        Group::Decrypt(group) => {
+            role_ok(file, gat("receiver"), &group.receiver)?;
+            for (t, c) in group.tests.iter().enumerate() {
+                let a = at(t);
+                len_is(file, &a, "key", &c.key, 256)?;
+                outputs(file, a, c.result == Verdict::Valid, &[c.layer.is_some()])?;
+            }
+        }
+        Group::SeqTrace(group) => {
+            role_ok(file, gat("role"), &group.role)?;
+            for (t, c) in group.tests.iter().enumerate() {
+                check_steps(file, &at(t), &c.steps, false)?;
+                trace_result(file, at(t), &c.steps, c.result, c.error.as_deref())?;
+            }
+        }
+        Group::Rekey(group) => {
+            for (t, c) in group.tests.iter().enumerate() {
+                len_is(file, &at(t), "secret", &c.secret, 256)?;
+                check_steps(file, &at(t), &c.steps, true)?;
+                trace_result(file, at(t), &c.steps, c.result, c.error.as_deref())?;
+            }
+        }
+        Group::Emoji(group) => {
+            for (t, c) in group.tests.iter().enumerate() {
+                let a = at(t);
+                len_is(file, &a, "key", &c.key, 256)?;
+                len_is(file, &a, "gA", &c.g_a, 256)?;
+                len_is(file, &a, "keyFingerprint", &c.key_fingerprint, 8)?;
+                if c.emoji_indices.len() != 4
+                    || c.emoji.len() != 4
+                    || c.emoji_indices.iter().any(|&i| i >= 333)
+                {
+                    return Err(err(
+                        file,
+                        a,
+                        "emojiIndices and emoji are 4 entries each, indices below 333",
+                    ));
+                }
+                if c.result != Verdict::Valid {
+                    return Err(err(file, a, "every CallEmojiTest case is valid"));
+                }
+            }
+        }
+        Group::Commitment(group) => {
+            for (t, c) in group.tests.iter().enumerate() {
+                let a = at(t);
+                len_is(file, &a, "b", &c.b, 256)?;
+                len_is(file, &a, "keyFingerprint", &c.key_fingerprint, 8)?;
+                opt_len(file, &a, "gB", c.g_b.as_ref(), 256)?;
+                opt_len(file, &a, "key", c.key.as_ref(), 256)?;
+                outputs(
+                    file,
+                    a,
+                    c.result == Verdict::Valid,
+                    &[c.g_b.is_some(), c.key.is_some()],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runner
+
+fn hex_field(f: &mut Fields, name: &str, v: &Hex) {
+    f.insert(name.to_owned(), Value::String(v.to_hex()));
+}
+
+fn opt_hex(f: &mut Fields, name: &str, v: Option<&Hex>) {
+    if let Some(v) = v {
+        hex_field(f, name, v);
+    }
+}
+
+fn group_fields(p: &Hex, g: i64) -> Fields {
+    let mut f = Fields::new();
+    hex_field(&mut f, "p", p);
+    f.insert("g".into(), Value::from(g));
+    f
+}
+
+/// Compare the answer's fields with the expected ones; hex fields get a hex diff.
+fn compare(got: &Fields, want: &[(&str, Value)]) -> (Outcome, Option<String>, String) {
+    for (name, expected) in want {
+        let Some(value) = got.get(*name) else {
+            return (Outcome::Error, None, format!("the answer has no `{name}`"));
+        };
+        if value == expected {
+            continue;
+        }
+        let detail = match (expected.as_str(), value.as_str()) {
+            (Some(e), Some(g)) => match (hex::decode(e), hex::decode(g)) {
+                (Ok(e), Ok(g)) => hex_diff(name, &e, &g),
+                _ => format!("{name}: expected {expected}, got {value}"),
+            },
+            _ => format!("{name}: expected {expected}, got {value}"),
+        };
+        return (Outcome::Fail, None, detail);
+    }
+    (Outcome::Pass, None, String::new())
+}
+
+fn hex_value(v: &Hex) -> Value {
+    Value::String(v.to_hex())
+}
+
+/// One request and the outputs a valid case must carry.
+fn one_shot(
+    iut: &mut dyn Iut,
+    op: &str,
+    req: &Fields,
+    (result, error): (Verdict, Option<&str>),
+    want: &[(&str, Value)],
+    opts: &RunOptions,
+) -> (Outcome, Option<String>, String) {
+    match judge(iut.call(op, req), result, error, opts, op) {
+        Err(judged) => judged,
+        Ok(f) => compare(&f, want),
+    }
+}
+
+/// A trace: one request, then every step's result against its `expect`.
+fn trace(
+    iut: &mut dyn Iut,
+    op: &str,
+    req: &Fields,
+    steps: &[Step],
+) -> (Outcome, Option<String>, String) {
+    let f = match iut.call(op, req) {
+        Answer::Ok(f) => f,
+        Answer::Unsupported => {
+            return (
+                Outcome::Unsupported,
+                None,
+                format!("the IUT does not support {op}"),
+            );
+        }
+        Answer::Error(m) => return (Outcome::Error, None, m),
+        Answer::Rejected { error } => {
+            return (
+                Outcome::Fail,
+                Some(error.clone()),
+                format!("rejected the whole trace with {error}; a trace answers per step"),
+            );
+        }
+    };
+    let Some(results) = f.get("results").and_then(Value::as_array) else {
+        return (
+            Outcome::Error,
+            None,
+            "the answer has no `results` array".into(),
+        );
+    };
+    if results.len() != steps.len() {
+        return (
+            Outcome::Error,
+            None,
+            format!("{} results for {} steps", results.len(), steps.len()),
+        );
+    }
+    for (i, (got, s)) in results.iter().zip(steps).enumerate() {
+        let want = serde_json::to_value(&s.expect).unwrap_or(Value::Null);
+        if *got != want {
+            let named = got.get("error").and_then(Value::as_str).map(str::to_owned);
+            return (
+                Outcome::Fail,
+                named,
+                format!("step {i} ({}): expected {want}, got {got}", s.op),
+            );
+        }
+    }
+    (Outcome::Pass, None, String::new())
+}
+
+fn steps_value(steps: &[Step]) -> Value {
+    Value::Array(
+        steps
+            .iter()
+            .map(|s| {
+                let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+                if let Value::Object(m) = &mut v {
+                    m.remove("expect");
+                }
+                v
+            })
+            .collect(),
+    )
+}
+
+fn vector<T: Serialize>(
+    case: &T,
+    group_type: &str,
+    source: &Source,
+    extra: &[(&str, Value)],
+) -> Value {
+    let mut v = serde_json::to_value(case).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("type".into(), Value::from(group_type));
+        if let Ok(s) = serde_json::to_value(source) {
+            m.insert("source".into(), s);
+        }
+        for (k, x) in extra {
+            m.insert((*k).to_owned(), x.clone());
+        }
+    }
+    v
+}
+
+/// Run case `index` of `group`.
+pub fn run_case(
+    file: &VectorFile,
+    group: &Group,
+    index: usize,
+    iut: &mut dyn Iut,
+    opts: &RunOptions,
+    meta: &CaseMeta<'_>,
+) -> Option<CaseResult> {
+    let header = *group.headers().get(index)?;
+    let expected = (header.result, header.error);
+    let (judged, vec) = match group {
+        Group::KeyExchange(g) => {
+            let c = g.tests.get(index)?;
+            let mut req = group_fields(&g.p, g.g);
+            hex_field(&mut req, "localRandom", &c.local_random);
+            hex_field(&mut req, "serverRandom", &c.server_random);
+            let mut want = Vec::new();
+            let op = if g.role == "acceptor" {
+                opt_hex(&mut req, "gA", c.g_a.as_ref());
+                for (n, v) in [("gB", &c.g_b), ("keyFingerprint", &c.key_fingerprint)] {
+                    if let Some(v) = v {
+                        want.push((n, hex_value(v)));
+                    }
+                }
+                op::ACCEPT_KEY
+            } else {
+                opt_hex(&mut req, "gB", c.g_b.as_ref());
+                opt_hex(&mut req, "keyFingerprint", c.key_fingerprint.as_ref());
+                if let Some(v) = &c.g_a {
+                    want.push(("gA", hex_value(v)));
+                }
+                op::COMPLETE_KEY
+            };
+            if let Some(k) = &c.key {
+                want.push(("key", hex_value(k)));
+            }
+            let extra = [
+                ("role", Value::from(g.role.clone())),
+                ("p", hex_value(&g.p)),
+                ("g", Value::from(g.g)),
+            ];
+            (
+                one_shot(iut, op, &req, expected, &want, opts),
+                vector(c, &g.group_type, &g.source, &extra),
+            )
+        }
+        Group::Visualization(g) => {
+            let c = g.tests.get(index)?;
+            let mut req = Fields::new();
+            hex_field(&mut req, "key", &c.key);
+            opt_hex(&mut req, "layer46Key", c.layer46_key.as_ref());
+            let want: Vec<_> = c
+                .key_hash
+                .iter()
+                .map(|h| ("keyHash", hex_value(h)))
+                .collect();
+            (
+                one_shot(iut, op::KEY_HASH, &req, expected, &want, opts),
+                vector(c, &g.group_type, &g.source, &[]),
+            )
+        }
+        Group::Encrypt(g) => {
+            let c = g.tests.get(index)?;
+            let mut req = Fields::new();
+            req.insert("sender".into(), Value::from(g.sender.clone()));
+            hex_field(&mut req, "key", &c.key);
+            hex_field(&mut req, "layer", &c.layer);
+            hex_field(&mut req, "padding", &c.padding);
+            let want: Vec<_> = c.packet.iter().map(|p| ("packet", hex_value(p))).collect();
+            let extra = [("sender", Value::from(g.sender.clone()))];
+            (
+                one_shot(iut, op::ENCRYPT, &req, expected, &want, opts),
+                vector(c, &g.group_type, &g.source, &extra),
+            )
+        }
+        Group::Decrypt(g) => {
+            let c = g.tests.get(index)?;
+            let mut req = Fields::new();
+            req.insert("receiver".into(), Value::from(g.receiver.clone()));
+            hex_field(&mut req, "key", &c.key);
+            hex_field(&mut req, "packet", &c.packet);
+            let want: Vec<_> = c.layer.iter().map(|l| ("layer", hex_value(l))).collect();
+            let extra = [("receiver", Value::from(g.receiver.clone()))];
+            (
+                one_shot(iut, op::DECRYPT, &req, expected, &want, opts),
+                vector(c, &g.group_type, &g.source, &extra),
+            )
+        }
+        Group::SeqTrace(g) => {
+            let c = g.tests.get(index)?;
+            let mut req = Fields::new();
+            req.insert("role".into(), Value::from(g.role.clone()));
+            req.insert("steps".into(), steps_value(&c.steps));
+            let extra = [("role", Value::from(g.role.clone()))];
+            (
+                trace(iut, op::SEQ_TRACE, &req, &c.steps),
+                vector(c, &g.group_type, &g.source, &extra),
+            )
+        }
+        Group::Rekey(g) => {
+            let c = g.tests.get(index)?;
+            let mut req = group_fields(&g.p, g.g);
+            hex_field(&mut req, "secret", &c.secret);
+            req.insert("steps".into(), steps_value(&c.steps));
+            let extra = [("p", hex_value(&g.p)), ("g", Value::from(g.g))];
+            (
+                trace(iut, op::REKEY_TRACE, &req, &c.steps),
+                vector(c, &g.group_type, &g.source, &extra),
+            )
+        }
+        Group::Emoji(g) => {
+            let c = g.tests.get(index)?;
+            let mut req = Fields::new();
+            hex_field(&mut req, "key", &c.key);
+            hex_field(&mut req, "gA", &c.g_a);
+            let want = [
+                ("emojiIndices", Value::from(c.emoji_indices.clone())),
+                ("emoji", Value::from(c.emoji.clone())),
+                ("keyFingerprint", hex_value(&c.key_fingerprint)),
+            ];
+            (
+                one_shot(iut, op::CALL_EMOJI, &req, expected, &want, opts),
+                vector(c, &g.group_type, &g.source, &[]),
+            )
+        }
+        Group::Commitment(g) => {
+            let c = g.tests.get(index)?;
+            let mut req = group_fields(&g.p, g.g);
+            hex_field(&mut req, "b", &c.b);
+            hex_field(&mut req, "gAHash", &c.g_a_hash);
+            hex_field(&mut req, "gA", &c.g_a);
+            hex_field(&mut req, "keyFingerprint", &c.key_fingerprint);
+            let mut want = Vec::new();
+            for (n, v) in [("gB", &c.g_b), ("key", &c.key)] {
+                if let Some(v) = v {
+                    want.push((n, hex_value(v)));
+                }
+            }
+            let extra = [("p", hex_value(&g.p)), ("g", Value::from(g.g))];
+            (
+                one_shot(iut, op::CALL_CONFIRM, &req, expected, &want, opts),
+                vector(c, &g.group_type, &g.source, &extra),
+            )
+        }
+    };
+    Some(result(
+        file,
+        meta,
+        (
+            header.tc_id,
+            header.comment,
+            header.flags,
+            header.result,
+            header.error,
+        ),
+        judged,
+        vec,
+    ))
+}

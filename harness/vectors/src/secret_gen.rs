@@ -1,0 +1,2058 @@
+//! The generator of `vectors/secret/` and `vectors/call/` (spec §8, §9, §11.4, §12).
+//!
+//! Independent values go in groups of their own: the secret-chat fingerprint and visualisation
+//! and the call emoji of spec §11.4 (computed by the protocol digest's author from the documented
+//! formulas, not official), and the 333-entry emoji table of spec §12 (TDLib and the Android
+//! client). No peer ships secret-chat or call vectors: every other value is computed by this
+//! project's reference (`source.name = "self"`), a regression pin, not independent evidence.
+//!
+//! Invalid cases break exactly one rule: malformed plaintexts are sealed with a correct msg_key
+//! ([`mtproto::envelope::seal`]); a wrong fingerprint goes with a correct `g_b`; a `g_a` that
+//! fails its commitment is itself a valid DH value; and so on. Hand-written traces carry the
+//! expected result of every step, and the generator refuses to write them unless the reference
+//! agrees; pseudorandom traces take the reference's results.
+
+// Generator arithmetic on fixed arrays; the loader and runner parts never index.
+#![allow(clippy::indexing_slicing)]
+
+use mtproto::call::{CallKey, EMOJI, emoji_indices, g_a_hash};
+use mtproto::crypto::dh::{self, DhGroup, TELEGRAM_DH_PRIME};
+use mtproto::envelope;
+use mtproto::secret::ChatKey;
+use mtproto::secret::message::{self, Role};
+use mtproto::secret::visual::key_hash;
+use mtproto::tl::Tl;
+use mtproto::tl::generated::secret::enums::{DecryptedMessage, DecryptedMessageAction};
+use mtproto::tl::generated::secret::types::{
+    DecryptedMessage73, DecryptedMessageActionAbortKey, DecryptedMessageActionAcceptKey,
+    DecryptedMessageActionCommitKey, DecryptedMessageActionRequestKey, DecryptedMessageLayer,
+};
+use mtproto_iut::{Answer, Fields, secret as op};
+use serde_json::Value;
+
+use crate::generate::{Drbg, GenerateError};
+use crate::model::{Hex, Note, Source, TestGroup, VectorFile};
+use crate::result::Verdict;
+use crate::secret::{
+    CommitmentCase, CommitmentGroup, DecryptCase, DecryptGroup, EmojiCase, EmojiGroup, EncryptCase,
+    EncryptGroup, Expect, Group, KeyExchangeCase, KeyExchangeGroup, RekeyCase, RekeyGroup,
+    SeqTraceCase, SeqTraceGroup, Step, VisualizationCase, VisualizationGroup,
+};
+
+const SELF_VERSION: &str = "mtproto-vectors generator v1";
+
+fn self_source() -> Source {
+    source("self", SELF_VERSION)
+}
+
+fn source(name: &str, version: &str) -> Source {
+    Source {
+        name: name.into(),
+        version: version.into(),
+    }
+}
+
+const E2E: &str = "https://core.telegram.org/api/end-to-end";
+const PFS: &str = "https://core.telegram.org/api/end-to-end/pfs";
+const SEQ: &str = "https://core.telegram.org/api/end-to-end/seq_no";
+const DML: &str = "https://core.telegram.org/constructor/decryptedMessageLayer";
+const VC: &str = "https://core.telegram.org/api/end-to-end/video-calls";
+const AUTH: &str = "https://core.telegram.org/mtproto/auth_key";
+
+const FLAGS: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "Ktv",
+        "BASIC",
+        "A value of spec §11.4, computed by the protocol digest's author from the documented formulas (not an official vector); see the group's source.",
+        &[E2E],
+    ),
+    (
+        "EmojiTable",
+        "BASIC",
+        "The emoji at each of the 333 indices, from the table TDLib and the Android client share (spec §12). The (key, gA) inputs reaching each index were found by this project's search.",
+        &[VC],
+    ),
+    (
+        "Pseudorandom",
+        "FUNCTIONALITY",
+        "Inputs from the generator's deterministic DRBG; outputs computed by this project's reference (a regression pin, not independent evidence).",
+        &[],
+    ),
+    (
+        "ServerRandomMixed",
+        "FUNCTIONALITY",
+        "The secret exponent is local random XOR the server's random from messages.getDhConfig (spec §5): an empty or short server random changes only the bytes it covers.",
+        &[E2E],
+    ),
+    (
+        "LeadingZeroKey",
+        "EDGE_CASE",
+        "The shared key starts with a zero byte: it stays 256 bytes, and the fingerprint and KDF use all of them.",
+        &[E2E],
+    ),
+    (
+        "DhParams",
+        "WEAK_PARAMS",
+        "Bad (p, g) from messages.getDhConfig: the same checks as the auth-key handshake apply.",
+        &[E2E, AUTH],
+    ),
+    (
+        "DhValueRange",
+        "MODIFIED_PARAMETER",
+        "The peer's g_a / g_b is not in (1, p - 1) (a MUST on both sides).",
+        &[AUTH],
+    ),
+    (
+        "DhValueMargin",
+        "WEAK_PARAMS",
+        "The peer's g_a / g_b is in (1, p - 1) but outside [2^1984, p - 2^1984]; recommended by the docs, enforced by TDLib and the reference.",
+        &[AUTH],
+    ),
+    (
+        "FingerprintMismatch",
+        "MISSING_STEP",
+        "key_fingerprint differs from SHA1(key)[12..20] of the key this side computed: the chat must be discarded.",
+        &[E2E, PFS],
+    ),
+    (
+        "Layer46Key",
+        "EDGE_CASE",
+        "A chat upgraded to layer 46 under a later key: the second half of the visualisation hashes that key.",
+        &[PFS],
+    ),
+    (
+        "EnvelopeCheck",
+        "MISSING_STEP",
+        "A plaintext that breaks one receiver check (length, padding, alignment) sealed with a correct msg_key: only that check can reject it.",
+        &[E2E],
+    ),
+    (
+        "Tampered",
+        "MALLEABILITY",
+        "A byte of msg_key or ciphertext changed: the msg_key recomputed over the whole plaintext differs.",
+        &[E2E],
+    ),
+    (
+        "WrongRole",
+        "MODIFIED_PARAMETER",
+        "The packet was encrypted with the receiver's own x (0 for the originator, 8 for the acceptor): reflected back, it must not verify.",
+        &[E2E],
+    ),
+    (
+        "UnknownFingerprint",
+        "MODIFIED_PARAMETER",
+        "The packet's key_fingerprint names no key of the chat.",
+        &[PFS],
+    ),
+    (
+        "Truncated",
+        "EDGE_CASE",
+        "A packet too short for its header or for the smallest plaintext, or not a multiple of 16 after the header.",
+        &[E2E],
+    ),
+    (
+        "LayerDecode",
+        "MISSING_STEP",
+        "The decrypted layer is not a strict TL value (unknown constructor, trailing bytes, cut short).",
+        &[DML],
+    ),
+    (
+        "RandomBytes",
+        "MISSING_STEP",
+        "decryptedMessageLayer.random_bytes must be at least 15 bytes; 15 is accepted, 14 ignored.",
+        &[DML],
+    ),
+    (
+        "EncryptRefuse",
+        "MISSING_STEP",
+        "A sender input that a receiver would reject (padding outside 12..1024, a message not a multiple of 4, a total not a multiple of 16) is refused.",
+        &[E2E],
+    ),
+    (
+        "InOrder",
+        "FUNCTIONALITY",
+        "Messages in order, own messages sent in between: each is delivered once, with the seq_nos of the role's parity.",
+        &[SEQ],
+    ),
+    (
+        "SeqNoParity",
+        "MISSING_STEP",
+        "in_seq_no or out_seq_no with the wrong parity for the sender's role: the chat is aborted at once.",
+        &[SEQ],
+    ),
+    (
+        "Replay",
+        "MISSING_STEP",
+        "A message whose out_seq_no was already received (or queued) is dropped without looking at the rest, the relay's replay included.",
+        &[SEQ],
+    ),
+    (
+        "Gap",
+        "FUNCTIONALITY",
+        "A message after a hole is queued and the hole requested with decryptedMessageActionResend (start = last before the hole + 2, end = received - 2); filling it releases the queue in order.",
+        &[SEQ],
+    ),
+    (
+        "InSeqNo",
+        "MISSING_STEP",
+        "in_seq_no negative, decreasing, above the count of messages sent, or out of order with a queued neighbour: the chat is aborted.",
+        &[SEQ],
+    ),
+    (
+        "Resend",
+        "MISSING_STEP",
+        "A resend request from the peer must name messages this side sent, with its out_seq_no parity, start <= end; otherwise the chat is aborted.",
+        &[SEQ],
+    ),
+    (
+        "GapQueueFull",
+        "EDGE_CASE",
+        "More out-of-order messages than the receiver keeps (1024 in the reference): the chat is aborted rather than growing without bound.",
+        &[SEQ],
+    ),
+    (
+        "RekeyFlow",
+        "FUNCTIONALITY",
+        "A complete re-keying exchange: RequestKey, AcceptKey with the new key's fingerprint, CommitKey, and the switch to the new key.",
+        &[PFS],
+    ),
+    (
+        "ConcurrentRequests",
+        "EDGE_CASE",
+        "Both sides sent RequestKey: the larger exchange_id (signed 64-bit) wins, equal ids abort both silently.",
+        &[PFS],
+    ),
+    (
+        "RekeyUnexpected",
+        "MISSING_STEP",
+        "An Accept or Commit for another exchange or out of turn, a second request during an exchange, an abort after the peer's own Accept: the chat is closed.",
+        &[PFS],
+    ),
+    (
+        "RekeyPending",
+        "MISSING_STEP",
+        "A new exchange is never started while one is pending.",
+        &[PFS],
+    ),
+    (
+        "RekeyAbort",
+        "FUNCTIONALITY",
+        "An AbortKey before this side committed returns it to idle and drops the pending key.",
+        &[PFS],
+    ),
+    (
+        "Commitment",
+        "MISSING_STEP",
+        "The callee must check SHA256(g_a) against the g_a_hash it received first; a g_a that is itself a valid DH value but not the committed one is rejected.",
+        &[VC],
+    ),
+    (
+        "TopBitMask",
+        "EDGE_CASE",
+        "A 64-bit word of SHA256(key || g_a) has its top bit set: the index is (word & 0x7fff...) mod 333, which differs from word mod 333.",
+        &[VC],
+    ),
+];
+
+/// Assigns tcIds and records the notes a file uses.
+struct Builder {
+    file: String,
+    next: u64,
+    notes: std::collections::BTreeMap<String, Note>,
+}
+
+impl Builder {
+    fn new(file: &str) -> Self {
+        Self {
+            file: file.into(),
+            next: 1,
+            notes: Default::default(),
+        }
+    }
+
+    fn case(&mut self, flags: &[&str]) -> Result<(u64, Vec<String>), GenerateError> {
+        for &f in flags {
+            let Some(&(_, bug, desc, links)) = FLAGS.iter().find(|(n, ..)| *n == f) else {
+                return Err(gerr(&self.file, format!("no note for flag {f}")));
+            };
+            self.notes.insert(
+                f.into(),
+                Note {
+                    bug_type: bug.into(),
+                    description: desc.into(),
+                    effect: None,
+                    links: links.iter().map(|&l| l.into()).collect(),
+                    cves: Vec::new(),
+                },
+            );
+        }
+        let id = self.next;
+        self.next = self.next.saturating_add(1);
+        Ok((id, flags.iter().map(|&f| f.into()).collect()))
+    }
+
+    fn finish(
+        self,
+        algorithm: &str,
+        schema: &str,
+        header: &[&str],
+        groups: Vec<Group>,
+    ) -> (String, VectorFile) {
+        let total: usize = groups.iter().map(Group::len).sum();
+        let vf = VectorFile {
+            path: self.file.clone(),
+            family: crate::load::family_of(&format!("vectors/{}", self.file)),
+            algorithm: algorithm.into(),
+            schema: schema.into(),
+            number_of_tests: u64::try_from(total).unwrap_or(u64::MAX),
+            header: header.iter().map(|&s| s.into()).collect(),
+            notes: self.notes,
+            test_groups: groups.into_iter().map(TestGroup::Secret).collect(),
+        };
+        (self.file, vf)
+    }
+}
+
+fn gerr(file: &str, message: impl std::fmt::Display) -> GenerateError {
+    GenerateError {
+        file: file.into(),
+        message: message.to_string(),
+    }
+}
+
+fn group_of(file: &str) -> Result<DhGroup, GenerateError> {
+    dh::check_params(&TELEGRAM_DH_PRIME, 3, &[0x42; 32], None).map_err(|e| gerr(file, e))
+}
+
+fn verdict_of<T, E: mtproto::ProtocolError>(r: &Result<T, E>) -> (Verdict, Option<String>) {
+    match r {
+        Ok(_) => (Verdict::Valid, None),
+        Err(e) => (Verdict::Invalid, Some(e.name().to_owned())),
+    }
+}
+
+fn fp_hex(key: &ChatKey) -> Hex {
+    Hex(key.fingerprint().to_vec())
+}
+
+fn secret_from(d: &mut Drbg) -> [u8; 256] {
+    let mut s = d.array::<256>();
+    s[0] &= 0x7f;
+    s
+}
+
+/// Every suite of this module.
+pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
+    Ok(vec![
+        key_exchange()?,
+        visualization()?,
+        encrypt()?,
+        decrypt()?,
+        seq_trace()?,
+        rekey()?,
+        emoji()?,
+        commitment()?,
+    ])
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key exchange
+
+fn key_exchange() -> Result<(String, VectorFile), GenerateError> {
+    let file = "secret/secret_key_exchange_test.json";
+    let mut b = Builder::new(file);
+    let group = group_of(file)?;
+    let p = TELEGRAM_DH_PRIME.to_vec();
+    let mut d = Drbg::new("secret key exchange");
+    // The pair found by search whose shared key starts with a zero byte (harness/mtproto tests).
+    let zero_a = [0x11u8; 256];
+    let mut zero_b = [0x22u8; 256];
+    zero_b[252..].copy_from_slice(&52u32.to_be_bytes());
+
+    let acceptor_case = |b: &mut Builder,
+                         flags: &[&str],
+                         comment: String,
+                         (local, server): (Vec<u8>, Vec<u8>),
+                         g_a: Vec<u8>|
+     -> Result<KeyExchangeCase, GenerateError> {
+        let mut local_a = [0u8; 256];
+        local_a.copy_from_slice(&local);
+        let secret = mtproto::secret::client_secret(&local_a, &server);
+        let r = mtproto::secret::key::accept(&group, &g_a, &secret);
+        let (result, error) = verdict_of(&r);
+        let (tc_id, flags) = b.case(flags)?;
+        let ok = r.ok();
+        Ok(KeyExchangeCase {
+            tc_id,
+            comment,
+            flags,
+            local_random: Hex(local),
+            server_random: Hex(server),
+            g_a: Some(Hex(g_a)),
+            g_b: ok.as_ref().map(|a| Hex(a.g_b.to_vec())),
+            key_fingerprint: ok.as_ref().map(|a| fp_hex(&a.key)),
+            key: ok.as_ref().map(|a| Hex(a.key.as_bytes().to_vec())),
+            result,
+            error,
+        })
+    };
+    let mut acc = Vec::new();
+    for i in 0..4 {
+        let g_a = group.pow_g(&secret_from(&mut d)).to_vec();
+        let io = (d.bytes(256), d.bytes(256));
+        acc.push(acceptor_case(
+            &mut b,
+            &["Pseudorandom"],
+            format!("pseudorandom exchange {i}"),
+            io,
+            g_a,
+        )?);
+    }
+    for (n, comment) in [
+        (
+            0usize,
+            "empty server random: the secret is the local random",
+        ),
+        (16, "16-byte server random mixes into the first 16 bytes"),
+    ] {
+        let g_a = group.pow_g(&secret_from(&mut d)).to_vec();
+        let io = (d.bytes(256), d.bytes(n));
+        acc.push(acceptor_case(
+            &mut b,
+            &["ServerRandomMixed"],
+            comment.into(),
+            io,
+            g_a,
+        )?);
+    }
+    acc.push(acceptor_case(
+        &mut b,
+        &["LeadingZeroKey"],
+        "the shared key's first byte is 0".into(),
+        (zero_b.to_vec(), Vec::new()),
+        group.pow_g(&zero_a).to_vec(),
+    )?);
+    let p_minus = |k: u8| {
+        let mut v = p.clone();
+        let last = v.len() - 1;
+        v[last] -= k; // p is odd and ends in 0x5b: no borrow for k <= 0x5b
+        v
+    };
+    let mut margin = vec![0u8; 256];
+    margin[7] = 1; // 2^1984: the first value inside the margin
+    let mut below_margin = vec![0xffu8; 256];
+    below_margin[..8].copy_from_slice(&[0; 8]); // 2^1984 - 1
+    let bad_values: Vec<(&[&str], &str, Vec<u8>)> = vec![
+        (&["DhValueRange"], "g_a = 1", vec![1]),
+        (&["DhValueRange"], "g_a = 0 (empty)", Vec::new()),
+        (&["DhValueRange"], "g_a = p - 1", p_minus(1)),
+        (&["DhValueRange"], "g_a = p", p.clone()),
+        (&["DhValueMargin"], "g_a = 2", vec![2]),
+        (
+            &["DhValueMargin"],
+            "g_a = 2^1984 - 1, just below the margin",
+            below_margin,
+        ),
+        (&["DhValueMargin"], "g_a = p - 2", p_minus(2)),
+    ];
+    for (flags, comment, g_a) in bad_values {
+        let io = (d.bytes(256), d.bytes(256));
+        acc.push(acceptor_case(&mut b, flags, comment.into(), io, g_a)?);
+    }
+    let io = (d.bytes(256), d.bytes(256));
+    acc.push(acceptor_case(
+        &mut b,
+        &["DhValueMargin"],
+        "g_a = 2^1984, the lowest value inside the margin".into(),
+        io,
+        margin,
+    )?);
+
+    // The originator.
+    let originator_case = |b: &mut Builder,
+                           flags: &[&str],
+                           comment: String,
+                           (local, server): (Vec<u8>, Vec<u8>),
+                           g_b: Vec<u8>,
+                           fp: Option<[u8; 8]>|
+     -> Result<KeyExchangeCase, GenerateError> {
+        let mut local_a = [0u8; 256];
+        local_a.copy_from_slice(&local);
+        let a = mtproto::secret::client_secret(&local_a, &server);
+        let req =
+            mtproto::secret::key::Requester::new(group.clone(), a).map_err(|e| gerr(file, e))?;
+        // The fingerprint the acceptor sent: of the right key unless the case changes it.
+        let right = group
+            .check_value(&g_b)
+            .map(|v| ChatKey::new(group.pow(&v, &a)).fingerprint())
+            .unwrap_or([0x5a; 8]);
+        let fp = fp.unwrap_or(right);
+        let r = req.complete(&g_b, i64::from_le_bytes(fp));
+        let (result, error) = verdict_of(&r);
+        let (tc_id, flags) = b.case(flags)?;
+        Ok(KeyExchangeCase {
+            tc_id,
+            comment,
+            flags,
+            local_random: Hex(local),
+            server_random: Hex(server),
+            g_a: r.is_ok().then(|| Hex(req.g_a().to_vec())),
+            g_b: Some(Hex(g_b)),
+            key_fingerprint: Some(Hex(fp.to_vec())),
+            key: r.ok().map(|k| Hex(k.as_bytes().to_vec())),
+            result,
+            error,
+        })
+    };
+    let mut org = Vec::new();
+    for i in 0..4 {
+        let g_b = group.pow_g(&secret_from(&mut d)).to_vec();
+        let io = (d.bytes(256), d.bytes(256));
+        org.push(originator_case(
+            &mut b,
+            &["Pseudorandom"],
+            format!("pseudorandom exchange {i}"),
+            io,
+            g_b,
+            None,
+        )?);
+    }
+    org.push(originator_case(
+        &mut b,
+        &["LeadingZeroKey"],
+        "the shared key's first byte is 0".into(),
+        (zero_a.to_vec(), Vec::new()),
+        group.pow_g(&zero_b).to_vec(),
+        None,
+    )?);
+    let g_b = group.pow_g(&secret_from(&mut d)).to_vec();
+    let io = (d.bytes(256), d.bytes(256));
+    let mut a_local = [0u8; 256];
+    a_local.copy_from_slice(&io.0);
+    let a = mtproto::secret::client_secret(&a_local, &io.1);
+    let right = ChatKey::new(group.pow(&group.check_value(&g_b).map_err(|e| gerr(file, e))?, &a))
+        .fingerprint();
+    let mut wrong = right;
+    wrong[0] ^= 1;
+    org.push(originator_case(
+        &mut b,
+        &["FingerprintMismatch"],
+        "key_fingerprint with one bit changed".into(),
+        io,
+        g_b.clone(),
+        Some(wrong),
+    )?);
+    let io = (d.bytes(256), d.bytes(256));
+    org.push(originator_case(
+        &mut b,
+        &["FingerprintMismatch"],
+        "key_fingerprint of another key".into(),
+        io,
+        g_b,
+        Some([0x5a; 8]),
+    )?);
+    for (flags, comment, g_b) in [
+        (&["DhValueRange"] as &[&str], "g_b = 1", vec![1u8]),
+        (&["DhValueRange"], "g_b = p - 1", p_minus(1)),
+        (&["DhValueMargin"], "g_b = 2", vec![2]),
+    ] {
+        let io = (d.bytes(256), d.bytes(256));
+        org.push(originator_case(
+            &mut b,
+            flags,
+            comment.into(),
+            io,
+            g_b,
+            Some([0; 8]),
+        )?);
+    }
+
+    // A getDhConfig with a bad g: the same parameter checks as the handshake.
+    let (tc_id, flags) = b.case(&["DhParams"])?;
+    let bad_g = KeyExchangeGroup {
+        group_type: "SecretKeyExchangeTest".into(),
+        role: "acceptor".into(),
+        p: Hex(p.clone()),
+        g: 2,
+        source: self_source(),
+        tests: vec![KeyExchangeCase {
+            tc_id,
+            comment:
+                "g = 2 with the production prime, which fails g = 2's congruence (p mod 8 != 7)"
+                    .into(),
+            flags,
+            local_random: Hex(d.bytes(256)),
+            server_random: Hex(d.bytes(256)),
+            g_a: Some(Hex(group.pow_g(&secret_from(&mut d)).to_vec())),
+            g_b: None,
+            key_fingerprint: None,
+            key: None,
+            result: Verdict::Invalid,
+            error: Some(
+                dh::check_params(&p, 2, &[0x42; 32], None)
+                    .err()
+                    .map(|e| mtproto::ProtocolError::name(&e).to_owned())
+                    .ok_or_else(|| gerr(file, "g = 2 unexpectedly accepted"))?,
+            ),
+        }],
+    };
+    let mk = |role: &str, tests| {
+        Group::KeyExchange(KeyExchangeGroup {
+            group_type: "SecretKeyExchangeTest".into(),
+            role: role.into(),
+            p: Hex(p.clone()),
+            g: 3,
+            source: self_source(),
+            tests,
+        })
+    };
+    let groups = vec![
+        mk("acceptor", acc),
+        mk("originator", org),
+        Group::KeyExchange(bad_g),
+    ];
+    Ok(b.finish(
+        "MTProto secret chat key exchange",
+        "secret_key_exchange_test_schema_v1.json",
+        &[
+            "Secret-chat key exchange (spec §5, §8.1): the acceptor checks g_a and answers g_b, the key and its fingerprint; the originator checks g_b, computes the key and checks the fingerprint. The secret is localRandom XOR serverRandom.",
+            "All values computed by this project's reference (source self): no independent secret-chat vectors exist.",
+        ],
+        groups,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visualisation
+
+const SAMPLE: &str = include_str!("handshake_sample.txt");
+
+fn sample_auth_key() -> Vec<u8> {
+    SAMPLE
+        .split("\n\n")
+        .find_map(|blk| blk.strip_prefix("auth_key:\n"))
+        .map(|h| hex::decode(h.split_whitespace().collect::<String>()).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn key256(file: &str, v: &[u8]) -> Result<[u8; 256], GenerateError> {
+    <[u8; 256]>::try_from(v).map_err(|_| gerr(file, format!("a key of {} bytes", v.len())))
+}
+
+fn visualization() -> Result<(String, VectorFile), GenerateError> {
+    let file = "secret/secret_visualization_test.json";
+    let mut b = Builder::new(file);
+    let sample = key256(file, &sample_auth_key())?;
+    let want_fp = "8ae7a271969a9b1f";
+    let want = "26d6ceeff1381295e06ab26f8ae7a271deb2631ccf3612ce6aec7e164aa1f06c69f44758";
+    let got = key_hash(&ChatKey::new(sample), None);
+    if hex::encode(got) != want || hex::encode(ChatKey::new(sample).fingerprint()) != want_fp {
+        return Err(gerr(
+            file,
+            "the reference disagrees with spec §11.4's key_hash",
+        ));
+    }
+    let (tc_id, flags) = b.case(&["Ktv"])?;
+    let ktv = VisualizationGroup {
+        group_type: "SecretVisualizationTest".into(),
+        source: source(
+            "spec-11.4",
+            "protocol digest §11.4 computed vector (not official): the §11.3 sample auth_key as a secret-chat key",
+        ),
+        tests: vec![VisualizationCase {
+            tc_id,
+            comment: format!("the sample auth_key of spec §11.3 (key_fingerprint {want_fp})"),
+            flags,
+            key: Hex(sample.to_vec()),
+            layer46_key: None,
+            key_hash: Some(Hex(got.to_vec())),
+            result: Verdict::Valid,
+            error: None,
+        }],
+    };
+    let mut d = Drbg::new("secret visualisation");
+    let mut tests = Vec::new();
+    for i in 0..6 {
+        let key = ChatKey::new(d.array::<256>());
+        let later = (i >= 3).then(|| ChatKey::new(d.array::<256>()));
+        let flags: &[&str] = if later.is_some() {
+            &["Pseudorandom", "Layer46Key"]
+        } else {
+            &["Pseudorandom"]
+        };
+        let (tc_id, flags) = b.case(flags)?;
+        tests.push(VisualizationCase {
+            tc_id,
+            comment: if later.is_some() {
+                "created before layer 46, upgraded under a later key".into()
+            } else {
+                "created at layer 46 or later".into()
+            },
+            flags,
+            key: Hex(key.as_bytes().to_vec()),
+            layer46_key: later.as_ref().map(|k| Hex(k.as_bytes().to_vec())),
+            key_hash: Some(Hex(key_hash(&key, later.as_ref()).to_vec())),
+            result: Verdict::Valid,
+            error: None,
+        });
+    }
+    let own = VisualizationGroup {
+        group_type: "SecretVisualizationTest".into(),
+        source: self_source(),
+        tests,
+    };
+    Ok(b.finish(
+        "MTProto secret chat key visualisation",
+        "secret_visualization_test_schema_v1.json",
+        &["Key visualisation (spec §8.5): SHA1(original key)[0..16] || SHA256(layer-46 key)[0..20]. The spec-11.4 group is independent of this project's code; the rest is computed by the reference."],
+        vec![Group::Visualization(ktv), Group::Visualization(own)],
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+fn text_layer(
+    d: &mut Drbg,
+    random_bytes: usize,
+    in_seq_no: i32,
+    out_seq_no: i32,
+) -> DecryptedMessageLayer {
+    let n = d.range(0, 40);
+    let text: String = d
+        .bytes(n)
+        .iter()
+        .map(|b| char::from(b'a' + b % 26))
+        .collect();
+    DecryptedMessageLayer {
+        random_bytes: d.bytes(random_bytes),
+        layer: 73,
+        in_seq_no,
+        out_seq_no,
+        message: DecryptedMessage::DecryptedMessage73(DecryptedMessage73 {
+            random_id: i64::from_le_bytes(d.array::<8>()),
+            ttl: 0,
+            message: text,
+            media: None,
+            entities: None,
+            via_bot_name: None,
+            reply_to_random_id: None,
+            grouped_id: None,
+        }),
+    }
+}
+
+fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Originator => "originator",
+        Role::Acceptor => "acceptor",
+    }
+}
+
+fn encrypt() -> Result<(String, VectorFile), GenerateError> {
+    let file = "secret/secret_encrypt_test.json";
+    let mut b = Builder::new(file);
+    let mut d = Drbg::new("secret encrypt");
+    let mut groups = Vec::new();
+    for sender in [Role::Originator, Role::Acceptor] {
+        let mut tests = Vec::new();
+        let key = ChatKey::new(d.array::<256>());
+        let mut push = |b: &mut Builder,
+                        flags: &[&str],
+                        comment: String,
+                        layer: Vec<u8>,
+                        padding: Vec<u8>|
+         -> Result<(), GenerateError> {
+            let r = message::encrypt(&key, sender, &layer, &padding);
+            let (result, error) = verdict_of(&r);
+            let (tc_id, flags) = b.case(flags)?;
+            tests.push(EncryptCase {
+                tc_id,
+                comment,
+                flags,
+                key: Hex(key.as_bytes().to_vec()),
+                layer: Hex(layer),
+                padding: Hex(padding),
+                packet: r.ok().map(Hex),
+                result,
+                error,
+            });
+            Ok(())
+        };
+        for i in 0..4 {
+            let layer = text_layer(&mut d, 15 + i * 5, 2 * i as i32, 2 * i as i32 + 1).to_bytes();
+            let extra = d.range(0, 20);
+            let pad = d.bytes(message::padding_len(layer.len(), extra));
+            push(
+                &mut b,
+                &["Pseudorandom"],
+                format!(
+                    "a layer of {} bytes, {} bytes of padding",
+                    layer.len(),
+                    pad.len()
+                ),
+                layer,
+                pad,
+            )?;
+        }
+        let layer = text_layer(&mut d, 16, 0, 1).to_bytes();
+        let max = message::padding_len(layer.len(), 1000);
+        push(
+            &mut b,
+            &["Pseudorandom"],
+            format!("the most padding that stays within 1024 ({max})"),
+            layer.clone(),
+            d.bytes(max),
+        )?;
+        let min = message::padding_len(layer.len(), 0);
+        for (flags, comment, l, pad) in [
+            (
+                &["EncryptRefuse"] as &[&str],
+                "padding of 8 bytes",
+                layer.clone(),
+                vec![0x11; 8],
+            ),
+            (
+                &["EncryptRefuse"],
+                "padding of 1028 bytes",
+                layer.clone(),
+                vec![0x22; 1028],
+            ),
+            (
+                &["EncryptRefuse"],
+                "a message not a multiple of 4 bytes",
+                layer[..layer.len() - 1].to_vec(),
+                vec![0x33; min],
+            ),
+            (
+                &["EncryptRefuse"],
+                "length + message + padding not a multiple of 16",
+                layer.clone(),
+                vec![0x44; min + 4],
+            ),
+        ] {
+            push(&mut b, flags, comment.into(), l, pad)?;
+        }
+        groups.push(Group::Encrypt(EncryptGroup {
+            group_type: "SecretEncryptTest".into(),
+            sender: role_name(sender).into(),
+            source: self_source(),
+            tests,
+        }));
+    }
+    Ok(b.finish(
+        "MTProto 2.0 secret chat message encryption",
+        "secret_encrypt_test_schema_v1.json",
+        &["Secret-chat message encryption (spec §8.2): length || decryptedMessageLayer || padding under MTProto 2.0 with the chat key, x = 0 from the originator and 8 from the acceptor. Computed by this project's reference (source self)."],
+        groups,
+    ))
+}
+
+fn sealed(key: &ChatKey, sender: Role, plaintext: &[u8]) -> Result<Vec<u8>, GenerateError> {
+    envelope::seal(key.as_auth_key(), sender.send_direction(), plaintext)
+        .map_err(|e| gerr("secret/secret_decrypt_test.json", e))
+}
+
+fn plaintext(declared: i32, inner: &[u8], padding: &[u8]) -> Vec<u8> {
+    let mut p = declared.to_le_bytes().to_vec();
+    p.extend_from_slice(inner);
+    p.extend_from_slice(padding);
+    p
+}
+
+fn len32(v: &[u8]) -> i32 {
+    i32::try_from(v.len()).unwrap_or(i32::MAX)
+}
+
+/// A layer whose serialization plus 4 + `padding` is a multiple of 16 (by the random_bytes length).
+fn aligned_layer(d: &mut Drbg, padding: usize) -> Vec<u8> {
+    for extra in 0..16 {
+        let l = text_layer(&mut d.clone(), 16 + extra, 0, 1).to_bytes();
+        if (4 + l.len() + padding).is_multiple_of(16) {
+            return text_layer(d, 16 + extra, 0, 1).to_bytes();
+        }
+    }
+    Vec::new()
+}
+
+fn decrypt() -> Result<(String, VectorFile), GenerateError> {
+    let file = "secret/secret_decrypt_test.json";
+    let mut b = Builder::new(file);
+    let mut d = Drbg::new("secret decrypt");
+    let mut groups = Vec::new();
+    for receiver in [Role::Originator, Role::Acceptor] {
+        let sender = receiver.peer();
+        let key = ChatKey::new(d.array::<256>());
+        let mut tests = Vec::new();
+        let mut push = |b: &mut Builder,
+                        flags: &[&str],
+                        comment: String,
+                        packet: Vec<u8>|
+         -> Result<(), GenerateError> {
+            let r = message::decrypt(&key, receiver, &packet);
+            let (result, error) = verdict_of(&r);
+            let (tc_id, flags) = b.case(flags)?;
+            tests.push(DecryptCase {
+                tc_id,
+                comment,
+                flags,
+                key: Hex(key.as_bytes().to_vec()),
+                packet: Hex(packet),
+                layer: r.ok().map(|l| Hex(l.to_bytes())),
+                result,
+                error,
+            });
+            Ok(())
+        };
+        let enc = |inner: &[u8], pad: &[u8]| {
+            message::encrypt(&key, sender, inner, pad).map_err(|e| gerr(file, e))
+        };
+        for i in 0..4usize {
+            let inner = text_layer(&mut d, 15 + 7 * i, 2 * i as i32, 2 * i as i32 + 1).to_bytes();
+            let extra = d.range(0, 10);
+            let pad = d.bytes(message::padding_len(inner.len(), extra));
+            push(
+                &mut b,
+                &["Pseudorandom"],
+                format!("a layer of {} bytes", inner.len()),
+                enc(&inner, &pad)?,
+            )?;
+        }
+        let inner = text_layer(&mut d, 15, 0, 1).to_bytes();
+        let pad = d.bytes(message::padding_len(inner.len(), 0));
+        push(
+            &mut b,
+            &["RandomBytes"],
+            "random_bytes of exactly 15 bytes".into(),
+            enc(&inner, &pad)?,
+        )?;
+        let short = text_layer(&mut d, 14, 0, 1).to_bytes();
+        let pad14 = d.bytes(message::padding_len(short.len(), 0));
+        push(
+            &mut b,
+            &["RandomBytes"],
+            "random_bytes of 14 bytes".into(),
+            enc(&short, &pad14)?,
+        )?;
+        for padding in [12usize, 1024] {
+            let inner = aligned_layer(&mut d, padding);
+            push(
+                &mut b,
+                &["EnvelopeCheck"],
+                format!("padding of {padding} bytes (a bound)"),
+                sealed(
+                    &key,
+                    sender,
+                    &plaintext(len32(&inner), &inner, &d.bytes(padding)),
+                )?,
+            )?;
+        }
+        for padding in [8usize, 1028] {
+            let inner = aligned_layer(&mut d, padding);
+            push(
+                &mut b,
+                &["EnvelopeCheck"],
+                format!("padding of {padding} bytes"),
+                sealed(
+                    &key,
+                    sender,
+                    &plaintext(len32(&inner), &inner, &d.bytes(padding)),
+                )?,
+            )?;
+        }
+        let inner = text_layer(&mut d, 20, 0, 1).to_bytes();
+        let pad = d.bytes(message::padding_len(inner.len(), 1));
+        let good = enc(&inner, &pad)?;
+        let available = len32(&inner) + len32(&pad);
+        push(
+            &mut b,
+            &["EnvelopeCheck"],
+            "length field past the end of the plaintext".into(),
+            sealed(&key, sender, &plaintext(available + 4, &inner, &pad))?,
+        )?;
+        push(
+            &mut b,
+            &["EnvelopeCheck"],
+            "negative length field".into(),
+            sealed(&key, sender, &plaintext(-4, &inner, &pad))?,
+        )?;
+        push(
+            &mut b,
+            &["EnvelopeCheck"],
+            "length field not a multiple of 4".into(),
+            sealed(&key, sender, &plaintext(len32(&inner) - 1, &inner, &pad))?,
+        )?;
+        let mut bad_id = inner.clone();
+        bad_id[0] ^= 0x01;
+        push(
+            &mut b,
+            &["LayerDecode"],
+            "unknown constructor instead of decryptedMessageLayer".into(),
+            sealed(&key, sender, &plaintext(len32(&bad_id), &bad_id, &pad))?,
+        )?;
+        let mut trailing = inner.clone();
+        trailing.extend_from_slice(&[0; 16]);
+        push(
+            &mut b,
+            &["LayerDecode"],
+            "16 bytes after the layer inside the length".into(),
+            sealed(
+                &key,
+                sender,
+                &plaintext(len32(&trailing), &trailing, &pad[..pad.len() - 16]),
+            )?,
+        )?;
+        let cut = &inner[..inner.len() - 16];
+        let mut cut_pad = pad.clone();
+        cut_pad.extend_from_slice(&inner[inner.len() - 16..]);
+        push(
+            &mut b,
+            &["LayerDecode"],
+            "the length cuts the layer short".into(),
+            sealed(&key, sender, &plaintext(len32(cut), cut, &cut_pad))?,
+        )?;
+        let mut t = good.clone();
+        t[0] ^= 0x80;
+        push(
+            &mut b,
+            &["UnknownFingerprint"],
+            "key_fingerprint of another key".into(),
+            t,
+        )?;
+        let mut t = good.clone();
+        t[8] ^= 0x01;
+        push(
+            &mut b,
+            &["Tampered"],
+            "msg_key with one bit changed".into(),
+            t,
+        )?;
+        let mut t = good.clone();
+        let last = t.len() - 1;
+        t[last] ^= 0x01;
+        push(
+            &mut b,
+            &["Tampered"],
+            "last ciphertext byte changed".into(),
+            t,
+        )?;
+        push(
+            &mut b,
+            &["WrongRole"],
+            "encrypted with the receiver's own x".into(),
+            message::encrypt(&key, receiver, &inner, &pad).map_err(|e| gerr(file, e))?,
+        )?;
+        push(
+            &mut b,
+            &["Truncated"],
+            "20 bytes".into(),
+            good[..20].to_vec(),
+        )?;
+        push(
+            &mut b,
+            &["Truncated"],
+            "24 + 32 bytes: below the smallest plaintext".into(),
+            good[..56].to_vec(),
+        )?;
+        push(
+            &mut b,
+            &["Truncated"],
+            "one byte short of a block".into(),
+            good[..good.len() - 1].to_vec(),
+        )?;
+        groups.push(Group::Decrypt(DecryptGroup {
+            group_type: "SecretDecryptTest".into(),
+            receiver: role_name(receiver).into(),
+            source: self_source(),
+            tests,
+        }));
+    }
+    Ok(b.finish(
+        "MTProto 2.0 secret chat message decryption",
+        "secret_decrypt_test_schema_v1.json",
+        &[
+            "Secret-chat message decryption (spec §8.2), both roles: the fingerprint selects the key, then size and alignment, the msg_key over the whole plaintext (constant time), the length and padding, the layer as a strict TL value, and random_bytes >= 15.",
+            "Invalid plaintexts are sealed with a correct msg_key so that only the named check can reject them. Computed by this project's reference (source self).",
+        ],
+        groups,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Traces
+
+fn ex(verdict: &str) -> Expect {
+    Expect {
+        verdict: verdict.into(),
+        in_seq_no: None,
+        out_seq_no: None,
+        delivered: None,
+        resend_start: None,
+        resend_end: None,
+        action: None,
+        key_fingerprint: None,
+        error: None,
+    }
+}
+
+fn step(op: &str) -> Step {
+    Step {
+        op: op.into(),
+        in_seq_no: None,
+        out_seq_no: None,
+        start_seq_no: None,
+        end_seq_no: None,
+        exchange_id: None,
+        action: None,
+        expect: ex(""),
+    }
+}
+
+/// Hand-written seq steps: `S(in, out)` a send expecting those numbers; `R(in, out, expect)`.
+enum Sq {
+    S(i32, i32),
+    R(i32, i32, Expect),
+    Rr(i32, i32, Expect),
+}
+
+fn deliver(outs: &[i64]) -> Expect {
+    Expect {
+        delivered: Some(outs.to_vec()),
+        ..ex("deliver")
+    }
+}
+
+fn queue(resend: Option<(i32, i32)>) -> Expect {
+    Expect {
+        resend_start: resend.map(|r| r.0),
+        resend_end: resend.map(|r| r.1),
+        ..ex("queue")
+    }
+}
+
+fn rejected(verdict: &str, error: &str) -> Expect {
+    Expect {
+        error: Some(error.into()),
+        ..ex(verdict)
+    }
+}
+
+fn seq_steps(list: Vec<Sq>) -> Vec<Step> {
+    list.into_iter()
+        .map(|s| match s {
+            Sq::S(i, o) => Step {
+                expect: Expect {
+                    in_seq_no: Some(i),
+                    out_seq_no: Some(o),
+                    ..ex("sent")
+                },
+                ..step("send")
+            },
+            Sq::R(i, o, e) => Step {
+                in_seq_no: Some(i),
+                out_seq_no: Some(o),
+                expect: e,
+                ..step("receive")
+            },
+            Sq::Rr(s, e2, e) => Step {
+                start_seq_no: Some(s),
+                end_seq_no: Some(e2),
+                expect: e,
+                ..step("resendRequest")
+            },
+        })
+        .collect()
+}
+
+/// Run `steps` through the reference's trace op; the results, or why it could not.
+fn reference_results(
+    op_name: &str,
+    mut req: Fields,
+    steps: &[Step],
+    file: &str,
+) -> Result<Vec<Expect>, GenerateError> {
+    req.insert(
+        "steps".into(),
+        Value::Array(
+            steps
+                .iter()
+                .map(|s| {
+                    let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+                    if let Value::Object(m) = &mut v {
+                        m.remove("expect");
+                    }
+                    v
+                })
+                .collect(),
+        ),
+    );
+    let answer = op::call(op_name, &req)
+        .ok_or_else(|| gerr(file, "no such op"))?
+        .map_err(|e| gerr(file, e))?;
+    let Answer::Ok(f) = answer else {
+        return Err(gerr(
+            file,
+            format!("the reference did not run the trace: {answer:?}"),
+        ));
+    };
+    let results = f.get("results").cloned().unwrap_or(Value::Null);
+    serde_json::from_value(results).map_err(|e| gerr(file, e))
+}
+
+fn trace_verdict(steps: &[Step]) -> (Verdict, Option<String>) {
+    match steps
+        .iter()
+        .find(|s| matches!(s.expect.verdict.as_str(), "ignore" | "close" | "refuse"))
+    {
+        Some(s) => (Verdict::Invalid, s.expect.error.clone()),
+        None => (Verdict::Valid, None),
+    }
+}
+
+fn seq_trace() -> Result<(String, VectorFile), GenerateError> {
+    use Sq::{R, Rr, S};
+    let file = "secret/secret_seq_trace_test.json";
+    let mut b = Builder::new(file);
+    let closed = || rejected("close", "ChatClosed");
+    let mut groups = Vec::new();
+    for role in [Role::Acceptor, Role::Originator] {
+        // Parities: what this side receives (from the peer) and sends.
+        let (pi, po) = mtproto::secret::seq::parities(role.peer());
+        let (mi, mo) = mtproto::secret::seq::parities(role);
+        let o = |raw: i32| 2 * raw + po; // the peer's out_seq_no
+        let i_ = |raw: i32| 2 * raw + pi; // the peer's in_seq_no
+        let oo = |raw: i64| 2 * raw + i64::from(po);
+        let mut hand: Vec<(&[&str], &str, Vec<Sq>)> = vec![
+            (
+                &["InOrder"],
+                "three messages in order, one sent in between",
+                vec![
+                    R(i_(0), o(0), deliver(&[oo(0)])),
+                    R(i_(0), o(1), deliver(&[oo(1)])),
+                    S(2 * 2 + mi, mo),
+                    R(i_(1), o(2), deliver(&[oo(2)])),
+                ],
+            ),
+            (
+                &["Replay"],
+                "the same message twice",
+                vec![
+                    R(i_(0), o(0), deliver(&[oo(0)])),
+                    R(i_(0), o(0), rejected("ignore", "SeqNoRepeated")),
+                    R(i_(0), o(1), deliver(&[oo(1)])),
+                ],
+            ),
+            (
+                &["Replay"],
+                "a repeat is dropped before its in_seq_no is looked at",
+                vec![
+                    R(i_(0), o(0), deliver(&[oo(0)])),
+                    R(i_(500), o(0), rejected("ignore", "SeqNoRepeated")),
+                ],
+            ),
+            (
+                &["Replay"],
+                "a negative out_seq_no is below every counter (-1 / 2 truncates to 0)",
+                vec![
+                    R(
+                        i_(0),
+                        if po == 1 { -1 } else { -2 },
+                        rejected("ignore", "SeqNoRepeated"),
+                    ),
+                    R(i_(0), o(0), deliver(&[oo(0)])),
+                ],
+            ),
+            (
+                &["Gap"],
+                "a hole of two, filled in reverse",
+                vec![
+                    R(i_(0), o(0), deliver(&[oo(0)])),
+                    R(i_(0), o(3), queue(Some((o(1), o(2))))),
+                    R(i_(0), o(2), queue(None)),
+                    R(i_(0), o(1), deliver(&[oo(1), oo(2), oo(3)])),
+                ],
+            ),
+            (
+                &["Gap"],
+                "the first message missing",
+                vec![
+                    R(i_(0), o(2), queue(Some((o(0), o(1))))),
+                    R(i_(0), o(0), deliver(&[oo(0)])),
+                    R(i_(0), o(1), deliver(&[oo(1), oo(2)])),
+                ],
+            ),
+            (
+                &["Gap"],
+                "two holes, one request each; a message right after the queue opens none",
+                vec![
+                    R(i_(0), o(2), queue(Some((o(0), o(1))))),
+                    R(i_(0), o(3), queue(None)),
+                    R(i_(0), o(6), queue(Some((o(4), o(5))))),
+                    R(i_(0), o(0), deliver(&[oo(0)])),
+                    R(i_(0), o(1), deliver(&[oo(1), oo(2), oo(3)])),
+                    R(i_(0), o(5), queue(None)),
+                    R(i_(0), o(4), deliver(&[oo(4), oo(5), oo(6)])),
+                ],
+            ),
+            (
+                &["Gap", "Replay"],
+                "a message already queued behind a gap, again",
+                vec![
+                    R(i_(0), o(2), queue(Some((o(0), o(1))))),
+                    R(i_(0), o(2), rejected("ignore", "SeqNoRepeated")),
+                ],
+            ),
+            (
+                &["SeqNoParity"],
+                "out_seq_no of the wrong parity",
+                vec![
+                    R(i_(0), o(0) + 1, rejected("close", "SeqNoParity")),
+                    R(i_(0), o(0), closed()),
+                ],
+            ),
+            (
+                &["SeqNoParity"],
+                "in_seq_no of the wrong parity",
+                vec![R(i_(0) + 1, o(0), rejected("close", "SeqNoParity"))],
+            ),
+            (
+                &["InSeqNo"],
+                "in_seq_no above the number of messages sent",
+                vec![R(i_(1), o(0), rejected("close", "InSeqNoInvalid"))],
+            ),
+            (
+                &["InSeqNo"],
+                "negative in_seq_no",
+                vec![R(i_(0) - 2, o(0), rejected("close", "InSeqNoInvalid"))],
+            ),
+            (
+                &["InSeqNo"],
+                "in_seq_no decreasing",
+                vec![
+                    S(mi, mo),
+                    S(mi, 2 + mo),
+                    R(i_(2), o(0), deliver(&[oo(0)])),
+                    R(i_(1), o(1), rejected("close", "InSeqNoInvalid")),
+                ],
+            ),
+            (
+                &["InSeqNo", "Gap"],
+                "a queued message with a larger in_seq_no than the one after it",
+                vec![
+                    S(mi, mo),
+                    S(mi, 2 + mo),
+                    R(i_(1), o(2), queue(Some((o(0), o(1))))),
+                    R(i_(2), o(1), rejected("close", "InSeqNoInvalid")),
+                ],
+            ),
+            (
+                &["Resend"],
+                "resend requests for messages sent",
+                vec![
+                    S(mi, mo),
+                    S(mi, 2 + mo),
+                    S(mi, 4 + mo),
+                    Rr(mo, 4 + mo, ex("ok")),
+                    Rr(2 + mo, 2 + mo, ex("ok")),
+                ],
+            ),
+            (
+                &["Resend"],
+                "a resend request past the last message sent",
+                vec![
+                    S(mi, mo),
+                    Rr(mo, 2 + mo, rejected("close", "ResendInvalid")),
+                ],
+            ),
+            (
+                &["Resend"],
+                "a resend request with the wrong parity",
+                vec![
+                    S(mi, mo),
+                    S(mi, 2 + mo),
+                    Rr(1 - mo, 1 - mo, rejected("close", "ResendInvalid")),
+                ],
+            ),
+            (
+                &["Resend"],
+                "a resend request with start after end",
+                vec![
+                    S(mi, mo),
+                    S(mi, 2 + mo),
+                    Rr(2 + mo, mo, rejected("close", "ResendInvalid")),
+                ],
+            ),
+        ];
+        // The gap queue's bound: 1024 queued messages, then one more.
+        let mut full = Vec::new();
+        for raw in 1..=1025 {
+            let e = match raw {
+                1 => queue(Some((o(0), o(0)))),
+                1025 => rejected("close", "GapQueueFull"),
+                _ => queue(None),
+            };
+            full.push(R(i_(0), o(raw), e));
+        }
+        hand.push((
+            &["GapQueueFull"],
+            "1024 messages behind a hole, then one more",
+            full,
+        ));
+        let mut tests = Vec::new();
+        for (flags, comment, list) in hand {
+            let steps = seq_steps(list);
+            let mut req = Fields::new();
+            req.insert("role".into(), Value::from(role_name(role)));
+            let got = reference_results(op::SEQ_TRACE, req, &steps, file)?;
+            for (k, (g, s)) in got.iter().zip(&steps).enumerate() {
+                if *g != s.expect {
+                    return Err(gerr(
+                        file,
+                        format!(
+                            "{comment} ({}): step {k}: the reference gives {g:?}, the trace expects {:?}",
+                            role_name(role),
+                            s.expect
+                        ),
+                    ));
+                }
+            }
+            let (result, error) = trace_verdict(&steps);
+            let (tc_id, flags) = b.case(flags)?;
+            tests.push(SeqTraceCase {
+                tc_id,
+                comment: comment.into(),
+                flags,
+                steps,
+                result,
+                error,
+            });
+        }
+        // Pseudorandom traces near the counters.
+        let mut d = Drbg::new(&format!("secret seq trace {}", role_name(role)));
+        for t in 0..8 {
+            let mut steps = Vec::new();
+            let (mut sent, mut got) = (0i32, 0i32);
+            for _ in 0..d.range(5, 30) {
+                let s = match d.below(6) {
+                    0 => {
+                        sent += 1;
+                        step("send")
+                    }
+                    1 if d.below(4) == 0 => {
+                        let a = d.range(0, 4) as i32;
+                        let z = a + d.range(0, 3) as i32;
+                        Step {
+                            start_seq_no: Some(2 * a + mo),
+                            end_seq_no: Some(2 * z + mo),
+                            ..step("resendRequest")
+                        }
+                    }
+                    _ => {
+                        let out = got + d.range(0, 3) as i32 - 1;
+                        got = got.max(out + 1);
+                        let inn = d.range(0, sent.max(0) as usize + 1) as i32;
+                        let bad_parity = d.below(20) == 0;
+                        Step {
+                            in_seq_no: Some(2 * inn + pi),
+                            out_seq_no: Some(2 * out + po + i32::from(bad_parity)),
+                            ..step("receive")
+                        }
+                    }
+                };
+                steps.push(s);
+            }
+            let mut req = Fields::new();
+            req.insert("role".into(), Value::from(role_name(role)));
+            let got = reference_results(op::SEQ_TRACE, req, &steps, file)?;
+            for (s, g) in steps.iter_mut().zip(got) {
+                s.expect = g;
+            }
+            let (result, error) = trace_verdict(&steps);
+            let (tc_id, flags) = b.case(&["Pseudorandom"])?;
+            tests.push(SeqTraceCase {
+                tc_id,
+                comment: format!("pseudorandom trace {t}"),
+                flags,
+                steps,
+                result,
+                error,
+            });
+        }
+        groups.push(Group::SeqTrace(SeqTraceGroup {
+            group_type: "SecretSeqTraceTest".into(),
+            role: role_name(role).into(),
+            source: self_source(),
+            tests,
+        }));
+    }
+    Ok(b.finish(
+        "MTProto secret chat seq_no",
+        "secret_seq_trace_test_schema_v1.json",
+        &[
+            "Secret-chat sequence numbers (spec §8.3) on one side: sends assign (in_seq_no, out_seq_no) = 2·count + parity by role; receives are delivered, queued behind a gap (with the resend request for a new hole), ignored as repeats, or close the chat; the peer's resend requests are checked.",
+            "Hand-written traces (their expected results written by hand and checked against the reference when generated) and pseudorandom ones (results from the reference). Source self.",
+        ],
+        groups,
+    ))
+}
+
+fn action_bytes(a: DecryptedMessageAction) -> Hex {
+    Hex(a.to_bytes())
+}
+
+fn request_key(ex_id: i64, g_a: &[u8]) -> Hex {
+    action_bytes(DecryptedMessageAction::DecryptedMessageActionRequestKey(
+        DecryptedMessageActionRequestKey {
+            exchange_id: ex_id,
+            g_a: g_a.to_vec(),
+        },
+    ))
+}
+
+fn accept_key(ex_id: i64, g_b: &[u8], fp: [u8; 8]) -> Hex {
+    action_bytes(DecryptedMessageAction::DecryptedMessageActionAcceptKey(
+        DecryptedMessageActionAcceptKey {
+            exchange_id: ex_id,
+            g_b: g_b.to_vec(),
+            key_fingerprint: i64::from_le_bytes(fp),
+        },
+    ))
+}
+
+fn commit_key(ex_id: i64, fp: [u8; 8]) -> Hex {
+    action_bytes(DecryptedMessageAction::DecryptedMessageActionCommitKey(
+        DecryptedMessageActionCommitKey {
+            exchange_id: ex_id,
+            key_fingerprint: i64::from_le_bytes(fp),
+        },
+    ))
+}
+
+fn abort_key(ex_id: i64) -> Hex {
+    action_bytes(DecryptedMessageAction::DecryptedMessageActionAbortKey(
+        DecryptedMessageActionAbortKey { exchange_id: ex_id },
+    ))
+}
+
+fn exid(v: i64) -> Option<Hex> {
+    Some(Hex(v.to_le_bytes().to_vec()))
+}
+
+fn rekey() -> Result<(String, VectorFile), GenerateError> {
+    let file = "secret/secret_rekey_test.json";
+    let mut b = Builder::new(file);
+    let group = group_of(file)?;
+    let mut d = Drbg::new("secret rekey");
+    let ours = secret_from(&mut d);
+    let theirs = secret_from(&mut d);
+    let g_ours = group.pow_g(&ours);
+    let g_theirs = group.pow_g(&theirs);
+    let v_theirs = group.check_value(&g_theirs).map_err(|e| gerr(file, e))?;
+    let new_key = ChatKey::new(group.pow(&v_theirs, &ours));
+    let fp = new_key.fingerprint();
+    let mut fp_bad = fp;
+    fp_bad[7] ^= 0x40;
+    let req = |x: i64, e: Expect| Step {
+        exchange_id: exid(x),
+        expect: e,
+        ..step("request")
+    };
+    let committed = |x: i64| Step {
+        exchange_id: exid(x),
+        expect: ex("nothing"),
+        ..step("committed")
+    };
+    let recv = |a: Hex, e: Expect| Step {
+        action: Some(a),
+        expect: e,
+        ..step("receive")
+    };
+    let send = |a: Hex| Expect {
+        action: Some(a),
+        ..ex("send")
+    };
+    let switch = |f: [u8; 8]| Expect {
+        key_fingerprint: Some(Hex(f.to_vec())),
+        ..ex("switch")
+    };
+    let commit = |x: i64| Expect {
+        action: Some(commit_key(x, fp)),
+        key_fingerprint: Some(Hex(fp.to_vec())),
+        ..ex("commit")
+    };
+    let close = |e: &str| rejected("close", e);
+    let closed = || rejected("close", "ChatClosed");
+    let cases: Vec<(&[&str], &str, Vec<Step>)> = vec![
+        (
+            &["RekeyFlow"],
+            "this side requests, the peer accepts, this side commits",
+            vec![
+                req(1, send(request_key(1, &g_ours))),
+                recv(accept_key(1, &g_theirs, fp), commit(1)),
+                committed(1),
+            ],
+        ),
+        (
+            &["RekeyFlow"],
+            "the peer requests, this side accepts, the peer commits",
+            vec![
+                recv(request_key(7, &g_theirs), send(accept_key(7, &g_ours, fp))),
+                recv(commit_key(7, fp), switch(fp)),
+            ],
+        ),
+        (
+            &["ConcurrentRequests"],
+            "both request; this side's exchange_id is larger: the peer's is ignored",
+            vec![
+                req(9, send(request_key(9, &g_ours))),
+                recv(request_key(3, &g_theirs), ex("nothing")),
+                recv(accept_key(9, &g_theirs, fp), commit(9)),
+            ],
+        ),
+        (
+            &["ConcurrentRequests"],
+            "both request; the peer's exchange_id is larger (signed: -5 < 4): this side accepts it",
+            vec![
+                req(-5, send(request_key(-5, &g_ours))),
+                recv(request_key(4, &g_theirs), send(accept_key(4, &g_ours, fp))),
+                recv(commit_key(4, fp), switch(fp)),
+            ],
+        ),
+        (
+            &["ConcurrentRequests"],
+            "both request with the same exchange_id: both abort silently, then a new exchange can start",
+            vec![
+                req(6, send(request_key(6, &g_ours))),
+                recv(request_key(6, &g_theirs), ex("abortedSilently")),
+                req(8, send(request_key(8, &g_ours))),
+            ],
+        ),
+        (
+            &["RekeyPending"],
+            "a second request while one is pending",
+            vec![
+                req(1, send(request_key(1, &g_ours))),
+                req(2, rejected("refuse", "RekeyPending")),
+                recv(accept_key(1, &g_theirs, fp), commit(1)),
+            ],
+        ),
+        (
+            &["RekeyUnexpected"],
+            "an AcceptKey for another exchange",
+            vec![
+                req(1, send(request_key(1, &g_ours))),
+                recv(accept_key(2, &g_theirs, fp), close("RekeyUnexpected")),
+                recv(accept_key(1, &g_theirs, fp), closed()),
+            ],
+        ),
+        (
+            &["FingerprintMismatch"],
+            "an AcceptKey whose fingerprint is not the new key's",
+            vec![
+                req(1, send(request_key(1, &g_ours))),
+                recv(
+                    accept_key(1, &g_theirs, fp_bad),
+                    close("KeyFingerprintMismatch"),
+                ),
+            ],
+        ),
+        (
+            &["DhValueRange"],
+            "an AcceptKey with g_b = 1",
+            vec![
+                req(1, send(request_key(1, &g_ours))),
+                recv(accept_key(1, &[1], fp), close("ValueOutOfRange")),
+            ],
+        ),
+        (
+            &["DhValueMargin"],
+            "a RequestKey with g_a = 2",
+            vec![recv(request_key(1, &[2]), close("ValueUnsafe"))],
+        ),
+        (
+            &["FingerprintMismatch"],
+            "a CommitKey whose fingerprint is not the pending key's",
+            vec![
+                recv(request_key(7, &g_theirs), send(accept_key(7, &g_ours, fp))),
+                recv(commit_key(7, fp_bad), close("KeyFingerprintMismatch")),
+            ],
+        ),
+        (
+            &["RekeyUnexpected"],
+            "a CommitKey for another exchange",
+            vec![
+                recv(request_key(7, &g_theirs), send(accept_key(7, &g_ours, fp))),
+                recv(commit_key(8, fp), close("RekeyUnexpected")),
+            ],
+        ),
+        (
+            &["RekeyUnexpected"],
+            "a CommitKey with no exchange",
+            vec![recv(commit_key(1, fp), close("RekeyUnexpected"))],
+        ),
+        (
+            &["RekeyUnexpected"],
+            "an AcceptKey with no request",
+            vec![recv(accept_key(1, &g_theirs, fp), close("RekeyUnexpected"))],
+        ),
+        (
+            &["RekeyUnexpected"],
+            "a second RequestKey after this side accepted the first",
+            vec![
+                recv(request_key(7, &g_theirs), send(accept_key(7, &g_ours, fp))),
+                recv(request_key(8, &g_theirs), close("RekeyUnexpected")),
+            ],
+        ),
+        (
+            &["RekeyAbort"],
+            "the peer aborts this side's request; a new one can start",
+            vec![
+                req(1, send(request_key(1, &g_ours))),
+                recv(abort_key(1), ex("nothing")),
+                req(2, send(request_key(2, &g_ours))),
+            ],
+        ),
+        (
+            &["RekeyAbort", "RekeyUnexpected"],
+            "the requester aborts after this side's accept: the pending key is dropped, a late commit is unexpected",
+            vec![
+                recv(request_key(7, &g_theirs), send(accept_key(7, &g_ours, fp))),
+                recv(abort_key(7), ex("nothing")),
+                recv(commit_key(7, fp), close("RekeyUnexpected")),
+            ],
+        ),
+        (
+            &["RekeyUnexpected"],
+            "an abort from the peer after its own AcceptKey",
+            vec![
+                req(1, send(request_key(1, &g_ours))),
+                recv(accept_key(1, &g_theirs, fp), commit(1)),
+                committed(1),
+                recv(abort_key(1), close("RekeyUnexpected")),
+            ],
+        ),
+        (
+            &["RekeyAbort"],
+            "an abort of an exchange that does not exist is ignored",
+            vec![recv(abort_key(99), ex("nothing"))],
+        ),
+    ];
+    let mut tests = Vec::new();
+    for (flags, comment, steps) in cases {
+        let mut req = Fields::new();
+        req.insert("p".into(), Value::from(hex::encode(TELEGRAM_DH_PRIME)));
+        req.insert("g".into(), Value::from(3));
+        req.insert("secret".into(), Value::from(hex::encode(ours)));
+        let got = reference_results(op::REKEY_TRACE, req, &steps, file)?;
+        for (k, (g, s)) in got.iter().zip(&steps).enumerate() {
+            if *g != s.expect {
+                return Err(gerr(
+                    file,
+                    format!(
+                        "{comment}: step {k}: the reference gives {g:?}, the trace expects {:?}",
+                        s.expect
+                    ),
+                ));
+            }
+        }
+        let (result, error) = trace_verdict(&steps);
+        let (tc_id, flags) = b.case(flags)?;
+        tests.push(RekeyCase {
+            tc_id,
+            comment: comment.into(),
+            flags,
+            secret: Hex(ours.to_vec()),
+            steps,
+            result,
+            error,
+        });
+    }
+    let g = RekeyGroup {
+        group_type: "SecretRekeyTest".into(),
+        p: Hex(TELEGRAM_DH_PRIME.to_vec()),
+        g: 3,
+        source: self_source(),
+        tests,
+    };
+    Ok(b.finish(
+        "MTProto secret chat re-keying",
+        "secret_rekey_test_schema_v1.json",
+        &[
+            "Re-keying (spec §8.4) on one side: request / receive the peer's RequestKey, AcceptKey, CommitKey, AbortKey (TL bytes) / note that its own CommitKey was sent; each step's result (the action sent, the switch to the new key with its fingerprint, nothing, or the error that closes the chat).",
+            "The peer's values use a second secret; expected results are written by hand and checked against the reference when generated. Source self.",
+        ],
+        vec![Group::Rekey(g)],
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls
+
+fn emoji_case(
+    b: &mut Builder,
+    flags: &[&str],
+    comment: String,
+    key: [u8; 256],
+    g_a: [u8; 256],
+) -> Result<EmojiCase, GenerateError> {
+    let k = CallKey::new(key, g_a);
+    let (tc_id, flags) = b.case(flags)?;
+    Ok(EmojiCase {
+        tc_id,
+        comment,
+        flags,
+        key: Hex(key.to_vec()),
+        g_a: Hex(g_a.to_vec()),
+        emoji_indices: k.emoji_indices().iter().map(|&i| i as u64).collect(),
+        emoji: k.emoji().iter().map(|&e| e.to_owned()).collect(),
+        key_fingerprint: Hex(k.fingerprint().to_vec()),
+        result: Verdict::Valid,
+        error: None,
+    })
+}
+
+fn top_bit_matters(key: &[u8; 256], g_a: &[u8; 256]) -> bool {
+    use sha2::{Digest, Sha256};
+    let h: [u8; 32] = Sha256::new()
+        .chain_update(key)
+        .chain_update(g_a)
+        .finalize()
+        .into();
+    h.chunks_exact(8).any(|c| {
+        let w = u64::from_be_bytes(c.try_into().unwrap_or([0; 8]));
+        w >> 63 == 1 && (w & (u64::MAX >> 1)) % 333 != w % 333
+    })
+}
+
+fn emoji() -> Result<(String, VectorFile), GenerateError> {
+    let file = "call/call_emoji_test.json";
+    let mut b = Builder::new(file);
+    let key: [u8; 256] = core::array::from_fn(|i| i as u8);
+    let g_a: [u8; 256] = core::array::from_fn(|i| 255 - i as u8);
+    let ktv_case = emoji_case(
+        &mut b,
+        &["Ktv"],
+        "key = 00..ff, caller g_a = ff..00".into(),
+        key,
+        g_a,
+    )?;
+    if ktv_case.emoji_indices != [122, 225, 65, 23]
+        || ktv_case.key_fingerprint.to_hex() != "32d1586ea457dfc8"
+    {
+        return Err(gerr(
+            file,
+            "the reference disagrees with spec §11.4's call emoji",
+        ));
+    }
+    let ktv = EmojiGroup {
+        group_type: "CallEmojiTest".into(),
+        source: source(
+            "spec-11.4",
+            "protocol digest §11.4 computed vector (not official)",
+        ),
+        tests: vec![ktv_case],
+    };
+    // One case per table index: search keys (with a fixed g_a) until every index leads once.
+    let mut d = Drbg::new("call emoji table");
+    let table_g_a = g_a;
+    let mut found: Vec<Option<[u8; 256]>> = vec![None; EMOJI.len()];
+    let mut tries = 0u32;
+    while found.iter().any(Option::is_none) {
+        tries += 1;
+        if tries > 200_000 {
+            return Err(gerr(
+                file,
+                "the search for every emoji index did not finish",
+            ));
+        }
+        let k = d.array::<256>();
+        let first = emoji_indices(&k, &table_g_a)[0];
+        if let Some(slot @ None) = found.get_mut(first) {
+            *slot = Some(k);
+        }
+    }
+    let mut table = Vec::new();
+    for (i, k) in found.into_iter().enumerate() {
+        let k = k.ok_or_else(|| gerr(file, "an index without a key"))?;
+        table.push(emoji_case(
+            &mut b,
+            &["EmojiTable"],
+            format!("first emoji is table entry {i}"),
+            k,
+            table_g_a,
+        )?);
+    }
+    let table = EmojiGroup {
+        group_type: "CallEmojiTest".into(),
+        source: source(
+            "spec-12-emoji-table",
+            "the 333 emoji of TDLib td/telegram/misc.cpp and Android EncryptionKeyEmojifier.java, via spec §12",
+        ),
+        tests: table,
+    };
+    let mut d = Drbg::new("call emoji");
+    let mut own = Vec::new();
+    for i in 0..8 {
+        let k = d.array::<256>();
+        let ga = d.array::<256>();
+        let flags: &[&str] = if top_bit_matters(&k, &ga) {
+            &["Pseudorandom", "TopBitMask"]
+        } else {
+            &["Pseudorandom"]
+        };
+        own.push(emoji_case(
+            &mut b,
+            flags,
+            format!("pseudorandom key and g_a {i}"),
+            k,
+            ga,
+        )?);
+    }
+    let own = EmojiGroup {
+        group_type: "CallEmojiTest".into(),
+        source: self_source(),
+        tests: own,
+    };
+    Ok(b.finish(
+        "MTProto call key visualisation",
+        "call_emoji_test_schema_v1.json",
+        &[
+            "Call emoji (spec §9.2, §12): h = SHA256(key || caller's g_a); emoji[i] = TABLE[(big-endian u64 of h[8i..8i+8] & 0x7fffffffffffffff) mod 333], with the key fingerprint SHA1(key)[12..20].",
+            "Group spec-11.4 is independent of this project's code. Group spec-12-emoji-table checks the whole table: the emoji strings are the independent table (TDLib and Android); the keys that reach each index and the indices were computed by this project. Group self is this project's reference only.",
+        ],
+        vec![Group::Emoji(ktv), Group::Emoji(table), Group::Emoji(own)],
+    ))
+}
+
+fn commitment() -> Result<(String, VectorFile), GenerateError> {
+    use mtproto::call::{Callee, Caller};
+    let file = "call/call_commitment_test.json";
+    let mut b = Builder::new(file);
+    let group = group_of(file)?;
+    let mut d = Drbg::new("call commitment");
+    let mut tests = Vec::new();
+    let mut push = |b: &mut Builder,
+                    flags: &[&str],
+                    comment: String,
+                    bsec: [u8; 256],
+                    hash: Vec<u8>,
+                    g_a: Vec<u8>,
+                    fp: [u8; 8]|
+     -> Result<(), GenerateError> {
+        let callee = Callee::new(group.clone(), &hash, bsec).map_err(|e| gerr(file, e))?;
+        let r = callee.on_confirmed(&g_a, i64::from_le_bytes(fp));
+        let (result, error) = verdict_of(&r);
+        let (tc_id, flags) = b.case(flags)?;
+        tests.push(CommitmentCase {
+            tc_id,
+            comment,
+            flags,
+            b: Hex(bsec.to_vec()),
+            g_a_hash: Hex(hash),
+            g_a: Hex(g_a),
+            key_fingerprint: Hex(fp.to_vec()),
+            g_b: r.is_ok().then(|| Hex(callee.g_b().to_vec())),
+            key: r.ok().map(|k| Hex(k.key().as_bytes().to_vec())),
+            result,
+            error,
+        });
+        Ok(())
+    };
+    let pair = |d: &mut Drbg| -> Result<(Caller, [u8; 256], [u8; 8]), GenerateError> {
+        let caller = Caller::new(group.clone(), secret_from(d)).map_err(|e| gerr(file, e))?;
+        let bsec = secret_from(d);
+        let g_b = group.pow_g(&bsec);
+        let k = caller.on_accepted(&g_b).map_err(|e| gerr(file, e))?;
+        Ok((caller, bsec, k.fingerprint()))
+    };
+    for i in 0..3 {
+        let (caller, bsec, fp) = pair(&mut d)?;
+        push(
+            &mut b,
+            &["Pseudorandom"],
+            format!("a committed exchange {i}"),
+            bsec,
+            caller.g_a_hash().to_vec(),
+            caller.g_a().to_vec(),
+            fp,
+        )?;
+    }
+    let (caller, bsec, fp) = pair(&mut d)?;
+    let (other, _, _) = pair(&mut d)?;
+    let other_fp = {
+        let k = ChatKey::new(group.pow(
+            &group.check_value(other.g_a()).map_err(|e| gerr(file, e))?,
+            &bsec,
+        ));
+        k.fingerprint()
+    };
+    push(
+        &mut b,
+        &["Commitment"],
+        "g_a of another caller (a valid DH value, with its key's fingerprint)".into(),
+        bsec,
+        caller.g_a_hash().to_vec(),
+        other.g_a().to_vec(),
+        other_fp,
+    )?;
+    push(
+        &mut b,
+        &["Commitment"],
+        "g_a_hash cut to 31 bytes".into(),
+        bsec,
+        caller.g_a_hash()[..31].to_vec(),
+        caller.g_a().to_vec(),
+        fp,
+    )?;
+    let mut flipped = caller.g_a_hash().to_vec();
+    flipped[31] ^= 1;
+    push(
+        &mut b,
+        &["Commitment"],
+        "g_a_hash with its last bit changed".into(),
+        bsec,
+        flipped,
+        caller.g_a().to_vec(),
+        fp,
+    )?;
+    push(
+        &mut b,
+        &["FingerprintMismatch"],
+        "the right g_a with a wrong key_fingerprint".into(),
+        bsec,
+        caller.g_a_hash().to_vec(),
+        caller.g_a().to_vec(),
+        [0x5a; 8],
+    )?;
+    push(
+        &mut b,
+        &["DhValueRange"],
+        "a committed g_a = 1".into(),
+        bsec,
+        g_a_hash(&[1]).to_vec(),
+        vec![1],
+        fp,
+    )?;
+    push(
+        &mut b,
+        &["DhValueMargin"],
+        "a committed g_a = 2".into(),
+        bsec,
+        g_a_hash(&[2]).to_vec(),
+        vec![2],
+        fp,
+    )?;
+    let g = CommitmentGroup {
+        group_type: "CallCommitmentTest".into(),
+        p: Hex(TELEGRAM_DH_PRIME.to_vec()),
+        g: 3,
+        source: self_source(),
+        tests,
+    };
+    Ok(b.finish(
+        "MTProto call key exchange commitment",
+        "call_commitment_test_schema_v1.json",
+        &["The callee's last step of the call key exchange (spec §9.1): SHA256(g_a) must equal the g_a_hash received first, then g_a's DH checks, then the key fingerprint. Computed by this project's reference (source self)."],
+        vec![Group::Commitment(g)],
+    ))
+}

@@ -1,0 +1,168 @@
+//! The secret-chat and call suites catch implementations that skip a rule: the flagged cases of
+//! each rule fail an IUT that lacks it, while the reference passes them all (`suites.rs`).
+
+use std::path::PathBuf;
+
+use mtproto_iut::{Answer, Fields, Hello, Iut, ReferenceIut};
+use mtproto_vectors::{CaseMeta, CaseResult, Outcome, RunOptions, load_paths, run_file};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+fn run(name: &str, iut: &mut dyn Iut) -> Vec<CaseResult> {
+    run_type(name, None, iut)
+}
+
+/// Run the cases of `family` (of one group type if given).
+fn run_type(family: &str, group_type: Option<&str>, iut: &mut dyn Iut) -> Vec<CaseResult> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../vectors")
+        .join(family);
+    let select = |m: &CaseMeta<'_>| group_type.is_none_or(|t| m.group_type == t);
+    let mut out = Vec::new();
+    for vf in &load_paths(&[dir]).unwrap() {
+        out.extend(run_file(
+            vf,
+            iut,
+            &RunOptions::default(),
+            &select,
+            &mut |_| {},
+        ));
+    }
+    out
+}
+
+fn failed_with_flag(results: &[CaseResult], flag: &str) -> (usize, usize) {
+    let flagged: Vec<_> = results
+        .iter()
+        .filter(|r| r.flags.iter().any(|f| f == flag))
+        .collect();
+    let failed = flagged
+        .iter()
+        .filter(|r| r.outcome == Outcome::Fail)
+        .count();
+    (failed, flagged.len())
+}
+
+/// A callee that never checks `g_a` against its commitment: it hashes whatever `g_a` arrives.
+struct SkipsCommitment(ReferenceIut);
+
+impl Iut for SkipsCommitment {
+    fn hello(&self) -> &Hello {
+        self.0.hello()
+    }
+    fn call(&mut self, op: &str, request: &Fields) -> Answer {
+        let mut req = request.clone();
+        if op == "call.confirm" {
+            let g_a = hex::decode(req["gA"].as_str().unwrap()).unwrap();
+            req.insert(
+                "gAHash".into(),
+                Value::from(hex::encode(Sha256::digest(&g_a))),
+            );
+        }
+        self.0.call(op, &req)
+    }
+}
+
+#[test]
+fn a_callee_that_skips_the_commitment_fails_every_commitment_case() {
+    let results = run("call", &mut SkipsCommitment(ReferenceIut::new()));
+    let (failed, flagged) = failed_with_flag(&results, "Commitment");
+    assert!(flagged >= 3);
+    assert_eq!(failed, flagged);
+}
+
+/// A receiver that never checks seq_no parity: it rounds every received number to the parity it
+/// expects before applying the other rules.
+struct SkipsParity(ReferenceIut);
+
+impl Iut for SkipsParity {
+    fn hello(&self) -> &Hello {
+        self.0.hello()
+    }
+    fn call(&mut self, op: &str, request: &Fields) -> Answer {
+        let mut req = request.clone();
+        if op == "secret.seqTrace" {
+            // The peer's parities: originator sends (0, 1), acceptor (1, 0).
+            let (pi, po) = if req["role"] == "acceptor" {
+                (0, 1)
+            } else {
+                (1, 0)
+            };
+            for s in req["steps"].as_array_mut().unwrap() {
+                for (name, p) in [("inSeqNo", pi), ("outSeqNo", po)] {
+                    if let Some(v) = s.get(name).and_then(Value::as_i64) {
+                        let fixed = if v.rem_euclid(2) == p { v } else { v - 1 };
+                        s[name] = Value::from(fixed);
+                    }
+                }
+            }
+        }
+        self.0.call(op, &req)
+    }
+}
+
+#[test]
+fn a_receiver_that_skips_the_parity_check_fails_every_parity_case() {
+    let results = run("secret", &mut SkipsParity(ReferenceIut::new()));
+    let (failed, flagged) = failed_with_flag(&results, "SeqNoParity");
+    assert!(flagged >= 4);
+    assert_eq!(failed, flagged);
+}
+
+/// An IUT that lets one named rejection through (answers `ok`): every case expecting that error
+/// fails, and only those.
+struct LetsThrough(ReferenceIut, &'static str);
+
+impl Iut for LetsThrough {
+    fn hello(&self) -> &Hello {
+        self.0.hello()
+    }
+    fn call(&mut self, op: &str, request: &Fields) -> Answer {
+        match self.0.call(op, request) {
+            Answer::Rejected { error } if error == self.1 => Answer::Ok(Fields::new()),
+            other => other,
+        }
+    }
+}
+
+#[test]
+fn each_invalid_one_shot_case_depends_on_its_own_check() {
+    for (family, group_type, error) in [
+        ("secret", "SecretDecryptTest", "UnknownKeyFingerprint"),
+        ("secret", "SecretDecryptTest", "MsgKeyMismatch"),
+        ("secret", "SecretDecryptTest", "LengthOutOfRange"),
+        ("secret", "SecretDecryptTest", "LengthNotAligned"),
+        ("secret", "SecretDecryptTest", "PaddingTooShort"),
+        ("secret", "SecretDecryptTest", "PaddingTooLong"),
+        ("secret", "SecretDecryptTest", "RandomBytesTooShort"),
+        ("secret", "SecretDecryptTest", "UnknownConstructor"),
+        ("secret", "SecretEncryptTest", "PaddingTooShort"),
+        ("secret", "SecretEncryptTest", "NotBlockAligned"),
+        ("secret", "SecretKeyExchangeTest", "KeyFingerprintMismatch"),
+        ("secret", "SecretKeyExchangeTest", "ValueOutOfRange"),
+        ("secret", "SecretKeyExchangeTest", "ValueUnsafe"),
+        ("call", "CallCommitmentTest", "GaHashMismatch"),
+        ("call", "CallCommitmentTest", "KeyFingerprintMismatch"),
+    ] {
+        let results = run_type(
+            family,
+            Some(group_type),
+            &mut LetsThrough(ReferenceIut::new(), error),
+        );
+        let expecting = results
+            .iter()
+            .filter(|r| r.expected_error.as_deref() == Some(error))
+            .count();
+        let failed: Vec<_> = results
+            .iter()
+            .filter(|r| r.outcome != Outcome::Pass)
+            .collect();
+        assert!(expecting > 0, "{group_type}/{error}: no case expects it");
+        assert_eq!(failed.len(), expecting, "{group_type}/{error}");
+        assert!(
+            failed
+                .iter()
+                .all(|r| r.expected_error.as_deref() == Some(error))
+        );
+    }
+}
