@@ -11,6 +11,8 @@
 //! | `secret.rekeyTrace` | `p`, `g`, `secret` (256 B), `steps` | `results`, one per step | — |
 //! | `call.emoji` | `key`, `gA` (256 B each) | `emojiIndices`, `emoji`, `keyFingerprint` | — |
 //! | `call.confirm` | `p`, `g`, `b`, `gAHash`, `gA`, `keyFingerprint` | `gB`, `key` | `GaHashMismatch`, the DH errors, `KeyFingerprintMismatch` |
+//! | `call.encrypt` | `sender`, `channel` (`transport` / `signaling`), `key`, `body` | `packet` | — |
+//! | `call.decrypt` | `receiver`, `channel`, `key`, `packet` | `body` | `TooShort`, `MsgKeyMismatch` |
 //!
 //! The client secret of a key exchange is `localRandom XOR serverRandom` (spec §5). 64-bit values
 //! (`keyFingerprint`, `exchangeId`) are the hex of their 8 little-endian wire bytes. Trace steps
@@ -18,6 +20,7 @@
 
 use mtproto::ProtocolError;
 use mtproto::Reaction;
+use mtproto::call::packet::{self, Channel};
 use mtproto::call::{CallKey, Callee};
 use mtproto::secret::ChatKey;
 use mtproto::secret::key::{Requester, accept, client_secret};
@@ -50,6 +53,10 @@ pub const REKEY_TRACE: &str = "secret.rekeyTrace";
 pub const CALL_EMOJI: &str = "call.emoji";
 /// `call.confirm`.
 pub const CALL_CONFIRM: &str = "call.confirm";
+/// `call.encrypt`.
+pub const CALL_ENCRYPT: &str = "call.encrypt";
+/// `call.decrypt`.
+pub const CALL_DECRYPT: &str = "call.decrypt";
 /// This module's ops.
 pub const OPS: &[&str] = &[
     ACCEPT_KEY,
@@ -61,6 +68,8 @@ pub const OPS: &[&str] = &[
     REKEY_TRACE,
     CALL_EMOJI,
     CALL_CONFIRM,
+    CALL_ENCRYPT,
+    CALL_DECRYPT,
 ];
 
 /// Dispatch one of [`OPS`]; `None` for another op.
@@ -75,6 +84,8 @@ pub fn call(op: &str, request: &Fields) -> Option<Result<Answer, String>> {
         REKEY_TRACE => rekey_trace(request),
         CALL_EMOJI => call_emoji(request),
         CALL_CONFIRM => call_confirm(request),
+        CALL_ENCRYPT => call_packet(request, true),
+        CALL_DECRYPT => call_packet(request, false),
         _ => return None,
     })
 }
@@ -369,6 +380,39 @@ fn call_confirm(request: &Fields) -> Result<Answer, String> {
             let mut f = Fields::new();
             fields::put_hex(&mut f, "gB", callee.g_b());
             fields::put_hex(&mut f, "key", k.key().as_bytes());
+            Answer::Ok(f)
+        }
+        Err(e) => Answer::rejected(&e),
+    })
+}
+
+fn call_packet(request: &Fields, encrypt: bool) -> Result<Answer, String> {
+    let channel = match fields::string(request, "channel")? {
+        "transport" => Channel::Transport,
+        "signaling" => Channel::Signaling,
+        other => {
+            return Err(format!(
+                "field `channel`: {other:?} is neither \"transport\" nor \"signaling\""
+            ));
+        }
+    };
+    let key = chat_key(request, "key")?;
+    let mut f = Fields::new();
+    if encrypt {
+        let sender = role(request, "sender")?;
+        let body = fields::hex(request, "body")?;
+        fields::put_hex(
+            &mut f,
+            "packet",
+            &packet::encrypt(&key, sender, channel, &body),
+        );
+        return Ok(Answer::Ok(f));
+    }
+    let receiver = role(request, "receiver")?;
+    let p = fields::hex(request, "packet")?;
+    Ok(match packet::decrypt(&key, receiver, channel, &p) {
+        Ok(body) => {
+            fields::put_hex(&mut f, "body", &body);
             Answer::Ok(f)
         }
         Err(e) => Answer::rejected(&e),

@@ -519,6 +519,7 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
     ("SecretRekeyTest", "secret_rekey_test_schema_v1.json"),
     ("CallEmojiTest", "call_emoji_test_schema_v1.json"),
     ("CallCommitmentTest", "call_commitment_test_schema_v1.json"),
+    ("CallPacketTest", "call_packet_test_schema_v1.json"),
 ];
 
 impl TestGroup {

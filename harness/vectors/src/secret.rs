@@ -12,6 +12,7 @@
 //! | `SecretRekeyTest` | `secret.rekeyTrace` {p, g, secret, steps} | every step's result equals its `expect` |
 //! | `CallEmojiTest` | `call.emoji` {key, gA} | emojiIndices, emoji, keyFingerprint equal |
 //! | `CallCommitmentTest` | `call.confirm` {p, g, b, gAHash, gA, keyFingerprint} | gB, key equal |
+//! | `CallPacketTest` | `call.encrypt` {sender, channel, key, body} and `call.decrypt` {receiver, channel, key, packet} | packet and body equal; invalid ⇒ decrypt rejects |
 //!
 //! An invalid case of the one-shot types passes when the IUT rejects it with the named error. A
 //! trace case is `invalid` when one of its steps is rejected (its `error` is the first such
@@ -233,6 +234,19 @@ case_struct!(
     }
 );
 
+case_struct!(
+    /// A `CallPacketTest` case (spec §9.3).
+    CallPacketCase {
+        /// The call key.
+        key: Hex,
+        /// The decrypted body (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<Hex>,
+        /// The packet: msg_key ‖ AES-256-CTR(body).
+        packet: Hex,
+    }
+);
+
 macro_rules! group_struct {
     ($(#[$m:meta])* $name:ident, $case:ty { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         $(#[$m])*
@@ -310,6 +324,16 @@ group_struct!(
     }
 );
 
+group_struct!(
+    /// `CallPacketTest`.
+    CallPacketGroup, CallPacketCase {
+        /// The sender: `originator` (the caller) or `acceptor`.
+        sender: String,
+        /// `transport` or `signaling` (x + 128).
+        channel: String,
+    }
+);
+
 /// One of this module's groups (a single `TestGroup` variant).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -330,6 +354,8 @@ pub enum Group {
     Emoji(EmojiGroup),
     /// `CallCommitmentTest`.
     Commitment(CommitmentGroup),
+    /// `CallPacketTest`.
+    CallPacket(CallPacketGroup),
 }
 
 /// The group types of this module with their schema files.
@@ -348,6 +374,7 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
     ("SecretRekeyTest", "secret_rekey_test_schema_v1.json"),
     ("CallEmojiTest", "call_emoji_test_schema_v1.json"),
     ("CallCommitmentTest", "call_commitment_test_schema_v1.json"),
+    ("CallPacketTest", "call_packet_test_schema_v1.json"),
 ];
 
 /// The errors each type's cases may name (mirrored as an `enum` in its schema).
@@ -403,6 +430,7 @@ pub fn allowed_errors(group_type: &str) -> Option<&'static [&'static str]> {
             "ValueUnsafe",
             "KeyFingerprintMismatch",
         ]),
+        "CallPacketTest" => Some(&["TooShort", "MsgKeyMismatch"]),
         _ => None,
     }
 }
@@ -433,6 +461,7 @@ macro_rules! each {
             Self::Rekey($g) => $e,
             Self::Emoji($g) => $e,
             Self::Commitment($g) => $e,
+            Self::CallPacket($g) => $e,
         }
     };
 }
@@ -449,6 +478,7 @@ impl Group {
             Self::Rekey(_) => "SecretRekeyTest",
             Self::Emoji(_) => "CallEmojiTest",
             Self::Commitment(_) => "CallCommitmentTest",
+            Self::CallPacket(_) => "CallPacketTest",
         }
     }
 
@@ -491,6 +521,7 @@ pub(crate) fn parse(
         "SecretRekeyTest" => Group::Rekey(p(file, text, part, prefix)?),
         "CallEmojiTest" => Group::Emoji(p(file, text, part, prefix)?),
         "CallCommitmentTest" => Group::Commitment(p(file, text, part, prefix)?),
+        "CallPacketTest" => Group::CallPacket(p(file, text, part, prefix)?),
         other => {
             return Err(err(
                 file,
@@ -747,6 +778,24 @@ pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError>
                 if c.result != Verdict::Valid {
                     return Err(err(file, a, "every CallEmojiTest case is valid"));
                 }
+            }
+        }
+        Group::CallPacket(group) => {
+            role_ok(file, gat("sender"), &group.sender)?;
+            if !matches!(group.channel.as_str(), "transport" | "signaling") {
+                return Err(err(
+                    file,
+                    gat("channel"),
+                    format!(
+                        "{:?} is neither \"transport\" nor \"signaling\"",
+                        group.channel
+                    ),
+                ));
+            }
+            for (t, c) in group.tests.iter().enumerate() {
+                let a = at(t);
+                len_is(file, &a, "key", &c.key, 256)?;
+                outputs(file, a, c.result == Verdict::Valid, &[c.body.is_some()])?;
             }
         }
         Group::Commitment(group) => {
@@ -1059,6 +1108,50 @@ pub fn run_case(
                 one_shot(iut, op::CALL_CONFIRM, &req, expected, &want, opts),
                 vector(c, &g.group_type, &g.source, &extra),
             )
+        }
+        Group::CallPacket(g) => {
+            let c = g.tests.get(index)?;
+            let receiver = if g.sender == "originator" {
+                "acceptor"
+            } else {
+                "originator"
+            };
+            let mut dec = Fields::new();
+            dec.insert("receiver".into(), Value::from(receiver));
+            dec.insert("channel".into(), Value::from(g.channel.clone()));
+            hex_field(&mut dec, "key", &c.key);
+            hex_field(&mut dec, "packet", &c.packet);
+            let mut judged = one_shot(
+                iut,
+                op::CALL_DECRYPT,
+                &dec,
+                expected,
+                &c.body
+                    .iter()
+                    .map(|b| ("body", hex_value(b)))
+                    .collect::<Vec<_>>(),
+                opts,
+            );
+            if let (Some(body), Outcome::Pass) = (&c.body, judged.0) {
+                let mut enc = Fields::new();
+                enc.insert("sender".into(), Value::from(g.sender.clone()));
+                enc.insert("channel".into(), Value::from(g.channel.clone()));
+                hex_field(&mut enc, "key", &c.key);
+                hex_field(&mut enc, "body", body);
+                judged = one_shot(
+                    iut,
+                    op::CALL_ENCRYPT,
+                    &enc,
+                    expected,
+                    &[("packet", hex_value(&c.packet))],
+                    opts,
+                );
+            }
+            let extra = [
+                ("sender", Value::from(g.sender.clone())),
+                ("channel", Value::from(g.channel.clone())),
+            ];
+            (judged, vector(c, &g.group_type, &g.source, &extra))
         }
     };
     Some(result(

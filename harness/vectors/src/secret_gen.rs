@@ -34,9 +34,10 @@ use crate::generate::{Drbg, GenerateError};
 use crate::model::{Hex, Note, Source, TestGroup, VectorFile};
 use crate::result::Verdict;
 use crate::secret::{
-    CommitmentCase, CommitmentGroup, DecryptCase, DecryptGroup, EmojiCase, EmojiGroup, EncryptCase,
-    EncryptGroup, Expect, Group, KeyExchangeCase, KeyExchangeGroup, RekeyCase, RekeyGroup,
-    SeqTraceCase, SeqTraceGroup, Step, VisualizationCase, VisualizationGroup,
+    CallPacketCase, CallPacketGroup, CommitmentCase, CommitmentGroup, DecryptCase, DecryptGroup,
+    EmojiCase, EmojiGroup, EncryptCase, EncryptGroup, Expect, Group, KeyExchangeCase,
+    KeyExchangeGroup, RekeyCase, RekeyGroup, SeqTraceCase, SeqTraceGroup, Step, VisualizationCase,
+    VisualizationGroup,
 };
 
 const SELF_VERSION: &str = "mtproto-vectors generator v1";
@@ -247,6 +248,18 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         &[VC],
     ),
     (
+        "CallPacket",
+        "FUNCTIONALITY",
+        "A call packet: msg_key over the unpadded body with x = 0 / 8 by sender, + 128 on the signaling channel, the body under AES-256-CTR with the 16-byte IV of spec §9.3.",
+        &[VC],
+    ),
+    (
+        "WrongChannel",
+        "MODIFIED_PARAMETER",
+        "The packet was encrypted for the other channel (x differs by 128): it must not verify.",
+        &[VC],
+    ),
+    (
         "TopBitMask",
         "EDGE_CASE",
         "A 64-bit word of SHA256(key || g_a) has its top bit set: the index is (word & 0x7fff...) mod 333, which differs from word mod 333.",
@@ -352,6 +365,7 @@ pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
         rekey()?,
         emoji()?,
         commitment()?,
+        call_packet()?,
     ])
 }
 
@@ -2054,5 +2068,108 @@ fn commitment() -> Result<(String, VectorFile), GenerateError> {
         "call_commitment_test_schema_v1.json",
         &["The callee's last step of the call key exchange (spec §9.1): SHA256(g_a) must equal the g_a_hash received first, then g_a's DH checks, then the key fingerprint. Computed by this project's reference (source self)."],
         vec![Group::Commitment(g)],
+    ))
+}
+
+fn call_packet() -> Result<(String, VectorFile), GenerateError> {
+    use mtproto::call::packet::{self, Channel};
+    let file = "call/call_packet_test.json";
+    let mut b = Builder::new(file);
+    let mut d = Drbg::new("call packet");
+    let mut groups = Vec::new();
+    for sender in [Role::Originator, Role::Acceptor] {
+        for (channel, name, other) in [
+            (Channel::Transport, "transport", Channel::Signaling),
+            (Channel::Signaling, "signaling", Channel::Transport),
+        ] {
+            let key = ChatKey::new(d.array::<256>());
+            let receiver = sender.peer();
+            let mut tests = Vec::new();
+            let mut push = |b: &mut Builder,
+                            flags: &[&str],
+                            comment: String,
+                            p: Vec<u8>|
+             -> Result<(), GenerateError> {
+                let r = packet::decrypt(&key, receiver, channel, &p);
+                let (result, error) = verdict_of(&r);
+                let (tc_id, flags) = b.case(flags)?;
+                tests.push(CallPacketCase {
+                    tc_id,
+                    comment,
+                    flags,
+                    key: Hex(key.as_bytes().to_vec()),
+                    body: r.ok().map(Hex),
+                    packet: Hex(p),
+                    result,
+                    error,
+                });
+                Ok(())
+            };
+            for n in [1usize, 4, 37, 160] {
+                let body = d.bytes(n);
+                push(
+                    &mut b,
+                    &["CallPacket"],
+                    format!("a body of {n} bytes"),
+                    packet::encrypt(&key, sender, channel, &body),
+                )?;
+            }
+            let body = d.bytes(24);
+            let good = packet::encrypt(&key, sender, channel, &body);
+            let mut t = good.clone();
+            t[3] ^= 0x10;
+            push(
+                &mut b,
+                &["Tampered"],
+                "msg_key with one bit changed".into(),
+                t,
+            )?;
+            let mut t = good.clone();
+            let last = t.len() - 1;
+            t[last] ^= 0x01;
+            push(
+                &mut b,
+                &["Tampered"],
+                "last body byte changed (CTR: the plaintext flips the same bit)".into(),
+                t,
+            )?;
+            push(
+                &mut b,
+                &["WrongRole"],
+                "encrypted with the receiver's own x".into(),
+                packet::encrypt(&key, receiver, channel, &body),
+            )?;
+            push(
+                &mut b,
+                &["WrongChannel"],
+                "encrypted for the other channel".into(),
+                packet::encrypt(&key, sender, other, &body),
+            )?;
+            push(
+                &mut b,
+                &["Truncated"],
+                "16 bytes: msg_key and no body".into(),
+                good[..16].to_vec(),
+            )?;
+            push(
+                &mut b,
+                &["Truncated"],
+                "10 bytes".into(),
+                good[..10].to_vec(),
+            )?;
+            groups.push(Group::CallPacket(CallPacketGroup {
+                group_type: "CallPacketTest".into(),
+                sender: role_name(sender).into(),
+                channel: name.into(),
+                source: self_source(),
+                tests,
+            }));
+        }
+    }
+    Ok(b.finish(
+        "MTProto 2.0 call packets (AES-256-CTR)",
+        "call_packet_test_schema_v1.json",
+        &["Call packets of the current protocol (spec §9.3): msg_key = SHA256(key[88+x..+32] || body)[8..24], aes_key/aes_iv from msg_key as in §9.3, packet = msg_key || AES-256-CTR(body); x = 0 from the caller, 8 from the callee, +128 for signaling. The receiver discards a packet whose msg_key does not match. Computed by this project's reference (source self)."],
+        groups,
     ))
 }

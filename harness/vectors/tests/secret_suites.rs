@@ -143,6 +143,8 @@ fn each_invalid_one_shot_case_depends_on_its_own_check() {
         ("secret", "SecretKeyExchangeTest", "ValueUnsafe"),
         ("call", "CallCommitmentTest", "GaHashMismatch"),
         ("call", "CallCommitmentTest", "KeyFingerprintMismatch"),
+        ("call", "CallPacketTest", "MsgKeyMismatch"),
+        ("call", "CallPacketTest", "TooShort"),
     ] {
         let results = run_type(
             family,
