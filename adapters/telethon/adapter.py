@@ -8,6 +8,7 @@ not expose (a server side, x = 8 msg_key, a caller-chosen padding) is answered `
 A library exception that is one of its security errors is a rejection; any other exception is
 reported as `internal` (the harness records an `error`), never a crash of the adapter.
 """
+import hashlib
 import json
 import os
 import struct
@@ -15,13 +16,14 @@ import sys
 import traceback
 
 import telethon
-from telethon.crypto import AES, AuthKey
+from telethon.crypto import AES, AuthKey, Factorization
 from telethon.errors import InvalidBufferError, SecurityError
 from telethon.network import mtprotostate
 from telethon.network.mtprotostate import MTProtoState
 
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
-       "envelope.encrypt", "envelope.decrypt"]
+       "envelope.encrypt", "envelope.decrypt", "pq.factorize",
+       "session.open", "session.feed", "session.close"]
 
 
 class Unsupported(Exception):
@@ -241,6 +243,117 @@ def envelope_decrypt(req):
             "body": pt[32:32 + max(length, 0)].hex()}
 
 
+def pq_factorize(req):
+    """`Factorization.factorize`, what Telethon's authenticator calls on resPQ's pq (read there
+    as a big-endian integer of any length). p and q as the authenticator sends them: big-endian,
+    no leading zeros. A prime pq makes it loop (the harness times out: `error`)."""
+    pq = int.from_bytes(h(req, "pq"), "big")
+    if pq < 2:
+        raise Rejected("PqNotFactorable", "pq < 2: factorize would divide by zero or loop")
+    p, q = Factorization.factorize(pq)
+    return {"p": p.to_bytes((p.bit_length() + 7) // 8, "big").hex(),
+            "q": q.to_bytes((q.bit_length() + 7) // 8, "big").hex()}
+
+
+# --- Sessions: MTProtoState.decrypt_message_data is Telethon's client receiver -----------------
+#
+# Each `session.feed` step becomes a real server packet (salt, the step's session_id, msg_id and
+# seq_no, a `pong` body, padding; msg_key and AES-IGE with x = 8, as a server makes it) fed to
+# the session's own MTProtoState, with Telethon's clock at the step's `now`. Its verdict: the
+# message back (accept), None (ignored: its log line says why) or a SecurityError.
+
+PONG = 0x347773c5
+_SESSION_KEY = AuthKey(bytes(range(256)))
+_sessions = {}
+_next_handle = [1]
+
+
+class _RecordingLog:
+    """A logger that keeps the last warning (Telethon says why it ignored a message there)."""
+
+    def __init__(self):
+        self.last = ""
+
+    def warning(self, msg, *args):
+        self.last = msg % args if args else msg
+
+    def __getattr__(self, name):
+        return lambda *a, **k: None
+
+
+class _Logs(dict):
+    def __init__(self, log):
+        super().__init__()
+        self.log = log
+
+    def __missing__(self, key):
+        return self.log
+
+
+def _server_packet(session_id, msg_id, seq_no):
+    body = struct.pack("<Iqq", PONG, msg_id, 0)
+    data = struct.pack("<qqqii", 0, session_id, msg_id, seq_no, len(body)) + body
+    data += bytes(12 + (-(len(data) + 12) % 16))
+    key = _SESSION_KEY.key
+    msg_key = hashlib.sha256(key[96:128] + data).digest()[8:24]
+    aes_key, aes_iv = MTProtoState._calc_key(key, msg_key, False)
+    return struct.pack("<Q", _SESSION_KEY.key_id) + msg_key + AES.encrypt_ige(data, aes_key, aes_iv)
+
+
+def session_open(req):
+    if req["receiver"] != "client":
+        raise Unsupported()  # Telethon has no server side
+    log = _RecordingLog()
+    state = MTProtoState(_SESSION_KEY, _Logs(log))
+    state.id = long_le(req, "sessionId")
+    handle = _next_handle[0]
+    _next_handle[0] += 1
+    _sessions[handle] = (state, log)
+    return {"handle": handle}
+
+
+def session_feed(req):
+    entry = _sessions.get(req["handle"])
+    if entry is None:
+        raise KeyError("handle")
+    if "container" in req:
+        raise Unsupported()  # containers are unpacked by MTProtoSender, past the receiver's checks
+    state, log = entry
+    now = req["now"]
+    if not isinstance(now, int) or not isinstance(req["seqNo"], int):
+        raise KeyError("now/seqNo")
+    packet = _server_packet(long_le(req, "sessionId"), long_le(req, "msgId"), req["seqNo"])
+
+    class _Clock:
+        @staticmethod
+        def time():
+            return float(now)
+
+    saved = mtprotostate.time
+    mtprotostate.time = _Clock
+    log.last = ""
+    try:
+        msg = state.decrypt_message_data(packet)
+    except SecurityError as e:
+        err = security(e)
+        return {"verdict": "ignore", "error": err.error}
+    finally:
+        mtprotostate.time = saved
+    if msg is not None:
+        return {"verdict": "accept"}
+    for needle, name in [("resent the older message", "Duplicate"),
+                         ("very old message", "TimeTooFarPast"),
+                         ("very new message", "TimeTooFarFuture")]:
+        if needle in log.last:
+            return {"verdict": "ignore", "error": name}
+    return {"verdict": "ignore", "error": "Rejected"}
+
+
+def session_close(req):
+    _sessions.pop(req["handle"], None)
+    return {}
+
+
 HANDLERS = {
     "ige.encrypt": lambda r: ige(r, True),
     "ige.decrypt": lambda r: ige(r, False),
@@ -248,6 +361,10 @@ HANDLERS = {
     "kdf.aesKeyIv": kdf_aes_key_iv,
     "envelope.encrypt": envelope_encrypt,
     "envelope.decrypt": envelope_decrypt,
+    "pq.factorize": pq_factorize,
+    "session.open": session_open,
+    "session.feed": session_feed,
+    "session.close": session_close,
 }
 
 

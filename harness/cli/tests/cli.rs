@@ -891,3 +891,38 @@ fn a_surviving_mutant_fails_the_self_test() {
     let (run, _) = self_test(dir.path(), &["--mutant", "no-such-mutant", "vectors/ige"]);
     assert_eq!(code(&run), 2, "{}{}", stdout(&run), stderr(&run));
 }
+
+#[test]
+fn a_crash_or_hang_inside_a_session_trace_errors_that_trace_only() {
+    // A trace opens a session (request 1 for the first), feeds its steps (request 2 is the first
+    // feed), closes. A crash there, or a hang past the timeout, loses the session with the
+    // adapter: that trace is an error, and the other traces run on the restarted adapter and pass.
+    for (chaos, bad) in [("2=crash", 1u64), ("2=hang", 1)] {
+        let out = tempfile::tempdir().unwrap();
+        let run = harness(
+            &workspace(),
+            &[
+                "run",
+                "vectors/session/msg_id_trace_client_test.json",
+                "--filter",
+                "tcId=1..4",
+                "--iut",
+                &own_adapter(&format!("--chaos {chaos}")),
+                "--timeout-ms",
+                "700",
+                "--out",
+                out.path().to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code(&run), 1, "{chaos}: {}{}", stdout(&run), stderr(&run));
+        assert!(
+            stdout(&run).contains("3 passed, 0 failed, 0 unsupported, 1 errors"),
+            "{chaos}: {}",
+            stdout(&run)
+        );
+        for r in results_of(out.path()) {
+            let want = if r["tcId"] == bad { "error" } else { "pass" };
+            assert_eq!(r["outcome"], want, "{chaos}: {r}");
+        }
+    }
+}

@@ -149,6 +149,39 @@ pub fn row(name: &str, iut: &dyn Iut, command: &str, results: &[CaseResult]) -> 
     }
 }
 
+/// One adapter's part of the matrix.
+struct AdapterRun {
+    row: Row,
+    cases: BTreeMap<String, usize>,
+    summary: String,
+}
+
+fn run_adapter(
+    sel: &Selection,
+    name: &str,
+    command: &str,
+    timeout_ms: u64,
+) -> Result<AdapterRun, HarnessError> {
+    let started = std::time::Instant::now();
+    let mut iut = engine::start_adapter(command, timeout_ms)?;
+    let ex = engine::execute_with(sel, None, &mut iut, false)?;
+    let mut cases: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &ex.results {
+        *cases.entry(r.family.clone()).or_default() += 1;
+    }
+    let summary = format!(
+        "matrix: {name}: {} cases in {:.1} s ({} adapter restarts)",
+        ex.results.len(),
+        started.elapsed().as_secs_f64(),
+        iut.restarts()
+    );
+    Ok(AdapterRun {
+        row: row(name, &iut, command, &ex.results),
+        cases,
+        summary,
+    })
+}
+
 /// Runs `matrix`.
 pub fn run(args: &MatrixArgs) -> Result<Status, HarnessError> {
     let sel = Selection {
@@ -177,23 +210,41 @@ pub fn run(args: &MatrixArgs) -> Result<Status, HarnessError> {
         let _ = writeln!(progress, "matrix: reference: {} cases", ex.results.len());
         rows.push(row("reference", &iut, "", &ex.results));
     }
-    for (name, command) in &iuts {
-        let started = std::time::Instant::now();
-        let mut iut = engine::start_adapter(command, args.timeout_ms)?;
-        let ex = engine::execute_with(&sel, None, &mut iut, false)?;
+    // The adapters run side by side, one thread each: an adapter's time goes mostly to waiting
+    // (restarts after crashes, timeouts of hangs), not to the CPU. Rows keep the `--iut` order.
+    let started = std::time::Instant::now();
+    let runs: Vec<Result<AdapterRun, HarnessError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = iuts
+            .iter()
+            .map(|(name, command)| {
+                let sel = &sel;
+                s.spawn(move || run_adapter(sel, name, command, args.timeout_ms))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(HarnessError::Adapter("a matrix thread panicked".to_owned()))
+                })
+            })
+            .collect()
+    });
+    for run in runs {
+        let run = run?;
         if cases.is_empty() {
-            for r in &ex.results {
-                *cases.entry(r.family.clone()).or_default() += 1;
-            }
+            cases = run.cases;
         }
+        let _ = writeln!(progress, "{}", run.summary);
+        rows.push(run.row);
+    }
+    if !iuts.is_empty() {
         let _ = writeln!(
             progress,
-            "matrix: {name}: {} cases in {:.1} s ({} adapter restarts)",
-            ex.results.len(),
-            started.elapsed().as_secs_f64(),
-            iut.restarts()
+            "matrix: {} adapters in {:.1} s",
+            iuts.len(),
+            started.elapsed().as_secs_f64()
         );
-        rows.push(row(name, &iut, command, &ex.results));
     }
     let matrix = Matrix {
         families: cases.keys().cloned().collect(),
