@@ -6,6 +6,7 @@
 //! | `dh.checkValue` | `p`, `g`, `value` | `{}` | the parameter errors, then `ValueOutOfRange`, `ValueUnsafe` |
 //! | `pq.factorize` | `pq` (big-endian hex) | `p`, `q` (big-endian, no leading zeros, p <= q) | `PqNotFactorable` |
 //! | `handshake.client` | a client transcript (see `vectors/README.md`, `HandshakeTest`) | `reqPqMulti`, `reqDhParams`, `setClientDhParams`, `authKey`, `serverSalt`, `timeOffset` | the first failing client check |
+//! | `handshake.server` | a server transcript (role `server`) | `resPq`, `serverDhParams`, `dhGen`, `authKey`, `serverSalt`, `dc`, `expiresIn` (0 for a permanent key) | the first failing server check |
 //!
 //! Proven primes are cached per thread (a [`SafePrimeCache`]), so a `DhValueTest` group pays for
 //! its prime once. The Miller–Rabin bases come from a per-process random key (std's
@@ -16,9 +17,10 @@ use std::hash::{BuildHasher, Hasher};
 
 use mtproto::ProtocolError;
 use mtproto::crypto::dh::{self, DhGroup, SafePrimeCache};
-use mtproto::crypto::rsa_pad::RsaPublicKey;
+use mtproto::crypto::rsa_pad::{RsaPrivateKey, RsaPublicKey};
 use mtproto::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
 use mtproto::handshake::pq::factorize_be;
+use mtproto::handshake::server::{self, ResPqRandom, ServerDhRandom};
 use serde_json::Value;
 
 use crate::{Answer, Fields, fields};
@@ -31,12 +33,15 @@ pub const DH_CHECK_VALUE: &str = "dh.checkValue";
 pub const PQ_FACTORIZE: &str = "pq.factorize";
 /// `handshake.client`.
 pub const HANDSHAKE_CLIENT: &str = "handshake.client";
+/// `handshake.server`.
+pub const HANDSHAKE_SERVER: &str = "handshake.server";
 /// This module's ops.
 pub const OPS: &[&str] = &[
     DH_CHECK_PARAMS,
     DH_CHECK_VALUE,
     PQ_FACTORIZE,
     HANDSHAKE_CLIENT,
+    HANDSHAKE_SERVER,
 ];
 
 thread_local! {
@@ -182,6 +187,71 @@ pub fn client(request: &Fields) -> Result<Answer, String> {
     Ok(Answer::Ok(f))
 }
 
+fn u32_field(request: &Fields, name: &str) -> Result<u32, String> {
+    fields::get(request, name)?
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok())
+        .ok_or_else(|| format!("field `{name}`: expected an integer in 0..2^32"))
+}
+
+/// `handshake.server`: play the server against the scripted client messages.
+pub fn server(request: &Fields) -> Result<Answer, String> {
+    let key = RsaPrivateKey::from_n_e_d(
+        &fields::hex(request, "rsaN")?,
+        &fields::hex(request, "rsaE")?,
+        &fields::hex(request, "rsaD")?,
+    )
+    .map_err(|e| format!("fields `rsaN`/`rsaE`/`rsaD`: {e}"))?;
+    let dh_prime = fields::hex(request, "dhPrime")?;
+    let g = fields::int(request, "g")?;
+    let seed = seed();
+    let group = CACHE
+        .with(|c| dh::check_params(&dh_prime, g.into(), &seed, Some(&mut c.borrow_mut())))
+        .map_err(|e| format!("fields `dhPrime`/`g`: the server's own group fails: {e}"))?;
+    let res_pq_random = ResPqRandom {
+        server_nonce: fields::hex_array::<16>(request, "serverNonce")?,
+        p: u32_field(request, "p")?,
+        q: u32_field(request, "q")?,
+    };
+    let dh_random = ServerDhRandom {
+        a: fields::hex_array::<256>(request, "a")?,
+        padding: fields::hex_array::<16>(request, "dhPadding")?,
+        server_time: fields::int(request, "serverTime")?,
+    };
+    let req_pq = fields::hex(request, "reqPqMulti")?;
+    let req_dh = fields::hex(request, "reqDhParams")?;
+    let set_dh = fields::hex(request, "setClientDhParams")?;
+
+    let reject = |e: &dyn ProtocolError| Ok(Answer::rejected(e));
+    let fingerprint = key.public().fingerprint();
+    let (st, res_pq) = match server::handle_req_pq(&req_pq, &[fingerprint], &res_pq_random) {
+        Ok(x) => x,
+        Err(e) => return reject(&e),
+    };
+    let (st, server_dh) =
+        match st.handle_req_dh_params(&req_dh, std::slice::from_ref(&key), &group, &dh_random) {
+            Ok(x) => x,
+            Err(e) => return reject(&e),
+        };
+    let requested = st.requested;
+    let (done, dh_gen) = match st.handle_set_client_dh_params(&set_dh) {
+        Ok(x) => x,
+        Err(e) => return reject(&e),
+    };
+    let mut f = Fields::new();
+    fields::put_hex(&mut f, "resPq", &res_pq);
+    fields::put_hex(&mut f, "serverDhParams", &server_dh);
+    fields::put_hex(&mut f, "dhGen", &dh_gen);
+    fields::put_hex(&mut f, "authKey", done.auth_key.as_bytes());
+    fields::put_hex(&mut f, "serverSalt", &done.server_salt);
+    f.insert("dc".into(), Value::from(requested.dc));
+    f.insert(
+        "expiresIn".into(),
+        Value::from(requested.expires_in.unwrap_or(0)),
+    );
+    Ok(Answer::Ok(f))
+}
+
 /// Dispatch one of [`OPS`]; `None` for any other op.
 pub fn call(op: &str, request: &Fields) -> Option<Result<Answer, String>> {
     Some(match op {
@@ -189,6 +259,7 @@ pub fn call(op: &str, request: &Fields) -> Option<Result<Answer, String>> {
         DH_CHECK_VALUE => check_value(request),
         PQ_FACTORIZE => factorize(request),
         HANDSHAKE_CLIENT => client(request),
+        HANDSHAKE_SERVER => server(request),
         _ => return None,
     })
 }

@@ -18,4 +18,5 @@ mod secret_sim;
 mod session;
 mod support;
 mod tl;
+mod tl_values;
 mod transport;

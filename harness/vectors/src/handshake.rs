@@ -8,11 +8,15 @@
 //! | `DhValueTest` | `dh.checkValue` {p, g, value} | accepted |
 //! | `PqTest` | `pq.factorize` {pq} | p and q equal (p <= q, big-endian, no leading zeros) |
 //! | `HandshakeTest` (role `client`) | `handshake.client` {the whole transcript} | reqPqMulti, reqDhParams, setClientDhParams, authKey, serverSalt, timeOffset equal |
+//! | `HandshakeTest` (role `server`) | `handshake.server` {the whole transcript} | resPq, serverDhParams, dhGen, authKey, serverSalt, dc, expiresIn equal |
 //!
-//! A `HandshakeTest` case is a client-role transcript with every random value fixed: the IUT
+//! A `HandshakeTest` case is a transcript with every random value fixed. Role `client`: the IUT
 //! plays the client against the scripted server messages (`resPq`, `serverDhParams`, `dhGen`)
 //! and answers with the messages it sent and the key it derived, or rejects with the error of
-//! the first check that failed. Invalid cases change exactly one thing the client must check.
+//! the first check that failed. Role `server`: the IUT plays the server (its RSA key, `dh_prime`,
+//! `g` and randomness given) against the scripted client messages (`reqPqMulti`, `reqDhParams`,
+//! `setClientDhParams`) and answers with its messages, the key and what the client asked for, or
+//! rejects. Invalid cases change exactly one thing the client (or server) must check.
 
 // Generator arithmetic on fixed 256-byte arrays; the loader and runner parts never index.
 #![allow(clippy::indexing_slicing)]
@@ -20,12 +24,14 @@
 use mtproto::ProtocolError;
 use mtproto::crypto::dh::{self, DhGroup, SafePrimeCache, TELEGRAM_DH_PRIME};
 use mtproto::crypto::ige::aes256_ige_encrypt;
-use mtproto::crypto::rsa_pad::{RsaPrivateKey, RsaPublicKey};
+use mtproto::crypto::rsa_pad::{self, RsaPrivateKey, RsaPublicKey};
 use mtproto::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
 use mtproto::handshake::pq::{factorize_be, is_prime_u64, minimal_be};
 use mtproto::handshake::server::{self, ResPqRandom, ServerDhRandom};
 use mtproto::handshake::{id, new_nonce_hash, tmp_aes};
-use mtproto_iut::handshake::{DH_CHECK_PARAMS, DH_CHECK_VALUE, HANDSHAKE_CLIENT, PQ_FACTORIZE};
+use mtproto_iut::handshake::{
+    DH_CHECK_PARAMS, DH_CHECK_VALUE, HANDSHAKE_CLIENT, HANDSHAKE_SERVER, PQ_FACTORIZE,
+};
 use mtproto_iut::{Fields, Iut};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -169,6 +175,73 @@ pub struct HandshakeCase {
     pub error: Option<String>,
 }
 
+/// A `HandshakeTest` case in the server role: the client's messages in, the server's out.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HandshakeServerCase {
+    /// The case id.
+    pub tc_id: u64,
+    /// What the case is about.
+    pub comment: String,
+    /// Flags.
+    pub flags: Vec<String>,
+    /// The server's RSA key: modulus, public and private exponent, big-endian.
+    pub rsa_n: Hex,
+    /// Its public exponent.
+    pub rsa_e: Hex,
+    /// Its private exponent.
+    pub rsa_d: Hex,
+    /// `dh_prime` (256 bytes).
+    pub dh_prime: Hex,
+    /// `g`.
+    pub g: i32,
+    /// Server randomness: `server_nonce` (16 bytes).
+    pub server_nonce: Hex,
+    /// The smaller prime of `pq`.
+    pub p: u32,
+    /// The larger prime of `pq`.
+    pub q: u32,
+    /// `a` (256 bytes).
+    pub a: Hex,
+    /// Padding of `server_DH_inner_data`'s answer_with_hash (16 bytes; the needed prefix is used).
+    pub dh_padding: Hex,
+    /// `server_time`.
+    pub server_time: i32,
+    /// Client messages (TL bodies): `req_pq_multi`.
+    pub req_pq_multi: Hex,
+    /// `req_DH_params`.
+    pub req_dh_params: Hex,
+    /// `set_client_DH_params`.
+    pub set_client_dh_params: Hex,
+    /// Expected server messages (valid cases): `resPQ` offering the key's fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub res_pq: Option<Hex>,
+    /// `server_DH_params_ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_dh_params: Option<Hex>,
+    /// `dh_gen_ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_gen: Option<Hex>,
+    /// The resulting auth key (256 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_key: Option<Hex>,
+    /// The first server salt (8 wire bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_salt: Option<Hex>,
+    /// `dc` of the client's `p_q_inner_data_*`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dc: Option<i32>,
+    /// `expires_in` of `p_q_inner_data_temp_dc`, 0 for `p_q_inner_data_dc` (a temporary key's
+    /// lifetime is never 0: the server refuses it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<i32>,
+    /// Expected verdict.
+    pub result: Verdict,
+    /// Expected error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 macro_rules! group_struct {
     ($(#[$m:meta])* $name:ident, $case:ty { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         $(#[$m])*
@@ -212,6 +285,21 @@ group_struct!(
     }
 );
 
+group_struct!(
+    /// A group of server-role `HandshakeTest` transcripts.
+    HandshakeServerGroup, HandshakeServerCase {
+        /// `server` (the IUT plays the server).
+        role: String,
+    }
+);
+
+/// Just a `HandshakeTest` group's `role`, which decides how the rest parses.
+#[derive(Deserialize)]
+pub(crate) struct RoleOnly {
+    /// `client` or `server`.
+    pub(crate) role: Option<String>,
+}
+
 /// One of this module's groups (a single [`TestGroup`] variant).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -222,8 +310,10 @@ pub enum Group {
     DhValue(DhValueGroup),
     /// `PqTest`.
     Pq(PqGroup),
-    /// `HandshakeTest`.
+    /// `HandshakeTest`, role `client`.
     Handshake(HandshakeGroup),
+    /// `HandshakeTest`, role `server`.
+    HandshakeServer(HandshakeServerGroup),
 }
 
 macro_rules! headers_of {
@@ -248,7 +338,7 @@ impl Group {
             Self::DhParams(_) => "DhParamsTest",
             Self::DhValue(_) => "DhValueTest",
             Self::Pq(_) => "PqTest",
-            Self::Handshake(_) => "HandshakeTest",
+            Self::Handshake(_) | Self::HandshakeServer(_) => "HandshakeTest",
         }
     }
 
@@ -259,6 +349,7 @@ impl Group {
             Self::DhValue(g) => &g.source,
             Self::Pq(g) => &g.source,
             Self::Handshake(g) => &g.source,
+            Self::HandshakeServer(g) => &g.source,
         }
     }
 
@@ -269,6 +360,7 @@ impl Group {
             Self::DhValue(g) => g.tests.len(),
             Self::Pq(g) => g.tests.len(),
             Self::Handshake(g) => g.tests.len(),
+            Self::HandshakeServer(g) => g.tests.len(),
         }
     }
 
@@ -284,6 +376,7 @@ impl Group {
             Self::DhValue(g) => headers_of!(g),
             Self::Pq(g) => headers_of!(g),
             Self::Handshake(g) => headers_of!(g),
+            Self::HandshakeServer(g) => headers_of!(g),
         }
     }
 }
@@ -363,6 +456,40 @@ pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError>
                         file,
                         a,
                         "a valid transcript gives every client output, an invalid one none",
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Group::HandshakeServer(group) => {
+            if group.role != "server" {
+                return Err(err(
+                    file,
+                    format!("testGroups[{g}].role"),
+                    format!("role {:?}: expected \"server\"", group.role),
+                ));
+            }
+            for (t, c) in group.tests.iter().enumerate() {
+                let a = at(t);
+                len_is(file, &a, "dhPrime", &c.dh_prime, 256)?;
+                len_is(file, &a, "serverNonce", &c.server_nonce, 16)?;
+                len_is(file, &a, "a", &c.a, 256)?;
+                len_is(file, &a, "dhPadding", &c.dh_padding, 16)?;
+                let outputs = [
+                    c.res_pq.is_some(),
+                    c.server_dh_params.is_some(),
+                    c.dh_gen.is_some(),
+                    c.auth_key.is_some(),
+                    c.server_salt.is_some(),
+                    c.dc.is_some(),
+                    c.expires_in.is_some(),
+                ];
+                let valid = c.result == Verdict::Valid;
+                if outputs.iter().any(|&o| o != valid) {
+                    return Err(err(
+                        file,
+                        a,
+                        "a valid transcript gives every server output, an invalid one none",
                     ));
                 }
             }
@@ -486,7 +613,65 @@ pub(crate) fn run<'g>(
             let extra = Some(("role", g.role.as_str()));
             (vec![check], merged(c, &g.group_type, &g.source, extra))
         }
+        Group::HandshakeServer(g) => {
+            let Some(c) = g.tests.get(index) else {
+                return (Vec::new(), Value::Null);
+            };
+            let answer = iut.call(HANDSHAKE_SERVER, &server_request(c));
+            let mut wants = Vec::new();
+            let outs = [
+                ("resPq", &c.res_pq),
+                ("serverDhParams", &c.server_dh_params),
+                ("dhGen", &c.dh_gen),
+                ("authKey", &c.auth_key),
+                ("serverSalt", &c.server_salt),
+            ];
+            for (name, value) in outs {
+                if let Some(x) = value {
+                    wants.push((name, Want::Hex(x.as_bytes())));
+                }
+            }
+            for (name, value) in [("dc", c.dc), ("expiresIn", c.expires_in)] {
+                if let Some(v) = value {
+                    wants.push((name, Want::Int(i64::from(v))));
+                }
+            }
+            let check = Check {
+                op: HANDSHAKE_SERVER,
+                answer,
+                wants,
+            };
+            let extra = Some(("role", g.role.as_str()));
+            (vec![check], merged(c, &g.group_type, &g.source, extra))
+        }
     }
+}
+
+/// The `handshake.server` request of a case: its inputs (every field but the outputs and the
+/// case's own metadata).
+fn server_request(c: &HandshakeServerCase) -> Fields {
+    let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+    let mut req = Fields::new();
+    if let Value::Object(m) = &mut v {
+        for k in [
+            "resPq",
+            "serverDhParams",
+            "dhGen",
+            "authKey",
+            "serverSalt",
+            "dc",
+            "expiresIn",
+            "tcId",
+            "comment",
+            "flags",
+            "result",
+            "error",
+        ] {
+            m.remove(k);
+        }
+        req = m.clone();
+    }
+    req
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -599,10 +784,18 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         &["https://core.telegram.org/mtproto/auth_key"],
     ),
     (
+        "TamperedClientMessage",
+        "MISSING_STEP",
+        "One client message of an otherwise valid transcript changed so that exactly one server \
+         check must fail; a server that skips the check accepts it.",
+        &["https://core.telegram.org/mtproto/auth_key"],
+    ),
+    (
         "TamperedTranscript",
         "MISSING_STEP",
-        "One server message of an otherwise valid transcript changed so that exactly one client \
-         check must fail; a client that skips the check accepts it.",
+        "One server message (for the client's own g_b check: the client's b) of an otherwise \
+         valid transcript changed so that exactly one client check must fail; a client that \
+         skips the check accepts it.",
         &["https://core.telegram.org/mtproto/auth_key"],
     ),
 ];
@@ -1276,6 +1469,11 @@ struct Transcript {
     server_time: i32,
     group: DhGroup,
     aux_hash: [u8; 8],
+    /// The primes of `pq` and the padding of the server's answer (the server role's inputs).
+    pq_factors: (u32, u32),
+    server_padding: [u8; 16],
+    /// The key the transcript ran against.
+    rsa: RsaPrivateKey,
 }
 
 fn hexes(v: &[[u8; 32]]) -> Vec<Hex> {
@@ -1289,13 +1487,17 @@ fn valid_transcript(seed: &str, kind: KeyKind) -> Result<Transcript, String> {
     let nonce: [u8; 16] = rng.array();
     let (c, req_pq) = client::start(nonce);
     let server_nonce: [u8; 16] = rng.array();
+    let pq_factors = (
+        u32::try_from(next_prime((1 << 31) | rng.below(1 << 30))).unwrap_or(3),
+        u32::try_from(next_prime((3 << 30) | rng.below(1 << 30))).unwrap_or(5),
+    );
     let (s, res_pq) = server::handle_req_pq(
         &req_pq,
         &[key.public().fingerprint()],
         &ResPqRandom {
             server_nonce,
-            p: u32::try_from(next_prime((1 << 31) | rng.below(1 << 30))).unwrap_or(3),
-            q: u32::try_from(next_prime((3 << 30) | rng.below(1 << 30))).unwrap_or(5),
+            p: pq_factors.0,
+            q: pq_factors.1,
         },
     )
     .map_err(|e| e.to_string())?;
@@ -1369,6 +1571,9 @@ fn valid_transcript(seed: &str, kind: KeyKind) -> Result<Transcript, String> {
         server_time: now + 17,
         group,
         aux_hash,
+        pq_factors,
+        server_padding: srandom.padding,
+        rsa: key,
     })
 }
 
@@ -1568,7 +1773,7 @@ fn handshake() -> Result<(String, VectorFile), GenerateError> {
     let mut one = vec![0u8; 255];
     one.push(1);
     type Tamper = (&'static str, &'static str, u8, Vec<u8>);
-    let cases: Vec<Tamper> = vec![
+    let mut cases: Vec<Tamper> = vec![
         (
             "resPQ with another constructor",
             "UnexpectedConstructor",
@@ -1807,11 +2012,68 @@ fn handshake() -> Result<(String, VectorFile), GenerateError> {
             dh_gen(&t, id::DH_GEN_FAIL, 3, &n, &s, false),
         ),
     ];
-    for (what, error, step, msg) in cases {
+    // Added after the LeadingZeroKey transcript below (tcId 35), so no earlier tcId moves.
+    let later = cases.len();
+    cases.extend([
+        ("resPQ followed by 4 bytes", "TrailingBytes", 1, {
+            let mut m = res_pq(&n, &fp, &good_pq, id::RES_PQ);
+            m.extend_from_slice(&[0; 4]);
+            m
+        }),
+        (
+            "server_DH_inner_data with another constructor (correctly hashed and encrypted)",
+            "UnexpectedConstructor",
+            2,
+            {
+                let mut a = answer(&t, &n, &s, 3, &p, &g_a);
+                a[..4].copy_from_slice(&u32le(0xb589_0dbb));
+                server_dh_ok(&t, &n, &s, &a, false, 0)
+            },
+        ),
+        (
+            // Not a server message: b = 0 makes the client's own g_b = 1, which "g_b must also
+            // be checked" refuses before anything is sent.
+            "b = 0: the client's own g_b = 1 fails its range check",
+            "ValueOutOfRange",
+            4,
+            vec![0; 256],
+        ),
+    ]);
+    // The seed was found by search: the first of "handshake-leading-zero-N" whose key starts
+    // with 0x00.
+    let leading_zero = valid_transcript("handshake-leading-zero-14", KeyKind::Permanent)
+        .map_err(|e| gerr(file, e))?;
+    if leading_zero
+        .case
+        .auth_key
+        .as_ref()
+        .and_then(|k| k.as_bytes().first())
+        != Some(&0)
+    {
+        return Err(gerr(
+            file,
+            "seed handshake-leading-zero-14 no longer gives a key starting with 0x00",
+        ));
+    }
+    let mut leading_zero = Some(leading_zero.case);
+    for (k, (what, error, step, msg)) in cases.into_iter().enumerate() {
+        if k == later
+            && let Some(case) = leading_zero.take()
+        {
+            add(
+                &mut b,
+                case,
+                &["LeadingZeroKey"],
+                "client against the reference server, permanent key starting with a zero byte \
+                 (seed handshake-leading-zero-14)"
+                    .into(),
+            )?;
+        }
         let mut c = t.case.clone();
         match step {
             1 => c.res_pq = Hex(msg),
             2 => c.server_dh_params = Hex(msg),
+            4 => c.b = Hex(msg),
             _ => c.dh_gen = Hex(msg),
         }
         c.req_pq_multi = None;
@@ -1836,24 +2098,6 @@ fn handshake() -> Result<(String, VectorFile), GenerateError> {
         }
         add(&mut b, c, &flags, what.into())?;
     }
-    // Last, so the tcIds above stay as they were. The seed was found by search: the first of
-    // "handshake-leading-zero-N" whose key starts with 0x00.
-    let t = valid_transcript("handshake-leading-zero-14", KeyKind::Permanent)
-        .map_err(|e| gerr(file, e))?;
-    if t.case.auth_key.as_ref().and_then(|k| k.as_bytes().first()) != Some(&0) {
-        return Err(gerr(
-            file,
-            "seed handshake-leading-zero-14 no longer gives a key starting with 0x00",
-        ));
-    }
-    add(
-        &mut b,
-        t.case,
-        &["LeadingZeroKey"],
-        "client against the reference server, permanent key starting with a zero byte \
-         (seed handshake-leading-zero-14)"
-            .into(),
-    )?;
     groups.push(Group::Handshake(HandshakeGroup {
         group_type: "HandshakeTest".into(),
         role: "client".into(),
@@ -1870,6 +2114,554 @@ fn handshake() -> Result<(String, VectorFile), GenerateError> {
         ],
         groups,
     ))
+}
+
+/// The server-role case of a valid transcript: the same exchange seen from the server.
+fn server_case(t: &Transcript) -> HandshakeServerCase {
+    let c = &t.case;
+    let some = |h: &Option<Hex>| h.clone().unwrap_or(Hex(Vec::new()));
+    HandshakeServerCase {
+        tc_id: 0,
+        comment: String::new(),
+        flags: Vec::new(),
+        rsa_n: Hex(t.rsa.public().n().to_vec()),
+        rsa_e: Hex(t.rsa.public().e().to_vec()),
+        rsa_d: Hex(t.rsa.d_bytes().to_vec()),
+        dh_prime: Hex(t.group.p().to_vec()),
+        g: i32::try_from(t.group.g()).unwrap_or(0),
+        server_nonce: Hex(t.server_nonce.to_vec()),
+        p: t.pq_factors.0,
+        q: t.pq_factors.1,
+        a: Hex(t.a.to_vec()),
+        dh_padding: Hex(t.server_padding.to_vec()),
+        server_time: t.server_time,
+        req_pq_multi: Hex(some(&c.req_pq_multi).0),
+        req_dh_params: Hex(some(&c.req_dh_params).0),
+        set_client_dh_params: Hex(some(&c.set_client_dh_params).0),
+        res_pq: Some(c.res_pq.clone()),
+        server_dh_params: Some(c.server_dh_params.clone()),
+        dh_gen: Some(c.dh_gen.clone()),
+        auth_key: c.auth_key.clone(),
+        server_salt: c.server_salt.clone(),
+        dc: Some(c.dc),
+        expires_in: Some(c.expires_in.unwrap_or(0)),
+        result: Verdict::Valid,
+        error: None,
+    }
+}
+
+/// `data_with_hash` of spec §4 step 7 (SHA1, data, padding to 16 plus `extra_padding` bytes),
+/// encrypted with the transcript's tmp_aes key: a client's `encrypted_data`.
+fn client_encrypted(t: &Transcript, data: &[u8], bad_hash: bool, extra_padding: usize) -> Vec<u8> {
+    let (key, iv) = tmp_aes(&t.server_nonce, &t.new_nonce);
+    let mut buf: Vec<u8> = Sha1::digest(data).to_vec();
+    if let (true, Some(x)) = (bad_hash, buf.first_mut()) {
+        *x ^= 1;
+    }
+    buf.extend_from_slice(data);
+    let pad = buf.len().wrapping_neg() & 15;
+    buf.extend(std::iter::repeat_n(0xa5, pad + extra_padding));
+    let _ = aes256_ige_encrypt(&key, &iv, &mut buf);
+    buf
+}
+
+fn handshake_server() -> Result<(String, VectorFile), GenerateError> {
+    let file = "handshake/handshake_server_test.json";
+    let mut b = Builder::new(file);
+    let mut tests = Vec::new();
+    let mut add = |b: &mut Builder,
+                   mut c: HandshakeServerCase,
+                   flags: &[&str],
+                   comment: String|
+     -> Result<(), GenerateError> {
+        let (tc_id, flags) = b.case(flags)?;
+        c.tc_id = tc_id;
+        c.flags = flags;
+        c.comment = comment;
+        tests.push(c);
+        Ok(())
+    };
+    for i in 0..6 {
+        let kind = if i % 2 == 0 {
+            KeyKind::Permanent
+        } else {
+            KeyKind::Temporary { expires_in: 3600 }
+        };
+        let t =
+            valid_transcript(&format!("handshake-server-{i}"), kind).map_err(|e| gerr(file, e))?;
+        let c = server_case(&t);
+        if let Err(e) = run_server(&c) {
+            return Err(gerr(
+                file,
+                format!("valid seed {i}: the reference refuses: {e}"),
+            ));
+        }
+        let what = if i % 2 == 0 {
+            "permanent"
+        } else {
+            "temporary (p_q_inner_data_temp_dc)"
+        };
+        add(
+            &mut b,
+            c,
+            &["Pseudorandom"],
+            format!("server against the reference client, {what} key, seed {i}"),
+        )?;
+    }
+
+    // One tampered client message per server check.
+    let t = valid_transcript("handshake-server-tamper", KeyKind::Permanent)
+        .map_err(|e| gerr(file, e))?;
+    let n = t.case.nonce.as_bytes().to_vec();
+    let sn = t.server_nonce.to_vec();
+    let (p, q) = (
+        minimal_be(u64::from(t.pq_factors.0)),
+        minimal_be(u64::from(t.pq_factors.1)),
+    );
+    let pq = minimal_be(u64::from(t.pq_factors.0) * u64::from(t.pq_factors.1));
+    let fp = t.rsa.public().fingerprint_bytes();
+    let temp_keys: Vec<[u8; 32]> = t
+        .case
+        .temp_keys
+        .iter()
+        .map(|k| k.as_bytes().try_into().unwrap_or([0; 32]))
+        .collect();
+    let req_pq = |ctor: u32, trailing: bool| -> Vec<u8> {
+        let mut out = u32le(ctor).to_vec();
+        out.extend_from_slice(&n);
+        if trailing {
+            out.extend_from_slice(&[0; 4]);
+        }
+        out
+    };
+    let req_dh = |ctor: u32,
+                  nonce: &[u8],
+                  server_nonce: &[u8],
+                  p: &[u8],
+                  q: &[u8],
+                  fp: &[u8],
+                  encrypted: &[u8]|
+     -> Vec<u8> {
+        let mut out = u32le(ctor).to_vec();
+        out.extend_from_slice(nonce);
+        out.extend_from_slice(server_nonce);
+        tl_str(&mut out, p);
+        tl_str(&mut out, q);
+        out.extend_from_slice(fp);
+        tl_str(&mut out, encrypted);
+        out
+    };
+    // p_q_inner_data_* under RSA_PAD with the transcript's randomness.
+    let inner = |ctor: u32, pq: &[u8], nonce: &[u8], server_nonce: &[u8], expires: Option<i32>| {
+        let mut d = u32le(ctor).to_vec();
+        tl_str(&mut d, pq);
+        tl_str(&mut d, &p);
+        tl_str(&mut d, &q);
+        d.extend_from_slice(nonce);
+        d.extend_from_slice(server_nonce);
+        d.extend_from_slice(&t.new_nonce);
+        d.extend_from_slice(&2i32.to_le_bytes());
+        if let Some(e) = expires {
+            d.extend_from_slice(&e.to_le_bytes());
+        }
+        let padding = t.case.rsa_padding.as_bytes();
+        let pad = padding
+            .get(..192usize.saturating_sub(d.len()))
+            .unwrap_or(&[]);
+        rsa_pad::rsa_pad_encrypt(t.rsa.public(), &d, pad, &temp_keys)
+            .map(|(e, _)| e.to_vec())
+            .map_err(|e| gerr(file, e))
+    };
+    let good_encrypted = inner(id::P_Q_INNER_DATA_DC, &pq, &n, &sn, None)?;
+    let set_dh = |ctor: u32, nonce: &[u8], server_nonce: &[u8], encrypted: &[u8]| -> Vec<u8> {
+        let mut out = u32le(ctor).to_vec();
+        out.extend_from_slice(nonce);
+        out.extend_from_slice(server_nonce);
+        tl_str(&mut out, encrypted);
+        out
+    };
+    let b_secret: [u8; 256] = t.case.b.as_bytes().try_into().unwrap_or([0; 256]);
+    let g_b = t.group.pow_g(&b_secret).to_vec();
+    let client_data = |ctor: u32, nonce: &[u8], server_nonce: &[u8], retry_id: i64, g_b: &[u8]| {
+        let mut d = u32le(ctor).to_vec();
+        d.extend_from_slice(nonce);
+        d.extend_from_slice(server_nonce);
+        d.extend_from_slice(&retry_id.to_le_bytes());
+        tl_str(&mut d, g_b);
+        d
+    };
+    let good_data = client_data(id::CLIENT_DH_INNER_DATA, &n, &sn, 0, &g_b);
+    let data_set = |data: &[u8], bad_hash: bool, extra: usize| {
+        set_dh(
+            id::SET_CLIENT_DH_PARAMS,
+            &n,
+            &sn,
+            &client_encrypted(&t, data, bad_hash, extra),
+        )
+    };
+    let p256: [u8; 256] = t.group.p().to_owned();
+    let mut one = vec![0u8; 255];
+    one.push(1);
+    let mut margin_low = [0u8; 256];
+    margin_low[7] = 1;
+    let margin_low = be_add(&margin_low, true, 1).to_vec();
+    let modulus = t.rsa.public().n().to_vec();
+    type Tamper = (&'static str, &'static str, u8, Vec<u8>);
+    let cases: Vec<Tamper> = vec![
+        (
+            "req_pq_multi with another constructor (req_pq#60469778)",
+            "UnexpectedConstructor",
+            0,
+            req_pq(0x6046_9778, false),
+        ),
+        (
+            "req_pq_multi followed by 4 bytes",
+            "TrailingBytes",
+            0,
+            req_pq(id::REQ_PQ_MULTI, true),
+        ),
+        (
+            "req_DH_params with another constructor",
+            "UnexpectedConstructor",
+            1,
+            req_dh(0xd712_e4bf, &n, &sn, &p, &q, &fp, &good_encrypted),
+        ),
+        (
+            "req_DH_params nonce differs from req_pq_multi's",
+            "NonceMismatch",
+            1,
+            req_dh(
+                id::REQ_DH_PARAMS,
+                &flipped(&n),
+                &sn,
+                &p,
+                &q,
+                &fp,
+                &good_encrypted,
+            ),
+        ),
+        (
+            "req_DH_params server_nonce differs from resPQ's",
+            "ServerNonceMismatch",
+            1,
+            req_dh(
+                id::REQ_DH_PARAMS,
+                &n,
+                &flipped(&sn),
+                &p,
+                &q,
+                &fp,
+                &good_encrypted,
+            ),
+        ),
+        (
+            "req_DH_params with p and q swapped",
+            "PqMismatch",
+            1,
+            req_dh(id::REQ_DH_PARAMS, &n, &sn, &q, &p, &fp, &good_encrypted),
+        ),
+        (
+            "req_DH_params names a fingerprint the server has no key for",
+            "NoKnownFingerprint",
+            1,
+            req_dh(
+                id::REQ_DH_PARAMS,
+                &n,
+                &sn,
+                &p,
+                &q,
+                &flipped(&fp),
+                &good_encrypted,
+            ),
+        ),
+        (
+            "encrypted_data of 255 bytes",
+            "RsaCiphertextWrongSize",
+            1,
+            req_dh(
+                id::REQ_DH_PARAMS,
+                &n,
+                &sn,
+                &p,
+                &q,
+                &fp,
+                &good_encrypted[1..],
+            ),
+        ),
+        (
+            "encrypted_data equal to the modulus (not below n)",
+            "RsaCiphertextOutOfRange",
+            1,
+            req_dh(id::REQ_DH_PARAMS, &n, &sn, &p, &q, &fp, &modulus),
+        ),
+        (
+            "encrypted_data with its last byte changed: the RSA_PAD hash over all 192 bytes fails",
+            "RsaPadHashMismatch",
+            1,
+            {
+                let mut e = good_encrypted.clone();
+                if let Some(x) = e.last_mut() {
+                    *x ^= 1;
+                }
+                req_dh(id::REQ_DH_PARAMS, &n, &sn, &p, &q, &fp, &e)
+            },
+        ),
+        (
+            "inner data with another constructor (p_q_inner_data without dc)",
+            "UnexpectedConstructor",
+            1,
+            req_dh(
+                id::REQ_DH_PARAMS,
+                &n,
+                &sn,
+                &p,
+                &q,
+                &fp,
+                &inner(0x83c9_5aec, &pq, &n, &sn, None)?,
+            ),
+        ),
+        (
+            "inner pq differs from the one sent",
+            "PqMismatch",
+            1,
+            req_dh(
+                id::REQ_DH_PARAMS,
+                &n,
+                &sn,
+                &p,
+                &q,
+                &fp,
+                &inner(id::P_Q_INNER_DATA_DC, &flipped(&pq), &n, &sn, None)?,
+            ),
+        ),
+        (
+            "inner nonce differs",
+            "NonceMismatch",
+            1,
+            req_dh(
+                id::REQ_DH_PARAMS,
+                &n,
+                &sn,
+                &p,
+                &q,
+                &fp,
+                &inner(id::P_Q_INNER_DATA_DC, &pq, &flipped(&n), &sn, None)?,
+            ),
+        ),
+        (
+            "inner server_nonce differs",
+            "ServerNonceMismatch",
+            1,
+            req_dh(
+                id::REQ_DH_PARAMS,
+                &n,
+                &sn,
+                &p,
+                &q,
+                &fp,
+                &inner(id::P_Q_INNER_DATA_DC, &pq, &n, &flipped(&sn), None)?,
+            ),
+        ),
+        (
+            "p_q_inner_data_temp_dc with expires_in 0",
+            "InnerDataRejected",
+            1,
+            req_dh(
+                id::REQ_DH_PARAMS,
+                &n,
+                &sn,
+                &p,
+                &q,
+                &fp,
+                &inner(id::P_Q_INNER_DATA_TEMP_DC, &pq, &n, &sn, Some(0))?,
+            ),
+        ),
+        (
+            "set_client_DH_params with another constructor",
+            "UnexpectedConstructor",
+            2,
+            set_dh(
+                0xf504_5f1e,
+                &n,
+                &sn,
+                &client_encrypted(&t, &good_data, false, 0),
+            ),
+        ),
+        (
+            "set_client_DH_params nonce differs",
+            "NonceMismatch",
+            2,
+            set_dh(
+                id::SET_CLIENT_DH_PARAMS,
+                &flipped(&n),
+                &sn,
+                &client_encrypted(&t, &good_data, false, 0),
+            ),
+        ),
+        (
+            "set_client_DH_params server_nonce differs",
+            "ServerNonceMismatch",
+            2,
+            set_dh(
+                id::SET_CLIENT_DH_PARAMS,
+                &n,
+                &flipped(&sn),
+                &client_encrypted(&t, &good_data, false, 0),
+            ),
+        ),
+        (
+            "encrypted_data not a multiple of 16",
+            "NotBlockAligned",
+            2,
+            {
+                let mut e = client_encrypted(&t, &good_data, false, 0);
+                e.truncate(e.len() - 4);
+                set_dh(id::SET_CLIENT_DH_PARAMS, &n, &sn, &e)
+            },
+        ),
+        (
+            "SHA1 in front of client_DH_inner_data does not match",
+            "AnswerHashMismatch",
+            2,
+            data_set(&good_data, true, 0),
+        ),
+        (
+            "16 bytes of padding after client_DH_inner_data",
+            "AnswerPaddingTooLong",
+            2,
+            data_set(&good_data, false, 16),
+        ),
+        (
+            "client_DH_inner_data with another constructor",
+            "UnexpectedConstructor",
+            2,
+            data_set(&client_data(0x6643_b655, &n, &sn, 0, &g_b), false, 0),
+        ),
+        (
+            "inner nonce differs",
+            "NonceMismatch",
+            2,
+            data_set(
+                &client_data(id::CLIENT_DH_INNER_DATA, &flipped(&n), &sn, 0, &g_b),
+                false,
+                0,
+            ),
+        ),
+        (
+            "inner server_nonce differs",
+            "ServerNonceMismatch",
+            2,
+            data_set(
+                &client_data(id::CLIENT_DH_INNER_DATA, &n, &flipped(&sn), 0, &g_b),
+                false,
+                0,
+            ),
+        ),
+        (
+            "retry_id not 0 on the first attempt",
+            "RetryIdMismatch",
+            2,
+            data_set(
+                &client_data(id::CLIENT_DH_INNER_DATA, &n, &sn, 1, &g_b),
+                false,
+                0,
+            ),
+        ),
+        (
+            "g_b = 1",
+            "ValueOutOfRange",
+            2,
+            data_set(
+                &client_data(id::CLIENT_DH_INNER_DATA, &n, &sn, 0, &one),
+                false,
+                0,
+            ),
+        ),
+        (
+            "g_b = p - 1",
+            "ValueOutOfRange",
+            2,
+            data_set(
+                &client_data(
+                    id::CLIENT_DH_INNER_DATA,
+                    &n,
+                    &sn,
+                    0,
+                    &be_add(&p256, true, 1),
+                ),
+                false,
+                0,
+            ),
+        ),
+        (
+            "g_b = 2^1984 - 1 (outside the recommended margin)",
+            "ValueUnsafe",
+            2,
+            data_set(
+                &client_data(id::CLIENT_DH_INNER_DATA, &n, &sn, 0, &margin_low),
+                false,
+                0,
+            ),
+        ),
+    ];
+    let valid = server_case(&t);
+    for (what, error, step, msg) in cases {
+        let mut c = valid.clone();
+        match step {
+            0 => c.req_pq_multi = Hex(msg),
+            1 => c.req_dh_params = Hex(msg),
+            _ => c.set_client_dh_params = Hex(msg),
+        }
+        c.res_pq = None;
+        c.server_dh_params = None;
+        c.dh_gen = None;
+        c.auth_key = None;
+        c.server_salt = None;
+        c.dc = None;
+        c.expires_in = None;
+        c.result = Verdict::Invalid;
+        c.error = Some(error.into());
+        // The reference must agree, or the generator is wrong.
+        let got = run_server(&c).err();
+        if got.as_deref() != Some(error) {
+            return Err(gerr(
+                file,
+                format!("{what}: reference says {got:?}, expected {error}"),
+            ));
+        }
+        let mut flags = vec!["TamperedClientMessage"];
+        if error == "ValueUnsafe" {
+            flags.push("DhValueMargin");
+        }
+        add(&mut b, c, &flags, what.into())?;
+    }
+    let groups = vec![Group::HandshakeServer(HandshakeServerGroup {
+        group_type: "HandshakeTest".into(),
+        role: "server".into(),
+        source: self_source(),
+        tests,
+    })];
+    Ok(b.finish(
+        "MTProto-auth-key-handshake",
+        "handshake_test_schema_v1.json",
+        &[
+            "Server-role handshake transcripts (spec §4) with every random value fixed: the IUT \
+             plays the server (RSA key, dh_prime, g and its randomness given) against scripted \
+             client messages and must answer the same bytes and derive the same key, or reject \
+             a tampered client message with the expected error.",
+        ],
+        groups,
+    ))
+}
+
+/// Run the reference server over a transcript: the server outputs, or the error name.
+pub fn run_server(c: &HandshakeServerCase) -> Result<Fields, String> {
+    match mtproto_iut::handshake::server(&server_request(c)) {
+        Ok(mtproto_iut::Answer::Ok(f)) => Ok(f),
+        Ok(mtproto_iut::Answer::Rejected { error }) => Err(error),
+        Ok(other) => Err(format!("{other:?}")),
+        Err(e) => Err(e),
+    }
 }
 
 /// Run the reference client over a transcript: the client outputs, or the error name.
@@ -1889,5 +2681,11 @@ pub fn run_client(c: &HandshakeCase) -> Result<Fields, String> {
 /// Every suite of this module.
 pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
     let _ = SafePrimeCache::new();
-    Ok(vec![dh_params()?, dh_value()?, pq()?, handshake()?])
+    Ok(vec![
+        dh_params()?,
+        dh_value()?,
+        pq()?,
+        handshake()?,
+        handshake_server()?,
+    ])
 }

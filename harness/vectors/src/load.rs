@@ -404,14 +404,18 @@ pub fn parse_str(text: &str, file: &str) -> Result<VectorFile, LoadError> {
                 &prefix,
             )?)),
             "HandshakeTest" => {
-                TestGroup::Handshake(crate::handshake::Group::Handshake(parse_part::<
-                    crate::handshake::HandshakeGroup,
-                >(
-                    file,
-                    text,
-                    part.get(),
-                    &prefix,
-                )?))
+                // The role decides the case shape (client or server transcript).
+                let role: crate::handshake::RoleOnly = parse_part(file, text, part.get(), &prefix)?;
+                TestGroup::Handshake(if role.role.as_deref() == Some("server") {
+                    crate::handshake::Group::HandshakeServer(parse_part(
+                        file,
+                        text,
+                        part.get(),
+                        &prefix,
+                    )?)
+                } else {
+                    crate::handshake::Group::Handshake(parse_part(file, text, part.get(), &prefix)?)
+                })
             }
             "MsgIdTraceTest" => TestGroup::MsgIdTrace(
                 parse_part::<crate::session::MsgIdTraceGroup>(file, text, part.get(), &prefix)?,
