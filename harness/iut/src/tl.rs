@@ -3,8 +3,12 @@
 //! | op | request | answer |
 //! |---|---|---|
 //! | `tl.id` | `combinator` (a schema line) | `constructorId` (8 hex digits, the id as a big-endian number; not `id`, which is the adapter protocol's request id) |
-//! | `tl.decode` | `schema` (`mtproto` / `secret`), `bytes` | `value` (the JSON form) |
-//! | `tl.encode` | `schema`, `value` | `bytes` |
+//! | `tl.decode` | `schema` (`mtproto` / `secret`), `bytes`, optional `as` (`Bool`) | `value` (the JSON form; a boolean for `as: Bool`) |
+//! | `tl.encode` | `schema`, `value`, optional `as` | `bytes` |
+//!
+//! Without `as` the bytes are any boxed value of the schema (`Object`). `as: "Bool"` reads them
+//! as a boxed `Bool`, as a receiver does for the result of a function declared `= Bool`: only
+//! `boolTrue`/`boolFalse`, anything else `BadBool`.
 //!
 //! The JSON form is [`mtproto::tl::json`]'s: an object per constructor with `"_"` its name.
 
@@ -68,11 +72,24 @@ fn schema(request: &Fields) -> Result<bool, String> {
     }
 }
 
+/// Whether `as` asks for `Bool` (absent: `Object`; anything else is refused).
+fn decode_as_bool(request: &Fields) -> Result<bool, String> {
+    match request.get("as") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::String(s)) if s == "Bool" => Ok(true),
+        Some(other) => Err(format!("field `as`: unsupported type {other}")),
+    }
+}
+
 /// `tl.decode`.
 pub fn decode(request: &Fields) -> Result<Answer, String> {
     let is_secret = schema(request)?;
     let bytes = fields::hex(request, "bytes")?;
-    let value = if is_secret {
+    let value = if decode_as_bool(request)? {
+        let mut r = mtproto::codec::Reader::new(&bytes);
+        mtproto::tl::rt::read_bool(&mut r)
+            .and_then(|v| r.finish().map(|()| Json::Bool(v)).map_err(Into::into))
+    } else if is_secret {
         secret::Object::from_bytes(&bytes).map(|v| v.to_json())
     } else {
         mt::Object::from_bytes(&bytes).map(|v| v.to_json())
@@ -92,7 +109,16 @@ pub fn encode(request: &Fields) -> Result<Answer, String> {
     let is_secret = schema(request)?;
     let value = from_serde(fields::get(request, "value")?)
         .ok_or("field `value`: numbers must be integers")?;
-    let bytes = if is_secret {
+    let bytes = if decode_as_bool(request)? {
+        match value {
+            Json::Bool(v) => {
+                let mut out = Vec::new();
+                mtproto::tl::rt::write_bool(&mut out, v);
+                Ok(out)
+            }
+            _ => return Err("field `value`: a Bool is true or false".into()),
+        }
+    } else if is_secret {
         secret::Object::from_json(&value).map(|v| v.to_bytes())
     } else {
         mt::Object::from_json(&value).map(|v| v.to_bytes())

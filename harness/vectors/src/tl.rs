@@ -105,6 +105,12 @@ pub struct TlCodecGroup {
     pub group_type: String,
     /// `mtproto` or `secret`.
     pub schema: String,
+    /// The boxed type the bytes are decoded as, when not `Object`: `Bool`, as for the result of a
+    /// function declared `= Bool` (e.g. `auth.bindTempAuthKey`, spec §4.6), whose answer the
+    /// receiver reads knowing the type (the only place a wrong Bool id can arise: no constructor
+    /// of the shipped schemas has a `Bool` field).
+    #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
+    pub decode_as: Option<String>,
     /// Where the numbers come from.
     pub source: Source,
     /// The cases.
@@ -219,6 +225,9 @@ pub fn run_codec_case(
     let c = g.tests.get(index)?;
     let mut dec = Fields::new();
     dec.insert("schema".into(), Value::from(g.schema.clone()));
+    if let Some(t) = &g.decode_as {
+        dec.insert("as".into(), Value::from(t.clone()));
+    }
     let mut enc = dec.clone();
     dec.insert("bytes".into(), Value::from(c.bytes.to_hex()));
     let verdict = (|| {
@@ -326,6 +335,11 @@ const FLAGS: &[(&str, &str, &str)] = &[
         "NonZeroPadding",
         "MALLEABILITY",
         "Non-zero padding after a bytes/string: one value must have one encoding.",
+    ),
+    (
+        "BoolValue",
+        "BASIC",
+        "A boxed Bool read where its type is known (the result of a function declared = Bool): boolTrue#997275b5 is true, boolFalse#bc799737 false; the JSON value is the boolean.",
     ),
     (
         "BadBool",
@@ -556,6 +570,72 @@ fn invalid(
         result: Verdict::Invalid,
         error: Some(error.into()),
     }
+}
+
+/// The `as: "Bool"` group: both ids, and the ways a Bool can be wrong.
+fn bool_cases(b: &mut Build) -> Vec<TlCodecCase> {
+    let id = |v: u32| v.to_le_bytes().to_vec();
+    let valid_bool = |b: &mut Build, v: bool, comment: &str| {
+        let (tc_id, flags) = b.case(&["BoolValue"]);
+        let mut bytes = Vec::new();
+        mtproto::tl::rt::write_bool(&mut bytes, v);
+        TlCodecCase {
+            tc_id,
+            comment: comment.into(),
+            flags,
+            value: Some(Value::Bool(v)),
+            bytes: Hex(bytes),
+            result: Verdict::Valid,
+            error: None,
+        }
+    };
+    vec![
+        valid_bool(
+            b,
+            true,
+            "boolTrue#997275b5 (the answer to auth.bindTempAuthKey)",
+        ),
+        valid_bool(b, false, "boolFalse#bc799737"),
+        invalid(
+            b,
+            &["BadBool"],
+            "boolTrue's id with one bit changed (997275b4)",
+            id(0x9972_75b4),
+            "BadBool",
+        ),
+        invalid(
+            b,
+            &["BadBool"],
+            "true#3fedd339 (the bare flag type's constructor) where a Bool is expected",
+            id(0x3fed_d339),
+            "BadBool",
+        ),
+        invalid(
+            b,
+            &["BadBool"],
+            "a Vector id where a Bool is expected",
+            id(0x1cb5_c415),
+            "BadBool",
+        ),
+        invalid(
+            b,
+            &["Truncated"],
+            "boolTrue cut to 3 bytes",
+            0x9972_75b5u32
+                .to_le_bytes()
+                .get(..3)
+                .unwrap_or(&[])
+                .to_vec(),
+            "UnexpectedEnd",
+        ),
+        invalid(
+            b,
+            &["TrailingBytes"],
+            "boolFalse followed by 4 bytes",
+            [id(0xbc79_9737), vec![0; 4]].concat(),
+            "TrailingBytes",
+        ),
+    ]
 }
 
 #[allow(clippy::too_many_lines)]
@@ -851,14 +931,23 @@ fn codec(self_source: &Source) -> (String, VectorFile) {
         TestGroup::TlCodec(TlCodecGroup {
             group_type: "TlCodecTest".into(),
             schema: "mtproto".into(),
+            decode_as: None,
             source: self_source.clone(),
             tests: mtc,
         }),
         TestGroup::TlCodec(TlCodecGroup {
             group_type: "TlCodecTest".into(),
             schema: "secret".into(),
+            decode_as: None,
             source: self_source.clone(),
             tests: sc,
+        }),
+        TestGroup::TlCodec(TlCodecGroup {
+            group_type: "TlCodecTest".into(),
+            schema: "mtproto".into(),
+            decode_as: Some("Bool".into()),
+            source: self_source.clone(),
+            tests: bool_cases(&mut b),
         }),
     ];
     file(
