@@ -10,7 +10,7 @@ use mtproto::crypto::kdf::Direction;
 use mtproto::envelope;
 use mtproto::error::{DhError, EnvelopeError, SecretError};
 use mtproto::secret::ChatKey;
-use mtproto::secret::chat::{LAYER, SecretChat, Verdict};
+use mtproto::secret::chat::{LAYER, MAX_UNACKED, SecretChat, Verdict};
 use mtproto::secret::key::{Requester, accept, client_secret};
 use mtproto::secret::message::{self, MIN_RANDOM_BYTES, Role, padding_len};
 use mtproto::secret::rekey::{self, Rekey, RekeyOutcome, RekeyPhase};
@@ -561,6 +561,36 @@ pub fn accepted(v: Verdict) -> (Vec<mtproto::secret::Delivered>, Vec<Vec<u8>>) {
         Verdict::Accepted { delivered, replies } => (delivered, replies),
         other => panic!("expected Accepted, got {other:?}"),
     }
+}
+
+#[test]
+fn the_log_of_unacknowledged_sends_is_capped() {
+    let (mut a, mut b) = pair(12);
+    let sent: Vec<_> = (0..MAX_UNACKED)
+        .map(|i| a.send(text(i as i64, "u"), 0, &[i as u8; 32]).unwrap())
+        .collect();
+    // B has acknowledged nothing: one more message would outgrow the resend log.
+    let err = a.send(text(-1, "one too many"), 0, &[1; 32]).unwrap_err();
+    assert_eq!(err.name(), "BadRequest");
+    assert_eq!(a.counts(), (MAX_UNACKED as u32, 0));
+    // B opens a gap without acknowledging: A would have to log a resend request, so the chat
+    // closes instead of growing.
+    let _first = b.send(text(0, "b0"), 0, &[2; 32]).unwrap();
+    let second = b.send(text(1, "b1"), 0, &[3; 32]).unwrap();
+    match a.receive(&second, 0, &[4; 32]) {
+        Verdict::Closed(e) => assert_eq!(e.name(), "BadRequest"),
+        other => panic!("expected Closed, got {other:?}"),
+    }
+    // Once the peer acknowledges, the log empties and sending resumes.
+    let (mut c, mut d) = pair(13);
+    for (i, _) in sent.iter().enumerate() {
+        let p = c.send(text(i as i64, "u"), 0, &[i as u8; 32]).unwrap();
+        accepted(d.receive(&p, 0, &[0; 32]));
+    }
+    assert!(c.send(text(-1, "x"), 0, &[1; 32]).is_err());
+    let ack = d.send(text(0, "ack"), 0, &[5; 32]).unwrap();
+    accepted(c.receive(&ack, 0, &[6; 32]));
+    assert!(c.send(text(-2, "after the ack"), 0, &[7; 32]).is_ok());
 }
 
 #[test]

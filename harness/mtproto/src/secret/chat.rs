@@ -36,6 +36,13 @@ use super::visual::{KEY_HASH_LEN, key_hash};
 pub const LAYER: i32 = 73;
 /// `random_bytes` this side puts in every layer (at least 15 are required).
 const RANDOM_BYTES: usize = 16;
+/// The most sent messages kept for resending while the peer has not acknowledged them (its
+/// in_seq_no has not passed them, spec §8.3). A peer that stops acknowledging — it may keep
+/// in_seq_no unchanged forever, and every gap it opens makes this side send a resend request —
+/// could otherwise grow the log without end, and one `decryptedMessageActionResend` over the
+/// whole log would re-encrypt all of it. One more send is refused (`BadRequest`); inside
+/// [`SecretChat::receive`] that closes the chat.
+pub const MAX_UNACKED: usize = 1024;
 
 /// A message processed in order.
 #[derive(Clone, Debug, PartialEq)]
@@ -286,6 +293,11 @@ impl SecretChat {
     ) -> Result<Vec<u8>, SecretError> {
         if self.closed {
             return Err(SecretError::ChatClosed);
+        }
+        if self.sent_log.len() >= MAX_UNACKED {
+            return Err(SecretError::BadRequest {
+                what: "too many sent messages the peer has not acknowledged",
+            });
         }
         let commit = match &message {
             DecryptedMessage::DecryptedMessageService17(DecryptedMessageService17 {
