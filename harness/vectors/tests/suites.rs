@@ -44,7 +44,7 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
     let out = std::env::temp_dir().join(format!("mtproto-vectors-gen-{}", std::process::id()));
     let _ = fs::remove_dir_all(&out);
     let written = generate(&out).unwrap();
-    assert_eq!(written.len(), 23);
+    assert_eq!(written.len(), 24);
     for path in &written {
         let rel = path.strip_prefix(&out).unwrap();
         let fresh = fs::read(path).unwrap();
@@ -64,7 +64,7 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
 
 #[test]
 fn shipped_vectors_lint_clean() {
-    assert_eq!(lint_paths(&[vectors_dir()]).unwrap(), 23);
+    assert_eq!(lint_paths(&[vectors_dir()]).unwrap(), 24);
 }
 
 #[test]
