@@ -74,6 +74,7 @@ TARGETS = {
     "handshake_server": {**HANDSHAKE, **TL_COMMON},
     "dh_checks": DH,
     "pq": PQ,
+    "secret_chat": {k: v for k, v in SECRET.items() if "ecryptedMessage" in k},
 }
 
 OUT.mkdir(parents=True, exist_ok=True)

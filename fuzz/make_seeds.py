@@ -143,3 +143,22 @@ for g, t in pick(cases("vectors/pq/pq_test.json"), 32):
     write("pq", bytes([2]) + bytes.fromhex(t["pq"]))
 write("pq", bytes([0]) + (0x494C553B).to_bytes(4, "little") + (0x53911073).to_bytes(4, "little"))
 write("pq", bytes([1]) + (0x17ED48941A08F981).to_bytes(8, "little"))
+
+# secret_chat: [key seed] then ops; an op's variant is (u32 * 8) >> 32:
+# 0 Send(from_a, u16) 1 Deliver(u16) 2 Duplicate(u16) 3 Tamper(u16, u16) 4 Replay(u16) 5 Drop(u16)
+# 6 Garbage(to_a, bytes) 7 Rekey(from_a, u8)
+def op(k, *fields):
+    return ((k << 29) + 1).to_bytes(4, "little") + b"".join(fields)
+
+
+def u16(v):
+    return v.to_bytes(2, "little")
+
+
+in_order = b"".join(op(0, bytes([i & 1]), u16(i)) + op(1, u16(0)) for i in range(8))
+reordered = b"".join(op(0, bytes([1]), u16(i)) for i in range(6)) + b"".join(op(1, u16(5 - i)) for i in range(6))
+hostile = (b"".join(op(0, bytes([i & 1]), u16(i)) for i in range(6)) + op(3, u16(1), u16(77)) + op(2, u16(0))
+           + op(5, u16(2)) + op(1, u16(0)) + op(4, u16(0)) + op(1, u16(1)) + op(1, u16(0)))
+rekey = op(0, b"\x01", u16(1)) + op(7, b"\x01", b"\x01") + b"".join(op(1, u16(0)) for _ in range(8))
+for seed, ops in enumerate([in_order, reordered, hostile, rekey]):
+    write("secret_chat", bytes([seed]) + ops)

@@ -36,6 +36,10 @@ pub enum Command {
     /// Mutation self-test: run the suites against each deliberately broken reference (needs the
     /// `mutants` feature); every mutant must be killed.
     SelfTest(SelfTestArgs),
+    /// Write a seed corpus per fuzz target (fuzz/), derived from the vectors.
+    FuzzCorpus(FuzzCorpusArgs),
+    /// Turn a (minimised) fuzz input into a conformance vector case flagged `FuzzFinding`.
+    FuzzToVector(FuzzToVectorArgs),
 }
 
 /// How `acceptable` cases are judged.
@@ -210,4 +214,38 @@ pub struct SelfTestArgs {
     /// Where to write self-test.md and self-test.json.
     #[arg(long, value_name = "DIR", default_value = "reports/self-test")]
     pub out: PathBuf,
+}
+
+/// `fuzz-corpus`.
+#[derive(Debug, Args)]
+pub struct FuzzCorpusArgs {
+    /// Vector files or directories. Default: vectors/
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output directory: one subdirectory per target, inputs named by a hash of their bytes.
+    #[arg(long, value_name = "DIR", default_value = "fuzz/corpus")]
+    pub out: PathBuf,
+    /// Keep at most this many inputs per target, spread over the suites.
+    #[arg(long, value_name = "N")]
+    pub max_per_target: Option<usize>,
+}
+
+/// `fuzz-to-vector`.
+#[derive(Debug, Args)]
+pub struct FuzzToVectorArgs {
+    /// The fuzz target the input belongs to (`cargo fuzz list`).
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// The input: a crash artifact, preferably minimised with `cargo fuzz tmin`.
+    #[arg(value_name = "ARTIFACT")]
+    pub artifact: PathBuf,
+    /// Append the case to this vector file (created if missing) instead of printing a new file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The case's comment (default: names the target and the artifact).
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+    /// The JSON Schemas the case is checked against.
+    #[arg(long, value_name = "DIR", default_value = "vectors/schemas")]
+    pub schemas: PathBuf,
 }

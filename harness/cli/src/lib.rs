@@ -43,5 +43,7 @@ pub fn run(cli: cli::Cli) -> Result<Status, HarnessError> {
         cli::Command::Adapter(args) => cmd::adapter::run(&args),
         cli::Command::Matrix(args) => cmd::matrix::run(&args),
         cli::Command::SelfTest(args) => cmd::self_test::run(&args),
+        cli::Command::FuzzCorpus(args) => cmd::fuzz::corpus(&args),
+        cli::Command::FuzzToVector(args) => cmd::fuzz::to_vector(&args),
     }
 }

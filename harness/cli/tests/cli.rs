@@ -926,3 +926,197 @@ fn a_crash_or_hang_inside_a_session_trace_errors_that_trace_only() {
         }
     }
 }
+
+// fuzz-corpus / fuzz-to-vector --------------------------------------------------------------------
+
+/// Every target gets inputs from the shipped vectors (or its built-in ones), each replays through
+/// its entry point without a finding, and a second run adds nothing.
+#[test]
+fn fuzz_corpus_writes_inputs_for_every_target_that_replay_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("corpus");
+    let vectors = workspace().join("vectors");
+    let run = harness(
+        dir.path(),
+        &[
+            "fuzz-corpus",
+            vectors.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--max-per-target",
+            "12",
+        ],
+    );
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    for (name, entry) in mtproto::fuzzing::TARGETS {
+        let files: Vec<_> = fs::read_dir(out.join(name))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert!(!files.is_empty(), "no corpus for {name}");
+        assert!(files.len() <= 12, "{name}: more than --max-per-target");
+        for f in files {
+            entry(&fs::read(&f).unwrap());
+        }
+    }
+    assert!(
+        stdout(&run).contains("transport_padded: "),
+        "{}",
+        stdout(&run)
+    );
+    let again = harness(
+        dir.path(),
+        &[
+            "fuzz-corpus",
+            vectors.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--max-per-target",
+            "12",
+        ],
+    );
+    assert_eq!(code(&again), 0);
+    assert!(
+        stdout(&again)
+            .lines()
+            .filter(|l| l.contains("(0 new)"))
+            .count()
+            >= mtproto::fuzzing::TARGETS.len()
+    );
+}
+
+/// A bad vector directory is exit 2 with the file named.
+#[test]
+fn fuzz_corpus_refuses_invalid_vectors() {
+    let dir = sandbox("bad/unknown_field");
+    let run = harness(dir.path(), &["fuzz-corpus", "vectors", "--out", "corpus"]);
+    assert_eq!(code(&run), 2, "{}", stdout(&run));
+    assert!(stderr(&run).contains(SMALL), "{}", stderr(&run));
+    assert!(stderr(&run).contains("colour"), "{}", stderr(&run));
+}
+
+fn schemas() -> String {
+    workspace()
+        .join("vectors/schemas")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The committed regression input of the padded quick-ack finding becomes the shipped case:
+/// same stream, same verdict, source fuzz:transport_padded, flag FuzzFinding.
+#[test]
+fn fuzz_to_vector_reproduces_the_shipped_fuzz_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let input =
+        workspace().join("fuzz/regressions/transport_padded/quick-ack-token-without-top-bit");
+    let run = harness(
+        dir.path(),
+        &[
+            "fuzz-to-vector",
+            "transport_padded",
+            input.to_str().unwrap(),
+            "--schemas",
+            &schemas(),
+        ],
+    );
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let made: Value = serde_json::from_str(&stdout(&run)).unwrap();
+    let group = &made["testGroups"][0];
+    assert_eq!(group["source"]["name"], "fuzz:transport_padded");
+    let case = &group["tests"][0];
+    assert_eq!(case["flags"][0], "FuzzFinding");
+    assert_eq!(case["result"], "invalid");
+    assert_eq!(case["error"], "BadQuickAckToken");
+    let shipped = read_json(&workspace().join("vectors/transport/transport_fuzz_test.json"));
+    let found = shipped["testGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["source"]["name"] == "fuzz:transport_padded")
+        .flat_map(|g| g["tests"].as_array().unwrap())
+        .any(|t| t["stream"] == case["stream"] && t["error"] == case["error"]);
+    assert!(found, "the shipped fuzz vectors lack the finding");
+}
+
+/// --out appends to a file (new tcId, same group when the attributes match, numberOfTests kept
+/// right), and the result lints and passes.
+#[test]
+fn fuzz_to_vector_appends_and_the_file_lints_and_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("vectors/pq/pq_fuzz_test.json");
+    fs::create_dir_all(dir.path().join("vectors/schemas")).unwrap();
+    for e in fs::read_dir(workspace().join("vectors/schemas")).unwrap() {
+        let e = e.unwrap();
+        fs::copy(
+            e.path(),
+            dir.path().join("vectors/schemas").join(e.file_name()),
+        )
+        .unwrap();
+    }
+    // pq inputs: mode 2 = big-endian pq as sent; a semiprime, then a prime.
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    fs::write(&a, [2, 0x17, 0xed, 0x48, 0x94, 0x1a, 0x08, 0xf9, 0x81]).unwrap();
+    fs::write(&b, [2, 0x00, 0x00, 0x00, 0x07]).unwrap();
+    for input in [&a, &b] {
+        let run = harness(
+            dir.path(),
+            &[
+                "fuzz-to-vector",
+                "pq",
+                input.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--schemas",
+                &schemas(),
+            ],
+        );
+        assert_eq!(code(&run), 0, "{}", stderr(&run));
+    }
+    let file = read_json(&out);
+    assert_eq!(file["numberOfTests"], 2);
+    let tests = file["testGroups"][0]["tests"].as_array().unwrap();
+    assert_eq!(file["testGroups"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (tests[0]["tcId"].as_u64(), tests[1]["tcId"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(tests[0]["p"], "494c553b");
+    assert_eq!(tests[1]["error"], "PqNotFactorable");
+    let lint = harness(dir.path(), &["lint", "vectors"]);
+    assert_eq!(code(&lint), 0, "{}", stderr(&lint));
+    let run = harness(
+        dir.path(),
+        &["run", "vectors", "--quiet", "--out", "reports"],
+    );
+    assert_eq!(code(&run), 0, "{}{}", stdout(&run), stderr(&run));
+}
+
+/// Unknown targets, targets no vector type describes, missing or oversized artifacts and inputs
+/// too short for their layout are exit 2 with a reason.
+#[test]
+fn fuzz_to_vector_refusals_exit_2_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small");
+    fs::write(&small, [1u8]).unwrap();
+    let big = dir.path().join("big");
+    fs::write(&big, vec![0u8; (1 << 20) + 1]).unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["fuzz-to-vector", "no_such_target", "small"],
+            "no fuzz target named no_such_target",
+        ),
+        (
+            &["fuzz-to-vector", "session_client", "small"],
+            "fuzz/regressions/session_client/",
+        ),
+        (&["fuzz-to-vector", "pq", "missing"], "missing"),
+        (&["fuzz-to-vector", "pq", "big"], "more than"),
+        (&["fuzz-to-vector", "transport_full", "small"], "too short"),
+    ];
+    for (args, want) in cases {
+        let run = harness(dir.path(), args);
+        assert_eq!(code(&run), 2, "{args:?}: {}", stdout(&run));
+        assert!(stderr(&run).contains(want), "{args:?}: {}", stderr(&run));
+    }
+}

@@ -29,6 +29,8 @@ use crate::envelope::{self, Message, Receiver, unencrypted};
 
 mod dh;
 mod handshake;
+pub mod layout;
+mod secret;
 mod session;
 pub mod session_model;
 mod tl;
@@ -36,6 +38,7 @@ mod transport;
 
 pub use dh::{dh_checks, pq};
 pub use handshake::{handshake_client, handshake_server};
+pub use secret::secret_chat;
 pub use session::{session_client, session_server};
 pub use tl::tl_decode;
 pub use transport::{
@@ -66,6 +69,7 @@ pub const TARGETS: &[Target] = &[
     ("handshake_server", handshake_server),
     ("dh_checks", dh_checks),
     ("pq", pq),
+    ("secret_chat", secret_chat),
 ];
 
 /// The entry point of the target called `name`.
@@ -179,7 +183,8 @@ pub fn envelope_decrypt(data: &[u8]) {
     let _ = try_envelope_decrypt(data);
 }
 
-fn try_envelope_decrypt(data: &[u8]) -> arbitrary::Result<()> {
+/// The key, receiver and packet of an `envelope_decrypt` input ([`layout::envelope_decrypt`]).
+fn envelope_decrypt_input(data: &[u8]) -> arbitrary::Result<(Box<[u8; 256]>, Receiver, Vec<u8>)> {
     let mut u = Unstructured::new(data);
     let key = key(&mut u)?;
     let to = receiver(&mut u)?;
@@ -191,6 +196,12 @@ fn try_envelope_decrypt(data: &[u8]) -> arbitrary::Result<()> {
         packet.extend_from_slice(&key.id());
     }
     packet.extend_from_slice(rest);
+    Ok((Box::new(*key.as_bytes()), to, packet))
+}
+
+fn try_envelope_decrypt(data: &[u8]) -> arbitrary::Result<()> {
+    let (key, to, packet) = envelope_decrypt_input(data)?;
+    let key = AuthKey::new(*key);
     let Ok(m) = envelope::decrypt_any_session(&key, to, &packet) else {
         return Ok(());
     };

@@ -528,22 +528,20 @@ fn check(vf: &VectorFile) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// `source.name` (DESIGN.md §3): `self` or the independent origin, a lowercase name as the
-/// schema's pattern `^[a-z][a-z0-9.-]*$` says.
+/// `source.name` (DESIGN.md §3): `self` or the independent origin, a lowercase name, or
+/// `fuzz:TARGET` for a fuzz finding, as the schema's pattern
+/// `^([a-z][a-z0-9.-]*|fuzz:[a-z][a-z0-9_]*)$` says.
 fn check_source(file: &str, g: usize, source: &Source) -> Result<(), LoadError> {
     let name = source.name.as_str();
-    let mut bytes = name.bytes();
-    let ok = bytes.next().is_some_and(|b| b.is_ascii_lowercase())
-        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-    if ok {
+    if crate::schema::source_name(name) {
         return Ok(());
     }
     Err(LoadError::at(
         file,
         format!("testGroups[{g}].source.name"),
         format!(
-            "invalid source name {name:?}: expected `self` or the origin's lowercase name \
-             (letters, digits, '.', '-'; starting with a letter)"
+            "invalid source name {name:?}: expected `self`, the origin's lowercase name \
+             (letters, digits, '.', '-'; starting with a letter) or fuzz:TARGET"
         ),
     ))
 }

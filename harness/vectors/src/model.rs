@@ -269,6 +269,7 @@ pub const ERRORS: &[&str] = &[
     "Truncated",
     "ForbiddenPrefix",
     "UnknownProtocolTag",
+    "BadQuickAckToken",
     "UnexpectedEnd",
     "TrailingBytes",
     "NonZeroPadding",

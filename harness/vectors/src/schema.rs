@@ -30,7 +30,31 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ),
     ("^[A-Z][A-Za-z0-9]*$", "an UpperCamelCase name"),
     ("^[a-z][a-z0-9.-]*$", "a lowercase name"),
+    (
+        "^([a-z][a-z0-9.-]*|fuzz:[a-z][a-z0-9_]*)$",
+        "a lowercase name, or fuzz: and a fuzz target's name",
+    ),
 ];
+
+/// `^[a-z][a-z0-9.-]*$`.
+fn lowercase_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+}
+
+/// `source.name`: `^([a-z][a-z0-9.-]*|fuzz:[a-z][a-z0-9_]*)$` — an origin's lowercase name, or
+/// `fuzz:` and the fuzz target a finding came from (DESIGN.md §3, `mtproto-harness fuzz-to-vector`).
+pub fn source_name(s: &str) -> bool {
+    match s.strip_prefix("fuzz:") {
+        Some(target) => {
+            let mut bytes = target.bytes();
+            bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+                && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        }
+        None => lowercase_name(s),
+    }
+}
 
 fn pattern_matches(pattern: &str, s: &str) -> Option<bool> {
     match pattern {
@@ -44,15 +68,8 @@ fn pattern_matches(pattern: &str, s: &str) -> Option<bool> {
                     && bytes.all(|b| b.is_ascii_alphanumeric()),
             )
         }
-        "^[a-z][a-z0-9.-]*$" => {
-            let mut bytes = s.bytes();
-            Some(
-                bytes.next().is_some_and(|b| b.is_ascii_lowercase())
-                    && bytes.all(|b| {
-                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
-                    }),
-            )
-        }
+        "^[a-z][a-z0-9.-]*$" => Some(lowercase_name(s)),
+        "^([a-z][a-z0-9.-]*|fuzz:[a-z][a-z0-9_]*)$" => Some(source_name(s)),
         _ => None,
     }
 }

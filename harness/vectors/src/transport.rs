@@ -31,6 +31,7 @@ pub const ERRORS: &[&str] = &[
     "Truncated",
     "ForbiddenPrefix",
     "UnknownProtocolTag",
+    "BadQuickAckToken",
 ];
 
 /// A frame in a vector: `{"kind": "payload", "data", "quickAck"}`, `{"kind": "quickAck",

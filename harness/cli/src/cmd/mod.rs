@@ -2,6 +2,7 @@
 
 pub mod adapter;
 pub mod baseline;
+pub mod fuzz;
 pub mod lint;
 pub mod matrix;
 pub mod run;

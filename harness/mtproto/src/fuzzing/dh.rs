@@ -229,13 +229,10 @@ fn euler_criterion(p: &[u8; PRIME_LEN], g: u32) -> bool {
         == U2048::ONE
 }
 
-fn params(data: &[u8]) {
-    let Some((&[psel, gsel, g_raw, pos0, pos1, x0, x1], rest)) = data.split_first_chunk::<7>()
-    else {
-        return;
-    };
-    let known = known();
-    let (base, base_g) = known[usize::from(psel & 1)];
+/// `dh_prime`, `g`, whether `p` is a published prime unchanged, and the primality seed.
+fn params_input(data: &[u8]) -> Option<(Vec<u8>, i64, bool, [u8; 32])> {
+    let (&[psel, gsel, g_raw, pos0, pos1, x0, x1], rest) = data.split_first_chunk::<7>()?;
+    let (base, base_g) = known()[usize::from(psel & 1)];
     let mut known_prime = false;
     let p: Vec<u8> = match psel / 2 % 4 {
         0 => {
@@ -257,7 +254,35 @@ fn params(data: &[u8]) {
         1 | 2 => i64::from(g_raw % 10) - 1,
         _ => i64::from(i8::from_le_bytes([g_raw])) << (gsel / 4 % 40),
     };
-    let seed = [gsel ^ psel; 32];
+    Some((p, g, known_prime, [gsel ^ psel; 32]))
+}
+
+/// What a `dh_checks` input states, for `fuzz-to-vector` (agreement inputs state nothing).
+pub(super) fn parts(data: &[u8]) -> Option<super::layout::Parsed> {
+    let (&mode, rest) = data.split_first()?;
+    match mode % 8 {
+        0..=3 => {
+            let (p, g, _, _) = params_input(rest)?;
+            Some(super::layout::Parsed::DhParams { p, g })
+        }
+        4..=6 => {
+            let (which, value) = values_input(rest)?;
+            let (p, g) = known()[which];
+            Some(super::layout::Parsed::DhValue {
+                p: p.to_vec(),
+                g,
+                value,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn params(data: &[u8]) {
+    let Some((p, g, known_prime, seed)) = params_input(data) else {
+        return;
+    };
+    let known = known();
     // One cache for the whole process: a prime is proven once (the verdicts do not depend on
     // it, since only proven primes enter it), then looked up.
     static CACHE: Mutex<Option<SafePrimeCache>> = Mutex::new(None);
@@ -335,13 +360,11 @@ fn model_value(p: &[u8; PRIME_LEN], v: &[u8]) -> Result<(), DhError> {
     Ok(())
 }
 
-fn values(data: &[u8]) {
-    let Some((&[gsel, vsel, delta, zeros], rest)) = data.split_first_chunk::<4>() else {
-        return;
-    };
-    let groups = &proven().1;
-    let group = &groups[usize::from(gsel) % groups.len()];
-    let p = *group.p();
+/// Which published group (0 Telegram, 1 RFC 3526) and the value a values input checks.
+fn values_input(data: &[u8]) -> Option<(usize, Vec<u8>)> {
+    let (&[gsel, vsel, delta, zeros], rest) = data.split_first_chunk::<4>()?;
+    let which = usize::from(gsel) % 2;
+    let p = known()[which].0;
     let mut margin = [0u8; PRIME_LEN];
     margin[(2048 - 1 - MARGIN_BITS as usize) / 8] = 1 << (MARGIN_BITS % 8);
     let upper: [u8; PRIME_LEN] = sub_be(&p, &margin).try_into().unwrap_or([0; PRIME_LEN]);
@@ -367,6 +390,15 @@ fn values(data: &[u8]) {
         }
         n => [vec![0u8; usize::from(n)], value].concat(),
     };
+    Some((which, value))
+}
+
+fn values(data: &[u8]) {
+    let Some((which, value)) = values_input(data) else {
+        return;
+    };
+    let group = &proven().1[which];
+    let p = *group.p();
     let want = model_value(&p, &value);
     let got = dh::check_value(group, &value);
     assert_eq!(
@@ -488,6 +520,17 @@ fn model_splits(pq: u64) -> Option<bool> {
     None
 }
 
+/// Two model primes from `[a u32][b u32]`, each shifted right by `mode / 3 % 32` bits and
+/// raised to the next prime (`None` past 2^32).
+pub(super) fn model_semiprime(mode: u8, rest: &[u8]) -> Option<(u32, u32)> {
+    let (&[a0, a1, a2, a3, b0, b1, b2, b3], _) = rest.split_first_chunk::<8>()?;
+    let shift = |x: u32| x >> (mode / 3 % 32);
+    Some((
+        next_prime(shift(u32::from_le_bytes([a0, a1, a2, a3])))?,
+        next_prime(shift(u32::from_le_bytes([b0, b1, b2, b3])))?,
+    ))
+}
+
 /// `pq`.
 pub fn pq(data: &[u8]) {
     let Some((&mode, rest)) = data.split_first() else {
@@ -496,14 +539,7 @@ pub fn pq(data: &[u8]) {
     match mode % 3 {
         0 => {
             // A semiprime the model builds: both factors known.
-            let Some((&[a0, a1, a2, a3, b0, b1, b2, b3], _)) = rest.split_first_chunk::<8>() else {
-                return;
-            };
-            let shift = |x: u32| x >> (mode / 3 % 32);
-            let (Some(p), Some(q)) = (
-                next_prime(shift(u32::from_le_bytes([a0, a1, a2, a3]))),
-                next_prime(shift(u32::from_le_bytes([b0, b1, b2, b3]))),
-            ) else {
+            let Some((p, q)) = model_semiprime(mode, rest) else {
                 return;
             };
             let n = u64::from(p) * u64::from(q);

@@ -71,10 +71,10 @@ pub const TYPES: &[Check] = checks![
 
 /// `[type index][bytes]`: decode `bytes` as `TYPES[index % len]`.
 pub fn tl_decode(data: &[u8]) {
-    let Some((&pick, bytes)) = data.split_first() else {
+    let Some((index, _, bytes)) = super::layout::tl_parts(data) else {
         return;
     };
-    let (_, run) = TYPES[usize::from(pick) % TYPES.len()];
+    let (_, run) = TYPES[index];
     run(bytes);
 }
 

@@ -28,7 +28,7 @@ use crate::error::TransportError;
 use crate::transport::obfuscated::{self, INIT_LEN, ObfuscatedDecoder, ObfuscatedEncoder};
 use crate::transport::{Decoder, Encoder, Frame, Kind};
 
-/// Fuzz input split into its parts.
+/// Fuzz input split into its parts ([`super::layout::transport_parts`]).
 struct Input<'a> {
     dir: Direction,
     cuts: Vec<usize>,
@@ -36,21 +36,7 @@ struct Input<'a> {
 }
 
 fn input(data: &[u8]) -> Option<Input<'_>> {
-    let (&flags, rest) = data.split_first()?;
-    let (&n, rest) = rest.split_first()?;
-    let n = usize::from(n % 17);
-    let cut_bytes = rest.get(..2 * n)?;
-    let stream = &rest[2 * n..];
-    let mut cuts: Vec<usize> = cut_bytes
-        .chunks_exact(2)
-        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])).min(stream.len()))
-        .collect();
-    cuts.sort_unstable();
-    let dir = if flags & 1 == 0 {
-        Direction::ClientToServer
-    } else {
-        Direction::ServerToClient
-    };
+    let (dir, cuts, stream) = super::layout::transport_parts(data)?;
     Some(Input { dir, cuts, stream })
 }
 

@@ -1,0 +1,358 @@
+//! How each target reads its bytes, in both directions: encoders that lay out a seed input from
+//! meaningful parts (used by `mtproto-harness fuzz-corpus` to turn vectors into seed corpora) and
+//! [`parse`], which reads a fuzz input back into the parts a conformance vector states (used by
+//! `mtproto-harness fuzz-to-vector`). The entry points read their inputs through the same
+//! functions where the layout is positional ([`transport_parts`], [`tl_parts`], [`pq_value`],
+//! [`dh_parts`], [`envelope_decrypt_parts`]), so a seed means what it says.
+//!
+//! An `arbitrary` `bool` is one byte (low bit set = true), integers are little-endian, arrays are
+//! raw bytes; a derived enum picks its variant with `(u32 · variants) >> 32`.
+
+use crate::Direction;
+use crate::envelope::Receiver;
+use crate::transport::Kind;
+use crate::transport::obfuscated::INIT_LEN;
+
+/// A fuzz input read back into what a conformance vector states.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// A plain transport stream (`transport_abridged` … `transport_full`).
+    Transport {
+        /// The framing.
+        kind: Kind,
+        /// The direction the stream flows in.
+        dir: Direction,
+        /// The stream, cut points dropped (they do not change the frames).
+        stream: Vec<u8>,
+    },
+    /// TL bytes decoded as one schema's types (`tl_decode`).
+    Tl {
+        /// `true` for `secret.tl`, `false` for `mtproto.tl`.
+        secret: bool,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
+    /// A `pq` as sent (big-endian).
+    Pq {
+        /// `pq`.
+        pq: Vec<u8>,
+    },
+    /// `dh_prime` and `g` (`dh_checks`, parameter inputs).
+    DhParams {
+        /// `dh_prime` as sent.
+        p: Vec<u8>,
+        /// `g`.
+        g: i64,
+    },
+    /// A `g_a`/`g_b` against a published group (`dh_checks`, value inputs).
+    DhValue {
+        /// `dh_prime` of the group.
+        p: Vec<u8>,
+        /// `g` of the group.
+        g: i64,
+        /// The value as sent.
+        value: Vec<u8>,
+    },
+    /// An encrypted packet for a key and receiver (`envelope_decrypt`).
+    EnvelopeDecrypt {
+        /// The auth key.
+        key: Box<[u8; 256]>,
+        /// Who receives it.
+        receiver: Receiver,
+        /// The packet.
+        packet: Vec<u8>,
+    },
+}
+
+/// `[flags: bit 0 = server to client][n % 17][n × u16 LE cut points][stream]` (transports).
+pub fn transport(dir: Direction, cuts: &[u16], stream: &[u8]) -> Vec<u8> {
+    let cuts = &cuts[..cuts.len().min(16)];
+    let mut out = vec![u8::from(dir == Direction::ServerToClient), cuts.len() as u8];
+    for c in cuts {
+        out.extend_from_slice(&c.to_le_bytes());
+    }
+    out.extend_from_slice(stream);
+    out
+}
+
+/// The direction, cut points (clamped to the stream and sorted) and stream of a transport input.
+pub fn transport_parts(data: &[u8]) -> Option<(Direction, Vec<usize>, &[u8])> {
+    let (&flags, rest) = data.split_first()?;
+    let (&n, rest) = rest.split_first()?;
+    let n = usize::from(n % 17);
+    let cut_bytes = rest.get(..2 * n)?;
+    let stream = &rest[2 * n..];
+    let mut cuts: Vec<usize> = cut_bytes
+        .chunks_exact(2)
+        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])).min(stream.len()))
+        .collect();
+    cuts.sort_unstable();
+    let dir = if flags & 1 == 0 {
+        Direction::ClientToServer
+    } else {
+        Direction::ServerToClient
+    };
+    Some((dir, cuts, stream))
+}
+
+/// `transport_obfuscated`: `[kind 0/1/2][secret mode 0 none / 1 16 bytes / 2 dd ‖ 16 bytes]
+/// [16-byte secret][64-byte init]` and then a [`transport`] input carrying the plaintext stream.
+pub fn transport_obfuscated(
+    kind: Kind,
+    secret: Option<&[u8]>,
+    init: &[u8; INIT_LEN],
+    dir: Direction,
+    cuts: &[u16],
+    plaintext: &[u8],
+) -> Vec<u8> {
+    let kind = match kind {
+        Kind::Intermediate => 1,
+        Kind::Padded => 2,
+        _ => 0,
+    };
+    let (mode, key): (u8, [u8; 16]) = match secret {
+        None => (0, [0; 16]),
+        Some(s) => (
+            if s.len() == 17 { 2 } else { 1 },
+            s.get(s.len().saturating_sub(16)..)
+                .and_then(|k| k.try_into().ok())
+                .unwrap_or([0; 16]),
+        ),
+    };
+    let mut out = vec![kind, mode];
+    out.extend_from_slice(&key);
+    out.extend_from_slice(init);
+    out.extend(transport(dir, cuts, plaintext));
+    out
+}
+
+/// `tl_decode`: `[type index][bytes]`; index 0 is `mtproto.tl`'s `Object`, 1 `secret.tl`'s.
+pub fn tl(secret: bool, bytes: &[u8]) -> Vec<u8> {
+    let mut out = vec![u8::from(secret)];
+    out.extend_from_slice(bytes);
+    out
+}
+
+/// The schema the type an input picks belongs to, and the bytes.
+pub fn tl_parts(data: &[u8]) -> Option<(usize, bool, &[u8])> {
+    let (&pick, bytes) = data.split_first()?;
+    let index = usize::from(pick) % super::tl::TYPES.len();
+    let (name, _) = super::tl::TYPES[index];
+    Some((index, name.starts_with("secret"), bytes))
+}
+
+/// `pq`, as sent on the wire: mode 2, then the big-endian bytes.
+pub fn pq(be: &[u8]) -> Vec<u8> {
+    let mut out = vec![2];
+    out.extend_from_slice(be);
+    out
+}
+
+/// The `pq` an input stands for, big-endian as sent: mode 0 builds the product of two model
+/// primes, 1 reads a u64, 2 takes the bytes as they are.
+pub fn pq_value(data: &[u8]) -> Option<Vec<u8>> {
+    let (&mode, rest) = data.split_first()?;
+    match mode % 3 {
+        0 => {
+            let (p, q) = super::dh::model_semiprime(mode, rest)?;
+            Some((u64::from(p) * u64::from(q)).to_be_bytes().to_vec())
+        }
+        1 => rest
+            .first_chunk::<8>()
+            .map(|b| u64::from_le_bytes(*b).to_be_bytes().to_vec()),
+        _ => Some(rest.to_vec()),
+    }
+}
+
+/// `dh_checks` parameters: `[0][psel 4 = the bytes that follow][gsel 1][g + 1][4 unused][p]`
+/// (`g` must be in −1..=8 to be expressed this way).
+pub fn dh_params(p: &[u8], g: i64) -> Option<Vec<u8>> {
+    let g_raw = u8::try_from(g.checked_add(1)?).ok().filter(|&v| v < 10)?;
+    let mut out = vec![0, 4, 1, g_raw, 0, 0, 0, 0];
+    out.extend_from_slice(p);
+    Some(out)
+}
+
+/// `dh_checks` values: `[4][group 0 Telegram / 1 RFC 3526][vsel 4 = the bytes that follow][0][0][value]`.
+pub fn dh_value(group: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![4, group, 4, 0, 0];
+    out.extend_from_slice(value);
+    out
+}
+
+/// What a `dh_checks` input checks, if a vector can state it (agreement inputs cannot).
+pub fn dh_parts(data: &[u8]) -> Option<Parsed> {
+    super::dh::parts(data)
+}
+
+/// `envelope_decrypt`: `[0 = the key follows][256-byte key][receiver: 1 = client][0 = no
+/// auth_key_id prefix][packet]`.
+pub fn envelope_decrypt(key: &[u8; 256], receiver: Receiver, packet: &[u8]) -> Vec<u8> {
+    let mut out = vec![0];
+    out.extend_from_slice(key);
+    out.push(u8::from(receiver == Receiver::Client));
+    out.push(0);
+    out.extend_from_slice(packet);
+    out
+}
+
+/// The key, receiver and packet of an `envelope_decrypt` input.
+pub fn envelope_decrypt_parts(data: &[u8]) -> Option<(Box<[u8; 256]>, Receiver, Vec<u8>)> {
+    super::envelope_decrypt_input(data).ok()
+}
+
+/// `ige_differential`: `[aes256][encrypt][iv 32][key 32, AES-128 keys zero-padded][cut blocks][data]`.
+pub fn ige(
+    aes256: bool,
+    encrypt: bool,
+    iv: &[u8; 32],
+    key: &[u8],
+    cut_blocks: u8,
+    data: &[u8],
+) -> Vec<u8> {
+    let mut k = [0u8; 32];
+    for (d, s) in k.iter_mut().zip(key) {
+        *d = *s;
+    }
+    let mut out = vec![u8::from(aes256), u8::from(encrypt)];
+    out.extend_from_slice(iv);
+    out.extend_from_slice(&k);
+    out.push(cut_blocks);
+    out.extend_from_slice(data);
+    out
+}
+
+/// One message of a session input: a raw msg_id, its seq_no and content-relatedness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionStep {
+    /// `msg_id`.
+    pub msg_id: i64,
+    /// `seq_no` (only `% 12` is kept).
+    pub seq_no: i32,
+    /// Content-related.
+    pub content_related: bool,
+}
+
+/// `session_client` / `session_server`: `[window: 0x80 = 1000, else 1 + n % 8][synced]`, then per
+/// message `[1 = not a container][7 = raw msg_id][msg_id i64][seq_no % 12][content][salt 0 =
+/// valid][session 1 = ours][dt u16 = 0]`.
+pub fn session(window: usize, synced: bool, steps: &[SessionStep]) -> Vec<u8> {
+    let w = if window >= 1000 {
+        0x80
+    } else {
+        (window.max(1) - 1) as u8 % 8
+    };
+    let mut out = vec![w, u8::from(synced)];
+    for s in steps.iter().take(64) {
+        out.extend_from_slice(&[1, 7]);
+        out.extend_from_slice(&s.msg_id.to_le_bytes());
+        out.extend_from_slice(&[
+            s.seq_no.rem_euclid(12) as u8,
+            u8::from(s.content_related),
+            0,
+            1,
+            0,
+            0,
+        ]);
+    }
+    out
+}
+
+/// `handshake_client` / `handshake_server`: `[seed u64][temporary]`, every message delivered.
+pub fn handshake(seed: u64, temporary: bool) -> Vec<u8> {
+    let mut out = seed.to_le_bytes().to_vec();
+    out.push(u8::from(temporary));
+    out.extend_from_slice(&[0; 24]);
+    out
+}
+
+/// Read a fuzz input of `target` back into what a vector states, or say why it cannot be.
+pub fn parse(target: &str, data: &[u8]) -> Result<Parsed, String> {
+    let kind = match target {
+        "transport_abridged" => Some(Kind::Abridged),
+        "transport_intermediate" => Some(Kind::Intermediate),
+        "transport_padded" => Some(Kind::Padded),
+        "transport_full" => Some(Kind::Full),
+        _ => None,
+    };
+    let short = || format!("the input is too short for {target}'s layout");
+    if let Some(kind) = kind {
+        let (dir, _, stream) = transport_parts(data).ok_or_else(short)?;
+        return Ok(Parsed::Transport {
+            kind,
+            dir,
+            stream: stream.to_vec(),
+        });
+    }
+    match target {
+        "tl_decode" => {
+            let (_, secret, bytes) = tl_parts(data).ok_or_else(short)?;
+            Ok(Parsed::Tl {
+                secret,
+                bytes: bytes.to_vec(),
+            })
+        }
+        "pq" => Ok(Parsed::Pq {
+            pq: pq_value(data).ok_or_else(short)?,
+        }),
+        "dh_checks" => dh_parts(data).ok_or_else(|| {
+            "the input is too short, or an agreement input (no vector type states it)".to_owned()
+        }),
+        "envelope_decrypt" => {
+            let (key, receiver, packet) = envelope_decrypt_parts(data).ok_or_else(short)?;
+            Ok(Parsed::EnvelopeDecrypt {
+                key,
+                receiver,
+                packet,
+            })
+        }
+        other if super::target(other).is_some() => Err(format!(
+            "no vector type states what {other} checks: commit the minimised input under \
+             fuzz/regressions/{other}/ (cargo test replays it) instead"
+        )),
+        other => Err(format!("no fuzz target named {other}")),
+    }
+}
+
+/// `secret_chat` inputs that exercise it end to end: `[key seed]` then operations, each a variant
+/// `(u32 · 8) >> 32` (0 send, 1 deliver, 2 duplicate, 3 tamper, 4 replay, 5 drop, 6 garbage,
+/// 7 re-key) and its fields. In order, reordered, hostile, and with a re-key.
+pub fn secret_chat_examples() -> Vec<Vec<u8>> {
+    fn op(k: u32, fields: &[u8]) -> Vec<u8> {
+        let mut v = ((k << 29) + 1).to_le_bytes().to_vec();
+        v.extend_from_slice(fields);
+        v
+    }
+    let send = |from_a: bool, x: u16| {
+        let [a, b] = x.to_le_bytes();
+        op(0, &[u8::from(from_a), a, b])
+    };
+    let one = |k: u32, i: u16| op(k, &i.to_le_bytes());
+    let mut in_order = vec![0u8];
+    for i in 0..8u16 {
+        in_order.extend(send(i % 2 == 1, i));
+        in_order.extend(one(1, 0));
+    }
+    let mut reordered = vec![1u8];
+    for i in 0..6u16 {
+        reordered.extend(send(true, i));
+    }
+    for i in 0..6u16 {
+        reordered.extend(one(1, 5 - i));
+    }
+    let mut hostile = vec![2u8];
+    for i in 0..6u16 {
+        hostile.extend(send(i % 2 == 1, i));
+    }
+    hostile.extend(op(3, &[1, 0, 77, 0]));
+    for (k, i) in [(2, 0), (5, 2), (1, 0), (4, 0), (1, 1), (1, 0)] {
+        hostile.extend(one(k, i));
+    }
+    let mut rekey = vec![3u8];
+    rekey.extend(send(true, 1));
+    rekey.extend(op(7, &[1, 1]));
+    for _ in 0..8 {
+        rekey.extend(one(1, 0));
+    }
+    vec![in_order, reordered, hostile, rekey]
+}

@@ -1,0 +1,256 @@
+//! `secret_chat`: two parties of a secret chat (spec §8) behind a relay the input controls.
+//!
+//! The input is a key seed and up to 256 operations: a side sends a message; the relay delivers
+//! a packet in flight (any of them, so out of order), delivers it and keeps it (a duplicate),
+//! delivers it with one bit flipped, replays a packet delivered before, drops a packet, delivers
+//! arbitrary bytes to a side, or one side starts re-keying (at most once). Replies (resend
+//! requests, resends, re-keying steps) go back in flight.
+//!
+//! Invariants: nothing the relay does closes a chat; a flipped bit, arbitrary bytes and a replay
+//! are rejected and change no state (the seq_no counts stay put); each side is handed the
+//! other's messages in order, without gaps or repeats, with the text that was sent; and once
+//! both sides send a last message and everything in flight is delivered in order, each side has
+//! received every message of the other, both agree on their counts, key and visualisation, and
+//! no re-keying is left half-done.
+
+use arbitrary::{Arbitrary, Unstructured};
+
+use crate::ProtocolError;
+use crate::secret::chat::{SecretChat, Verdict};
+use crate::secret::rekey::RekeyPhase;
+use crate::secret::{ChatKey, Role};
+use crate::tl::generated::secret::enums::DecryptedMessage;
+use crate::tl::generated::secret::types::DecryptedMessage73;
+
+const MAX_OPS: usize = 256;
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Send(bool, u16),
+    Deliver(u16),
+    Duplicate(u16),
+    Tamper(u16, u16),
+    Replay(u16),
+    Drop(u16),
+    Garbage(bool, Vec<u8>),
+    Rekey(bool, u8),
+}
+
+struct Flight {
+    to_a: bool,
+    packet: Vec<u8>,
+    droppable: bool,
+}
+
+struct World {
+    a: SecretChat,
+    b: SecretChat,
+    flying: Vec<Flight>,
+    history: Vec<(bool, Vec<u8>)>,
+    /// Texts sent and received, indexed by `usize::from(is_a)`: `sent[1]` are A's, `got[1]` what
+    /// A was handed.
+    sent: [Vec<String>; 2],
+    got: [Vec<String>; 2],
+    last_out: [i32; 2],
+    seed: u8,
+    rekeyed: bool,
+}
+
+fn text(random_id: i64, s: &str) -> DecryptedMessage {
+    DecryptedMessage::DecryptedMessage73(DecryptedMessage73 {
+        random_id,
+        ttl: 0,
+        message: s.into(),
+        media: None,
+        entities: None,
+        via_bot_name: None,
+        reply_to_random_id: None,
+        grouped_id: None,
+    })
+}
+
+impl World {
+    fn chat(&mut self, a: bool) -> &mut SecretChat {
+        if a { &mut self.a } else { &mut self.b }
+    }
+
+    fn fresh(&mut self) -> [u8; 32] {
+        self.seed = self.seed.wrapping_add(1);
+        [self.seed; 32]
+    }
+
+    fn send(&mut self, from_a: bool, body: String, droppable: bool) {
+        let fresh = self.fresh();
+        let n = self.sent[usize::from(from_a)].len() as i64;
+        let p = match self.chat(from_a).send(text(n, &body), 0, &fresh) {
+            Ok(p) => p,
+            Err(e) => panic!("an open chat refuses to send: {e:?}"),
+        };
+        self.sent[usize::from(from_a)].push(body);
+        self.flying.push(Flight {
+            to_a: !from_a,
+            packet: p,
+            droppable,
+        });
+    }
+
+    /// Deliver a packet; whether it was accepted. No delivery may close a chat.
+    fn deliver(&mut self, to_a: bool, packet: &[u8]) -> bool {
+        let fresh = self.fresh();
+        let before = self.chat(to_a).counts();
+        match self.chat(to_a).receive(packet, 0, &fresh) {
+            Verdict::Accepted { delivered, replies } => {
+                let side = usize::from(to_a);
+                for d in delivered {
+                    assert_eq!(
+                        d.layer.out_seq_no,
+                        self.last_out[side] + 2,
+                        "delivered out of order, with a gap or twice"
+                    );
+                    self.last_out[side] = d.layer.out_seq_no;
+                    if let DecryptedMessage::DecryptedMessage73(m) = d.layer.message {
+                        self.got[side].push(m.message);
+                    }
+                }
+                for r in replies {
+                    self.flying.push(Flight {
+                        to_a: !to_a,
+                        packet: r,
+                        droppable: false,
+                    });
+                }
+                self.history.push((to_a, packet.to_vec()));
+                true
+            }
+            Verdict::Rejected(e) => {
+                assert!(
+                    !e.name().is_empty(),
+                    "an error without a vocabulary name: {e:?}"
+                );
+                assert_eq!(
+                    self.chat(to_a).counts(),
+                    before,
+                    "a rejection changed the seq_no state"
+                );
+                false
+            }
+            Verdict::Closed(e) => panic!("the relay closed a chat: {e:?}"),
+        }
+    }
+
+    fn apply(&mut self, op: Op) {
+        let n = self.flying.len();
+        match op {
+            Op::Send(from_a, x) => self.send(from_a, format!("m{x}"), true),
+            Op::Deliver(i) if n > 0 => {
+                let f = self.flying.remove(usize::from(i) % n);
+                self.deliver(f.to_a, &f.packet);
+            }
+            Op::Duplicate(i) if n > 0 => {
+                let f = &self.flying[usize::from(i) % n];
+                let (to_a, p) = (f.to_a, f.packet.clone());
+                self.deliver(to_a, &p);
+            }
+            Op::Tamper(i, bit) if n > 0 => {
+                let f = &self.flying[usize::from(i) % n];
+                let (to_a, mut p) = (f.to_a, f.packet.clone());
+                let bit = usize::from(bit) % (p.len() * 8);
+                p[bit / 8] ^= 1 << (bit % 8);
+                assert!(!self.deliver(to_a, &p), "a tampered packet was accepted");
+            }
+            Op::Replay(j) if !self.history.is_empty() => {
+                let (to_a, p) = self.history[usize::from(j) % self.history.len()].clone();
+                assert!(!self.deliver(to_a, &p), "a replay was accepted");
+            }
+            Op::Drop(i) if n > 0 && self.flying[usize::from(i) % n].droppable => {
+                self.flying.remove(usize::from(i) % n);
+            }
+            Op::Garbage(to_a, bytes) => {
+                assert!(!self.deliver(to_a, &bytes), "arbitrary bytes were accepted");
+            }
+            Op::Rekey(from_a, x) if !self.rekeyed => {
+                let chat = self.chat(from_a);
+                if *chat.rekey_phase() == RekeyPhase::Idle && !chat.holds_old_key() {
+                    let fresh = self.fresh();
+                    let mut secret = [fresh[0] | 0x80; 256];
+                    secret[0] = 0x3f;
+                    let p =
+                        match self
+                            .chat(from_a)
+                            .start_rekey(i64::from(x % 3), &secret, 0, &fresh)
+                        {
+                            Ok(p) => p,
+                            Err(e) => panic!("an idle chat refuses to re-key: {e:?}"),
+                        };
+                    self.rekeyed = true;
+                    self.flying.push(Flight {
+                        to_a: !from_a,
+                        packet: p,
+                        droppable: true,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Each side sends one last message (so trailing holes show), then everything in flight is
+    /// delivered in order until nothing is left.
+    fn settle(&mut self) {
+        self.send(true, "end-a".into(), false);
+        self.send(false, "end-b".into(), false);
+        let mut steps = 0;
+        while !self.flying.is_empty() {
+            let f = self.flying.remove(0);
+            self.deliver(f.to_a, &f.packet);
+            steps += 1;
+            assert!(steps < 100_000, "the relay never settles");
+        }
+    }
+}
+
+/// `secret_chat`.
+pub fn secret_chat(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(seed) = u8::arbitrary(&mut u) else {
+        return;
+    };
+    let group = super::dh::proven().1[0].clone();
+    let key = ChatKey::new(core::array::from_fn(|i| {
+        (i as u8).wrapping_mul(29).wrapping_add(seed)
+    }));
+    let mut w = World {
+        a: SecretChat::new(Role::Originator, key.clone(), group.clone(), 0),
+        b: SecretChat::new(Role::Acceptor, key, group, 0),
+        flying: Vec::new(),
+        history: Vec::new(),
+        sent: [Vec::new(), Vec::new()],
+        got: [Vec::new(), Vec::new()],
+        // Messages from the originator are odd, from the acceptor even.
+        last_out: [-1, -2],
+        seed,
+        rekeyed: false,
+    };
+    for _ in 0..MAX_OPS {
+        if u.is_empty() {
+            break;
+        }
+        let Ok(op) = Op::arbitrary(&mut u) else {
+            break;
+        };
+        w.apply(op);
+    }
+    w.settle();
+    // got[1] is what A received (from B), got[0] what B received.
+    assert_eq!(w.got[1], w.sent[0], "B's messages did not all reach A");
+    assert_eq!(w.got[0], w.sent[1], "A's messages did not all reach B");
+    assert!(!w.a.is_closed() && !w.b.is_closed());
+    assert_eq!(w.a.counts(), (w.b.counts().1, w.b.counts().0));
+    assert_eq!(
+        w.a.current_key().fingerprint(),
+        w.b.current_key().fingerprint()
+    );
+    assert_eq!(w.a.rekey_phase(), &RekeyPhase::Idle);
+    assert_eq!(w.b.rekey_phase(), &RekeyPhase::Idle);
+    assert_eq!(w.a.visualisation(), w.b.visualisation());
+}
