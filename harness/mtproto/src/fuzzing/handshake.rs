@@ -78,6 +78,9 @@ impl Script {
     }
 }
 
+/// temp_keys an honest client is given: enough that all of them failing is negligible.
+const TEMP_KEYS: usize = 64;
+
 /// What happens to one message in flight.
 #[derive(Arbitrary, Debug)]
 enum Tamper {
@@ -204,7 +207,10 @@ pub fn handshake_client(data: &[u8]) {
     let req_random = ReqDhRandom {
         new_nonce,
         rsa_padding: rng.bytes::<192>().to_vec(),
-        temp_keys: (0..4).map(|_| rng.bytes()).collect(),
+        // RSA_PAD retries with the next temp_key while the value is >= n (spec §4.1); with 4 keys
+        // an honest client occasionally ran out of them (a CI smoke-fuzz crash,
+        // `Rsa(RetriesExhausted)`, regression seed `retries-exhausted`). 64 make that < 2^-80.
+        temp_keys: (0..TEMP_KEYS).map(|_| rng.bytes()).collect(),
     };
     let (st, m2) = match st.handle_res_pq(&m1, &[key.public().clone()], 2, kind, &req_random) {
         Ok(x) => x,
@@ -406,7 +412,10 @@ pub fn handshake_server(data: &[u8]) {
     let req_random = ReqDhRandom {
         new_nonce: rng.bytes(),
         rsa_padding: rng.bytes::<192>().to_vec(),
-        temp_keys: (0..4).map(|_| rng.bytes()).collect(),
+        // RSA_PAD retries with the next temp_key while the value is >= n (spec §4.1); with 4 keys
+        // an honest client occasionally ran out of them (a CI smoke-fuzz crash,
+        // `Rsa(RetriesExhausted)`, regression seed `retries-exhausted`). 64 make that < 2^-80.
+        temp_keys: (0..TEMP_KEYS).map(|_| rng.bytes()).collect(),
     };
     let (st, m2) = match st.handle_res_pq(&m1, &[key.public().clone()], 2, kind, &req_random) {
         Ok(x) => x,
