@@ -49,6 +49,8 @@ pub fn chat_key(seed: u8) -> ChatKey {
 
 pub fn text(random_id: i64, s: &str) -> DecryptedMessage {
     DecryptedMessage::DecryptedMessage73(DecryptedMessage73 {
+        no_webpage: false,
+        silent: false,
         random_id,
         ttl: 0,
         message: s.into(),

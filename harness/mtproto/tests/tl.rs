@@ -26,6 +26,15 @@ fn every_explicit_id_equals_the_crc32_of_its_normalized_line() {
                     c.name,
                     normalize(&c.text)
                 );
+                if c.bytes_as_written {
+                    // The marker is for a published id rule 2 does not give, nothing else.
+                    assert_ne!(
+                        crc32(&normalize(&c.text)),
+                        id,
+                        "schema/{name}.tl line {}: `// HASH BYTES AS WRITTEN` is not needed",
+                        c.line
+                    );
+                }
                 checked += 1;
             }
         }
@@ -81,6 +90,18 @@ fn spec_7_1_normalization_table() {
             normalize(decl)
         );
     }
+}
+
+#[test]
+fn hash_bytes_as_written_applies_to_the_next_declaration_only() {
+    let s = schema::parse("// HASH BYTES AS WRITTEN\na#6abd9782 x:bytes = A;\nb x:bytes = B;\n")
+        .unwrap();
+    assert!(s.combinators[0].bytes_as_written);
+    assert_eq!(s.combinators[0].computed_id, crc32("a x:bytes = A"));
+    assert!(!s.combinators[1].bytes_as_written);
+    assert_eq!(s.combinators[1].computed_id, crc32("b x:string = B"));
+    assert!(schema::parse("a = A;\n// HASH BYTES AS WRITTEN\n").is_err());
+    assert!(schema::parse("a\n// HASH BYTES AS WRITTEN\nx:int = A;").is_err());
 }
 
 #[test]
@@ -227,9 +248,103 @@ fn wrong_bool_id_is_rejected() {
     );
 }
 
+/// Layer 73's `decryptedMessage#91cc4674` has `no_webpage:flags.1?true silent:flags.5?true`
+/// (https://core.telegram.org/constructor/decryptedMessage): a peer's silent message must decode,
+/// not fail as an unknown flag bit.
+#[test]
+fn decrypted_message_73_reads_the_silent_and_no_webpage_bits() {
+    let m = secret::types::DecryptedMessage73 {
+        no_webpage: true,
+        silent: true,
+        random_id: 7,
+        ttl: 0,
+        message: "hi".into(),
+        media: None,
+        entities: None,
+        via_bot_name: None,
+        reply_to_random_id: None,
+        grouped_id: None,
+    };
+    let b = m.to_bytes();
+    assert_eq!(&b[..8], &h("7446cc91 22000000")[..]);
+    assert_eq!(b.len(), 8 + 8 + 4 + 4, "true flags occupy no bytes");
+    assert_eq!(
+        secret::Object::from_bytes(&b).unwrap(),
+        secret::Object::DecryptedMessage73(m)
+    );
+}
+
+/// Layers 101, 143 and 144 of the end-to-end schema (https://core.telegram.org/schema/end-to-end):
+/// the new entities and the 64-bit document size decode and round-trip.
+#[test]
+fn later_secret_layers_decode() {
+    use secret::enums::{DocumentAttribute, MessageEntity};
+    let doc = secret::types::DecryptedMessageMediaDocument143 {
+        thumb: vec![],
+        thumb_w: 0,
+        thumb_h: 0,
+        mime_type: "video/mp4".into(),
+        size: 3 << 31, // above 2^32: the reason for layer 143
+        key: vec![1; 32],
+        iv: vec![2; 32],
+        attributes: vec![DocumentAttribute::DocumentAttributeFilename(
+            secret::types::DocumentAttributeFilename {
+                file_name: "a.mp4".into(),
+            },
+        )],
+        caption: String::new(),
+    };
+    let b = doc.to_bytes();
+    assert_eq!(&b[..4], &h("8297bd6a")[..]);
+    assert_eq!(
+        secret::Object::from_bytes(&b).unwrap(),
+        secret::Object::DecryptedMessageMediaDocument143(doc)
+    );
+    let entities = vec![
+        MessageEntity::MessageEntityUnderline(secret::types::MessageEntityUnderline {
+            offset: 0,
+            length: 1,
+        }),
+        MessageEntity::MessageEntityStrike(secret::types::MessageEntityStrike {
+            offset: 1,
+            length: 1,
+        }),
+        MessageEntity::MessageEntityBlockquote(secret::types::MessageEntityBlockquote {
+            offset: 2,
+            length: 1,
+        }),
+        MessageEntity::MessageEntitySpoiler(secret::types::MessageEntitySpoiler {
+            offset: 3,
+            length: 1,
+        }),
+        MessageEntity::MessageEntityCustomEmoji(secret::types::MessageEntityCustomEmoji {
+            offset: 4,
+            length: 2,
+            document_id: -5,
+        }),
+    ];
+    let m = secret::Object::DecryptedMessage73(secret::types::DecryptedMessage73 {
+        no_webpage: false,
+        silent: false,
+        random_id: 1,
+        ttl: 0,
+        message: "abcdef".into(),
+        media: None,
+        entities: Some(entities),
+        via_bot_name: None,
+        reply_to_random_id: None,
+        grouped_id: None,
+    });
+    let b = m.to_bytes();
+    assert_eq!(secret::Object::from_bytes(&b).unwrap(), m);
+    assert_eq!(secret::Object::from_json(&m.to_json()).unwrap(), m);
+}
+
 #[test]
 fn flags_fields_are_present_iff_their_bit_is_set() {
     let m = secret::types::DecryptedMessage73 {
+        no_webpage: false,
+        silent: false,
         random_id: 1,
         ttl: 0,
         message: "hi".into(),
@@ -352,6 +467,8 @@ fn json_form_round_trips_and_rejects_unknown_keys() {
     let j = c.to_json();
     assert_eq!(mt::Object::from_json(&j).unwrap(), c);
     let m = secret::types::DecryptedMessage73 {
+        no_webpage: false,
+        silent: false,
         random_id: -1,
         ttl: 5,
         message: "x".into(),

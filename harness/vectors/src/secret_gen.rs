@@ -744,6 +744,8 @@ fn text_layer(
         in_seq_no,
         out_seq_no,
         message: DecryptedMessage::DecryptedMessage73(DecryptedMessage73 {
+            no_webpage: false,
+            silent: false,
             random_id: i64::from_le_bytes(d.array::<8>()),
             ttl: 0,
             message: text,

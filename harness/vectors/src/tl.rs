@@ -450,7 +450,14 @@ fn ids() -> Result<(String, VectorFile), GenerateError> {
             message: format!("schema/{schema_name}.tl: {e}"),
         })?;
         let mut tests = Vec::new();
-        for c in s.combinators.iter().filter(|c| c.explicit_id.is_some()) {
+        // A published id that rule 2 does not give (`// HASH BYTES AS WRITTEN`, see
+        // `mtproto::tl::schema`) is not an id a normalizer can be asked for: left out, and the
+        // file's header names it.
+        for c in s
+            .combinators
+            .iter()
+            .filter(|c| c.explicit_id.is_some() && !c.bytes_as_written)
+        {
             let has_true = c.text.contains("?true");
             let flags: &[&'static str] = if has_true {
                 &["PublishedId", "FlagsTrue"]
@@ -534,6 +541,7 @@ fn ids() -> Result<(String, VectorFile), GenerateError> {
         "tl_id_test_schema_v1.json",
         &[
             "TL constructor ids (spec §7.1): the CRC32 of the normalized combinator line, for every combinator of the shipped schemas (checked against the published ids) and the digest's normalization examples.",
+            "Left out: the end-to-end schema's layer-143 decryptedMessageMediaDocument#6abd9782, whose published id is the CRC32 of its line with bytes not rewritten as string (rule 2 gives 8e4c064c); schema/secret.tl marks it `// HASH BYTES AS WRITTEN`.",
         ],
         b.notes("https://core.telegram.org/mtproto/serialize"),
         groups,
@@ -849,6 +857,8 @@ fn codec(self_source: &Source) -> (String, VectorFile) {
     // secret schema: flags and Bool-free layers.
     let mut sc = Vec::new();
     let m73 = secret::Object::DecryptedMessage73(secret::types::DecryptedMessage73 {
+        no_webpage: false,
+        silent: false,
         random_id: i64::from_le_bytes(rng.array()),
         ttl: 0,
         message: "hello".into(),

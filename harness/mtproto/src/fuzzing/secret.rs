@@ -58,6 +58,8 @@ struct World {
 
 fn text(random_id: i64, s: &str) -> DecryptedMessage {
     DecryptedMessage::DecryptedMessage73(DecryptedMessage73 {
+        no_webpage: false,
+        silent: false,
         random_id,
         ttl: 0,
         message: s.into(),

@@ -10130,9 +10130,13 @@ pub mod secret {
             }
         }
 
-        /// `decryptedMessage#91cc4674 flags:# random_id:long ttl:int message:string media:flags.9?DecryptedMessageMedia entities:flags.7?Vector<MessageEntity> via_bot_name:flags.11?string reply_to_random_id:flags.3?long grouped_id:flags.17?long = DecryptedMessage` (layer 73)
+        /// `decryptedMessage#91cc4674 flags:# no_webpage:flags.1?true silent:flags.5?true random_id:long ttl:int message:string media:flags.9?DecryptedMessageMedia entities:flags.7?Vector<MessageEntity> via_bot_name:flags.11?string reply_to_random_id:flags.3?long grouped_id:flags.17?long = DecryptedMessage` (layer 73)
         #[derive(Clone, Debug, PartialEq)]
         pub struct DecryptedMessage73 {
+            /// `no_webpage`.
+            pub no_webpage: bool,
+            /// `silent`.
+            pub silent: bool,
             /// `random_id`.
             pub random_id: i64,
             /// `ttl`.
@@ -10160,7 +10164,7 @@ pub mod secret {
             /// Write the fields (no constructor id).
             pub fn write_bare(&self, out: &mut Vec<u8>) {
                 let _ = &out;
-                codec::put_u32(out, (if self.media.is_some() { 1u32 << 9 } else { 0 }) | (if self.entities.is_some() { 1u32 << 7 } else { 0 }) | (if self.via_bot_name.is_some() { 1u32 << 11 } else { 0 }) | (if self.reply_to_random_id.is_some() { 1u32 << 3 } else { 0 }) | (if self.grouped_id.is_some() { 1u32 << 17 } else { 0 }));
+                codec::put_u32(out, (if self.no_webpage { 1u32 << 1 } else { 0 }) | (if self.silent { 1u32 << 5 } else { 0 }) | (if self.media.is_some() { 1u32 << 9 } else { 0 }) | (if self.entities.is_some() { 1u32 << 7 } else { 0 }) | (if self.via_bot_name.is_some() { 1u32 << 11 } else { 0 }) | (if self.reply_to_random_id.is_some() { 1u32 << 3 } else { 0 }) | (if self.grouped_id.is_some() { 1u32 << 17 } else { 0 }));
                 codec::put_long(out, *&self.random_id);
                 codec::put_int(out, *&self.ttl);
                 rt::write_bytes(out, &self.message.as_bytes());
@@ -10174,8 +10178,10 @@ pub mod secret {
             /// Read the fields (the constructor id already consumed).
             pub fn read_bare(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
                 let _ = (&r, &cx);
-                let flags = rt::check_flags(r.u32()?, 0x20a88)?;
+                let flags = rt::check_flags(r.u32()?, 0x20aaa)?;
                 let _ = flags;
+                let no_webpage = flags & (1u32 << 1) != 0;
+                let silent = flags & (1u32 << 5) != 0;
                 let random_id = r.long()?;
                 let ttl = r.int()?;
                 let message = rt::read_string(r)?;
@@ -10184,18 +10190,20 @@ pub mod secret {
                 let via_bot_name = if flags & (1u32 << 11) != 0 { Some(rt::read_string(r)?) } else { None };
                 let reply_to_random_id = if flags & (1u32 << 3) != 0 { Some(r.long()?) } else { None };
                 let grouped_id = if flags & (1u32 << 17) != 0 { Some(r.long()?) } else { None };
-                Ok(Self { random_id, ttl, message, media, entities, via_bot_name, reply_to_random_id, grouped_id })
+                Ok(Self { no_webpage, silent, random_id, ttl, message, media, entities, via_bot_name, reply_to_random_id, grouped_id })
             }
 
             /// The JSON form.
             pub fn to_json_bare(&self) -> Json {
-                rt::j::obj(Self::NAME, vec![("random_id", Json::Int(*&self.random_id)), ("ttl", Json::Int(i64::from(*&self.ttl))), ("message", Json::Str((&self.message).clone())), ("media", self.media.as_ref().map_or(Json::Null, |v| (v).to_json())), ("entities", self.entities.as_ref().map_or(Json::Null, |v| Json::Array((v).iter().map(|x| (x).to_json()).collect()))), ("via_bot_name", self.via_bot_name.as_ref().map_or(Json::Null, |v| Json::Str((v).clone()))), ("reply_to_random_id", self.reply_to_random_id.as_ref().map_or(Json::Null, |v| Json::Int(*v))), ("grouped_id", self.grouped_id.as_ref().map_or(Json::Null, |v| Json::Int(*v)))])
+                rt::j::obj(Self::NAME, vec![("no_webpage", Json::Bool(self.no_webpage)), ("silent", Json::Bool(self.silent)), ("random_id", Json::Int(*&self.random_id)), ("ttl", Json::Int(i64::from(*&self.ttl))), ("message", Json::Str((&self.message).clone())), ("media", self.media.as_ref().map_or(Json::Null, |v| (v).to_json())), ("entities", self.entities.as_ref().map_or(Json::Null, |v| Json::Array((v).iter().map(|x| (x).to_json()).collect()))), ("via_bot_name", self.via_bot_name.as_ref().map_or(Json::Null, |v| Json::Str((v).clone()))), ("reply_to_random_id", self.reply_to_random_id.as_ref().map_or(Json::Null, |v| Json::Int(*v))), ("grouped_id", self.grouped_id.as_ref().map_or(Json::Null, |v| Json::Int(*v)))])
             }
 
             /// Read the JSON form.
             pub fn from_json_bare(j: &Json) -> Result<Self, TlError> {
-                rt::j::expect(j, Self::NAME, &["random_id", "ttl", "message", "media", "entities", "via_bot_name", "reply_to_random_id", "grouped_id"])?;
+                rt::j::expect(j, Self::NAME, &["no_webpage", "silent", "random_id", "ttl", "message", "media", "entities", "via_bot_name", "reply_to_random_id", "grouped_id"])?;
                 Ok(Self {
+                    no_webpage: rt::j::boolean(rt::j::field(j, "no_webpage"), "decryptedMessage")?,
+                    silent: rt::j::boolean(rt::j::field(j, "silent"), "decryptedMessage")?,
                     random_id: rt::j::long(rt::j::field(j, "random_id"), "decryptedMessage")?,
                     ttl: rt::j::int(rt::j::field(j, "ttl"), "decryptedMessage")?,
                     message: rt::j::string(rt::j::field(j, "message"), "decryptedMessage")?,
@@ -10209,6 +10217,454 @@ pub mod secret {
         }
 
         impl Tl for DecryptedMessage73 {
+            fn write(&self, out: &mut Vec<u8>) {
+                codec::put_u32(out, Self::CONSTRUCTOR_ID);
+                self.write_bare(out);
+            }
+
+            fn read(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let id = r.u32()?;
+                if id != Self::CONSTRUCTOR_ID {
+                    return Err(TlError::UnknownConstructor { id, expected: Self::NAME });
+                }
+                Self::read_bare(r, cx)
+            }
+
+            fn to_json(&self) -> Json {
+                self.to_json_bare()
+            }
+
+            fn from_json(j: &Json) -> Result<Self, TlError> {
+                Self::from_json_bare(j)
+            }
+        }
+
+        /// `messageEntityUnderline#9c4e7e8b offset:int length:int = MessageEntity` (layer 101)
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct MessageEntityUnderline {
+            /// `offset`.
+            pub offset: i32,
+            /// `length`.
+            pub length: i32,
+        }
+
+        impl Identifiable for MessageEntityUnderline {
+            const CONSTRUCTOR_ID: u32 = 0x9c4e7e8b;
+            const NAME: &'static str = "messageEntityUnderline";
+        }
+
+        impl MessageEntityUnderline {
+            /// Write the fields (no constructor id).
+            pub fn write_bare(&self, out: &mut Vec<u8>) {
+                let _ = &out;
+                codec::put_int(out, *&self.offset);
+                codec::put_int(out, *&self.length);
+            }
+
+            /// Read the fields (the constructor id already consumed).
+            pub fn read_bare(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let _ = (&r, &cx);
+                let offset = r.int()?;
+                let length = r.int()?;
+                Ok(Self { offset, length })
+            }
+
+            /// The JSON form.
+            pub fn to_json_bare(&self) -> Json {
+                rt::j::obj(Self::NAME, vec![("offset", Json::Int(i64::from(*&self.offset))), ("length", Json::Int(i64::from(*&self.length)))])
+            }
+
+            /// Read the JSON form.
+            pub fn from_json_bare(j: &Json) -> Result<Self, TlError> {
+                rt::j::expect(j, Self::NAME, &["offset", "length"])?;
+                Ok(Self {
+                    offset: rt::j::int(rt::j::field(j, "offset"), "messageEntityUnderline")?,
+                    length: rt::j::int(rt::j::field(j, "length"), "messageEntityUnderline")?,
+                })
+            }
+        }
+
+        impl Tl for MessageEntityUnderline {
+            fn write(&self, out: &mut Vec<u8>) {
+                codec::put_u32(out, Self::CONSTRUCTOR_ID);
+                self.write_bare(out);
+            }
+
+            fn read(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let id = r.u32()?;
+                if id != Self::CONSTRUCTOR_ID {
+                    return Err(TlError::UnknownConstructor { id, expected: Self::NAME });
+                }
+                Self::read_bare(r, cx)
+            }
+
+            fn to_json(&self) -> Json {
+                self.to_json_bare()
+            }
+
+            fn from_json(j: &Json) -> Result<Self, TlError> {
+                Self::from_json_bare(j)
+            }
+        }
+
+        /// `messageEntityStrike#bf0693d4 offset:int length:int = MessageEntity` (layer 101)
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct MessageEntityStrike {
+            /// `offset`.
+            pub offset: i32,
+            /// `length`.
+            pub length: i32,
+        }
+
+        impl Identifiable for MessageEntityStrike {
+            const CONSTRUCTOR_ID: u32 = 0xbf0693d4;
+            const NAME: &'static str = "messageEntityStrike";
+        }
+
+        impl MessageEntityStrike {
+            /// Write the fields (no constructor id).
+            pub fn write_bare(&self, out: &mut Vec<u8>) {
+                let _ = &out;
+                codec::put_int(out, *&self.offset);
+                codec::put_int(out, *&self.length);
+            }
+
+            /// Read the fields (the constructor id already consumed).
+            pub fn read_bare(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let _ = (&r, &cx);
+                let offset = r.int()?;
+                let length = r.int()?;
+                Ok(Self { offset, length })
+            }
+
+            /// The JSON form.
+            pub fn to_json_bare(&self) -> Json {
+                rt::j::obj(Self::NAME, vec![("offset", Json::Int(i64::from(*&self.offset))), ("length", Json::Int(i64::from(*&self.length)))])
+            }
+
+            /// Read the JSON form.
+            pub fn from_json_bare(j: &Json) -> Result<Self, TlError> {
+                rt::j::expect(j, Self::NAME, &["offset", "length"])?;
+                Ok(Self {
+                    offset: rt::j::int(rt::j::field(j, "offset"), "messageEntityStrike")?,
+                    length: rt::j::int(rt::j::field(j, "length"), "messageEntityStrike")?,
+                })
+            }
+        }
+
+        impl Tl for MessageEntityStrike {
+            fn write(&self, out: &mut Vec<u8>) {
+                codec::put_u32(out, Self::CONSTRUCTOR_ID);
+                self.write_bare(out);
+            }
+
+            fn read(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let id = r.u32()?;
+                if id != Self::CONSTRUCTOR_ID {
+                    return Err(TlError::UnknownConstructor { id, expected: Self::NAME });
+                }
+                Self::read_bare(r, cx)
+            }
+
+            fn to_json(&self) -> Json {
+                self.to_json_bare()
+            }
+
+            fn from_json(j: &Json) -> Result<Self, TlError> {
+                Self::from_json_bare(j)
+            }
+        }
+
+        /// `messageEntityBlockquote#020df5d0 offset:int length:int = MessageEntity` (layer 101)
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct MessageEntityBlockquote {
+            /// `offset`.
+            pub offset: i32,
+            /// `length`.
+            pub length: i32,
+        }
+
+        impl Identifiable for MessageEntityBlockquote {
+            const CONSTRUCTOR_ID: u32 = 0x020df5d0;
+            const NAME: &'static str = "messageEntityBlockquote";
+        }
+
+        impl MessageEntityBlockquote {
+            /// Write the fields (no constructor id).
+            pub fn write_bare(&self, out: &mut Vec<u8>) {
+                let _ = &out;
+                codec::put_int(out, *&self.offset);
+                codec::put_int(out, *&self.length);
+            }
+
+            /// Read the fields (the constructor id already consumed).
+            pub fn read_bare(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let _ = (&r, &cx);
+                let offset = r.int()?;
+                let length = r.int()?;
+                Ok(Self { offset, length })
+            }
+
+            /// The JSON form.
+            pub fn to_json_bare(&self) -> Json {
+                rt::j::obj(Self::NAME, vec![("offset", Json::Int(i64::from(*&self.offset))), ("length", Json::Int(i64::from(*&self.length)))])
+            }
+
+            /// Read the JSON form.
+            pub fn from_json_bare(j: &Json) -> Result<Self, TlError> {
+                rt::j::expect(j, Self::NAME, &["offset", "length"])?;
+                Ok(Self {
+                    offset: rt::j::int(rt::j::field(j, "offset"), "messageEntityBlockquote")?,
+                    length: rt::j::int(rt::j::field(j, "length"), "messageEntityBlockquote")?,
+                })
+            }
+        }
+
+        impl Tl for MessageEntityBlockquote {
+            fn write(&self, out: &mut Vec<u8>) {
+                codec::put_u32(out, Self::CONSTRUCTOR_ID);
+                self.write_bare(out);
+            }
+
+            fn read(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let id = r.u32()?;
+                if id != Self::CONSTRUCTOR_ID {
+                    return Err(TlError::UnknownConstructor { id, expected: Self::NAME });
+                }
+                Self::read_bare(r, cx)
+            }
+
+            fn to_json(&self) -> Json {
+                self.to_json_bare()
+            }
+
+            fn from_json(j: &Json) -> Result<Self, TlError> {
+                Self::from_json_bare(j)
+            }
+        }
+
+        /// `decryptedMessageMediaDocument#6abd9782 thumb:bytes thumb_w:int thumb_h:int mime_type:string size:long key:bytes iv:bytes attributes:Vector<DocumentAttribute> caption:string = DecryptedMessageMedia` (layer 143)
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct DecryptedMessageMediaDocument143 {
+            /// `thumb`.
+            pub thumb: Vec<u8>,
+            /// `thumb_w`.
+            pub thumb_w: i32,
+            /// `thumb_h`.
+            pub thumb_h: i32,
+            /// `mime_type`.
+            pub mime_type: String,
+            /// `size`.
+            pub size: i64,
+            /// `key`.
+            pub key: Vec<u8>,
+            /// `iv`.
+            pub iv: Vec<u8>,
+            /// `attributes`.
+            pub attributes: Vec<enums::DocumentAttribute>,
+            /// `caption`.
+            pub caption: String,
+        }
+
+        impl Identifiable for DecryptedMessageMediaDocument143 {
+            const CONSTRUCTOR_ID: u32 = 0x6abd9782;
+            const NAME: &'static str = "decryptedMessageMediaDocument#6abd9782";
+        }
+
+        impl DecryptedMessageMediaDocument143 {
+            /// Write the fields (no constructor id).
+            pub fn write_bare(&self, out: &mut Vec<u8>) {
+                let _ = &out;
+                rt::write_bytes(out, &self.thumb);
+                codec::put_int(out, *&self.thumb_w);
+                codec::put_int(out, *&self.thumb_h);
+                rt::write_bytes(out, &self.mime_type.as_bytes());
+                codec::put_long(out, *&self.size);
+                rt::write_bytes(out, &self.key);
+                rt::write_bytes(out, &self.iv);
+                rt::write_vec(out, &self.attributes, |out, x| { (x).write(out); });
+                rt::write_bytes(out, &self.caption.as_bytes());
+            }
+
+            /// Read the fields (the constructor id already consumed).
+            pub fn read_bare(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let _ = (&r, &cx);
+                let thumb = r.tl_bytes()?.to_vec();
+                let thumb_w = r.int()?;
+                let thumb_h = r.int()?;
+                let mime_type = rt::read_string(r)?;
+                let size = r.long()?;
+                let key = r.tl_bytes()?.to_vec();
+                let iv = r.tl_bytes()?.to_vec();
+                let attributes = rt::read_vec(r, cx, None, |r, cx| { let _ = &cx; Ok(enums::DocumentAttribute::read(r, cx)?) })?;
+                let caption = rt::read_string(r)?;
+                Ok(Self { thumb, thumb_w, thumb_h, mime_type, size, key, iv, attributes, caption })
+            }
+
+            /// The JSON form.
+            pub fn to_json_bare(&self) -> Json {
+                rt::j::obj(Self::NAME, vec![("thumb", rt::j::from_bytes((&self.thumb).as_slice())), ("thumb_w", Json::Int(i64::from(*&self.thumb_w))), ("thumb_h", Json::Int(i64::from(*&self.thumb_h))), ("mime_type", Json::Str((&self.mime_type).clone())), ("size", Json::Int(*&self.size)), ("key", rt::j::from_bytes((&self.key).as_slice())), ("iv", rt::j::from_bytes((&self.iv).as_slice())), ("attributes", Json::Array((&self.attributes).iter().map(|x| (x).to_json()).collect())), ("caption", Json::Str((&self.caption).clone()))])
+            }
+
+            /// Read the JSON form.
+            pub fn from_json_bare(j: &Json) -> Result<Self, TlError> {
+                rt::j::expect(j, Self::NAME, &["thumb", "thumb_w", "thumb_h", "mime_type", "size", "key", "iv", "attributes", "caption"])?;
+                Ok(Self {
+                    thumb: rt::j::bytes(rt::j::field(j, "thumb"), "decryptedMessageMediaDocument")?,
+                    thumb_w: rt::j::int(rt::j::field(j, "thumb_w"), "decryptedMessageMediaDocument")?,
+                    thumb_h: rt::j::int(rt::j::field(j, "thumb_h"), "decryptedMessageMediaDocument")?,
+                    mime_type: rt::j::string(rt::j::field(j, "mime_type"), "decryptedMessageMediaDocument")?,
+                    size: rt::j::long(rt::j::field(j, "size"), "decryptedMessageMediaDocument")?,
+                    key: rt::j::bytes(rt::j::field(j, "key"), "decryptedMessageMediaDocument")?,
+                    iv: rt::j::bytes(rt::j::field(j, "iv"), "decryptedMessageMediaDocument")?,
+                    attributes: rt::j::vec(rt::j::field(j, "attributes"), "decryptedMessageMediaDocument", |x| Ok(enums::DocumentAttribute::from_json(x)?))?,
+                    caption: rt::j::string(rt::j::field(j, "caption"), "decryptedMessageMediaDocument")?,
+                })
+            }
+        }
+
+        impl Tl for DecryptedMessageMediaDocument143 {
+            fn write(&self, out: &mut Vec<u8>) {
+                codec::put_u32(out, Self::CONSTRUCTOR_ID);
+                self.write_bare(out);
+            }
+
+            fn read(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let id = r.u32()?;
+                if id != Self::CONSTRUCTOR_ID {
+                    return Err(TlError::UnknownConstructor { id, expected: Self::NAME });
+                }
+                Self::read_bare(r, cx)
+            }
+
+            fn to_json(&self) -> Json {
+                self.to_json_bare()
+            }
+
+            fn from_json(j: &Json) -> Result<Self, TlError> {
+                Self::from_json_bare(j)
+            }
+        }
+
+        /// `messageEntitySpoiler#32ca960f offset:int length:int = MessageEntity` (layer 144)
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct MessageEntitySpoiler {
+            /// `offset`.
+            pub offset: i32,
+            /// `length`.
+            pub length: i32,
+        }
+
+        impl Identifiable for MessageEntitySpoiler {
+            const CONSTRUCTOR_ID: u32 = 0x32ca960f;
+            const NAME: &'static str = "messageEntitySpoiler";
+        }
+
+        impl MessageEntitySpoiler {
+            /// Write the fields (no constructor id).
+            pub fn write_bare(&self, out: &mut Vec<u8>) {
+                let _ = &out;
+                codec::put_int(out, *&self.offset);
+                codec::put_int(out, *&self.length);
+            }
+
+            /// Read the fields (the constructor id already consumed).
+            pub fn read_bare(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let _ = (&r, &cx);
+                let offset = r.int()?;
+                let length = r.int()?;
+                Ok(Self { offset, length })
+            }
+
+            /// The JSON form.
+            pub fn to_json_bare(&self) -> Json {
+                rt::j::obj(Self::NAME, vec![("offset", Json::Int(i64::from(*&self.offset))), ("length", Json::Int(i64::from(*&self.length)))])
+            }
+
+            /// Read the JSON form.
+            pub fn from_json_bare(j: &Json) -> Result<Self, TlError> {
+                rt::j::expect(j, Self::NAME, &["offset", "length"])?;
+                Ok(Self {
+                    offset: rt::j::int(rt::j::field(j, "offset"), "messageEntitySpoiler")?,
+                    length: rt::j::int(rt::j::field(j, "length"), "messageEntitySpoiler")?,
+                })
+            }
+        }
+
+        impl Tl for MessageEntitySpoiler {
+            fn write(&self, out: &mut Vec<u8>) {
+                codec::put_u32(out, Self::CONSTRUCTOR_ID);
+                self.write_bare(out);
+            }
+
+            fn read(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let id = r.u32()?;
+                if id != Self::CONSTRUCTOR_ID {
+                    return Err(TlError::UnknownConstructor { id, expected: Self::NAME });
+                }
+                Self::read_bare(r, cx)
+            }
+
+            fn to_json(&self) -> Json {
+                self.to_json_bare()
+            }
+
+            fn from_json(j: &Json) -> Result<Self, TlError> {
+                Self::from_json_bare(j)
+            }
+        }
+
+        /// `messageEntityCustomEmoji#c8cf05f8 offset:int length:int document_id:long = MessageEntity` (layer 144)
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct MessageEntityCustomEmoji {
+            /// `offset`.
+            pub offset: i32,
+            /// `length`.
+            pub length: i32,
+            /// `document_id`.
+            pub document_id: i64,
+        }
+
+        impl Identifiable for MessageEntityCustomEmoji {
+            const CONSTRUCTOR_ID: u32 = 0xc8cf05f8;
+            const NAME: &'static str = "messageEntityCustomEmoji";
+        }
+
+        impl MessageEntityCustomEmoji {
+            /// Write the fields (no constructor id).
+            pub fn write_bare(&self, out: &mut Vec<u8>) {
+                let _ = &out;
+                codec::put_int(out, *&self.offset);
+                codec::put_int(out, *&self.length);
+                codec::put_long(out, *&self.document_id);
+            }
+
+            /// Read the fields (the constructor id already consumed).
+            pub fn read_bare(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let _ = (&r, &cx);
+                let offset = r.int()?;
+                let length = r.int()?;
+                let document_id = r.long()?;
+                Ok(Self { offset, length, document_id })
+            }
+
+            /// The JSON form.
+            pub fn to_json_bare(&self) -> Json {
+                rt::j::obj(Self::NAME, vec![("offset", Json::Int(i64::from(*&self.offset))), ("length", Json::Int(i64::from(*&self.length))), ("document_id", Json::Int(*&self.document_id))])
+            }
+
+            /// Read the JSON form.
+            pub fn from_json_bare(j: &Json) -> Result<Self, TlError> {
+                rt::j::expect(j, Self::NAME, &["offset", "length", "document_id"])?;
+                Ok(Self {
+                    offset: rt::j::int(rt::j::field(j, "offset"), "messageEntityCustomEmoji")?,
+                    length: rt::j::int(rt::j::field(j, "length"), "messageEntityCustomEmoji")?,
+                    document_id: rt::j::long(rt::j::field(j, "document_id"), "messageEntityCustomEmoji")?,
+                })
+            }
+        }
+
+        impl Tl for MessageEntityCustomEmoji {
             fn write(&self, out: &mut Vec<u8>) {
                 codec::put_u32(out, Self::CONSTRUCTOR_ID);
                 self.write_bare(out);
@@ -10258,7 +10714,7 @@ pub mod secret {
             DecryptedMessageService17(types::DecryptedMessageService17),
             /// `decryptedMessage#36b091de flags:# random_id:long ttl:int message:string media:flags.9?DecryptedMessageMedia entities:flags.7?Vector<MessageEntity> via_bot_name:flags.11?string reply_to_random_id:flags.3?long = DecryptedMessage`
             DecryptedMessage45(types::DecryptedMessage45),
-            /// `decryptedMessage#91cc4674 flags:# random_id:long ttl:int message:string media:flags.9?DecryptedMessageMedia entities:flags.7?Vector<MessageEntity> via_bot_name:flags.11?string reply_to_random_id:flags.3?long grouped_id:flags.17?long = DecryptedMessage`
+            /// `decryptedMessage#91cc4674 flags:# no_webpage:flags.1?true silent:flags.5?true random_id:long ttl:int message:string media:flags.9?DecryptedMessageMedia entities:flags.7?Vector<MessageEntity> via_bot_name:flags.11?string reply_to_random_id:flags.3?long grouped_id:flags.17?long = DecryptedMessage`
             DecryptedMessage73(types::DecryptedMessage73),
         }
 
@@ -10497,6 +10953,8 @@ pub mod secret {
             DecryptedMessageMediaVenue(types::DecryptedMessageMediaVenue),
             /// `decryptedMessageMediaWebPage#e50511d8 url:string = DecryptedMessageMedia`
             DecryptedMessageMediaWebPage(types::DecryptedMessageMediaWebPage),
+            /// `decryptedMessageMediaDocument#6abd9782 thumb:bytes thumb_w:int thumb_h:int mime_type:string size:long key:bytes iv:bytes attributes:Vector<DocumentAttribute> caption:string = DecryptedMessageMedia`
+            DecryptedMessageMediaDocument143(types::DecryptedMessageMediaDocument143),
         }
 
         impl Tl for DecryptedMessageMedia {
@@ -10517,6 +10975,7 @@ pub mod secret {
                     Self::DecryptedMessageMediaDocument45(x) => { codec::put_u32(out, types::DecryptedMessageMediaDocument45::CONSTRUCTOR_ID); x.write_bare(out); }
                     Self::DecryptedMessageMediaVenue(x) => { codec::put_u32(out, types::DecryptedMessageMediaVenue::CONSTRUCTOR_ID); x.write_bare(out); }
                     Self::DecryptedMessageMediaWebPage(x) => { codec::put_u32(out, types::DecryptedMessageMediaWebPage::CONSTRUCTOR_ID); x.write_bare(out); }
+                    Self::DecryptedMessageMediaDocument143(x) => { codec::put_u32(out, types::DecryptedMessageMediaDocument143::CONSTRUCTOR_ID); x.write_bare(out); }
                 }
             }
 
@@ -10539,6 +10998,7 @@ pub mod secret {
                     types::DecryptedMessageMediaDocument45::CONSTRUCTOR_ID => Self::DecryptedMessageMediaDocument45(types::DecryptedMessageMediaDocument45::read_bare(r, cx)?),
                     types::DecryptedMessageMediaVenue::CONSTRUCTOR_ID => Self::DecryptedMessageMediaVenue(types::DecryptedMessageMediaVenue::read_bare(r, cx)?),
                     types::DecryptedMessageMediaWebPage::CONSTRUCTOR_ID => Self::DecryptedMessageMediaWebPage(types::DecryptedMessageMediaWebPage::read_bare(r, cx)?),
+                    types::DecryptedMessageMediaDocument143::CONSTRUCTOR_ID => Self::DecryptedMessageMediaDocument143(types::DecryptedMessageMediaDocument143::read_bare(r, cx)?),
                     id => return Err(TlError::UnknownConstructor { id, expected: "DecryptedMessageMedia" }),
                 };
                 cx.leave();
@@ -10562,6 +11022,7 @@ pub mod secret {
                     Self::DecryptedMessageMediaDocument45(x) => x.to_json_bare(),
                     Self::DecryptedMessageMediaVenue(x) => x.to_json_bare(),
                     Self::DecryptedMessageMediaWebPage(x) => x.to_json_bare(),
+                    Self::DecryptedMessageMediaDocument143(x) => x.to_json_bare(),
                 }
             }
 
@@ -10582,6 +11043,7 @@ pub mod secret {
                     types::DecryptedMessageMediaDocument45::NAME => Ok(Self::DecryptedMessageMediaDocument45(types::DecryptedMessageMediaDocument45::from_json_bare(j)?)),
                     types::DecryptedMessageMediaVenue::NAME => Ok(Self::DecryptedMessageMediaVenue(types::DecryptedMessageMediaVenue::from_json_bare(j)?)),
                     types::DecryptedMessageMediaWebPage::NAME => Ok(Self::DecryptedMessageMediaWebPage(types::DecryptedMessageMediaWebPage::from_json_bare(j)?)),
+                    types::DecryptedMessageMediaDocument143::NAME => Ok(Self::DecryptedMessageMediaDocument143(types::DecryptedMessageMediaDocument143::from_json_bare(j)?)),
                     _ => Err(TlError::BadJson { at: "DecryptedMessageMedia" }),
                 }
             }
@@ -10797,6 +11259,16 @@ pub mod secret {
             MessageEntityTextUrl(types::MessageEntityTextUrl),
             /// `messageEntityMentionName#352dca58 offset:int length:int user_id:int = MessageEntity`
             MessageEntityMentionName(types::MessageEntityMentionName),
+            /// `messageEntityUnderline#9c4e7e8b offset:int length:int = MessageEntity`
+            MessageEntityUnderline(types::MessageEntityUnderline),
+            /// `messageEntityStrike#bf0693d4 offset:int length:int = MessageEntity`
+            MessageEntityStrike(types::MessageEntityStrike),
+            /// `messageEntityBlockquote#020df5d0 offset:int length:int = MessageEntity`
+            MessageEntityBlockquote(types::MessageEntityBlockquote),
+            /// `messageEntitySpoiler#32ca960f offset:int length:int = MessageEntity`
+            MessageEntitySpoiler(types::MessageEntitySpoiler),
+            /// `messageEntityCustomEmoji#c8cf05f8 offset:int length:int document_id:long = MessageEntity`
+            MessageEntityCustomEmoji(types::MessageEntityCustomEmoji),
         }
 
         impl Tl for MessageEntity {
@@ -10814,6 +11286,11 @@ pub mod secret {
                     Self::MessageEntityPre(x) => { codec::put_u32(out, types::MessageEntityPre::CONSTRUCTOR_ID); x.write_bare(out); }
                     Self::MessageEntityTextUrl(x) => { codec::put_u32(out, types::MessageEntityTextUrl::CONSTRUCTOR_ID); x.write_bare(out); }
                     Self::MessageEntityMentionName(x) => { codec::put_u32(out, types::MessageEntityMentionName::CONSTRUCTOR_ID); x.write_bare(out); }
+                    Self::MessageEntityUnderline(x) => { codec::put_u32(out, types::MessageEntityUnderline::CONSTRUCTOR_ID); x.write_bare(out); }
+                    Self::MessageEntityStrike(x) => { codec::put_u32(out, types::MessageEntityStrike::CONSTRUCTOR_ID); x.write_bare(out); }
+                    Self::MessageEntityBlockquote(x) => { codec::put_u32(out, types::MessageEntityBlockquote::CONSTRUCTOR_ID); x.write_bare(out); }
+                    Self::MessageEntitySpoiler(x) => { codec::put_u32(out, types::MessageEntitySpoiler::CONSTRUCTOR_ID); x.write_bare(out); }
+                    Self::MessageEntityCustomEmoji(x) => { codec::put_u32(out, types::MessageEntityCustomEmoji::CONSTRUCTOR_ID); x.write_bare(out); }
                 }
             }
 
@@ -10833,6 +11310,11 @@ pub mod secret {
                     types::MessageEntityPre::CONSTRUCTOR_ID => Self::MessageEntityPre(types::MessageEntityPre::read_bare(r, cx)?),
                     types::MessageEntityTextUrl::CONSTRUCTOR_ID => Self::MessageEntityTextUrl(types::MessageEntityTextUrl::read_bare(r, cx)?),
                     types::MessageEntityMentionName::CONSTRUCTOR_ID => Self::MessageEntityMentionName(types::MessageEntityMentionName::read_bare(r, cx)?),
+                    types::MessageEntityUnderline::CONSTRUCTOR_ID => Self::MessageEntityUnderline(types::MessageEntityUnderline::read_bare(r, cx)?),
+                    types::MessageEntityStrike::CONSTRUCTOR_ID => Self::MessageEntityStrike(types::MessageEntityStrike::read_bare(r, cx)?),
+                    types::MessageEntityBlockquote::CONSTRUCTOR_ID => Self::MessageEntityBlockquote(types::MessageEntityBlockquote::read_bare(r, cx)?),
+                    types::MessageEntitySpoiler::CONSTRUCTOR_ID => Self::MessageEntitySpoiler(types::MessageEntitySpoiler::read_bare(r, cx)?),
+                    types::MessageEntityCustomEmoji::CONSTRUCTOR_ID => Self::MessageEntityCustomEmoji(types::MessageEntityCustomEmoji::read_bare(r, cx)?),
                     id => return Err(TlError::UnknownConstructor { id, expected: "MessageEntity" }),
                 };
                 cx.leave();
@@ -10853,6 +11335,11 @@ pub mod secret {
                     Self::MessageEntityPre(x) => x.to_json_bare(),
                     Self::MessageEntityTextUrl(x) => x.to_json_bare(),
                     Self::MessageEntityMentionName(x) => x.to_json_bare(),
+                    Self::MessageEntityUnderline(x) => x.to_json_bare(),
+                    Self::MessageEntityStrike(x) => x.to_json_bare(),
+                    Self::MessageEntityBlockquote(x) => x.to_json_bare(),
+                    Self::MessageEntitySpoiler(x) => x.to_json_bare(),
+                    Self::MessageEntityCustomEmoji(x) => x.to_json_bare(),
                 }
             }
 
@@ -10870,6 +11357,11 @@ pub mod secret {
                     types::MessageEntityPre::NAME => Ok(Self::MessageEntityPre(types::MessageEntityPre::from_json_bare(j)?)),
                     types::MessageEntityTextUrl::NAME => Ok(Self::MessageEntityTextUrl(types::MessageEntityTextUrl::from_json_bare(j)?)),
                     types::MessageEntityMentionName::NAME => Ok(Self::MessageEntityMentionName(types::MessageEntityMentionName::from_json_bare(j)?)),
+                    types::MessageEntityUnderline::NAME => Ok(Self::MessageEntityUnderline(types::MessageEntityUnderline::from_json_bare(j)?)),
+                    types::MessageEntityStrike::NAME => Ok(Self::MessageEntityStrike(types::MessageEntityStrike::from_json_bare(j)?)),
+                    types::MessageEntityBlockquote::NAME => Ok(Self::MessageEntityBlockquote(types::MessageEntityBlockquote::from_json_bare(j)?)),
+                    types::MessageEntitySpoiler::NAME => Ok(Self::MessageEntitySpoiler(types::MessageEntitySpoiler::from_json_bare(j)?)),
+                    types::MessageEntityCustomEmoji::NAME => Ok(Self::MessageEntityCustomEmoji(types::MessageEntityCustomEmoji::from_json_bare(j)?)),
                     _ => Err(TlError::BadJson { at: "MessageEntity" }),
                 }
             }
@@ -11186,8 +11678,20 @@ pub mod secret {
         SendMessageUploadRoundAction(types::SendMessageUploadRoundAction),
         /// `documentAttributeVideo#0ef02ce6 flags:# round_message:flags.0?true duration:int w:int h:int = DocumentAttribute`
         DocumentAttributeVideo66(types::DocumentAttributeVideo66),
-        /// `decryptedMessage#91cc4674 flags:# random_id:long ttl:int message:string media:flags.9?DecryptedMessageMedia entities:flags.7?Vector<MessageEntity> via_bot_name:flags.11?string reply_to_random_id:flags.3?long grouped_id:flags.17?long = DecryptedMessage`
+        /// `decryptedMessage#91cc4674 flags:# no_webpage:flags.1?true silent:flags.5?true random_id:long ttl:int message:string media:flags.9?DecryptedMessageMedia entities:flags.7?Vector<MessageEntity> via_bot_name:flags.11?string reply_to_random_id:flags.3?long grouped_id:flags.17?long = DecryptedMessage`
         DecryptedMessage73(types::DecryptedMessage73),
+        /// `messageEntityUnderline#9c4e7e8b offset:int length:int = MessageEntity`
+        MessageEntityUnderline(types::MessageEntityUnderline),
+        /// `messageEntityStrike#bf0693d4 offset:int length:int = MessageEntity`
+        MessageEntityStrike(types::MessageEntityStrike),
+        /// `messageEntityBlockquote#020df5d0 offset:int length:int = MessageEntity`
+        MessageEntityBlockquote(types::MessageEntityBlockquote),
+        /// `decryptedMessageMediaDocument#6abd9782 thumb:bytes thumb_w:int thumb_h:int mime_type:string size:long key:bytes iv:bytes attributes:Vector<DocumentAttribute> caption:string = DecryptedMessageMedia`
+        DecryptedMessageMediaDocument143(types::DecryptedMessageMediaDocument143),
+        /// `messageEntitySpoiler#32ca960f offset:int length:int = MessageEntity`
+        MessageEntitySpoiler(types::MessageEntitySpoiler),
+        /// `messageEntityCustomEmoji#c8cf05f8 offset:int length:int document_id:long = MessageEntity`
+        MessageEntityCustomEmoji(types::MessageEntityCustomEmoji),
     }
 
     impl Tl for Object {
@@ -11269,6 +11773,12 @@ pub mod secret {
                 Self::SendMessageUploadRoundAction(x) => { codec::put_u32(out, types::SendMessageUploadRoundAction::CONSTRUCTOR_ID); x.write_bare(out); }
                 Self::DocumentAttributeVideo66(x) => { codec::put_u32(out, types::DocumentAttributeVideo66::CONSTRUCTOR_ID); x.write_bare(out); }
                 Self::DecryptedMessage73(x) => { codec::put_u32(out, types::DecryptedMessage73::CONSTRUCTOR_ID); x.write_bare(out); }
+                Self::MessageEntityUnderline(x) => { codec::put_u32(out, types::MessageEntityUnderline::CONSTRUCTOR_ID); x.write_bare(out); }
+                Self::MessageEntityStrike(x) => { codec::put_u32(out, types::MessageEntityStrike::CONSTRUCTOR_ID); x.write_bare(out); }
+                Self::MessageEntityBlockquote(x) => { codec::put_u32(out, types::MessageEntityBlockquote::CONSTRUCTOR_ID); x.write_bare(out); }
+                Self::DecryptedMessageMediaDocument143(x) => { codec::put_u32(out, types::DecryptedMessageMediaDocument143::CONSTRUCTOR_ID); x.write_bare(out); }
+                Self::MessageEntitySpoiler(x) => { codec::put_u32(out, types::MessageEntitySpoiler::CONSTRUCTOR_ID); x.write_bare(out); }
+                Self::MessageEntityCustomEmoji(x) => { codec::put_u32(out, types::MessageEntityCustomEmoji::CONSTRUCTOR_ID); x.write_bare(out); }
             }
         }
 
@@ -11352,6 +11862,12 @@ pub mod secret {
                 types::SendMessageUploadRoundAction::CONSTRUCTOR_ID => Self::SendMessageUploadRoundAction(types::SendMessageUploadRoundAction::read_bare(r, cx)?),
                 types::DocumentAttributeVideo66::CONSTRUCTOR_ID => Self::DocumentAttributeVideo66(types::DocumentAttributeVideo66::read_bare(r, cx)?),
                 types::DecryptedMessage73::CONSTRUCTOR_ID => Self::DecryptedMessage73(types::DecryptedMessage73::read_bare(r, cx)?),
+                types::MessageEntityUnderline::CONSTRUCTOR_ID => Self::MessageEntityUnderline(types::MessageEntityUnderline::read_bare(r, cx)?),
+                types::MessageEntityStrike::CONSTRUCTOR_ID => Self::MessageEntityStrike(types::MessageEntityStrike::read_bare(r, cx)?),
+                types::MessageEntityBlockquote::CONSTRUCTOR_ID => Self::MessageEntityBlockquote(types::MessageEntityBlockquote::read_bare(r, cx)?),
+                types::DecryptedMessageMediaDocument143::CONSTRUCTOR_ID => Self::DecryptedMessageMediaDocument143(types::DecryptedMessageMediaDocument143::read_bare(r, cx)?),
+                types::MessageEntitySpoiler::CONSTRUCTOR_ID => Self::MessageEntitySpoiler(types::MessageEntitySpoiler::read_bare(r, cx)?),
+                types::MessageEntityCustomEmoji::CONSTRUCTOR_ID => Self::MessageEntityCustomEmoji(types::MessageEntityCustomEmoji::read_bare(r, cx)?),
                 id => return Err(TlError::UnknownConstructor { id, expected: "Object" }),
             };
             cx.leave();
@@ -11436,6 +11952,12 @@ pub mod secret {
                 Self::SendMessageUploadRoundAction(x) => x.to_json_bare(),
                 Self::DocumentAttributeVideo66(x) => x.to_json_bare(),
                 Self::DecryptedMessage73(x) => x.to_json_bare(),
+                Self::MessageEntityUnderline(x) => x.to_json_bare(),
+                Self::MessageEntityStrike(x) => x.to_json_bare(),
+                Self::MessageEntityBlockquote(x) => x.to_json_bare(),
+                Self::DecryptedMessageMediaDocument143(x) => x.to_json_bare(),
+                Self::MessageEntitySpoiler(x) => x.to_json_bare(),
+                Self::MessageEntityCustomEmoji(x) => x.to_json_bare(),
             }
         }
 
@@ -11517,6 +12039,12 @@ pub mod secret {
                 types::SendMessageUploadRoundAction::NAME => Ok(Self::SendMessageUploadRoundAction(types::SendMessageUploadRoundAction::from_json_bare(j)?)),
                 types::DocumentAttributeVideo66::NAME => Ok(Self::DocumentAttributeVideo66(types::DocumentAttributeVideo66::from_json_bare(j)?)),
                 types::DecryptedMessage73::NAME => Ok(Self::DecryptedMessage73(types::DecryptedMessage73::from_json_bare(j)?)),
+                types::MessageEntityUnderline::NAME => Ok(Self::MessageEntityUnderline(types::MessageEntityUnderline::from_json_bare(j)?)),
+                types::MessageEntityStrike::NAME => Ok(Self::MessageEntityStrike(types::MessageEntityStrike::from_json_bare(j)?)),
+                types::MessageEntityBlockquote::NAME => Ok(Self::MessageEntityBlockquote(types::MessageEntityBlockquote::from_json_bare(j)?)),
+                types::DecryptedMessageMediaDocument143::NAME => Ok(Self::DecryptedMessageMediaDocument143(types::DecryptedMessageMediaDocument143::from_json_bare(j)?)),
+                types::MessageEntitySpoiler::NAME => Ok(Self::MessageEntitySpoiler(types::MessageEntitySpoiler::from_json_bare(j)?)),
+                types::MessageEntityCustomEmoji::NAME => Ok(Self::MessageEntityCustomEmoji(types::MessageEntityCustomEmoji::from_json_bare(j)?)),
                 _ => Err(TlError::BadJson { at: "Object" }),
             }
         }

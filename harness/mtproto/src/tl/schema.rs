@@ -14,6 +14,13 @@
 //! 6. a bare-type marker `%Type` is hashed as the bare constructor name (`%Message` → `message`),
 //!    which gives `msg_container`'s published id `73f1f8dc`.
 //!
+//! One published id breaks rule 2: the end-to-end schema's layer-143
+//! `decryptedMessageMediaDocument#6abd9782` is the CRC32 of its line with `bytes` left as written
+//! (https://core.telegram.org/constructor/decryptedMessageMediaDocument; rule 2 gives `8e4c064c`).
+//! A schema marks such a declaration with a `// HASH BYTES AS WRITTEN` line right before it, and
+//! its id is computed by [`normalize_keeping_bytes`]; the tests check that the marker is only used
+//! where rule 2 does not give the published id.
+//!
 //! [ser]: https://core.telegram.org/mtproto/serialize
 //! [bytes]: https://core.telegram.org/type/bytes
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
@@ -84,6 +91,8 @@ pub struct Combinator {
     pub section: Section,
     /// The `// LAYER N` section it appears in, if any.
     pub layer: Option<u32>,
+    /// Marked `// HASH BYTES AS WRITTEN`: the id hashes `bytes` as written, not as `string`.
+    pub bytes_as_written: bool,
     /// A built-in (`int ? = Int`, `int128 4*[ int ] = Int128`, `vector ...`, `boolTrue`, `true`):
     /// the runtime, not the generator, handles these.
     pub builtin: bool,
@@ -152,6 +161,16 @@ pub fn crc32(s: &str) -> u32 {
 
 /// The normalized form of a declaration (spec §7.1 rules 1–6), the string whose CRC32 is the id.
 pub fn normalize(decl: &str) -> String {
+    normalize_with(decl, true)
+}
+
+/// [`normalize`] without rule 2 (`bytes` stays `bytes`), for a declaration marked
+/// `// HASH BYTES AS WRITTEN` (see the module documentation).
+pub fn normalize_keeping_bytes(decl: &str) -> String {
+    normalize_with(decl, false)
+}
+
+fn normalize_with(decl: &str, bytes_as_string: bool) -> String {
     let decl = decl.trim().trim_end_matches(';');
     let spaced = decl.replace('<', " ").replace(['>', '{', '}'], " ");
     let mut out: Vec<String> = Vec::new();
@@ -167,11 +186,12 @@ pub fn normalize(decl: &str) -> String {
         {
             continue;
         }
-        let mut t = tok
-            .replace(":bytes", ":string")
-            .replace("?bytes", "?string");
-        if t == "bytes" {
-            t = "string".to_owned();
+        let mut t = tok.to_owned();
+        if bytes_as_string {
+            t = t.replace(":bytes", ":string").replace("?bytes", "?string");
+            if t == "bytes" {
+                t = "string".to_owned();
+            }
         }
         if let Some(pos) = t.find('%') {
             let (head, tail) = t.split_at(pos);
@@ -215,6 +235,7 @@ fn parse_decl(
     line: usize,
     section: Section,
     layer: Option<u32>,
+    bytes_as_written: bool,
 ) -> Result<Combinator, SchemaError> {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let (lhs, result) = text
@@ -287,7 +308,7 @@ fn parse_decl(
             });
         }
     }
-    let normalized = normalize(&text);
+    let normalized = normalize_with(&text, !bytes_as_written);
     Ok(Combinator {
         name,
         explicit_id,
@@ -297,6 +318,7 @@ fn parse_decl(
         result: result.to_owned(),
         section,
         layer,
+        bytes_as_written,
         builtin,
         line,
         text,
@@ -304,13 +326,15 @@ fn parse_decl(
 }
 
 /// Parse a schema file. `//` comments are ignored except `// LAYER N`, which sets the layer of
-/// the declarations after it; a declaration may span lines and ends at `;`.
+/// the declarations after it, and `// HASH BYTES AS WRITTEN`, which applies to the next
+/// declaration; a declaration may span lines and ends at `;`.
 pub fn parse(text: &str) -> Result<Schema, SchemaError> {
     let mut schema = Schema::default();
     let mut section = Section::Types;
     let mut layer = None;
     let mut pending = String::new();
     let mut start = 0usize;
+    let mut bytes_as_written = false;
     for (i, raw) in text.lines().enumerate() {
         let line = i.saturating_add(1);
         let trimmed = raw.trim();
@@ -320,6 +344,13 @@ pub fn parse(text: &str) -> Result<Schema, SchemaError> {
                     .parse()
                     .map_err(|_| err(line, format!("bad layer {n:?}")))?,
             );
+            continue;
+        }
+        if trimmed == "// HASH BYTES AS WRITTEN" {
+            if !pending.trim().is_empty() {
+                return Err(err(line, "`// HASH BYTES AS WRITTEN` inside a declaration"));
+            }
+            bytes_as_written = true;
             continue;
         }
         let code = raw.split("//").next().unwrap_or("").trim();
@@ -344,12 +375,19 @@ pub fn parse(text: &str) -> Result<Schema, SchemaError> {
         if let Some(decl) = pending.trim().strip_suffix(';') {
             schema
                 .combinators
-                .push(parse_decl(decl, start, section, layer)?);
+                .push(parse_decl(decl, start, section, layer, bytes_as_written)?);
             pending.clear();
+            bytes_as_written = false;
         }
     }
     if !pending.trim().is_empty() {
         return Err(err(start, "declaration without a final `;`"));
+    }
+    if bytes_as_written {
+        return Err(err(
+            text.lines().count(),
+            "`// HASH BYTES AS WRITTEN` without a declaration after it",
+        ));
     }
     Ok(schema)
 }
