@@ -4,11 +4,13 @@
 //! |---|---|---|---|
 //! | `secret.acceptKey` | `p`, `g`, `localRandom` (256 B), `serverRandom`, `gA` | `gB`, `key`, `keyFingerprint` | the DH errors |
 //! | `secret.completeKey` | `p`, `g`, `localRandom`, `serverRandom`, `gB`, `keyFingerprint` | `gA`, `key` | the DH errors, `KeyFingerprintMismatch` |
-//! | `secret.keyHash` | `key`, optional `layer46Key` | `keyHash` (36 B) | — |
+//! | `secret.keyHash` | `key`, optional `layer46Key` | `keyHash` (36 B), `pixels` (144 characters `0`..`3`, the 12×12 picture row by row) | — |
 //! | `secret.encrypt` | `sender` (`originator`/`acceptor`), `key`, `layer` (TL bytes), `padding` | `packet` | `LengthNotAligned`, `PaddingTooShort`, `PaddingTooLong`, `NotBlockAligned` |
 //! | `secret.decrypt` | `receiver` (`originator`/`acceptor`), `key`, `packet` | `layer` | the checks of spec §8.2, first failing first |
 //! | `secret.seqTrace` | `role`, `steps` | `results`, one per step | — (the results are the output) |
 //! | `secret.rekeyTrace` | `p`, `g`, `secret` (256 B), `steps` | `results`, one per step | — |
+//! | `secret.fileEncrypt` | `key`, `iv` (32 B each), `file`, `padding` (0..=15 B), `partSize` (a positive multiple of 16) | `encrypted`, `keyFingerprint` (TL `int`) | — |
+//! | `secret.fileDecrypt` | `key`, `iv`, `keyFingerprint` (TL `int`), `size`, `encrypted` | `file` | `FileFingerprintMismatch`, `FileSizeInvalid` |
 //! | `call.emoji` | `key`, `gA` (256 B each) | `emojiIndices`, `emoji`, `keyFingerprint` | — |
 //! | `call.confirm` | `p`, `g`, `b`, `gAHash`, `gA`, `keyFingerprint` | `gB`, `key` | `GaHashMismatch`, the DH errors, `KeyFingerprintMismatch` |
 //! | `call.encrypt` | `sender`, `channel` (`transport` / `signaling`), `key`, `body` | `packet` | — |
@@ -23,11 +25,12 @@ use mtproto::Reaction;
 use mtproto::call::packet::{self, Channel};
 use mtproto::call::{CallKey, Callee};
 use mtproto::secret::ChatKey;
+use mtproto::secret::file::{FileKey, decrypt_file, encrypt_file};
 use mtproto::secret::key::{Requester, accept, client_secret};
 use mtproto::secret::message::{self, Role};
 use mtproto::secret::rekey::{Rekey, RekeyOutcome};
 use mtproto::secret::seq::{Arrival, SeqState, parities};
-use mtproto::secret::visual::key_hash;
+use mtproto::secret::visual::{key_hash, pixels_string};
 use mtproto::tl::Tl;
 use mtproto::tl::generated::secret::enums::DecryptedMessageAction;
 use serde_json::{Value, json};
@@ -49,6 +52,10 @@ pub const DECRYPT: &str = "secret.decrypt";
 pub const SEQ_TRACE: &str = "secret.seqTrace";
 /// `secret.rekeyTrace`.
 pub const REKEY_TRACE: &str = "secret.rekeyTrace";
+/// `secret.fileEncrypt`.
+pub const FILE_ENCRYPT: &str = "secret.fileEncrypt";
+/// `secret.fileDecrypt`.
+pub const FILE_DECRYPT: &str = "secret.fileDecrypt";
 /// `call.emoji`.
 pub const CALL_EMOJI: &str = "call.emoji";
 /// `call.confirm`.
@@ -66,6 +73,8 @@ pub const OPS: &[&str] = &[
     DECRYPT,
     SEQ_TRACE,
     REKEY_TRACE,
+    FILE_ENCRYPT,
+    FILE_DECRYPT,
     CALL_EMOJI,
     CALL_CONFIRM,
     CALL_ENCRYPT,
@@ -82,6 +91,8 @@ pub fn call(op: &str, request: &Fields) -> Option<Result<Answer, String>> {
         DECRYPT => decrypt(request),
         SEQ_TRACE => seq_trace(request),
         REKEY_TRACE => rekey_trace(request),
+        FILE_ENCRYPT => file_encrypt(request),
+        FILE_DECRYPT => file_decrypt(request),
         CALL_EMOJI => call_emoji(request),
         CALL_CONFIRM => call_confirm(request),
         CALL_ENCRYPT => call_packet(request, true),
@@ -158,9 +169,56 @@ fn key_hash_op(request: &Fields) -> Result<Answer, String> {
         None | Some(Value::Null) => None,
         Some(_) => Some(chat_key(request, "layer46Key")?),
     };
+    let hash = key_hash(&key, later.as_ref());
     let mut f = Fields::new();
-    fields::put_hex(&mut f, "keyHash", &key_hash(&key, later.as_ref()));
+    fields::put_hex(&mut f, "keyHash", &hash);
+    f.insert("pixels".into(), Value::String(pixels_string(&hash)));
     Ok(Answer::Ok(f))
+}
+
+fn file_key(request: &Fields) -> Result<FileKey, String> {
+    Ok(FileKey::new(
+        fields::hex_array::<32>(request, "key")?,
+        fields::hex_array::<32>(request, "iv")?,
+    ))
+}
+
+/// `secret.fileEncrypt`: a secret-chat file encrypted part by part (spec §8.6).
+fn file_encrypt(request: &Fields) -> Result<Answer, String> {
+    let key = file_key(request)?;
+    let file = fields::hex(request, "file")?;
+    let padding = fields::hex(request, "padding")?;
+    let part_size = fields::get(request, "partSize")?
+        .as_u64()
+        .and_then(|v| usize::try_from(v).ok())
+        .ok_or("field `partSize`: expected a non-negative integer")?;
+    Ok(match encrypt_file(&key, &file, &padding, part_size) {
+        Ok((encrypted, fp)) => {
+            let mut f = Fields::new();
+            fields::put_hex(&mut f, "encrypted", &encrypted);
+            f.insert("keyFingerprint".into(), Value::from(fp));
+            Answer::Ok(f)
+        }
+        Err(e) => Answer::rejected(&e),
+    })
+}
+
+/// `secret.fileDecrypt`: the receiver's checks of spec §8.6, then the file cut to `size`.
+fn file_decrypt(request: &Fields) -> Result<Answer, String> {
+    let key = file_key(request)?;
+    let fp = fields::int(request, "keyFingerprint")?;
+    let size = fields::get(request, "size")?
+        .as_i64()
+        .ok_or("field `size`: expected an integer")?;
+    let encrypted = fields::hex(request, "encrypted")?;
+    Ok(match decrypt_file(&key, fp, size, &encrypted) {
+        Ok(file) => {
+            let mut f = Fields::new();
+            fields::put_hex(&mut f, "file", &file);
+            Answer::Ok(f)
+        }
+        Err(e) => Answer::rejected(&e),
+    })
 }
 
 fn encrypt(request: &Fields) -> Result<Answer, String> {

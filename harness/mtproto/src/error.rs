@@ -1154,6 +1154,43 @@ pub enum SecretError {
         /// What was wrong.
         what: &'static str,
     },
+    /// A message that passed only as MTProto 1.0 where 1.0 is no longer allowed: its layer is 73
+    /// or higher, or a message encrypted with MTProto 2.0 came first with a lower out_seq_no
+    /// ([e2e]: "all messages with higher seq_no must be encrypted using MTProto 2.0", spec §8.2).
+    ///
+    /// [e2e]: https://core.telegram.org/api/end-to-end
+    MtProto1Forbidden {
+        /// The message's layer.
+        layer: i32,
+        /// The out_seq_no of the first MTProto 2.0 message this one follows, if that is the rule
+        /// it broke.
+        after_v2: Option<i32>,
+    },
+    /// A message processed in order whose `layer` is below the layer of the message before it
+    /// (TDLib: "his_layer is not monotonic", spec §8.2).
+    LayerDecreased {
+        /// The message's layer.
+        layer: i32,
+        /// The layer of the previous in-order message.
+        previous: i32,
+    },
+    /// A secret-chat file whose `key_fingerprint` (from `encryptedFile`) differs from
+    /// `md5(key ‖ iv)[0..4] XOR md5(key ‖ iv)[4..8]` of the key and iv in the decrypted message
+    /// (spec §8.6).
+    FileFingerprintMismatch {
+        /// The fingerprint computed from key and iv.
+        computed: i32,
+        /// The fingerprint received.
+        received: i32,
+    },
+    /// A secret-chat file whose encrypted length is not a whole number of 16-byte blocks, or does
+    /// not hold the declared size with less than one block of padding (spec §8.6).
+    FileSizeInvalid {
+        /// The declared size.
+        size: i64,
+        /// The encrypted length.
+        encrypted: usize,
+    },
 }
 
 impl SecretError {
@@ -1184,6 +1221,21 @@ impl SecretError {
             Self::RekeyPending => "a re-keying exchange is already pending".into(),
             Self::ChatClosed => "the chat is closed".into(),
             Self::BadRequest { what } => format!("bad request: {what}"),
+            Self::MtProto1Forbidden { layer, after_v2 } => match after_v2 {
+                Some(o) => {
+                    format!("MTProto 1.0 message (layer {layer}) after the MTProto 2.0 message {o}")
+                }
+                None => format!("MTProto 1.0 message at layer {layer} (73 or higher)"),
+            },
+            Self::LayerDecreased { layer, previous } => {
+                format!("layer {layer} after a message of layer {previous}")
+            }
+            Self::FileFingerprintMismatch { computed, received } => format!(
+                "file key_fingerprint {received} differs from {computed} computed from key and iv"
+            ),
+            Self::FileSizeInvalid { size, encrypted } => {
+                format!("file of {encrypted} encrypted bytes cannot hold the declared size {size}")
+            }
         }
     }
 }
@@ -1208,6 +1260,10 @@ impl ProtocolError for SecretError {
             Self::RekeyPending => "RekeyPending",
             Self::ChatClosed => "ChatClosed",
             Self::BadRequest { .. } => "BadRequest",
+            Self::MtProto1Forbidden { .. } => "MtProto1Forbidden",
+            Self::LayerDecreased { .. } => "LayerDecreased",
+            Self::FileFingerprintMismatch { .. } => "FileFingerprintMismatch",
+            Self::FileSizeInvalid { .. } => "FileSizeInvalid",
         }
     }
 
@@ -1220,7 +1276,11 @@ impl ProtocolError for SecretError {
     /// [e2e]: https://core.telegram.org/api/end-to-end
     fn reaction(&self) -> Reaction {
         match self {
-            Self::Envelope(_) | Self::Tl(_) | Self::UnknownKeyFingerprint => Reaction::Discard,
+            Self::Envelope(_)
+            | Self::Tl(_)
+            | Self::UnknownKeyFingerprint
+            | Self::FileFingerprintMismatch { .. }
+            | Self::FileSizeInvalid { .. } => Reaction::Discard,
             Self::RandomBytesTooShort { .. } | Self::SeqNoRepeated { .. } => Reaction::Ignore,
             Self::RekeyPending | Self::BadRequest { .. } => Reaction::Refuse,
             Self::Dh(_)
@@ -1230,6 +1290,8 @@ impl ProtocolError for SecretError {
             | Self::ResendInvalid { .. }
             | Self::GapQueueFull
             | Self::RekeyUnexpected { .. }
+            | Self::MtProto1Forbidden { .. }
+            | Self::LayerDecreased { .. }
             | Self::ChatClosed => Reaction::CloseChat,
         }
     }

@@ -296,6 +296,10 @@ pub const ERRORS: &[&str] = &[
     "RekeyPending",
     "ChatClosed",
     "GaHashMismatch",
+    "MtProto1Forbidden",
+    "LayerDecreased",
+    "FileFingerprintMismatch",
+    "FileSizeInvalid",
 ];
 
 macro_rules! case_struct {
@@ -521,6 +525,7 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
     ("CallEmojiTest", "call_emoji_test_schema_v1.json"),
     ("CallCommitmentTest", "call_commitment_test_schema_v1.json"),
     ("CallPacketTest", "call_packet_test_schema_v1.json"),
+    ("SecretFileTest", "secret_file_test_schema_v1.json"),
 ];
 
 impl TestGroup {

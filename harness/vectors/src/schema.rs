@@ -34,6 +34,10 @@ pub const PATTERNS: &[(&str, &str)] = &[
         "^([a-z][a-z0-9.-]*|fuzz:[a-z][a-z0-9_]*)$",
         "a lowercase name, or fuzz: and a fuzz target's name",
     ),
+    (
+        "^[0-3]*$",
+        "2-bit colour indices (a key picture, spec §8.5)",
+    ),
 ];
 
 /// `^[a-z][a-z0-9.-]*$`.
@@ -70,6 +74,7 @@ fn pattern_matches(pattern: &str, s: &str) -> Option<bool> {
         }
         "^[a-z][a-z0-9.-]*$" => Some(lowercase_name(s)),
         "^([a-z][a-z0-9.-]*|fuzz:[a-z][a-z0-9_]*)$" => Some(source_name(s)),
+        "^[0-3]*$" => Some(s.bytes().all(|b| matches!(b, b'0'..=b'3'))),
         _ => None,
     }
 }

@@ -5,11 +5,12 @@
 //! |---|---|---|
 //! | `SecretKeyExchangeTest` (role `acceptor`) | `secret.acceptKey` {p, g, localRandom, serverRandom, gA} | gB, key, keyFingerprint equal |
 //! | `SecretKeyExchangeTest` (role `originator`) | `secret.completeKey` {p, g, localRandom, serverRandom, gB, keyFingerprint} | gA, key equal |
-//! | `SecretVisualizationTest` | `secret.keyHash` {key, layer46Key?} | keyHash equal |
+//! | `SecretVisualizationTest` | `secret.keyHash` {key, layer46Key?} | keyHash and pixels equal |
 //! | `SecretEncryptTest` | `secret.encrypt` {sender, key, layer, padding} | packet equal |
 //! | `SecretDecryptTest` | `secret.decrypt` {receiver, key, packet} | layer equal |
 //! | `SecretSeqTraceTest` | `secret.seqTrace` {role, steps} | every step's result equals its `expect` |
 //! | `SecretRekeyTest` | `secret.rekeyTrace` {p, g, secret, steps} | every step's result equals its `expect` |
+//! | `SecretFileTest` | `secret.fileDecrypt` {key, iv, keyFingerprint, size, encrypted} and `secret.fileEncrypt` {key, iv, file, padding, partSize} | file, encrypted and keyFingerprint equal; invalid ⇒ fileDecrypt rejects |
 //! | `CallEmojiTest` | `call.emoji` {key, gA} | emojiIndices, emoji, keyFingerprint equal |
 //! | `CallCommitmentTest` | `call.confirm` {p, g, b, gAHash, gA, keyFingerprint} | gB, key equal |
 //! | `CallPacketTest` | `call.encrypt` {sender, channel, key, body} and `call.decrypt` {receiver, channel, key, packet} | packet and body equal; invalid ⇒ decrypt rejects |
@@ -87,6 +88,31 @@ case_struct!(
         /// The 36-byte visualisation (valid cases).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         key_hash: Option<Hex>,
+        /// The 12×12 picture as 144 colour indices `0`..`3`, row by row (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pixels: Option<String>,
+    }
+);
+
+case_struct!(
+    /// A `SecretFileTest` case (spec §8.6).
+    FileCase {
+        /// The file's one-time AES-256 key (32 bytes).
+        key: Hex,
+        /// Its IGE iv (32 bytes).
+        iv: Hex,
+        /// The `key_fingerprint` received with the file (TL `int`).
+        key_fingerprint: i64,
+        /// The size the message declares.
+        size: i64,
+        /// The encrypted file as downloaded.
+        encrypted: Hex,
+        /// The file (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<Hex>,
+        /// The padding the sender appended (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        padding: Option<Hex>,
     }
 );
 
@@ -311,6 +337,13 @@ group_struct!(
     }
 );
 group_struct!(
+    /// `SecretFileTest`.
+    FileGroup, FileCase {
+        /// The upload part size the encryption runs in (a positive multiple of 16).
+        part_size: u64,
+    }
+);
+group_struct!(
     /// `CallEmojiTest`.
     EmojiGroup, EmojiCase {}
 );
@@ -356,6 +389,8 @@ pub enum Group {
     Commitment(CommitmentGroup),
     /// `CallPacketTest`.
     CallPacket(CallPacketGroup),
+    /// `SecretFileTest`.
+    File(FileGroup),
 }
 
 /// The group types of this module with their schema files.
@@ -375,6 +410,7 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
     ("CallEmojiTest", "call_emoji_test_schema_v1.json"),
     ("CallCommitmentTest", "call_commitment_test_schema_v1.json"),
     ("CallPacketTest", "call_packet_test_schema_v1.json"),
+    ("SecretFileTest", "secret_file_test_schema_v1.json"),
 ];
 
 /// The errors each type's cases may name (mirrored as an `enum` in its schema).
@@ -431,6 +467,7 @@ pub fn allowed_errors(group_type: &str) -> Option<&'static [&'static str]> {
             "KeyFingerprintMismatch",
         ]),
         "CallPacketTest" => Some(&["TooShort", "MsgKeyMismatch"]),
+        "SecretFileTest" => Some(&["FileFingerprintMismatch", "FileSizeInvalid"]),
         _ => None,
     }
 }
@@ -462,6 +499,7 @@ macro_rules! each {
             Self::Emoji($g) => $e,
             Self::Commitment($g) => $e,
             Self::CallPacket($g) => $e,
+            Self::File($g) => $e,
         }
     };
 }
@@ -479,6 +517,7 @@ impl Group {
             Self::Emoji(_) => "CallEmojiTest",
             Self::Commitment(_) => "CallCommitmentTest",
             Self::CallPacket(_) => "CallPacketTest",
+            Self::File(_) => "SecretFileTest",
         }
     }
 
@@ -522,6 +561,7 @@ pub(crate) fn parse(
         "CallEmojiTest" => Group::Emoji(p(file, text, part, prefix)?),
         "CallCommitmentTest" => Group::Commitment(p(file, text, part, prefix)?),
         "CallPacketTest" => Group::CallPacket(p(file, text, part, prefix)?),
+        "SecretFileTest" => Group::File(p(file, text, part, prefix)?),
         other => {
             return Err(err(
                 file,
@@ -726,7 +766,21 @@ pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError>
                 len_is(file, &a, "key", &c.key, 256)?;
                 opt_len(file, &a, "layer46Key", c.layer46_key.as_ref(), 256)?;
                 opt_len(file, &a, "keyHash", c.key_hash.as_ref(), 36)?;
-                outputs(file, a, c.result == Verdict::Valid, &[c.key_hash.is_some()])?;
+                if c.pixels.as_ref().is_some_and(|p| {
+                    p.len() != 144 || !p.bytes().all(|b| (b'0'..=b'3').contains(&b))
+                }) {
+                    return Err(err(
+                        file,
+                        format!("{a}.pixels"),
+                        "expected 144 colour indices 0..3",
+                    ));
+                }
+                outputs(
+                    file,
+                    a,
+                    c.result == Verdict::Valid,
+                    &[c.key_hash.is_some(), c.pixels.is_some()],
+                )?;
             }
         }
         Group::Encrypt(group) => {
@@ -796,6 +850,36 @@ pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError>
                 let a = at(t);
                 len_is(file, &a, "key", &c.key, 256)?;
                 outputs(file, a, c.result == Verdict::Valid, &[c.body.is_some()])?;
+            }
+        }
+        Group::File(group) => {
+            if group.part_size == 0 || group.part_size % 16 != 0 {
+                return Err(err(
+                    file,
+                    gat("partSize"),
+                    "expected a positive multiple of 16",
+                ));
+            }
+            for (t, c) in group.tests.iter().enumerate() {
+                let a = at(t);
+                len_is(file, &a, "key", &c.key, 32)?;
+                len_is(file, &a, "iv", &c.iv, 32)?;
+                if i32::try_from(c.key_fingerprint).is_err() {
+                    return Err(err(
+                        file,
+                        format!("{a}.keyFingerprint"),
+                        "expected a 32-bit integer",
+                    ));
+                }
+                if c.padding.as_ref().is_some_and(|p| p.len() >= 16) {
+                    return Err(err(file, format!("{a}.padding"), "more than 15 bytes"));
+                }
+                outputs(
+                    file,
+                    a,
+                    c.result == Verdict::Valid,
+                    &[c.file.is_some(), c.padding.is_some()],
+                )?;
             }
         }
         Group::Commitment(group) => {
@@ -1016,11 +1100,14 @@ pub fn run_case(
             let mut req = Fields::new();
             hex_field(&mut req, "key", &c.key);
             opt_hex(&mut req, "layer46Key", c.layer46_key.as_ref());
-            let want: Vec<_> = c
+            let mut want: Vec<_> = c
                 .key_hash
                 .iter()
                 .map(|h| ("keyHash", hex_value(h)))
                 .collect();
+            if let Some(p) = &c.pixels {
+                want.push(("pixels", Value::from(p.clone())));
+            }
             (
                 one_shot(iut, op::KEY_HASH, &req, expected, &want, opts),
                 vector(c, &g.group_type, &g.source, &[]),
@@ -1151,6 +1238,38 @@ pub fn run_case(
                 ("sender", Value::from(g.sender.clone())),
                 ("channel", Value::from(g.channel.clone())),
             ];
+            (judged, vector(c, &g.group_type, &g.source, &extra))
+        }
+        Group::File(g) => {
+            let c = g.tests.get(index)?;
+            let mut dec = Fields::new();
+            hex_field(&mut dec, "key", &c.key);
+            hex_field(&mut dec, "iv", &c.iv);
+            dec.insert("keyFingerprint".into(), Value::from(c.key_fingerprint));
+            dec.insert("size".into(), Value::from(c.size));
+            hex_field(&mut dec, "encrypted", &c.encrypted);
+            let want: Vec<_> = c.file.iter().map(|f| ("file", hex_value(f))).collect();
+            let mut judged = one_shot(iut, op::FILE_DECRYPT, &dec, expected, &want, opts);
+            if let (Some(body), Some(padding), Outcome::Pass) = (&c.file, &c.padding, judged.0) {
+                let mut enc = Fields::new();
+                hex_field(&mut enc, "key", &c.key);
+                hex_field(&mut enc, "iv", &c.iv);
+                hex_field(&mut enc, "file", body);
+                hex_field(&mut enc, "padding", padding);
+                enc.insert("partSize".into(), Value::from(g.part_size));
+                judged = one_shot(
+                    iut,
+                    op::FILE_ENCRYPT,
+                    &enc,
+                    expected,
+                    &[
+                        ("encrypted", hex_value(&c.encrypted)),
+                        ("keyFingerprint", Value::from(c.key_fingerprint)),
+                    ],
+                    opts,
+                );
+            }
+            let extra = [("partSize", Value::from(g.part_size))];
             (judged, vector(c, &g.group_type, &g.source, &extra))
         }
     };

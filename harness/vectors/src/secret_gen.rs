@@ -19,8 +19,9 @@ use mtproto::call::{CallKey, EMOJI, emoji_indices, g_a_hash};
 use mtproto::crypto::dh::{self, DhGroup, TELEGRAM_DH_PRIME};
 use mtproto::envelope;
 use mtproto::secret::ChatKey;
+use mtproto::secret::file::{FileKey, encrypt_file};
 use mtproto::secret::message::{self, Role};
-use mtproto::secret::visual::key_hash;
+use mtproto::secret::visual::{key_hash, pixels_string};
 use mtproto::tl::Tl;
 use mtproto::tl::generated::secret::enums::{DecryptedMessage, DecryptedMessageAction};
 use mtproto::tl::generated::secret::types::{
@@ -35,9 +36,9 @@ use crate::model::{Hex, Note, Source, TestGroup, VectorFile};
 use crate::result::Verdict;
 use crate::secret::{
     CallPacketCase, CallPacketGroup, CommitmentCase, CommitmentGroup, DecryptCase, DecryptGroup,
-    EmojiCase, EmojiGroup, EncryptCase, EncryptGroup, Expect, Group, KeyExchangeCase,
-    KeyExchangeGroup, RekeyCase, RekeyGroup, SeqTraceCase, SeqTraceGroup, Step, VisualizationCase,
-    VisualizationGroup,
+    EmojiCase, EmojiGroup, EncryptCase, EncryptGroup, Expect, FileCase, FileGroup, Group,
+    KeyExchangeCase, KeyExchangeGroup, RekeyCase, RekeyGroup, SeqTraceCase, SeqTraceGroup, Step,
+    VisualizationCase, VisualizationGroup,
 };
 
 const SELF_VERSION: &str = "mtproto-vectors generator v1";
@@ -59,6 +60,10 @@ const SEQ: &str = "https://core.telegram.org/api/end-to-end/seq_no";
 const DML: &str = "https://core.telegram.org/constructor/decryptedMessageLayer";
 const VC: &str = "https://core.telegram.org/api/end-to-end/video-calls";
 const AUTH: &str = "https://core.telegram.org/mtproto/auth_key";
+const TD_API_SECRET_CHAT: &str =
+    "https://core.telegram.org/tdlib/docs/classtd_1_1td__api_1_1secret_chat.html";
+const TD_FILE_KEY: &str =
+    "https://github.com/tdlib/td/blob/master/td/telegram/files/FileEncryptionKey.cpp";
 
 const FLAGS: &[(&str, &str, &str, &[&str])] = &[
     (
@@ -114,6 +119,36 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         "MISSING_STEP",
         "key_fingerprint differs from SHA1(key)[12..20] of the key this side computed: the chat must be discarded.",
         &[E2E, PFS],
+    ),
+    (
+        "KeyPicture",
+        "FUNCTIONALITY",
+        "The 12x12 picture of the key_hash: pixel k (row k / 12, column k % 12) is (keyHash[k / 4] >> 2 (k % 4)) & 3, the least significant bit pair of each byte first, as TDLib's API docs (\"36 little-endian bytes\", filled left to right, top to bottom) and the Android identicon draw it; the rendering is this project's, from the bytes of the case.",
+        &[TD_API_SECRET_CHAT],
+    ),
+    (
+        "FileKnownAnswer",
+        "FUNCTIONALITY",
+        "A secret-chat file (spec §8.6): AES-256-IGE under the one-time key and iv, chained across upload parts, cut to the declared size; key_fingerprint = md5(key || iv)[0..4] XOR md5(key || iv)[4..8] as a little-endian int32 (TDLib's FileEncryptionKey). Computed by this project (md5 from RustCrypto md-5, IGE from the reference); no independent vector is published.",
+        &[E2E, TD_FILE_KEY],
+    ),
+    (
+        "FileFingerprint",
+        "MISSING_STEP",
+        "The key_fingerprint received with the file does not match md5(key || iv): the file is not the one the message describes and must be rejected.",
+        &[E2E],
+    ),
+    (
+        "FileFingerprintByteOrder",
+        "EDGE_CASE",
+        "The key_fingerprint with its bytes read big-endian: an implementation that builds the int the other way round accepts it (and rejects the real one).",
+        &[E2E, TD_FILE_KEY],
+    ),
+    (
+        "FileSize",
+        "MODIFIED_PARAMETER",
+        "The encrypted length is not whole 16-byte blocks, or does not hold the declared size with under one block of padding.",
+        &[E2E],
     ),
     (
         "Layer46Key",
@@ -359,6 +394,7 @@ pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
     Ok(vec![
         key_exchange()?,
         visualization()?,
+        files()?,
         encrypt()?,
         decrypt()?,
         seq_trace()?,
@@ -666,7 +702,7 @@ fn visualization() -> Result<(String, VectorFile), GenerateError> {
             "the reference disagrees with spec §11.4's key_hash",
         ));
     }
-    let (tc_id, flags) = b.case(&["Ktv"])?;
+    let (tc_id, flags) = b.case(&["Ktv", "KeyPicture"])?;
     let ktv = VisualizationGroup {
         group_type: "SecretVisualizationTest".into(),
         source: source(
@@ -675,11 +711,14 @@ fn visualization() -> Result<(String, VectorFile), GenerateError> {
         ),
         tests: vec![VisualizationCase {
             tc_id,
-            comment: format!("the sample auth_key of spec §11.3 (key_fingerprint {want_fp})"),
+            comment: format!(
+                "the sample auth_key of spec §11.3 (key_fingerprint {want_fp}); pixels rendered by this project"
+            ),
             flags,
             key: Hex(sample.to_vec()),
             layer46_key: None,
             key_hash: Some(Hex(got.to_vec())),
+            pixels: Some(pixels_string(&got)),
             result: Verdict::Valid,
             error: None,
         }],
@@ -690,10 +729,11 @@ fn visualization() -> Result<(String, VectorFile), GenerateError> {
         let key = ChatKey::new(d.array::<256>());
         let later = (i >= 3).then(|| ChatKey::new(d.array::<256>()));
         let flags: &[&str] = if later.is_some() {
-            &["Pseudorandom", "Layer46Key"]
+            &["Pseudorandom", "Layer46Key", "KeyPicture"]
         } else {
-            &["Pseudorandom"]
+            &["Pseudorandom", "KeyPicture"]
         };
+        let hash = key_hash(&key, later.as_ref());
         let (tc_id, flags) = b.case(flags)?;
         tests.push(VisualizationCase {
             tc_id,
@@ -705,7 +745,8 @@ fn visualization() -> Result<(String, VectorFile), GenerateError> {
             flags,
             key: Hex(key.as_bytes().to_vec()),
             layer46_key: later.as_ref().map(|k| Hex(k.as_bytes().to_vec())),
-            key_hash: Some(Hex(key_hash(&key, later.as_ref()).to_vec())),
+            key_hash: Some(Hex(hash.to_vec())),
+            pixels: Some(pixels_string(&hash)),
             result: Verdict::Valid,
             error: None,
         });
@@ -718,9 +759,169 @@ fn visualization() -> Result<(String, VectorFile), GenerateError> {
     Ok(b.finish(
         "MTProto secret chat key visualisation",
         "secret_visualization_test_schema_v1.json",
-        &["Key visualisation (spec §8.5): SHA1(original key)[0..16] || SHA256(layer-46 key)[0..20]. The spec-11.4 group is independent of this project's code; the rest is computed by the reference."],
+        &["Key visualisation (spec §8.5): SHA1(original key)[0..16] || SHA256(layer-46 key)[0..20], and its 12x12 picture (pixels: 144 colour indices into FFFFFF, D5E6F3, 2D5775, 2F99C9, least significant bit pair of each byte first). The spec-11.4 group's keyHash is independent of this project's code; its pixels and everything else are computed by the reference."],
         vec![Group::Visualization(ktv), Group::Visualization(own)],
     ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files (spec §8.6)
+
+/// The generator's file cases: known answers over a few sizes and part sizes, then the receiver's
+/// rejections, each breaking one rule of an otherwise valid file.
+fn files() -> Result<(String, VectorFile), GenerateError> {
+    let file = "secret/secret_file_test.json";
+    let mut b = Builder::new(file);
+    let mut d = Drbg::new("secret files");
+    let bad = |e: mtproto::SecretError| gerr(file, e);
+    let mut groups = Vec::new();
+    for part_size in [16u64, 1024] {
+        let part = usize::try_from(part_size).map_err(|e| gerr(file, e))?;
+        let mut tests = Vec::new();
+        for len in [0usize, 1, 15, 16, 17, 100, 1024, 3000] {
+            let key = FileKey::new(d.array::<32>(), d.array::<32>());
+            let body = d.bytes(len);
+            let padding = d.bytes((16 - len % 16) % 16);
+            let (encrypted, fp) = encrypt_file(&key, &body, &padding, part).map_err(bad)?;
+            let (tc_id, flags) = b.case(&["FileKnownAnswer"])?;
+            tests.push(FileCase {
+                tc_id,
+                comment: format!("{len}-byte file, parts of {part_size} bytes"),
+                flags,
+                key: Hex(d_key(&key).0),
+                iv: Hex(d_key(&key).1),
+                key_fingerprint: i64::from(fp),
+                size: i64::try_from(len).map_err(|e| gerr(file, e))?,
+                encrypted: Hex(encrypted),
+                file: Some(Hex(body)),
+                padding: Some(Hex(padding)),
+                result: Verdict::Valid,
+                error: None,
+            });
+        }
+        if part_size == 1024 {
+            // The receiver's rejections: one rule broken per case.
+            let key = FileKey::new(d.array::<32>(), d.array::<32>());
+            let body = d.bytes(40);
+            let padding = d.bytes(8);
+            let (encrypted, fp) = encrypt_file(&key, &body, &padding, part).map_err(bad)?;
+            let swapped = i32::from_be_bytes(fp.to_le_bytes());
+            let mut invalid = |flag: &str,
+                               comment: &str,
+                               fingerprint: i32,
+                               size: i64,
+                               enc: Vec<u8>,
+                               error: &str|
+             -> Result<(), GenerateError> {
+                let (tc_id, flags) = b.case(&[flag])?;
+                tests.push(FileCase {
+                    tc_id,
+                    comment: comment.into(),
+                    flags,
+                    key: Hex(d_key(&key).0),
+                    iv: Hex(d_key(&key).1),
+                    key_fingerprint: i64::from(fingerprint),
+                    size,
+                    encrypted: Hex(enc),
+                    file: None,
+                    padding: None,
+                    result: Verdict::Invalid,
+                    error: Some(error.into()),
+                });
+                Ok(())
+            };
+            let m = "FileFingerprintMismatch";
+            invalid(
+                "FileFingerprint",
+                "key_fingerprint with its lowest bit flipped",
+                fp ^ 1,
+                40,
+                encrypted.clone(),
+                m,
+            )?;
+            invalid(
+                "FileFingerprint",
+                "key_fingerprint of another key",
+                fp.wrapping_add(0x0101_0101),
+                40,
+                encrypted.clone(),
+                m,
+            )?;
+            invalid(
+                "FileFingerprint",
+                "key_fingerprint 0",
+                if fp == 0 { 1 } else { 0 },
+                40,
+                encrypted.clone(),
+                m,
+            )?;
+            if swapped != fp {
+                invalid(
+                    "FileFingerprintByteOrder",
+                    "key_fingerprint read big-endian",
+                    swapped,
+                    40,
+                    encrypted.clone(),
+                    m,
+                )?;
+            }
+            let s = "FileSizeInvalid";
+            invalid(
+                "FileSize",
+                "declared size above the encrypted length",
+                fp,
+                49,
+                encrypted.clone(),
+                s,
+            )?;
+            invalid(
+                "FileSize",
+                "a whole block of padding past the declared size",
+                fp,
+                32,
+                encrypted.clone(),
+                s,
+            )?;
+            invalid(
+                "FileSize",
+                "negative declared size",
+                fp,
+                -1,
+                encrypted.clone(),
+                s,
+            )?;
+            let mut cut = encrypted.clone();
+            cut.truncate(47);
+            invalid(
+                "FileSize",
+                "encrypted length not a multiple of 16",
+                fp,
+                40,
+                cut,
+                s,
+            )?;
+        }
+        groups.push(Group::File(FileGroup {
+            group_type: "SecretFileTest".into(),
+            part_size,
+            source: source(
+                "self",
+                "project-computed known answers (mtproto-vectors generator v1): no independent secret-chat file vector is published",
+            ),
+            tests,
+        }));
+    }
+    Ok(b.finish(
+        "MTProto secret chat files",
+        "secret_file_test_schema_v1.json",
+        &["Secret-chat files (spec §8.6): the file encrypted with AES-256-IGE under a one-time 32-byte key and 32-byte iv, chained across upload parts of partSize bytes, padded to whole blocks, cut to the declared size on receipt; key_fingerprint = md5(key || iv)[0..4] XOR md5(key || iv)[4..8] as a little-endian int32, as TDLib computes it. Every value is computed by this project (project-computed known answers, not independent evidence)."],
+        groups,
+    ))
+}
+
+/// The key and iv of a generated file key, for the case fields.
+fn d_key(k: &FileKey) -> (Vec<u8>, Vec<u8>) {
+    (k.key().to_vec(), k.iv().to_vec())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -145,6 +145,8 @@ fn each_invalid_one_shot_case_depends_on_its_own_check() {
         ("call", "CallCommitmentTest", "KeyFingerprintMismatch"),
         ("call", "CallPacketTest", "MsgKeyMismatch"),
         ("call", "CallPacketTest", "TooShort"),
+        ("secret", "SecretFileTest", "FileFingerprintMismatch"),
+        ("secret", "SecretFileTest", "FileSizeInvalid"),
     ] {
         let results = run_type(
             family,
@@ -167,4 +169,80 @@ fn each_invalid_one_shot_case_depends_on_its_own_check() {
                 .all(|r| r.expected_error.as_deref() == Some(error))
         );
     }
+}
+
+/// A renderer that takes the most significant bit pair of each byte first.
+struct MsbFirstPixels(ReferenceIut);
+
+impl Iut for MsbFirstPixels {
+    fn hello(&self) -> &Hello {
+        self.0.hello()
+    }
+    fn call(&mut self, op: &str, request: &Fields) -> Answer {
+        let mut answer = self.0.call(op, request);
+        if let (Answer::Ok(f), "secret.keyHash") = (&mut answer, op) {
+            let hash = hex::decode(f["keyHash"].as_str().unwrap()).unwrap();
+            let pixels: String = hash
+                .iter()
+                .flat_map(|b| [b >> 6, (b >> 4) & 3, (b >> 2) & 3, b & 3])
+                .map(|i| char::from(b'0' + i))
+                .collect();
+            f.insert("pixels".into(), Value::from(pixels));
+        }
+        answer
+    }
+}
+
+#[test]
+fn a_renderer_with_the_other_bit_order_fails_every_picture_case() {
+    let results = run_type(
+        "secret",
+        Some("SecretVisualizationTest"),
+        &mut MsbFirstPixels(ReferenceIut::new()),
+    );
+    let (failed, flagged) = failed_with_flag(&results, "KeyPicture");
+    assert!(flagged >= 7);
+    assert_eq!(failed, flagged);
+    assert_eq!(flagged, results.len());
+}
+
+/// A receiver that builds the file key_fingerprint big-endian: it compares its own (big-endian)
+/// value with the received one, which is the reference comparing against the byte-swapped value.
+struct BigEndianFileFingerprint(ReferenceIut);
+
+impl Iut for BigEndianFileFingerprint {
+    fn hello(&self) -> &Hello {
+        self.0.hello()
+    }
+    fn call(&mut self, op: &str, request: &Fields) -> Answer {
+        let swap = |v: &Value| {
+            let fp = i32::try_from(v.as_i64().unwrap()).unwrap();
+            Value::from(i32::from_be_bytes(fp.to_le_bytes()))
+        };
+        let mut req = request.clone();
+        if op == "secret.fileDecrypt" {
+            req.insert("keyFingerprint".into(), swap(&request["keyFingerprint"]));
+        }
+        let mut answer = self.0.call(op, &req);
+        if let (Answer::Ok(f), "secret.fileEncrypt") = (&mut answer, op) {
+            let fp = swap(&f["keyFingerprint"]);
+            f.insert("keyFingerprint".into(), fp);
+        }
+        answer
+    }
+}
+
+#[test]
+fn a_big_endian_file_fingerprint_fails_the_byte_order_and_every_valid_file_case() {
+    let results = run_type(
+        "secret",
+        Some("SecretFileTest"),
+        &mut BigEndianFileFingerprint(ReferenceIut::new()),
+    );
+    let (failed, flagged) = failed_with_flag(&results, "FileFingerprintByteOrder");
+    assert!(flagged >= 1);
+    assert_eq!(failed, flagged);
+    let (failed, flagged) = failed_with_flag(&results, "FileKnownAnswer");
+    assert!(flagged >= 16);
+    assert_eq!(failed, flagged);
 }
