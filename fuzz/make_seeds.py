@@ -116,6 +116,13 @@ for seed in range(3):
         honest = seed.to_bytes(8, "little") + bytes([temporary]) + bytes(24)
         write("handshake_client", honest)
         write("handshake_server", honest)
+# server: [seed][temporary][3 tampers][4 answers: 0 Ok / 1 Retry / 2 Fail of 3][3 resends: 0 Sent(tamper) / 1 Replay of 2]
+RETRY, FAIL, REPLAY = (1 << 32) // 3 + 1, (2 << 32) // 3 + 1, 1 << 31
+def answers(*a):
+    return b"".join(v.to_bytes(4, "little") for v in (list(a) + [0] * 4)[:4])
+for ans, resends in [((RETRY,), b""), ((RETRY,), REPLAY.to_bytes(4, "little")),
+                     ((RETRY, RETRY, FAIL), b""), ((FAIL,), b""), ((RETRY, RETRY, RETRY), b"")]:
+    write("handshake_server", bytes(8) + b"\x01" + bytes(12) + answers(*ans) + resends)
 # client: dh_gen answered by a forged dh_gen_retry (variant 1 of 4) and dh_gen_fail (2 of 4).
 for variant in [1, 2, 3]:
     v = (variant << 32) // 4 + 1

@@ -18,6 +18,20 @@ export RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-nightly}"
 export SANITIZER="${SANITIZER:-address}" FUZZING_ENGINE=libfuzzer FUZZING_LANGUAGE=rust ARCHITECTURE=x86_64
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/fuzz/target}"
 
+# fuzz/oss-fuzz: the clone URL in the Dockerfile is project.yaml's main_repo (both the marker
+# SUBMITTER-FILLS until the project has a public home), and every field OSS-Fuzz requires is there.
+main_repo="$(sed -n 's/^main_repo: "\(.*\)"$/\1/p' "$repo/fuzz/oss-fuzz/project.yaml")"
+[ -n "$main_repo" ] || { echo "error: fuzz/oss-fuzz/project.yaml has no main_repo" >&2; exit 1; }
+grep -q "^RUN git clone --depth 1 $main_repo \$SRC/mtproto-harness$" "$repo/fuzz/oss-fuzz/Dockerfile" \
+  || { echo "error: fuzz/oss-fuzz/Dockerfile does not clone main_repo ($main_repo)" >&2; exit 1; }
+for field in homepage language primary_contact main_repo sanitizers fuzzing_engines; do
+  grep -q "^$field:" "$repo/fuzz/oss-fuzz/project.yaml" \
+    || { echo "error: fuzz/oss-fuzz/project.yaml lacks $field" >&2; exit 1; }
+done
+if grep -q SUBMITTER-FILLS "$repo/fuzz/oss-fuzz/project.yaml"; then
+  echo "note: fuzz/oss-fuzz/project.yaml still has SUBMITTER-FILLS fields (no public home yet)"
+fi
+
 bash "$repo/.clusterfuzzlite/build.sh"
 
 targets="$(cd "$repo/fuzz" && cargo fuzz list)"

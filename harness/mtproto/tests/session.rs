@@ -283,6 +283,45 @@ fn client_acks_every_content_related_message() {
 }
 
 #[test]
+fn reset_forgets_the_session_and_keeps_the_memory() {
+    let mut c = client(4, true);
+    for k in 1..=6 {
+        ok(c.receive(T0, &msg(cid(0, k), 1, true)));
+    }
+    let heap = c.window().heap_bytes();
+    c.reset(SID ^ 1);
+    assert_eq!(
+        c,
+        ClientReceiver::new(
+            SID ^ 1,
+            ClientConfig {
+                window: 4,
+                clock_synced: true
+            }
+        )
+    );
+    assert_eq!(c.window().heap_bytes(), heap, "the ring was reallocated");
+    assert_eq!(c.acks().heap_bytes(), MAX_ACK_IDS * 8);
+    // A msg_id of the old session is new again.
+    ok(c.receive(
+        T0,
+        &Inbound {
+            session_id: SID ^ 1,
+            ..msg(cid(0, 6), 1, true)
+        },
+    ));
+
+    let mut s = server(4);
+    ok(s.receive(T0, &msg(sid(0, 1), 1, true)));
+    ok(s.receive(T0, &msg(sid(0, 2), 3, true)));
+    assert_eq!(s.content_count(), 2);
+    s.reset(SID);
+    assert_eq!(s, server(4));
+    // seq_no restarts: 1 is the next content-related seq_no again.
+    ok(s.receive(T0, &msg(sid(0, 2), 1, true)));
+}
+
+#[test]
 fn ack_backlog_full_refuses_without_remembering() {
     let mut q = AckQueue::new();
     for i in 0..MAX_ACK_IDS {

@@ -27,7 +27,7 @@ use crate::codec::Reader;
 use crate::crypto::rsa_pad::RsaPrivateKey;
 use crate::error::HandshakeError;
 use crate::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
-use crate::handshake::server::{self, ResPqRandom, ServerDhRandom};
+use crate::handshake::server::{self, DhGenVerdict, ResPqRandom, ServerDhGen, ServerDhRandom};
 use crate::handshake::{id, new_nonce_hash, tmp_aes};
 use crate::tl::Tl;
 use crate::tl::generated::mtproto as mt;
@@ -366,6 +366,27 @@ fn check_resend(
     );
 }
 
+/// How the server answers a `set_client_DH_params` that passed every check (the server's policy:
+/// e.g. `dh_gen_retry` when the new key's `auth_key_id` collides with one it has).
+#[derive(Arbitrary, Clone, Copy, Debug)]
+enum Answer {
+    Ok,
+    Retry,
+    Fail,
+}
+
+/// What reaches the server after it answered `dh_gen_retry`.
+#[derive(Arbitrary, Debug)]
+enum Resend {
+    /// The client's resent `set_client_DH_params`, possibly changed.
+    Sent(Tamper),
+    /// The `set_client_DH_params` the server just answered, again: its `retry_id` is stale.
+    Replay,
+}
+
+/// Rounds of `dh_gen_retry` the server may answer in one exchange.
+const MAX_RETRIES: usize = 3;
+
 #[derive(Arbitrary, Debug)]
 struct ServerInput {
     seed: u64,
@@ -373,13 +394,24 @@ struct ServerInput {
     req_pq: Tamper,
     req_dh: Tamper,
     set_client_dh: Tamper,
+    /// The server's answer to each `set_client_DH_params` it accepts (bytes the input lacks
+    /// read as `Ok`, so a short input is the plain exchange).
+    answers: [Answer; MAX_RETRIES + 1],
+    /// What is delivered after each `dh_gen_retry`.
+    resends: [Resend; MAX_RETRIES],
 }
 
 /// `handshake_server`: the reference server against an honest client whose messages the input
 /// changes in flight.
 pub fn handshake_server(data: &[u8]) {
+    let _ = server_exchange(data);
+}
+
+/// [`handshake_server`], saying how the exchange ended (`None`: refused before the server's
+/// last step, or not an input).
+fn server_exchange(data: &[u8]) -> Option<End> {
     let Ok(input) = ServerInput::arbitrary_take_rest(Unstructured::new(data)) else {
-        return;
+        return None;
     };
     let mut rng = Script {
         seed: input.seed,
@@ -407,7 +439,10 @@ pub fn handshake_server(data: &[u8]) {
     };
     let (srv, m1) = match server::handle_req_pq(&m0, &[key.public().fingerprint()], &res_random) {
         Ok(x) => x,
-        Err(e) => return refused(e, honest, "req_pq_multi"),
+        Err(e) => {
+            refused(e, honest, "req_pq_multi");
+            return None;
+        }
     };
     let req_random = ReqDhRandom {
         new_nonce: rng.bytes(),
@@ -419,7 +454,10 @@ pub fn handshake_server(data: &[u8]) {
     };
     let (st, m2) = match st.handle_res_pq(&m1, &[key.public().clone()], 2, kind, &req_random) {
         Ok(x) => x,
-        Err(e) => return refused(e, honest, "the client's resPQ"),
+        Err(e) => {
+            refused(e, honest, "the client's resPQ");
+            return None;
+        }
     };
     let (m2, same) = input.req_dh.apply(&m2);
     honest &= same;
@@ -431,7 +469,10 @@ pub fn handshake_server(data: &[u8]) {
     let (srv, m3) =
         match srv.handle_req_dh_params(&m2, core::slice::from_ref(key), group, &server_random) {
             Ok(x) => x,
-            Err(e) => return refused(e, honest, "req_DH_params"),
+            Err(e) => {
+                refused(e, honest, "req_DH_params");
+                return None;
+            }
         };
     if honest {
         let want_expires = match kind {
@@ -445,24 +486,182 @@ pub fn handshake_server(data: &[u8]) {
     }
     let (st, m4) = match st.handle_server_dh_params(&m3, NOW, &rng.client_dh(), Some(&mut cache)) {
         Ok(x) => x,
-        Err(e) => return refused(e, honest, "the client's server_DH_params_ok"),
+        Err(e) => {
+            refused(e, honest, "the client's server_DH_params_ok");
+            return None;
+        }
     };
     let (m4, same) = input.set_client_dh.apply(&m4);
     honest &= same;
-    let (server_result, m5) = match srv.handle_set_client_dh_params(&m4) {
-        Ok(x) => x,
-        Err(e) => return refused(e, honest, "set_client_DH_params"),
+    let nonces = (res_random.server_nonce, req_random.new_nonce);
+    Some(server_rounds(
+        &input,
+        &mut rng,
+        honest,
+        srv,
+        st,
+        m4,
+        nonces,
+        group,
+        &server_random,
+    ))
+}
+
+/// The exchange from the server's first `set_client_DH_params` on: each one it accepts is
+/// answered as the input says. `dh_gen_ok`: the client must finish with the server's key.
+/// `dh_gen_fail`: the client must stop with `DhGenFail`. `dh_gen_retry`: the client must accept it
+/// (its `new_nonce_hash2` is over the key both hold) and resend with `retry_id` = that key's
+/// `auth_key_aux_hash` and a new key `g_b'^a`; the server must then accept the resend unless it
+/// was changed, and must refuse the message it already answered (`RetryIdMismatch`).
+#[allow(clippy::too_many_arguments)]
+fn server_rounds(
+    input: &ServerInput,
+    rng: &mut Script,
+    mut honest: bool,
+    mut srv: server::ExpectSetClientDh,
+    mut st: client::ExpectDhGen,
+    mut m4: Vec<u8>,
+    nonces: ([u8; 16], [u8; 32]),
+    group: &crate::crypto::dh::DhGroup,
+    server_random: &ServerDhRandom,
+) -> End {
+    let refused = |e: HandshakeError, honest: bool, what: &str| {
+        typed(&e);
+        assert!(!honest, "{what} refused on an untouched exchange: {e:?}");
     };
-    // The server finished: the client must finish with the same key.
-    match st.handle_dh_gen(&m5) {
-        Ok(DhGenOutcome::Done(done)) => {
-            assert_eq!(
-                done.auth_key.as_bytes(),
-                server_result.auth_key.as_bytes(),
-                "keys differ"
-            );
-            assert_eq!(done.server_salt, server_result.server_salt);
+    for (round, &answer) in input.answers.iter().enumerate() {
+        let verdict = match answer {
+            Answer::Ok => DhGenVerdict::Ok,
+            Answer::Retry => DhGenVerdict::Retry,
+            Answer::Fail => DhGenVerdict::Fail,
+        };
+        let verdict = if round == MAX_RETRIES {
+            DhGenVerdict::Ok
+        } else {
+            verdict
+        };
+        let (next, m5) = match srv.answer_set_client_dh_params(&m4, verdict) {
+            Ok(x) => x,
+            Err(e) => {
+                refused(e, honest, "set_client_DH_params");
+                return End::Refused { retries: round };
+            }
+        };
+        // The server accepted: from here on it holds a key, and the client must agree with it.
+        let client_key = st.auth_key().as_bytes().to_vec();
+        let outcome = st.handle_dh_gen(&m5);
+        let retry_srv = match (next, outcome) {
+            (ServerDhGen::Done(result), Ok(DhGenOutcome::Done(done))) => {
+                assert_eq!(
+                    done.auth_key.as_bytes(),
+                    result.auth_key.as_bytes(),
+                    "keys differ"
+                );
+                assert_eq!(done.server_salt, result.server_salt);
+                return End::Done { retries: round };
+            }
+            (ServerDhGen::Failed, Err(HandshakeError::DhGenFail)) => {
+                return End::Failed { retries: round };
+            }
+            (ServerDhGen::Retry(srv2), Ok(DhGenOutcome::Retry(retry))) => (srv2, retry),
+            (next, outcome) => panic!(
+                "round {round}: the server answered {verdict:?} ({next:?}) and the client took it \
+                 as {outcome:?}"
+            ),
+        };
+        let (srv2, retry) = retry_srv;
+        let Ok((st2, m4b)) = retry.resend(&rng.client_dh()) else {
+            // Only a new `b` whose `g_b` fails the range checks (probability ~2^-64) ends here.
+            return End::Refused { retries: round + 1 };
+        };
+        check_resend(
+            &m4b,
+            &nonces.0,
+            &nonces.1,
+            &client_key,
+            st2.auth_key().as_bytes(),
+            group,
+            server_random,
+        );
+        m4 = match input.resends.get(round) {
+            Some(Resend::Replay) => match srv2.answer_set_client_dh_params(&m4, DhGenVerdict::Ok) {
+                Err(HandshakeError::RetryIdMismatch) => {
+                    return End::StaleRetryRefused { retries: round + 1 };
+                }
+                other => panic!(
+                    "round {round}: the server takes back the set_client_DH_params it \
+                         answered with dh_gen_retry: {other:?}"
+                ),
+            },
+            Some(Resend::Sent(t)) => {
+                let (m, same) = t.apply(&m4b);
+                honest &= same;
+                m
+            }
+            None => return End::Refused { retries: round + 1 },
+        };
+        srv = *srv2;
+        st = st2;
+    }
+    // The last round is always answered `Ok`, so the loop returns before it ends.
+    End::Refused {
+        retries: MAX_RETRIES,
+    }
+}
+
+/// How an exchange driven by `handshake_server` ended, and after how many `dh_gen_retry`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// Refused somewhere (a changed message), or the input ran out.
+    Refused { retries: usize },
+    /// `dh_gen_ok`: both sides hold the same key.
+    Done { retries: usize },
+    /// `dh_gen_fail`, and the client stopped with `DhGenFail`.
+    Failed { retries: usize },
+    /// After `dh_gen_retry`, the answered `set_client_DH_params` replayed and refused.
+    StaleRetryRefused { retries: usize },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RETRY: u32 = ((1u64 << 32) / 3 + 1) as u32;
+    const FAIL: u32 = ((2u64 << 32) / 3 + 1) as u32;
+    const REPLAY: u32 = 1 << 31;
+
+    /// `[seed 0][permanent][three messages delivered][answers][resends]`.
+    fn input(answers: &[u32], resends: &[u32]) -> Vec<u8> {
+        let mut v = vec![0u8; 9];
+        v.extend_from_slice(&[0; 12]);
+        for a in answers.iter().chain(resends) {
+            v.extend_from_slice(&a.to_le_bytes());
         }
-        other => panic!("the server finished with a key the client does not accept: {other:?}"),
+        v
+    }
+
+    #[test]
+    fn the_server_retry_path_is_reached() {
+        assert_eq!(
+            server_exchange(&input(&[], &[])),
+            Some(End::Done { retries: 0 })
+        );
+        assert_eq!(
+            server_exchange(&input(&[RETRY], &[])),
+            Some(End::Done { retries: 1 })
+        );
+        assert_eq!(
+            server_exchange(&input(&[RETRY, RETRY, FAIL, 0], &[])),
+            Some(End::Failed { retries: 2 })
+        );
+        assert_eq!(
+            server_exchange(&input(&[RETRY, 0, 0, 0], &[REPLAY])),
+            Some(End::StaleRetryRefused { retries: 1 })
+        );
+        assert_eq!(
+            server_exchange(&input(&[RETRY, RETRY, RETRY, FAIL], &[])),
+            Some(End::Done { retries: 3 }),
+            "the fourth answer is always dh_gen_ok"
+        );
     }
 }

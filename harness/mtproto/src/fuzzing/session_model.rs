@@ -281,18 +281,11 @@ impl Model {
         if self.has(Bug::NoSaltCheck) {
             return true;
         }
-        let valid: Vec<&(i64, i64, i64)> = self
-            .salts
-            .iter()
-            .filter(|s| s.1 <= now && now < s.2)
-            .collect();
+        let mut valid = self.salts.iter().filter(|s| s.1 <= now && now < s.2);
         if self.has(Bug::SaltNoOverlap) {
-            return valid
-                .iter()
-                .max_by_key(|s| s.1)
-                .is_some_and(|s| s.0 == salt);
+            return valid.max_by_key(|s| s.1).is_some_and(|s| s.0 == salt);
         }
-        valid.iter().any(|s| s.0 == salt)
+        valid.any(|s| s.0 == salt)
     }
 
     fn remember(&mut self, id: u64, seq: i32) {
@@ -405,6 +398,11 @@ impl Model {
 
     /// The stored ids, ascending.
     pub fn stored(&self) -> Vec<i64> {
-        self.ids.keys().map(|&k| k as i64).collect()
+        self.stored_ids().collect()
+    }
+
+    /// [`Model::stored`] without collecting them.
+    pub fn stored_ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.ids.keys().map(|&k| k as i64)
     }
 }

@@ -5,9 +5,11 @@
 //!
 //! Invariants:
 //!
-//! - **chunking**: the stream fed in the pieces the cut points make, and fed byte by byte, gives
-//!   the same frames and the same error as the stream fed whole (the decoder's contract:
-//!   "yields the same packets however the stream is cut");
+//! - **chunking**: the stream fed in the pieces the cut points make, and fed split at every place
+//!   the decoder changes state (each of the first 12 bytes of every frame, i.e. tag and header
+//!   byte by byte, a body in three pieces, every frame boundary: byte by byte on short frames),
+//!   gives the same packets and the same error as the stream fed whole (the decoder's contract:
+//!   "yields the same packets however the stream is cut"), compared packet by packet as they come;
 //! - **frames lie inside the input**: fed whole, every payload is a borrow of the stream inside
 //!   the bytes its frame consumed, and frames follow each other without gaps or overlap;
 //! - **encode∘decode identity**: re-encoding the decoded frames with the same framing gives back
@@ -26,7 +28,7 @@ use sha2::{Digest, Sha256};
 use crate::Direction;
 use crate::error::TransportError;
 use crate::transport::obfuscated::{self, INIT_LEN, ObfuscatedDecoder, ObfuscatedEncoder};
-use crate::transport::{Decoder, Encoder, Frame, Kind};
+use crate::transport::{Decoder, Encoder, Kind, Packet};
 
 /// Fuzz input split into its parts ([`super::layout::transport_parts`]).
 struct Input<'a> {
@@ -40,26 +42,25 @@ fn input(data: &[u8]) -> Option<Input<'_>> {
     Some(Input { dir, cuts, stream })
 }
 
-/// What decoding a stream gave: the frames with the byte range each consumed, then how it ended.
-#[derive(Debug, PartialEq)]
-struct Decoded {
-    frames: Vec<(Frame, usize, usize)>,
+/// What decoding a stream gave: the packets (borrowing the stream) with the byte range each
+/// consumed, then how it ended. Nothing is copied: under the address sanitizer an allocation per
+/// frame costs more than decoding it.
+#[derive(Debug)]
+struct Decoded<'s> {
+    frames: Vec<(Packet<'s>, usize, usize)>,
     end: Result<(), TransportError>,
 }
 
-impl Decoded {
-    fn frames(&self) -> Vec<&Frame> {
-        self.frames.iter().map(|(f, _, _)| f).collect()
-    }
-
+impl Decoded<'_> {
     /// Where the last frame ends (0 if none).
     fn consumed(&self) -> usize {
         self.frames.last().map_or(0, |&(_, _, end)| end)
     }
 }
 
-/// Feed the whole stream at once and check that every payload lies inside its frame's bytes.
-fn decode_whole(mut dec: Decoder, stream: &[u8]) -> Decoded {
+/// Feed the whole stream at once and check that every payload lies inside its frame's bytes; the
+/// packets returned borrow `stream` (the check proves they may).
+fn decode_whole(mut dec: Decoder, stream: &[u8]) -> Decoded<'_> {
     let base = stream.as_ptr() as usize;
     let mut input = stream;
     let mut frames = Vec::new();
@@ -68,16 +69,25 @@ fn decode_whole(mut dec: Decoder, stream: &[u8]) -> Decoded {
         match dec.next(&mut input) {
             Ok(Some(p)) => {
                 let end = stream.len() - input.len();
-                let frame = p.to_frame();
-                if let crate::transport::Packet::Payload { data, .. } = p {
-                    let at = (data.as_ptr() as usize).wrapping_sub(base);
-                    assert!(
-                        data.is_empty() || (at >= start && at + data.len() <= end),
-                        "payload at {at}+{} outside its frame {start}..{end}",
-                        data.len()
-                    );
-                }
-                frames.push((frame, start, end));
+                let packet = match p {
+                    Packet::Payload { data, quick_ack } => {
+                        let at = (data.as_ptr() as usize).wrapping_sub(base);
+                        assert!(
+                            data.is_empty() || (at >= start && at + data.len() <= end),
+                            "payload at {at}+{} outside its frame {start}..{end}",
+                            data.len()
+                        );
+                        let data = if data.is_empty() {
+                            &[][..]
+                        } else {
+                            &stream[at..at + data.len()]
+                        };
+                        Packet::Payload { data, quick_ack }
+                    }
+                    Packet::QuickAck { token } => Packet::QuickAck { token },
+                    Packet::Error { code } => Packet::Error { code },
+                };
+                frames.push((packet, start, end));
                 start = end;
             }
             Ok(None) => break Ok(()),
@@ -87,21 +97,31 @@ fn decode_whole(mut dec: Decoder, stream: &[u8]) -> Decoded {
     Decoded { frames, end }
 }
 
-/// Feed the stream in the pieces `cuts` makes; only the frames and the end are compared.
-fn decode_cut(
-    mut dec: Decoder,
-    stream: &[u8],
-    cuts: &[usize],
-) -> (Vec<Frame>, Result<(), TransportError>) {
-    let mut out = Vec::new();
+/// Feed the stream in the pieces `cuts` makes (ascending positions inside the stream) and check,
+/// packet by packet as they come, that the decoder gives exactly what it gave on the whole stream,
+/// then the same ending.
+fn check_cut(mut dec: Decoder, stream: &[u8], cuts: &[usize], whole: &Decoded<'_>, how: &str) {
+    let mut n = 0;
     let mut prev = 0;
-    for &p in cuts.iter().chain(core::iter::once(&stream.len())) {
+    let mut end = Ok(());
+    'pieces: for &p in cuts.iter().chain(core::iter::once(&stream.len())) {
         let mut input = &stream[prev..p];
         loop {
             match dec.next(&mut input) {
-                Ok(Some(pk)) => out.push(pk.to_frame()),
+                Ok(Some(pk)) => {
+                    let want = whole.frames.get(n).map(|(f, _, _)| f);
+                    assert_eq!(
+                        Some(&pk),
+                        want,
+                        "packet {n} differs when the stream is fed {how}"
+                    );
+                    n += 1;
+                }
                 Ok(None) => break,
-                Err(e) => return (out, Err(e)),
+                Err(e) => {
+                    end = Err(e);
+                    break 'pieces;
+                }
             }
         }
         assert!(
@@ -110,19 +130,10 @@ fn decode_cut(
         );
         prev = p;
     }
-    (out, Ok(()))
-}
-
-fn byte_cuts(len: usize) -> Vec<usize> {
-    (1..len).collect()
-}
-
-fn assert_same_as_whole(whole: &Decoded, cut: (Vec<Frame>, Result<(), TransportError>), how: &str) {
-    let (frames, end) = cut;
     assert_eq!(
-        frames.iter().collect::<Vec<_>>(),
-        whole.frames(),
-        "frames differ when the stream is fed {how}"
+        n,
+        whole.frames.len(),
+        "the number of packets differs when the stream is fed {how}"
     );
     assert_eq!(
         end, whole.end,
@@ -130,45 +141,62 @@ fn assert_same_as_whole(whole: &Decoded, cut: (Vec<Frame>, Result<(), TransportE
     );
 }
 
-/// The padding to re-encode `frame` with: empty, except for server-to-client padded quick acks
+/// Bytes at the start of a frame fed one at a time by [`boundary_cuts`]: the longest tag (4)
+/// plus the longest header (8, the full transport's length and seqno).
+const HEAD_BYTES: usize = 12;
+
+/// Cut points that split the stream at every place where the decoder changes state: every one
+/// of the first [`HEAD_BYTES`] bytes of each frame (tag and header arrive byte by byte), a body
+/// split twice (in the middle and before its last byte, so it is assembled from three pieces),
+/// and every frame boundary; the bytes after the last frame (a truncated frame, or the one that
+/// failed) the same way. On streams of short frames this is byte by byte; on long frames it
+/// replaces byte-by-byte feeding of a body, whose every byte takes the same path (append to the
+/// buffer, compare with the length), by three appends, so the cost stays linear in the frames.
+fn boundary_cuts(stream_len: usize, whole: &Decoded<'_>) -> Vec<usize> {
+    let mut cuts = Vec::with_capacity(whole.frames.len() * 4 + HEAD_BYTES + 2);
+    let spans = whole
+        .frames
+        .iter()
+        .map(|&(_, s, e)| (s, e))
+        .chain(core::iter::once((whole.consumed(), stream_len)));
+    for (s, e) in spans {
+        let head = (s + HEAD_BYTES).min(e);
+        cuts.extend(s + 1..=head);
+        let mid = head + (e - head) / 2;
+        for p in [mid, e.saturating_sub(1), e] {
+            if cuts.last().is_none_or(|&l| p > l) && p > s {
+                cuts.push(p);
+            }
+        }
+    }
+    // The stream's end is where every pass stops anyway.
+    while cuts.last().is_some_and(|&l| l >= stream_len) {
+        cuts.pop();
+    }
+    cuts
+}
+
+/// The padding to re-encode `packet` with: empty, except for server-to-client padded quick acks
 /// and errors, whose random tail the decoded packet does not keep — then the bytes of `span`
-/// after the packet's own encoding.
-fn padding_for<'s>(kind: Kind, dir: Direction, frame: &Frame, span: &'s [u8]) -> &'s [u8] {
+/// after the packet's own encoding (its length found by encoding it into `scratch`).
+fn padding_for<'s>(
+    kind: Kind,
+    dir: Direction,
+    packet: Packet<'_>,
+    span: &'s [u8],
+    scratch: &mut Vec<u8>,
+) -> &'s [u8] {
     if kind != Kind::Padded
         || dir != Direction::ServerToClient
-        || matches!(frame, Frame::Payload { .. })
+        || matches!(packet, Packet::Payload { .. })
     {
         return &[];
     }
-    let mut natural = Vec::new();
-    if let Err(e) = Encoder::without_tag(kind, dir).encode(frame.as_packet(), &[], &mut natural) {
-        panic!("decoded frame {frame:?} does not re-encode: {e:?}");
+    scratch.clear();
+    if let Err(e) = Encoder::without_tag(kind, dir).encode(packet, &[], scratch) {
+        panic!("decoded packet {packet:?} does not re-encode: {e:?}");
     }
-    span.get(natural.len()..).unwrap_or(&[])
-}
-
-/// Re-encode `decoded`'s frames with `encode`, checking each against the bytes it came from.
-fn re_encode(
-    kind: Kind,
-    dir: Direction,
-    stream: &[u8],
-    decoded: &Decoded,
-    mut encode: impl FnMut(&Frame, &[u8], &mut Vec<u8>) -> Result<(), TransportError>,
-) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (frame, start, end) in &decoded.frames {
-        let span = &stream[*start..*end];
-        let at = out.len();
-        if let Err(e) = encode(frame, padding_for(kind, dir, frame, span), &mut out) {
-            panic!("decoded frame {frame:?} does not re-encode: {e:?}");
-        }
-        assert_eq!(
-            &out[at..],
-            span,
-            "frame {frame:?} re-encodes differently from the bytes it came from"
-        );
-    }
-    out
+    span.get(scratch.len()..).unwrap_or(&[])
 }
 
 /// The checks for one framing on a plain (non-obfuscated) stream.
@@ -177,23 +205,32 @@ pub fn plain(kind: Kind, data: &[u8]) {
         return;
     };
     let whole = decode_whole(Decoder::new(kind, dir), stream);
-    assert_same_as_whole(
+    check_cut(Decoder::new(kind, dir), stream, &cuts, &whole, "in pieces");
+    let bounds = boundary_cuts(stream.len(), &whole);
+    check_cut(
+        Decoder::new(kind, dir),
+        stream,
+        &bounds,
         &whole,
-        decode_cut(Decoder::new(kind, dir), stream, &cuts),
-        "in pieces",
+        "split at every frame boundary and header byte",
     );
-    if stream.len() <= 512 {
-        let bytes = byte_cuts(stream.len());
-        assert_same_as_whole(
-            &whole,
-            decode_cut(Decoder::new(kind, dir), stream, &bytes),
-            "byte by byte",
+    // Re-encoding every frame gives back exactly the bytes it was decoded from.
+    let mut enc = Encoder::new(kind, dir);
+    let mut again = Vec::with_capacity(whole.consumed());
+    let mut scratch = Vec::new();
+    for &(packet, start, end) in &whole.frames {
+        let span = &stream[start..end];
+        let at = again.len();
+        let pad = padding_for(kind, dir, packet, span, &mut scratch);
+        if let Err(e) = enc.encode(packet, pad, &mut again) {
+            panic!("decoded packet {packet:?} does not re-encode: {e:?}");
+        }
+        assert_eq!(
+            &again[at..],
+            span,
+            "packet {packet:?} re-encodes differently from the bytes it came from"
         );
     }
-    let mut enc = Encoder::new(kind, dir);
-    let again = re_encode(kind, dir, stream, &whole, |f, pad, out| {
-        enc.encode(f.as_packet(), pad, out)
-    });
     assert_eq!(again, &stream[..whole.consumed()]);
 }
 
@@ -258,21 +295,37 @@ fn model_ctr(
     c
 }
 
-fn decode_obfuscated_cut(
+/// [`check_cut`] for the obfuscated decoder: `wire` (the encrypted stream) fed in the pieces
+/// `cuts` makes must give exactly the packets the plain decoder gave on the plaintext, and the
+/// same ending.
+fn check_obfuscated_cut(
     mut dec: ObfuscatedDecoder,
-    stream: &[u8],
+    wire: &mut [u8],
     cuts: &[usize],
-) -> (Vec<Frame>, Result<(), TransportError>) {
-    let mut buf = stream.to_vec();
-    let mut out = Vec::new();
+    whole: &Decoded<'_>,
+) {
+    let len = wire.len();
+    let mut n = 0;
     let mut prev = 0;
-    for &p in cuts.iter().chain(core::iter::once(&stream.len())) {
-        let mut input: &mut [u8] = &mut buf[prev..p];
+    let mut end = Ok(());
+    'pieces: for &p in cuts.iter().chain(core::iter::once(&len)) {
+        let mut input: &mut [u8] = &mut wire[prev..p];
         loop {
             match dec.next(&mut input) {
-                Ok(Some(pk)) => out.push(pk.to_frame()),
+                Ok(Some(pk)) => {
+                    let want = whole.frames.get(n).map(|(f, _, _)| f);
+                    assert_eq!(
+                        Some(&pk),
+                        want,
+                        "packet {n} differs between the obfuscated and the plain decoder"
+                    );
+                    n += 1;
+                }
                 Ok(None) => break,
-                Err(e) => return (out, Err(e)),
+                Err(e) => {
+                    end = Err(e);
+                    break 'pieces;
+                }
             }
         }
         assert!(
@@ -281,7 +334,15 @@ fn decode_obfuscated_cut(
         );
         prev = p;
     }
-    (out, Ok(()))
+    assert_eq!(
+        n,
+        whole.frames.len(),
+        "the obfuscated decoder gives another number of packets"
+    );
+    assert_eq!(
+        end, whole.end,
+        "the obfuscated decoder ends differently from the plain one"
+    );
 }
 
 /// `transport_obfuscated`: `[kind][secret mode][16-byte secret][64-byte init][flags][n][cuts][plaintext stream]`.
@@ -362,19 +423,16 @@ pub fn transport_obfuscated(data: &[u8]) {
     } else {
         (client.decoder, server.encoder)
     };
-    assert_same_as_whole(
-        &plain_whole,
-        decode_obfuscated_cut(decoder, &wire, &cuts),
-        "obfuscated, in pieces",
-    );
+    check_obfuscated_cut(decoder, &mut wire.clone(), &cuts, &plain_whole);
     // The encoder's keystream stays in step with the wire: re-encoding the decoded frames
     // reproduces the ciphertext they were decoded from.
     let mut encoder = encoder;
     let mut again_wire = Vec::new();
-    for (frame, start, end) in &plain_whole.frames {
-        let pad = padding_for(kind, dir, frame, &stream[*start..*end]);
-        if let Err(e) = encoder.encode(frame.as_packet(), pad, &mut again_wire) {
-            panic!("obfuscated re-encode of {frame:?}: {e:?}");
+    let mut scratch = Vec::new();
+    for &(packet, start, end) in &plain_whole.frames {
+        let pad = padding_for(kind, dir, packet, &stream[start..end], &mut scratch);
+        if let Err(e) = encoder.encode(packet, pad, &mut again_wire) {
+            panic!("obfuscated re-encode of {packet:?}: {e:?}");
         }
     }
     assert_eq!(

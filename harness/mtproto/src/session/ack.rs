@@ -70,6 +70,11 @@ impl AckQueue {
         true
     }
 
+    /// Drop every waiting id without acknowledging it, keeping the buffer.
+    pub fn clear(&mut self) {
+        self.ids.clear();
+    }
+
     /// Append the `msgs_ack` body for every waiting id to `out` and empty the queue. Nothing is
     /// written when nothing waits.
     pub fn drain_into(&mut self, out: &mut Vec<u8>) {

@@ -143,6 +143,15 @@ impl ClientReceiver {
         }
     }
 
+    /// Start session `session_id` afresh: every msg_id and pending ack is forgotten, the
+    /// window's and the ack queue's memory is kept (no allocation). The receiver then equals
+    /// `ClientReceiver::new(session_id, config)` for its window and clock setting.
+    pub fn reset(&mut self, session_id: i64) {
+        self.session_id = session_id;
+        self.window.clear();
+        self.acks.clear();
+    }
+
     /// Whether the time window is applied.
     pub fn clock_synced(&self) -> bool {
         self.clock_synced
@@ -316,6 +325,16 @@ impl ServerReceiver {
     /// The replay window.
     pub fn window(&self) -> &MsgIdWindow {
         &self.window
+    }
+
+    /// Start session `session_id` afresh: every msg_id and pending ack is forgotten and the
+    /// content-related count restarts at 0; the salt schedule is kept (salts belong to the auth
+    /// key, not the session) and so is the memory (no allocation).
+    pub fn reset(&mut self, session_id: i64) {
+        self.session_id = session_id;
+        self.window.clear();
+        self.acks.clear();
+        self.content_count = 0;
     }
 
     /// The salts accepted.

@@ -97,6 +97,11 @@ impl MsgIdWindow {
             .saturating_mul(size_of::<(u64, i32)>())
     }
 
+    /// Forget every stored id, keeping the ring's memory.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
     /// The stored ids in increasing order.
     pub fn iter(&self) -> impl Iterator<Item = i64> + '_ {
         self.entries.iter().map(|&(id, _)| id.cast_signed())
