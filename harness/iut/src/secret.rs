@@ -15,6 +15,7 @@
 //! | `call.confirm` | `p`, `g`, `b`, `gAHash`, `gA`, `keyFingerprint` | `gB`, `key` | `GaHashMismatch`, the DH errors, `KeyFingerprintMismatch` |
 //! | `call.encrypt` | `sender`, `channel` (`transport` / `signaling`), `key`, `body` | `packet` | — |
 //! | `call.decrypt` | `receiver`, `channel`, `key`, `packet` | `body` | `TooShort`, `MsgKeyMismatch` |
+//! | `call.replayTrace` | `role`, `channel`, `key`, optional `sentBefore`, `steps` | `results`, one per step | — |
 //!
 //! The client secret of a key exchange is `localRandom XOR serverRandom` (spec §5). 64-bit values
 //! (`keyFingerprint`, `exchangeId`) are the hex of their 8 little-endian wire bytes. Trace steps
@@ -23,6 +24,7 @@
 use mtproto::ProtocolError;
 use mtproto::Reaction;
 use mtproto::call::packet::{self, Channel};
+use mtproto::call::seq::{Incoming, Outgoing};
 use mtproto::call::{CallKey, Callee};
 use mtproto::secret::ChatKey;
 use mtproto::secret::file::{FileKey, decrypt_file, encrypt_file};
@@ -64,6 +66,8 @@ pub const CALL_CONFIRM: &str = "call.confirm";
 pub const CALL_ENCRYPT: &str = "call.encrypt";
 /// `call.decrypt`.
 pub const CALL_DECRYPT: &str = "call.decrypt";
+/// `call.replayTrace`.
+pub const CALL_REPLAY_TRACE: &str = "call.replayTrace";
 /// This module's ops.
 pub const OPS: &[&str] = &[
     ACCEPT_KEY,
@@ -79,6 +83,7 @@ pub const OPS: &[&str] = &[
     CALL_CONFIRM,
     CALL_ENCRYPT,
     CALL_DECRYPT,
+    CALL_REPLAY_TRACE,
 ];
 
 /// Dispatch one of [`OPS`]; `None` for another op.
@@ -97,6 +102,7 @@ pub fn call(op: &str, request: &Fields) -> Option<Result<Answer, String>> {
         CALL_CONFIRM => call_confirm(request),
         CALL_ENCRYPT => call_packet(request, true),
         CALL_DECRYPT => call_packet(request, false),
+        CALL_REPLAY_TRACE => call_replay_trace(request),
         _ => return None,
     })
 }
@@ -444,16 +450,73 @@ fn call_confirm(request: &Fields) -> Result<Answer, String> {
     })
 }
 
-fn call_packet(request: &Fields, encrypt: bool) -> Result<Answer, String> {
-    let channel = match fields::string(request, "channel")? {
-        "transport" => Channel::Transport,
-        "signaling" => Channel::Signaling,
-        other => {
-            return Err(format!(
-                "field `channel`: {other:?} is neither \"transport\" nor \"signaling\""
-            ));
-        }
+fn channel(request: &Fields) -> Result<Channel, String> {
+    match fields::string(request, "channel")? {
+        "transport" => Ok(Channel::Transport),
+        "signaling" => Ok(Channel::Signaling),
+        other => Err(format!(
+            "field `channel`: {other:?} is neither \"transport\" nor \"signaling\""
+        )),
+    }
+}
+
+const CALL_ABORTED: &str = "CallAborted";
+
+/// `call.replayTrace`: one side of a call channel (spec §9.3). `receive` steps take the peer's
+/// packets through msg_key, the first seq and the replay window; `send` steps number this side's
+/// messages, starting after `sentBefore`.
+fn call_replay_trace(request: &Fields) -> Result<Answer, String> {
+    let role = role(request, "role")?;
+    let channel = channel(request)?;
+    let key = chat_key(request, "key")?;
+    let sent_before = match request.get("sentBefore") {
+        None | Some(Value::Null) => 0,
+        Some(_) => u32::try_from(fields::int(request, "sentBefore")?)
+            .map_err(|_| "field `sentBefore`: negative".to_owned())?,
     };
+    let steps = steps(request)?;
+    let mut incoming = Incoming::new(key, role, channel);
+    let mut outgoing = match Outgoing::resume(sent_before) {
+        Ok(o) => o,
+        Err(e) => return Err(format!("field `sentBefore`: {e}")),
+    };
+    let mut aborted = false;
+    let mut results = Vec::with_capacity(steps.len());
+    for i in 0..steps.len() {
+        let s = step_fields(steps, i)?;
+        let op = fields::string(s, "op").map_err(|e| at(i, e))?;
+        if aborted {
+            results.push(json!({"verdict": "abort", "error": CALL_ABORTED}));
+            continue;
+        }
+        let outcome = match op {
+            "receive" => {
+                let bytes = fields::hex(s, "packet").map_err(|e| at(i, e))?;
+                incoming
+                    .receive(&bytes)
+                    .map(|r| json!({"verdict": "accept", "counter": r.counter}))
+            }
+            "send" => outgoing
+                .next_counter()
+                .map(|c| json!({"verdict": "sent", "counter": c})),
+            other => return Err(at(i, format!("unknown op {other:?}"))),
+        };
+        results.push(match outcome {
+            Ok(v) => v,
+            Err(e) if e.reaction() == Reaction::CloseChat => {
+                aborted = true;
+                json!({"verdict": "abort", "error": e.name()})
+            }
+            Err(e) => json!({"verdict": "discard", "error": e.name()}),
+        });
+    }
+    let mut f = Fields::new();
+    f.insert("results".into(), Value::Array(results));
+    Ok(Answer::Ok(f))
+}
+
+fn call_packet(request: &Fields, encrypt: bool) -> Result<Answer, String> {
+    let channel = channel(request)?;
     let key = chat_key(request, "key")?;
     let mut f = Fields::new();
     if encrypt {

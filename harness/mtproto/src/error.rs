@@ -1351,6 +1351,9 @@ pub enum CallError {
         /// The seq.
         seq: u32,
     },
+    /// The sender has used counter 2^30 − 1: it may number no more messages and the call ends
+    /// (spec §9.3).
+    SeqLimitReached,
 }
 
 impl CallError {
@@ -1366,6 +1369,7 @@ impl CallError {
             Self::SeqRepeated { seq } => format!("seq {seq} already received"),
             Self::SeqTooOld { seq } => format!("seq {seq} is 64 or more below the highest"),
             Self::SeqOutOfRange { seq } => format!("seq {seq} not in 1..2^30"),
+            Self::SeqLimitReached => "the sender's seq counter reached 2^30 - 1".into(),
         }
     }
 }
@@ -1381,6 +1385,7 @@ impl ProtocolError for CallError {
             Self::SeqRepeated { .. } => "SeqRepeated",
             Self::SeqTooOld { .. } => "SeqTooOld",
             Self::SeqOutOfRange { .. } => "SeqOutOfRange",
+            Self::SeqLimitReached => "SeqLimitReached",
         }
     }
 
@@ -1397,7 +1402,8 @@ impl ProtocolError for CallError {
             Self::Dh(_)
             | Self::GaHashMismatch
             | Self::KeyFingerprintMismatch
-            | Self::SeqOutOfRange { .. } => Reaction::CloseChat,
+            | Self::SeqOutOfRange { .. }
+            | Self::SeqLimitReached => Reaction::CloseChat,
         }
     }
 }

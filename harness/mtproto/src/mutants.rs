@@ -47,10 +47,17 @@ pub enum Mutant {
     /// A key whose first byte is zero is hashed without it (a DH result serialized as a minimal
     /// big-endian integer): `auth_key_id` and `auth_key_aux_hash` come out wrong.
     DropLeadingZero,
+    /// The call replay window remembers only the newest counter: a replay of an older packet
+    /// still inside the window is accepted (an earlier tgcalls `registerIncomingCounter` pruned
+    /// with an inverted predicate and kept only the last counter).
+    CallNewestOnlyWindow,
+    /// A call packet's first seq is taken as the counter without masking its two flag bits
+    /// (single-message, requires-ack), so a flagged packet looks 2^30 or 2^31 ahead.
+    UnmaskedCallSeq,
 }
 
 /// Every mutant with its name, as `--mutant` takes it.
-const TABLE: [(&str, Mutant); 15] = [
+const TABLE: [(&str, Mutant); 17] = [
     ("skip-msg-key", Mutant::SkipMsgKey),
     ("accept-short-padding", Mutant::AcceptShortPadding),
     ("accept-long-padding", Mutant::AcceptLongPadding),
@@ -66,6 +73,8 @@ const TABLE: [(&str, Mutant); 15] = [
     ("skip-g-generator", Mutant::SkipGGenerator),
     ("skip-new-nonce-hash1", Mutant::SkipNewNonceHash1),
     ("drop-leading-zero", Mutant::DropLeadingZero),
+    ("call-newest-only-window", Mutant::CallNewestOnlyWindow),
+    ("unmasked-call-seq", Mutant::UnmaskedCallSeq),
 ];
 
 /// The mutants' names, as `--mutant` takes them.
@@ -201,6 +210,24 @@ mod tests {
         });
         assert_eq!(correct, Err(DhError::GNotGenerator { g: 2 }));
         assert_eq!(mutated, Ok(()));
+    }
+
+    #[test]
+    fn call_window_and_seq_mask() {
+        use crate::call::packet::ReplayWindow;
+        use crate::call::seq::{SINGLE_MESSAGE_BIT, counter};
+        let (correct, mutated) = both("call-newest-only-window", || {
+            let mut w = ReplayWindow::new();
+            let first = [w.check(1), w.check(2)];
+            (first, w.check(2).is_err(), w.check(1).is_err())
+        });
+        assert_eq!(correct.0, [Ok(()), Ok(())]);
+        assert!(correct.1 && correct.2);
+        // The newest is still recognized; the older one is not.
+        assert!(mutated.1 && !mutated.2);
+        let (correct, mutated) = both("unmasked-call-seq", || counter(SINGLE_MESSAGE_BIT | 7));
+        assert_eq!(correct, 7);
+        assert_eq!(mutated, SINGLE_MESSAGE_BIT | 7);
     }
 
     #[test]

@@ -286,3 +286,89 @@ fn packets_follow_the_spec_formulas_byte_for_byte() {
         );
     }
 }
+
+/// The receive path of `call::seq`: msg_key first, then the first seq (big-endian, tgcalls'
+/// two flag bits masked off) through the window; the sender numbers from 1 and stops at 2^30 − 1.
+#[test]
+fn incoming_reads_the_first_seq_and_applies_the_window() {
+    use mtproto::call::seq::{
+        Incoming, MAX_COUNTER, MIN_PACKET_LEN, Outgoing, REQUIRES_ACK_BIT, SINGLE_MESSAGE_BIT,
+        counter, first_seq,
+    };
+    let key = chat_key(0x5c);
+    let mut out = Outgoing::new();
+    let mut inc = Incoming::new(key.clone(), Role::Acceptor, Channel::Signaling);
+    let p1 = out
+        .seal(
+            &key,
+            Role::Originator,
+            Channel::Signaling,
+            SINGLE_MESSAGE_BIT,
+            &[0xfe],
+        )
+        .unwrap();
+    let p2 = out
+        .seal(
+            &key,
+            Role::Originator,
+            Channel::Signaling,
+            REQUIRES_ACK_BIT,
+            &[0xfe, 1, 2],
+        )
+        .unwrap();
+    assert_eq!(p1.len(), MIN_PACKET_LEN);
+    let r2 = inc.receive(&p2).unwrap();
+    assert_eq!((r2.seq, r2.counter), (REQUIRES_ACK_BIT | 2, 2));
+    assert_eq!(r2.body[4..], [0xfe, 1, 2]);
+    let r1 = inc.receive(&p1).unwrap();
+    assert_eq!((r1.seq, r1.counter), (SINGLE_MESSAGE_BIT | 1, 1));
+    assert_eq!(
+        inc.receive(&p1).unwrap_err(),
+        CallError::SeqRepeated { seq: 1 }
+    );
+    assert_eq!(inc.max_counter(), 2);
+    // Tampered: msg_key fails first and the window is untouched.
+    let p3 = out
+        .seal(&key, Role::Originator, Channel::Signaling, 0, &[0xfe])
+        .unwrap();
+    let mut t = p3.clone();
+    t[20] ^= 1;
+    assert_eq!(inc.receive(&t).unwrap_err(), CallError::MsgKeyMismatch);
+    assert_eq!(inc.receive(&p3).unwrap().counter, 3);
+    // Wrong channel or direction: msg_key.
+    let other = Incoming::new(key.clone(), Role::Acceptor, Channel::Transport).receive(&p3);
+    assert_eq!(other.unwrap_err(), CallError::MsgKeyMismatch);
+    // 20 bytes are not decrypted, even with a valid msg_key.
+    let short = packet::encrypt(
+        &key,
+        Role::Originator,
+        Channel::Signaling,
+        &9u32.to_be_bytes(),
+    );
+    assert_eq!(
+        inc.receive(&short).unwrap_err(),
+        CallError::TooShort { len: 20 }
+    );
+    // Counter 0 ends the call.
+    let zero = packet::encrypt(
+        &key,
+        Role::Originator,
+        Channel::Signaling,
+        &[0, 0, 0, 0, 0xfe],
+    );
+    let e = inc.receive(&zero).unwrap_err();
+    assert_eq!(e, CallError::SeqOutOfRange { seq: 0 });
+    assert_eq!(e.reaction(), Reaction::CloseChat);
+    assert_eq!(first_seq(&[1, 2, 3]), None);
+    assert_eq!(counter(0xc000_0005), 5);
+    // The sender's limit.
+    let mut near = Outgoing::resume(MAX_COUNTER - 1).unwrap();
+    assert_eq!(near.next_counter().unwrap(), MAX_COUNTER);
+    assert_eq!(near.next_counter().unwrap_err(), CallError::SeqLimitReached);
+    assert_eq!(near.counter(), MAX_COUNTER);
+    assert_eq!(
+        Outgoing::resume(MAX_COUNTER + 1).unwrap_err().reaction(),
+        Reaction::CloseChat
+    );
+    assert_eq!(Outgoing::new().next_counter().unwrap(), 1);
+}

@@ -387,6 +387,7 @@ pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
     all.extend(crate::tl::suites(self_source())?);
     all.extend(crate::handshake::suites()?);
     all.extend(crate::secret_gen::suites()?);
+    all.push(crate::call_replay::suite()?);
     Ok(all)
 }
 

@@ -17,6 +17,7 @@
     )
 )]
 
+pub mod call_replay;
 pub mod generate;
 pub mod handshake;
 pub mod load;

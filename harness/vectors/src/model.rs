@@ -300,6 +300,12 @@ pub const ERRORS: &[&str] = &[
     "LayerDecreased",
     "FileFingerprintMismatch",
     "FileSizeInvalid",
+    // Call packet seqs (spec §9.3): see harness/vectors/src/call_replay.rs.
+    "SeqTooOld",
+    "SeqRepeated",
+    "SeqOutOfRange",
+    "SeqLimitReached",
+    "CallAborted",
 ];
 
 macro_rules! case_struct {
@@ -526,6 +532,7 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
     ("CallCommitmentTest", "call_commitment_test_schema_v1.json"),
     ("CallPacketTest", "call_packet_test_schema_v1.json"),
     ("SecretFileTest", "secret_file_test_schema_v1.json"),
+    ("CallReplayTest", "call_replay_test_schema_v1.json"),
 ];
 
 impl TestGroup {

@@ -14,6 +14,7 @@
 //! | `CallEmojiTest` | `call.emoji` {key, gA} | emojiIndices, emoji, keyFingerprint equal |
 //! | `CallCommitmentTest` | `call.confirm` {p, g, b, gAHash, gA, keyFingerprint} | gB, key equal |
 //! | `CallPacketTest` | `call.encrypt` {sender, channel, key, body} and `call.decrypt` {receiver, channel, key, packet} | packet and body equal; invalid ⇒ decrypt rejects |
+//! | `CallReplayTest` | `call.replayTrace` {role, channel, key, sentBefore?, steps} | every step's result equals its `expect` ([`crate::call_replay`]) |
 //!
 //! An invalid case of the one-shot types passes when the IUT rejects it with the named error. A
 //! trace case is `invalid` when one of its steps is rejected (its `error` is the first such
@@ -391,6 +392,8 @@ pub enum Group {
     CallPacket(CallPacketGroup),
     /// `SecretFileTest`.
     File(FileGroup),
+    /// `CallReplayTest` ([`crate::call_replay`]).
+    CallReplay(crate::call_replay::CallReplayGroup),
 }
 
 /// The group types of this module with their schema files.
@@ -411,6 +414,7 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
     ("CallCommitmentTest", "call_commitment_test_schema_v1.json"),
     ("CallPacketTest", "call_packet_test_schema_v1.json"),
     ("SecretFileTest", "secret_file_test_schema_v1.json"),
+    ("CallReplayTest", "call_replay_test_schema_v1.json"),
 ];
 
 /// The errors each type's cases may name (mirrored as an `enum` in its schema).
@@ -468,6 +472,7 @@ pub fn allowed_errors(group_type: &str) -> Option<&'static [&'static str]> {
         ]),
         "CallPacketTest" => Some(&["TooShort", "MsgKeyMismatch"]),
         "SecretFileTest" => Some(&["FileFingerprintMismatch", "FileSizeInvalid"]),
+        "CallReplayTest" => Some(crate::call_replay::ERRORS),
         _ => None,
     }
 }
@@ -500,6 +505,7 @@ macro_rules! each {
             Self::Commitment($g) => $e,
             Self::CallPacket($g) => $e,
             Self::File($g) => $e,
+            Self::CallReplay($g) => $e,
         }
     };
 }
@@ -518,6 +524,7 @@ impl Group {
             Self::Commitment(_) => "CallCommitmentTest",
             Self::CallPacket(_) => "CallPacketTest",
             Self::File(_) => "SecretFileTest",
+            Self::CallReplay(_) => "CallReplayTest",
         }
     }
 
@@ -562,6 +569,7 @@ pub(crate) fn parse(
         "CallCommitmentTest" => Group::Commitment(p(file, text, part, prefix)?),
         "CallPacketTest" => Group::CallPacket(p(file, text, part, prefix)?),
         "SecretFileTest" => Group::File(p(file, text, part, prefix)?),
+        "CallReplayTest" => Group::CallReplay(p(file, text, part, prefix)?),
         other => {
             return Err(err(
                 file,
@@ -882,6 +890,7 @@ pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError>
                 )?;
             }
         }
+        Group::CallReplay(group) => crate::call_replay::check_group(file, g, group)?,
         Group::Commitment(group) => {
             for (t, c) in group.tests.iter().enumerate() {
                 let a = at(t);
@@ -1057,6 +1066,9 @@ pub fn run_case(
     opts: &RunOptions,
     meta: &CaseMeta<'_>,
 ) -> Option<CaseResult> {
+    if let Group::CallReplay(g) = group {
+        return crate::call_replay::run_case(file, g, index, iut, opts, meta);
+    }
     let header = *group.headers().get(index)?;
     let expected = (header.result, header.error);
     let (judged, vec) = match group {
@@ -1272,6 +1284,7 @@ pub fn run_case(
             let extra = [("partSize", Value::from(g.part_size))];
             (judged, vector(c, &g.group_type, &g.source, &extra))
         }
+        Group::CallReplay(_) => return None, // run above
     };
     Some(result(
         file,

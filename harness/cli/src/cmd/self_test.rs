@@ -45,6 +45,8 @@ pub const EXPECTED: &[(&str, &[&str])] = &[
     ("skip-g-generator", &["GNotGenerator"]),
     ("skip-new-nonce-hash1", &["handshake_client_test.json#31"]),
     ("drop-leading-zero", &["LeadingZeroKey"]),
+    ("call-newest-only-window", &["CallReplayInWindow"]),
+    ("unmasked-call-seq", &["CallSeqFlagBits"]),
 ];
 
 /// Whether `r` is a case `killer` (an [`EXPECTED`] entry) names.

@@ -20,6 +20,7 @@
 
 pub mod emoji_table;
 pub mod packet;
+pub mod seq;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;

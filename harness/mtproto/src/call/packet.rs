@@ -15,8 +15,8 @@
 //! mismatch (constant-time compare). Replays: each sender numbers its messages from 1; the
 //! receiver remembers seqs above the highest received minus 64 and discards a packet whose
 //! first seq is at or below that bound or already seen ([`ReplayWindow`]). The byte layout of
-//! seqs inside `decrypted_body` is tgcalls' and not fixed by the spec digest, so the window takes
-//! the seq as a number.
+//! seqs inside `decrypted_body` is tgcalls' and not fixed by the spec digest: [`super::seq`]
+//! reads it and runs the window on it.
 //!
 //! [vc]: https://core.telegram.org/api/end-to-end/video-calls
 
@@ -190,7 +190,9 @@ impl ReplayWindow {
             return Err(CallError::SeqTooOld { seq });
         }
         let bit = 1u64 << back;
-        if self.seen & bit != 0 {
+        // The mutant remembers only the newest seq, as an earlier tgcalls
+        // `registerIncomingCounter` did (its pruning predicate was inverted).
+        if self.seen & bit != 0 && (back == 0 || !mutant!(CallNewestOnlyWindow)) {
             return Err(CallError::SeqRepeated { seq });
         }
         self.seen |= bit;
