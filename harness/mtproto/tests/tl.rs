@@ -340,6 +340,63 @@ fn later_secret_layers_decode() {
     assert_eq!(secret::Object::from_json(&m.to_json()).unwrap(), m);
 }
 
+/// The answer to `auth.bindTempAuthKey` (declared `= Bool`, spec §4.6) is an `rpc_result` whose
+/// `result:Object` (spec §7.2) is `boolTrue`: it must decode, not fail as an unknown constructor.
+#[test]
+fn rpc_result_carrying_a_bool_decodes() {
+    for (bool_id, v) in [
+        ("b5757299", mt::Object::BoolTrue(mt::types::BoolTrue {})),
+        ("379779bc", mt::Object::BoolFalse(mt::types::BoolFalse {})),
+    ] {
+        let b = h(&format!("016d5cf3 0800000000000000 {bool_id}"));
+        let want = mt::Object::RpcResult(mt::types::RpcResult {
+            req_msg_id: 8,
+            result: Box::new(v.clone()),
+        });
+        assert_eq!(decode_obj(&b).unwrap(), want);
+        assert_eq!(want.to_bytes(), b);
+        assert_eq!(mt::Object::from_json(&want.to_json()).unwrap(), want);
+        // A bare Bool where an Object is expected, and inside a container message.
+        assert_eq!(decode_obj(&h(bool_id)).unwrap(), v);
+        let c = mt::Object::MsgContainer(mt::types::MsgContainer {
+            messages: vec![mt::types::Message {
+                msg_id: 4,
+                seqno: 1,
+                body: Box::new(want.clone()),
+            }],
+        });
+        assert_eq!(decode_obj(&c.to_bytes()).unwrap(), c);
+    }
+    // JSON form: the constructor, as for any boxed value (`{"_":"boolTrue"}`).
+    let j = mt::Object::BoolTrue(mt::types::BoolTrue {}).to_json();
+    assert_eq!(
+        j,
+        Json::Object(vec![("_".into(), Json::Str("boolTrue".into()))])
+    );
+    // Still strict: a Bool id with one bit changed is unknown.
+    assert_eq!(
+        decode_obj(&h("016d5cf3 0800000000000000 b4757299")),
+        Err(TlError::UnknownConstructor {
+            id: 0x9972_75b4,
+            expected: "Object"
+        })
+    );
+}
+
+/// A `Vector` is not an `Object`: its elements do not say their type (`Vector<long>` and a
+/// two-element `Vector<int>` are the same bytes), so without the function's declared result it
+/// cannot be decoded; the generic decoder names its id.
+#[test]
+fn a_vector_where_an_object_is_expected_is_an_unknown_constructor() {
+    assert_eq!(
+        decode_obj(&h("016d5cf3 0800000000000000 15c4b51c 00000000")),
+        Err(TlError::UnknownConstructor {
+            id: 0x1cb5_c415,
+            expected: "Object"
+        })
+    );
+}
+
 #[test]
 fn flags_fields_are_present_iff_their_bit_is_set() {
     let m = secret::types::DecryptedMessage73 {
@@ -514,7 +571,7 @@ fn ids() -> Vec<(bool, u32)> {
     let mut v = Vec::new();
     for (name, text) in SCHEMAS {
         for c in schema::parse(text).unwrap().combinators {
-            if !c.builtin && c.explicit_id.is_some() {
+            if (!c.builtin || c.result == "Bool") && c.explicit_id.is_some() {
                 v.push((*name == "secret", c.id()));
             }
         }

@@ -13,6 +13,15 @@
 //! `message.bytes` is not stored (it is the body's length, checked on decode), `msg_container`
 //! holds at most 1024 messages and does not nest, `msg_ids` of `msgs_ack`, `msgs_state_req` and
 //! `msg_resend_req` hold at most 8192 ids.
+//!
+//! Built-ins are the runtime's, with one exception: `boolTrue` and `boolFalse` also get a
+//! (field-less) struct and an `Object` variant, because a `Bool` is a boxed value that arrives
+//! where only `Object` is known — the `result` of an `rpc_result` answering a function declared
+//! `= Bool`, such as `auth.bindTempAuthKey` (spec §4.6). A `Bool` field stays a Rust `bool`
+//! (no `enums::Bool`). The other built-ins stay out of `Object`: `vector` because its elements are
+//! not self-describing (the bytes of a `Vector<long>` and of a `Vector<int>` or a `Vector` of boxed
+//! values cannot be told apart without the function's declared type), `true` because it only
+//! appears as a `flags.N?true` field, and the bare numeric types because they have no id.
 #![deny(missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -74,7 +83,11 @@ const LIMITED_IDS: &[&str] = &["msgs_ack", "msgs_state_req", "msg_resend_req"];
 
 impl<'a> Gen<'a> {
     fn new(module: &'a str, s: &'a schema::Schema) -> Result<Self, String> {
-        let combs: Vec<&Combinator> = s.combinators.iter().filter(|c| !c.builtin).collect();
+        let combs: Vec<&Combinator> = s
+            .combinators
+            .iter()
+            .filter(|c| !c.builtin || is_bool_ctor(c))
+            .collect();
         let mut counts: BTreeMap<(Section, &str), usize> = BTreeMap::new();
         for c in &combs {
             *counts.entry((c.section, c.name.as_str())).or_default() += 1;
@@ -98,7 +111,11 @@ impl<'a> Gen<'a> {
                 ));
             }
             rust.insert((c.section, i), n);
-            if c.section == Section::Types && c.result != "Object" && c.explicit_id.is_some() {
+            if c.section == Section::Types
+                && c.result != "Object"
+                && !is_bool_ctor(c)
+                && c.explicit_id.is_some()
+            {
                 types.entry(camel(&c.result)).or_default().push(i);
             }
         }
@@ -639,6 +656,11 @@ impl<'a> Gen<'a> {
         let _ = self.module;
         Ok(o)
     }
+}
+
+/// `boolTrue` / `boolFalse`: built-ins that `Object` nevertheless holds (see the crate docs).
+fn is_bool_ctor(c: &Combinator) -> bool {
+    c.section == Section::Types && c.result == "Bool" && c.explicit_id.is_some()
 }
 
 /// Constructor names are used as `&'static str` in errors; the generator emits them as literals.

@@ -342,6 +342,11 @@ const FLAGS: &[(&str, &str, &str)] = &[
         "A boxed Bool read where its type is known (the result of a function declared = Bool): boolTrue#997275b5 is true, boolFalse#bc799737 false; the JSON value is the boolean.",
     ),
     (
+        "RpcResultBool",
+        "FUNCTIONALITY",
+        "An rpc_result whose result:Object is a boxed Bool, the answer to a function declared = Bool such as auth.bindTempAuthKey (spec §4.6, §7.2): boolTrue#997275b5 and boolFalse#bc799737 are Objects, JSON {\"_\": \"boolTrue\"} / {\"_\": \"boolFalse\"}.",
+    ),
+    (
         "BadBool",
         "MODIFIED_PARAMETER",
         "A Bool that is neither boolTrue#997275b5 nor boolFalse#bc799737.",
@@ -644,6 +649,45 @@ fn bool_cases(b: &mut Build) -> Vec<TlCodecCase> {
             "TrailingBytes",
         ),
     ]
+}
+
+/// The answer to `auth.bindTempAuthKey` (spec §4.6: declared `= Bool`) as the server sends it:
+/// `rpc_result#f35c6d01 req_msg_id:long result:Object` (spec §7.2) carrying `boolTrue` or
+/// `boolFalse` (spec §7). Bytes and JSON written out here from the spec, not by the codec.
+fn rpc_result_bool_cases(b: &mut Build) -> Vec<TlCodecCase> {
+    // A client msg_id (divisible by 4), the bindTempAuthKey request's.
+    let req = "04f0c1c2918b305e";
+    let value = |ctor: &str| {
+        serde_json::json!({
+            "_": "rpc_result",
+            "req_msg_id": i64::from_le_bytes(hx(req).try_into().unwrap_or_default()),
+            "result": {"_": ctor},
+        })
+    };
+    let mut out = Vec::new();
+    for (ctor, id, what) in [
+        ("boolTrue", "b5757299", "the key was bound"),
+        ("boolFalse", "379779bc", "a false answer"),
+    ] {
+        let (tc_id, flags) = b.case(&["RpcResultBool"]);
+        out.push(TlCodecCase {
+            tc_id,
+            comment: format!("rpc_result answering auth.bindTempAuthKey with {ctor} ({what})"),
+            flags,
+            value: Some(value(ctor)),
+            bytes: Hex(hx(&format!("016d5cf3 {req} {id}"))),
+            result: Verdict::Valid,
+            error: None,
+        });
+    }
+    out.push(invalid(
+        b,
+        &["UnknownConstructor"],
+        "rpc_result answering auth.bindTempAuthKey with boolTrue's id with one bit changed (997275b4)",
+        hx(&format!("016d5cf3 {req} b4757299")),
+        "UnknownConstructor",
+    ));
+    out
 }
 
 #[allow(clippy::too_many_lines)]
@@ -955,6 +999,16 @@ fn codec(self_source: &Source) -> (String, VectorFile) {
         TestGroup::TlCodec(TlCodecGroup {
             group_type: "TlCodecTest".into(),
             schema: "mtproto".into(),
+            decode_as: None,
+            source: Source {
+                name: "spec-4.6-7.2".into(),
+                version: "spec/MTPROTO.md §4.6 (auth.bindTempAuthKey#cdd42a05 ... = Bool), §7.2 (rpc_result#f35c6d01 req_msg_id:long result:Object) and §7 (boolTrue#997275b5, boolFalse#bc799737): the server's answer to auth.bindTempAuthKey, written out by hand".into(),
+            },
+            tests: rpc_result_bool_cases(&mut b),
+        }),
+        TestGroup::TlCodec(TlCodecGroup {
+            group_type: "TlCodecTest".into(),
+            schema: "mtproto".into(),
             decode_as: Some("Bool".into()),
             source: self_source.clone(),
             tests: bool_cases(&mut b),
@@ -966,7 +1020,7 @@ fn codec(self_source: &Source) -> (String, VectorFile) {
         "tl_codec_test_schema_v1.json",
         &[
             "TL values of the mtproto and secret schemas (spec §7) in their JSON form and their bytes; invalid encodings each break one strictness rule.",
-            "JSON form: an object per constructor, \"_\" its schema name (with #id when the name is declared in several layers); int/long numbers, bytes/int128/int256 and double (8 LE bytes) lowercase hex, Bool true/false, absent flags fields null.",
+            "JSON form: an object per constructor, \"_\" its schema name (with #id when the name is declared in several layers); int/long numbers, bytes/int128/int256 and double (8 LE bytes) lowercase hex, Bool true/false, absent flags fields null. A Bool where an Object is expected (an rpc_result's result) is the constructor {\"_\": \"boolTrue\"} / {\"_\": \"boolFalse\"}; with \"as\": \"Bool\" the value is the JSON boolean.",
         ],
         b.notes("https://core.telegram.org/mtproto/serialize"),
         groups,

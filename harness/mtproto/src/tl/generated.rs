@@ -12,6 +12,122 @@ pub mod mtproto {
         #[allow(unused_imports)]
         use super::{Object, Reader, Ctx, Identifiable, Json, Tl, TlError, codec, enums, rt, types};
 
+        /// `boolFalse#bc799737 = Bool`
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct BoolFalse {
+        }
+
+        impl Identifiable for BoolFalse {
+            const CONSTRUCTOR_ID: u32 = 0xbc799737;
+            const NAME: &'static str = "boolFalse";
+        }
+
+        impl BoolFalse {
+            /// Write the fields (no constructor id).
+            pub fn write_bare(&self, out: &mut Vec<u8>) {
+                let _ = &out;
+            }
+
+            /// Read the fields (the constructor id already consumed).
+            pub fn read_bare(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let _ = (&r, &cx);
+                Ok(Self {  })
+            }
+
+            /// The JSON form.
+            pub fn to_json_bare(&self) -> Json {
+                rt::j::obj(Self::NAME, vec![])
+            }
+
+            /// Read the JSON form.
+            pub fn from_json_bare(j: &Json) -> Result<Self, TlError> {
+                rt::j::expect(j, Self::NAME, &[])?;
+                Ok(Self {
+                })
+            }
+        }
+
+        impl Tl for BoolFalse {
+            fn write(&self, out: &mut Vec<u8>) {
+                codec::put_u32(out, Self::CONSTRUCTOR_ID);
+                self.write_bare(out);
+            }
+
+            fn read(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let id = r.u32()?;
+                if id != Self::CONSTRUCTOR_ID {
+                    return Err(TlError::UnknownConstructor { id, expected: Self::NAME });
+                }
+                Self::read_bare(r, cx)
+            }
+
+            fn to_json(&self) -> Json {
+                self.to_json_bare()
+            }
+
+            fn from_json(j: &Json) -> Result<Self, TlError> {
+                Self::from_json_bare(j)
+            }
+        }
+
+        /// `boolTrue#997275b5 = Bool`
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct BoolTrue {
+        }
+
+        impl Identifiable for BoolTrue {
+            const CONSTRUCTOR_ID: u32 = 0x997275b5;
+            const NAME: &'static str = "boolTrue";
+        }
+
+        impl BoolTrue {
+            /// Write the fields (no constructor id).
+            pub fn write_bare(&self, out: &mut Vec<u8>) {
+                let _ = &out;
+            }
+
+            /// Read the fields (the constructor id already consumed).
+            pub fn read_bare(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let _ = (&r, &cx);
+                Ok(Self {  })
+            }
+
+            /// The JSON form.
+            pub fn to_json_bare(&self) -> Json {
+                rt::j::obj(Self::NAME, vec![])
+            }
+
+            /// Read the JSON form.
+            pub fn from_json_bare(j: &Json) -> Result<Self, TlError> {
+                rt::j::expect(j, Self::NAME, &[])?;
+                Ok(Self {
+                })
+            }
+        }
+
+        impl Tl for BoolTrue {
+            fn write(&self, out: &mut Vec<u8>) {
+                codec::put_u32(out, Self::CONSTRUCTOR_ID);
+                self.write_bare(out);
+            }
+
+            fn read(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let id = r.u32()?;
+                if id != Self::CONSTRUCTOR_ID {
+                    return Err(TlError::UnknownConstructor { id, expected: Self::NAME });
+                }
+                Self::read_bare(r, cx)
+            }
+
+            fn to_json(&self) -> Json {
+                self.to_json_bare()
+            }
+
+            fn from_json(j: &Json) -> Result<Self, TlError> {
+                Self::from_json_bare(j)
+            }
+        }
+
         /// `resPQ#05162463 nonce:int128 server_nonce:int128 pq:bytes server_public_key_fingerprints:Vector<long> = ResPQ`
         #[derive(Clone, Debug, PartialEq)]
         pub struct ResPQ {
@@ -4439,6 +4555,10 @@ pub mod mtproto {
     /// Any boxed constructor or function of this schema (`Object`, `!X`).
     #[derive(Clone, Debug, PartialEq)]
     pub enum Object {
+        /// `boolFalse#bc799737 = Bool`
+        BoolFalse(types::BoolFalse),
+        /// `boolTrue#997275b5 = Bool`
+        BoolTrue(types::BoolTrue),
         /// `resPQ#05162463 nonce:int128 server_nonce:int128 pq:bytes server_public_key_fingerprints:Vector<long> = ResPQ`
         ResPQ(types::ResPQ),
         /// `p_q_inner_data_dc#a9f55f95 pq:bytes p:bytes q:bytes nonce:int128 server_nonce:int128 new_nonce:int256 dc:int = P_Q_inner_data`
@@ -4538,6 +4658,8 @@ pub mod mtproto {
     impl Tl for Object {
         fn write(&self, out: &mut Vec<u8>) {
             match self {
+                Self::BoolFalse(x) => { codec::put_u32(out, types::BoolFalse::CONSTRUCTOR_ID); x.write_bare(out); }
+                Self::BoolTrue(x) => { codec::put_u32(out, types::BoolTrue::CONSTRUCTOR_ID); x.write_bare(out); }
                 Self::ResPQ(x) => { codec::put_u32(out, types::ResPQ::CONSTRUCTOR_ID); x.write_bare(out); }
                 Self::PQInnerDataDc(x) => { codec::put_u32(out, types::PQInnerDataDc::CONSTRUCTOR_ID); x.write_bare(out); }
                 Self::PQInnerDataTempDc(x) => { codec::put_u32(out, types::PQInnerDataTempDc::CONSTRUCTOR_ID); x.write_bare(out); }
@@ -4592,6 +4714,8 @@ pub mod mtproto {
             cx.enter()?;
             let id = r.u32()?;
             let v = match id {
+                types::BoolFalse::CONSTRUCTOR_ID => Self::BoolFalse(types::BoolFalse::read_bare(r, cx)?),
+                types::BoolTrue::CONSTRUCTOR_ID => Self::BoolTrue(types::BoolTrue::read_bare(r, cx)?),
                 types::ResPQ::CONSTRUCTOR_ID => Self::ResPQ(types::ResPQ::read_bare(r, cx)?),
                 types::PQInnerDataDc::CONSTRUCTOR_ID => Self::PQInnerDataDc(types::PQInnerDataDc::read_bare(r, cx)?),
                 types::PQInnerDataTempDc::CONSTRUCTOR_ID => Self::PQInnerDataTempDc(types::PQInnerDataTempDc::read_bare(r, cx)?),
@@ -4647,6 +4771,8 @@ pub mod mtproto {
 
         fn to_json(&self) -> Json {
             match self {
+                Self::BoolFalse(x) => x.to_json_bare(),
+                Self::BoolTrue(x) => x.to_json_bare(),
                 Self::ResPQ(x) => x.to_json_bare(),
                 Self::PQInnerDataDc(x) => x.to_json_bare(),
                 Self::PQInnerDataTempDc(x) => x.to_json_bare(),
@@ -4699,6 +4825,8 @@ pub mod mtproto {
 
         fn from_json(j: &Json) -> Result<Self, TlError> {
             match rt::j::tag(j, "Object")? {
+                types::BoolFalse::NAME => Ok(Self::BoolFalse(types::BoolFalse::from_json_bare(j)?)),
+                types::BoolTrue::NAME => Ok(Self::BoolTrue(types::BoolTrue::from_json_bare(j)?)),
                 types::ResPQ::NAME => Ok(Self::ResPQ(types::ResPQ::from_json_bare(j)?)),
                 types::PQInnerDataDc::NAME => Ok(Self::PQInnerDataDc(types::PQInnerDataDc::from_json_bare(j)?)),
                 types::PQInnerDataTempDc::NAME => Ok(Self::PQInnerDataTempDc(types::PQInnerDataTempDc::from_json_bare(j)?)),
@@ -4762,6 +4890,122 @@ pub mod secret {
     pub mod types {
         #[allow(unused_imports)]
         use super::{Object, Reader, Ctx, Identifiable, Json, Tl, TlError, codec, enums, rt, types};
+
+        /// `boolFalse#bc799737 = Bool`
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct BoolFalse {
+        }
+
+        impl Identifiable for BoolFalse {
+            const CONSTRUCTOR_ID: u32 = 0xbc799737;
+            const NAME: &'static str = "boolFalse";
+        }
+
+        impl BoolFalse {
+            /// Write the fields (no constructor id).
+            pub fn write_bare(&self, out: &mut Vec<u8>) {
+                let _ = &out;
+            }
+
+            /// Read the fields (the constructor id already consumed).
+            pub fn read_bare(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let _ = (&r, &cx);
+                Ok(Self {  })
+            }
+
+            /// The JSON form.
+            pub fn to_json_bare(&self) -> Json {
+                rt::j::obj(Self::NAME, vec![])
+            }
+
+            /// Read the JSON form.
+            pub fn from_json_bare(j: &Json) -> Result<Self, TlError> {
+                rt::j::expect(j, Self::NAME, &[])?;
+                Ok(Self {
+                })
+            }
+        }
+
+        impl Tl for BoolFalse {
+            fn write(&self, out: &mut Vec<u8>) {
+                codec::put_u32(out, Self::CONSTRUCTOR_ID);
+                self.write_bare(out);
+            }
+
+            fn read(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let id = r.u32()?;
+                if id != Self::CONSTRUCTOR_ID {
+                    return Err(TlError::UnknownConstructor { id, expected: Self::NAME });
+                }
+                Self::read_bare(r, cx)
+            }
+
+            fn to_json(&self) -> Json {
+                self.to_json_bare()
+            }
+
+            fn from_json(j: &Json) -> Result<Self, TlError> {
+                Self::from_json_bare(j)
+            }
+        }
+
+        /// `boolTrue#997275b5 = Bool`
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct BoolTrue {
+        }
+
+        impl Identifiable for BoolTrue {
+            const CONSTRUCTOR_ID: u32 = 0x997275b5;
+            const NAME: &'static str = "boolTrue";
+        }
+
+        impl BoolTrue {
+            /// Write the fields (no constructor id).
+            pub fn write_bare(&self, out: &mut Vec<u8>) {
+                let _ = &out;
+            }
+
+            /// Read the fields (the constructor id already consumed).
+            pub fn read_bare(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let _ = (&r, &cx);
+                Ok(Self {  })
+            }
+
+            /// The JSON form.
+            pub fn to_json_bare(&self) -> Json {
+                rt::j::obj(Self::NAME, vec![])
+            }
+
+            /// Read the JSON form.
+            pub fn from_json_bare(j: &Json) -> Result<Self, TlError> {
+                rt::j::expect(j, Self::NAME, &[])?;
+                Ok(Self {
+                })
+            }
+        }
+
+        impl Tl for BoolTrue {
+            fn write(&self, out: &mut Vec<u8>) {
+                codec::put_u32(out, Self::CONSTRUCTOR_ID);
+                self.write_bare(out);
+            }
+
+            fn read(r: &mut Reader<'_>, cx: &mut Ctx) -> Result<Self, TlError> {
+                let id = r.u32()?;
+                if id != Self::CONSTRUCTOR_ID {
+                    return Err(TlError::UnknownConstructor { id, expected: Self::NAME });
+                }
+                Self::read_bare(r, cx)
+            }
+
+            fn to_json(&self) -> Json {
+                self.to_json_bare()
+            }
+
+            fn from_json(j: &Json) -> Result<Self, TlError> {
+                Self::from_json_bare(j)
+            }
+        }
 
         /// `decryptedMessage#1f814f1f random_id:long random_bytes:bytes message:string media:DecryptedMessageMedia = DecryptedMessage` (layer 8)
         #[derive(Clone, Debug, PartialEq)]
@@ -11528,6 +11772,10 @@ pub mod secret {
     /// Any boxed constructor or function of this schema (`Object`, `!X`).
     #[derive(Clone, Debug, PartialEq)]
     pub enum Object {
+        /// `boolFalse#bc799737 = Bool`
+        BoolFalse(types::BoolFalse),
+        /// `boolTrue#997275b5 = Bool`
+        BoolTrue(types::BoolTrue),
         /// `decryptedMessage#1f814f1f random_id:long random_bytes:bytes message:string media:DecryptedMessageMedia = DecryptedMessage`
         DecryptedMessage8(types::DecryptedMessage8),
         /// `decryptedMessageService#aa48327d random_id:long random_bytes:bytes action:DecryptedMessageAction = DecryptedMessage`
@@ -11697,6 +11945,8 @@ pub mod secret {
     impl Tl for Object {
         fn write(&self, out: &mut Vec<u8>) {
             match self {
+                Self::BoolFalse(x) => { codec::put_u32(out, types::BoolFalse::CONSTRUCTOR_ID); x.write_bare(out); }
+                Self::BoolTrue(x) => { codec::put_u32(out, types::BoolTrue::CONSTRUCTOR_ID); x.write_bare(out); }
                 Self::DecryptedMessage8(x) => { codec::put_u32(out, types::DecryptedMessage8::CONSTRUCTOR_ID); x.write_bare(out); }
                 Self::DecryptedMessageService8(x) => { codec::put_u32(out, types::DecryptedMessageService8::CONSTRUCTOR_ID); x.write_bare(out); }
                 Self::DecryptedMessageMediaEmpty(x) => { codec::put_u32(out, types::DecryptedMessageMediaEmpty::CONSTRUCTOR_ID); x.write_bare(out); }
@@ -11786,6 +12036,8 @@ pub mod secret {
             cx.enter()?;
             let id = r.u32()?;
             let v = match id {
+                types::BoolFalse::CONSTRUCTOR_ID => Self::BoolFalse(types::BoolFalse::read_bare(r, cx)?),
+                types::BoolTrue::CONSTRUCTOR_ID => Self::BoolTrue(types::BoolTrue::read_bare(r, cx)?),
                 types::DecryptedMessage8::CONSTRUCTOR_ID => Self::DecryptedMessage8(types::DecryptedMessage8::read_bare(r, cx)?),
                 types::DecryptedMessageService8::CONSTRUCTOR_ID => Self::DecryptedMessageService8(types::DecryptedMessageService8::read_bare(r, cx)?),
                 types::DecryptedMessageMediaEmpty::CONSTRUCTOR_ID => Self::DecryptedMessageMediaEmpty(types::DecryptedMessageMediaEmpty::read_bare(r, cx)?),
@@ -11876,6 +12128,8 @@ pub mod secret {
 
         fn to_json(&self) -> Json {
             match self {
+                Self::BoolFalse(x) => x.to_json_bare(),
+                Self::BoolTrue(x) => x.to_json_bare(),
                 Self::DecryptedMessage8(x) => x.to_json_bare(),
                 Self::DecryptedMessageService8(x) => x.to_json_bare(),
                 Self::DecryptedMessageMediaEmpty(x) => x.to_json_bare(),
@@ -11963,6 +12217,8 @@ pub mod secret {
 
         fn from_json(j: &Json) -> Result<Self, TlError> {
             match rt::j::tag(j, "Object")? {
+                types::BoolFalse::NAME => Ok(Self::BoolFalse(types::BoolFalse::from_json_bare(j)?)),
+                types::BoolTrue::NAME => Ok(Self::BoolTrue(types::BoolTrue::from_json_bare(j)?)),
                 types::DecryptedMessage8::NAME => Ok(Self::DecryptedMessage8(types::DecryptedMessage8::from_json_bare(j)?)),
                 types::DecryptedMessageService8::NAME => Ok(Self::DecryptedMessageService8(types::DecryptedMessageService8::from_json_bare(j)?)),
                 types::DecryptedMessageMediaEmpty::NAME => Ok(Self::DecryptedMessageMediaEmpty(types::DecryptedMessageMediaEmpty::from_json_bare(j)?)),
