@@ -54,10 +54,29 @@ pub enum Mutant {
     /// A call packet's first seq is taken as the counter without masking its two flag bits
     /// (single-message, requires-ack), so a flagged packet looks 2^30 or 2^31 ahead.
     UnmaskedCallSeq,
+    /// A secret-chat seq_no with the wrong parity is processed instead of closing the chat.
+    AcceptWrongSeqParity,
+    /// A secret-chat message with out_seq_no ≤ C (already processed) is not dropped as a
+    /// repeat but taken as new (queued as if ahead of a gap).
+    SecretRepeatAsNew,
+    /// in_seq_no is not bounded by D + 1 (the messages this side has sent).
+    SkipInSeqNoBound,
+    /// `random_bytes` shorter than 15 bytes are accepted.
+    AcceptShortRandomBytes,
+    /// A secret-chat message is read with the receiver's own x instead of its sender's.
+    SwapSecretX,
+    /// CommitKey's fingerprint is not compared with the pending key's.
+    SkipCommitFingerprint,
+    /// Concurrent RequestKeys compare exchange_ids as unsigned 64-bit integers.
+    UnsignedExchangeId,
+    /// The callee does not check SHA256(g_a) against the g_a_hash it received first.
+    SkipGaHash,
+    /// Emoji indices without the top-bit mask (`word mod 333`, as the old documentation said).
+    EmojiWithoutMask,
 }
 
 /// Every mutant with its name, as `--mutant` takes it.
-const TABLE: [(&str, Mutant); 17] = [
+const TABLE: [(&str, Mutant); 26] = [
     ("skip-msg-key", Mutant::SkipMsgKey),
     ("accept-short-padding", Mutant::AcceptShortPadding),
     ("accept-long-padding", Mutant::AcceptLongPadding),
@@ -75,6 +94,15 @@ const TABLE: [(&str, Mutant); 17] = [
     ("drop-leading-zero", Mutant::DropLeadingZero),
     ("call-newest-only-window", Mutant::CallNewestOnlyWindow),
     ("unmasked-call-seq", Mutant::UnmaskedCallSeq),
+    ("accept-wrong-seq-parity", Mutant::AcceptWrongSeqParity),
+    ("secret-repeat-as-new", Mutant::SecretRepeatAsNew),
+    ("skip-in-seq-no-bound", Mutant::SkipInSeqNoBound),
+    ("accept-short-random-bytes", Mutant::AcceptShortRandomBytes),
+    ("swap-secret-x", Mutant::SwapSecretX),
+    ("skip-commit-fingerprint", Mutant::SkipCommitFingerprint),
+    ("unsigned-exchange-id", Mutant::UnsignedExchangeId),
+    ("skip-g-a-hash", Mutant::SkipGaHash),
+    ("emoji-without-mask", Mutant::EmojiWithoutMask),
 ];
 
 /// The mutants' names, as `--mutant` takes them.
@@ -228,6 +256,56 @@ mod tests {
         let (correct, mutated) = both("unmasked-call-seq", || counter(SINGLE_MESSAGE_BIT | 7));
         assert_eq!(correct, 7);
         assert_eq!(mutated, SINGLE_MESSAGE_BIT | 7);
+    }
+
+    #[test]
+    fn secret_seq_rules() {
+        use crate::secret::Role;
+        use crate::secret::seq::SeqState;
+        // The acceptor receives the originator's (in even, out odd) numbers.
+        let arrive = |steps: &[(i32, i32)]| {
+            let mut st: SeqState<()> = SeqState::new(Role::Acceptor);
+            let _ = st.next_send();
+            steps
+                .iter()
+                .map(|&(i, o)| st.arrive(i, o, ()).is_ok())
+                .collect::<Vec<_>>()
+        };
+        for (name, steps) in [
+            // Wrong out_seq_no parity.
+            ("accept-wrong-seq-parity", &[(0, 2)][..]),
+            // out_seq_no 1 twice.
+            ("secret-repeat-as-new", &[(0, 1), (0, 1)]),
+            // in_seq_no 4 (raw 2) with one message sent (D + 1 = 1).
+            ("skip-in-seq-no-bound", &[(4, 1)]),
+        ] {
+            let (correct, mutated) = both(name, || arrive(steps));
+            assert_eq!(correct.last(), Some(&false), "{name}");
+            assert_eq!(mutated.last(), Some(&true), "{name}");
+        }
+    }
+
+    #[test]
+    fn secret_x_and_exchange_id_and_emoji_mask() {
+        use crate::secret::Role;
+        let (correct, mutated) = both("swap-secret-x", || {
+            crate::secret::message::incoming_direction(Role::Originator)
+        });
+        assert_eq!(correct, Role::Acceptor.send_direction());
+        assert_eq!(mutated, Role::Originator.send_direction());
+        let (correct, mutated) = both("unsigned-exchange-id", || {
+            crate::secret::rekey::larger(-5, 4)
+        });
+        assert!(!correct);
+        assert!(mutated);
+        // SHA256(key ‖ g_a) for this pair has a word with the top bit set (checked by the
+        // inequality: the masked and unmasked indices differ for some word).
+        let (correct, mutated) = both("emoji-without-mask", || {
+            (0u8..=255)
+                .map(|b| crate::call::emoji_indices(&[b; 256], &[0x11; 256]))
+                .collect::<Vec<_>>()
+        });
+        assert_ne!(correct, mutated);
     }
 
     #[test]

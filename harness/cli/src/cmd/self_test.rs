@@ -47,6 +47,21 @@ pub const EXPECTED: &[(&str, &[&str])] = &[
     ("drop-leading-zero", &["LeadingZeroKey"]),
     ("call-newest-only-window", &["CallReplayInWindow"]),
     ("unmasked-call-seq", &["CallSeqFlagBits"]),
+    ("accept-wrong-seq-parity", &["SeqNoParity"]),
+    ("secret-repeat-as-new", &["Replay"]),
+    (
+        "skip-in-seq-no-bound",
+        &[
+            "secret_seq_trace_test.json#11",
+            "secret_seq_trace_test.json#38",
+        ],
+    ),
+    ("accept-short-random-bytes", &["RandomBytes"]),
+    ("swap-secret-x", &["WrongRole"]),
+    ("skip-commit-fingerprint", &["secret_rekey_test.json#11"]),
+    ("unsigned-exchange-id", &["ConcurrentRequests"]),
+    ("skip-g-a-hash", &["Commitment"]),
+    ("emoji-without-mask", &["TopBitMask"]),
 ];
 
 /// Whether `r` is a case `killer` (an [`EXPECTED`] entry) names.

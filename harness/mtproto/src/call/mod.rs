@@ -47,7 +47,13 @@ pub fn emoji_indices(key: &[u8; PRIME_LEN], g_a: &[u8; PRIME_LEN]) -> [usize; 4]
     let (chunks, _) = h.as_chunks::<8>();
     let mut out = [0usize; 4];
     for (o, c) in out.iter_mut().zip(chunks) {
-        let v = u64::from_be_bytes(*c) & 0x7fff_ffff_ffff_ffff;
+        // The mutant omits the top-bit mask, as the old call documentation did.
+        let mask = if mutant!(EmojiWithoutMask) {
+            u64::MAX
+        } else {
+            0x7fff_ffff_ffff_ffff
+        };
+        let v = u64::from_be_bytes(*c) & mask;
         // v mod 333 < 333 always fits a usize.
         *o = usize::try_from(v.checked_rem(EMOJI_COUNT as u64).unwrap_or(0)).unwrap_or(0);
     }
@@ -201,7 +207,9 @@ impl Callee {
     /// `GaHashMismatch`), then `g_a` gets the §5 checks, then the fingerprint of the computed
     /// key must equal the one received (`KeyFingerprintMismatch`, a sanity check).
     pub fn on_confirmed(&self, g_a: &[u8], key_fingerprint: i64) -> Result<CallKey, CallError> {
-        if !bool::from(g_a_hash(g_a).as_slice().ct_eq(self.g_a_hash.as_slice())) {
+        if !bool::from(g_a_hash(g_a).as_slice().ct_eq(self.g_a_hash.as_slice()))
+            && !mutant!(SkipGaHash)
+        {
             return Err(CallError::GaHashMismatch);
         }
         let g_a = self.group.check_value(g_a)?;

@@ -63,6 +63,14 @@ impl Role {
     }
 }
 
+/// The KDF direction of messages `receiver` reads: its peer's (spec §8.2: x by sender).
+pub(crate) fn incoming_direction(receiver: Role) -> Direction {
+    if mutant!(SwapSecretX) {
+        return receiver.send_direction();
+    }
+    receiver.peer().send_direction()
+}
+
 /// Encrypt a serialized `decryptedMessageLayer` (`inner`, a multiple of 4 bytes) from `sender`
 /// with caller-supplied `padding` (12..=1024 bytes, making the plaintext a multiple of 16).
 ///
@@ -119,7 +127,8 @@ pub fn decrypt(
     packet: &[u8],
 ) -> Result<DecryptedMessageLayer, SecretError> {
     let verified =
-        envelope::open_directed(key.as_auth_key(), receiver.peer().send_direction(), packet)?;
+        // The mutant reads with the receiver's own x (x by own role instead of by sender).
+        envelope::open_directed(key.as_auth_key(), incoming_direction(receiver), packet)?;
     let plaintext = verified.as_bytes();
     let mut r = Reader::new(plaintext);
     let declared = r.int().map_err(|_| EnvelopeError::TooShort {
@@ -143,7 +152,7 @@ pub fn decrypt(
     check_padding(available.saturating_sub(len))?;
     let inner = r.take(len).unwrap_or(&[]);
     let layer = DecryptedMessageLayer::from_bytes(inner)?;
-    if layer.random_bytes.len() < MIN_RANDOM_BYTES {
+    if layer.random_bytes.len() < MIN_RANDOM_BYTES && !mutant!(AcceptShortRandomBytes) {
         return Err(SecretError::RandomBytesTooShort {
             len: layer.random_bytes.len(),
         });

@@ -182,7 +182,7 @@ impl Rekey {
     ) -> Result<RekeyOutcome, SecretError> {
         match self.phase {
             RekeyPhase::Idle => {}
-            RekeyPhase::Requested { exchange_id: ours } if ours > exchange_id => {
+            RekeyPhase::Requested { exchange_id: ours } if larger(ours, exchange_id) => {
                 return Ok(RekeyOutcome::Nothing);
             }
             RekeyPhase::Requested { exchange_id: ours } if ours == exchange_id => {
@@ -258,7 +258,7 @@ impl Rekey {
         let Some(key) = self.pending.take() else {
             return Err(SecretError::RekeyUnexpected { exchange_id });
         };
-        if !key.fingerprint_matches(key_fingerprint) {
+        if !key.fingerprint_matches(key_fingerprint) && !mutant!(SkipCommitFingerprint) {
             self.pending = Some(key);
             return Err(SecretError::KeyFingerprintMismatch);
         }
@@ -300,4 +300,13 @@ impl Rekey {
 /// [e2e-pfs]: https://core.telegram.org/api/end-to-end/pfs
 pub fn rekey_due(uses: u32, encrypted: u32, key_age_seconds: u64) -> bool {
     encrypted >= 1 && (uses > REKEY_AFTER_MESSAGES || key_age_seconds > REKEY_AFTER_SECONDS)
+}
+
+/// Whether `ours` wins over `theirs`: the larger `exchange_id` as a signed 64-bit integer
+/// (spec §8.4). The mutant compares the wire bytes as unsigned, so a negative id wins.
+pub(crate) fn larger(ours: i64, theirs: i64) -> bool {
+    if mutant!(UnsignedExchangeId) {
+        return ours.cast_unsigned() > theirs.cast_unsigned();
+    }
+    ours > theirs
 }

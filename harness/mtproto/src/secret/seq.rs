@@ -134,12 +134,16 @@ impl<T> SeqState<T> {
         item: T,
     ) -> Result<Arrival<T>, SecretError> {
         let (pin, pout) = parities(self.role.peer());
-        if in_seq_no.rem_euclid(2) != pin || out_seq_no.rem_euclid(2) != pout {
+        if (in_seq_no.rem_euclid(2) != pin || out_seq_no.rem_euclid(2) != pout)
+            && !mutant!(AcceptWrongSeqParity)
+        {
             return Err(SecretError::SeqNoParity);
         }
         let repeated = SecretError::SeqNoRepeated { out_seq_no };
         let raw_out = u32::try_from(out_seq_no).map_err(|_| repeated.clone())? / 2;
-        if raw_out < self.received || self.queue.contains_key(&raw_out) {
+        if (raw_out < self.received && !mutant!(SecretRepeatAsNew))
+            || self.queue.contains_key(&raw_out)
+        {
             return Err(repeated);
         }
         let bad_in = SecretError::InSeqNoInvalid { in_seq_no };
@@ -149,12 +153,18 @@ impl<T> SeqState<T> {
             .range(..raw_out)
             .next_back()
             .map_or(self.last_in, |(_, (i, _))| *i);
+        // The mutant drops the "in_seq_no ≤ D + 1" bound (the queued neighbours still order).
+        let bound = if mutant!(SkipInSeqNoBound) {
+            u32::MAX
+        } else {
+            self.sent
+        };
         let ceiling = self
             .queue
             .range(raw_out..)
             .next()
-            .map_or(self.sent, |(_, (i, _))| *i);
-        if raw_in < floor || raw_in > ceiling || raw_in > self.sent {
+            .map_or(bound, |(_, (i, _))| *i);
+        if raw_in < floor || raw_in > ceiling || raw_in > bound {
             return Err(bad_in);
         }
         if raw_out == self.received {
