@@ -11,6 +11,7 @@
 //! | `secret.rekeyTrace` | `p`, `g`, `secret` (256 B), `steps` | `results`, one per step | — |
 //! | `secret.fileEncrypt` | `key`, `iv` (32 B each), `file`, `padding` (0..=15 B), `partSize` (a positive multiple of 16) | `encrypted`, `keyFingerprint` (TL `int`) | — |
 //! | `secret.fileDecrypt` | `key`, `iv`, `keyFingerprint` (TL `int`), `size`, `encrypted` | `file` | `FileFingerprintMismatch`, `FileSizeInvalid` |
+//! | `secret.chatTrace` | `role`, `key` (256 B), `steps` (`receive` with a `packet`, or `announce`) | `results`, one per step | — |
 //! | `call.emoji` | `key`, `gA` (256 B each) | `emojiIndices`, `emoji`, `keyFingerprint` | — |
 //! | `call.confirm` | `p`, `g`, `b`, `gAHash`, `gA`, `keyFingerprint` | `gB`, `key` | `GaHashMismatch`, the DH errors, `KeyFingerprintMismatch` |
 //! | `call.encrypt` | `sender`, `channel` (`transport` / `signaling`), `key`, `body` | `packet` | — |
@@ -26,14 +27,15 @@ use mtproto::Reaction;
 use mtproto::call::packet::{self, Channel};
 use mtproto::call::seq::{Incoming, Outgoing};
 use mtproto::call::{CallKey, Callee};
-use mtproto::secret::ChatKey;
 use mtproto::secret::file::{FileKey, decrypt_file, encrypt_file};
 use mtproto::secret::key::{Requester, accept, client_secret};
 use mtproto::secret::message::{self, Role};
 use mtproto::secret::rekey::{Rekey, RekeyOutcome};
 use mtproto::secret::seq::{Arrival, SeqState, parities};
 use mtproto::secret::visual::{key_hash, pixels_string};
+use mtproto::secret::{ChatKey, Notice, SecretChat, Verdict};
 use mtproto::tl::Tl;
+use mtproto::tl::generated::secret::enums::DecryptedMessage;
 use mtproto::tl::generated::secret::enums::DecryptedMessageAction;
 use serde_json::{Value, json};
 
@@ -58,6 +60,8 @@ pub const REKEY_TRACE: &str = "secret.rekeyTrace";
 pub const FILE_ENCRYPT: &str = "secret.fileEncrypt";
 /// `secret.fileDecrypt`.
 pub const FILE_DECRYPT: &str = "secret.fileDecrypt";
+/// `secret.chatTrace`.
+pub const CHAT_TRACE: &str = "secret.chatTrace";
 /// `call.emoji`.
 pub const CALL_EMOJI: &str = "call.emoji";
 /// `call.confirm`.
@@ -79,6 +83,7 @@ pub const OPS: &[&str] = &[
     REKEY_TRACE,
     FILE_ENCRYPT,
     FILE_DECRYPT,
+    CHAT_TRACE,
     CALL_EMOJI,
     CALL_CONFIRM,
     CALL_ENCRYPT,
@@ -98,6 +103,7 @@ pub fn call(op: &str, request: &Fields) -> Option<Result<Answer, String>> {
         REKEY_TRACE => rekey_trace(request),
         FILE_ENCRYPT => file_encrypt(request),
         FILE_DECRYPT => file_decrypt(request),
+        CHAT_TRACE => chat_trace(request),
         CALL_EMOJI => call_emoji(request),
         CALL_CONFIRM => call_confirm(request),
         CALL_ENCRYPT => call_packet(request, true),
@@ -404,6 +410,105 @@ fn rekey_trace(request: &Fields) -> Result<Answer, String> {
                         closed = true;
                         closing(&e)
                     }
+                }
+            }
+            other => return Err(at(i, format!("unknown op {other:?}"))),
+        };
+        results.push(r);
+    }
+    let mut f = Fields::new();
+    f.insert("results".into(), Value::Array(results));
+    Ok(Answer::Ok(f))
+}
+
+/// What a packet this side sent carries, read back as the peer reads it: its layer and its
+/// service action (or the whole message, TL bytes).
+fn reply_value(chat: &SecretChat, packet: &[u8]) -> Result<Value, String> {
+    let layer = message::decrypt(chat.current_key(), chat.role().peer(), packet)
+        .map_err(|e| format!("a reply does not decrypt: {e}"))?;
+    let action = match &layer.message {
+        DecryptedMessage::DecryptedMessageService17(m) => m.action.to_bytes(),
+        DecryptedMessage::DecryptedMessageService8(m) => m.action.to_bytes(),
+        other => other.to_bytes(),
+    };
+    Ok(json!({"layer": layer.layer, "action": hex::encode(action)}))
+}
+
+/// `secret.chatTrace`: one side of a chat receiving packets (spec §8.2 layers and versions,
+/// §8.3, §8.4), with the layer announcement of `announce` steps. Time is 0; randomness is fixed
+/// per step (it does not reach any reported field).
+fn chat_trace(request: &Fields) -> Result<Answer, String> {
+    let role = role(request, "role")?;
+    let key = chat_key(request, "key")?;
+    let steps = steps(request)?;
+    let group = match group(&{
+        let mut f = Fields::new();
+        f.insert(
+            "p".into(),
+            Value::String(hex::encode(mtproto::crypto::dh::TELEGRAM_DH_PRIME)),
+        );
+        f.insert("g".into(), Value::from(3));
+        f
+    })? {
+        Ok(g) => g,
+        Err(a) => return Ok(a),
+    };
+    let mut chat = SecretChat::new(role, key, group, 0);
+    let mut results = Vec::with_capacity(steps.len());
+    for i in 0..steps.len() {
+        let s = step_fields(steps, i)?;
+        let fresh = [u8::try_from(i % 256).unwrap_or(0); 32];
+        let r = match fields::string(s, "op").map_err(|e| at(i, e))? {
+            "announce" => match chat.announce_layer(0, &fresh) {
+                Ok(p) => {
+                    let mut v = reply_value(&chat, &p).map_err(|e| at(i, e))?;
+                    if let Value::Object(m) = &mut v {
+                        m.insert("verdict".into(), Value::from("sent"));
+                    }
+                    v
+                }
+                Err(e) => json!({"verdict": "refuse", "error": e.name()}),
+            },
+            "receive" => {
+                let packet = fields::hex(s, "packet").map_err(|e| at(i, e))?;
+                match chat.receive(&packet, 0, &fresh) {
+                    Verdict::Accepted {
+                        delivered,
+                        replies,
+                        notices,
+                    } => {
+                        let mut m = serde_json::Map::new();
+                        if delivered.is_empty() {
+                            m.insert("verdict".into(), Value::from("queue"));
+                        } else {
+                            m.insert("verdict".into(), Value::from("deliver"));
+                            m.insert(
+                                "delivered".into(),
+                                json!(delivered.iter().map(|d| d.out_seq_no).collect::<Vec<_>>()),
+                            );
+                        }
+                        m.insert("peerLayer".into(), Value::from(chat.peer_layer()));
+                        if !replies.is_empty() {
+                            let rs = replies
+                                .iter()
+                                .map(|p| reply_value(&chat, p))
+                                .collect::<Result<Vec<_>, _>>()
+                                .map_err(|e| at(i, e))?;
+                            m.insert("replies".into(), Value::Array(rs));
+                        }
+                        if !notices.is_empty() {
+                            let ns: Vec<Value> = notices
+                                .iter()
+                                .map(|n| match n {
+                                    Notice::PeerLayerNewer { .. } => Value::from("PeerLayerNewer"),
+                                })
+                                .collect();
+                            m.insert("notices".into(), Value::Array(ns));
+                        }
+                        Value::Object(m)
+                    }
+                    Verdict::Rejected(e) => json!({"verdict": "reject", "error": e.name()}),
+                    Verdict::Closed(e) => closing(&e),
                 }
             }
             other => return Err(at(i, format!("unknown op {other:?}"))),

@@ -560,7 +560,14 @@ pub fn pair(seed: u8) -> (SecretChat, SecretChat) {
 
 pub fn accepted(v: Verdict) -> (Vec<mtproto::secret::Delivered>, Vec<Vec<u8>>) {
     match v {
-        Verdict::Accepted { delivered, replies } => (delivered, replies),
+        Verdict::Accepted {
+            delivered,
+            replies,
+            notices,
+        } => {
+            assert!(notices.is_empty(), "unexpected notices {notices:?}");
+            (delivered, replies)
+        }
         other => panic!("expected Accepted, got {other:?}"),
     }
 }

@@ -82,7 +82,12 @@ impl World {
     fn deliver(&mut self, to_a: bool, packet: &[u8]) -> bool {
         let fresh = self.fresh();
         match self.chat(to_a).receive(packet, 0, &fresh) {
-            Verdict::Accepted { delivered, replies } => {
+            Verdict::Accepted {
+                delivered,
+                replies,
+                notices,
+            } => {
+                assert!(notices.is_empty(), "both sides speak the same layer");
                 let side = usize::from(to_a);
                 for d in delivered {
                     assert_eq!(

@@ -533,6 +533,10 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
     ("CallPacketTest", "call_packet_test_schema_v1.json"),
     ("SecretFileTest", "secret_file_test_schema_v1.json"),
     ("CallReplayTest", "call_replay_test_schema_v1.json"),
+    (
+        "SecretChatTraceTest",
+        "secret_chat_trace_test_schema_v1.json",
+    ),
 ];
 
 impl TestGroup {

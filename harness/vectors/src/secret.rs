@@ -11,6 +11,7 @@
 //! | `SecretSeqTraceTest` | `secret.seqTrace` {role, steps} | every step's result equals its `expect` |
 //! | `SecretRekeyTest` | `secret.rekeyTrace` {p, g, secret, steps} | every step's result equals its `expect` |
 //! | `SecretFileTest` | `secret.fileDecrypt` {key, iv, keyFingerprint, size, encrypted} and `secret.fileEncrypt` {key, iv, file, padding, partSize} | file, encrypted and keyFingerprint equal; invalid ⇒ fileDecrypt rejects |
+//! | `SecretChatTraceTest` | `secret.chatTrace` {role, key, steps} | every step's result equals its `expect` |
 //! | `CallEmojiTest` | `call.emoji` {key, gA} | emojiIndices, emoji, keyFingerprint equal |
 //! | `CallCommitmentTest` | `call.confirm` {p, g, b, gAHash, gA, keyFingerprint} | gB, key equal |
 //! | `CallPacketTest` | `call.encrypt` {sender, channel, key, body} and `call.decrypt` {receiver, channel, key, packet} | packet and body equal; invalid ⇒ decrypt rejects |
@@ -215,6 +216,66 @@ case_struct!(
     }
 );
 
+/// A packet the chat under test sent, as its peer reads it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatReply {
+    /// Its `decryptedMessageLayer.layer`.
+    pub layer: i32,
+    /// Its service action (TL bytes), or the whole message for a non-service one.
+    pub action: Hex,
+}
+
+/// A chat-trace step's expected result (the same object the IUT answers).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatExpect {
+    /// `deliver`, `queue`, `reject`, `close` (receive); `sent`, `refuse` (announce).
+    pub verdict: String,
+    /// `deliver`: the out_seq_nos now processed, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered: Option<Vec<i64>>,
+    /// `deliver` / `queue`: the peer's layer after the packet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_layer: Option<i32>,
+    /// `deliver` / `queue`: the packets the chat sent in answer, when any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replies: Option<Vec<ChatReply>>,
+    /// `deliver` / `queue`: what the user must be told, when anything (`PeerLayerNewer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notices: Option<Vec<String>>,
+    /// `sent`: the layer of the announcement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<i32>,
+    /// `sent`: its action (TL bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Hex>,
+    /// `reject` / `close` / `refuse`: the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One step of a chat trace.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChatStep {
+    /// `receive` (a packet from the peer) or `announce` (send `NotifyLayer`).
+    pub op: String,
+    /// `receive`: the packet as the relay delivers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet: Option<Hex>,
+    /// The expected result.
+    pub expect: ChatExpect,
+}
+
+case_struct!(
+    /// A `SecretChatTraceTest` case (spec §8.2 layers and MTProto versions).
+    ChatTraceCase {
+        /// The steps.
+        steps: Vec<ChatStep>,
+    }
+);
+
 case_struct!(
     /// A `SecretRekeyTest` case (spec §8.4).
     RekeyCase {
@@ -338,6 +399,15 @@ group_struct!(
     }
 );
 group_struct!(
+    /// `SecretChatTraceTest`.
+    ChatTraceGroup, ChatTraceCase {
+        /// The role of the side under test.
+        role: String,
+        /// The chat key (256 bytes).
+        key: Hex,
+    }
+);
+group_struct!(
     /// `SecretFileTest`.
     FileGroup, FileCase {
         /// The upload part size the encryption runs in (a positive multiple of 16).
@@ -394,6 +464,8 @@ pub enum Group {
     File(FileGroup),
     /// `CallReplayTest` ([`crate::call_replay`]).
     CallReplay(crate::call_replay::CallReplayGroup),
+    /// `SecretChatTraceTest`.
+    ChatTrace(ChatTraceGroup),
 }
 
 /// The group types of this module with their schema files.
@@ -415,6 +487,10 @@ pub const GROUP_TYPES: &[(&str, &str)] = &[
     ("CallPacketTest", "call_packet_test_schema_v1.json"),
     ("SecretFileTest", "secret_file_test_schema_v1.json"),
     ("CallReplayTest", "call_replay_test_schema_v1.json"),
+    (
+        "SecretChatTraceTest",
+        "secret_chat_trace_test_schema_v1.json",
+    ),
 ];
 
 /// The errors each type's cases may name (mirrored as an `enum` in its schema).
@@ -473,6 +549,14 @@ pub fn allowed_errors(group_type: &str) -> Option<&'static [&'static str]> {
         "CallPacketTest" => Some(&["TooShort", "MsgKeyMismatch"]),
         "SecretFileTest" => Some(&["FileFingerprintMismatch", "FileSizeInvalid"]),
         "CallReplayTest" => Some(crate::call_replay::ERRORS),
+        "SecretChatTraceTest" => Some(&[
+            "MtProto1Forbidden",
+            "LayerDecreased",
+            "MsgKeyMismatch",
+            "SeqNoRepeated",
+            "SeqNoParity",
+            "UnknownKeyFingerprint",
+        ]),
         _ => None,
     }
 }
@@ -506,6 +590,7 @@ macro_rules! each {
             Self::CallPacket($g) => $e,
             Self::File($g) => $e,
             Self::CallReplay($g) => $e,
+            Self::ChatTrace($g) => $e,
         }
     };
 }
@@ -525,6 +610,7 @@ impl Group {
             Self::CallPacket(_) => "CallPacketTest",
             Self::File(_) => "SecretFileTest",
             Self::CallReplay(_) => "CallReplayTest",
+            Self::ChatTrace(_) => "SecretChatTraceTest",
         }
     }
 
@@ -570,6 +656,7 @@ pub(crate) fn parse(
         "CallPacketTest" => Group::CallPacket(p(file, text, part, prefix)?),
         "SecretFileTest" => Group::File(p(file, text, part, prefix)?),
         "CallReplayTest" => Group::CallReplay(p(file, text, part, prefix)?),
+        "SecretChatTraceTest" => Group::ChatTrace(p(file, text, part, prefix)?),
         other => {
             return Err(err(
                 file,
@@ -891,6 +978,48 @@ pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError>
             }
         }
         Group::CallReplay(group) => crate::call_replay::check_group(file, g, group)?,
+        Group::ChatTrace(group) => {
+            role_ok(file, gat("role"), &group.role)?;
+            len_is(file, &gat(""), "key", &group.key, 256)?;
+            for (t, c) in group.tests.iter().enumerate() {
+                let a = at(t);
+                if c.steps.is_empty() || c.steps.len() > MAX_STEPS {
+                    return Err(err(file, format!("{a}.steps"), "1..=10000 steps expected"));
+                }
+                for (i, st) in c.steps.iter().enumerate() {
+                    let ok = match st.op.as_str() {
+                        "receive" => st.packet.is_some(),
+                        "announce" => st.packet.is_none(),
+                        _ => false,
+                    };
+                    if !ok {
+                        return Err(err(
+                            file,
+                            format!("{a}.steps[{i}]"),
+                            "a step is `receive` with a packet or `announce` without one",
+                        ));
+                    }
+                }
+                let first = c
+                    .steps
+                    .iter()
+                    .find(|st| matches!(st.expect.verdict.as_str(), "reject" | "close" | "refuse"))
+                    .and_then(|st| st.expect.error.as_deref());
+                let consistent = match c.result {
+                    Verdict::Valid => first.is_none(),
+                    Verdict::Invalid => first.is_some() && first == c.error.as_deref(),
+                    Verdict::Acceptable => false,
+                };
+                if !consistent {
+                    return Err(err(
+                        file,
+                        a,
+                        "a trace is valid when no step is rejected, else invalid with the first \
+                         rejected step's error",
+                    ));
+                }
+            }
+        }
         Group::Commitment(group) => {
             for (t, c) in group.tests.iter().enumerate() {
                 let a = at(t);
@@ -977,6 +1106,25 @@ fn trace(
     req: &Fields,
     steps: &[Step],
 ) -> (Outcome, Option<String>, String) {
+    let expects: Vec<_> = steps
+        .iter()
+        .map(|s| {
+            (
+                s.op.as_str(),
+                serde_json::to_value(&s.expect).unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    trace_expects(iut, op, req, &expects)
+}
+
+/// A trace given each step's op name and expected result.
+fn trace_expects(
+    iut: &mut dyn Iut,
+    op: &str,
+    req: &Fields,
+    steps: &[(&str, Value)],
+) -> (Outcome, Option<String>, String) {
     let f = match iut.call(op, req) {
         Answer::Ok(f) => f,
         Answer::Unsupported => {
@@ -1009,14 +1157,13 @@ fn trace(
             format!("{} results for {} steps", results.len(), steps.len()),
         );
     }
-    for (i, (got, s)) in results.iter().zip(steps).enumerate() {
-        let want = serde_json::to_value(&s.expect).unwrap_or(Value::Null);
-        if *got != want {
+    for (i, (got, (step_op, want))) in results.iter().zip(steps).enumerate() {
+        if got != want {
             let named = got.get("error").and_then(Value::as_str).map(str::to_owned);
             return (
                 Outcome::Fail,
                 named,
-                format!("step {i} ({}): expected {want}, got {got}", s.op),
+                format!("step {i} ({step_op}): expected {want}, got {got}"),
             );
         }
     }
@@ -1285,6 +1432,43 @@ pub fn run_case(
             (judged, vector(c, &g.group_type, &g.source, &extra))
         }
         Group::CallReplay(_) => return None, // run above
+        Group::ChatTrace(g) => {
+            let c = g.tests.get(index)?;
+            let mut req = Fields::new();
+            req.insert("role".into(), Value::from(g.role.clone()));
+            hex_field(&mut req, "key", &g.key);
+            let steps: Vec<Value> = c
+                .steps
+                .iter()
+                .map(|s| {
+                    let mut m = serde_json::Map::new();
+                    m.insert("op".into(), Value::from(s.op.clone()));
+                    if let Some(p) = &s.packet {
+                        m.insert("packet".into(), hex_value(p));
+                    }
+                    Value::Object(m)
+                })
+                .collect();
+            req.insert("steps".into(), Value::Array(steps));
+            let expects: Vec<_> = c
+                .steps
+                .iter()
+                .map(|s| {
+                    (
+                        s.op.as_str(),
+                        serde_json::to_value(&s.expect).unwrap_or(Value::Null),
+                    )
+                })
+                .collect();
+            let extra = [
+                ("role", Value::from(g.role.clone())),
+                ("key", hex_value(&g.key)),
+            ];
+            (
+                trace_expects(iut, op::CHAT_TRACE, &req, &expects),
+                vector(c, &g.group_type, &g.source, &extra),
+            )
+        }
     };
     Some(result(
         file,

@@ -19,6 +19,7 @@ use mtproto::call::{CallKey, EMOJI, emoji_indices, g_a_hash};
 use mtproto::crypto::dh::{self, DhGroup, TELEGRAM_DH_PRIME};
 use mtproto::envelope;
 use mtproto::secret::ChatKey;
+use mtproto::secret::chat::LAYER;
 use mtproto::secret::file::{FileKey, encrypt_file};
 use mtproto::secret::message::{self, Role};
 use mtproto::secret::visual::{key_hash, pixels_string};
@@ -26,7 +27,9 @@ use mtproto::tl::Tl;
 use mtproto::tl::generated::secret::enums::{DecryptedMessage, DecryptedMessageAction};
 use mtproto::tl::generated::secret::types::{
     DecryptedMessage73, DecryptedMessageActionAbortKey, DecryptedMessageActionAcceptKey,
-    DecryptedMessageActionCommitKey, DecryptedMessageActionRequestKey, DecryptedMessageLayer,
+    DecryptedMessageActionCommitKey, DecryptedMessageActionNotifyLayer,
+    DecryptedMessageActionRequestKey, DecryptedMessageActionResend, DecryptedMessageLayer,
+    DecryptedMessageService17,
 };
 use mtproto_iut::{Answer, Fields, secret as op};
 use serde_json::Value;
@@ -35,10 +38,11 @@ use crate::generate::{Drbg, GenerateError};
 use crate::model::{Hex, Note, Source, TestGroup, VectorFile};
 use crate::result::Verdict;
 use crate::secret::{
-    CallPacketCase, CallPacketGroup, CommitmentCase, CommitmentGroup, DecryptCase, DecryptGroup,
-    EmojiCase, EmojiGroup, EncryptCase, EncryptGroup, Expect, FileCase, FileGroup, Group,
-    KeyExchangeCase, KeyExchangeGroup, RekeyCase, RekeyGroup, SeqTraceCase, SeqTraceGroup, Step,
-    VisualizationCase, VisualizationGroup,
+    CallPacketCase, CallPacketGroup, ChatExpect, ChatReply, ChatStep, ChatTraceCase,
+    ChatTraceGroup, CommitmentCase, CommitmentGroup, DecryptCase, DecryptGroup, EmojiCase,
+    EmojiGroup, EncryptCase, EncryptGroup, Expect, FileCase, FileGroup, Group, KeyExchangeCase,
+    KeyExchangeGroup, RekeyCase, RekeyGroup, SeqTraceCase, SeqTraceGroup, Step, VisualizationCase,
+    VisualizationGroup,
 };
 
 const SELF_VERSION: &str = "mtproto-vectors generator v1";
@@ -62,6 +66,8 @@ const VC: &str = "https://core.telegram.org/api/end-to-end/video-calls";
 const AUTH: &str = "https://core.telegram.org/mtproto/auth_key";
 const TD_API_SECRET_CHAT: &str =
     "https://core.telegram.org/tdlib/docs/classtd_1_1td__api_1_1secret_chat.html";
+const TD_SC: &str = "https://github.com/tdlib/td/blob/master/td/telegram/SecretChatActor.cpp";
+const TD_TRANSPORT: &str = "https://github.com/tdlib/td/blob/master/td/mtproto/Transport.cpp";
 const TD_FILE_KEY: &str =
     "https://github.com/tdlib/td/blob/master/td/telegram/files/FileEncryptionKey.cpp";
 
@@ -149,6 +155,72 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         "MODIFIED_PARAMETER",
         "The encrypted length is not whole 16-byte blocks, or does not hold the declared size with under one block of padding.",
         &[E2E],
+    ),
+    (
+        "LayerTracked",
+        "FUNCTIONALITY",
+        "The peer's layer starts at 46 and follows the layer of every message accepted (spec §8.2).",
+        &[E2E],
+    ),
+    (
+        "NotifyLayerReply",
+        "FUNCTIONALITY",
+        "A peer on a layer below this side's, never told this side's layer, gets one decryptedMessageActionNotifyLayer(LAYER) in answer to its first in-order message (this project's choice; TDLib announces when the chat becomes ready).",
+        &[E2E, TD_SC],
+    ),
+    (
+        "LayerAnnounce",
+        "FUNCTIONALITY",
+        "decryptedMessageActionNotifyLayer(LAYER) sent when the chat is ready (as TDLib does); after it the chat does not announce again on its own.",
+        &[TD_SC],
+    ),
+    (
+        "NotifyLayerProcessed",
+        "FUNCTIONALITY",
+        "decryptedMessageActionNotifyLayer raises the peer's layer (spec §8.2); a lower one is ignored.",
+        &[E2E],
+    ),
+    (
+        "PeerLayerNewer",
+        "MISSING_STEP",
+        "The peer's layer rose above the one this side supports: the message is accepted and the user must be told to update (spec §8.2: 'notify user to update'); an implementation that says nothing fails.",
+        &[E2E],
+    ),
+    (
+        "MtProto1Below73",
+        "FUNCTIONALITY",
+        "An MTProto 1.0 message (msg_key = SHA1(length || body)[4..20], the 1.0 KDF with x = 0 as TDLib's end-to-end transport uses it) from a peer below layer 73 is accepted (spec §8.2: below 73 try v1 then v2), also when it arrives after a 2.0 message with a higher out_seq_no.",
+        &[E2E, TD_TRANSPORT],
+    ),
+    (
+        "MtProto1AtLayer73",
+        "MODIFIED_PARAMETER",
+        "An MTProto 1.0 message whose layer is 73 or higher: only 2.0 is allowed there (TDLib: 'MTProto 1.0 encryption is forbidden for this layer'); the chat closes.",
+        &[E2E, TD_SC],
+    ),
+    (
+        "MtProto1AfterV2",
+        "MODIFIED_PARAMETER",
+        "An MTProto 1.0 message with an out_seq_no above that of a 2.0 message already received: 'all messages with higher seq_no must be encrypted using MTProto 2.0' (spec §8.2); the chat closes.",
+        &[E2E],
+    ),
+    (
+        "MtProto1Tampered",
+        "MODIFIED_PARAMETER",
+        "A tampered MTProto 1.0 packet fails both versions and is discarded with the 2.0 error (MsgKeyMismatch); nothing changes.",
+        &[E2E],
+    ),
+    (
+        "MtProto1Replay",
+        "EDGE_CASE",
+        "An old MTProto 1.0 message replayed after the peer moved to 2.0 is a repeat (SeqNoRepeated), not a reason to close the chat: the version rules apply after the repeat check.",
+        &[E2E, SEQ],
+    ),
+    (
+        "LayerDecreased",
+        "MODIFIED_PARAMETER",
+        "A message processed in order with a lower layer than the one before it (TDLib: 'his_layer is not monotonic'); the chat closes.",
+        &[TD_SC],
     ),
     (
         "Layer46Key",
@@ -395,6 +467,7 @@ pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
         key_exchange()?,
         visualization()?,
         files()?,
+        chat_trace()?,
         encrypt()?,
         decrypt()?,
         seq_trace()?,
@@ -917,6 +990,340 @@ fn files() -> Result<(String, VectorFile), GenerateError> {
         &["Secret-chat files (spec §8.6): the file encrypted with AES-256-IGE under a one-time 32-byte key and 32-byte iv, chained across upload parts of partSize bytes, padded to whole blocks, cut to the declared size on receipt; key_fingerprint = md5(key || iv)[0..4] XOR md5(key || iv)[4..8] as a little-endian int32, as TDLib computes it. Every value is computed by this project (project-computed known answers, not independent evidence)."],
         groups,
     ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chat traces: layers and MTProto versions (spec §8.2)
+
+/// A message from the originator (the peer of the acceptor under test).
+enum Body {
+    Text,
+    NotifyLayer(i32),
+}
+
+/// A packet from the originator: raw in/out counters, the layer field, MTProto 2.0 or 1.0.
+fn peer_packet(
+    d: &mut Drbg,
+    key: &ChatKey,
+    (raw_in, raw_out): (i32, i32),
+    layer: i32,
+    body: Body,
+    v1: bool,
+) -> Result<Vec<u8>, mtproto::SecretError> {
+    let mut l = text_layer(d, 16, 2 * raw_in, 2 * raw_out + 1);
+    l.layer = layer;
+    if let Body::NotifyLayer(n) = body {
+        l.message = DecryptedMessage::DecryptedMessageService17(DecryptedMessageService17 {
+            random_id: i64::from_le_bytes(d.array::<8>()),
+            action: DecryptedMessageAction::DecryptedMessageActionNotifyLayer(
+                DecryptedMessageActionNotifyLayer { layer: n },
+            ),
+        });
+    }
+    let inner = l.to_bytes();
+    if v1 {
+        let pad = (16 - (inner.len() + 4) % 16) % 16;
+        message::encrypt_v1(key, &inner, &d.bytes(pad))
+    } else {
+        let pad = message::padding_len(inner.len(), 0);
+        message::encrypt(key, Role::Originator, &inner, &d.bytes(pad))
+    }
+}
+
+fn notify_reply() -> ChatReply {
+    ChatReply {
+        layer: LAYER.max(73),
+        action: Hex(DecryptedMessageAction::DecryptedMessageActionNotifyLayer(
+            DecryptedMessageActionNotifyLayer { layer: LAYER },
+        )
+        .to_bytes()),
+    }
+}
+
+fn resend_reply(start_seq_no: i32, end_seq_no: i32) -> ChatReply {
+    ChatReply {
+        layer: 73,
+        action: Hex(DecryptedMessageAction::DecryptedMessageActionResend(
+            DecryptedMessageActionResend {
+                start_seq_no,
+                end_seq_no,
+            },
+        )
+        .to_bytes()),
+    }
+}
+
+fn chat_expect(verdict: &str) -> ChatExpect {
+    ChatExpect {
+        verdict: verdict.into(),
+        delivered: None,
+        peer_layer: None,
+        replies: None,
+        notices: None,
+        layer: None,
+        action: None,
+        error: None,
+    }
+}
+
+fn chat_deliver(outs: &[i64], peer_layer: i32, replies: Vec<ChatReply>, newer: bool) -> ChatExpect {
+    ChatExpect {
+        delivered: Some(outs.to_vec()),
+        peer_layer: Some(peer_layer),
+        replies: (!replies.is_empty()).then_some(replies),
+        notices: newer.then(|| vec!["PeerLayerNewer".to_owned()]),
+        ..chat_expect("deliver")
+    }
+}
+
+fn refused(verdict: &str, error: &str) -> ChatExpect {
+    ChatExpect {
+        error: Some(error.into()),
+        ..chat_expect(verdict)
+    }
+}
+
+fn recv(packet: Vec<u8>, expect: ChatExpect) -> ChatStep {
+    ChatStep {
+        op: "receive".into(),
+        packet: Some(Hex(packet)),
+        expect,
+    }
+}
+
+/// Hand-written traces for the acceptor's side, each checked against the reference before it is
+/// written.
+fn chat_trace() -> Result<(String, VectorFile), GenerateError> {
+    let file = "secret/secret_chat_trace_test.json";
+    let mut b = Builder::new(file);
+    let mut d = Drbg::new("secret chat traces");
+    let key = ChatKey::new(d.array::<256>());
+    let e = |x: mtproto::SecretError| gerr(file, x);
+    let l = LAYER;
+    let mut cases: Vec<(&str, &[&str], Vec<ChatStep>)> = Vec::new();
+    let p = |d: &mut Drbg, seq, layer, body, v1| peer_packet(d, &key, seq, layer, body, v1);
+
+    let m = p(&mut d, (0, 0), l, Body::Text, false).map_err(e)?;
+    cases.push((
+        "a 2.0 message at this side's layer: the peer's layer follows it",
+        &["LayerTracked"],
+        vec![recv(m, chat_deliver(&[1], l, vec![], false))],
+    ));
+    let m = p(&mut d, (0, 0), 46, Body::Text, false).map_err(e)?;
+    cases.push((
+        "a peer at layer 46 hears this side's layer once",
+        &["LayerTracked", "NotifyLayerReply"],
+        vec![recv(m, chat_deliver(&[1], 46, vec![notify_reply()], false))],
+    ));
+    let m1 = p(&mut d, (0, 0), 46, Body::Text, false).map_err(e)?;
+    let m2 = p(&mut d, (0, 1), 46, Body::Text, false).map_err(e)?;
+    cases.push((
+        "one NotifyLayer reply per chat, not one per message",
+        &["NotifyLayerReply"],
+        vec![
+            recv(m1, chat_deliver(&[1], 46, vec![notify_reply()], false)),
+            recv(m2, chat_deliver(&[3], 46, vec![], false)),
+        ],
+    ));
+    let m = p(&mut d, (1, 0), 46, Body::Text, false).map_err(e)?;
+    let announce = ChatStep {
+        op: "announce".into(),
+        packet: None,
+        expect: ChatExpect {
+            layer: Some(notify_reply().layer),
+            action: Some(notify_reply().action),
+            ..chat_expect("sent")
+        },
+    };
+    cases.push((
+        "announced when ready: no second NotifyLayer for an older peer",
+        &["LayerAnnounce"],
+        vec![announce, recv(m, chat_deliver(&[1], 46, vec![], false))],
+    ));
+    let m = p(&mut d, (0, 0), 46, Body::NotifyLayer(l), false).map_err(e)?;
+    cases.push((
+        "decryptedMessageActionNotifyLayer raises the peer's layer",
+        &["NotifyLayerProcessed"],
+        vec![recv(m, chat_deliver(&[1], l, vec![], false))],
+    ));
+    let m1 = p(&mut d, (0, 0), l, Body::Text, false).map_err(e)?;
+    let m2 = p(&mut d, (0, 1), l, Body::NotifyLayer(46), false).map_err(e)?;
+    cases.push((
+        "a NotifyLayer below the known layer changes nothing",
+        &["NotifyLayerProcessed"],
+        vec![
+            recv(m1, chat_deliver(&[1], l, vec![], false)),
+            recv(m2, chat_deliver(&[3], l, vec![], false)),
+        ],
+    ));
+    let m = p(&mut d, (0, 0), l + 1, Body::Text, false).map_err(e)?;
+    cases.push((
+        "a message of a layer above this side's: accepted, the user is told to update",
+        &["PeerLayerNewer"],
+        vec![recv(m, chat_deliver(&[1], l + 1, vec![], true))],
+    ));
+    let m = p(&mut d, (0, 0), l, Body::NotifyLayer(l + 20), false).map_err(e)?;
+    cases.push((
+        "a NotifyLayer above this side's layer: the user is told to update",
+        &["PeerLayerNewer"],
+        vec![recv(m, chat_deliver(&[1], l + 20, vec![], true))],
+    ));
+    let m = p(&mut d, (0, 0), 46, Body::Text, true).map_err(e)?;
+    cases.push((
+        "an MTProto 1.0 message at layer 46 is accepted",
+        &["MtProto1Below73"],
+        vec![recv(m, chat_deliver(&[1], 46, vec![notify_reply()], false))],
+    ));
+    let late = p(&mut d, (0, 0), 46, Body::Text, true).map_err(e)?;
+    let v2 = p(&mut d, (0, 1), 46, Body::Text, false).map_err(e)?;
+    cases.push((
+        "a 1.0 message sent before the peer's first 2.0 one may arrive after it",
+        &["MtProto1Below73"],
+        vec![
+            recv(
+                v2,
+                ChatExpect {
+                    peer_layer: Some(46),
+                    replies: Some(vec![resend_reply(1, 1)]),
+                    ..chat_expect("queue")
+                },
+            ),
+            recv(late, chat_deliver(&[1, 3], 46, vec![notify_reply()], false)),
+        ],
+    ));
+    let m = p(&mut d, (0, 0), 73, Body::Text, true).map_err(e)?;
+    cases.push((
+        "an MTProto 1.0 message at layer 73",
+        &["MtProto1AtLayer73"],
+        vec![recv(m, refused("close", "MtProto1Forbidden"))],
+    ));
+    let v2 = p(&mut d, (0, 0), 46, Body::Text, false).map_err(e)?;
+    let v1 = p(&mut d, (0, 1), 46, Body::Text, true).map_err(e)?;
+    cases.push((
+        "an MTProto 1.0 message after a 2.0 one with a lower out_seq_no",
+        &["MtProto1AfterV2"],
+        vec![
+            recv(v2, chat_deliver(&[1], 46, vec![notify_reply()], false)),
+            recv(v1, refused("close", "MtProto1Forbidden")),
+        ],
+    ));
+    let m1 = p(&mut d, (0, 0), l, Body::Text, false).map_err(e)?;
+    let m2 = p(&mut d, (0, 1), 46, Body::Text, false).map_err(e)?;
+    cases.push((
+        "the peer's layer goes down",
+        &["LayerDecreased"],
+        vec![
+            recv(m1, chat_deliver(&[1], l, vec![], false)),
+            recv(m2, refused("close", "LayerDecreased")),
+        ],
+    ));
+    let mut m = p(&mut d, (0, 0), 46, Body::Text, true).map_err(e)?;
+    if let Some(last) = m.last_mut() {
+        *last ^= 1;
+    }
+    cases.push((
+        "a tampered MTProto 1.0 packet",
+        &["MtProto1Tampered"],
+        vec![recv(m, refused("reject", "MsgKeyMismatch"))],
+    ));
+    let old = p(&mut d, (0, 0), 46, Body::Text, true).map_err(e)?;
+    let new = p(&mut d, (0, 1), l, Body::Text, false).map_err(e)?;
+    cases.push((
+        "an old 1.0 message replayed after the peer moved to 2.0 at layer 73",
+        &["MtProto1Replay"],
+        vec![
+            recv(
+                old.clone(),
+                chat_deliver(&[1], 46, vec![notify_reply()], false),
+            ),
+            recv(new, chat_deliver(&[3], l, vec![], false)),
+            recv(old, refused("reject", "SeqNoRepeated")),
+        ],
+    ));
+
+    let mut tests = Vec::new();
+    for (comment, flags, steps) in cases {
+        let first = steps
+            .iter()
+            .find(|st| matches!(st.expect.verdict.as_str(), "reject" | "close" | "refuse"))
+            .and_then(|st| st.expect.error.clone());
+        let (tc_id, flags) = b.case(flags)?;
+        let case = ChatTraceCase {
+            tc_id,
+            comment: comment.into(),
+            flags,
+            result: if first.is_some() {
+                Verdict::Invalid
+            } else {
+                Verdict::Valid
+            },
+            error: first,
+            steps,
+        };
+        check_chat_trace(file, &key, &case)?;
+        tests.push(case);
+    }
+    let group = ChatTraceGroup {
+        group_type: "SecretChatTraceTest".into(),
+        role: "acceptor".into(),
+        key: Hex(key.as_bytes().to_vec()),
+        source: source(
+            "self",
+            "mtproto-vectors generator v1 (hand-written traces checked against the reference)",
+        ),
+        tests,
+    };
+    Ok(b.finish(
+        "MTProto secret chat layers and MTProto versions",
+        "secret_chat_trace_test_schema_v1.json",
+        &["One side of a secret chat (the acceptor) receiving packets from the originator (spec §8.2): the peer's layer (starts at 46, raised by message layers and NotifyLayer, a rise above this side's layer reported as PeerLayerNewer), this side's NotifyLayer announcements, MTProto 1.0 accepted below layer 73 and refused at 73 or after a 2.0 message with a lower out_seq_no, and a layer that goes down. Replies are given as their layer and action. Hand-written traces, checked against the reference; every value is this project's."],
+        vec![Group::ChatTrace(group)],
+    ))
+}
+
+/// Refuse to write a chat trace the reference does not reproduce step for step.
+fn check_chat_trace(file: &str, key: &ChatKey, case: &ChatTraceCase) -> Result<(), GenerateError> {
+    let mut req = Fields::new();
+    req.insert("role".into(), Value::from("acceptor"));
+    req.insert("key".into(), Value::from(hex::encode(key.as_bytes())));
+    let steps: Vec<Value> = case
+        .steps
+        .iter()
+        .map(|s| {
+            let mut m = serde_json::Map::new();
+            m.insert("op".into(), Value::from(s.op.clone()));
+            if let Some(p) = &s.packet {
+                m.insert("packet".into(), Value::from(p.to_hex()));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    req.insert("steps".into(), Value::Array(steps));
+    let got = match op::call(op::CHAT_TRACE, &req) {
+        Some(Ok(Answer::Ok(f))) => f.get("results").cloned().unwrap_or(Value::Null),
+        other => {
+            return Err(gerr(
+                file,
+                format!("tc {}: the reference answered {other:?}", case.tc_id),
+            ));
+        }
+    };
+    let want = Value::Array(
+        case.steps
+            .iter()
+            .map(|s| serde_json::to_value(&s.expect).unwrap_or(Value::Null))
+            .collect(),
+    );
+    if got != want {
+        return Err(gerr(
+            file,
+            format!(
+                "tc {} ({}): the reference gives {got}, the trace says {want}",
+                case.tc_id, case.comment
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The key and iv of a generated file key, for the case fields.

@@ -246,3 +246,150 @@ fn a_big_endian_file_fingerprint_fails_the_byte_order_and_every_valid_file_case(
     assert!(flagged >= 16);
     assert_eq!(failed, flagged);
 }
+
+/// Rewrite the per-step results of `secret.chatTrace` answers.
+struct ChatResults<F: FnMut(&mut Value)>(ReferenceIut, F);
+
+impl<F: FnMut(&mut Value)> Iut for ChatResults<F> {
+    fn hello(&self) -> &Hello {
+        self.0.hello()
+    }
+    fn call(&mut self, op: &str, request: &Fields) -> Answer {
+        let mut answer = self.0.call(op, request);
+        if let (Answer::Ok(f), "secret.chatTrace") = (&mut answer, op) {
+            for r in f.get_mut("results").unwrap().as_array_mut().unwrap() {
+                (self.1)(r);
+            }
+        }
+        answer
+    }
+}
+
+fn chat_failures(iut: &mut dyn Iut, flag: &str) -> (usize, usize, usize) {
+    let results = run_type("secret", Some("SecretChatTraceTest"), iut);
+    let (failed, flagged) = failed_with_flag(&results, flag);
+    let all_failed = results
+        .iter()
+        .filter(|r| r.outcome != Outcome::Pass)
+        .count();
+    (failed, flagged, all_failed)
+}
+
+#[test]
+fn each_chat_layer_rule_fails_exactly_its_cases_when_removed() {
+    // A chat that lets a forbidden 1.0 message or a lower layer through (answers `deliver`).
+    for (error, flags) in [
+        (
+            "MtProto1Forbidden",
+            &["MtProto1AtLayer73", "MtProto1AfterV2"][..],
+        ),
+        ("LayerDecreased", &["LayerDecreased"][..]),
+    ] {
+        let mut iut = ChatResults(ReferenceIut::new(), |r: &mut Value| {
+            if r["error"] == error {
+                *r = serde_json::json!({"verdict": "deliver"});
+            }
+        });
+        let results = run_type("secret", Some("SecretChatTraceTest"), &mut iut);
+        let failed: Vec<_> = results
+            .iter()
+            .filter(|r| r.outcome != Outcome::Pass)
+            .collect();
+        assert!(!failed.is_empty(), "{error}");
+        assert!(
+            failed
+                .iter()
+                .all(|r| r.flags.iter().any(|f| flags.contains(&f.as_str()))),
+            "{error}"
+        );
+        for flag in flags {
+            let (f, n) = failed_with_flag(&results, flag);
+            assert!(n >= 1);
+            assert_eq!(f, n, "{flag}");
+        }
+    }
+    // A chat that never tells the user about a newer peer.
+    let mut silent = ChatResults(ReferenceIut::new(), |r: &mut Value| {
+        if let Value::Object(m) = r {
+            m.remove("notices");
+        }
+    });
+    let (failed, flagged, all) = chat_failures(&mut silent, "PeerLayerNewer");
+    assert!(flagged >= 2);
+    assert_eq!((failed, all), (flagged, flagged));
+    // A chat that never answers an older peer with its layer.
+    let mut mute = ChatResults(ReferenceIut::new(), |r: &mut Value| {
+        if let Some(Value::Array(rs)) = r.get_mut("replies") {
+            rs.retain(|x| !x["action"].as_str().unwrap().starts_with("838804f3"));
+            if rs.is_empty() {
+                r.as_object_mut().unwrap().remove("replies");
+            }
+        }
+    });
+    let (failed, flagged, _) = chat_failures(&mut mute, "NotifyLayerReply");
+    assert!(flagged >= 2);
+    assert_eq!(failed, flagged);
+}
+
+/// A chat without the MTProto 1.0 fallback: it never sees the packets that only pass as 1.0
+/// (they are answered as the 2.0 check answers them) and runs the rest.
+struct NoV1(ReferenceIut);
+
+impl Iut for NoV1 {
+    fn hello(&self) -> &Hello {
+        self.0.hello()
+    }
+    fn call(&mut self, op: &str, request: &Fields) -> Answer {
+        if op != "secret.chatTrace" {
+            return self.0.call(op, request);
+        }
+        let key = mtproto::secret::ChatKey::new(
+            hex::decode(request["key"].as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap(),
+        );
+        let steps = request["steps"].as_array().unwrap();
+        let is_v1 = |s: &Value| {
+            s.get("packet").is_some_and(|p| {
+                let p = hex::decode(p.as_str().unwrap()).unwrap();
+                mtproto::secret::message::decrypt(&key, mtproto::secret::Role::Acceptor, &p)
+                    .is_err()
+                    && mtproto::secret::message::decrypt_any(
+                        &key,
+                        mtproto::secret::Role::Acceptor,
+                        &p,
+                    )
+                    .is_ok()
+            })
+        };
+        let mut req = request.clone();
+        req.insert(
+            "steps".into(),
+            Value::Array(steps.iter().filter(|s| !is_v1(s)).cloned().collect()),
+        );
+        let Answer::Ok(mut f) = self.0.call(op, &req) else {
+            panic!("the reference refused a trace");
+        };
+        let mut inner = f["results"].as_array().unwrap().clone().into_iter();
+        let merged: Vec<Value> = steps
+            .iter()
+            .map(|s| {
+                if is_v1(s) {
+                    serde_json::json!({"verdict": "reject", "error": "MsgKeyMismatch"})
+                } else {
+                    inner.next().unwrap()
+                }
+            })
+            .collect();
+        f.insert("results".into(), Value::Array(merged));
+        Answer::Ok(f)
+    }
+}
+
+#[test]
+fn a_chat_without_the_mtproto_1_fallback_fails_every_1_0_acceptance_case() {
+    let (failed, flagged, _) = chat_failures(&mut NoV1(ReferenceIut::new()), "MtProto1Below73");
+    assert!(flagged >= 2);
+    assert_eq!(failed, flagged);
+}

@@ -44,7 +44,7 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
     let out = std::env::temp_dir().join(format!("mtproto-vectors-gen-{}", std::process::id()));
     let _ = fs::remove_dir_all(&out);
     let written = generate(&out).unwrap();
-    assert_eq!(written.len(), 26);
+    assert_eq!(written.len(), 27);
     for path in &written {
         let rel = path.strip_prefix(&out).unwrap();
         let fresh = fs::read(path).unwrap();

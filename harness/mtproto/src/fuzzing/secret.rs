@@ -101,7 +101,12 @@ impl World {
         let fresh = self.fresh();
         let before = self.chat(to_a).counts();
         match self.chat(to_a).receive(packet, 0, &fresh) {
-            Verdict::Accepted { delivered, replies } => {
+            Verdict::Accepted {
+                delivered,
+                replies,
+                notices,
+            } => {
+                assert!(notices.is_empty(), "both sides speak the same layer");
                 let side = usize::from(to_a);
                 for d in delivered {
                     assert_eq!(

@@ -7,6 +7,38 @@
 //! cause (tampering, replays) change nothing; what only the peer's key holder can do wrong closes
 //! the chat for good (see [`SecretError`]'s reactions).
 //!
+//! ## Layers (spec §8.2, [e2e], [td-sc])
+//!
+//! "layer > supported ⇒ notify user to update; remote layer stored, starts at 46, updated on any
+//! higher layer or `decryptedMessageActionNotifyLayer`". The chat keeps:
+//!
+//! * **the peer's layer** ([`SecretChat::peer_layer`]): 46 at the start, raised (never lowered)
+//!   by the `layer` of every message accepted (queued ones included) and by every
+//!   `NotifyLayer` processed. A rise above [`LAYER`] comes back as
+//!   [`Notice::PeerLayerNewer`] in the [`Verdict`]: the message is still accepted (its
+//!   constructors decoded), and the application must tell the user to update.
+//! * **the layer it sends** ([`SecretChat::send_layer`]): TDLib's choice, the lower of
+//!   [`LAYER`] and the peer's layer, but never below 73, since this side only sends MTProto 2.0.
+//! * **announcements**: [`SecretChat::announce_layer`] sends `NotifyLayer(LAYER)`; TDLib does so
+//!   on both sides as soon as the chat is ready, and the application should call it then. If it
+//!   has not, the first in-order message from a peer whose layer is below [`LAYER`] makes the
+//!   chat reply with one `NotifyLayer(LAYER)` (once per chat), so an older peer learns that it
+//!   may move up.
+//! * **the layer sequence**: a message processed in order whose `layer` is below the previous
+//!   in-order message's closes the chat (`LayerDecreased`, TDLib's "his_layer is not
+//!   monotonic"). A `NotifyLayer` below the known layer is ignored.
+//! * **MTProto 1.0** ([`message::decrypt_any`]): accepted from an older peer, but a 1.0 message
+//!   whose layer is 73 or higher, or whose out_seq_no is above that of a 2.0 message already
+//!   received ("after the first v2 message, all higher seq_no must be v2"), closes the chat
+//!   (`MtProto1Forbidden`, as TDLib's "MTProto 1.0 encryption is forbidden for this layer").
+//!   A lower out_seq_no stays allowed: a 1.0 message sent before the peer switched may arrive
+//!   late. Both rules apply after the repeat check, so a replayed old 1.0 message is only a
+//!   repeat. Together they are the "once both sides ≥ 73, only 2.0" rule: a peer at 73 sends
+//!   layer ≥ 73 (rejected under 1.0) and cannot go back (`LayerDecreased`).
+//!
+//! [e2e]: https://core.telegram.org/api/end-to-end
+//! [td-sc]: https://github.com/tdlib/td/blob/master/td/telegram/SecretChatActor.cpp
+//!
 //! Randomness (padding, `random_bytes`, `random_id`, DH secrets for re-keying) comes from the
 //! 32-byte `fresh` seed each call takes, expanded with SHA-256 in counter mode; the caller must
 //! pass fresh CSPRNG output (mixed with the server's `random`, spec §5, for re-keying secrets).
@@ -22,12 +54,12 @@ use crate::error::{ProtocolError, Reaction, SecretError};
 use crate::tl::Tl;
 use crate::tl::generated::secret::enums::{DecryptedMessage, DecryptedMessageAction};
 use crate::tl::generated::secret::types::{
-    DecryptedMessageActionAbortKey, DecryptedMessageActionResend, DecryptedMessageLayer,
-    DecryptedMessageService17,
+    DecryptedMessageActionAbortKey, DecryptedMessageActionNotifyLayer,
+    DecryptedMessageActionResend, DecryptedMessageLayer, DecryptedMessageService17,
 };
 
 use super::key::ChatKey;
-use super::message::{self, Role};
+use super::message::{self, MTPROTO2_LAYER, Role, Version};
 use super::rekey::{self, Rekey, RekeyOutcome, RekeyPhase};
 use super::seq::{Arrival, SeqState};
 use super::visual::{KEY_HASH_LEN, key_hash};
@@ -53,15 +85,34 @@ pub struct Delivered {
     pub layer: DecryptedMessageLayer,
 }
 
+/// Something the application must act on beyond the messages themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Notice {
+    /// The peer's layer rose above the one this side supports: "notify user to update"
+    /// (spec §8.2, [e2e]).
+    ///
+    /// [e2e]: https://core.telegram.org/api/end-to-end
+    PeerLayerNewer {
+        /// The peer's layer now.
+        peer_layer: i32,
+        /// [`LAYER`].
+        supported: i32,
+    },
+}
+
 /// What a packet did.
 #[derive(Debug)]
 pub enum Verdict {
-    /// Accepted: `delivered` in order (empty while a gap is open), and `replies` to send now.
+    /// Accepted: `delivered` in order (empty while a gap is open), `replies` to send now, and
+    /// `notices` for the application.
     Accepted {
         /// Messages now processed, in out_seq_no order.
         delivered: Vec<Delivered>,
-        /// Packets this side must send (resend requests, resends, re-keying steps).
+        /// Packets this side must send (resend requests, resends, re-keying steps, a
+        /// `NotifyLayer`).
         replies: Vec<Vec<u8>>,
+        /// What the user must be told (a peer on a newer layer).
+        notices: Vec<Notice>,
     },
     /// Rejected with no change of state (the reaction is [`Reaction::Discard`] or
     /// [`Reaction::Ignore`]).
@@ -136,6 +187,9 @@ pub struct SecretChat {
     sent_log: BTreeMap<u32, DecryptedMessageLayer>,
     early_resends: BTreeSet<u32>,
     peer_layer: i32,
+    last_layer: Option<i32>,
+    first_v2_out: Option<u32>,
+    announced: bool,
     closed: bool,
     uses: u32,
     encrypted: u32,
@@ -170,6 +224,9 @@ impl SecretChat {
             sent_log: BTreeMap::new(),
             early_resends: BTreeSet::new(),
             peer_layer: 46,
+            last_layer: None,
+            first_v2_out: None,
+            announced: false,
             closed: false,
             uses: 0,
             encrypted: 0,
@@ -198,9 +255,41 @@ impl SecretChat {
         &self.visual
     }
 
-    /// The highest layer the peer has used.
+    /// The peer's layer: 46 at the start, raised by every higher layer it sends or notifies.
     pub fn peer_layer(&self) -> i32 {
         self.peer_layer
+    }
+
+    /// The layer this side's messages carry: the lower of [`LAYER`] and the peer's layer, at
+    /// least 73 (TDLib's `current_layer`; this side sends only MTProto 2.0).
+    pub fn send_layer(&self) -> i32 {
+        LAYER.min(self.peer_layer).max(MTPROTO2_LAYER)
+    }
+
+    /// Send `decryptedMessageActionNotifyLayer(LAYER)`: call it once the chat is ready (TDLib
+    /// does, on both sides). Afterwards the chat does not announce on its own.
+    pub fn announce_layer(&mut self, now: u64, fresh: &[u8; 32]) -> Result<Vec<u8>, SecretError> {
+        let packet = self.send_action(Self::notify_layer(), now, fresh)?;
+        self.announced = true;
+        Ok(packet)
+    }
+
+    fn notify_layer() -> DecryptedMessageAction {
+        DecryptedMessageAction::DecryptedMessageActionNotifyLayer(
+            DecryptedMessageActionNotifyLayer { layer: LAYER },
+        )
+    }
+
+    fn raise_peer_layer(&mut self, layer: i32, notices: &mut Vec<Notice>) {
+        if layer > self.peer_layer {
+            self.peer_layer = layer;
+            if layer > LAYER {
+                notices.push(Notice::PeerLayerNewer {
+                    peer_layer: layer,
+                    supported: LAYER,
+                });
+            }
+        }
     }
 
     /// Messages sent and messages received in order.
@@ -309,7 +398,7 @@ impl SecretChat {
         let (in_seq_no, out_seq_no) = self.seq.next_send()?;
         let layer = DecryptedMessageLayer {
             random_bytes: rng.array::<RANDOM_BYTES>().to_vec(),
-            layer: LAYER,
+            layer: self.send_layer(),
             in_seq_no,
             out_seq_no,
             message,
@@ -370,8 +459,19 @@ impl SecretChat {
             return Verdict::Closed(SecretError::ChatClosed);
         }
         let mut changed = false;
-        match self.receive_inner(packet, now, &mut Expander::new(fresh), &mut changed) {
-            Ok((delivered, replies)) => Verdict::Accepted { delivered, replies },
+        let mut notices = Vec::new();
+        match self.receive_inner(
+            packet,
+            now,
+            &mut Expander::new(fresh),
+            &mut changed,
+            &mut notices,
+        ) {
+            Ok((delivered, replies)) => Verdict::Accepted {
+                delivered,
+                replies,
+                notices,
+            },
             // Once the seq_no state took the message, any failure leaves the chat inconsistent.
             Err(e) if changed || e.reaction() == Reaction::CloseChat => {
                 self.close();
@@ -395,9 +495,13 @@ impl SecretChat {
         now: u64,
         rng: &mut Expander,
         changed: &mut bool,
+        notices: &mut Vec<Notice>,
     ) -> Result<(Vec<Delivered>, Vec<Vec<u8>>), SecretError> {
-        let (layer, fingerprint) = match self.key_for(packet) {
-            Some(key) => (message::decrypt(key, self.role, packet)?, key.fingerprint()),
+        let ((layer, version), fingerprint) = match self.key_for(packet) {
+            Some(key) => (
+                message::decrypt_any(key, self.role, packet)?,
+                key.fingerprint(),
+            ),
             // Run the checks anyway under the current key: the packet fails as the envelope
             // orders its failures (UnknownKeyFingerprint unless it is too short to have one).
             None => {
@@ -414,10 +518,39 @@ impl SecretChat {
             }) => Some((r.start_seq_no, r.end_seq_no)),
             _ => None,
         };
+        let message_layer = layer.layer;
         let arrival = self
             .seq
             .arrive(in_seq_no, out_seq_no, Incoming { layer, fingerprint })?;
         *changed = true;
+        // Not a repeat: the version rules of spec §8.2 (see the module docs).
+        let raw_out = u32::try_from(out_seq_no).unwrap_or(0) / 2;
+        match version {
+            Version::V1 if message_layer >= MTPROTO2_LAYER => {
+                return Err(SecretError::MtProto1Forbidden {
+                    layer: message_layer,
+                    after_v2: None,
+                });
+            }
+            Version::V1 => {
+                if let Some(first) = self.first_v2_out.filter(|f| raw_out > *f) {
+                    let (_, parity) = super::seq::parities(self.role.peer());
+                    return Err(SecretError::MtProto1Forbidden {
+                        layer: message_layer,
+                        after_v2: Some(
+                            i32::try_from(first)
+                                .unwrap_or(i32::MAX / 2)
+                                .saturating_mul(2)
+                                .saturating_add(parity),
+                        ),
+                    });
+                }
+            }
+            Version::V2 => {
+                self.first_v2_out = Some(self.first_v2_out.map_or(raw_out, |f| f.min(raw_out)));
+            }
+        }
+        self.raise_peer_layer(message_layer, notices);
         let mut replies = Vec::new();
         match arrival {
             Arrival::Queued(request) => {
@@ -442,7 +575,7 @@ impl SecretChat {
             Arrival::Deliver(items) => {
                 let mut delivered = Vec::with_capacity(items.len());
                 for (raw, item) in items {
-                    self.process(raw, &item, now, rng, &mut replies)?;
+                    self.process(raw, &item, now, rng, &mut replies, notices)?;
                     if item.fingerprint == self.current.key.fingerprint() && self.seq.queued() == 0
                     {
                         // Gaps are filled and the peer uses the current key: the old one goes.
@@ -456,6 +589,11 @@ impl SecretChat {
                 // Our messages the peer has processed in order will never be asked for again.
                 let acked = self.peer_acked();
                 self.sent_log = self.sent_log.split_off(&acked);
+                // An older peer that was never told this side's layer hears it once.
+                if !self.announced && self.peer_layer < LAYER {
+                    self.announced = true;
+                    replies.push(self.send_action_with(Self::notify_layer(), now, rng)?);
+                }
                 Ok((delivered, replies))
             }
         }
@@ -473,9 +611,14 @@ impl SecretChat {
         now: u64,
         rng: &mut Expander,
         replies: &mut Vec<Vec<u8>>,
+        notices: &mut Vec<Notice>,
     ) -> Result<(), SecretError> {
+        let layer = item.layer.layer;
+        if let Some(previous) = self.last_layer.filter(|p| layer < *p) {
+            return Err(SecretError::LayerDecreased { layer, previous });
+        }
+        self.last_layer = Some(layer);
         self.uses = self.uses.saturating_add(1);
-        self.peer_layer = self.peer_layer.max(item.layer.layer);
         let action = match &item.layer.message {
             DecryptedMessage::DecryptedMessageService17(s) => &s.action,
             DecryptedMessage::DecryptedMessageService8(s) => &s.action,
@@ -486,9 +629,7 @@ impl SecretChat {
             A::DecryptedMessageActionResend(r) if !self.early_resends.remove(&raw_out) => {
                 self.resend(r.start_seq_no, r.end_seq_no, now, rng, replies)?;
             }
-            A::DecryptedMessageActionNotifyLayer(n) => {
-                self.peer_layer = self.peer_layer.max(n.layer);
-            }
+            A::DecryptedMessageActionNotifyLayer(n) => self.raise_peer_layer(n.layer, notices),
             A::DecryptedMessageActionRequestKey(r)
                 if self.old.is_some() && *self.rekey.phase() == RekeyPhase::Idle =>
             {

@@ -18,11 +18,40 @@
 //! the padding within 12..=1024 bytes, the layer as a strict TL value, and `random_bytes` of at
 //! least 15 bytes, a message with fewer being ignored ([dml], spec §8.2).
 //!
+//!
+//! ## MTProto 1.0 (layers below 73)
+//!
+//! "Once both sides ≥ layer 73: only MTProto 2.0 …; below layer 73, try v1 then v2" (spec §8.2).
+//! This side speaks layer 73 or later and only ever sends MTProto 2.0; [`decrypt_any`] still
+//! reads a 1.0 packet from an older peer:
+//!
+//! ```text
+//! plaintext = length (int32, LE) ‖ inner ‖ padding (0..15 bytes, total ≡ 0 mod 16)
+//! msg_key   = SHA1(length ‖ inner)[4..20]          (padding not hashed, spec §2.3)
+//! aes_key, aes_iv = the 1.0 KDF of spec §2.3 with x = 0 in **both** directions
+//! ```
+//!
+//! The x: the digest gives the 1.0 KDF with "x by direction" for cloud messages, but TDLib's
+//! end-to-end transport uses x = 0 for every 1.0 packet and x = 0 / 8 by role only for 2.0
+//! ([td-transport]: `write_e2e_crypto`/`read_e2e_crypto`), as the pre-2.0 clients did; a 1.0
+//! packet with x = 8 would be read by no client. The receiver checks follow TDLib: the packet is
+//! whole blocks, the length is non-negative, a multiple of 4 and leaves exactly the padding that
+//! rounds it up to a block, and the msg_key matches — all folded into one failure, as TDLib
+//! folds a bad length into the msg_key comparison. 2.0 is tried first (TDLib's order; a packet
+//! cannot pass both but with negligible probability); when 1.0 fails too the 2.0 error is the
+//! answer, so a tampered packet reports as before. Whether a 1.0 message is *allowed* depends
+//! on the chat (its layer, and the 2.0 messages already seen): that is [`super::chat`]'s rule.
+//!
 //! [e2e]: https://core.telegram.org/api/end-to-end
 //! [dml]: https://core.telegram.org/constructor/decryptedMessageLayer
+//! [td-transport]: https://github.com/tdlib/td/blob/master/td/mtproto/Transport.cpp
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
 
 use crate::codec::Reader;
-use crate::crypto::kdf::Direction;
+use crate::crypto::ige::{aes256_ige_decrypt, aes256_ige_encrypt};
+use crate::crypto::kdf::{self, Direction};
 use crate::envelope::{self, MAX_PADDING, MIN_PADDING, check_padding};
 use crate::error::{EnvelopeError, SecretError};
 use crate::tl::Tl;
@@ -34,6 +63,19 @@ use super::key::ChatKey;
 ///
 /// [dml]: https://core.telegram.org/constructor/decryptedMessageLayer
 pub const MIN_RANDOM_BYTES: usize = 15;
+
+/// The layer from which a message must be encrypted with MTProto 2.0 (spec §8.2; TDLib's
+/// `SecretChatLayer::Mtproto2`).
+pub const MTPROTO2_LAYER: i32 = 73;
+
+/// Which encryption a received packet passed under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// MTProto 1.0 (layers below 73 only).
+    V1,
+    /// MTProto 2.0.
+    V2,
+}
 
 /// Which party of a secret chat (or call) this side is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -100,11 +142,11 @@ pub fn encrypt(
     plaintext.extend_from_slice(padding);
     if !plaintext.len().is_multiple_of(16) {
         let len = plaintext.len();
-        zeroize::Zeroize::zeroize(&mut plaintext);
+        plaintext.zeroize();
         return Err(EnvelopeError::NotBlockAligned { len }.into());
     }
     let packet = envelope::seal(key.as_auth_key(), sender.send_direction(), &plaintext);
-    zeroize::Zeroize::zeroize(&mut plaintext);
+    plaintext.zeroize();
     Ok(packet?)
 }
 
@@ -150,7 +192,11 @@ pub fn decrypt(
         .into());
     }
     check_padding(available.saturating_sub(len))?;
-    let inner = r.take(len).unwrap_or(&[]);
+    decode_layer(r.take(len).unwrap_or(&[]))
+}
+
+/// The layer's TL value, then its `random_bytes` length (both versions).
+fn decode_layer(inner: &[u8]) -> Result<DecryptedMessageLayer, SecretError> {
     let layer = DecryptedMessageLayer::from_bytes(inner)?;
     if layer.random_bytes.len() < MIN_RANDOM_BYTES && !mutant!(AcceptShortRandomBytes) {
         return Err(SecretError::RandomBytesTooShort {
@@ -158,4 +204,88 @@ pub fn decrypt(
         });
     }
     Ok(layer)
+}
+
+/// Encrypt `inner` with MTProto 1.0 as an older (layer < 73) peer would (see the module docs):
+/// `padding` must be the 0..=15 bytes that make `4 + inner` whole blocks. This side never sends
+/// 1.0; the function exists for tests and the vector generator.
+pub fn encrypt_v1(key: &ChatKey, inner: &[u8], padding: &[u8]) -> Result<Vec<u8>, SecretError> {
+    let len = i32::try_from(inner.len()).map_err(|_| SecretError::BadRequest {
+        what: "message too long",
+    })?;
+    let total = inner.len().saturating_add(4).saturating_add(padding.len());
+    if !inner.len().is_multiple_of(4) || padding.len() >= 16 || !total.is_multiple_of(16) {
+        return Err(SecretError::BadRequest {
+            what: "MTProto 1.0 needs a body of whole words and 0..=15 bytes of padding to a block",
+        });
+    }
+    let mut plaintext = Vec::with_capacity(total);
+    plaintext.extend_from_slice(&len.to_le_bytes());
+    plaintext.extend_from_slice(inner);
+    let msg_key = kdf::v1::msg_key(&plaintext);
+    plaintext.extend_from_slice(padding);
+    let keys = kdf::v1::derive(key.as_auth_key(), Direction::ClientToServer, &msg_key);
+    let sealed = aes256_ige_encrypt(&keys.aes_key, &keys.aes_iv, &mut plaintext);
+    let mut packet = Vec::with_capacity(total.saturating_add(24));
+    packet.extend_from_slice(&key.fingerprint());
+    packet.extend_from_slice(&msg_key);
+    packet.extend_from_slice(&plaintext);
+    plaintext.zeroize();
+    sealed.map_err(|_| EnvelopeError::NotBlockAligned { len: total })?;
+    Ok(packet)
+}
+
+/// Decrypt an MTProto 1.0 packet under `key` (x = 0), with the 1.0 receiver checks of the module
+/// docs; `None` when it is not a valid 1.0 packet (the caller reports its 2.0 error instead).
+fn decrypt_v1(key: &ChatKey, packet: &[u8]) -> Option<Result<DecryptedMessageLayer, SecretError>> {
+    let mut r = Reader::new(packet);
+    let (fp, msg_key) = (r.take_array::<8>()?, r.take_array::<16>()?);
+    if !bool::from(fp.ct_eq(&key.fingerprint())) {
+        return None;
+    }
+    let mut data = r.take(r.left())?.to_vec();
+    if data.is_empty() {
+        return None;
+    }
+    let keys = kdf::v1::derive(key.as_auth_key(), Direction::ClientToServer, &msg_key);
+    aes256_ige_decrypt(&keys.aes_key, &keys.aes_iv, &mut data).ok()?;
+    let declared = data.first_chunk::<4>().map(|b| i32::from_le_bytes(*b))?;
+    // The length must leave exactly the padding to the next block; with a bad one the whole
+    // data is hashed, so it fails the msg_key comparison like TDLib's (no separate answer).
+    let unpadded = usize::try_from(declared)
+        .ok()
+        .filter(|l| l.is_multiple_of(4))
+        .and_then(|l| l.checked_add(4))
+        .filter(|u| *u <= data.len() && data.len().saturating_sub(*u) < 16);
+    let expected = kdf::v1::msg_key(data.get(..unpadded.unwrap_or(data.len())).unwrap_or(&[]));
+    let result = match (bool::from(expected.ct_eq(&msg_key)), unpadded) {
+        (true, Some(u)) => Some(decode_layer(data.get(4..u).unwrap_or(&[]))),
+        _ => None,
+    };
+    data.zeroize();
+    result
+}
+
+/// Decrypt a packet from `receiver`'s peer: MTProto 2.0 ([`decrypt`]) first, then 1.0 when 2.0
+/// fails after the key was selected; if both fail, the 2.0 error. Returns the layer and the
+/// version it passed under. Whether a 1.0 message is allowed is the chat's decision.
+pub fn decrypt_any(
+    key: &ChatKey,
+    receiver: Role,
+    packet: &[u8],
+) -> Result<(DecryptedMessageLayer, Version), SecretError> {
+    match decrypt(key, receiver, packet) {
+        Ok(layer) => Ok((layer, Version::V2)),
+        // Not a valid 2.0 packet for this key (an authenticated 2.0 message that fails its TL
+        // decoding is not retried).
+        Err(e @ SecretError::Envelope(_)) => {
+            match decrypt_v1(key, packet) {
+                Some(Ok(layer)) => Ok((layer, Version::V1)),
+                // An authenticated 1.0 message whose layer does not decode: its own error.
+                Some(Err(v1)) => Err(v1),
+                None => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -21,6 +21,6 @@ pub mod rekey;
 pub mod seq;
 pub mod visual;
 
-pub use chat::{Delivered, SecretChat, Verdict};
+pub use chat::{Delivered, Notice, SecretChat, Verdict};
 pub use key::{ChatKey, client_secret};
 pub use message::Role;
