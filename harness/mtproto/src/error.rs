@@ -1183,8 +1183,10 @@ pub enum SecretError {
         /// The fingerprint received.
         received: i32,
     },
-    /// A secret-chat file whose encrypted length is not a whole number of 16-byte blocks, or does
-    /// not hold the declared size with less than one block of padding (spec §8.6).
+    /// A secret-chat file whose encrypted length is not a whole number of 16-byte blocks, or is
+    /// shorter than the declared size (spec §8.6: the file is encrypted whole with AES-256-IGE).
+    /// The reference also refuses a whole block or more of padding past the size; senders pad
+    /// to under one block, but that receiver bound is this project's strictness, not the spec's.
     FileSizeInvalid {
         /// The declared size.
         size: i64,

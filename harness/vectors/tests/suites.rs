@@ -141,8 +141,13 @@ fn reference_passes_every_kdf_case() {
 #[test]
 fn reference_passes_every_secret_chat_case() {
     let results = run_family("secret", 150);
-    // Every expected error is named exactly.
-    assert!(results.iter().all(|r| r.detail.is_empty()), "{results:?}");
+    // Every expected error is named exactly (an acceptable case's detail says which way the
+    // reference went).
+    let named: Vec<_> = results
+        .iter()
+        .filter(|r| r.expected != mtproto_vectors::Verdict::Acceptable && !r.detail.is_empty())
+        .collect();
+    assert!(named.is_empty(), "{named:?}");
 }
 
 #[test]

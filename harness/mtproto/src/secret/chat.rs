@@ -64,7 +64,10 @@ use super::rekey::{self, Rekey, RekeyOutcome, RekeyPhase};
 use super::seq::{Arrival, SeqState};
 use super::visual::{KEY_HASH_LEN, key_hash};
 
-/// The layer this implementation speaks (the last one of `schema/secret.tl`).
+/// The layer this side announces and builds its messages at. The codec reads every layer of
+/// `schema/secret.tl` (up to 144), but the chat logic and its vectors are written for 73, the
+/// first layer at which only MTProto 2.0 is allowed; raising it changes the `NotifyLayer`
+/// replies and the send layer the vectors expect.
 pub const LAYER: i32 = 73;
 /// `random_bytes` this side puts in every layer (at least 15 are required).
 const RANDOM_BYTES: usize = 16;
