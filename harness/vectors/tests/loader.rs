@@ -500,3 +500,35 @@ fn only_regular_files_of_bounded_size_are_read() {
     assert!(e.message.starts_with("too large"), "{e}");
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The error vocabulary the schemas allow (`common.json#/$defs/error`) is exactly the one the
+/// loader allows: a name added to one list only would pass lint and fail to load, or the other
+/// way round.
+#[test]
+fn schema_error_vocabulary_equals_the_loaders() {
+    use std::collections::BTreeSet;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/schemas/common.json");
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let schema: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let in_schema: BTreeSet<&str> = schema["$defs"]["error"]["enum"]
+        .as_array()
+        .unwrap_or_else(|| panic!("common.json: $defs.error.enum is not an array"))
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .unwrap_or_else(|| panic!("common.json: {v} is not a string"))
+        })
+        .collect();
+    let in_loader: BTreeSet<&str> = mtproto_vectors::model::ERRORS
+        .iter()
+        .chain(mtproto_vectors::tl::ERRORS)
+        .chain(mtproto_vectors::call_replay::ERRORS)
+        .copied()
+        .collect();
+    let only_schema: Vec<_> = in_schema.difference(&in_loader).collect();
+    let only_loader: Vec<_> = in_loader.difference(&in_schema).collect();
+    assert!(
+        only_schema.is_empty() && only_loader.is_empty(),
+        "only in common.json: {only_schema:?}; only in the loader: {only_loader:?}"
+    );
+}
