@@ -225,7 +225,8 @@ pub struct FuzzCorpusArgs {
     /// Output directory: one subdirectory per target, inputs named by a hash of their bytes.
     #[arg(long, value_name = "DIR", default_value = "fuzz/corpus")]
     pub out: PathBuf,
-    /// Keep at most this many inputs per target, spread over the suites.
+    /// Keep at most this many inputs per target from the vectors, spread over the suites (the
+    /// built-in examples, `mtproto::fuzzing::layout::examples`, are always added).
     #[arg(long, value_name = "N")]
     pub max_per_target: Option<usize>,
 }

@@ -6,6 +6,7 @@
     reason = "test helpers outside #[test] functions: a failed setup should stop the test"
 )]
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -954,7 +955,14 @@ fn fuzz_corpus_writes_inputs_for_every_target_that_replay_clean() {
             .map(|e| e.unwrap().path())
             .collect();
         assert!(!files.is_empty(), "no corpus for {name}");
-        assert!(files.len() <= 12, "{name}: more than --max-per-target");
+        let examples = mtproto::fuzzing::layout::examples()
+            .iter()
+            .filter(|(t, _)| t == name)
+            .count();
+        assert!(
+            files.len() <= 12 + examples,
+            "{name}: more than --max-per-target plus the built-in examples"
+        );
         for f in files {
             entry(&fs::read(&f).unwrap());
         }
@@ -983,6 +991,59 @@ fn fuzz_corpus_writes_inputs_for_every_target_that_replay_clean() {
             .count()
             >= mtproto::fuzzing::TARGETS.len()
     );
+}
+
+/// One writer for the committed seeds: `fuzz/seeds/<target>/` holds exactly what
+/// `fuzz-corpus --max-per-target 24` writes from the shipped vectors (files named by the hash of
+/// their bytes), plus hand-named inputs (a crash input kept as a seed, such as
+/// `handshake_server/retries-exhausted`). Regenerate with
+/// `rm fuzz/seeds/*/???????????????? && mtproto-harness fuzz-corpus --max-per-target 24 --out fuzz/seeds`.
+#[test]
+fn committed_seeds_are_what_fuzz_corpus_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("seeds");
+    let vectors = workspace().join("vectors");
+    let run = harness(
+        dir.path(),
+        &[
+            "fuzz-corpus",
+            vectors.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--max-per-target",
+            "24",
+        ],
+    );
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let hashed = |name: &str| name.len() == 16 && name.bytes().all(|b| b.is_ascii_hexdigit());
+    let files = |d: &Path| -> BTreeMap<String, Vec<u8>> {
+        fs::read_dir(d)
+            .map(|rd| {
+                rd.map(|e| e.unwrap().path())
+                    .filter(|p| hashed(&p.file_name().unwrap().to_string_lossy()))
+                    .map(|p| {
+                        (
+                            p.file_name().unwrap().to_string_lossy().into_owned(),
+                            fs::read(&p).unwrap(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for (name, _) in mtproto::fuzzing::TARGETS {
+        let want = files(&out.join(name));
+        let have = files(&workspace().join("fuzz/seeds").join(name));
+        assert!(!want.is_empty(), "fuzz-corpus wrote nothing for {name}");
+        let missing: Vec<_> = want.keys().filter(|k| !have.contains_key(*k)).collect();
+        let stale: Vec<_> = have.keys().filter(|k| !want.contains_key(*k)).collect();
+        assert!(
+            missing.is_empty() && stale.is_empty(),
+            "fuzz/seeds/{name} differs from fuzz-corpus: missing {missing:?}, not written by it \
+             {stale:?}"
+        );
+        assert_eq!(want, have, "fuzz/seeds/{name}: same names, other bytes");
+    }
 }
 
 /// A bad vector directory is exit 2 with the file named.
@@ -1090,6 +1151,50 @@ fn fuzz_to_vector_appends_and_the_file_lints_and_passes() {
         &["run", "vectors", "--quiet", "--out", "reports"],
     );
     assert_eq!(code(&run), 0, "{}{}", stdout(&run), stderr(&run));
+}
+
+/// Every committed `transport_obfuscated` seed becomes an obfuscated `TransportTest` case (the
+/// client's init, the stream on the wire, the MTProxy secret when there is one) that loads, lints
+/// and passes on the reference (fuzz-to-vector checks all three before it prints), with the
+/// fuzz provenance.
+#[test]
+fn fuzz_to_vector_turns_obfuscated_seeds_into_transport_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = workspace().join("fuzz/seeds/transport_obfuscated");
+    let mut n = 0;
+    let mut kinds = std::collections::BTreeSet::new();
+    for seed in fs::read_dir(&seeds).unwrap() {
+        let seed = seed.unwrap().path();
+        let run = harness(
+            dir.path(),
+            &[
+                "fuzz-to-vector",
+                "transport_obfuscated",
+                seed.to_str().unwrap(),
+                "--schemas",
+                &schemas(),
+            ],
+        );
+        assert_eq!(code(&run), 0, "{}: {}", seed.display(), stderr(&run));
+        let made: Value = serde_json::from_str(&stdout(&run)).unwrap();
+        let group = &made["testGroups"][0];
+        assert_eq!(group["type"], "TransportTest");
+        assert_eq!(group["obfuscated"], true);
+        assert_eq!(group["source"]["name"], "fuzz:transport_obfuscated");
+        let case = &group["tests"][0];
+        assert_eq!(case["flags"][0], "FuzzFinding");
+        assert_eq!(case["init"].as_str().unwrap().len(), 128);
+        kinds.insert((
+            group["transport"].as_str().unwrap().to_owned(),
+            case["result"].as_str().unwrap().to_owned(),
+        ));
+        n += 1;
+    }
+    assert!(n > 0, "no committed transport_obfuscated seeds");
+    assert!(
+        kinds.iter().any(|(_, r)| r == "valid"),
+        "no seed decodes to frames: {kinds:?}"
+    );
 }
 
 /// Unknown targets, targets no vector type describes, missing or oversized artifacts and inputs

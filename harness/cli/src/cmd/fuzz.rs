@@ -19,7 +19,7 @@ use mtproto::Direction;
 use mtproto::ProtocolError;
 use mtproto::crypto::dh;
 use mtproto::envelope::{self, Receiver};
-use mtproto::fuzzing::layout::{self, Parsed, SessionStep};
+use mtproto::fuzzing::layout::{self, Parsed, SecretOp, SessionStep};
 use mtproto::fuzzing::{TARGETS, target};
 use mtproto::handshake::pq;
 use mtproto::tl::Tl;
@@ -308,15 +308,129 @@ fn seeds_of(group: &Value, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                 }
             }
         }
+        // An honest exchange per case, seeded by its tcId (the fuzzer changes the messages in
+        // flight; the seed only varies the randomness): two per group are plenty, and each costs
+        // a full 2048-bit exchange when a corpus is loaded.
         "HandshakeTest" => {
-            for t in &tests {
+            for t in tests.iter().take(2) {
                 let seed = t.get("tcId").and_then(Value::as_u64).unwrap_or(0);
                 put("handshake_client", layout::handshake(seed, seed % 2 == 1));
                 put("handshake_server", layout::handshake(seed, seed % 2 == 0));
             }
         }
+        // Secret-chat and call packets: delivered to a party of the target's chat (whose key is
+        // another, so they must be refused without a state change), after one message each way.
+        "SecretDecryptTest" | "SecretEncryptTest" | "CallPacketTest" => {
+            let to_a = matches!(str_of("receiver"), "originator")
+                || matches!(str_of("sender"), "acceptor");
+            for t in &tests {
+                if let Some(packet) = t.get("packet").and_then(unhex) {
+                    let seed = t.get("tcId").and_then(Value::as_u64).unwrap_or(0) as u8;
+                    put(
+                        "secret_chat",
+                        layout::secret_chat(
+                            seed,
+                            &[
+                                SecretOp::Send { from_a: true, x: 0 },
+                                SecretOp::Send {
+                                    from_a: false,
+                                    x: 1,
+                                },
+                                SecretOp::Deliver(0),
+                                SecretOp::Garbage {
+                                    to_a,
+                                    bytes: packet,
+                                },
+                            ],
+                        ),
+                    );
+                }
+            }
+        }
+        // seq_no traces: the peer's messages go in flight and are delivered in the trace's order
+        // (a gap makes the party ask for a resend); the party's own sends are sent.
+        "SecretSeqTraceTest" => {
+            let we_are_a = str_of("role") == "originator";
+            for t in &tests {
+                let steps = t.get("steps").and_then(Value::as_array);
+                let seed = t.get("tcId").and_then(Value::as_u64).unwrap_or(0) as u8;
+                put(
+                    "secret_chat",
+                    layout::secret_chat(seed, &secret_trace_ops(we_are_a, steps)),
+                );
+            }
+        }
+        // Re-keying: each side starts it once, with everything delivered in order.
+        "SecretRekeyTest" => {
+            for t in &tests {
+                let n = t.get("tcId").and_then(Value::as_u64).unwrap_or(0);
+                let mut ops = vec![
+                    SecretOp::Send { from_a: true, x: 0 },
+                    SecretOp::Rekey {
+                        from_a: n % 2 == 1,
+                        x: n as u8,
+                    },
+                ];
+                ops.extend((0..8).map(|_| SecretOp::Deliver(0)));
+                put("secret_chat", layout::secret_chat(n as u8, &ops));
+            }
+        }
         _ => {}
     }
+}
+
+/// A `SecretSeqTraceTest` case as `secret_chat` operations: the peer sends as many messages as
+/// the trace receives from it, then each `receive` delivers the peer's message with that
+/// `out_seq_no` (its index among those still in flight; a repeat replays it) and each `send` sends.
+fn secret_trace_ops(we_are_a: bool, steps: Option<&Vec<Value>>) -> Vec<SecretOp> {
+    let steps = steps.map(Vec::as_slice).unwrap_or(&[]);
+    // The peer's n-th message has out_seq_no 2n + 1 from the originator, 2n from the acceptor.
+    let index = |s: &Value| {
+        s.get("outSeqNo")
+            .and_then(Value::as_i64)
+            .and_then(|o| usize::try_from(o / 2).ok())
+    };
+    let received: Vec<usize> = steps
+        .iter()
+        .filter(|s| s.get("op").and_then(Value::as_str) == Some("receive"))
+        .filter_map(index)
+        .filter(|&n| n < 64)
+        .collect();
+    let peer_msgs = received.iter().max().map_or(0, |m| m + 1);
+    let mut ops: Vec<SecretOp> = (0..peer_msgs)
+        .map(|n| SecretOp::Send {
+            from_a: !we_are_a,
+            x: n as u16,
+        })
+        .collect();
+    // Which of the peer's messages are still in flight, in order.
+    let mut flying: Vec<usize> = (0..peer_msgs).collect();
+    let mut delivered: Vec<usize> = Vec::new();
+    let mut own = 0u16;
+    for s in steps {
+        match s.get("op").and_then(Value::as_str) {
+            Some("send") => {
+                ops.push(SecretOp::Send {
+                    from_a: we_are_a,
+                    x: 100 + own,
+                });
+                own += 1;
+                // It goes in flight behind the peer's messages: nothing to track.
+            }
+            Some("receive") => {
+                let Some(n) = index(s) else { continue };
+                if let Some(at) = flying.iter().position(|&m| m == n) {
+                    flying.remove(at);
+                    delivered.push(n);
+                    ops.push(SecretOp::Deliver(at as u16));
+                } else if let Some(h) = delivered.iter().position(|&m| m == n) {
+                    ops.push(SecretOp::Replay(h as u16));
+                }
+            }
+            _ => {}
+        }
+    }
+    ops
 }
 
 /// Every `len / n`-th item, at most `n`.
@@ -343,28 +457,19 @@ pub fn corpus(args: &FuzzCorpusArgs) -> Result<Status, HarnessError> {
             seeds_of(group, &mut by_target);
         }
     }
-    // Targets no vector family feeds get the inputs that exercise them end to end.
-    for seed in 0..4u64 {
-        by_target
-            .entry("handshake_client")
-            .or_default()
-            .push(layout::handshake(seed, seed == 1));
-        by_target
-            .entry("handshake_server")
-            .or_default()
-            .push(layout::handshake(seed, seed == 2));
+    // Then, whatever --max-per-target says, the inputs no vector gives (layout::examples).
+    let mut examples: BTreeMap<&'static str, Vec<Vec<u8>>> = BTreeMap::new();
+    for (name, data) in layout::examples() {
+        examples.entry(name).or_default().push(data);
     }
-    by_target
-        .entry("secret_chat")
-        .or_default()
-        .extend(layout::secret_chat_examples());
     let mut out = std::io::stdout().lock();
     let mut total = 0usize;
     for (name, _) in TARGETS {
-        let inputs = spread(
+        let mut inputs = spread(
             by_target.remove(name).unwrap_or_default(),
             args.max_per_target,
         );
+        inputs.extend(examples.remove(name).unwrap_or_default());
         let dir = args.out.join(name);
         fs::create_dir_all(&dir).map_err(write_err(&dir))?;
         let mut written = 0usize;
@@ -448,6 +553,58 @@ fn finding(parsed: &Parsed) -> Finding {
                     verdict(&mut case, None);
                 }
                 Err(e) => verdict(&mut case, Some(&e)),
+            }
+            Finding {
+                group,
+                case,
+                algorithm: "MTProto-transports",
+                schema: "transport_test_schema_v1.json",
+                family: "transport",
+            }
+        }
+        Parsed::Obfuscated {
+            kind,
+            dir,
+            secret,
+            init,
+            stream,
+        } => {
+            let direction = if *dir == Direction::ClientToServer {
+                "clientToServer"
+            } else {
+                "serverToClient"
+            };
+            let group = obj(json!({
+                "type": "TransportTest",
+                "transport": kind.as_str(),
+                "direction": direction,
+                "obfuscated": true,
+            }));
+            let mut case = obj(json!({"stream": hex(stream), "init": hex(init.as_slice())}));
+            if let Some(s) = secret {
+                case.insert("secret".into(), hex(s).into());
+            }
+            // The verdict is the reference adapter's `transport.decode` on exactly these fields.
+            let mut request = group.clone();
+            request.extend(case.clone());
+            match mtproto_iut::transport::decode(&request) {
+                Ok(mtproto_iut::Answer::Ok(out)) => {
+                    case.insert(
+                        "frames".into(),
+                        out.get("frames")
+                            .cloned()
+                            .unwrap_or(Value::Array(Vec::new())),
+                    );
+                    verdict(&mut case, None);
+                }
+                Ok(mtproto_iut::Answer::Rejected { error }) => {
+                    case.insert("result".into(), "invalid".into());
+                    case.insert("error".into(), error.into());
+                }
+                other => {
+                    case.insert("result".into(), "invalid".into());
+                    case.insert("error".into(), format!("{other:?}").into());
+                }
             }
             Finding {
                 group,

@@ -25,6 +25,19 @@ pub enum Parsed {
         /// The stream, cut points dropped (they do not change the frames).
         stream: Vec<u8>,
     },
+    /// An obfuscated2 stream (`transport_obfuscated`).
+    Obfuscated {
+        /// The framing inside.
+        kind: Kind,
+        /// The direction the stream flows in.
+        dir: Direction,
+        /// The MTProxy secret, if any (16 bytes, or 17 with the `dd` marker).
+        secret: Option<Vec<u8>>,
+        /// The client's init, protocol tag in place.
+        init: Box<[u8; INIT_LEN]>,
+        /// The stream on the wire (client to server: the header first).
+        stream: Vec<u8>,
+    },
     /// TL bytes decoded as one schema's types (`tl_decode`).
     Tl {
         /// `true` for `secret.tl`, `false` for `mtproto.tl`.
@@ -285,6 +298,22 @@ pub fn parse(target: &str, data: &[u8]) -> Result<Parsed, String> {
         });
     }
     match target {
+        "transport_obfuscated" => {
+            let (kind, dir, secret, init, stream) = super::transport::obfuscated_parts(data)
+                .ok_or_else(|| {
+                    format!(
+                        "the input is too short for {target}'s layout, or its client refuses \
+                         the init (a dd secret with another framing than padded)"
+                    )
+                })?;
+            Ok(Parsed::Obfuscated {
+                kind,
+                dir,
+                secret,
+                init: Box::new(init),
+                stream,
+            })
+        }
         "tl_decode" => {
             let (_, secret, bytes) = tl_parts(data).ok_or_else(short)?;
             Ok(Parsed::Tl {
@@ -314,45 +343,281 @@ pub fn parse(target: &str, data: &[u8]) -> Result<Parsed, String> {
     }
 }
 
-/// `secret_chat` inputs that exercise it end to end: `[key seed]` then operations, each a variant
-/// `(u32 · 8) >> 32` (0 send, 1 deliver, 2 duplicate, 3 tamper, 4 replay, 5 drop, 6 garbage,
-/// 7 re-key) and its fields. In order, reordered, hostile, and with a re-key.
+/// One operation of a `secret_chat` input: the target's `Op`, whose variant is `(u32 · 8) >> 32`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretOp {
+    /// A side sends a message (`from_a`: the originator).
+    Send {
+        /// The originator sends.
+        from_a: bool,
+        /// Names the text (`m{x}`).
+        x: u16,
+    },
+    /// The relay delivers the packet at this index (modulo those in flight).
+    Deliver(u16),
+    /// Delivers it and keeps it in flight.
+    Duplicate(u16),
+    /// Delivers it with a bit flipped.
+    Tamper(u16, u16),
+    /// Replays a packet delivered before.
+    Replay(u16),
+    /// Drops a packet.
+    Drop(u16),
+    /// Delivers these bytes to a side. Only as the last operation: `arbitrary` reads a byte
+    /// vector's length from the end of the input.
+    Garbage {
+        /// To the originator.
+        to_a: bool,
+        /// The bytes.
+        bytes: Vec<u8>,
+    },
+    /// A side starts re-keying.
+    Rekey {
+        /// The originator starts.
+        from_a: bool,
+        /// `exchange_id % 3`.
+        x: u8,
+    },
+}
+
+/// `secret_chat`: `[key seed]` then each operation, its variant `(u32 · 8) >> 32` and its fields.
+/// A [`SecretOp::Garbage`] that is not the last operation is left out (see there).
+pub fn secret_chat(seed: u8, ops: &[SecretOp]) -> Vec<u8> {
+    fn variant(out: &mut Vec<u8>, k: u32) {
+        out.extend_from_slice(&((k << 29) + 1).to_le_bytes());
+    }
+    let mut out = vec![seed];
+    let last = ops.len().saturating_sub(1);
+    for (i, op) in ops.iter().enumerate() {
+        match op {
+            SecretOp::Send { from_a, x } => {
+                variant(&mut out, 0);
+                out.push(u8::from(*from_a));
+                out.extend_from_slice(&x.to_le_bytes());
+            }
+            SecretOp::Deliver(i) => {
+                variant(&mut out, 1);
+                out.extend_from_slice(&i.to_le_bytes());
+            }
+            SecretOp::Duplicate(i) => {
+                variant(&mut out, 2);
+                out.extend_from_slice(&i.to_le_bytes());
+            }
+            SecretOp::Tamper(i, bit) => {
+                variant(&mut out, 3);
+                out.extend_from_slice(&i.to_le_bytes());
+                out.extend_from_slice(&bit.to_le_bytes());
+            }
+            SecretOp::Replay(i) => {
+                variant(&mut out, 4);
+                out.extend_from_slice(&i.to_le_bytes());
+            }
+            SecretOp::Drop(i) => {
+                variant(&mut out, 5);
+                out.extend_from_slice(&i.to_le_bytes());
+            }
+            SecretOp::Garbage { to_a, bytes } if i == last => {
+                variant(&mut out, 6);
+                out.push(u8::from(*to_a));
+                out.extend_from_slice(bytes);
+                // The length, read from the end: one byte while at most 256 bytes remain (the
+                // length byte included), two (big-endian) while at most 65537 do, else four.
+                if bytes.len() < 256 {
+                    out.push(bytes.len() as u8);
+                } else if bytes.len() + 2 <= 65_537 {
+                    out.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
+                } else {
+                    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+                }
+            }
+            SecretOp::Garbage { .. } => {}
+            SecretOp::Rekey { from_a, x } => {
+                variant(&mut out, 7);
+                out.push(u8::from(*from_a));
+                out.push(*x);
+            }
+        }
+    }
+    out
+}
+
+/// `secret_chat` inputs that exercise it end to end: in order, reordered, hostile, and with a
+/// re-key.
 pub fn secret_chat_examples() -> Vec<Vec<u8>> {
-    fn op(k: u32, fields: &[u8]) -> Vec<u8> {
-        let mut v = ((k << 29) + 1).to_le_bytes().to_vec();
-        v.extend_from_slice(fields);
-        v
-    }
-    let send = |from_a: bool, x: u16| {
-        let [a, b] = x.to_le_bytes();
-        op(0, &[u8::from(from_a), a, b])
-    };
-    let one = |k: u32, i: u16| op(k, &i.to_le_bytes());
-    let mut in_order = vec![0u8];
+    use SecretOp::{Deliver, Drop, Duplicate, Rekey, Replay, Send, Tamper};
+    let mut in_order = Vec::new();
     for i in 0..8u16 {
-        in_order.extend(send(i % 2 == 1, i));
-        in_order.extend(one(1, 0));
+        in_order.push(Send {
+            from_a: i % 2 == 1,
+            x: i,
+        });
+        in_order.push(Deliver(0));
     }
-    let mut reordered = vec![1u8];
-    for i in 0..6u16 {
-        reordered.extend(send(true, i));
+    let mut reordered: Vec<SecretOp> = (0..6u16).map(|x| Send { from_a: true, x }).collect();
+    reordered.extend((0..6u16).map(|i| Deliver(5 - i)));
+    let mut hostile: Vec<SecretOp> = (0..6u16)
+        .map(|x| Send {
+            from_a: x % 2 == 1,
+            x,
+        })
+        .collect();
+    hostile.extend([
+        Tamper(1, 77),
+        Duplicate(0),
+        Drop(2),
+        Deliver(0),
+        Replay(0),
+        Deliver(1),
+        Deliver(0),
+    ]);
+    let mut rekey = vec![Send { from_a: true, x: 1 }, Rekey { from_a: true, x: 1 }];
+    rekey.extend((0..8).map(|_| Deliver(0)));
+    [in_order, reordered, hostile, rekey]
+        .iter()
+        .enumerate()
+        .map(|(seed, ops)| secret_chat(seed as u8, ops))
+        .collect()
+}
+
+/// `handshake_server` with the server's answers to each `set_client_DH_params` it accepts
+/// (`0` ok, `1` retry, `2` fail) and, after a retry, the answered message replayed instead of the
+/// client's resend (`replay`).
+pub fn handshake_server_answers(
+    seed: u64,
+    temporary: bool,
+    answers: &[u8],
+    replay: bool,
+) -> Vec<u8> {
+    let mut out = seed.to_le_bytes().to_vec();
+    out.push(u8::from(temporary));
+    out.extend_from_slice(&[0; 12]);
+    for i in 0..4 {
+        let a = u64::from(answers.get(i).copied().unwrap_or(0) % 3);
+        let v = if a == 0 {
+            0
+        } else {
+            ((a << 32) / 3 + 1) as u32
+        };
+        out.extend_from_slice(&v.to_le_bytes());
     }
-    for i in 0..6u16 {
-        reordered.extend(one(1, 5 - i));
+    if replay {
+        out.extend_from_slice(&(1u32 << 31).to_le_bytes());
     }
-    let mut hostile = vec![2u8];
-    for i in 0..6u16 {
-        hostile.extend(send(i % 2 == 1, i));
+    out
+}
+
+/// Inputs no vector gives, by target: shapes that reach a target's deeper checks (plaintexts of
+/// every padding class, honest and retried handshakes, each `dh_checks` and `pq` mode, whole
+/// secret-chat conversations). `mtproto-harness fuzz-corpus` adds them to every corpus it writes,
+/// so the committed `fuzz/seeds/` hold them.
+pub fn examples() -> Vec<(&'static str, Vec<u8>)> {
+    let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    // envelope_parse: plaintext-shaped bytes (salt, session, msg_id, seq_no, length, body, padding).
+    for (body_len, pad) in [
+        (0u32, 16usize),
+        (4, 12),
+        (8, 8),
+        (12, 1028),
+        (2, 30),
+        (88, 24),
+    ] {
+        let mut p = Vec::new();
+        for _ in 0..3 {
+            p.extend_from_slice(&1u64.to_le_bytes());
+        }
+        p.extend_from_slice(&1u32.to_le_bytes());
+        p.extend_from_slice(&body_len.to_le_bytes());
+        p.extend(core::iter::repeat_n(0x11, body_len as usize));
+        p.extend(core::iter::repeat_n(0x22, pad));
+        out.push(("envelope_parse", p));
     }
-    hostile.extend(op(3, &[1, 0, 77, 0]));
-    for (k, i) in [(2, 0), (5, 2), (1, 0), (4, 0), (1, 1), (1, 0)] {
-        hostile.extend(one(k, i));
+    // envelope_roundtrip: an arbitrary key (0..=255 twice: the first 256 are the key).
+    for n in [0usize, 64, 300] {
+        let mut p = vec![1u8];
+        p.extend((0..=255u8).chain(0..=255u8));
+        p.extend(core::iter::repeat_n(0, n));
+        out.push(("envelope_roundtrip", p));
     }
-    let mut rekey = vec![3u8];
-    rekey.extend(send(true, 1));
-    rekey.extend(op(7, &[1, 1]));
-    for _ in 0..8 {
-        rekey.extend(one(1, 0));
+    // unencrypted_decode: req_pq_multi-shaped and a 5-byte body.
+    let unencrypted = |msg_id: u64, body: &[u8]| {
+        let mut p = vec![0u8; 8];
+        p.extend_from_slice(&msg_id.to_le_bytes());
+        p.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        p.extend_from_slice(body);
+        p
+    };
+    out.push((
+        "unencrypted_decode",
+        unencrypted(0x51E5_7AC4_2770_964A, &[0x78, 0x97, 0x46, 0x60]),
+    ));
+    out.push(("unencrypted_decode", unencrypted(0, b"abcde")));
+    // tl_bytes: empty, padded short forms, the long form, and wrong padding.
+    let mut long = vec![0xfe, 0x00, 0x01, 0x00];
+    long.extend_from_slice(&[0; 256]);
+    for b in [
+        &[][..],
+        &[0, 0, 0, 0],
+        b"\x03abc",
+        &long,
+        b"\xfe\x03\x00\x00abc\x00",
+        b"\x01a\x00\x07",
+    ] {
+        out.push(("tl_bytes", b.to_vec()));
     }
-    vec![in_order, reordered, hostile, rekey]
+    // Handshakes: honest, permanent and temporary; the client's dh_gen answered by a forged
+    // dh_gen_retry / dh_gen_fail / a wrong hash; the server answering retry, fail, three retries,
+    // and a replayed message after a retry.
+    for seed in 0..3u64 {
+        for temporary in [false, true] {
+            out.push(("handshake_client", handshake(seed, temporary)));
+            out.push(("handshake_server", handshake(seed, temporary)));
+        }
+    }
+    for variant in 1..=3u64 {
+        let v = ((variant << 32) / 4 + 1) as u32;
+        let mut p = vec![0u8; 17];
+        p.extend_from_slice(&v.to_le_bytes());
+        p.extend_from_slice(&[0; 8]);
+        out.push(("handshake_client", p));
+    }
+    for (answers, replay) in [
+        (&[1u8][..], false),
+        (&[1], true),
+        (&[1, 1, 2], false),
+        (&[2], false),
+        (&[1, 1, 1], false),
+    ] {
+        out.push((
+            "handshake_server",
+            handshake_server_answers(0, true, answers, replay),
+        ));
+    }
+    // dh_checks: each prime selector (published, changed, given) with g from the table; values at
+    // each boundary (1, p, 2^1984, p - 2^1984) and one off; an agreement.
+    for psel in 0..8u8 {
+        out.push(("dh_checks", vec![0, psel, 0, 0, 0, 255, 1, 0]));
+    }
+    for vsel in 0..4u8 {
+        for delta in [0u8, 1, 255] {
+            out.push(("dh_checks", vec![4, 0, vsel, delta, 0]));
+        }
+    }
+    let mut agree = vec![7u8, 0];
+    agree.extend(0..=255u8);
+    agree.extend((0..=255u8).rev());
+    out.push(("dh_checks", agree));
+    // pq: the official sample's primes (mode 0) and its pq as a u64 (mode 1).
+    let mut semiprime = vec![0u8];
+    semiprime.extend_from_slice(&0x494C_553Bu32.to_le_bytes());
+    semiprime.extend_from_slice(&0x5391_1073u32.to_le_bytes());
+    out.push(("pq", semiprime));
+    let mut sample = vec![1u8];
+    sample.extend_from_slice(&0x17ED_4894_1A08_F981u64.to_le_bytes());
+    out.push(("pq", sample));
+    out.extend(
+        secret_chat_examples()
+            .into_iter()
+            .map(|e| ("secret_chat", e)),
+    );
+    out
 }

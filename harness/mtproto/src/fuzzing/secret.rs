@@ -261,3 +261,52 @@ pub fn secret_chat(data: &[u8]) {
     assert_eq!(w.b.rekey_phase(), &RekeyPhase::Idle);
     assert_eq!(w.a.visualisation(), w.b.visualisation());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzzing::layout::{SecretOp, secret_chat as encode};
+
+    fn decode(data: &[u8]) -> (u8, Vec<Op>) {
+        let mut u = Unstructured::new(data);
+        let seed = u8::arbitrary(&mut u).unwrap();
+        let mut ops = Vec::new();
+        while !u.is_empty() {
+            ops.push(Op::arbitrary(&mut u).unwrap());
+        }
+        (seed, ops)
+    }
+
+    /// The layout encoder writes what the target reads, a trailing packet of any size included.
+    #[test]
+    fn layout_encoder_matches_the_target() {
+        for len in [0usize, 1, 255, 256, 1000] {
+            let packet: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let data = encode(
+                9,
+                &[
+                    SecretOp::Send { from_a: true, x: 3 },
+                    SecretOp::Tamper(1, 2),
+                    SecretOp::Rekey {
+                        from_a: false,
+                        x: 4,
+                    },
+                    SecretOp::Garbage {
+                        to_a: true,
+                        bytes: packet.clone(),
+                    },
+                ],
+            );
+            let (seed, ops) = decode(&data);
+            assert_eq!(seed, 9);
+            assert!(
+                matches!(
+                    ops.as_slice(),
+                    [Op::Send(true, 3), Op::Tamper(1, 2), Op::Rekey(false, 4), Op::Garbage(true, p)]
+                        if *p == packet
+                ),
+                "{len}: {ops:?}"
+            );
+        }
+    }
+}

@@ -345,11 +345,12 @@ fn check_obfuscated_cut(
     );
 }
 
-/// `transport_obfuscated`: `[kind][secret mode][16-byte secret][64-byte init][flags][n][cuts][plaintext stream]`.
-pub fn transport_obfuscated(data: &[u8]) {
-    let Some((head, rest)) = data.split_first_chunk::<{ 2 + 16 + INIT_LEN }>() else {
-        return;
-    };
+/// The framing, MTProxy secret (none, 16 bytes, or `dd` ‖ 16 bytes), raw 64-byte init and the
+/// rest of a `transport_obfuscated` input.
+type ObfuscatedHead<'a> = (Kind, Option<Vec<u8>>, [u8; INIT_LEN], &'a [u8]);
+
+fn obfuscated_head(data: &[u8]) -> Option<ObfuscatedHead<'_>> {
+    let (head, rest) = data.split_first_chunk::<{ 2 + 16 + INIT_LEN }>()?;
     let kind = [Kind::Abridged, Kind::Intermediate, Kind::Padded][usize::from(head[0] % 3)];
     let secret16: [u8; 16] = head[2..18].try_into().unwrap_or([0; 16]);
     let secret: Option<Vec<u8>> = match head[1] % 3 {
@@ -358,6 +359,53 @@ pub fn transport_obfuscated(data: &[u8]) {
         _ => Some([&[0xdd][..], &secret16].concat()),
     };
     let raw: [u8; INIT_LEN] = head[18..].try_into().unwrap_or([0; INIT_LEN]);
+    Some((kind, secret, raw, rest))
+}
+
+/// The 16-byte MTProxy key of a secret (a `dd` secret without its marker).
+fn mtproxy_key(secret: Option<&Vec<u8>>) -> Option<[u8; 16]> {
+    secret.map(|s| {
+        let k = if s.len() == 17 { &s[1..] } else { &s[..] };
+        k.try_into().unwrap_or([0; 16])
+    })
+}
+
+/// What a `transport_obfuscated` input states as an obfuscated `TransportTest` case (for
+/// `fuzz-to-vector`): framing, direction, MTProxy secret, the client's init (protocol tag in
+/// place) and the stream on the wire — client to server the 64-byte header then the encrypted
+/// plaintext, server to client the encrypted plaintext — encrypted with the model's keystream as
+/// the target does. `None` if the input is too short or the client refuses the init (a `dd`
+/// secret with another framing than padded).
+pub(super) type ObfuscatedCase = (Kind, Direction, Option<Vec<u8>>, [u8; INIT_LEN], Vec<u8>);
+
+pub(super) fn obfuscated_parts(data: &[u8]) -> Option<ObfuscatedCase> {
+    let (kind, secret, raw, rest) = obfuscated_head(data)?;
+    let mut init = raw;
+    init[56..60].copy_from_slice(&obfuscated::protocol_tag(kind).unwrap_or([0; 4]));
+    let client = obfuscated::client_with_init(&init, secret.as_deref()).ok()?;
+    let Input { dir, stream, .. } = input(rest)?;
+    let c2s = dir == Direction::ClientToServer;
+    let mut wire = stream.to_vec();
+    model_ctr(
+        &init,
+        c2s,
+        mtproxy_key(secret.as_ref()).as_ref(),
+        if c2s { INIT_LEN as u64 } else { 0 },
+    )
+    .apply_keystream(&mut wire);
+    let on_wire = if c2s {
+        [&client.header[..], &wire].concat()
+    } else {
+        wire
+    };
+    Some((kind, dir, secret, init, on_wire))
+}
+
+/// `transport_obfuscated`: `[kind][secret mode][16-byte secret][64-byte init][flags][n][cuts][plaintext stream]`.
+pub fn transport_obfuscated(data: &[u8]) {
+    let Some((kind, secret, raw, rest)) = obfuscated_head(data) else {
+        return;
+    };
 
     // accept() on arbitrary bytes: refuses exactly the forbidden prefixes (or an unknown tag),
     // and what it accepts is rebuilt byte for byte by the client side.
@@ -403,10 +451,7 @@ pub fn transport_obfuscated(data: &[u8]) {
     let Some(Input { dir, cuts, stream }) = input(rest) else {
         return;
     };
-    let mtproxy_key: Option<[u8; 16]> = secret.as_ref().map(|s| {
-        let k = if s.len() == 17 { &s[1..] } else { &s[..] };
-        k.try_into().unwrap_or([0; 16])
-    });
+    let mtproxy_key = mtproxy_key(secret.as_ref());
     let c2s = dir == Direction::ClientToServer;
     let mut ks = model_ctr(
         &init,
