@@ -363,8 +363,7 @@ pub enum SecretOp {
     Replay(u16),
     /// Drops a packet.
     Drop(u16),
-    /// Delivers these bytes to a side. Only as the last operation: `arbitrary` reads a byte
-    /// vector's length from the end of the input.
+    /// Delivers these bytes to a side.
     Garbage {
         /// To the originator.
         to_a: bool,
@@ -380,15 +379,14 @@ pub enum SecretOp {
     },
 }
 
-/// `secret_chat`: `[key seed]` then each operation, its variant `(u32 · 8) >> 32` and its fields.
-/// A [`SecretOp::Garbage`] that is not the last operation is left out (see there).
+/// `secret_chat`: `[key seed]` then each operation, its variant `(u32 · 8) >> 32` and its fields
+/// (bytes as `arbitrary` reads a `Vec<u8>`: `01 b` per byte, then `00`).
 pub fn secret_chat(seed: u8, ops: &[SecretOp]) -> Vec<u8> {
     fn variant(out: &mut Vec<u8>, k: u32) {
         out.extend_from_slice(&((k << 29) + 1).to_le_bytes());
     }
     let mut out = vec![seed];
-    let last = ops.len().saturating_sub(1);
-    for (i, op) in ops.iter().enumerate() {
+    for op in ops {
         match op {
             SecretOp::Send { from_a, x } => {
                 variant(&mut out, 0);
@@ -416,21 +414,16 @@ pub fn secret_chat(seed: u8, ops: &[SecretOp]) -> Vec<u8> {
                 variant(&mut out, 5);
                 out.extend_from_slice(&i.to_le_bytes());
             }
-            SecretOp::Garbage { to_a, bytes } if i == last => {
+            SecretOp::Garbage { to_a, bytes } => {
                 variant(&mut out, 6);
                 out.push(u8::from(*to_a));
-                out.extend_from_slice(bytes);
-                // The length, read from the end: one byte while at most 256 bytes remain (the
-                // length byte included), two (big-endian) while at most 65537 do, else four.
-                if bytes.len() < 256 {
-                    out.push(bytes.len() as u8);
-                } else if bytes.len() + 2 <= 65_537 {
-                    out.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
-                } else {
-                    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+                // `arbitrary` reads a `Vec<u8>` element by element, each behind a "one more"
+                // byte (low bit set), until a byte with the low bit clear.
+                for &b in bytes {
+                    out.extend_from_slice(&[1, b]);
                 }
+                out.push(0);
             }
-            SecretOp::Garbage { .. } => {}
             SecretOp::Rekey { from_a, x } => {
                 variant(&mut out, 7);
                 out.push(u8::from(*from_a));

@@ -277,7 +277,7 @@ mod tests {
         (seed, ops)
     }
 
-    /// The layout encoder writes what the target reads, a trailing packet of any size included.
+    /// The layout encoder writes what the target reads, packets of any size included, anywhere.
     #[test]
     fn layout_encoder_matches_the_target() {
         for len in [0usize, 1, 255, 256, 1000] {
@@ -295,6 +295,7 @@ mod tests {
                         to_a: true,
                         bytes: packet.clone(),
                     },
+                    SecretOp::Deliver(7),
                 ],
             );
             let (seed, ops) = decode(&data);
@@ -302,7 +303,7 @@ mod tests {
             assert!(
                 matches!(
                     ops.as_slice(),
-                    [Op::Send(true, 3), Op::Tamper(1, 2), Op::Rekey(false, 4), Op::Garbage(true, p)]
+                    [Op::Send(true, 3), Op::Tamper(1, 2), Op::Rekey(false, 4), Op::Garbage(true, p), Op::Deliver(7)]
                         if *p == packet
                 ),
                 "{len}: {ops:?}"
