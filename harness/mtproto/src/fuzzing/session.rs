@@ -105,12 +105,17 @@ fn with_receiver<R>(server: bool, window: usize, synced: bool, f: impl FnOnce(&m
             }
         };
         let c = &mut cache[i];
+        // Reset before (a replay test that panicked may have left it dirty) and check after,
+        // so that a reset which missed some state fails on the input that made that state,
+        // and libFuzzer's artifact reproduces on its own.
+        c.work.reset();
+        let out = f(&mut c.work);
         c.work.reset();
         assert_eq!(
             c.work, c.pristine,
             "a reset receiver differs from a new one: state would leak between inputs"
         );
-        f(&mut c.work)
+        out
     })
 }
 
