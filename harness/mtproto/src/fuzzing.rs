@@ -30,6 +30,7 @@ use crate::envelope::{self, Message, Receiver, unencrypted};
 mod dh;
 mod handshake;
 pub mod layout;
+pub mod memo;
 mod secret;
 mod session;
 pub mod session_model;

@@ -423,6 +423,22 @@ impl DhGroup {
     }
 
     fn pow_u2048(&self, base: &U2048, secret: &[u8; PRIME_LEN]) -> [u8; PRIME_LEN] {
+        let computed = || self.pow_u2048_computed(base, secret);
+        // Fuzz builds only: a memo keyed by p, the base and the secret (`fuzzing::memo`).
+        #[cfg(all(fuzzing, feature = "fuzzing"))]
+        let computed = || {
+            crate::fuzzing::memo::modpow(
+                crate::fuzzing::memo::Op::Dh,
+                &self.prime.bytes,
+                &u2048_to_bytes(base),
+                secret,
+                computed,
+            )
+        };
+        computed()
+    }
+
+    fn pow_u2048_computed(&self, base: &U2048, secret: &[u8; PRIME_LEN]) -> [u8; PRIME_LEN] {
         let mut exp = u2048_from_bytes(secret);
         // Almost Montgomery Multiplication: no conditional subtraction per product (one at the
         // end), the same fixed-window, constant-time table lookup as `pow`, about 9% faster.

@@ -271,6 +271,30 @@ impl RsaPrivateKey {
         Zeroizing::new(to_bytes(&self.d))
     }
 
+    /// `c^d mod n` as 256 big-endian bytes (constant time in `d`).
+    fn decrypt_raw(&self, c: &U2048) -> [u8; MODULUS_LEN] {
+        let computed = || self.decrypt_raw_computed(c);
+        // Fuzz builds only: a memo keyed by n, c and d (`fuzzing::memo`).
+        #[cfg(all(fuzzing, feature = "fuzzing"))]
+        let computed = || {
+            crate::fuzzing::memo::modpow(
+                crate::fuzzing::memo::Op::RsaDecrypt,
+                &to_bytes(&self.public.n),
+                &to_bytes(c),
+                &self.d_bytes(),
+                computed,
+            )
+        };
+        computed()
+    }
+
+    fn decrypt_raw_computed(&self, c: &U2048) -> [u8; MODULUS_LEN] {
+        let mut m = Monty::new(c, &self.public.params).pow(&self.d).retrieve();
+        let out = to_bytes(&m);
+        m.zeroize();
+        out
+    }
+
     /// Undo RSA_PAD and return `data_with_padding` (192 bytes, TL object first), checking the
     /// hash over all of it before the caller parses anything.
     pub fn rsa_pad_decrypt(
@@ -287,9 +311,7 @@ impl RsaPrivateKey {
         if !self.public.less_than_n(&c) {
             return Err(RsaError::CiphertextOutOfRange);
         }
-        let mut m = Monty::new(&c, &self.public.params).pow(&self.d).retrieve();
-        let mut kae = Zeroizing::new(to_bytes(&m));
-        m.zeroize();
+        let mut kae = Zeroizing::new(self.decrypt_raw(&c));
         let (xor, aes) = kae.split_at_mut(32);
         let h: [u8; 32] = Sha256::digest(&*aes).into();
         let mut temp_key = Zeroizing::new([0u8; 32]);

@@ -27,6 +27,7 @@
 //! right whenever the model can decide it (a factor below 2^16 found, or `pq` prime); a model
 //! semiprime must be split into exactly its factors.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
@@ -118,11 +119,17 @@ fn small_primes_below(n: u64) -> impl Iterator<Item = u64> {
     })
 }
 
+/// The primes below 2000, listed once per process.
+fn model_small_primes() -> &'static [u64] {
+    static PRIMES: OnceLock<Vec<u64>> = OnceLock::new();
+    PRIMES.get_or_init(|| small_primes_below(2000).collect())
+}
+
 /// Trial division below 2000, then Miller–Rabin with the first twelve prime bases.
 fn model_is_prime(n: &U2048) -> bool {
     let be = n.to_be_bytes();
     let be: &[u8] = be.as_ref();
-    for r in small_primes_below(2000) {
+    for &r in model_small_primes() {
         // Every candidate here has 2046 bits or more, so it is never `r` itself.
         if model_mod(be, r) == 0 {
             return false;
@@ -153,15 +160,21 @@ fn model_is_prime(n: &U2048) -> bool {
     true
 }
 
-/// The model's verdict on `p` (`p` prime, `(p-1)/2` prime), remembered per process: a prime
-/// costs 24 exponentiations, and the fuzzer offers the same ones again and again.
+/// Verdicts [`model_primality`] keeps before it starts again.
+const MODEL_VERDICTS: usize = 4096;
+
+/// The model's verdict on `p` (`p` prime, `(p-1)/2` prime), remembered per process, keyed by
+/// all of `p`: a prime costs 24 exponentiations and a composite that survives trial division
+/// one, and the fuzzer offers the same `p` again with another `g` or seed (a mutation of the
+/// other bytes). The model is a pure function of `p`, so a remembered verdict is the verdict.
 fn model_primality(p: &[u8; PRIME_LEN]) -> (bool, bool) {
-    type Verdicts = Vec<([u8; PRIME_LEN], (bool, bool))>;
-    static SEEN: Mutex<Verdicts> = Mutex::new(Vec::new());
+    type Verdicts = HashMap<[u8; PRIME_LEN], (bool, bool)>;
+    static SEEN: Mutex<Option<Verdicts>> = Mutex::new(None);
     let mut seen = SEEN
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some((_, v)) = seen.iter().find(|(k, _)| k == p) {
+    let seen = seen.get_or_insert_with(HashMap::new);
+    if let Some(v) = seen.get(p) {
         return *v;
     }
     let n = U2048::from_be_slice(p);
@@ -170,13 +183,10 @@ fn model_primality(p: &[u8; PRIME_LEN]) -> (bool, bool) {
     } else {
         (false, false)
     };
-    // Only the expensive answers are worth keeping (a composite fails in one round).
-    if v.0 {
-        if seen.len() >= 64 {
-            seen.remove(0);
-        }
-        seen.push((*p, v));
+    if seen.len() >= MODEL_VERDICTS {
+        seen.clear();
     }
+    seen.insert(*p, v);
     v
 }
 

@@ -5,6 +5,18 @@
 //! mode), the RSA key is the test server key, and `dh_prime` is the production prime, proven
 //! once per process and then found in a [`SafePrimeCache`](crate::crypto::dh::SafePrimeCache).
 //!
+//! **Scripts.** The input's `u64` seed picks one of [`SCRIPTS`] (256) scripts: seed modulo 256.
+//! Every nonce, `a`, `b`, padding and temp key comes from the script, so in a fuzz build the
+//! exchange's exponentiations and its RSA_PAD decryption are the same for every input of one
+//! script and are found in the exponentiation memo ([`super::memo`], keyed by all their inputs,
+//! fuzz builds only), where a free 64-bit seed made each mutated seed byte cost a fresh
+//! exchange (about five 2048-bit exponentiations). No state is lost by the smaller set: the
+//! protocol branches on its randomness only where RSA_PAD refuses a temp key (the value is
+//! `>= n`, about 27% per key for the test key's `n = 0xBA…`, so dozens of the 256 scripts retry
+//! once or more), and where `g_a`/`g_b` falls outside the 2^1984 margin (probability ~2^-64,
+//! unreachable with any seed); everything the input changes (the tampering, the answers, the
+//! retries) is independent of the script.
+//!
 //! Invariants:
 //!
 //! - every refusal is a typed [`HandshakeError`] with a vocabulary name;
@@ -49,13 +61,24 @@ fn server_key() -> &'static RsaPrivateKey {
     })
 }
 
-/// Deterministic "random" bytes: SHA-256(seed ‖ counter).
+/// How many scripts of randomness an input picks from (by its seed modulo this).
+const SCRIPTS: u64 = 256;
+
+/// Deterministic "random" bytes: SHA-256(seed ‖ counter), where the seed is the input's modulo
+/// [`SCRIPTS`].
 struct Script {
     seed: u64,
     counter: u64,
 }
 
 impl Script {
+    fn new(input_seed: u64) -> Self {
+        Self {
+            seed: input_seed % SCRIPTS,
+            counter: 0,
+        }
+    }
+
     fn bytes<const N: usize>(&mut self) -> [u8; N] {
         let mut out = [0u8; N];
         for chunk in out.chunks_mut(32) {
@@ -176,10 +199,7 @@ pub fn handshake_client(data: &[u8]) {
     let Ok(input) = ClientInput::arbitrary_take_rest(Unstructured::new(data)) else {
         return;
     };
-    let mut rng = Script {
-        seed: input.seed,
-        counter: 0,
-    };
+    let mut rng = Script::new(input.seed);
     let key = server_key();
     let group = &super::dh::proven().1[0];
     let mut cache = super::dh::proven().0.clone();
@@ -413,10 +433,7 @@ fn server_exchange(data: &[u8]) -> Option<End> {
     let Ok(input) = ServerInput::arbitrary_take_rest(Unstructured::new(data)) else {
         return None;
     };
-    let mut rng = Script {
-        seed: input.seed,
-        counter: 0,
-    };
+    let mut rng = Script::new(input.seed);
     let key = server_key();
     let group = &super::dh::proven().1[0];
     let mut cache = super::dh::proven().0.clone();
@@ -638,6 +655,49 @@ mod tests {
             v.extend_from_slice(&a.to_le_bytes());
         }
         v
+    }
+
+    /// How many temp keys RSA_PAD refused (value `>= n`) in the honest `req_DH_params` of each
+    /// script: the one place the exchange branches on its randomness (module docs).
+    fn rsa_pad_refusals(script: u64) -> usize {
+        let mut rng = Script::new(script);
+        let key = server_key();
+        let (st, m0) = client::start(rng.bytes());
+        let res = ResPqRandom {
+            server_nonce: rng.bytes(),
+            p: P,
+            q: Q,
+        };
+        let (_, m1) = server::handle_req_pq(&m0, &[key.public().fingerprint()], &res).unwrap();
+        let req = ReqDhRandom {
+            new_nonce: rng.bytes(),
+            rsa_padding: rng.bytes::<192>().to_vec(),
+            temp_keys: (0..TEMP_KEYS).map(|_| rng.bytes()).collect(),
+        };
+        let (_, m2) = st
+            .handle_res_pq(&m1, &[key.public().clone()], 2, KeyKind::Permanent, &req)
+            .unwrap();
+        let Ok(mt::Object::ReqDHParams(r)) = mt::Object::from_bytes(&m2) else {
+            panic!("not a req_DH_params");
+        };
+        let dwp = key.rsa_pad_decrypt(&r.encrypted_data).unwrap();
+        let n = key.public().n();
+        req.temp_keys
+            .iter()
+            .position(|tk| crate::crypto::rsa_pad::key_aes_encrypted(&dwp, tk).as_slice() < n)
+            .unwrap()
+    }
+
+    /// The 256 scripts reach RSA_PAD's retry (a temp key refused, the next one tried), more
+    /// than once in a row too: the smaller script set keeps that state.
+    #[test]
+    fn scripts_reach_rsa_pad_retries() {
+        let refusals: Vec<usize> = (0..SCRIPTS).map(rsa_pad_refusals).collect();
+        let retried = refusals.iter().filter(|&&r| r >= 1).count();
+        let max = refusals.iter().copied().max().unwrap_or(0);
+        assert!(retried >= 32, "{retried} of {SCRIPTS} scripts retry");
+        assert!(max >= 3, "at most {max} refusals in a row");
+        eprintln!("{retried} of {SCRIPTS} scripts retry RSA_PAD; at most {max} refusals in a row");
     }
 
     #[test]
