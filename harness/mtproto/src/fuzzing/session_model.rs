@@ -9,6 +9,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
+use std::ops::Bound::{Excluded, Unbounded};
 
 /// One bug a real receiver has been seen (or could be expected) to have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -262,15 +263,15 @@ impl Model {
         let odd = seq % 2 != 0;
         if self
             .ids
-            .iter()
-            .any(|(&k, &s)| k < id && (s > seq || (s == seq && odd)))
+            .range(..id)
+            .any(|(_, &s)| s > seq || (s == seq && odd))
         {
             return Some(V::Bad(32));
         }
         if self
             .ids
-            .iter()
-            .any(|(&k, &s)| k > id && (s < seq || (s == seq && odd)))
+            .range((Excluded(id), Unbounded))
+            .any(|(_, &s)| s < seq || (s == seq && odd))
         {
             return Some(V::Bad(33));
         }
@@ -399,6 +400,11 @@ impl Model {
     /// The stored ids, ascending.
     pub fn stored(&self) -> Vec<i64> {
         self.stored_ids().collect()
+    }
+
+    /// How many msg_ids are stored.
+    pub fn stored_len(&self) -> usize {
+        self.ids.len()
     }
 
     /// [`Model::stored`] without collecting them.

@@ -5,11 +5,13 @@
 //!
 //! Invariants:
 //!
-//! - **chunking**: the stream fed in the pieces the cut points make, and fed split at every place
-//!   the decoder changes state (each of the first 12 bytes of every frame, i.e. tag and header
-//!   byte by byte, a body in three pieces, every frame boundary: byte by byte on short frames),
-//!   gives the same packets and the same error as the stream fed whole (the decoder's contract:
-//!   "yields the same packets however the stream is cut"), compared packet by packet as they come;
+//! - **chunking**: the stream fed in the pieces the cut points make gives the same packets and
+//!   the same error as the stream fed whole (the decoder's contract: "yields the same packets
+//!   however the stream is cut"), compared packet by packet as they come; and the first frame of
+//!   each shape (packet kind and length class, at most eight per stream) and the bytes after the
+//!   last frame, fed from the decoder as it stood at their start with the tag and header byte by
+//!   byte and the body in three pieces, give the same frame and leave a decoder that gives the
+//!   next frame (or the same ending) from the rest fed whole ([`check_split`]);
 //! - **frames lie inside the input**: fed whole, every payload is a borrow of the stream inside
 //!   the bytes its frame consumed, and frames follow each other without gaps or overlap;
 //! - **encode∘decode identity**: re-encoding the decoded frames with the same framing gives back
@@ -58,14 +60,62 @@ impl Decoded<'_> {
     }
 }
 
+/// At most this many frames of one stream are fed split byte by byte ([`Shape`]); the bytes after
+/// the last frame always are, on top.
+const MAX_SPLIT_FRAMES: usize = 8;
+
+/// What decides a frame's path through the decoder when it starts at a frame boundary: which
+/// packet it is (payload with or without the quick-ack flag, quick ack, error) and its length,
+/// exactly below 16 bytes (every header form and short body) and by bit length above (the
+/// abridged one-byte and four-byte headers fall in different buckets, 505 and 512 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Shape {
+    packet: u8,
+    len: usize,
+}
+
+impl Shape {
+    fn of(packet: &Packet<'_>, len: usize) -> Self {
+        let packet = match packet {
+            Packet::Payload {
+                quick_ack: false, ..
+            } => 0,
+            Packet::Payload {
+                quick_ack: true, ..
+            } => 1,
+            Packet::QuickAck { .. } => 2,
+            Packet::Error { .. } => 3,
+        };
+        let len = if len < 16 {
+            len
+        } else {
+            16 + (usize::BITS - len.leading_zeros()) as usize
+        };
+        Self { packet, len }
+    }
+}
+
+/// A frame (or the bytes after the last one) to feed split, with the decoder as it stood at the
+/// frame's first byte when the stream was fed whole.
+struct Split {
+    frame: usize,
+    at: Decoder,
+}
+
 /// Feed the whole stream at once and check that every payload lies inside its frame's bytes; the
-/// packets returned borrow `stream` (the check proves they may).
-fn decode_whole(mut dec: Decoder, stream: &[u8]) -> Decoded<'_> {
+/// packets returned borrow `stream` (the check proves they may). Also picks the frames to feed
+/// split ([`check_split`]): the first of each [`Shape`] (up to [`MAX_SPLIT_FRAMES`]) and the
+/// bytes after the last frame, each with a copy of the decoder at its start (none unless `pick`).
+fn decode_whole(mut dec: Decoder, stream: &[u8], pick: bool) -> (Decoded<'_>, Vec<Split>) {
     let base = stream.as_ptr() as usize;
     let mut input = stream;
     let mut frames = Vec::new();
+    let mut splits = Vec::new();
+    let mut shapes: Vec<Shape> = Vec::new();
     let mut start = 0;
     let end = loop {
+        // Fed whole, a frame is never buffered, so at a boundary this copies no bytes.
+        let before = pick.then(|| dec.clone());
         match dec.next(&mut input) {
             Ok(Some(p)) => {
                 let end = stream.len() - input.len();
@@ -87,24 +137,58 @@ fn decode_whole(mut dec: Decoder, stream: &[u8]) -> Decoded<'_> {
                     Packet::QuickAck { token } => Packet::QuickAck { token },
                     Packet::Error { code } => Packet::Error { code },
                 };
+                let shape = Shape::of(&packet, end - start);
+                if let Some(at) =
+                    before.filter(|_| splits.len() < MAX_SPLIT_FRAMES && !shapes.contains(&shape))
+                {
+                    shapes.push(shape);
+                    splits.push(Split {
+                        frame: frames.len(),
+                        at,
+                    });
+                }
                 frames.push((packet, start, end));
                 start = end;
             }
-            Ok(None) => break Ok(()),
-            Err(e) => break Err(e),
+            Ok(None) => {
+                splits.extend(before.map(|at| Split {
+                    frame: frames.len(),
+                    at,
+                }));
+                break Ok(());
+            }
+            Err(e) => {
+                splits.extend(before.map(|at| Split {
+                    frame: frames.len(),
+                    at,
+                }));
+                break Err(e);
+            }
         }
     };
-    Decoded { frames, end }
+    (Decoded { frames, end }, splits)
 }
 
-/// Feed the stream in the pieces `cuts` makes (ascending positions inside the stream) and check,
-/// packet by packet as they come, that the decoder gives exactly what it gave on the whole stream,
-/// then the same ending.
-fn check_cut(mut dec: Decoder, stream: &[u8], cuts: &[usize], whole: &Decoded<'_>, how: &str) {
-    let mut n = 0;
-    let mut prev = 0;
+/// Feed `stream[from..]` in the pieces `cuts` makes (ascending positions inside the stream, after
+/// `from`) into `dec`, and check, packet by packet as they come, that it gives exactly what the
+/// whole stream gave from packet `first` on, then the same ending. With `stop`, only the packets
+/// before it are fed and compared (the pieces must end on that frame's end) and the ending is not.
+#[allow(clippy::too_many_arguments)]
+fn check_cut(
+    mut dec: Decoder,
+    stream: &[u8],
+    from: usize,
+    cuts: &[usize],
+    whole: &Decoded<'_>,
+    first: usize,
+    stop: Option<usize>,
+    how: &str,
+) {
+    let mut n = first;
+    let mut prev = from;
     let mut end = Ok(());
-    'pieces: for &p in cuts.iter().chain(core::iter::once(&stream.len())) {
+    let last = stop.map_or(stream.len(), |s| whole.frames[s - 1].2);
+    'pieces: for &p in cuts.iter().chain(core::iter::once(&last)) {
         let mut input = &stream[prev..p];
         loop {
             match dec.next(&mut input) {
@@ -130,50 +214,109 @@ fn check_cut(mut dec: Decoder, stream: &[u8], cuts: &[usize], whole: &Decoded<'_
         );
         prev = p;
     }
+    let want_n = stop.unwrap_or(whole.frames.len());
     assert_eq!(
-        n,
-        whole.frames.len(),
+        n, want_n,
         "the number of packets differs when the stream is fed {how}"
     );
-    assert_eq!(
-        end, whole.end,
-        "the ending differs when the stream is fed {how}"
-    );
+    match stop {
+        None => assert_eq!(
+            end, whole.end,
+            "the ending differs when the stream is fed {how}"
+        ),
+        Some(_) => assert_eq!(end, Ok(()), "the decoder failed when fed {how}"),
+    }
 }
 
-/// Bytes at the start of a frame fed one at a time by [`boundary_cuts`]: the longest tag (4)
+/// Bytes at the start of a frame fed one at a time by [`check_split`]: the longest tag (4)
 /// plus the longest header (8, the full transport's length and seqno).
 const HEAD_BYTES: usize = 12;
 
-/// Cut points that split the stream at every place where the decoder changes state: every one
-/// of the first [`HEAD_BYTES`] bytes of each frame (tag and header arrive byte by byte), a body
-/// split twice (in the middle and before its last byte, so it is assembled from three pieces),
-/// and every frame boundary; the bytes after the last frame (a truncated frame, or the one that
-/// failed) the same way. On streams of short frames this is byte by byte; on long frames it
-/// replaces byte-by-byte feeding of a body, whose every byte takes the same path (append to the
-/// buffer, compare with the length), by three appends, so the cost stays linear in the frames.
-fn boundary_cuts(stream_len: usize, whole: &Decoded<'_>) -> Vec<usize> {
-    let mut cuts = Vec::with_capacity(whole.frames.len() * 4 + HEAD_BYTES + 2);
-    let spans = whole
-        .frames
-        .iter()
-        .map(|&(_, s, e)| (s, e))
-        .chain(core::iter::once((whole.consumed(), stream_len)));
-    for (s, e) in spans {
-        let head = (s + HEAD_BYTES).min(e);
-        cuts.extend(s + 1..=head);
-        let mid = head + (e - head) / 2;
-        for p in [mid, e.saturating_sub(1), e] {
-            if cuts.last().is_none_or(|&l| p > l) && p > s {
-                cuts.push(p);
-            }
+/// Cut points inside `s..e` where the decoder changes state: every one of the first
+/// [`HEAD_BYTES`] bytes (tag and header arrive byte by byte), then the body split twice (in the
+/// middle and before its last byte, so it is assembled from three pieces). On short frames this
+/// is byte by byte; on long ones it replaces byte-by-byte feeding of a body, whose every byte
+/// takes the same path (append to the buffer, compare with the length), by three appends.
+fn split_cuts(s: usize, e: usize, cuts: &mut Vec<usize>) {
+    cuts.clear();
+    let head = (s + HEAD_BYTES).min(e);
+    cuts.extend(s + 1..head);
+    let mid = head + (e - head) / 2;
+    for p in [head, mid, e.saturating_sub(1)] {
+        if p > s && p < e && cuts.last().is_none_or(|&l| p > l) {
+            cuts.push(p);
         }
     }
-    // The stream's end is where every pass stops anyway.
-    while cuts.last().is_some_and(|&l| l >= stream_len) {
-        cuts.pop();
+}
+
+/// The split check: a frame picked by [`decode_whole`], fed from the decoder as it stood at the
+/// frame's start with its tag and header byte by byte and its body in three pieces, gives exactly
+/// that frame, and the decoder it leaves behind then gives the next frame (or the stream's
+/// ending) from the rest of the stream fed whole. For the bytes after the last frame (a truncated
+/// frame, or the one that failed): fed the same way they give no packet and the same ending.
+///
+/// Feeding the whole stream this way would cost five or more decoder calls per frame on streams of
+/// short frames (the old pass did), most of them repeating a path another frame of the same shape
+/// already took: a frame's path depends only on the decoder's state at its start (which the copy
+/// carries: tag seen, full's seqno, buffers) and its own bytes. The fuzzer's own cut points still
+/// reach every frame.
+fn check_split(split: Split, stream: &[u8], whole: &Decoded<'_>, cuts: &mut Vec<usize>) {
+    let Split { frame, at } = split;
+    let (s, e) = match whole.frames.get(frame) {
+        Some(&(_, s, e)) => (s, e),
+        None => (whole.consumed(), stream.len()),
+    };
+    split_cuts(s, e, cuts);
+    if frame < whole.frames.len() {
+        // The frame itself, then the next one (or the ending) from the decoder it leaves behind.
+        let mut dec = at;
+        let mut pieces_from = s;
+        let mut got = None;
+        for &p in cuts.iter().chain(core::iter::once(&e)) {
+            let mut input = &stream[pieces_from..p];
+            match dec.next(&mut input) {
+                Ok(None) => {}
+                Ok(Some(pk)) => {
+                    assert_eq!(p, e, "frame {frame} fed split ended early, at {p}");
+                    assert_eq!(
+                        Some(&pk),
+                        whole.frames.get(frame).map(|(f, _, _)| f),
+                        "frame {frame} differs when fed split"
+                    );
+                    got = Some(());
+                }
+                Err(err) => panic!("frame {frame} fed split fails: {err:?}"),
+            }
+            assert!(
+                input.is_empty(),
+                "the decoder stopped before the end of its input"
+            );
+            pieces_from = p;
+        }
+        assert!(got.is_some(), "frame {frame} fed split gave no packet");
+        let stop = (frame + 2 <= whole.frames.len()).then_some(frame + 2);
+        check_cut(
+            dec,
+            stream,
+            e,
+            &[],
+            whole,
+            frame + 1,
+            stop,
+            "after a frame fed split",
+        );
+    } else {
+        check_cut(
+            at,
+            stream,
+            s,
+            cuts,
+            whole,
+            frame,
+            None,
+            "with the bytes after the last frame split",
+        );
     }
-    cuts
 }
 
 /// The padding to re-encode `packet` with: empty, except for server-to-client padded quick acks
@@ -204,16 +347,23 @@ pub fn plain(kind: Kind, data: &[u8]) {
     let Some(Input { dir, cuts, stream }) = input(data) else {
         return;
     };
-    let whole = decode_whole(Decoder::new(kind, dir), stream);
-    check_cut(Decoder::new(kind, dir), stream, &cuts, &whole, "in pieces");
-    let bounds = boundary_cuts(stream.len(), &whole);
-    check_cut(
-        Decoder::new(kind, dir),
-        stream,
-        &bounds,
-        &whole,
-        "split at every frame boundary and header byte",
-    );
+    let (whole, splits) = decode_whole(Decoder::new(kind, dir), stream, true);
+    if !cuts.is_empty() {
+        check_cut(
+            Decoder::new(kind, dir),
+            stream,
+            0,
+            &cuts,
+            &whole,
+            0,
+            None,
+            "in pieces",
+        );
+    }
+    let mut scratch_cuts = Vec::with_capacity(HEAD_BYTES + 3);
+    for split in splits {
+        check_split(split, stream, &whole, &mut scratch_cuts);
+    }
     // Re-encoding every frame gives back exactly the bytes it was decoded from.
     let mut enc = Encoder::new(kind, dir);
     let mut again = Vec::with_capacity(whole.consumed());
@@ -462,7 +612,7 @@ pub fn transport_obfuscated(data: &[u8]) {
     let mut wire = stream.to_vec();
     ks.apply_keystream(&mut wire);
 
-    let plain_whole = decode_whole(Decoder::without_tag(kind, dir), stream);
+    let (plain_whole, _) = decode_whole(Decoder::without_tag(kind, dir), stream, false);
     let (decoder, encoder): (ObfuscatedDecoder, ObfuscatedEncoder) = if c2s {
         (server.decoder, client.encoder)
     } else {
@@ -485,4 +635,85 @@ pub fn transport_obfuscated(data: &[u8]) {
         &wire[..plain_whole.consumed()],
         "obfuscated encode∘decode differs"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn abridged_stream(bodies: &[usize]) -> Vec<u8> {
+        let mut enc = Encoder::new(Kind::Abridged, Direction::ClientToServer);
+        let mut out = Vec::new();
+        for &len in bodies {
+            let body = vec![0x5a; len];
+            let packet = Packet::Payload {
+                data: &body,
+                quick_ack: false,
+            };
+            enc.encode(packet, &[], &mut out).unwrap();
+        }
+        out
+    }
+
+    fn split_frames(stream: &[u8]) -> Vec<usize> {
+        let (whole, splits) = decode_whole(
+            Decoder::new(Kind::Abridged, Direction::ClientToServer),
+            stream,
+            true,
+        );
+        assert_eq!(whole.end, Ok(()));
+        splits.iter().map(|s| s.frame).collect()
+    }
+
+    #[test]
+    fn one_frame_of_each_shape_and_the_tail_are_split() {
+        // Twenty frames of one shape: the first (which carries the tag, so is a shape of its own)
+        // and the second are split, then the (empty) tail.
+        let same = abridged_stream(&[4; 20]);
+        assert_eq!(split_frames(&same), [0, 1, 20]);
+        // A long frame (four-byte header) in the middle is a new shape; so is a longer short one.
+        let mixed = abridged_stream(&[4, 4, 600, 4, 8, 4]);
+        assert_eq!(split_frames(&mixed), [0, 1, 2, 4, 6]);
+        // A truncated last frame is the tail.
+        let mut cut = abridged_stream(&[4, 8]);
+        cut.truncate(cut.len() - 3);
+        assert_eq!(split_frames(&cut), [0, 1]);
+    }
+
+    #[test]
+    fn at_most_eight_frames_are_split() {
+        // Ten shapes: exact lengths below 16 bytes, bit lengths above.
+        let stream = abridged_stream(&[4, 8, 12, 16, 32, 64, 128, 256, 512, 1024]);
+        assert_eq!(split_frames(&stream), [0, 1, 2, 3, 4, 5, 6, 7, 10]);
+        // Lengths 17..=31 share one bucket.
+        let bucket = abridged_stream(&[4, 16, 20, 24, 28]);
+        assert_eq!(split_frames(&bucket), [0, 1, 5]);
+    }
+
+    #[test]
+    fn split_cuts_feed_the_head_byte_by_byte_and_the_body_in_three_pieces() {
+        let mut cuts = Vec::new();
+        split_cuts(100, 105, &mut cuts);
+        assert_eq!(cuts, [101, 102, 103, 104]);
+        split_cuts(0, 600, &mut cuts);
+        let head: Vec<usize> = (1..=12).collect();
+        assert_eq!(cuts[..12], head[..]);
+        assert_eq!(cuts[12..], [306, 599]);
+        split_cuts(7, 7, &mut cuts);
+        assert!(cuts.is_empty());
+    }
+
+    #[test]
+    fn every_shape_replays_through_the_oracle() {
+        let stream = abridged_stream(&[4, 4, 600, 4, 8, 4]);
+        let data = crate::fuzzing::layout::transport(Direction::ClientToServer, &[3, 700], &stream);
+        transport_abridged(&data);
+        let mut cut = stream.clone();
+        cut.truncate(cut.len() - 2);
+        transport_abridged(&crate::fuzzing::layout::transport(
+            Direction::ClientToServer,
+            &[],
+            &cut,
+        ));
+    }
 }
