@@ -28,11 +28,11 @@ use crate::crypto::ige::{IgeDecryptor, IgeEncryptor};
 use crate::envelope::{self, Message, Receiver, unencrypted};
 
 mod dh;
-mod handshake;
+pub mod handshake;
 pub mod layout;
 pub mod memo;
-mod secret;
-mod session;
+pub mod secret;
+pub mod session;
 pub mod session_model;
 mod tl;
 mod transport;

@@ -36,6 +36,8 @@ use crate::Status;
 use crate::cli::{FuzzCorpusArgs, FuzzToVectorArgs, paths_or_default};
 use crate::error::HarnessError;
 
+mod session;
+
 /// Largest fuzz input `fuzz-to-vector` reads (libFuzzer's default `-max_len` is far below).
 const MAX_ARTIFACT: u64 = 1 << 20;
 
@@ -766,9 +768,15 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
         )));
     }
     let data = read_artifact(&args.artifact)?;
-    let parsed =
-        layout::parse(name, &data).map_err(|e| HarnessError::Vectors(format!("{name}: {e}")))?;
-    let f = finding(&parsed);
+    let f = match name {
+        // Operation lists: replayed through the target's own code, step by step.
+        "session_client" | "session_server" => session::finding(name, &data)?,
+        _ => {
+            let parsed = layout::parse(name, &data)
+                .map_err(|e| HarnessError::Vectors(format!("{name}: {e}")))?;
+            finding(&parsed)
+        }
+    };
     let artifact_name = args
         .artifact
         .file_name()

@@ -236,25 +236,91 @@ fn headers(inner: &[Inner]) -> Vec<InnerHeader> {
         .collect()
 }
 
-fn run(server: bool, data: &[u8]) -> arbitrary::Result<()> {
-    let mut u = Unstructured::new(data);
-    let w = u8::arbitrary(&mut u)?;
+/// The receiver setup an input starts with: the window size and (client) whether the clock is
+/// synchronised (always `false` on the server side, which has no such setting).
+fn setup(server: bool, u: &mut Unstructured<'_>) -> arbitrary::Result<(usize, bool, Model)> {
+    let w = u8::arbitrary(u)?;
     let window = if w & 0x80 != 0 {
         LARGE_WINDOW
     } else {
         1 + usize::from(w % 8)
     };
-    let synced = bool::arbitrary(&mut u)?;
+    let synced = bool::arbitrary(u)?;
     // The model's `synced` is ignored on the server side, as the server receiver has no such
     // setting: one cached server receiver serves both.
     let synced = synced && !server;
-    let mut model = if server {
+    let model = if server {
         Model::server(SID, window, salts(), None)
     } else {
         Model::client(SID, window, synced, None)
     };
+    Ok((window, synced, model))
+}
+
+fn run(server: bool, data: &[u8]) -> arbitrary::Result<()> {
+    let mut u = Unstructured::new(data);
+    let (window, synced, mut model) = setup(server, &mut u)?;
     with_receiver(server, window, synced, |sut| {
-        steps(server, &mut u, &mut model, sut)
+        steps(server, &mut u, &mut model, sut, None)
+    })
+}
+
+/// The receiver's and the model's verdicts on one step: the message (or container) and, when
+/// the container is accepted, each message it holds.
+pub type Verdicts = (V, Option<Vec<V>>);
+
+/// One step of a session input as the target runs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceStep {
+    /// The message delivered (a container's own header when `inner` is set).
+    pub msg: Msg,
+    /// The messages of a container.
+    pub inner: Option<Vec<Inner>>,
+    /// The real receiver's verdicts.
+    pub got: Verdicts,
+    /// The model's verdicts.
+    pub want: Verdicts,
+    /// Whether both store the same msg_ids after the step.
+    pub stored_agree: bool,
+}
+
+/// What a `session_client` / `session_server` input does, step by step: the receiver setup and
+/// each delivery with both verdicts (`mtproto-harness fuzz-to-vector` writes it as a
+/// `MsgIdTraceTest` case).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    /// The server's receiver (else the client's).
+    pub server: bool,
+    /// Replay window size N.
+    pub window: usize,
+    /// Client: the clock is synchronised.
+    pub synced: bool,
+    /// The session.
+    pub session_id: i64,
+    /// Server: the salts, as (salt, valid_since, valid_until).
+    pub salts: Vec<(i64, i64, i64)>,
+    /// The steps, in order.
+    pub steps: Vec<TraceStep>,
+}
+
+/// The steps of a `session_client` (`server = false`) or `session_server` input, through the
+/// same code the target runs, without asserting anything: `None` when the input is too short to
+/// set up a receiver.
+pub fn trace(server: bool, data: &[u8]) -> Option<Trace> {
+    let mut u = Unstructured::new(data);
+    let (window, synced, mut model) = setup(server, &mut u).ok()?;
+    let mut rec = Vec::new();
+    // An input that runs out mid-step ends where the target ends it: the steps before stay.
+    let _ = with_receiver(server, window, synced, |sut| {
+        steps(server, &mut u, &mut model, sut, Some(&mut rec))
+    });
+    Some(Trace {
+        server,
+        window,
+        synced,
+        session_id: SID,
+        salts: if server { salts() } else { Vec::new() },
+        steps: rec,
     })
 }
 
@@ -264,6 +330,7 @@ fn steps(
     u: &mut Unstructured<'_>,
     model: &mut Model,
     sut: &mut Sut,
+    mut rec: Option<&mut Vec<TraceStep>>,
 ) -> arbitrary::Result<()> {
     let mut g = Gen {
         server,
@@ -277,6 +344,7 @@ fn steps(
         }
         let container = u8::arbitrary(u)? % 7 == 0;
         let mut m = g.msg(u)?;
+        let mut inner_of = None;
         let (want, got) = if container {
             m.content_related = false;
             m.seq_no &= !1;
@@ -304,6 +372,7 @@ fn steps(
                 }
             };
             g.seen.extend(inner.iter().map(|i| i.msg_id));
+            inner_of = Some(inner);
             (want, got)
         } else {
             let want = (model.feed(&m), None);
@@ -315,10 +384,12 @@ fn steps(
         };
         g.now = g.now.max(m.now);
         g.seen.push(m.msg_id);
-        assert_eq!(
-            got, want,
-            "step {step}: receiver and model disagree on {m:?}"
-        );
+        if rec.is_none() {
+            assert_eq!(
+                got, want,
+                "step {step}: receiver and model disagree on {m:?}"
+            );
+        }
         // A real endpoint sends its acks: keep the ack queue from filling (the model has none).
         // One buffer for the whole input: an allocation per step costs more than the step.
         acks.clear();
@@ -332,6 +403,17 @@ fn steps(
                 r.window()
             }
         };
+        if let Some(rec) = rec.as_deref_mut() {
+            // Traced: every step's ids compared in full (no fuzzing budget to keep).
+            rec.push(TraceStep {
+                msg: m,
+                inner: inner_of,
+                got,
+                want,
+                stored_agree: window.iter().eq(model.stored_ids()),
+            });
+            continue;
+        }
         // Both sides store the same msg_ids: the counts after every step, the ids themselves
         // after every step of a small window and after the last one. A window above
         // `FULL_COMPARE_WINDOW` ([`LARGE_WINDOW`]) evicts nothing within one input (it holds more ids
