@@ -11,7 +11,7 @@
 //! | `secret.rekeyTrace` | `p`, `g`, `secret` (256 B), `steps` | `results`, one per step | — |
 //! | `secret.fileEncrypt` | `key`, `iv` (32 B each), `file`, `padding` (0..=15 B), `partSize` (a positive multiple of 16) | `encrypted`, `keyFingerprint` (TL `int`) | — |
 //! | `secret.fileDecrypt` | `key`, `iv`, `keyFingerprint` (TL `int`), `size`, `encrypted` | `file` | `FileFingerprintMismatch`, `FileSizeInvalid` |
-//! | `secret.chatTrace` | `role`, `key` (256 B), `steps` (`receive` with a `packet`, or `announce`) | `results`, one per step | — |
+//! | `secret.chatTrace` | `role`, `key` (256 B), `steps` (`receive` with a `packet`, `send` with a `message` (TL bytes of a `DecryptedMessage`), or `announce`) | `results`, one per step (`send`: `sent` with the packet's `layer` and the message as `action`) | — |
 //! | `call.emoji` | `key`, `gA` (256 B each) | `emojiIndices`, `emoji`, `keyFingerprint` | — |
 //! | `call.confirm` | `p`, `g`, `b`, `gAHash`, `gA`, `keyFingerprint` | `gB`, `key` | `GaHashMismatch`, the DH errors, `KeyFingerprintMismatch` |
 //! | `call.encrypt` | `sender`, `channel` (`transport` / `signaling`), `key`, `body` | `packet` | — |
@@ -469,6 +469,21 @@ fn chat_trace(request: &Fields) -> Result<Answer, String> {
                 }
                 Err(e) => json!({"verdict": "refuse", "error": e.name()}),
             },
+            "send" => {
+                let bytes = fields::hex(s, "message").map_err(|e| at(i, e))?;
+                let message = DecryptedMessage::from_bytes(&bytes)
+                    .map_err(|e| at(i, format!("field `message`: {e}")))?;
+                match chat.send(message, 0, &fresh) {
+                    Ok(p) => {
+                        let mut v = reply_value(&chat, &p).map_err(|e| at(i, e))?;
+                        if let Value::Object(m) = &mut v {
+                            m.insert("verdict".into(), Value::from("sent"));
+                        }
+                        v
+                    }
+                    Err(e) => json!({"verdict": "refuse", "error": e.name()}),
+                }
+            }
             "receive" => {
                 let packet = fields::hex(s, "packet").map_err(|e| at(i, e))?;
                 match chat.receive(&packet, 0, &fresh) {

@@ -1104,6 +1104,7 @@ fn recv(packet: Vec<u8>, expect: ChatExpect) -> ChatStep {
     ChatStep {
         op: "receive".into(),
         packet: Some(Hex(packet)),
+        message: None,
         expect,
     }
 }
@@ -1146,6 +1147,7 @@ fn chat_trace() -> Result<(String, VectorFile), GenerateError> {
     let announce = ChatStep {
         op: "announce".into(),
         packet: None,
+        message: None,
         expect: ChatExpect {
             layer: Some(notify_reply().layer),
             action: Some(notify_reply().action),

@@ -36,6 +36,7 @@ use crate::Status;
 use crate::cli::{FuzzCorpusArgs, FuzzToVectorArgs, paths_or_default};
 use crate::error::HarnessError;
 
+mod secret_chat;
 mod session;
 
 /// Largest fuzz input `fuzz-to-vector` reads (libFuzzer's default `-max_len` is far below).
@@ -500,13 +501,22 @@ pub fn corpus(args: &FuzzCorpusArgs) -> Result<Status, HarnessError> {
 }
 
 /// The group attributes, the case's fields (`tcId`, `comment`, `flags` added later), the file's
-/// `algorithm` and `schema`.
+/// `algorithm` and `schema`; `more`: further cases of the same file, each with its group and a
+/// label for its comment (a secret chat gives one trace per side).
 struct Finding {
     group: Map<String, Value>,
     case: Map<String, Value>,
     algorithm: &'static str,
     schema: &'static str,
     family: &'static str,
+    more: Vec<Part>,
+}
+
+/// A further case of a [`Finding`].
+struct Part {
+    group: Map<String, Value>,
+    case: Map<String, Value>,
+    label: String,
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -562,6 +572,7 @@ fn finding(parsed: &Parsed) -> Finding {
                 algorithm: "MTProto-transports",
                 schema: "transport_test_schema_v1.json",
                 family: "transport",
+                more: Vec::new(),
             }
         }
         Parsed::Obfuscated {
@@ -614,6 +625,7 @@ fn finding(parsed: &Parsed) -> Finding {
                 algorithm: "MTProto-transports",
                 schema: "transport_test_schema_v1.json",
                 family: "transport",
+                more: Vec::new(),
             }
         }
         Parsed::Tl {
@@ -642,6 +654,7 @@ fn finding(parsed: &Parsed) -> Finding {
                 algorithm: "MTProto-TL",
                 schema: "tl_codec_test_schema_v1.json",
                 family: "tl",
+                more: Vec::new(),
             }
         }
         Parsed::Pq { pq: value } => {
@@ -661,6 +674,7 @@ fn finding(parsed: &Parsed) -> Finding {
                 algorithm: "MTProto-pq",
                 schema: "pq_test_schema_v1.json",
                 family: "pq",
+                more: Vec::new(),
             }
         }
         Parsed::DhParams { p, g } => {
@@ -676,6 +690,7 @@ fn finding(parsed: &Parsed) -> Finding {
                 algorithm: "MTProto-DH-params",
                 schema: "dh_params_test_schema_v1.json",
                 family: "dh",
+                more: Vec::new(),
             }
         }
         Parsed::DhValue { p, g, value } => {
@@ -697,6 +712,7 @@ fn finding(parsed: &Parsed) -> Finding {
                 algorithm: "MTProto-DH-values",
                 schema: "dh_value_test_schema_v1.json",
                 family: "dh",
+                more: Vec::new(),
             }
         }
         Parsed::EnvelopeDecrypt {
@@ -730,6 +746,7 @@ fn finding(parsed: &Parsed) -> Finding {
                 algorithm: "MTProto-2.0-envelope-decrypt",
                 schema: "envelope_decrypt_test_schema_v1.json",
                 family: "envelope",
+                more: Vec::new(),
             }
         }
     }
@@ -771,6 +788,7 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
     let f = match name {
         // Operation lists: replayed through the target's own code, step by step.
         "session_client" | "session_server" => session::finding(name, &data)?,
+        "secret_chat" => secret_chat::finding(&data)?,
         _ => {
             let parsed = layout::parse(name, &data)
                 .map_err(|e| HarnessError::Vectors(format!("{name}: {e}")))?;
@@ -782,24 +800,18 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut group = f.group;
-    group.insert(
-        "source".into(),
-        json!({"name": format!("fuzz:{name}"), "version": format!("cargo fuzz, target {name}")}),
-    );
-    let mut case = Map::new();
-    case.insert("tcId".into(), 1.into());
-    case.insert(
-        "comment".into(),
-        args.comment
-            .clone()
-            .unwrap_or_else(|| format!("fuzz finding of {name} ({artifact_name})"))
-            .into(),
-    );
-    case.insert("flags".into(), json!([FLAG]));
-    case.extend(f.case);
-
-    let existing = match &args.out {
+    let comment = args
+        .comment
+        .clone()
+        .unwrap_or_else(|| format!("fuzz finding of {name} ({artifact_name})"));
+    let source =
+        json!({"name": format!("fuzz:{name}"), "version": format!("cargo fuzz, target {name}")});
+    let first = Part {
+        group: f.group,
+        case: f.case,
+        label: String::new(),
+    };
+    let mut doc = match &args.out {
         Some(path) if path.exists() => Some(
             fs::read_to_string(path)
                 .map_err(|e| HarnessError::Vectors(format!("{}: {e}", path.display())))
@@ -810,20 +822,35 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
         ),
         _ => None,
     };
-    let doc = match existing {
-        Some(doc) => append(doc, group, case)?,
-        None => {
-            group.insert("tests".into(), Value::Array(vec![Value::Object(case)]));
-            json!({
-                "algorithm": f.algorithm,
-                "schema": f.schema,
-                "numberOfTests": 1,
-                "header": [format!("Fuzz findings turned into conformance cases (mtproto-harness fuzz-to-vector); the verdicts are the reference's.")],
-                "notes": {FLAG: note()},
-                "testGroups": [group],
-            })
-        }
-    };
+    for part in std::iter::once(first).chain(f.more) {
+        let mut group = part.group;
+        group.insert("source".into(), source.clone());
+        let mut case = Map::new();
+        case.insert("tcId".into(), 1.into());
+        let comment = if part.label.is_empty() {
+            comment.clone()
+        } else {
+            format!("{comment}, {}", part.label)
+        };
+        case.insert("comment".into(), comment.into());
+        case.insert("flags".into(), json!([FLAG]));
+        case.extend(part.case);
+        doc = Some(match doc {
+            Some(doc) => append(doc, group, case)?,
+            None => {
+                group.insert("tests".into(), Value::Array(vec![Value::Object(case)]));
+                json!({
+                    "algorithm": f.algorithm,
+                    "schema": f.schema,
+                    "numberOfTests": 1,
+                    "header": [format!("Fuzz findings turned into conformance cases (mtproto-harness fuzz-to-vector); the verdicts are the reference's.")],
+                    "notes": {FLAG: note()},
+                    "testGroups": [group],
+                })
+            }
+        });
+    }
+    let doc = doc.unwrap_or(Value::Null);
     // Canonical form and every check a shipped file gets: the loader, the schemas, the reference.
     let shown = args
         .out

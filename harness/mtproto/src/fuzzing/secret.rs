@@ -19,6 +19,7 @@ use crate::ProtocolError;
 use crate::secret::chat::{SecretChat, Verdict};
 use crate::secret::rekey::RekeyPhase;
 use crate::secret::{ChatKey, Role};
+use crate::tl::Tl;
 use crate::tl::generated::secret::enums::DecryptedMessage;
 use crate::tl::generated::secret::types::DecryptedMessage73;
 
@@ -54,6 +55,63 @@ struct World {
     last_out: [i32; 2],
     seed: u8,
     rekeyed: bool,
+    /// What happened, when the input is traced ([`trace`]).
+    log: Option<Vec<Event>>,
+}
+
+/// What one side saw of a packet delivered to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// Accepted: the out_seq_nos handed over now (none: queued behind a gap) and how many
+    /// packets the side sent in answer.
+    Accepted {
+        /// The out_seq_nos delivered, in order.
+        delivered: Vec<i32>,
+        /// Replies sent.
+        replies: usize,
+    },
+    /// Rejected with this error; no state changed.
+    Rejected(&'static str),
+    /// The chat closed with this error.
+    Closed(&'static str),
+}
+
+/// One event of a traced `secret_chat` input, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A side sent a message (TL bytes of its `DecryptedMessage`), as this packet.
+    Send {
+        /// The originator sent it.
+        from_a: bool,
+        /// The message.
+        message: Vec<u8>,
+        /// The packet.
+        packet: Vec<u8>,
+    },
+    /// A packet was delivered to a side.
+    Receive {
+        /// To the originator.
+        to_a: bool,
+        /// The packet as delivered.
+        packet: Vec<u8>,
+        /// The side's verdict.
+        seen: Seen,
+    },
+    /// A side started re-keying.
+    Rekey {
+        /// The originator started it.
+        from_a: bool,
+    },
+}
+
+/// A traced `secret_chat` input: the chat key both sides start with and every send, delivery
+/// and re-key in order, the final settling included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trace {
+    /// The shared key.
+    pub key: [u8; 256],
+    /// What happened.
+    pub events: Vec<Event>,
 }
 
 fn text(random_id: i64, s: &str) -> DecryptedMessage {
@@ -84,10 +142,19 @@ impl World {
     fn send(&mut self, from_a: bool, body: String, droppable: bool) {
         let fresh = self.fresh();
         let n = self.sent[usize::from(from_a)].len() as i64;
-        let p = match self.chat(from_a).send(text(n, &body), 0, &fresh) {
+        let message = text(n, &body);
+        let bytes = self.log.is_some().then(|| message.to_bytes());
+        let p = match self.chat(from_a).send(message, 0, &fresh) {
             Ok(p) => p,
             Err(e) => panic!("an open chat refuses to send: {e:?}"),
         };
+        if let (Some(log), Some(message)) = (self.log.as_mut(), bytes) {
+            log.push(Event::Send {
+                from_a,
+                message,
+                packet: p.clone(),
+            });
+        }
         self.sent[usize::from(from_a)].push(body);
         self.flying.push(Flight {
             to_a: !from_a,
@@ -100,7 +167,25 @@ impl World {
     fn deliver(&mut self, to_a: bool, packet: &[u8]) -> bool {
         let fresh = self.fresh();
         let before = self.chat(to_a).counts();
-        match self.chat(to_a).receive(packet, 0, &fresh) {
+        let verdict = self.chat(to_a).receive(packet, 0, &fresh);
+        if let Some(log) = self.log.as_mut() {
+            let seen = match &verdict {
+                Verdict::Accepted {
+                    delivered, replies, ..
+                } => Seen::Accepted {
+                    delivered: delivered.iter().map(|d| d.layer.out_seq_no).collect(),
+                    replies: replies.len(),
+                },
+                Verdict::Rejected(e) => Seen::Rejected(e.name()),
+                Verdict::Closed(e) => Seen::Closed(e.name()),
+            };
+            log.push(Event::Receive {
+                to_a,
+                packet: packet.to_vec(),
+                seen,
+            });
+        }
+        match verdict {
             Verdict::Accepted {
                 delivered,
                 replies,
@@ -190,6 +275,9 @@ impl World {
                             Err(e) => panic!("an idle chat refuses to re-key: {e:?}"),
                         };
                     self.rekeyed = true;
+                    if let Some(log) = self.log.as_mut() {
+                        log.push(Event::Rekey { from_a });
+                    }
                     self.flying.push(Flight {
                         to_a: !from_a,
                         packet: p,
@@ -218,14 +306,22 @@ impl World {
 
 /// `secret_chat`.
 pub fn secret_chat(data: &[u8]) {
+    let _ = run(data, false);
+}
+
+/// A `secret_chat` input, traced: the same run as the target (its assertions included, so an
+/// input the target's oracle refuses panics here too). `None` when the input is empty.
+pub fn trace(data: &[u8]) -> Option<Trace> {
+    run(data, true)
+}
+
+fn run(data: &[u8], traced: bool) -> Option<Trace> {
     let mut u = Unstructured::new(data);
-    let Ok(seed) = u8::arbitrary(&mut u) else {
-        return;
-    };
+    let seed = u8::arbitrary(&mut u).ok()?;
     let group = super::dh::proven().1[0].clone();
-    let key = ChatKey::new(core::array::from_fn(|i| {
-        (i as u8).wrapping_mul(29).wrapping_add(seed)
-    }));
+    let key_bytes: [u8; 256] =
+        core::array::from_fn(|i| (i as u8).wrapping_mul(29).wrapping_add(seed));
+    let key = ChatKey::new(key_bytes);
     let mut w = World {
         a: SecretChat::new(Role::Originator, key.clone(), group.clone(), 0),
         b: SecretChat::new(Role::Acceptor, key, group, 0),
@@ -237,6 +333,7 @@ pub fn secret_chat(data: &[u8]) {
         last_out: [-1, -2],
         seed,
         rekeyed: false,
+        log: traced.then(Vec::new),
     };
     for _ in 0..MAX_OPS {
         if u.is_empty() {
@@ -260,6 +357,10 @@ pub fn secret_chat(data: &[u8]) {
     assert_eq!(w.a.rekey_phase(), &RekeyPhase::Idle);
     assert_eq!(w.b.rekey_phase(), &RekeyPhase::Idle);
     assert_eq!(w.a.visualisation(), w.b.visualisation());
+    w.log.map(|events| Trace {
+        key: key_bytes,
+        events,
+    })
 }
 
 #[cfg(test)]

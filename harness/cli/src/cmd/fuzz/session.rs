@@ -132,9 +132,10 @@ pub(super) fn finding(target: &str, data: &[u8]) -> Result<Finding, HarnessError
         group.insert("clockSynced".into(), t.synced.into());
     }
     let steps: Vec<Value> = t.steps.iter().map(|s| step(&t, s)).collect();
-    let first = t.steps.iter().find_map(|s| {
-        error_of(&s.got.0).or_else(|| s.got.1.iter().flatten().find_map(error_of))
-    });
+    let first = t
+        .steps
+        .iter()
+        .find_map(|s| error_of(&s.got.0).or_else(|| s.got.1.iter().flatten().find_map(error_of)));
     let mut case = Map::new();
     case.insert("sessionId".into(), id(t.session_id));
     case.insert("steps".into(), Value::Array(steps));
@@ -153,5 +154,6 @@ pub(super) fn finding(target: &str, data: &[u8]) -> Result<Finding, HarnessError
         algorithm: "MTProto-2.0-session",
         schema: "msg_id_trace_test_schema_v1.json",
         family: "session",
+        more: Vec::new(),
     })
 }
