@@ -36,6 +36,7 @@ use crate::Status;
 use crate::cli::{FuzzCorpusArgs, FuzzToVectorArgs, paths_or_default};
 use crate::error::HarnessError;
 
+mod handshake;
 mod secret_chat;
 mod session;
 
@@ -789,6 +790,7 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
         // Operation lists: replayed through the target's own code, step by step.
         "session_client" | "session_server" => session::finding(name, &data)?,
         "secret_chat" => secret_chat::finding(&data)?,
+        "handshake_client" | "handshake_server" => handshake::finding(name, &data)?,
         _ => {
             let parsed = layout::parse(name, &data)
                 .map_err(|e| HarnessError::Vectors(format!("{name}: {e}")))?;

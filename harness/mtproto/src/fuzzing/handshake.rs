@@ -104,6 +104,149 @@ impl Script {
 /// temp_keys an honest client is given: enough that all of them failing is negligible.
 const TEMP_KEYS: usize = 64;
 
+/// One message of a traced exchange.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sent {
+    /// `reqPqMulti`, `resPq`, `reqDhParams`, `serverDhParams`, `setClientDhParams` or `dhGen`
+    /// (the `HandshakeTest` field it goes in).
+    pub name: &'static str,
+    /// As the honest side sent it (a forged answer: as forged).
+    pub sent: Vec<u8>,
+    /// As delivered.
+    pub delivered: Vec<u8>,
+}
+
+/// How a traced exchange ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// The last message delivered was refused, by the client or the server, with this error.
+    Refused {
+        /// The client refused it (else the server).
+        by_client: bool,
+        /// The error's vocabulary name.
+        error: &'static str,
+    },
+    /// Both sides finished with this key.
+    Done {
+        /// The auth key.
+        auth_key: Vec<u8>,
+        /// The first server salt (8 bytes as sent).
+        server_salt: Vec<u8>,
+        /// The client's clock offset.
+        time_offset: i64,
+    },
+    /// What happened next is outside a one-pass transcript (a retry, a server's failure answer).
+    Beyond(&'static str),
+}
+
+/// A traced `handshake_client` / `handshake_server` input: every random value both sides drew,
+/// every message as sent and as delivered, and how it ended (`mtproto-harness fuzz-to-vector`
+/// writes it as a `HandshakeTest` case).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Transcript {
+    /// The server's RSA key: modulus, public and private exponent (big-endian).
+    pub rsa: (Vec<u8>, Vec<u8>, Vec<u8>),
+    /// The server's `dh_prime` and `g`.
+    pub group: (Vec<u8>, u32),
+    /// A temporary key was asked for (`expires_in` 3600).
+    pub temporary: bool,
+    /// `dc` and `expires_in` the server read from the client's inner data (server role).
+    pub requested: Option<(i32, Option<i32>)>,
+    /// The client's nonce.
+    pub nonce: Vec<u8>,
+    /// The server's nonce.
+    pub server_nonce: Vec<u8>,
+    /// The primes of `pq`.
+    pub pq: (u32, u32),
+    /// The client's new_nonce.
+    pub new_nonce: Vec<u8>,
+    /// RSA_PAD's random padding.
+    pub rsa_padding: Vec<u8>,
+    /// RSA_PAD's temp_keys.
+    pub temp_keys: Vec<[u8; 32]>,
+    /// The server's DH secret.
+    pub a: Vec<u8>,
+    /// The server's padding of its inner data.
+    pub server_padding: Vec<u8>,
+    /// The server's clock.
+    pub server_time: i32,
+    /// The client's DH secret.
+    pub b: Vec<u8>,
+    /// The client's padding of its inner data.
+    pub client_padding: Vec<u8>,
+    /// The client's clock.
+    pub now: i64,
+    /// The messages, in order.
+    pub messages: Vec<Sent>,
+    /// How it ended (the first ending only).
+    pub end: Option<Ending>,
+}
+
+/// The trace an exchange writes into, when it is traced.
+type Rec = Option<Transcript>;
+
+fn note(rec: &mut Rec, f: impl FnOnce(&mut Transcript)) {
+    if let Some(t) = rec.as_mut() {
+        f(t);
+    }
+}
+
+fn note_msg(rec: &mut Rec, name: &'static str, sent: &[u8], delivered: &[u8]) {
+    note(rec, |t| {
+        t.messages.push(Sent {
+            name,
+            sent: sent.to_vec(),
+            delivered: delivered.to_vec(),
+        })
+    });
+}
+
+fn note_end(rec: &mut Rec, end: Ending) {
+    note(rec, |t| {
+        t.end.get_or_insert(end);
+    });
+}
+
+fn refused(rec: &mut Rec, by_client: bool, e: &HandshakeError) {
+    note_end(
+        rec,
+        Ending::Refused {
+            by_client,
+            error: e.name(),
+        },
+    );
+}
+
+/// Run `f` (one of the exchanges) traced: `None` when the input does not parse.
+fn traced(f: impl FnOnce(&mut Rec)) -> Option<Transcript> {
+    let key = server_key();
+    let group = &super::dh::proven().1[0];
+    let mut rec = Some(Transcript {
+        rsa: (
+            key.public().n().to_vec(),
+            key.public().e().to_vec(),
+            key.d_bytes().to_vec(),
+        ),
+        group: (group.p().to_vec(), group.g()),
+        ..Transcript::default()
+    });
+    f(&mut rec);
+    rec.filter(|t| !t.messages.is_empty())
+}
+
+/// `handshake_client`'s exchange, traced. The target's assertions run too: an input its oracle
+/// refuses panics here as it does there.
+pub fn client_transcript(data: &[u8]) -> Option<Transcript> {
+    traced(|rec| client_exchange(data, rec))
+}
+
+/// `handshake_server`'s exchange, traced (as [`client_transcript`]).
+pub fn server_transcript(data: &[u8]) -> Option<Transcript> {
+    traced(|rec| {
+        let _ = server_exchange(data, rec);
+    })
+}
+
 /// What happens to one message in flight.
 #[derive(Arbitrary, Debug)]
 enum Tamper {
@@ -196,6 +339,10 @@ struct ClientInput {
 /// `handshake_client`: the reference client against an honest server whose messages the input
 /// changes in flight.
 pub fn handshake_client(data: &[u8]) {
+    client_exchange(data, &mut None);
+}
+
+fn client_exchange(data: &[u8], rec: &mut Rec) {
     let Ok(input) = ClientInput::arbitrary_take_rest(Unstructured::new(data)) else {
         return;
     };
@@ -209,9 +356,18 @@ pub fn handshake_client(data: &[u8]) {
         KeyKind::Permanent
     };
 
-    let (st, m0) = client::start(rng.bytes());
-    let server_nonce = rng.bytes();
-    let Ok((srv, m1)) = server::handle_req_pq(
+    let nonce: [u8; 16] = rng.bytes();
+    let (st, m0) = client::start(nonce);
+    let server_nonce: [u8; 16] = rng.bytes();
+    note(rec, |t| {
+        t.temporary = input.temporary;
+        t.nonce = nonce.to_vec();
+        t.server_nonce = server_nonce.to_vec();
+        t.pq = (P, Q);
+        t.now = NOW;
+    });
+    note_msg(rec, "reqPqMulti", &m0, &m0);
+    let Ok((srv, m1_sent)) = server::handle_req_pq(
         &m0,
         &[key.public().fingerprint()],
         &ResPqRandom {
@@ -222,7 +378,8 @@ pub fn handshake_client(data: &[u8]) {
     ) else {
         panic!("the server refuses the client's req_pq_multi");
     };
-    let (m1, mut honest) = input.res_pq.apply(&m1);
+    let (m1, mut honest) = input.res_pq.apply(&m1_sent);
+    note_msg(rec, "resPq", &m1_sent, &m1);
     let new_nonce: [u8; 32] = rng.bytes();
     let req_random = ReqDhRandom {
         new_nonce,
@@ -232,35 +389,54 @@ pub fn handshake_client(data: &[u8]) {
         // `Rsa(RetriesExhausted)`, regression seed `retries-exhausted`). 64 make that < 2^-80.
         temp_keys: (0..TEMP_KEYS).map(|_| rng.bytes()).collect(),
     };
+    note(rec, |t| {
+        t.new_nonce = new_nonce.to_vec();
+        t.rsa_padding.clone_from(&req_random.rsa_padding);
+        t.temp_keys.clone_from(&req_random.temp_keys);
+    });
     let (st, m2) = match st.handle_res_pq(&m1, &[key.public().clone()], 2, kind, &req_random) {
         Ok(x) => x,
         Err(e) => {
             typed(&e);
+            refused(rec, true, &e);
             assert!(!honest, "an untouched resPQ is refused: {e:?}");
             return;
         }
     };
+    note_msg(rec, "reqDhParams", &m2, &m2);
     let server_random = ServerDhRandom {
         a: rng.bytes(),
         padding: rng.bytes(),
         server_time: 1_700_000_042,
     };
-    let (srv, m3) =
+    note(rec, |t| {
+        t.a = server_random.a.to_vec();
+        t.server_padding = server_random.padding.to_vec();
+        t.server_time = server_random.server_time;
+    });
+    let (srv, m3_sent) =
         match srv.handle_req_dh_params(&m2, core::slice::from_ref(key), group, &server_random) {
             Ok(x) => x,
             Err(e) => {
                 typed(&e);
+                refused(rec, false, &e);
                 assert!(!honest, "the server refuses an honest req_DH_params: {e:?}");
                 return;
             }
         };
-    let (m3, same) = input.server_dh.apply(&m3);
+    let (m3, same) = input.server_dh.apply(&m3_sent);
+    note_msg(rec, "serverDhParams", &m3_sent, &m3);
     honest &= same;
     let client_random = rng.client_dh();
+    note(rec, |t| {
+        t.b = client_random.b.to_vec();
+        t.client_padding = client_random.padding.to_vec();
+    });
     let (st, m4) = match st.handle_server_dh_params(&m3, NOW, &client_random, Some(&mut cache)) {
         Ok(x) => x,
         Err(e) => {
             typed(&e);
+            refused(rec, true, &e);
             assert!(
                 !honest,
                 "an untouched server_DH_params_ok is refused: {e:?}"
@@ -268,10 +444,12 @@ pub fn handshake_client(data: &[u8]) {
             return;
         }
     };
-    let (server_result, m5) = match srv.handle_set_client_dh_params(&m4) {
+    note_msg(rec, "setClientDhParams", &m4, &m4);
+    let (server_result, m5_sent) = match srv.handle_set_client_dh_params(&m4) {
         Ok(x) => x,
         Err(e) => {
             typed(&e);
+            refused(rec, false, &e);
             assert!(
                 !honest,
                 "the server refuses an honest set_client_DH_params: {e:?}"
@@ -300,16 +478,25 @@ pub fn handshake_client(data: &[u8]) {
     };
     let (m5, expect) = match &input.dh_gen {
         DhGenAnswer::Server(t) => {
-            let (m, same) = t.apply(&m5);
+            let (m, same) = t.apply(&m5_sent);
             (m, if same { 1 } else { 0 })
         }
         DhGenAnswer::ForgeRetry => (forged(2, true), 2),
         DhGenAnswer::ForgeFail => (forged(3, true), 3),
         DhGenAnswer::WrongHash(n) => (forged(1 + n % 3, false), 0),
     };
+    note_msg(rec, "dhGen", &m5_sent, &m5);
     let old_key = st.auth_key().as_bytes().to_vec();
     match st.handle_dh_gen(&m5) {
         Ok(DhGenOutcome::Done(done)) => {
+            note_end(
+                rec,
+                Ending::Done {
+                    auth_key: done.auth_key.as_bytes().to_vec(),
+                    server_salt: done.server_salt.to_vec(),
+                    time_offset: done.time_offset,
+                },
+            );
             assert_eq!(expect, 1, "dh_gen accepted when it should not be");
             assert_eq!(
                 done.auth_key.as_bytes(),
@@ -320,6 +507,13 @@ pub fn handshake_client(data: &[u8]) {
             assert_eq!(done.time_offset, i64::from(server_random.server_time) - NOW);
         }
         Ok(DhGenOutcome::Retry(retry)) => {
+            note_end(
+                rec,
+                Ending::Beyond(
+                    "the client accepts a dh_gen_retry and resends set_client_DH_params with a \
+                     new b",
+                ),
+            );
             assert_eq!(expect, 2, "a retry accepted when it should not be");
             let again = rng.client_dh();
             let Ok((st2, m4b)) = retry.resend(&again) else {
@@ -337,6 +531,7 @@ pub fn handshake_client(data: &[u8]) {
         }
         Err(e) => {
             typed(&e);
+            refused(rec, true, &e);
             if expect == 3 {
                 assert_eq!(e, HandshakeError::DhGenFail);
             } else {
@@ -424,12 +619,12 @@ struct ServerInput {
 /// `handshake_server`: the reference server against an honest client whose messages the input
 /// changes in flight.
 pub fn handshake_server(data: &[u8]) {
-    let _ = server_exchange(data);
+    let _ = server_exchange(data, &mut None);
 }
 
 /// [`handshake_server`], saying how the exchange ended (`None`: refused before the server's
 /// last step, or not an input).
-fn server_exchange(data: &[u8]) -> Option<End> {
+fn server_exchange(data: &[u8], rec: &mut Rec) -> Option<End> {
     let Ok(input) = ServerInput::arbitrary_take_rest(Unstructured::new(data)) else {
         return None;
     };
@@ -442,25 +637,36 @@ fn server_exchange(data: &[u8]) -> Option<End> {
     } else {
         KeyKind::Permanent
     };
-    let refused = |e: HandshakeError, honest: bool, what: &str| {
+    let refused = |rec: &mut Rec, by_client: bool, e: HandshakeError, honest: bool, what: &str| {
         typed(&e);
+        refused(rec, by_client, &e);
         assert!(!honest, "{what} refused on an untouched exchange: {e:?}");
     };
 
-    let (st, m0) = client::start(rng.bytes());
-    let (m0, mut honest) = input.req_pq.apply(&m0);
+    let nonce: [u8; 16] = rng.bytes();
+    let (st, m0_sent) = client::start(nonce);
+    let (m0, mut honest) = input.req_pq.apply(&m0_sent);
+    note_msg(rec, "reqPqMulti", &m0_sent, &m0);
     let res_random = ResPqRandom {
         server_nonce: rng.bytes(),
         p: P,
         q: Q,
     };
+    note(rec, |t| {
+        t.temporary = input.temporary;
+        t.nonce = nonce.to_vec();
+        t.server_nonce = res_random.server_nonce.to_vec();
+        t.pq = (P, Q);
+        t.now = NOW;
+    });
     let (srv, m1) = match server::handle_req_pq(&m0, &[key.public().fingerprint()], &res_random) {
         Ok(x) => x,
         Err(e) => {
-            refused(e, honest, "req_pq_multi");
+            refused(rec, false, e, honest, "req_pq_multi");
             return None;
         }
     };
+    note_msg(rec, "resPq", &m1, &m1);
     let req_random = ReqDhRandom {
         new_nonce: rng.bytes(),
         rsa_padding: rng.bytes::<192>().to_vec(),
@@ -469,28 +675,43 @@ fn server_exchange(data: &[u8]) -> Option<End> {
         // `Rsa(RetriesExhausted)`, regression seed `retries-exhausted`). 64 make that < 2^-80.
         temp_keys: (0..TEMP_KEYS).map(|_| rng.bytes()).collect(),
     };
-    let (st, m2) = match st.handle_res_pq(&m1, &[key.public().clone()], 2, kind, &req_random) {
+    note(rec, |t| {
+        t.new_nonce = req_random.new_nonce.to_vec();
+        t.rsa_padding.clone_from(&req_random.rsa_padding);
+        t.temp_keys.clone_from(&req_random.temp_keys);
+    });
+    let (st, m2_sent) = match st.handle_res_pq(&m1, &[key.public().clone()], 2, kind, &req_random) {
         Ok(x) => x,
         Err(e) => {
-            refused(e, honest, "the client's resPQ");
+            refused(rec, true, e, honest, "the client's resPQ");
             return None;
         }
     };
-    let (m2, same) = input.req_dh.apply(&m2);
+    let (m2, same) = input.req_dh.apply(&m2_sent);
+    note_msg(rec, "reqDhParams", &m2_sent, &m2);
     honest &= same;
     let server_random = ServerDhRandom {
         a: rng.bytes(),
         padding: rng.bytes(),
         server_time: 1_700_000_042,
     };
+    note(rec, |t| {
+        t.a = server_random.a.to_vec();
+        t.server_padding = server_random.padding.to_vec();
+        t.server_time = server_random.server_time;
+    });
     let (srv, m3) =
         match srv.handle_req_dh_params(&m2, core::slice::from_ref(key), group, &server_random) {
             Ok(x) => x,
             Err(e) => {
-                refused(e, honest, "req_DH_params");
+                refused(rec, false, e, honest, "req_DH_params");
                 return None;
             }
         };
+    note_msg(rec, "serverDhParams", &m3, &m3);
+    note(rec, |t| {
+        t.requested = Some((srv.requested.dc, srv.requested.expires_in));
+    });
     if honest {
         let want_expires = match kind {
             KeyKind::Permanent => None,
@@ -501,14 +722,21 @@ fn server_exchange(data: &[u8]) -> Option<End> {
             (2, want_expires)
         );
     }
-    let (st, m4) = match st.handle_server_dh_params(&m3, NOW, &rng.client_dh(), Some(&mut cache)) {
+    let client_random = rng.client_dh();
+    note(rec, |t| {
+        t.b = client_random.b.to_vec();
+        t.client_padding = client_random.padding.to_vec();
+    });
+    let (st, m4_sent) = match st.handle_server_dh_params(&m3, NOW, &client_random, Some(&mut cache))
+    {
         Ok(x) => x,
         Err(e) => {
-            refused(e, honest, "the client's server_DH_params_ok");
+            refused(rec, true, e, honest, "the client's server_DH_params_ok");
             return None;
         }
     };
-    let (m4, same) = input.set_client_dh.apply(&m4);
+    let (m4, same) = input.set_client_dh.apply(&m4_sent);
+    note_msg(rec, "setClientDhParams", &m4_sent, &m4);
     honest &= same;
     let nonces = (res_random.server_nonce, req_random.new_nonce);
     Some(server_rounds(
@@ -521,6 +749,7 @@ fn server_exchange(data: &[u8]) -> Option<End> {
         nonces,
         group,
         &server_random,
+        rec,
     ))
 }
 
@@ -541,9 +770,11 @@ fn server_rounds(
     nonces: ([u8; 16], [u8; 32]),
     group: &crate::crypto::dh::DhGroup,
     server_random: &ServerDhRandom,
+    rec: &mut Rec,
 ) -> End {
-    let refused = |e: HandshakeError, honest: bool, what: &str| {
+    let refused = |rec: &mut Rec, e: HandshakeError, honest: bool, what: &str| {
         typed(&e);
+        refused(rec, false, &e);
         assert!(!honest, "{what} refused on an untouched exchange: {e:?}");
     };
     for (round, &answer) in input.answers.iter().enumerate() {
@@ -560,15 +791,34 @@ fn server_rounds(
         let (next, m5) = match srv.answer_set_client_dh_params(&m4, verdict) {
             Ok(x) => x,
             Err(e) => {
-                refused(e, honest, "set_client_DH_params");
+                refused(rec, e, honest, "set_client_DH_params");
                 return End::Refused { retries: round };
             }
         };
+        match verdict {
+            DhGenVerdict::Ok => note_msg(rec, "dhGen", &m5, &m5),
+            DhGenVerdict::Retry => note_end(
+                rec,
+                Ending::Beyond("the server answers set_client_DH_params with dh_gen_retry"),
+            ),
+            DhGenVerdict::Fail => note_end(
+                rec,
+                Ending::Beyond("the server answers set_client_DH_params with dh_gen_fail"),
+            ),
+        }
         // The server accepted: from here on it holds a key, and the client must agree with it.
         let client_key = st.auth_key().as_bytes().to_vec();
         let outcome = st.handle_dh_gen(&m5);
         let retry_srv = match (next, outcome) {
             (ServerDhGen::Done(result), Ok(DhGenOutcome::Done(done))) => {
+                note_end(
+                    rec,
+                    Ending::Done {
+                        auth_key: result.auth_key.as_bytes().to_vec(),
+                        server_salt: result.server_salt.to_vec(),
+                        time_offset: done.time_offset,
+                    },
+                );
                 assert_eq!(
                     done.auth_key.as_bytes(),
                     result.auth_key.as_bytes(),
@@ -703,23 +953,23 @@ mod tests {
     #[test]
     fn the_server_retry_path_is_reached() {
         assert_eq!(
-            server_exchange(&input(&[], &[])),
+            server_exchange(&input(&[], &[]), &mut None),
             Some(End::Done { retries: 0 })
         );
         assert_eq!(
-            server_exchange(&input(&[RETRY], &[])),
+            server_exchange(&input(&[RETRY], &[]), &mut None),
             Some(End::Done { retries: 1 })
         );
         assert_eq!(
-            server_exchange(&input(&[RETRY, RETRY, FAIL, 0], &[])),
+            server_exchange(&input(&[RETRY, RETRY, FAIL, 0], &[]), &mut None),
             Some(End::Failed { retries: 2 })
         );
         assert_eq!(
-            server_exchange(&input(&[RETRY, 0, 0, 0], &[REPLAY])),
+            server_exchange(&input(&[RETRY, 0, 0, 0], &[REPLAY]), &mut None),
             Some(End::StaleRetryRefused { retries: 1 })
         );
         assert_eq!(
-            server_exchange(&input(&[RETRY, RETRY, RETRY, FAIL], &[])),
+            server_exchange(&input(&[RETRY, RETRY, RETRY, FAIL], &[]), &mut None),
             Some(End::Done { retries: 3 }),
             "the fourth answer is always dh_gen_ok"
         );
