@@ -249,4 +249,8 @@ pub struct FuzzToVectorArgs {
     /// The JSON Schemas the case is checked against.
     #[arg(long, value_name = "DIR", default_value = "vectors/schemas")]
     pub schemas: PathBuf,
+    /// Test-only: compute with this deliberate bug in the reference (`mutants` feature), to show
+    /// that a reference disagreeing with the target's oracle is refused.
+    #[arg(long, value_name = "NAME", hide = true)]
+    pub mutant: Option<String>,
 }

@@ -1206,14 +1206,18 @@ fn fuzz_to_vector_refusals_exit_2_with_a_reason() {
     fs::write(&small, [1u8]).unwrap();
     let big = dir.path().join("big");
     fs::write(&big, vec![0u8; (1 << 20) + 1]).unwrap();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["fuzz-to-vector", "no_such_target", "small"],
             "no fuzz target named no_such_target",
         ),
         (
+            &["fuzz-to-vector", "envelope_roundtrip", "small"],
+            "fuzz/regressions/envelope_roundtrip/",
+        ),
+        (
             &["fuzz-to-vector", "session_client", "small"],
-            "fuzz/regressions/session_client/",
+            "delivers no message",
         ),
         (&["fuzz-to-vector", "pq", "missing"], "missing"),
         (&["fuzz-to-vector", "pq", "big"], "more than"),
@@ -1224,4 +1228,328 @@ fn fuzz_to_vector_refusals_exit_2_with_a_reason() {
         assert_eq!(code(&run), 2, "{args:?}: {}", stdout(&run));
         assert!(stderr(&run).contains(want), "{args:?}: {}", stderr(&run));
     }
+}
+
+/// The operation-list targets and the vector family each one's inputs become.
+const OP_TARGETS: [(&str, &str); 5] = [
+    ("session_client", "session"),
+    ("session_server", "session"),
+    ("handshake_client", "handshake"),
+    ("handshake_server", "handshake"),
+    ("secret_chat", "secret"),
+];
+
+/// Inputs beside the committed seeds, so each target gives both verdicts: a `handshake_server`
+/// input whose `req_DH_params` has bit 300 flipped (`PqMismatch`; the seeds are all honest
+/// exchanges), and a `session_client` and a `session_server` trace their receiver accepts whole
+/// (the seeds all hold a rejection).
+fn extra_inputs(target: &str) -> Vec<Vec<u8>> {
+    use mtproto::fuzzing::layout::{SessionStep, session};
+    let flip = |bit: u16| {
+        let mut t = 0x3000_0000u32.to_le_bytes().to_vec();
+        t.extend_from_slice(&bit.to_le_bytes());
+        t
+    };
+    match target {
+        "handshake_server" => {
+            let mut v = vec![0u8; 9];
+            v.extend_from_slice(&[0; 4]);
+            v.extend(flip(300));
+            v.extend_from_slice(&[0; 4]);
+            vec![v]
+        }
+        "session_client" => {
+            let t = (1_700_000_000i64 << 32) | 0x101;
+            let step = |msg_id: i64| SessionStep {
+                msg_id,
+                seq_no: 1,
+                content_related: true,
+            };
+            vec![session(1000, true, &[step(t), step(t + 4), step(t + 10)])]
+        }
+        "session_server" => {
+            // Server parity (msg_id divisible by 4) and seq_nos 1, 3, 5 in order.
+            let t = (1_700_000_000i64 << 32) | 0x100;
+            let steps: Vec<SessionStep> = (0..3)
+                .map(|k| SessionStep {
+                    msg_id: t + 4 * k,
+                    seq_no: 1 + 2 * k as i32,
+                    content_related: true,
+                })
+                .collect();
+            vec![session(1000, false, &steps)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// One verdict of a written case flipped, the case kept loadable (its result and error follow
+/// the flipped step): the first step of a trace becomes a rejection it is not; a handshake's
+/// valid case becomes a `NonceMismatch` refusal, an invalid one names another error. `None`
+/// when the case has nothing to flip that way.
+fn flip_one_verdict(family: &str, case: &mut Value) -> Option<()> {
+    match family {
+        "session" => {
+            let first = &mut case["steps"][0];
+            if first["expect"]["verdict"] != "accept" || first.get("container").is_some() {
+                return None;
+            }
+            first["expect"] = serde_json::json!({"verdict": "ignore", "error": "Duplicate"});
+            case["result"] = "invalid".into();
+            case["error"] = "Duplicate".into();
+        }
+        "secret" => {
+            let first = &mut case["steps"][0];
+            if first["expect"]["verdict"] == "reject" {
+                return None;
+            }
+            first["expect"] = serde_json::json!({"verdict": "reject", "error": "MsgKeyMismatch"});
+            case["result"] = "invalid".into();
+            case["error"] = "MsgKeyMismatch".into();
+        }
+        _ => {
+            let m = case.as_object_mut()?;
+            if m["result"] == "valid" {
+                // A valid transcript lists the role's outputs, an invalid one none.
+                let outputs: &[&str] = if m.contains_key("rsaD") {
+                    &[
+                        "resPq",
+                        "serverDhParams",
+                        "dhGen",
+                        "authKey",
+                        "serverSalt",
+                        "dc",
+                        "expiresIn",
+                    ]
+                } else {
+                    &[
+                        "reqPqMulti",
+                        "reqDhParams",
+                        "setClientDhParams",
+                        "authKey",
+                        "serverSalt",
+                        "timeOffset",
+                    ]
+                };
+                for k in outputs {
+                    m.remove(*k);
+                }
+                m.insert("result".into(), "invalid".into());
+                m.insert("error".into(), "NonceMismatch".into());
+            } else {
+                let other = if m["error"] == "NonceMismatch" {
+                    "ServerNonceMismatch"
+                } else {
+                    "NonceMismatch"
+                };
+                m.insert("error".into(), other.into());
+            }
+        }
+    }
+    Some(())
+}
+
+/// Issue 8, findings to vectors, for the targets whose inputs are operation lists: every
+/// committed seed of `session_client`, `session_server`, `handshake_client`, `handshake_server`
+/// and `secret_chat` (plus [`extra_inputs`]) goes through `fuzz-to-vector --out`. Each is written
+/// as a case of its family (source `fuzz:T`, flag `FuzzFinding`), or refused naming what the
+/// family cannot express; the file lints and runs clean on the reference; and a copy with one
+/// verdict flipped ([`flip_one_verdict`]) fails `run` — a written case is a real test.
+#[test]
+fn fuzz_to_vector_writes_operation_list_inputs_as_cases_that_fail_when_flipped() {
+    let dir = tempfile::tempdir().unwrap();
+    // `lint` finds the schemas above the files.
+    fs::create_dir_all(dir.path().join("schemas")).unwrap();
+    for e in fs::read_dir(workspace().join("vectors/schemas")).unwrap() {
+        let e = e.unwrap();
+        fs::copy(e.path(), dir.path().join("schemas").join(e.file_name())).unwrap();
+    }
+    for (target, family) in OP_TARGETS {
+        let mut inputs: Vec<PathBuf> = fs::read_dir(workspace().join("fuzz/seeds").join(target))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        inputs.sort();
+        for (k, extra) in extra_inputs(target).into_iter().enumerate() {
+            let path = dir.path().join(format!("{target}-extra-{k}"));
+            fs::write(&path, extra).unwrap();
+            inputs.push(path);
+        }
+        let out = dir
+            .path()
+            .join(format!("written/{family}/{target}_fuzz_test.json"));
+        let (mut written, mut refused) = (0, 0);
+        for input in &inputs {
+            let run = harness(
+                dir.path(),
+                &[
+                    "fuzz-to-vector",
+                    target,
+                    input.to_str().unwrap(),
+                    "--out",
+                    out.to_str().unwrap(),
+                    "--schemas",
+                    &schemas(),
+                ],
+            );
+            if code(&run) == 0 {
+                written += 1;
+            } else {
+                assert_eq!(code(&run), 2, "{}", input.display());
+                assert!(
+                    stderr(&run).contains("cannot express"),
+                    "{}: refused without naming what the family cannot express: {}",
+                    input.display(),
+                    stderr(&run)
+                );
+                refused += 1;
+            }
+        }
+        assert!(written > 0, "{target}: nothing written ({refused} refused)");
+        let file = read_json(&out);
+        let mut results = std::collections::BTreeSet::new();
+        for g in file["testGroups"].as_array().unwrap() {
+            assert_eq!(g["source"]["name"], format!("fuzz:{target}"));
+            for t in g["tests"].as_array().unwrap() {
+                assert_eq!(t["flags"], serde_json::json!(["FuzzFinding"]));
+                results.insert(t["result"].as_str().unwrap().to_owned());
+            }
+        }
+        assert!(
+            results.contains("valid") && results.contains("invalid"),
+            "{target}: the inputs give only {results:?}"
+        );
+        let lint = harness(dir.path(), &["lint", out.to_str().unwrap()]);
+        assert_eq!(code(&lint), 0, "{target}: {}", stderr(&lint));
+        let run = harness(dir.path(), &["run", out.to_str().unwrap(), "--quiet"]);
+        assert_eq!(code(&run), 0, "{target}: {}{}", stdout(&run), stderr(&run));
+
+        // One verdict flipped: the file still loads and lints, and `run` fails on that case.
+        let mut flipped = file.clone();
+        let done = flipped["testGroups"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .flat_map(|g| g["tests"].as_array_mut().unwrap().iter_mut())
+            .find_map(|t| flip_one_verdict(family, t).map(|()| t["tcId"].clone()));
+        let tc_id = done.unwrap_or_else(|| panic!("{target}: no case to flip"));
+        let bad = dir
+            .path()
+            .join(format!("flipped/{family}/{target}_fuzz_test.json"));
+        fs::create_dir_all(bad.parent().unwrap()).unwrap();
+        fs::write(&bad, serde_json::to_string_pretty(&flipped).unwrap()).unwrap();
+        let lint = harness(dir.path(), &["lint", bad.to_str().unwrap()]);
+        assert_eq!(code(&lint), 0, "{target} flipped: {}", stderr(&lint));
+        let reports = dir.path().join(format!("reports-{target}"));
+        let run = harness(
+            dir.path(),
+            &[
+                "run",
+                bad.to_str().unwrap(),
+                "--quiet",
+                "--out",
+                reports.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            code(&run),
+            1,
+            "{target} flipped tcId {tc_id}: {}{}",
+            stdout(&run),
+            stderr(&run)
+        );
+    }
+}
+
+/// The expected verdicts must be the target's oracle's too: with a deliberate bug in the
+/// reference (`--mutant`, test builds only), a session trace whose reference receiver now
+/// disagrees with the target's model is refused naming the first differing step, and a handshake
+/// whose run the target's oracle rejects is refused as such; nothing is written.
+#[test]
+fn fuzz_to_vector_refuses_when_the_reference_and_the_targets_oracle_disagree() {
+    use mtproto::fuzzing::layout::{SessionStep, session};
+    let dir = tempfile::tempdir().unwrap();
+    let t = (1_700_000_000i64 << 32) | 0x101;
+    let step = |msg_id: i64| SessionStep {
+        msg_id,
+        seq_no: 1,
+        content_related: true,
+    };
+    // Step 2 carries an even msg_id, which only the mutant client accepts.
+    let trace = dir.path().join("even");
+    fs::write(
+        &trace,
+        session(1000, true, &[step(t), step(t + 4), step(t + 7)]),
+    )
+    .unwrap();
+    let run = harness(
+        dir.path(),
+        &[
+            "fuzz-to-vector",
+            "session_client",
+            trace.to_str().unwrap(),
+            "--schemas",
+            &schemas(),
+        ],
+    );
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let run = harness(
+        dir.path(),
+        &[
+            "fuzz-to-vector",
+            "session_client",
+            trace.to_str().unwrap(),
+            "--schemas",
+            &schemas(),
+            "--mutant",
+            "accept-even-server-msg-id",
+        ],
+    );
+    assert_eq!(code(&run), 2, "{}", stdout(&run));
+    let err = stderr(&run);
+    assert!(
+        err.contains(
+            "step 2: the reference gives Accept and the target's model Ignore(\"MsgIdParity\")"
+        ),
+        "{err}"
+    );
+    assert!(stdout(&run).is_empty(), "{}", stdout(&run));
+
+    // dh_gen_ok with a wrong new_nonce_hash1: the mutant client takes it, the oracle does not.
+    let seeds = workspace().join("fuzz/seeds/handshake_client");
+    let wrong_hash = fs::read_dir(&seeds)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let out = harness(
+                dir.path(),
+                &[
+                    "fuzz-to-vector",
+                    "handshake_client",
+                    p.to_str().unwrap(),
+                    "--schemas",
+                    &schemas(),
+                ],
+            );
+            stdout(&out).contains("NewNonceHashMismatch")
+        })
+        .expect("a committed handshake_client seed answers with a wrong new_nonce_hash1");
+    let run = harness(
+        dir.path(),
+        &[
+            "fuzz-to-vector",
+            "handshake_client",
+            wrong_hash.to_str().unwrap(),
+            "--schemas",
+            &schemas(),
+            "--mutant",
+            "skip-new-nonce-hash1",
+        ],
+    );
+    assert_eq!(code(&run), 2, "{}", stdout(&run));
+    assert!(
+        stderr(&run).contains("the target's oracle fails on this input"),
+        "{}",
+        stderr(&run)
+    );
 }

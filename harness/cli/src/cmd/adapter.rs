@@ -106,7 +106,7 @@ impl Iut for Restricted {
 }
 
 #[cfg(feature = "mutants")]
-fn activate_mutant(name: &str) -> Result<(), HarnessError> {
+pub(crate) fn activate_mutant(name: &str) -> Result<(), HarnessError> {
     if mtproto::mutants::activate(name) {
         Ok(())
     } else {
@@ -118,7 +118,7 @@ fn activate_mutant(name: &str) -> Result<(), HarnessError> {
 }
 
 #[cfg(not(feature = "mutants"))]
-fn activate_mutant(name: &str) -> Result<(), HarnessError> {
+pub(crate) fn activate_mutant(name: &str) -> Result<(), HarnessError> {
     Err(HarnessError::Adapter(format!(
         "--mutant {name}: this binary was built without the `mutants` feature \
          (cargo build -p mtproto-harness --features mutants)"

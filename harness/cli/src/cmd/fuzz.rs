@@ -786,6 +786,9 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
         )));
     }
     let data = read_artifact(&args.artifact)?;
+    if let Some(m) = &args.mutant {
+        super::adapter::activate_mutant(m)?;
+    }
     let f = match name {
         // Operation lists: replayed through the target's own code, step by step.
         "session_client" | "session_server" => session::finding(name, &data)?,

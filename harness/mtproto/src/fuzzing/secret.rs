@@ -310,7 +310,8 @@ pub fn secret_chat(data: &[u8]) {
 }
 
 /// A `secret_chat` input, traced: the same run as the target (its assertions included, so an
-/// input the target's oracle refuses panics here too). `None` when the input is empty.
+/// input the target's oracle refuses panics here too). `None` if the key seed cannot be read
+/// (`arbitrary` reads a missing byte as 0, so an empty input is seed 0 and no operations).
 pub fn trace(data: &[u8]) -> Option<Trace> {
     run(data, true)
 }

@@ -30,7 +30,7 @@ fn traced(data: &[u8]) -> Result<Trace, HarnessError> {
     let run = std::panic::catch_unwind(|| mtproto::fuzzing::secret::trace(data));
     match run {
         Ok(Some(t)) => Ok(t),
-        Ok(None) => Err(bad("the input is empty (no key seed)".into())),
+        Ok(None) => Err(bad("the input gives no key seed".into())),
         Err(p) => {
             let why = p
                 .downcast_ref::<String>()
@@ -97,7 +97,7 @@ fn agrees(seen: Option<&Seen>, got: &Value) -> bool {
 }
 
 /// The `SecretChatTraceTest` group and case of one side.
-fn part(t: &Trace, a: bool) -> Result<(Map<String, Value>, Map<String, Value>), HarnessError> {
+fn part(t: &Trace, a: bool) -> Result<Part, HarnessError> {
     let role = if a { "originator" } else { "acceptor" };
     let (steps, seen) = side(t, a);
     let mut req = Fields::new();
@@ -153,7 +153,11 @@ fn part(t: &Trace, a: bool) -> Result<(Map<String, Value>, Map<String, Value>), 
             case.insert("error".into(), e);
         }
     }
-    Ok((group, case))
+    Ok(Part {
+        group,
+        case,
+        label: format!("the {role}'s side"),
+    })
 }
 
 /// The two `SecretChatTraceTest` cases of a `secret_chat` input (originator, then acceptor), or
@@ -173,18 +177,14 @@ pub(super) fn finding(data: &[u8]) -> Result<Finding, HarnessError> {
              test replays it)"
         )));
     }
-    let (group, case) = part(&t, true)?;
-    let (b_group, b_case) = part(&t, false)?;
+    let a = part(&t, true)?;
+    let b = part(&t, false)?;
     Ok(Finding {
-        group,
-        case,
+        group: a.group,
+        case: a.case,
         algorithm: "MTProto-secret-chat",
         schema: "secret_chat_trace_test_schema_v1.json",
         family: "secret",
-        more: vec![Part {
-            group: b_group,
-            case: b_case,
-            label: "the acceptor's side".into(),
-        }],
+        more: vec![b],
     })
 }
