@@ -8,7 +8,11 @@
 //!   stream, TL bytes, a `pq`, DH parameters or a value, an encrypted packet), asks the reference
 //!   for the verdict, and writes a vector case flagged `FuzzFinding` whose group's `source.name` is
 //!   `fuzz:TARGET` — to stdout, or appended to a vector file — after checking it loads, lints
-//!   against the schemas and passes on the reference.
+//!   against the schemas and passes on the reference. The targets whose inputs are operation
+//!   lists are replayed through their own code by the converters of the submodules
+//!   (`fuzz/session.rs`: `MsgIdTraceTest`, `fuzz/handshake.rs`: `HandshakeTest`, `fuzz/secret_chat.rs`:
+//!   `SecretChatTraceTest`), which also check the reference against the target's oracle step by
+//!   step and refuse, by name, what the family cannot express.
 
 use std::collections::BTreeMap;
 use std::fs;
