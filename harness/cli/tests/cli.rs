@@ -1419,6 +1419,15 @@ fn fuzz_to_vector_writes_operation_list_inputs_as_cases_that_fail_when_flipped()
             results.contains("valid") && results.contains("invalid"),
             "{target}: the inputs give only {results:?}"
         );
+        if target == "secret_chat" {
+            // The re-keying seeds convert too: a side starts one, the other answers it.
+            assert!(
+                fs::read_to_string(&out)
+                    .unwrap()
+                    .contains("\"op\": \"rekey\""),
+                "no secret_chat case starts a re-key"
+            );
+        }
         let lint = harness(dir.path(), &["lint", out.to_str().unwrap()]);
         assert_eq!(code(&lint), 0, "{target}: {}", stderr(&lint));
         let run = harness(dir.path(), &["run", out.to_str().unwrap(), "--quiet"]);

@@ -11,7 +11,7 @@
 //! | `secret.rekeyTrace` | `p`, `g`, `secret` (256 B), `steps` | `results`, one per step | — |
 //! | `secret.fileEncrypt` | `key`, `iv` (32 B each), `file`, `padding` (0..=15 B), `partSize` (a positive multiple of 16) | `encrypted`, `keyFingerprint` (TL `int`) | — |
 //! | `secret.fileDecrypt` | `key`, `iv`, `keyFingerprint` (TL `int`), `size`, `encrypted` | `file` | `FileFingerprintMismatch`, `FileSizeInvalid` |
-//! | `secret.chatTrace` | `role`, `key` (256 B), `steps` (`receive` with a `packet`, `send` with a `message` (TL bytes of a `DecryptedMessage`), or `announce`) | `results`, one per step (`send`: `sent` with the packet's `layer` and the message as `action`) | — |
+//! | `secret.chatTrace` | `role`, `key` (256 B), `steps` (`receive` with a `packet`, `send` with a `message` (TL bytes of a `DecryptedMessage`), `rekey` with `exchangeId` and `secret` (256 B), or `announce`; each may carry `fresh`, the step's 32 bytes of randomness) | `results`, one per step (`send` / `rekey`: `sent` with the packet's `layer` and the message or action as `action`) | — |
 //! | `call.emoji` | `key`, `gA` (256 B each) | `emojiIndices`, `emoji`, `keyFingerprint` | — |
 //! | `call.confirm` | `p`, `g`, `b`, `gAHash`, `gA`, `keyFingerprint` | `gB`, `key` | `GaHashMismatch`, the DH errors, `KeyFingerprintMismatch` |
 //! | `call.encrypt` | `sender`, `channel` (`transport` / `signaling`), `key`, `body` | `packet` | — |
@@ -424,7 +424,12 @@ fn rekey_trace(request: &Fields) -> Result<Answer, String> {
 /// What a packet this side sent carries, read back as the peer reads it: its layer and its
 /// service action (or the whole message, TL bytes).
 fn reply_value(chat: &SecretChat, packet: &[u8]) -> Result<Value, String> {
+    // Under the current key, or the old one for what went out before a switch (the Commit).
     let layer = message::decrypt(chat.current_key(), chat.role().peer(), packet)
+        .or_else(|e| match chat.old_key() {
+            Some(old) => message::decrypt(old, chat.role().peer(), packet),
+            None => Err(e),
+        })
         .map_err(|e| format!("a reply does not decrypt: {e}"))?;
     let action = match &layer.message {
         DecryptedMessage::DecryptedMessageService17(m) => m.action.to_bytes(),
@@ -435,8 +440,9 @@ fn reply_value(chat: &SecretChat, packet: &[u8]) -> Result<Value, String> {
 }
 
 /// `secret.chatTrace`: one side of a chat receiving packets (spec §8.2 layers and versions,
-/// §8.3, §8.4), with the layer announcement of `announce` steps. Time is 0; randomness is fixed
-/// per step (it does not reach any reported field).
+/// §8.3, §8.4), with the layer announcement of `announce` steps, its own messages (`send`) and
+/// re-keys (`rekey`). Time is 0; each step's randomness is its `fresh` bytes, or the step index
+/// repeated (it reaches the reported fields only through a re-key's DH values).
 fn chat_trace(request: &Fields) -> Result<Answer, String> {
     let role = role(request, "role")?;
     let key = chat_key(request, "key")?;
@@ -457,8 +463,25 @@ fn chat_trace(request: &Fields) -> Result<Answer, String> {
     let mut results = Vec::with_capacity(steps.len());
     for i in 0..steps.len() {
         let s = step_fields(steps, i)?;
-        let fresh = [u8::try_from(i % 256).unwrap_or(0); 32];
+        let fresh = match s.get("fresh") {
+            None => [u8::try_from(i % 256).unwrap_or(0); 32],
+            Some(_) => fields::hex_array::<32>(s, "fresh").map_err(|e| at(i, e))?,
+        };
         let r = match fields::string(s, "op").map_err(|e| at(i, e))? {
+            "rekey" => {
+                let exchange_id = fields::long(s, "exchangeId").map_err(|e| at(i, e))?;
+                let secret = fields::hex_array::<256>(s, "secret").map_err(|e| at(i, e))?;
+                match chat.start_rekey(exchange_id, &secret, 0, &fresh) {
+                    Ok(p) => {
+                        let mut v = reply_value(&chat, &p).map_err(|e| at(i, e))?;
+                        if let Value::Object(m) = &mut v {
+                            m.insert("verdict".into(), Value::from("sent"));
+                        }
+                        v
+                    }
+                    Err(e) => json!({"verdict": "refuse", "error": e.name()}),
+                }
+            }
             "announce" => match chat.announce_layer(0, &fresh) {
                 Ok(p) => {
                     let mut v = reply_value(&chat, &p).map_err(|e| at(i, e))?;

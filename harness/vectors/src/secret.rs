@@ -11,7 +11,7 @@
 //! | `SecretSeqTraceTest` | `secret.seqTrace` {role, steps} | every step's result equals its `expect` |
 //! | `SecretRekeyTest` | `secret.rekeyTrace` {p, g, secret, steps} | every step's result equals its `expect` |
 //! | `SecretFileTest` | `secret.fileDecrypt` {key, iv, keyFingerprint, size, encrypted} and `secret.fileEncrypt` {key, iv, file, padding, partSize} | file, encrypted and keyFingerprint equal; invalid ⇒ fileDecrypt rejects |
-//! | `SecretChatTraceTest` | `secret.chatTrace` {role, key, steps: receive a packet, announce, send a message} | every step's result equals its `expect` |
+//! | `SecretChatTraceTest` | `secret.chatTrace` {role, key, steps: receive a packet, announce, send a message, start a re-key; optional per-step randomness} | every step's result equals its `expect` |
 //! | `CallEmojiTest` | `call.emoji` {key, gA} | emojiIndices, emoji, keyFingerprint equal |
 //! | `CallCommitmentTest` | `call.confirm` {p, g, b, gAHash, gA, keyFingerprint} | gB, key equal |
 //! | `CallPacketTest` | `call.encrypt` {sender, channel, key, body} and `call.decrypt` {receiver, channel, key, packet} | packet and body equal; invalid ⇒ decrypt rejects |
@@ -259,8 +259,8 @@ pub struct ChatExpect {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChatStep {
-    /// `receive` (a packet from the peer), `announce` (send `NotifyLayer`) or `send` (send
-    /// `message`).
+    /// `receive` (a packet from the peer), `announce` (send `NotifyLayer`), `send` (send
+    /// `message`) or `rekey` (start re-keying with `exchange_id` and `secret`).
     pub op: String,
     /// `receive`: the packet as the relay delivers it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -268,6 +268,15 @@ pub struct ChatStep {
     /// `send`: the `DecryptedMessage` to send (TL bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<Hex>,
+    /// `rekey`: the `exchange_id` of the request (8 wire bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_id: Option<Hex>,
+    /// `rekey`: this side's DH secret `a` (256 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Hex>,
+    /// The side's randomness for the step (32 bytes; default: the step index repeated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fresh: Option<Hex>,
     /// The expected result.
     pub expect: ChatExpect,
 }
@@ -984,20 +993,27 @@ pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError>
                     return Err(err(file, format!("{a}.steps"), "1..=10000 steps expected"));
                 }
                 for (i, st) in c.steps.iter().enumerate() {
+                    let rekey = st.exchange_id.is_some() && st.secret.is_some();
+                    let plain = st.exchange_id.is_none() && st.secret.is_none();
                     let ok = match st.op.as_str() {
-                        "receive" => st.packet.is_some() && st.message.is_none(),
-                        "announce" => st.packet.is_none() && st.message.is_none(),
-                        "send" => st.packet.is_none() && st.message.is_some(),
+                        "receive" => st.packet.is_some() && st.message.is_none() && plain,
+                        "announce" => st.packet.is_none() && st.message.is_none() && plain,
+                        "send" => st.packet.is_none() && st.message.is_some() && plain,
+                        "rekey" => st.packet.is_none() && st.message.is_none() && rekey,
                         _ => false,
                     };
                     if !ok {
                         return Err(err(
                             file,
                             format!("{a}.steps[{i}]"),
-                            "a step is `receive` with a packet, `send` with a message or \
-                             `announce` with neither",
+                            "a step is `receive` with a packet, `send` with a message, `rekey` \
+                             with exchangeId and secret, or `announce` with none of them",
                         ));
                     }
+                    let sat = format!("{a}.steps[{i}]");
+                    opt_len(file, &sat, "exchangeId", st.exchange_id.as_ref(), 8)?;
+                    opt_len(file, &sat, "secret", st.secret.as_ref(), 256)?;
+                    opt_len(file, &sat, "fresh", st.fresh.as_ref(), 32)?;
                 }
                 let first = c
                     .steps
@@ -1447,6 +1463,15 @@ pub fn run_case(
                     }
                     if let Some(x) = &s.message {
                         m.insert("message".into(), hex_value(x));
+                    }
+                    if let Some(x) = &s.exchange_id {
+                        m.insert("exchangeId".into(), hex_value(x));
+                    }
+                    if let Some(x) = &s.secret {
+                        m.insert("secret".into(), hex_value(x));
+                    }
+                    if let Some(x) = &s.fresh {
+                        m.insert("fresh".into(), hex_value(x));
                     }
                     Value::Object(m)
                 })

@@ -1105,6 +1105,9 @@ fn recv(packet: Vec<u8>, expect: ChatExpect) -> ChatStep {
         op: "receive".into(),
         packet: Some(Hex(packet)),
         message: None,
+        exchange_id: None,
+        secret: None,
+        fresh: None,
         expect,
     }
 }
@@ -1148,6 +1151,9 @@ fn chat_trace() -> Result<(String, VectorFile), GenerateError> {
         op: "announce".into(),
         packet: None,
         message: None,
+        exchange_id: None,
+        secret: None,
+        fresh: None,
         expect: ChatExpect {
             layer: Some(notify_reply().layer),
             action: Some(notify_reply().action),

@@ -85,6 +85,8 @@ pub enum Event {
         from_a: bool,
         /// The message.
         message: Vec<u8>,
+        /// The randomness the side drew for it.
+        fresh: [u8; 32],
         /// The packet.
         packet: Vec<u8>,
     },
@@ -94,6 +96,8 @@ pub enum Event {
         to_a: bool,
         /// The packet as delivered.
         packet: Vec<u8>,
+        /// The randomness the side drew for it (its replies, a re-key's DH secret).
+        fresh: [u8; 32],
         /// The side's verdict.
         seen: Seen,
     },
@@ -101,6 +105,12 @@ pub enum Event {
     Rekey {
         /// The originator started it.
         from_a: bool,
+        /// The `exchange_id`.
+        exchange_id: i64,
+        /// The side's DH secret `a`.
+        secret: Box<[u8; 256]>,
+        /// The randomness the side drew for the request.
+        fresh: [u8; 32],
     },
 }
 
@@ -152,6 +162,7 @@ impl World {
             log.push(Event::Send {
                 from_a,
                 message,
+                fresh,
                 packet: p.clone(),
             });
         }
@@ -182,6 +193,7 @@ impl World {
             log.push(Event::Receive {
                 to_a,
                 packet: packet.to_vec(),
+                fresh,
                 seen,
             });
         }
@@ -266,17 +278,22 @@ impl World {
                     let fresh = self.fresh();
                     let mut secret = [fresh[0] | 0x80; 256];
                     secret[0] = 0x3f;
-                    let p =
-                        match self
-                            .chat(from_a)
-                            .start_rekey(i64::from(x % 3), &secret, 0, &fresh)
-                        {
-                            Ok(p) => p,
-                            Err(e) => panic!("an idle chat refuses to re-key: {e:?}"),
-                        };
+                    let exchange_id = i64::from(x % 3);
+                    let p = match self
+                        .chat(from_a)
+                        .start_rekey(exchange_id, &secret, 0, &fresh)
+                    {
+                        Ok(p) => p,
+                        Err(e) => panic!("an idle chat refuses to re-key: {e:?}"),
+                    };
                     self.rekeyed = true;
                     if let Some(log) = self.log.as_mut() {
-                        log.push(Event::Rekey { from_a });
+                        log.push(Event::Rekey {
+                            from_a,
+                            exchange_id,
+                            secret: Box::new(secret),
+                            fresh,
+                        });
                     }
                     self.flying.push(Flight {
                         to_a: !from_a,

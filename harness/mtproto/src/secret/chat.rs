@@ -253,6 +253,12 @@ impl SecretChat {
         self.old.is_some()
     }
 
+    /// The old key kept after a re-key (spec §8.4: messages sent before the switch, the
+    /// originator's Commit among them, are still under it), if any.
+    pub fn old_key(&self) -> Option<&ChatKey> {
+        self.old.as_ref().map(|s| &s.key)
+    }
+
     /// The 36-byte key visualisation (spec §8.5).
     pub fn visualisation(&self) -> &[u8; KEY_HASH_LEN] {
         &self.visual

@@ -2,17 +2,16 @@
 //!
 //! The input is run through [`mtproto::fuzzing::secret::trace`], the target's own code with its
 //! assertions (an input whose run the target's oracle refuses is refused here). Each side's part of
-//! it becomes a trace: its own messages as `send` steps (the `DecryptedMessage` it sent) and every
+//! it becomes a trace: its own messages as `send` steps (the `DecryptedMessage` it sent), the
+//! re-key it starts as a `rekey` step (`exchange_id`, its secret) and every
 //! packet delivered to it (in order, duplicates, tampered and replayed packets and arbitrary bytes
 //! included) as `receive` steps. The expected results are the reference adapter's
 //! (`secret.chatTrace` on exactly those steps); each must also be what the side did in the
 //! target's run — the same verdict, the same out_seq_nos delivered, the same error, as many
 //! replies — or nothing is written.
 //!
-//! Not expressible: re-keying. A `SecretChatTraceTest` side draws its randomness per step
-//! (`fresh` bytes the family does not carry), so the DH values of a re-key it answers differ from
-//! the target's run and the peer's next re-key message cannot be replayed against it; an input
-//! that starts a re-key is refused with that reason.
+//! Every step carries the side's randomness for it (`fresh`: the bytes the target's run drew),
+//! so a re-key (`rekey` steps, and the peer's re-key messages the side answers) replays exactly.
 
 use mtproto::fuzzing::secret::{Event, Seen, Trace};
 use mtproto_iut::{Answer, Fields, Iut, ReferenceIut};
@@ -45,39 +44,63 @@ fn traced(data: &[u8]) -> Result<Trace, HarnessError> {
     }
 }
 
+/// What the side did at a step: sent (a message or a re-key request), or its verdict on a packet.
+enum Did<'t> {
+    Sent,
+    Saw(&'t Seen),
+}
+
 /// One side's steps and what it did at each.
-fn side(t: &Trace, a: bool) -> (Vec<Value>, Vec<Option<&Seen>>) {
+fn side(t: &Trace, a: bool) -> (Vec<Value>, Vec<Did<'_>>) {
     let mut steps = Vec::new();
-    let mut seen = Vec::new();
+    let mut did = Vec::new();
     for e in &t.events {
         match e {
             Event::Send {
-                from_a, message, ..
+                from_a,
+                message,
+                fresh,
+                ..
             } if *from_a == a => {
-                steps.push(json!({"op": "send", "message": hex(message)}));
-                seen.push(None);
+                steps.push(json!({"op": "send", "message": hex(message), "fresh": hex(fresh)}));
+                did.push(Did::Sent);
             }
             Event::Receive {
                 to_a,
                 packet,
-                seen: s,
+                fresh,
+                seen,
             } if *to_a == a => {
-                steps.push(json!({"op": "receive", "packet": hex(packet)}));
-                seen.push(Some(s));
+                steps.push(json!({"op": "receive", "packet": hex(packet), "fresh": hex(fresh)}));
+                did.push(Did::Saw(seen));
+            }
+            Event::Rekey {
+                from_a,
+                exchange_id,
+                secret,
+                fresh,
+            } if *from_a == a => {
+                steps.push(json!({
+                    "op": "rekey",
+                    "exchangeId": hex(&exchange_id.to_le_bytes()),
+                    "secret": hex(secret.as_slice()),
+                    "fresh": hex(fresh),
+                }));
+                did.push(Did::Sent);
             }
             _ => {}
         }
     }
-    (steps, seen)
+    (steps, did)
 }
 
 /// Whether the adapter's result `got` for a step is what the side did in the target's run.
-fn agrees(seen: Option<&Seen>, got: &Value) -> bool {
+fn agrees(did: &Did<'_>, got: &Value) -> bool {
     let verdict = got.get("verdict").and_then(Value::as_str).unwrap_or("");
     let error = got.get("error").and_then(Value::as_str);
-    match seen {
-        None => verdict == "sent",
-        Some(Seen::Accepted { delivered, replies }) => {
+    match did {
+        Did::Sent => verdict == "sent",
+        Did::Saw(Seen::Accepted { delivered, replies }) => {
             let got_delivered: Vec<i64> = got
                 .get("delivered")
                 .and_then(Value::as_array)
@@ -91,15 +114,15 @@ fn agrees(seen: Option<&Seen>, got: &Value) -> bool {
             let kind = if want.is_empty() { "queue" } else { "deliver" };
             verdict == kind && got_delivered == want && got_replies == *replies
         }
-        Some(Seen::Rejected(e)) => verdict == "reject" && error == Some(e),
-        Some(Seen::Closed(e)) => verdict == "close" && error == Some(e),
+        Did::Saw(Seen::Rejected(e)) => verdict == "reject" && error == Some(e),
+        Did::Saw(Seen::Closed(e)) => verdict == "close" && error == Some(e),
     }
 }
 
 /// The `SecretChatTraceTest` group and case of one side.
 fn part(t: &Trace, a: bool) -> Result<Part, HarnessError> {
     let role = if a { "originator" } else { "acceptor" };
-    let (steps, seen) = side(t, a);
+    let (steps, did) = side(t, a);
     let mut req = Fields::new();
     req.insert("role".into(), role.into());
     req.insert("key".into(), hex(&t.key).into());
@@ -125,11 +148,15 @@ fn part(t: &Trace, a: bool) -> Result<Part, HarnessError> {
     }
     let mut out = Vec::with_capacity(steps.len());
     let mut first_error = None;
-    for (n, ((step, got), s)) in steps.into_iter().zip(results).zip(seen).enumerate() {
-        if !agrees(s, &got) {
+    for (n, ((step, got), d)) in steps.into_iter().zip(results).zip(did).enumerate() {
+        if !agrees(&d, &got) {
+            let ran = match d {
+                Did::Sent => "sent".to_owned(),
+                Did::Saw(s) => format!("{s:?}"),
+            };
             return Err(bad(format!(
                 "{role} step {n} ({}): the reference replaying the trace gives {got} and the \
-                 target's run {s:?}: they differ, fix that first",
+                 target's run {ran}: they differ, fix that first",
                 step.get("op").and_then(Value::as_str).unwrap_or("")
             )));
         }
@@ -164,19 +191,6 @@ fn part(t: &Trace, a: bool) -> Result<Part, HarnessError> {
 /// why none can be written.
 pub(super) fn finding(data: &[u8]) -> Result<Finding, HarnessError> {
     let t = traced(data)?;
-    if let Some(n) = t
-        .events
-        .iter()
-        .position(|e| matches!(e, Event::Rekey { .. }))
-    {
-        return Err(bad(format!(
-            "event {n} starts a re-key, which SecretChatTraceTest cannot express: a side of the \
-             family draws its randomness per step (not carried by the vector), so the DH values \
-             it answers a re-key with differ from the target's run and the peer's next re-key \
-             message no longer fits; keep the input under fuzz/regressions/secret_chat/ (cargo \
-             test replays it)"
-        )));
-    }
     let a = part(&t, true)?;
     let b = part(&t, false)?;
     Ok(Finding {
