@@ -6,6 +6,19 @@
 //! arbitrary bytes to a side, or one side starts re-keying (at most once). Replies (resend
 //! requests, resends, re-keying steps) go back in flight.
 //!
+//! Randomness: each send and delivery gets the next of `[c; 32]` from a one-byte counter
+//! starting at the key seed. The re-keying secrets follow the `Rekey` operation's byte `x`
+//! instead: `a` is [`rekey_secret`]`(x)` and every delivery of the `RequestKey` packet gets
+//! [`rekey_randomness`]`(x)`, from which the peer draws `b` (the counter still advances, so all
+//! other randomness is as before). So an exchange's four 2048-bit exponentiations (`g^a`,
+//! `g^b`, `g_a^b`, `g_b^a`) take one of 256 pairs of secrets instead of one of 32768 that
+//! shifted with every operation inserted or removed before the re-key, and in a fuzz build they
+//! are found in the exponentiation memo ([`super::memo`]). That holds when the peer processes the
+//! `RequestKey` in the delivery that carries it and draws `b` first; when the packet waits behind
+//! a gap, `b` comes from the randomness of the delivery that fills the gap, as before. The re-keying logic branches on the secrets only
+//! through the `g_a`/`g_b` margin check (failing with probability ~2^-64 for any secret), so no
+//! reachable state is lost.
+//!
 //! Invariants: nothing the relay does closes a chat; a flipped bit, arbitrary bytes and a replay
 //! are rejected and change no state (the seq_no counts stay put); each side is handed the
 //! other's messages in order, without gaps or repeats, with the text that was sent; and once
@@ -41,6 +54,26 @@ struct Flight {
     to_a: bool,
     packet: Vec<u8>,
     droppable: bool,
+    /// The randomness its deliveries get instead of the world's next: set only on the packet
+    /// that starts re-keying (see [`rekey_randomness`]).
+    fresh: Option<[u8; 32]>,
+}
+
+/// The re-keying secret `a` for the `Rekey` operation's byte `x`: 128 values.
+fn rekey_secret(x: u8) -> [u8; 256] {
+    let mut secret = [x | 0x80; 256];
+    secret[0] = 0x3f;
+    secret
+}
+
+/// What a delivery of the `RequestKey` packet of operation `x` gets as randomness, so the
+/// peer's `b` (the first bytes the chat draws from it) follows `x` too. Never of the form
+/// `[c; 32]` that [`World::fresh`] gives, so it repeats no other delivery's randomness.
+fn rekey_randomness(x: u8) -> [u8; 32] {
+    let mut fresh = [0x5a; 32];
+    fresh[0] = x;
+    fresh[1] = 0xa5;
+    fresh
 }
 
 struct World {
@@ -171,12 +204,15 @@ impl World {
             to_a: !from_a,
             packet: p,
             droppable,
+            fresh: None,
         });
     }
 
-    /// Deliver a packet; whether it was accepted. No delivery may close a chat.
-    fn deliver(&mut self, to_a: bool, packet: &[u8]) -> bool {
-        let fresh = self.fresh();
+    /// Deliver a packet with the world's next randomness, or with `instead` (the counter
+    /// advances either way); whether it was accepted. No delivery may close a chat.
+    fn deliver(&mut self, to_a: bool, packet: &[u8], instead: Option<[u8; 32]>) -> bool {
+        let next = self.fresh();
+        let fresh = instead.unwrap_or(next);
         let before = self.chat(to_a).counts();
         let verdict = self.chat(to_a).receive(packet, 0, &fresh);
         if let Some(log) = self.log.as_mut() {
@@ -221,6 +257,7 @@ impl World {
                         to_a: !to_a,
                         packet: r,
                         droppable: false,
+                        fresh: None,
                     });
                 }
                 self.history.push((to_a, packet.to_vec()));
@@ -248,36 +285,41 @@ impl World {
             Op::Send(from_a, x) => self.send(from_a, format!("m{x}"), true),
             Op::Deliver(i) if n > 0 => {
                 let f = self.flying.remove(usize::from(i) % n);
-                self.deliver(f.to_a, &f.packet);
+                self.deliver(f.to_a, &f.packet, f.fresh);
             }
             Op::Duplicate(i) if n > 0 => {
                 let f = &self.flying[usize::from(i) % n];
-                let (to_a, p) = (f.to_a, f.packet.clone());
-                self.deliver(to_a, &p);
+                let (to_a, p, fresh) = (f.to_a, f.packet.clone(), f.fresh);
+                self.deliver(to_a, &p, fresh);
             }
             Op::Tamper(i, bit) if n > 0 => {
                 let f = &self.flying[usize::from(i) % n];
-                let (to_a, mut p) = (f.to_a, f.packet.clone());
+                let (to_a, mut p, fresh) = (f.to_a, f.packet.clone(), f.fresh);
                 let bit = usize::from(bit) % (p.len() * 8);
                 p[bit / 8] ^= 1 << (bit % 8);
-                assert!(!self.deliver(to_a, &p), "a tampered packet was accepted");
+                assert!(
+                    !self.deliver(to_a, &p, fresh),
+                    "a tampered packet was accepted"
+                );
             }
             Op::Replay(j) if !self.history.is_empty() => {
                 let (to_a, p) = self.history[usize::from(j) % self.history.len()].clone();
-                assert!(!self.deliver(to_a, &p), "a replay was accepted");
+                assert!(!self.deliver(to_a, &p, None), "a replay was accepted");
             }
             Op::Drop(i) if n > 0 && self.flying[usize::from(i) % n].droppable => {
                 self.flying.remove(usize::from(i) % n);
             }
             Op::Garbage(to_a, bytes) => {
-                assert!(!self.deliver(to_a, &bytes), "arbitrary bytes were accepted");
+                assert!(
+                    !self.deliver(to_a, &bytes, None),
+                    "arbitrary bytes were accepted"
+                );
             }
             Op::Rekey(from_a, x) if !self.rekeyed => {
                 let chat = self.chat(from_a);
                 if *chat.rekey_phase() == RekeyPhase::Idle && !chat.holds_old_key() {
                     let fresh = self.fresh();
-                    let mut secret = [fresh[0] | 0x80; 256];
-                    secret[0] = 0x3f;
+                    let secret = rekey_secret(x);
                     let exchange_id = i64::from(x % 3);
                     let p = match self
                         .chat(from_a)
@@ -299,6 +341,7 @@ impl World {
                         to_a: !from_a,
                         packet: p,
                         droppable: true,
+                        fresh: Some(rekey_randomness(x)),
                     });
                 }
             }
@@ -314,7 +357,7 @@ impl World {
         let mut steps = 0;
         while !self.flying.is_empty() {
             let f = self.flying.remove(0);
-            self.deliver(f.to_a, &f.packet);
+            self.deliver(f.to_a, &f.packet, f.fresh);
             steps += 1;
             assert!(steps < 100_000, "the relay never settles");
         }
@@ -334,6 +377,16 @@ pub fn trace(data: &[u8]) -> Option<Trace> {
 }
 
 fn run(data: &[u8], traced: bool) -> Option<Trace> {
+    let (w, key_bytes) = conversation(data, traced)?;
+    w.log.map(|events| Trace {
+        key: key_bytes,
+        events,
+    })
+}
+
+/// [`secret_chat`] with every assertion, giving back the settled world and the chat's first key
+/// (`None`: not an input).
+fn conversation(data: &[u8], traced: bool) -> Option<(World, [u8; 256])> {
     let mut u = Unstructured::new(data);
     let seed = u8::arbitrary(&mut u).ok()?;
     let group = super::dh::proven().1[0].clone();
@@ -375,10 +428,7 @@ fn run(data: &[u8], traced: bool) -> Option<Trace> {
     assert_eq!(w.a.rekey_phase(), &RekeyPhase::Idle);
     assert_eq!(w.b.rekey_phase(), &RekeyPhase::Idle);
     assert_eq!(w.a.visualisation(), w.b.visualisation());
-    w.log.map(|events| Trace {
-        key: key_bytes,
-        events,
-    })
+    Some((w, key_bytes))
 }
 
 #[cfg(test)]
@@ -394,6 +444,33 @@ mod tests {
             ops.push(Op::arbitrary(&mut u).unwrap());
         }
         (seed, ops)
+    }
+
+    /// A re-key started by either side completes with the secrets the operation's byte picks:
+    /// both sides end on a new key, and the same byte gives the same key.
+    #[test]
+    fn rekeying_completes_with_the_scripted_secrets() {
+        let run = |seed: u8, from_a: bool, x: u8| {
+            let data = encode(
+                seed,
+                &[
+                    SecretOp::Send { from_a: true, x: 1 },
+                    SecretOp::Rekey { from_a, x },
+                ],
+            );
+            let (w, first) = conversation(&data, false).unwrap();
+            let initial = ChatKey::new(first);
+            assert_ne!(
+                w.a.current_key().fingerprint(),
+                initial.fingerprint(),
+                "seed {seed}, x {x}: no new key"
+            );
+            w.a.current_key().fingerprint()
+        };
+        let k = run(3, true, 7);
+        assert_eq!(run(3, true, 7), k);
+        assert_ne!(run(3, true, 8), k, "another x, another pair of secrets");
+        run(200, false, 0);
     }
 
     /// The layout encoder writes what the target reads, packets of any size included, anywhere.
