@@ -10,7 +10,7 @@
 //! | `secret.seqTrace` | `role`, `steps` | `results`, one per step | — (the results are the output) |
 //! | `secret.rekeyTrace` | `p`, `g`, `secret` (256 B), `steps` | `results`, one per step | — |
 //! | `secret.fileEncrypt` | `key`, `iv` (32 B each), `file`, `padding` (0..=15 B), `partSize` (a positive multiple of 16) | `encrypted`, `keyFingerprint` (TL `int`) | — |
-//! | `secret.fileDecrypt` | `key`, `iv`, `keyFingerprint` (TL `int`), `size`, `encrypted` | `file` | `FileFingerprintMismatch`, `FileSizeInvalid` |
+//! | `secret.fileDecrypt` | `key`, `iv`, `keyFingerprint` (TL `int`), `size`, `encrypted` | `file` | `FileKeyInvalid`, `FileFingerprintMismatch`, `FileSizeInvalid` |
 //! | `secret.chatTrace` | `role`, `key` (256 B), `steps` (`receive` with a `packet`, `send` with a `message` (TL bytes of a `DecryptedMessage`), `rekey` with `exchangeId` and `secret` (256 B), or `announce`; each may carry `fresh`, the step's 32 bytes of randomness) | `results`, one per step (`send` / `rekey`: `sent` with the packet's `layer` and the message or action as `action`) | — |
 //! | `call.emoji` | `key`, `gA` (256 B each) | `emojiIndices`, `emoji`, `keyFingerprint` | — |
 //! | `call.confirm` | `p`, `g`, `b`, `gAHash`, `gA`, `keyFingerprint` | `gB`, `key` | `GaHashMismatch`, the DH errors, `KeyFingerprintMismatch` |
@@ -215,9 +215,15 @@ fn file_encrypt(request: &Fields) -> Result<Answer, String> {
     })
 }
 
-/// `secret.fileDecrypt`: the receiver's checks of spec §8.6, then the file cut to `size`.
+/// `secret.fileDecrypt`: the receiver's checks of spec §8.6, then the file cut to `size`. The key
+/// and iv are what the peer's message carried: a length other than 32 is the peer's
+/// (`FileKeyInvalid`), not a malformed request.
 fn file_decrypt(request: &Fields) -> Result<Answer, String> {
-    let key = file_key(request)?;
+    let key =
+        match FileKey::from_fields(&fields::hex(request, "key")?, &fields::hex(request, "iv")?) {
+            Ok(key) => key,
+            Err(e) => return Ok(Answer::rejected(&e)),
+        };
     let fp = fields::int(request, "keyFingerprint")?;
     let size = fields::get(request, "size")?
         .as_i64()

@@ -1193,6 +1193,16 @@ pub enum SecretError {
         /// The encrypted length.
         encrypted: usize,
     },
+    /// A secret-chat file whose `key` or `iv` (the `bytes` fields of the decrypted message that
+    /// describes it) is not 32 bytes: spec §8.6 encrypts the file with AES-256-IGE under "a
+    /// 32-byte key and a 32-byte iv", so no other length can decrypt it. A peer's message, hence
+    /// a discard, not a local mistake.
+    FileKeyInvalid {
+        /// Bytes of `key`.
+        key_len: usize,
+        /// Bytes of `iv`.
+        iv_len: usize,
+    },
 }
 
 impl SecretError {
@@ -1238,6 +1248,9 @@ impl SecretError {
             Self::FileSizeInvalid { size, encrypted } => {
                 format!("file of {encrypted} encrypted bytes cannot hold the declared size {size}")
             }
+            Self::FileKeyInvalid { key_len, iv_len } => {
+                format!("file key of {key_len} bytes and iv of {iv_len} bytes (32 and 32 expected)")
+            }
         }
     }
 }
@@ -1266,6 +1279,7 @@ impl ProtocolError for SecretError {
             Self::LayerDecreased { .. } => "LayerDecreased",
             Self::FileFingerprintMismatch { .. } => "FileFingerprintMismatch",
             Self::FileSizeInvalid { .. } => "FileSizeInvalid",
+            Self::FileKeyInvalid { .. } => "FileKeyInvalid",
         }
     }
 
@@ -1282,7 +1296,8 @@ impl ProtocolError for SecretError {
             | Self::Tl(_)
             | Self::UnknownKeyFingerprint
             | Self::FileFingerprintMismatch { .. }
-            | Self::FileSizeInvalid { .. } => Reaction::Discard,
+            | Self::FileSizeInvalid { .. }
+            | Self::FileKeyInvalid { .. } => Reaction::Discard,
             Self::RandomBytesTooShort { .. } | Self::SeqNoRepeated { .. } => Reaction::Ignore,
             Self::RekeyPending | Self::BadRequest { .. } => Reaction::Refuse,
             Self::Dh(_)

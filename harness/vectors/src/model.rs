@@ -300,6 +300,7 @@ pub const ERRORS: &[&str] = &[
     "LayerDecreased",
     "FileFingerprintMismatch",
     "FileSizeInvalid",
+    "FileKeyInvalid",
     // Call packet seqs (spec §9.3): see harness/vectors/src/call_replay.rs.
     "SeqTooOld",
     "SeqRepeated",

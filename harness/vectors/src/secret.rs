@@ -560,7 +560,11 @@ pub fn allowed_errors(group_type: &str) -> Option<&'static [&'static str]> {
             "KeyFingerprintMismatch",
         ]),
         "CallPacketTest" => Some(&["TooShort", "MsgKeyMismatch"]),
-        "SecretFileTest" => Some(&["FileFingerprintMismatch", "FileSizeInvalid"]),
+        "SecretFileTest" => Some(&[
+            "FileKeyInvalid",
+            "FileFingerprintMismatch",
+            "FileSizeInvalid",
+        ]),
         "CallReplayTest" => Some(crate::call_replay::ERRORS),
         // SecretChatTraceTest: any name of the vocabulary (a step may be any packet, or a send).
         _ => None,
@@ -963,8 +967,35 @@ pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError>
             }
             for (t, c) in group.tests.iter().enumerate() {
                 let a = at(t);
-                len_is(file, &a, "key", &c.key, 32)?;
-                len_is(file, &a, "iv", &c.iv, 32)?;
+                // A key or iv of another length is a peer's mistake an invalid case may carry.
+                if c.error.as_deref() == Some("FileKeyInvalid") && c.result == Verdict::Invalid {
+                    if c.key.0.len() == 32 && c.iv.0.len() == 32 {
+                        return Err(err(
+                            file,
+                            a,
+                            "a FileKeyInvalid case needs a key or iv that is not 32 bytes",
+                        ));
+                    }
+                    for (field, v) in [("key", &c.key), ("iv", &c.iv)] {
+                        if v.0.len() > 64 {
+                            return Err(err(file, format!("{a}.{field}"), "more than 64 bytes"));
+                        }
+                    }
+                } else {
+                    len_is(file, &a, "key", &c.key, 32)?;
+                    len_is(file, &a, "iv", &c.iv, 32)?;
+                }
+                if c.result == Verdict::Valid
+                    && c.file
+                        .as_ref()
+                        .is_some_and(|f| i64::try_from(f.0.len()).ok() != Some(c.size))
+                {
+                    return Err(err(
+                        file,
+                        format!("{a}.size"),
+                        "a valid case's size must be the length of its file",
+                    ));
+                }
                 if i32::try_from(c.key_fingerprint).is_err() {
                     return Err(err(
                         file,

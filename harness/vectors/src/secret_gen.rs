@@ -157,6 +157,12 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         &[E2E],
     ),
     (
+        "FileKeyLength",
+        "MODIFIED_PARAMETER",
+        "The key or iv the message describing the file carries is not 32 bytes (31, 33, empty; a 16-byte AES-CBC-sized iv), with the key_fingerprint computed over those very bytes: AES-256-IGE takes a 32-byte key and a 32-byte iv (spec §8.6), so the receiver discards the file (FileKeyInvalid) rather than truncate, pad or fail later.",
+        &[E2E],
+    ),
+    (
         "FilePaddingBlock",
         "EDGE_CASE",
         "A whole 16-byte block (or more) of padding past the declared size. Senders pad to under one block and the reference refuses more (FileSizeInvalid), but spec §8.6 sets no receiver bound: this project's strictness, so the case is acceptable either way.",
@@ -971,6 +977,46 @@ fn files() -> Result<(String, VectorFile), GenerateError> {
                 cut,
                 s,
             )?;
+            // A key or iv that is not 32 bytes, with the fingerprint a sender would compute over
+            // those bytes, so only the length check can refuse it: a receiver that takes the
+            // first 32 bytes of a longer key, or pads a 16-byte (CBC-sized) iv, would go on.
+            let (k, v) = d_key(&key);
+            let longer = |b: &[u8], extra: u8| {
+                let mut l = b.to_vec();
+                l.push(extra);
+                l
+            };
+            for (comment, fk, fv) in [
+                ("key of 31 bytes", k[..31].to_vec(), v.clone()),
+                (
+                    "key of 33 bytes (the 32 bytes used plus one)",
+                    longer(&k, 0x5a),
+                    v.clone(),
+                ),
+                ("empty key", Vec::new(), v.clone()),
+                (
+                    "iv of 16 bytes (an AES-CBC iv)",
+                    k.clone(),
+                    v[..16].to_vec(),
+                ),
+                ("iv of 33 bytes", k.clone(), longer(&v, 0xa5)),
+            ] {
+                let (tc_id, flags) = b.case(&["FileKeyLength"])?;
+                tests.push(FileCase {
+                    tc_id,
+                    comment: comment.into(),
+                    flags,
+                    key_fingerprint: i64::from(mtproto::secret::file::fingerprint(&fk, &fv)),
+                    key: Hex(fk),
+                    iv: Hex(fv),
+                    size: 40,
+                    encrypted: Hex(encrypted.clone()),
+                    file: None,
+                    padding: None,
+                    result: Verdict::Invalid,
+                    error: Some("FileKeyInvalid".into()),
+                });
+            }
             // Spec §8.6 and [e2e] say nothing about the padding a receiver must refuse: senders
             // pad to under one block, and the reference refuses a whole block more, but an
             // implementation that cuts to `size` and ignores the rest is not wrong.

@@ -532,3 +532,78 @@ fn schema_error_vocabulary_equals_the_loaders() {
         "only in common.json: {only_schema:?}; only in the loader: {only_loader:?}"
     );
 }
+
+/// The committed secret-chat file suite, for the `SecretFileTest` checks below.
+fn secret_files() -> Value {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/secret/secret_file_test.json");
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The first case of `secret_files()` matching `pred`, as (group, test) indices.
+fn find_case(v: &Value, pred: impl Fn(&Value) -> bool) -> (usize, usize) {
+    for (g, group) in v["testGroups"].as_array().unwrap().iter().enumerate() {
+        for (t, case) in group["tests"].as_array().unwrap().iter().enumerate() {
+            if pred(case) {
+                return (g, t);
+            }
+        }
+    }
+    panic!("no such case");
+}
+
+fn load_secret(v: &Value) -> Result<mtproto_vectors::VectorFile, LoadError> {
+    parse_str(
+        &serde_json::to_string_pretty(v).unwrap(),
+        "vectors/secret/secret_file_test.json",
+    )
+}
+
+#[test]
+fn secret_file_key_lengths_other_than_32_only_in_file_key_invalid_cases() {
+    let v = secret_files();
+    load_secret(&v).unwrap();
+
+    // A FileKeyInvalid case whose key and iv are both 32 bytes tests nothing.
+    let mut w = v.clone();
+    let (g, t) = find_case(&w, |c| c["error"] == "FileKeyInvalid");
+    w["testGroups"][g]["tests"][t]["key"] = json!(hex(32));
+    w["testGroups"][g]["tests"][t]["iv"] = json!(hex(32));
+    let e = load_secret(&w).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("testGroups[{g}].tests[{t}]")) && e.contains("not 32 bytes"),
+        "{e}"
+    );
+
+    // Any other case must carry 32-byte ones.
+    let mut w = v.clone();
+    let (g, t) = find_case(&w, |c| c["error"] == "FileFingerprintMismatch");
+    w["testGroups"][g]["tests"][t]["key"] = json!(hex(31));
+    let e = load_secret(&w).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("testGroups[{g}].tests[{t}]")) && e.contains("key"),
+        "{e}"
+    );
+
+    // And no more than 64 bytes even where another length is the point.
+    let mut w = v.clone();
+    let (g, t) = find_case(&w, |c| c["error"] == "FileKeyInvalid");
+    w["testGroups"][g]["tests"][t]["iv"] = json!(hex(65));
+    let e = load_secret(&w).unwrap_err().to_string();
+    assert!(e.contains(&format!("testGroups[{g}].tests[{t}].iv")), "{e}");
+}
+
+#[test]
+fn a_valid_secret_file_case_declares_the_size_of_its_file() {
+    let mut v = secret_files();
+    let (g, t) = find_case(&v, |c| {
+        c["result"] == "valid" && c["size"].as_i64() > Some(0)
+    });
+    let size = v["testGroups"][g]["tests"][t]["size"].as_i64().unwrap();
+    v["testGroups"][g]["tests"][t]["size"] = json!(size - 1);
+    let e = load_secret(&v).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("testGroups[{g}].tests[{t}].size")),
+        "{e}"
+    );
+}

@@ -145,6 +145,7 @@ fn each_invalid_one_shot_case_depends_on_its_own_check() {
         ("call", "CallCommitmentTest", "KeyFingerprintMismatch"),
         ("call", "CallPacketTest", "MsgKeyMismatch"),
         ("call", "CallPacketTest", "TooShort"),
+        ("secret", "SecretFileTest", "FileKeyInvalid"),
         ("secret", "SecretFileTest", "FileFingerprintMismatch"),
         ("secret", "SecretFileTest", "FileSizeInvalid"),
     ] {

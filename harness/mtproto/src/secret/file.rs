@@ -58,8 +58,10 @@ impl core::fmt::Debug for FileKey {
     }
 }
 
-/// `md5(key ‖ iv)[0..4] XOR md5(key ‖ iv)[4..8]` as its four wire bytes (spec §8.6).
-pub fn fingerprint_bytes(key: &[u8; 32], iv: &[u8; 32]) -> [u8; 4] {
+/// `md5(key ‖ iv)[0..4] XOR md5(key ‖ iv)[4..8]` as its four wire bytes (spec §8.6), over the
+/// key and iv as a message carries them (a [`FileKey`] holds 32 bytes of each; other lengths
+/// only occur in what a peer sends, which [`FileKey::from_fields`] refuses).
+pub fn fingerprint_bytes(key: &[u8], iv: &[u8]) -> [u8; 4] {
     let digest: [u8; 16] = Md5::new()
         .chain_update(key)
         .chain_update(iv)
@@ -74,7 +76,7 @@ pub fn fingerprint_bytes(key: &[u8; 32], iv: &[u8; 32]) -> [u8; 4] {
 
 /// The file `key_fingerprint` as the TL `int` of `encryptedFile`: [`fingerprint_bytes`] read
 /// little-endian, as TDLib computes it (see the module docs).
-pub fn fingerprint(key: &[u8; 32], iv: &[u8; 32]) -> i32 {
+pub fn fingerprint(key: &[u8], iv: &[u8]) -> i32 {
     i32::from_le_bytes(fingerprint_bytes(key, iv))
 }
 
@@ -86,12 +88,13 @@ impl FileKey {
     }
 
     /// The key and iv from the variable-length `bytes` fields of a received message: each must
-    /// be exactly 32 bytes.
+    /// be exactly 32 bytes (spec §8.6), or the file is discarded (`FileKeyInvalid`).
     pub fn from_fields(key: &[u8], iv: &[u8]) -> Result<Self, SecretError> {
         match (<[u8; 32]>::try_from(key), <[u8; 32]>::try_from(iv)) {
             (Ok(key), Ok(iv)) => Ok(Self { key, iv }),
-            _ => Err(SecretError::BadRequest {
-                what: "a file key and iv must be 32 bytes each",
+            _ => Err(SecretError::FileKeyInvalid {
+                key_len: key.len(),
+                iv_len: iv.len(),
             }),
         }
     }
@@ -277,6 +280,26 @@ mod tests {
         let hi = i32::from_le_bytes(d[4..8].try_into().unwrap());
         assert_eq!(k.fingerprint(), lo ^ hi);
         assert_eq!(fingerprint_bytes(&k.key, &k.iv), (lo ^ hi).to_le_bytes());
+    }
+
+    #[test]
+    fn a_peer_key_or_iv_of_another_length_is_discarded() {
+        let k = key();
+        assert!(FileKey::from_fields(&k.key, &k.iv).is_ok());
+        for (kl, il) in [(31, 32), (33, 32), (0, 32), (32, 16), (32, 33)] {
+            let key = vec![7u8; kl];
+            let iv = vec![9u8; il];
+            let e = FileKey::from_fields(&key, &iv).unwrap_err();
+            assert_eq!(
+                e,
+                SecretError::FileKeyInvalid {
+                    key_len: kl,
+                    iv_len: il
+                }
+            );
+            assert_eq!(crate::ProtocolError::name(&e), "FileKeyInvalid");
+            assert_eq!(crate::ProtocolError::reaction(&e), crate::Reaction::Discard);
+        }
     }
 
     #[test]
