@@ -173,6 +173,7 @@ pub fn check_group(file: &str, g: usize, group: &CallReplayGroup) -> Result<(), 
                 ),
             ));
         }
+        let mut aborted = false;
         for (i, s) in c.steps.iter().enumerate() {
             let here = format!("{at}.steps[{i}]");
             let fields_ok = match s.op.as_str() {
@@ -204,6 +205,35 @@ pub fn check_group(file: &str, g: usize, group: &CallReplayGroup) -> Result<(), 
                     file,
                     format!("{here}.expect"),
                     "accept/sent carry a counter, discard/abort an error, nothing else",
+                ));
+            }
+            if let Some(name) = e
+                .error
+                .as_deref()
+                .filter(|n| !ERRORS.contains(n) && *n != CALL_ABORTED)
+            {
+                return Err(err(
+                    file,
+                    format!("{here}.expect.error"),
+                    format!(
+                        "{name:?} is not {CALL_ABORTED} nor one of this family's errors {ERRORS:?}"
+                    ),
+                ));
+            }
+            // Once the call is aborted every later step answers `CallAborted`, and nothing else
+            // does.
+            let after_abort = aborted;
+            aborted |= e.verdict == "abort";
+            let aborted_answer = e.verdict == "abort" && e.error.as_deref() == Some(CALL_ABORTED);
+            if after_abort != aborted_answer {
+                return Err(err(
+                    file,
+                    format!("{here}.expect"),
+                    if after_abort {
+                        "every step after an abort answers abort / CallAborted"
+                    } else {
+                        "CallAborted answers only the steps after an abort"
+                    },
                 ));
             }
         }

@@ -607,3 +607,73 @@ fn a_valid_secret_file_case_declares_the_size_of_its_file() {
         "{e}"
     );
 }
+
+fn call_replays() -> Value {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/call/call_replay_test.json");
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn load_call(v: &Value) -> Result<mtproto_vectors::VectorFile, LoadError> {
+    parse_str(
+        &serde_json::to_string_pretty(v).unwrap(),
+        "vectors/call/call_replay_test.json",
+    )
+}
+
+/// The first case with a step after an abort, as (group, test, index of the abort step).
+fn aborted_trace(v: &Value) -> (usize, usize, usize) {
+    let (g, t) = find_case(v, |c| {
+        let steps = c["steps"].as_array().unwrap();
+        steps
+            .iter()
+            .position(|s| s["expect"]["verdict"] == "abort")
+            .is_some_and(|i| i + 1 < steps.len())
+    });
+    let steps = v["testGroups"][g]["tests"][t]["steps"].as_array().unwrap();
+    let i = steps
+        .iter()
+        .position(|s| s["expect"]["verdict"] == "abort")
+        .unwrap();
+    (g, t, i)
+}
+
+#[test]
+fn call_replay_steps_name_known_errors_and_stay_aborted() {
+    let v = call_replays();
+    load_call(&v).unwrap();
+
+    // A step's error outside the family's vocabulary.
+    let mut w = v.clone();
+    let (g, t, i) = aborted_trace(&w);
+    w["testGroups"][g]["tests"][t]["steps"][i]["expect"]["error"] = json!("SeqTooNew");
+    let e = load_call(&w).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!(
+            "testGroups[{g}].tests[{t}].steps[{i}].expect.error"
+        )),
+        "{e}"
+    );
+
+    // A step after the abort that is answered as if the call went on.
+    let mut w = v.clone();
+    w["testGroups"][g]["tests"][t]["steps"][i + 1]["expect"] =
+        json!({"verdict": "discard", "error": "SeqRepeated"});
+    let e = load_call(&w).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!(
+            "testGroups[{g}].tests[{t}].steps[{}].expect",
+            i + 1
+        )),
+        "{e}"
+    );
+
+    // CallAborted before anything aborted.
+    let mut w = v.clone();
+    w["testGroups"][g]["tests"][t]["steps"][i]["expect"]["error"] = json!("CallAborted");
+    let e = load_call(&w).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("testGroups[{g}].tests[{t}].steps[{i}].expect")),
+        "{e}"
+    );
+}

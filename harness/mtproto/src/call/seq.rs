@@ -57,14 +57,32 @@ pub fn first_seq(body: &[u8]) -> Option<u32> {
 }
 
 /// A packet that passed msg_key and the replay window.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Received {
     /// The first seq as sent, flag bits included.
     pub seq: u32,
     /// Its counter.
     pub counter: u32,
-    /// The whole decrypted body, first seq included.
+    /// The whole decrypted body, first seq included. Wiped when the `Received` is dropped, as
+    /// every plaintext the crate decrypts is.
     pub body: Vec<u8>,
+}
+
+/// The body's length only: it is a decrypted plaintext.
+impl core::fmt::Debug for Received {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Received")
+            .field("seq", &self.seq)
+            .field("counter", &self.counter)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl Drop for Received {
+    fn drop(&mut self) {
+        self.body.zeroize();
+    }
 }
 
 /// The receiving end of one direction of a call channel: packets from the peer of `receiver`.
