@@ -978,8 +978,10 @@ fn files() -> Result<(String, VectorFile), GenerateError> {
                 s,
             )?;
             // A key or iv that is not 32 bytes, with the fingerprint a sender would compute over
-            // those bytes, so only the length check can refuse it: a receiver that takes the
-            // first 32 bytes of a longer key, or pads a 16-byte (CBC-sized) iv, would go on.
+            // those bytes: a receiver that checks the fingerprint over what it received and then
+            // takes the first 32 bytes of a longer key, or pads a 16-byte (CBC-sized) iv, would
+            // go on; one that truncates or pads first refuses with FileFingerprintMismatch (a
+            // "different error" in the report).
             let (k, v) = d_key(&key);
             let longer = |b: &[u8], extra: u8| {
                 let mut l = b.to_vec();
