@@ -250,7 +250,8 @@ pub struct FuzzToVectorArgs {
     #[arg(long, value_name = "DIR", default_value = "vectors/schemas")]
     pub schemas: PathBuf,
     /// Test-only: compute with this deliberate bug in the reference (`mutants` feature), to show
-    /// that a reference disagreeing with the target's oracle is refused.
+    /// that a reference disagreeing with the target's oracle is refused. Never writes a case:
+    /// an input that converts under a mutant is refused too (exit 2).
     #[arg(long, value_name = "NAME", hide = true)]
     pub mutant: Option<String>,
 }

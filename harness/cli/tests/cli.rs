@@ -1524,6 +1524,30 @@ fn fuzz_to_vector_refuses_when_the_reference_and_the_targets_oracle_disagree() {
     );
     assert!(stdout(&run).is_empty(), "{}", stdout(&run));
 
+    // An input the mutant does not touch converts, but nothing computed under a mutant is
+    // written: the tool's own re-check would run under it too.
+    let odd = dir.path().join("odd");
+    fs::write(&odd, session(1000, true, &[step(t)])).unwrap();
+    let run = harness(
+        dir.path(),
+        &[
+            "fuzz-to-vector",
+            "session_client",
+            odd.to_str().unwrap(),
+            "--schemas",
+            &schemas(),
+            "--mutant",
+            "accept-even-server-msg-id",
+        ],
+    );
+    assert_eq!(code(&run), 2, "{}", stdout(&run));
+    assert!(
+        stderr(&run).contains("nothing is written"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(stdout(&run).is_empty(), "{}", stdout(&run));
+
     // dh_gen_ok with a wrong new_nonce_hash1: the mutant client takes it, the oracle does not.
     let seeds = workspace().join("fuzz/seeds/handshake_client");
     let wrong_hash = fs::read_dir(&seeds)

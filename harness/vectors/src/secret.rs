@@ -230,7 +230,8 @@ pub struct ChatReply {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChatExpect {
-    /// `deliver`, `queue`, `reject`, `close` (receive); `sent`, `refuse` (announce).
+    /// `deliver`, `queue`, `reject`, `close` (receive); `sent` (send, rekey, announce); `refuse`
+    /// (announce).
     pub verdict: String,
     /// `deliver`: the out_seq_nos now processed, in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -804,6 +804,14 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
             finding(&parsed)
         }
     };
+    if let Some(m) = &args.mutant {
+        // The tool's own re-check below would run under the same mutant: a case written now
+        // could pin the mutant's verdicts wherever the target's oracle cannot see it.
+        return Err(HarnessError::Vectors(format!(
+            "--mutant {m} only shows that fuzz-to-vector refuses what a bugged reference \
+             makes of an input; the input converted, and nothing is written"
+        )));
+    }
     let artifact_name = args
         .artifact
         .file_name()

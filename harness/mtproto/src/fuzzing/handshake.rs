@@ -950,6 +950,20 @@ mod tests {
         eprintln!("{retried} of {SCRIPTS} scripts retry RSA_PAD; at most {max} refusals in a row");
     }
 
+    /// The regression seed `fuzz/seeds/handshake_server/retries-exhausted` (a crash from when the
+    /// client had 4 temp keys) must pick a script whose RSA_PAD refuses 4 temp keys in a row, or it
+    /// no longer guards the 64 temp keys that fixed it.
+    #[test]
+    fn the_retries_exhausted_seed_refuses_four_temp_keys() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/seeds/handshake_server/retries-exhausted"
+        );
+        let seed = std::fs::read(path).unwrap();
+        let script = u64::from_le_bytes(seed[..8].try_into().unwrap()) % SCRIPTS;
+        assert!(rsa_pad_refusals(script) >= 4, "script {script}");
+    }
+
     #[test]
     fn the_server_retry_path_is_reached() {
         assert_eq!(

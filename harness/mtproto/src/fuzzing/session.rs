@@ -423,8 +423,14 @@ fn steps(
         if window.len() != model.stored_len()
             || (compare_ids && !window.iter().eq(model.stored_ids()))
         {
+            let when = if window.capacity() <= FULL_COMPARE_WINDOW {
+                ""
+            } else {
+                " (a large window's ids are compared only at the last step: they may have \
+                 diverged earlier)"
+            };
             panic!(
-                "step {step}: the stored msg_ids differ: receiver {:?}, model {:?}",
+                "step {step}: the stored msg_ids differ{when}: receiver {:?}, model {:?}",
                 window.iter().collect::<Vec<_>>(),
                 model.stored()
             );

@@ -251,15 +251,20 @@ fn split_cuts(s: usize, e: usize, cuts: &mut Vec<usize>) {
 
 /// The split check: a frame picked by [`decode_whole`], fed from the decoder as it stood at the
 /// frame's start with its tag and header byte by byte and its body in three pieces, gives exactly
-/// that frame, and the decoder it leaves behind then gives the next frame (or the stream's
-/// ending) from the rest of the stream fed whole. For the bytes after the last frame (a truncated
-/// frame, or the one that failed): fed the same way they give no packet and the same ending.
+/// that frame; the decoder it leaves behind then gives the next frame fed the same way (or, after
+/// the last frame, the same ending from the rest fed split), and the frame after that from the
+/// stream fed whole. For the bytes after the last frame (a truncated frame, or the one that
+/// failed): fed the same way they give no packet and the same ending.
 ///
 /// Feeding the whole stream this way would cost five or more decoder calls per frame on streams of
 /// short frames (the old pass did), most of them repeating a path another frame of the same shape
-/// already took: a frame's path depends only on the decoder's state at its start (which the copy
-/// carries: tag seen, full's seqno, buffers) and its own bytes. The fuzzer's own cut points still
-/// reach every frame.
+/// already took: a frame's path depends only on the decoder's state at its start (tag seen,
+/// full's seqno, what its buffer holds) and its own bytes. The copies taken from the whole pass
+/// all start with an empty buffer; the state a split frame leaves (its bytes still buffered, to be
+/// cleared on the next call) is why the next frame is split as well, and a third frame fed whole
+/// checks that state followed by the borrowing path. Longer chains of split frames are left to
+/// the fuzzer's own cut points, which reach every frame, and to the property test
+/// `every_transport_round_trips_however_the_stream_is_cut`.
 fn check_split(split: Split, stream: &[u8], whole: &Decoded<'_>, cuts: &mut Vec<usize>) {
     let Split { frame, at } = split;
     let (s, e) = match whole.frames.get(frame) {
@@ -294,16 +299,23 @@ fn check_split(split: Split, stream: &[u8], whole: &Decoded<'_>, cuts: &mut Vec<
             pieces_from = p;
         }
         assert!(got.is_some(), "frame {frame} fed split gave no packet");
-        let stop = (frame + 2 <= whole.frames.len()).then_some(frame + 2);
+        // The next frame fed split too (the decoder now holds the buffer of a frame it returned,
+        // a state no copy taken from the whole pass has), then the one after it whole (or the
+        // ending, from the rest of the stream).
+        match whole.frames.get(frame + 1) {
+            Some(&(_, s2, e2)) => split_cuts(s2, e2, cuts),
+            None => split_cuts(e, stream.len(), cuts),
+        }
+        let stop = (frame + 3 <= whole.frames.len()).then_some(frame + 3);
         check_cut(
             dec,
             stream,
             e,
-            &[],
+            cuts,
             whole,
             frame + 1,
             stop,
-            "after a frame fed split",
+            "after a frame fed split, split again",
         );
     } else {
         check_cut(
