@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""mtproto-harness adapter for Telethon (DESIGN.md §5: JSON lines over stdio, protocol v1).
+"""mtproto-harness adapter for Telethon (JSON lines over stdio, protocol v1;
+docs/adapter-protocol.md).
 
 Every op goes through Telethon's own code: `telethon.crypto.AES` (cryptg underneath) for IGE,
 `MTProtoState._calc_key` for aes_key/aes_iv, `MTProtoState.encrypt_message_data` for msg_key and

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""mtproto-harness adapter for TgCrypto (DESIGN.md §5: JSON lines over stdio, protocol v1).
+"""mtproto-harness adapter for TgCrypto (JSON lines over stdio, protocol v1;
+docs/adapter-protocol.md).
 
 TgCrypto is Pyrogram's C extension with AES-256-IGE, -CTR and -CBC only: `ige.encrypt` and
 `ige.decrypt` map to `tgcrypto.ige256_encrypt` / `ige256_decrypt`. Its ValueErrors are its way of

@@ -1,6 +1,5 @@
 //! mtproto-harness adapter for grammers (`grammers-crypto`, `grammers-mtproto` 0.11.0): JSON
-//! lines over stdio, protocol version 1 (DESIGN.md §5; wire format in the harness's
-//! `harness/iut/src/subprocess.rs`).
+//! lines over stdio, protocol version 1 (`docs/adapter-protocol.md` in the harness repository).
 //!
 //! Every op drives grammers' own public functions; what they do not reach is answered
 //! `unsupported` (README.md says why, op by op). A grammers error is a rejection named in the
