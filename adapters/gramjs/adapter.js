@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// mtproto-harness adapter for GramJS (npm `telegram`), JSON lines over stdio, v1
-// (docs/adapter-protocol.md).
+// mtproto-harness adapter for GramJS (npm `telegram`), JSON lines over stdio, v1 (docs/adapter-protocol.md).
 //
 // Every op goes through GramJS's own code: `crypto/IGE` (@cryptography/aes underneath) for IGE,
 // `MTProtoState._calcKey` for aes_key/aes_iv, `MTProtoState.encryptMessageData` for msg_key and

@@ -1,11 +1,11 @@
-//! Implementations under test (DESIGN.md §5): one op-based interface for the built-in reference and
-//! for external implementations behind an adapter.
+//! Implementations under test: one op-based interface for the built-in reference and for
+//! external implementations behind an adapter.
 //!
 //! An IUT says who it is and which operations it has ([`Iut::hello`]), then answers requests
 //! ([`Iut::call`]). A request is a JSON object whose fields carry the vector's own names, an answer
-//! is one of [`Answer`]. This is exactly the shape of the JSON-lines adapter protocol (DESIGN.md §5),
-//! so the subprocess adapter client is one more implementation of [`Iut`], and
-//! `mtproto-harness adapter` serves [`ReferenceIut`] over the wire unchanged.
+//! is one of [`Answer`]. This is exactly the shape of the JSON-lines adapter protocol
+//! (`docs/adapter-protocol.md`), so the subprocess adapter client is one more implementation of
+//! [`Iut`], and `mtproto-harness adapter` serves [`ReferenceIut`] over the wire unchanged.
 //!
 //! # Encoding
 //!
@@ -24,15 +24,15 @@
 //! | `kdf.msgKey` | `direction`, `authKey` (256 B), `plaintext` (the whole padded plaintext) | `msgKey` (16 B) | `KeyWrongLength` |
 //! | `kdf.aesKeyIv` | `direction`, `authKey`, `msgKey` | `aesKey`, `aesIv` (32 B each) | `KeyWrongLength` |
 //! | `envelope.encrypt` | `direction`, `authKey`, `salt`, `sessionId`, `msgId`, `seqNo`, `body`, `padding` | `packet` | `LengthNotAligned`, `PaddingTooShort`, `PaddingTooLong`, `NotBlockAligned` |
-//! | `envelope.decrypt` | `receiver`, `authKey`, `sessionId` (the receiver's session), `packet` | `salt`, `sessionId`, `msgId`, `seqNo`, `body` | the envelope errors of DESIGN.md §6, first failing check first |
+//! | `envelope.decrypt` | `receiver`, `authKey`, `sessionId` (the receiver's session), `packet` | `salt`, `sessionId`, `msgId`, `seqNo`, `body` | the envelope errors (spec §3.1), first failing check first |
 //! | `session.open` / `session.feed` / `session.close` | see [`session`] | a `handle`; a step's `verdict` | — (the verdict is the output) |
 //! | `transport.decode` / `transport.encode` | see [`transport`] | `frames` / `stream` | the transport errors (`CrcMismatch`, `SeqnoMismatch`, `FrameTooShort`, ...) |
 //! | `tl.id` / `tl.decode` / `tl.encode` | see [`tl`] | `constructorId` / `value` / `bytes` | the TL errors (`UnknownConstructor`, `BadBool`, `NonCanonicalLength`, ...) |
 //! | `secret.*` / `call.*` | see [`secret`] | key exchange, visualisation, messages, seq_no and re-keying traces, call emoji and commitment | the secret-chat and call errors (`UnknownKeyFingerprint`, `SeqNoParity`, `GaHashMismatch`, ...) |
 //!
-//! A rejection names an error of the shared vocabulary (DESIGN.md §6). An adapter that cannot name
-//! reasons answers [`GENERIC_REJECTION`]; the runner treats that as a rejection with a different
-//! error. A request the IUT cannot even read (a missing field, bad hex, an `iv` that is not 32
+//! A rejection names an error of the shared vocabulary (`docs/error-vocabulary.md`). An adapter
+//! that cannot name reasons answers [`GENERIC_REJECTION`]; the runner treats that as a rejection
+//! with a different error. A request the IUT cannot even read (a missing field, bad hex, an `iv` that is not 32
 //! bytes) is [`Answer::Error`] with a message naming the field; the reference never panics on any
 //! request.
 #![deny(missing_docs)]

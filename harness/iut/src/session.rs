@@ -1,5 +1,5 @@
-//! The stateful session ops (DESIGN.md §5): `session.open` gives a handle, `session.feed` runs one
-//! trace step through the receiver behind it, `session.close` forgets it.
+//! The stateful session ops (`docs/adapter-protocol.md`): `session.open` gives a handle,
+//! `session.feed` runs one trace step through the receiver behind it, `session.close` forgets it.
 //!
 //! | op | request | answer (`ok`) |
 //! |---|---|---|

@@ -148,7 +148,7 @@ impl<'a> Reader<'a> {
         Ok(data)
     }
 
-    /// Succeed only if every byte was consumed (STYLE.md 1: decoders reject trailing bytes).
+    /// Succeed only if every byte was consumed (decoders reject trailing bytes).
     pub fn finish(self) -> Result<(), CodecError> {
         if self.buf.is_empty() {
             Ok(())

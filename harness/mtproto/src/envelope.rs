@@ -6,7 +6,7 @@
 //!             | message_data (L) | padding (12..1024, total ≡ 0 mod 16)
 //! ```
 //!
-//! Receiving runs the checks in this order, and the first failure names the error (DESIGN.md §6):
+//! Receiving runs the checks in this order, and the first failure names the error (spec §3.1):
 //!
 //! 1. `TooShort` — fewer than 24 bytes, no room for auth_key_id and msg_key.
 //! 2. `AuthKeyIdMismatch` — R1: "auth_key_id must equal the active key's id, else drop".
@@ -203,7 +203,7 @@ pub(crate) fn check_padding(len: usize) -> Result<(), EnvelopeError> {
 /// A decrypted plaintext whose msg_key has been verified in constant time (R4).
 ///
 /// Only [`open`] makes one, and only after the check passed: it is the token that field parsing
-/// requires (STYLE.md 4). The plaintext is zeroized on drop.
+/// requires (a typestate). The plaintext is zeroized on drop.
 pub struct VerifiedPlaintext {
     plaintext: Vec<u8>,
     msg_key_large: [u8; 32],

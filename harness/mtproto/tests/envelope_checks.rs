@@ -1,4 +1,4 @@
-//! One test per receiver check (spec §3.1 R1–R6, DESIGN.md §6), each built so that only the check
+//! One test per receiver check (spec §3.1 R1–R6, in their order), each built so that only the check
 //! it is named after can reject it: malformed plaintexts are sealed with a correct msg_key.
 
 use mtproto::envelope::{self, Message, PacketKind, unencrypted};

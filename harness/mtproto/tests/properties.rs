@@ -1,4 +1,4 @@
-//! Property tests (STYLE.md 8): round trips, agreement with RustCrypto's `ige`, and "any change to
+//! Property tests: round trips, agreement with RustCrypto's `ige`, and "any change to
 //! a packet is an error, never a panic".
 
 use aes::{Aes128, Aes256, Aes256Dec, Aes256Enc};

@@ -4,7 +4,7 @@
 //! The schemas are parsed by the reference itself ([`mtproto::tl::schema`]), so the ids the
 //! generated code writes are the ids the reference checks. The output is committed
 //! (`harness/mtproto/src/tl/generated.rs`) and a test asserts that regenerating it is
-//! byte-identical (STYLE.md 10): a schema edit without regeneration fails CI.
+//! byte-identical: a schema edit without regeneration fails CI.
 //!
 //! Per schema `S`, the output has `S::types` (one struct per constructor), `S::functions` (one
 //! struct per function), `S::enums` (one enum per boxed type) and `S::Object` (every boxed

@@ -1,4 +1,4 @@
-//! The committed generated code is exactly what the generator writes (STYLE.md 10).
+//! The committed generated code is exactly what the generator writes.
 
 #[test]
 fn committed_generated_rs_is_byte_identical_to_a_fresh_generation() {

@@ -212,7 +212,7 @@ impl Prime {
 
 /// Checked DH parameters: `p` a 2048-bit safe prime and `g` a generator of the order-`q`
 /// subgroup. Only [`check_params`] makes one, so holding a `DhGroup` proves the checks ran
-/// (STYLE.md 4: the token the next step needs).
+/// (a typestate: the token the next step needs).
 #[derive(Clone, Debug)]
 pub struct DhGroup {
     prime: Prime,

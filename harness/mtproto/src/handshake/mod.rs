@@ -19,7 +19,7 @@
 //!
 //! Every step takes and returns TL bodies (the `message_data` of an unencrypted message, spec
 //! §2.1; frame them with [`crate::envelope::unencrypted`]) and all randomness as arguments. Each
-//! state is consumed by its step (STYLE.md 4), so a step cannot be skipped or replayed.
+//! state is consumed by its step (a typestate), so a step cannot be skipped or replayed.
 //!
 //! [auth]: https://core.telegram.org/mtproto/auth_key
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]

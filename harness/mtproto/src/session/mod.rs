@@ -16,7 +16,8 @@
 //!
 //! # The receive order
 //!
-//! The first failing check names the error (DESIGN.md §6), and a rejected msg_id is not remembered:
+//! The first failing check names the error (spec §3.1 R6–R12), and a rejected msg_id is not
+//! remembered:
 //!
 //! 1. `SessionIdMismatch` (R6);
 //! 2. `MsgIdParity` (R7; server: code 18);

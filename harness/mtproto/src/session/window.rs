@@ -4,7 +4,7 @@
 //! is received with msg_id lower than all of the stored values, the message is to be ignored.
 //! Otherwise, the new msg_id is added to the set, and, if the number of stored msg_id values is
 //! greater than N, the oldest (i.e. the lowest) is forgotten." The "lower than all" rule applies
-//! once the window holds N ids (DESIGN.md §6 `TooOld`); before that nothing has been forgotten, so
+//! once the window holds N ids (`TooOld`); before that nothing has been forgotten, so
 //! an absent id cannot be a replay.
 //!
 //! Storage is a sorted ring of `(msg_id, seq_no)` allocated once with room for N + 1 entries: O(N)

@@ -1,4 +1,5 @@
-//! The JSON form of TL values, used by vectors and adapters (DESIGN.md §3, §5).
+//! The JSON form of TL values, used by vectors and adapters (`docs/vector-format.md`,
+//! `docs/adapter-protocol.md`).
 //!
 //! A constructor is an object whose `"_"` is its schema name, with one key per field:
 //!
