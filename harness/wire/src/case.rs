@@ -1,0 +1,230 @@
+//! The scripted case model: a transport, the role under test, and a script of harness actions,
+//! each with the reaction the spec requires of the peer. Serde types, so that a JSON vector family
+//! can hold them as they are.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::framing::Transport;
+
+/// Which side is under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The peer is a client; the harness plays the server.
+    ClientUnderTest,
+    /// The peer is a server; the harness plays the client.
+    ServerUnderTest,
+}
+
+/// One case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireCase {
+    /// The case id, unique in its suite.
+    pub tc_id: u32,
+    /// What the case checks, and the clause it enforces.
+    pub comment: String,
+    /// The side under test.
+    pub role: Role,
+    /// The transport name ([`Transport::name`]).
+    pub transport: String,
+    /// The MTProxy secret, hex (obfuscated2 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The DC number given to the driver.
+    #[serde(default = "default_dc")]
+    pub dc: i32,
+    /// How many pings the driver is asked to send (`MTPROTO_WIRE_PINGS`).
+    #[serde(default = "default_pings")]
+    pub pings: u32,
+    /// The harness's actions, in order.
+    pub script: Vec<Step>,
+    /// Labels for grouping and the kill table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+    /// The seed of the harness's randomness (nonces, keys, padding).
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn default_dc() -> i32 {
+    2
+}
+
+fn default_pings() -> u32 {
+    1
+}
+
+impl WireCase {
+    /// The transport this case runs over.
+    pub fn transport(&self) -> Result<Transport> {
+        Transport::parse(&self.transport, self.secret.as_deref())
+    }
+}
+
+/// One action and what the peer must do about it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// What the harness does.
+    pub action: Action,
+    /// What the peer must do.
+    pub expect: Reaction,
+}
+
+/// A harness action.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Run the auth-key handshake (the reference's server in the client role), optionally
+    /// tampering with one of the harness's messages.
+    Handshake {
+        /// The tampering, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tamper: Option<HandshakeTamper>,
+    },
+    /// Client role: wait for the client's next ping (serving everything else it sends) and
+    /// answer it as `pong` says.
+    AnswerPing {
+        /// How to answer.
+        pong: PongPlan,
+    },
+}
+
+/// How the harness answers a ping.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "plan", rename_all = "snake_case")]
+pub enum PongPlan {
+    /// A valid `pong`.
+    Valid,
+    /// "Decoy, then truth": first the message broken by `mutation` carrying a `pong` with a
+    /// different `ping_id` (the decoy), then a valid `pong` with the true one. The `ping_id` the
+    /// driver reports shows which it took.
+    DecoyThenTruth {
+        /// How the decoy is broken.
+        mutation: Mutation,
+    },
+}
+
+/// A server-to-client handshake message broken on purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandshakeTamper {
+    /// resPQ carries a nonce other than the client's ("the client must check that nonce
+    /// equals the one it sent").
+    ResPqNonce,
+    /// resPQ offers only a fingerprint the client has no key for.
+    ResPqUnknownFingerprint,
+    /// server_DH_params_ok's encrypted answer altered: SHA1(answer) no longer matches.
+    ServerDhAnswerHash,
+    /// dh_gen_ok with a wrong new_nonce_hash1 ("the client must check new_nonce_hash").
+    DhGenOkNonceHash,
+}
+
+/// How an encrypted message is broken (spec: the envelope receiver checks and the msg_id rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mutation {
+    /// auth_key_id is not the key's (R1).
+    WrongAuthKeyId,
+    /// One bit of msg_key flipped (R3/R4).
+    FlipMsgKey,
+    /// Encrypted with the other direction's key material (x = 0 instead of 8, R3/R4).
+    WrongDirection,
+    /// encrypted_data not a multiple of 16 bytes (R2).
+    UnalignedLength,
+    /// encrypted_data of 32 bytes, below the 48-byte minimum (R2).
+    TooShort,
+    /// message_data_length not divisible by 4, correct msg_key (R5).
+    LengthNotAligned,
+    /// message_data_length past the end of the plaintext, correct msg_key (R5).
+    LengthBeyondPlaintext,
+    /// Padding of 4 bytes, below 12, correct msg_key (R5).
+    PaddingTooShort,
+    /// Padding of 1036 bytes, above 1024, correct msg_key (R5).
+    PaddingTooLong,
+    /// A session_id other than the client's (R6).
+    WrongSessionId,
+    /// A server msg_id ≡ 0 mod 4 (R7: server ids are odd).
+    EvenMsgId,
+    /// A msg_id 400 s in the past (R9: more than 300 s).
+    MsgIdTooOld,
+    /// A msg_id 60 s in the future (R9: more than 30 s).
+    MsgIdTooNew,
+    /// The msg_id of a message the client already accepted (R8).
+    DuplicateMsgId,
+    /// A container whose nested msg_id is not lower than its own (R12).
+    ContainerInnerIdNotLower,
+    /// A container nested in a container (R12).
+    ContainerNested,
+}
+
+impl Mutation {
+    /// Every mutation.
+    pub const ALL: [Mutation; 16] = [
+        Self::WrongAuthKeyId,
+        Self::FlipMsgKey,
+        Self::WrongDirection,
+        Self::UnalignedLength,
+        Self::TooShort,
+        Self::LengthNotAligned,
+        Self::LengthBeyondPlaintext,
+        Self::PaddingTooShort,
+        Self::PaddingTooLong,
+        Self::WrongSessionId,
+        Self::EvenMsgId,
+        Self::MsgIdTooOld,
+        Self::MsgIdTooNew,
+        Self::DuplicateMsgId,
+        Self::ContainerInnerIdNotLower,
+        Self::ContainerNested,
+    ];
+
+    /// The snake_case name.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// Whether the reference's envelope layer (R1–R6) rejects it, as opposed to the session
+    /// layer (R7–R12).
+    pub fn is_envelope(self) -> bool {
+        matches!(
+            self,
+            Self::WrongAuthKeyId
+                | Self::FlipMsgKey
+                | Self::WrongDirection
+                | Self::UnalignedLength
+                | Self::TooShort
+                | Self::LengthNotAligned
+                | Self::LengthBeyondPlaintext
+                | Self::PaddingTooShort
+                | Self::PaddingTooLong
+                | Self::WrongSessionId
+        )
+    }
+}
+
+/// What the peer must do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reaction", rename_all = "snake_case")]
+pub enum Reaction {
+    /// Handshake: the peer completes it (and reports so).
+    Completed,
+    /// Handshake: the peer does not complete it (no next message, no encrypted message after a
+    /// forged answer; the driver reports failure or the connection closes).
+    NotCompleted,
+    /// The peer takes the valid message (a valid pong is reported).
+    Accepted,
+    /// The peer ignores the broken message: the truth, not the decoy, is reported.
+    Ignored,
+    /// The peer closes the connection.
+    Closed,
+    /// The peer (a server) answers with this `bad_msg_notification` code.
+    Notification {
+        /// The error code.
+        code: i32,
+    },
+}

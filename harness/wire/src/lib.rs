@@ -1,0 +1,35 @@
+//! The IO shell of `mtproto-harness`: the sans-IO reference (`mtproto`) over loopback TCP, as a
+//! hostile MTProto server (for a client under test) and client (for a server under test).
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`net`] | 127.0.0.1 listener and connections; a deadline on every read, write and accept |
+//! | [`framing`] | the five transports over a connection, a frame cap, the transcript of each frame |
+//! | [`keys`] | the committed test-only RSA key and the server's DH group |
+//! | [`seal`] | encrypted messages as a sender builds them, and the [`case::Mutation`]s that break them |
+//! | [`server`] | the harness as Telegram: handshake server, session service messages |
+//! | [`client`] | the harness as a client: handshake client, pings |
+//! | [`driver`] | the reference drivers configured by `MTPROTO_WIRE_*` variables (one JSON line per outcome) |
+//! | [`case`] | the scripted case model (serde) |
+//! | [`runner`] | runs a client-role case against a driver command: spawn, serve the script, verdict |
+//! | [`suite`] | the built-in client-role cases |
+//!
+//! Nothing here listens beyond 127.0.0.1, and every wait has a bound.
+
+pub mod case;
+pub mod client;
+pub mod clock;
+pub mod driver;
+pub mod error;
+pub mod framing;
+pub mod keys;
+pub mod net;
+pub mod rng;
+pub mod runner;
+pub mod seal;
+pub mod server;
+pub mod suite;
+pub mod tl;
+pub mod transcript;
+
+pub use error::{Result, WireError};

@@ -1,0 +1,621 @@
+//! Run a client-role case: listen on 127.0.0.1, start the driver with the `MTPROTO_WIRE_*`
+//! variables, play the script as a hostile server, and judge what the driver reported.
+//!
+//! The driver runs as `sh -c COMMAND` in its own process group; the whole group is killed when
+//! the case ends, whatever happened (the case's time is up, the driver floods stdout, the harness
+//! failed). Every wait is bounded by the case timeout; stdout is read line by line with a cap on
+//! the number and the length of lines; stderr's tail is kept for the report.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::case::{Action, HandshakeTamper, PongPlan, Reaction, Role, WireCase};
+use crate::driver::{self, Env};
+use crate::error::{Result, WireError};
+use crate::framing::{FramedConn, Limits};
+use crate::keys;
+use crate::net::{Deadline, Listener};
+use crate::rng::Rng;
+use crate::server::{HandshakeEnd, Server};
+use crate::tl;
+use crate::transcript::FrameRecord;
+use mtproto::session::MsgIdKind;
+
+/// What a case runs against.
+#[derive(Clone)]
+pub enum Driver {
+    /// A shell command (`sh -c`), e.g. `mtproto-harness wire-client`.
+    Command(String),
+    /// A driver function in this process, on its own thread (the reference drivers in tests).
+    /// It cannot be killed: it must bound itself by `MTPROTO_WIRE_TIMEOUT_MS`.
+    InProcess(Arc<dyn Fn(&Env, &mut dyn Write) -> i32 + Send + Sync>),
+}
+
+impl Driver {
+    /// The reference client driver, in-process.
+    pub fn reference_client() -> Self {
+        Self::InProcess(Arc::new(driver::run_reference_client))
+    }
+
+    /// A description for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Command(c) => c.clone(),
+            Self::InProcess(_) => "(in-process driver)".to_string(),
+        }
+    }
+}
+
+/// Bounds of a run.
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    /// The whole case, from spawn to verdict.
+    pub timeout: Duration,
+    /// How long to wait for a peer's next step after a tampered handshake message.
+    pub quiet: Duration,
+    /// The most stdout lines kept.
+    pub max_lines: usize,
+    /// The longest stdout line kept, in bytes.
+    pub max_line_len: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(5),
+            quiet: Duration::from_millis(1000),
+            max_lines: 256,
+            max_line_len: 16 * 1024,
+        }
+    }
+}
+
+/// How a case ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The peer reacted as the spec requires.
+    Pass,
+    /// The peer reacted otherwise.
+    Fail,
+    /// The case could not be judged: the driver crashed, hung, never connected, broke the driver
+    /// contract, or the harness failed.
+    Error,
+}
+
+/// The verdict of one case, with everything needed to understand it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The case id.
+    pub tc_id: u32,
+    /// Pass, fail or error.
+    pub outcome: Outcome,
+    /// Why.
+    pub detail: String,
+    /// The JSON lines the driver printed.
+    pub events: Vec<Value>,
+    /// Every frame both ways.
+    pub transcript: Vec<FrameRecord>,
+    /// The driver's exit status (`null`: killed or never exited in time).
+    pub exit_code: Option<i32>,
+    /// The tail of the driver's stderr.
+    pub stderr_tail: String,
+    /// The driver, for a repro.
+    pub driver: String,
+    /// Wall time of the case.
+    pub elapsed_ms: u64,
+}
+
+/// What a step observed.
+#[derive(Debug)]
+enum Seen {
+    Handshake(HandshakeEnd),
+    Pong { truth: i64, decoy: Option<i64> },
+}
+
+enum Msg {
+    Line(String),
+    Overflow(String),
+    Exit(Option<i32>),
+}
+
+/// A running driver.
+struct Running {
+    rx: Receiver<Msg>,
+    child: Option<std::process::Child>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    exit: Option<Option<i32>>,
+    lines: Vec<String>,
+    overflow: Option<String>,
+}
+
+const STDERR_TAIL: usize = 4096;
+
+impl Running {
+    fn spawn(driver: &Driver, env: &Env, opts: &RunOptions) -> Result<Self> {
+        let (tx, rx) = mpsc::channel();
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        match driver {
+            Driver::Command(cmd) => {
+                use std::os::unix::process::CommandExt;
+                let mut child = Command::new("sh")
+                    .arg("-c")
+                    .arg(cmd)
+                    .envs(env)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .process_group(0)
+                    .spawn()
+                    .map_err(|e| WireError::io(format!("spawn sh -c {cmd:?}"), &e))?;
+                if let Some(out) = child.stdout.take() {
+                    let tx = tx.clone();
+                    let (max_lines, max_len) = (opts.max_lines, opts.max_line_len);
+                    std::thread::spawn(move || read_lines(out, tx, max_lines, max_len));
+                }
+                if let Some(mut err) = child.stderr.take() {
+                    let buf = Arc::clone(&stderr);
+                    std::thread::spawn(move || {
+                        let mut chunk = [0u8; 4096];
+                        while let Ok(n) = err.read(&mut chunk) {
+                            if n == 0 {
+                                break;
+                            }
+                            if let Ok(mut b) = buf.lock() {
+                                b.extend_from_slice(chunk.get(..n).unwrap_or(&[]));
+                                let len = b.len();
+                                if len > STDERR_TAIL * 2 {
+                                    b.drain(..len - STDERR_TAIL);
+                                }
+                            }
+                        }
+                    });
+                }
+                Ok(Self { rx, child: Some(child), stderr, exit: None, lines: Vec::new(), overflow: None })
+            }
+            Driver::InProcess(f) => {
+                let f = Arc::clone(f);
+                let env = env.clone();
+                let (max_lines, max_len) = (opts.max_lines, opts.max_line_len);
+                std::thread::spawn(move || {
+                    let mut w = LineWriter { buf: Vec::new(), tx: tx.clone(), lines: 0, max_lines, max_len };
+                    let code = f(&env, &mut w);
+                    w.finish();
+                    let _ = tx.send(Msg::Exit(Some(code)));
+                });
+                Ok(Self { rx, child: None, stderr, exit: None, lines: Vec::new(), overflow: None })
+            }
+        }
+    }
+
+    fn absorb(&mut self, m: Msg) {
+        match m {
+            Msg::Line(l) => self.lines.push(l),
+            Msg::Overflow(why) => self.overflow = Some(why),
+            Msg::Exit(code) => self.exit = Some(code),
+        }
+    }
+
+    /// Take what the driver has printed so far, and note whether it exited.
+    fn poll(&mut self) {
+        while let Ok(m) = self.rx.try_recv() {
+            self.absorb(m);
+        }
+        if self.exit.is_none()
+            && let Some(c) = self.child.as_mut()
+            && let Ok(Some(status)) = c.try_wait()
+        {
+            self.exit = Some(status.code());
+        }
+    }
+
+    fn exited(&mut self) -> Option<Option<i32>> {
+        self.poll();
+        self.exit
+    }
+
+    /// Wait for the driver to exit by `deadline`.
+    fn wait(&mut self, deadline: Deadline) -> bool {
+        loop {
+            if self.exited().is_some() {
+                return true;
+            }
+            if deadline.passed() {
+                return false;
+            }
+            match self.rx.recv_timeout(Duration::from_millis(5).min(deadline.remaining())) {
+                Ok(m) => self.absorb(m),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => std::thread::sleep(Duration::from_millis(2)),
+            }
+        }
+    }
+
+    /// Kill the process group and reap the shell; then drain the stdout lines still buffered.
+    fn kill(&mut self) {
+        if let Some(c) = self.child.as_mut() {
+            if let Some(pid) = rustix::process::Pid::from_child(c).into() {
+                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+            }
+            let until = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < until {
+                match c.try_wait() {
+                    Ok(Some(status)) => {
+                        if self.exit.is_none() {
+                            self.exit = Some(status.code());
+                        }
+                        break;
+                    }
+                    Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+                    Err(_) => break,
+                }
+            }
+            // Orphans of the group are reaped by init: wait (bounded) until none is left.
+            let pgid = i32::try_from(c.id()).ok();
+            let until = Instant::now() + Duration::from_secs(1);
+            while !group_gone(pgid) && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        let until = Instant::now() + Duration::from_millis(200);
+        while Instant::now() < until {
+            match self.rx.recv_timeout(Duration::from_millis(20)) {
+                Ok(m) => self.absorb(m),
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn stderr_tail(&self) -> String {
+        let b = self.stderr.lock().map(|b| b.clone()).unwrap_or_default();
+        let start = b.len().saturating_sub(STDERR_TAIL);
+        String::from_utf8_lossy(b.get(start..).unwrap_or(&[])).into_owned()
+    }
+
+    /// The process group id of a command driver.
+    fn pgid(&self) -> Option<i32> {
+        self.child.as_ref().map(|c| i32::try_from(c.id()).unwrap_or(0))
+    }
+}
+
+fn read_lines(out: impl Read, tx: Sender<Msg>, max_lines: usize, max_len: usize) {
+    let mut r = BufReader::new(out);
+    let mut n = 0usize;
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        // Read at most max_len + 1 bytes of one line.
+        let got = (&mut r).take(max_len as u64 + 1).read_until(b'\n', &mut buf);
+        match got {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        if buf.len() > max_len && buf.last() != Some(&b'\n') {
+            let _ = tx.send(Msg::Overflow(format!("a stdout line longer than {max_len} bytes")));
+            return;
+        }
+        n += 1;
+        if n > max_lines {
+            let _ = tx.send(Msg::Overflow(format!("more than {max_lines} stdout lines")));
+            return;
+        }
+        let line = String::from_utf8_lossy(&buf).trim_end().to_string();
+        if !line.is_empty() && tx.send(Msg::Line(line)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Splits an in-process driver's output into lines for the runner.
+struct LineWriter {
+    buf: Vec<u8>,
+    tx: Sender<Msg>,
+    lines: usize,
+    max_lines: usize,
+    max_len: usize,
+}
+
+impl LineWriter {
+    fn emit(&mut self, line: &[u8]) {
+        self.lines += 1;
+        if self.lines > self.max_lines || line.len() > self.max_len {
+            let _ = self.tx.send(Msg::Overflow("stdout cap exceeded".to_string()));
+            return;
+        }
+        let s = String::from_utf8_lossy(line).trim_end().to_string();
+        if !s.is_empty() {
+            let _ = self.tx.send(Msg::Line(s));
+        }
+    }
+
+    fn finish(&mut self) {
+        if !self.buf.is_empty() {
+            let b = std::mem::take(&mut self.buf);
+            self.emit(&b);
+        }
+    }
+}
+
+impl Write for LineWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        while let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.buf.drain(..=i).collect();
+            self.emit(&line);
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The driver environment for a client-role case on `addr`.
+pub fn client_env(case: &WireCase, addr: std::net::SocketAddr, opts: &RunOptions) -> Env {
+    let mut env = Env::new();
+    env.insert(driver::ADDR.into(), addr.to_string());
+    env.insert(driver::TRANSPORT.into(), case.transport.clone());
+    env.insert(driver::SECRET.into(), case.secret.clone().unwrap_or_default());
+    env.insert(driver::DC.into(), case.dc.to_string());
+    env.insert(driver::RSA_PUBLIC.into(), keys::TEST_RSA_PUBLIC_PEM.into());
+    env.insert(driver::PINGS.into(), case.pings.to_string());
+    env.insert(driver::TIMEOUT_MS.into(), opts.timeout.as_millis().to_string());
+    env.insert(driver::SEED.into(), case.seed.wrapping_add(1).to_string());
+    env
+}
+
+/// Run a client-role `case` against `driver`; the verdict comes back whatever the driver does.
+pub fn run_client_case(case: &WireCase, driver: &Driver, opts: &RunOptions) -> Verdict {
+    run_client_case_with_pgid(case, driver, opts).0
+}
+
+/// [`run_client_case`], also returning the process group id of a command driver (so that a
+/// test can check that nothing of it is left: [`group_gone`]).
+pub fn run_client_case_with_pgid(
+    case: &WireCase,
+    driver: &Driver,
+    opts: &RunOptions,
+) -> (Verdict, Option<i32>) {
+    let mut pgid = None;
+    let v = run_inner(case, driver, opts, &mut pgid);
+    (v, pgid)
+}
+
+fn run_inner(case: &WireCase, driver: &Driver, opts: &RunOptions, pgid: &mut Option<i32>) -> Verdict {
+    let started = Instant::now();
+    let deadline = Deadline::after(opts.timeout);
+    let mut v = Verdict {
+        tc_id: case.tc_id,
+        outcome: Outcome::Error,
+        detail: String::new(),
+        events: Vec::new(),
+        transcript: Vec::new(),
+        exit_code: None,
+        stderr_tail: String::new(),
+        driver: driver.describe(),
+        elapsed_ms: 0,
+    };
+    let finish = |mut v: Verdict| {
+        v.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        v
+    };
+    if case.role != Role::ClientUnderTest {
+        v.detail = "run_client_case runs client-role cases only".into();
+        return finish(v);
+    }
+    let listener = match Listener::bind_loopback() {
+        Ok(l) => l,
+        Err(e) => {
+            v.detail = e.to_string();
+            return finish(v);
+        }
+    };
+    let env = client_env(case, listener.addr(), opts);
+    let mut run = match Running::spawn(driver, &env, opts) {
+        Ok(r) => r,
+        Err(e) => {
+            v.detail = e.to_string();
+            return finish(v);
+        }
+    };
+    *pgid = run.pgid();
+    let mut transcript = Vec::new();
+    let played = play(case, &listener, &mut run, deadline, opts, &mut transcript);
+    drop(listener);
+    // Let the driver finish on its own (it should exit once its pings are answered).
+    let exited = run.wait(deadline);
+    run.kill();
+    v.exit_code = run.exit.flatten();
+    v.stderr_tail = run.stderr_tail();
+    v.transcript = transcript;
+    let (events, bad_line) = parse_events(&run.lines);
+    v.events = events;
+    let (outcome, detail) = if let Some(why) = &run.overflow {
+        (Outcome::Error, format!("driver broke the output contract: {why}"))
+    } else if let Some(l) = bad_line {
+        (Outcome::Error, format!("driver printed a line that is not a JSON object: {l:?}"))
+    } else {
+        match played {
+            Err(e) => (Outcome::Error, describe_error(&e, &run)),
+            Ok(seen) => judge(case, &seen, &v.events),
+        }
+    };
+    let (outcome, detail) = if !exited && outcome != Outcome::Error {
+        (Outcome::Error, format!("driver did not exit within {} ms ({detail})", opts.timeout.as_millis()))
+    } else {
+        (outcome, detail)
+    };
+    v.outcome = outcome;
+    v.detail = detail;
+    finish(v)
+}
+
+fn describe_error(e: &WireError, run: &Running) -> String {
+    match run.exit {
+        Some(code) => format!("{e} (driver exited with status {code:?})"),
+        None => e.to_string(),
+    }
+}
+
+fn parse_events(lines: &[String]) -> (Vec<Value>, Option<String>) {
+    let mut out = Vec::new();
+    for l in lines {
+        match serde_json::from_str::<Value>(l) {
+            Ok(v) if v.is_object() => out.push(v),
+            _ => return (out, Some(l.chars().take(200).collect())),
+        }
+    }
+    (out, None)
+}
+
+/// Play the script; the transcript is kept whatever happens.
+fn play(
+    case: &WireCase,
+    listener: &Listener,
+    run: &mut Running,
+    deadline: Deadline,
+    opts: &RunOptions,
+    transcript: &mut Vec<FrameRecord>,
+) -> Result<Vec<Seen>> {
+    let transport = case.transport()?;
+    let conn = listener.accept(deadline, || match run.exited() {
+        Some(code) => Err(WireError::Closed {
+            during: format!("the wait for the driver to connect (it exited with status {code:?})"),
+            pending: 0,
+        }),
+        None => Ok(()),
+    })?;
+    let mut rng = Rng::from_seed(case.seed);
+    let framed = FramedConn::server(conn, &transport, Rng::from_seed(rng.u64()), Limits::default(), deadline);
+    let framed = framed?;
+    let mut server = Server::new(framed, Rng::from_seed(rng.u64()));
+    let r = play_steps(case, &mut server, deadline, opts);
+    *transcript = std::mem::take(&mut server.conn.transcript.frames);
+    server.conn.close();
+    r
+}
+
+fn play_steps(case: &WireCase, server: &mut Server, deadline: Deadline, opts: &RunOptions) -> Result<Vec<Seen>> {
+    let key = keys::private_key(keys::TEST_RSA_PRIVATE_PEM)?;
+    let mut seen = Vec::new();
+    let mut held = std::collections::VecDeque::new();
+    for step in &case.script {
+        match &step.action {
+            Action::Handshake { tamper } => {
+                let end = server.handshake(std::slice::from_ref(&key), *tamper, deadline, opts.quiet)?;
+                let done = matches!(end, HandshakeEnd::Done);
+                seen.push(Seen::Handshake(end));
+                if !done {
+                    return Ok(seen);
+                }
+            }
+            Action::AnswerPing { pong } => {
+                while held.is_empty() {
+                    held.extend(server.serve_frame(deadline, false)?);
+                }
+                let Some(ping) = held.pop_front() else { continue };
+                let decoy = match pong {
+                    PongPlan::Valid => None,
+                    PongPlan::DecoyThenTruth { mutation } => {
+                        let d = ping.ping_id.wrapping_add(1);
+                        server.send_body(&tl::pong(ping.msg_id, d), MsgIdKind::ServerResponse, Some(*mutation), deadline, "decoy")?;
+                        Some(d)
+                    }
+                };
+                server.send_body(&tl::pong(ping.msg_id, ping.ping_id), MsgIdKind::ServerResponse, None, deadline, "truth")?;
+                seen.push(Seen::Pong { truth: ping.ping_id, decoy });
+            }
+        }
+    }
+    // Serve whatever else the driver sends until it closes.
+    match server.serve(deadline) {
+        Ok(()) | Err(WireError::Closed { .. }) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(seen)
+}
+
+fn named<'a>(events: &'a [Value], name: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    events
+        .iter()
+        .filter(move |e| e.get("event").and_then(Value::as_str) == Some(name))
+}
+
+/// Compare what each step saw and what the driver reported with the step's expected reaction.
+fn judge(case: &WireCase, seen: &[Seen], events: &[Value]) -> (Outcome, String) {
+    let handshake_ok = named(events, "handshake").any(|e| e.get("ok") == Some(&Value::Bool(true)));
+    let mut pongs = named(events, "pong").map(|e| e.get("ping_id").and_then(Value::as_i64));
+    let mut notes = Vec::new();
+    for (i, step) in case.script.iter().enumerate() {
+        let Some(s) = seen.get(i) else {
+            return (Outcome::Fail, format!("step {i} was not reached ({})", notes.join("; ")));
+        };
+        match (s, step.expect) {
+            (Seen::Handshake(HandshakeEnd::Done), Reaction::Completed) => {
+                if !handshake_ok {
+                    return (Outcome::Error, "the handshake completed but the driver did not report {\"event\":\"handshake\",\"ok\":true}".into());
+                }
+                notes.push("handshake completed".to_string());
+            }
+            (Seen::Handshake(HandshakeEnd::PeerStopped(how)), Reaction::NotCompleted) => {
+                if handshake_ok {
+                    return (Outcome::Fail, format!("the driver reported a completed handshake after a tampered message ({how})"));
+                }
+                notes.push(format!("handshake not completed: {how}"));
+            }
+            (Seen::Handshake(HandshakeEnd::PeerProceeded(what)), Reaction::NotCompleted) => {
+                return (Outcome::Fail, format!("the client took the tampered handshake message: {what}"));
+            }
+            (Seen::Pong { truth, decoy }, Reaction::Accepted | Reaction::Ignored) => {
+                match pongs.next().flatten() {
+                    Some(p) if p == *truth => notes.push(format!("pong {p} (the truth)")),
+                    Some(p) if Some(p) == *decoy => {
+                        return (Outcome::Fail, format!("the client took the decoy pong {p} (the true ping_id was {truth})"));
+                    }
+                    Some(p) => return (Outcome::Fail, format!("the driver reported ping_id {p}, neither the truth {truth} nor the decoy")),
+                    None => return (Outcome::Fail, format!("the driver reported no pong for step {i} (truth {truth})")),
+                }
+            }
+            (s, want) => return (Outcome::Fail, format!("step {i}: expected {want:?}, saw {s:?}")),
+        }
+    }
+    let _ = HandshakeTamper::ResPqNonce;
+    (Outcome::Pass, notes.join("; "))
+}
+
+/// Whether no live process of the driver's group is left (command drivers; `None`: `true`). A
+/// killed orphan may linger as a zombie until init reaps it: it is dead and does not count.
+pub fn group_gone(pgid: Option<i32>) -> bool {
+    let Some(pid) = pgid.and_then(rustix::process::Pid::from_raw) else {
+        return true;
+    };
+    if rustix::process::test_kill_process_group(pid).is_err() {
+        return true;
+    }
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    let Some(pgid) = pgid else { return true };
+    !dir.flatten().any(|e| {
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            return false;
+        };
+        // "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after the last ')'.
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let mut f = rest.split_whitespace();
+        let state = f.next();
+        let _ppid = f.next();
+        let pgrp = f.next().and_then(|g| g.parse::<i32>().ok());
+        pgrp == Some(pgid) && state != Some("Z") && state != Some("X")
+    })
+}
+

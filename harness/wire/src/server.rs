@@ -1,0 +1,369 @@
+//! The harness playing Telegram: the reference's handshake server with the committed test key,
+//! then a session — server salt, msg_ids ≡ 1 (responses) or 3 mod 4, `msgs_ack`,
+//! `new_session_created`, `bad_server_salt`, `bad_msg_notification`, `pong` for `ping`, and
+//! `rpc_result` with an `rpc_error` for any other query.
+
+use mtproto::crypto::rsa_pad::RsaPrivateKey;
+use mtproto::envelope::{self, PacketKind, Receiver, unencrypted};
+use mtproto::handshake::server::{self as hs, ResPqRandom, ServerDhRandom};
+use mtproto::session::{
+    FutureSalt, InnerHeader, MsgIdGenerator, MsgIdKind, SaltSchedule, ServerConfig, ServerReceiver,
+    parse_container,
+};
+use mtproto::transport::{Frame, Packet, error_code};
+use mtproto::{Direction, ProtocolError};
+
+use crate::case::{HandshakeTamper, Mutation};
+use crate::clock;
+use crate::error::{Result, WireError};
+use crate::framing::FramedConn;
+use crate::keys;
+use crate::net::Deadline;
+use crate::rng::Rng;
+use crate::seal::{Sealed, Sealer};
+use crate::tl;
+
+/// The primes of the `pq` the server sends (`p < q`, both below 2^32).
+const PQ: (u32, u32) = (1_229_739_323, 1_402_015_859);
+
+/// How a handshake the harness served ended.
+#[derive(Debug)]
+pub enum HandshakeEnd {
+    /// The key is agreed.
+    Done,
+    /// After a tampered message the peer sent its next handshake step or an encrypted message
+    /// anyway: it took the tampered message.
+    PeerProceeded(String),
+    /// After a tampered message the peer went no further (closed, or sent nothing in time).
+    PeerStopped(String),
+}
+
+/// A ping the server was asked to hold for the script.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeldPing {
+    /// The ping's msg_id (the pong's `msg_id`).
+    pub msg_id: i64,
+    /// Its `ping_id`.
+    pub ping_id: i64,
+}
+
+/// The server end of one connection.
+pub struct Server {
+    /// The framed connection (and its transcript).
+    pub conn: FramedConn,
+    rng: Rng,
+    ids: MsgIdGenerator,
+    /// The session's sending state, once the handshake is done.
+    pub sealer: Option<Sealer>,
+    receiver: Option<ServerReceiver>,
+}
+
+impl Server {
+    /// A server on an accepted, framed connection.
+    pub fn new(conn: FramedConn, rng: Rng) -> Self {
+        Self {
+            conn,
+            rng,
+            ids: MsgIdGenerator::new(),
+            sealer: None,
+            receiver: None,
+        }
+    }
+
+    fn recv_unencrypted(&mut self, deadline: Deadline, what: &str) -> Result<Vec<u8>> {
+        match self.conn.recv(deadline, what)? {
+            Frame::Payload { data, .. } => {
+                let m = unencrypted::decode(&data)
+                    .map_err(|e| WireError::protocol(format!("handshake {what}"), e))?;
+                Ok(m.body.to_vec())
+            }
+            other => Err(WireError::protocol(
+                format!("handshake {what}"),
+                format!("expected a payload, got {other:?}"),
+            )),
+        }
+    }
+
+    fn send_unencrypted(&mut self, body: &[u8], deadline: Deadline, note: String) -> Result<()> {
+        let (s, n) = clock::now_parts(0);
+        let id = self
+            .ids
+            .next(s, n, MsgIdKind::ServerResponse)
+            .ok_or_else(|| WireError::protocol("msg_id", "exhausted"))?;
+        let packet = unencrypted::encode(id, body).map_err(|e| WireError::protocol("handshake", e))?;
+        self.conn.send_payload(&packet, deadline, Some(note))
+    }
+
+    /// After a tampered message: whether the peer goes on (`what_next` arriving) or stops.
+    fn watch_after_tamper(&mut self, deadline: Deadline, what_next: &str) -> HandshakeEnd {
+        match self.conn.recv(deadline, what_next) {
+            Ok(Frame::Payload { data, .. }) => {
+                let kind = match envelope::classify(&data) {
+                    Ok(PacketKind::Unencrypted) => unencrypted::decode(&data)
+                        .ok()
+                        .and_then(|m| tl::ctor(m.body))
+                        .map_or("an unencrypted message".to_string(), |c| format!("constructor {c:#010x}")),
+                    _ => "an encrypted message".to_string(),
+                };
+                self.conn.transcript.annotate_last("the peer went on after the tampered message");
+                HandshakeEnd::PeerProceeded(format!("the peer sent {kind} after the tampered message"))
+            }
+            Ok(other) => HandshakeEnd::PeerStopped(format!("the peer sent {other:?}")),
+            Err(e) => HandshakeEnd::PeerStopped(e.to_string()),
+        }
+    }
+
+    /// Serve the handshake (spec: auth key creation) with `keys`; `tamper` breaks one of the
+    /// server's messages. `quiet` bounds the wait for the peer's next step after a tampered one.
+    pub fn handshake(
+        &mut self,
+        keys: &[RsaPrivateKey],
+        tamper: Option<HandshakeTamper>,
+        deadline: Deadline,
+        quiet: std::time::Duration,
+    ) -> Result<HandshakeEnd> {
+        let group = keys::server_group()?;
+        let fps: Vec<i64> = keys.iter().map(|k| k.public().fingerprint()).collect();
+        let body = self.recv_unencrypted(deadline, "req_pq_multi")?;
+        let (st, mut res_pq) = hs::handle_req_pq(
+            &body,
+            &fps,
+            &ResPqRandom {
+                server_nonce: self.rng.bytes(),
+                p: PQ.0,
+                q: PQ.1,
+            },
+        )
+        .map_err(|e| WireError::protocol("handshake req_pq_multi", e))?;
+        match tamper {
+            Some(HandshakeTamper::ResPqNonce) => flip(&mut res_pq, 4),
+            Some(HandshakeTamper::ResPqUnknownFingerprint) => {
+                let n = res_pq.len();
+                flip(&mut res_pq, n.saturating_sub(1));
+            }
+            _ => {}
+        }
+        self.send_unencrypted(&res_pq, deadline, note("resPQ", tamper))?;
+        if matches!(
+            tamper,
+            Some(HandshakeTamper::ResPqNonce | HandshakeTamper::ResPqUnknownFingerprint)
+        ) {
+            return Ok(self.watch_after_tamper(deadline.min_after(quiet), "req_DH_params"));
+        }
+        let body = self.recv_unencrypted(deadline, "req_DH_params")?;
+        let random = ServerDhRandom {
+            a: self.rng.bytes(),
+            padding: self.rng.bytes(),
+            server_time: i32::try_from(clock::now_secs(0)).unwrap_or(i32::MAX),
+        };
+        let (st, mut dh_ok) = st
+            .handle_req_dh_params(&body, keys, &group, &random)
+            .map_err(|e| WireError::protocol("handshake req_DH_params", e))?;
+        if tamper == Some(HandshakeTamper::ServerDhAnswerHash) {
+            flip(&mut dh_ok, 60);
+        }
+        self.send_unencrypted(&dh_ok, deadline, note("server_DH_params_ok", tamper))?;
+        if tamper == Some(HandshakeTamper::ServerDhAnswerHash) {
+            return Ok(self.watch_after_tamper(deadline.min_after(quiet), "set_client_DH_params"));
+        }
+        let body = self.recv_unencrypted(deadline, "set_client_DH_params")?;
+        let (result, mut gen_ok) = st
+            .handle_set_client_dh_params(&body)
+            .map_err(|e| WireError::protocol("handshake set_client_DH_params", e))?;
+        if tamper == Some(HandshakeTamper::DhGenOkNonceHash) {
+            flip(&mut gen_ok, 36);
+        }
+        self.send_unencrypted(&gen_ok, deadline, note("dh_gen_ok", tamper))?;
+        if tamper == Some(HandshakeTamper::DhGenOkNonceHash) {
+            return Ok(self.watch_after_tamper(deadline.min_after(quiet), "an encrypted message"));
+        }
+        self.sealer = Some(Sealer::new(
+            result.auth_key,
+            Direction::ServerToClient,
+            i64::from_le_bytes(result.server_salt),
+            0,
+            0,
+            Rng::from_seed(self.rng.u64()),
+        ));
+        Ok(HandshakeEnd::Done)
+    }
+
+    fn sealer(&mut self) -> Result<&mut Sealer> {
+        self.sealer
+            .as_mut()
+            .ok_or_else(|| WireError::protocol("session", "no auth key: the handshake did not complete"))
+    }
+
+    /// Seal and send `body` (broken by `mutation` if given).
+    pub fn send_body(
+        &mut self,
+        body: &[u8],
+        kind: MsgIdKind,
+        mutation: Option<Mutation>,
+        deadline: Deadline,
+        why: &str,
+    ) -> Result<Sealed> {
+        let sealed = self.sealer()?.seal(body, kind, mutation)?;
+        let mut n = format!("{why}: {} msg_id={}", tl::describe(body), sealed.msg_id);
+        if let Some(m) = mutation {
+            n.push_str(&format!(" [broken: {}]", m.name()));
+        }
+        self.conn.send_payload(&sealed.packet, deadline, Some(n))?;
+        Ok(sealed)
+    }
+
+    /// Receive one frame from the client and serve it as the reference server does. Pings are
+    /// answered with `pong` when `auto_pong`, else returned for the script to answer.
+    pub fn serve_frame(&mut self, deadline: Deadline, auto_pong: bool) -> Result<Vec<HeldPing>> {
+        let data = match self.conn.recv(deadline, "a message from the client")? {
+            Frame::Payload { data, .. } => data,
+            other => {
+                return Err(WireError::protocol("transport", format!("unexpected {other:?} from a client")));
+            }
+        };
+        let key_id = self.sealer()?.auth_key.id();
+        match envelope::classify(&data) {
+            Ok(PacketKind::Encrypted(id)) if id == key_id => {}
+            Ok(_) | Err(_) => {
+                // "auth key not found": the transport error -404.
+                self.conn.transcript.annotate_last("unknown auth_key_id: answering -404");
+                self.conn.send(Packet::Error { code: error_code::AUTH_KEY_NOT_FOUND }, deadline, None)?;
+                return Ok(Vec::new());
+            }
+        }
+        let msg = match envelope::decrypt_any_session(&self.sealer()?.auth_key, Receiver::Server, &data) {
+            Ok(m) => m,
+            Err(e) => {
+                self.conn.transcript.annotate_last(&format!("discarded: {e}"));
+                return Ok(Vec::new());
+            }
+        };
+        let now = clock::now_secs(0);
+        if self.receiver.is_none() {
+            let sealer = self.sealer()?;
+            let salt = sealer.salt;
+            sealer.session_id = msg.session_id;
+            let salts = SaltSchedule::new(&[FutureSalt {
+                salt,
+                valid_since: now - 3600,
+                valid_until: now + 3600,
+            }]);
+            self.receiver = Some(ServerReceiver::new(msg.session_id, ServerConfig::default(), salts));
+            let unique = self.rng.i64();
+            let body = tl::new_session_created(msg.msg_id, unique, salt);
+            self.send_body(&body, MsgIdKind::ServerOther, None, deadline, "new session")?;
+        }
+        let body = msg.body().to_vec();
+        self.conn.transcript.annotate_last(&format!(
+            "msg_id={} seq_no={} {}",
+            msg.msg_id,
+            msg.seq_no,
+            tl::describe(&body)
+        ));
+        let inbound = mtproto::session::Inbound {
+            session_id: msg.session_id,
+            salt: msg.salt,
+            msg_id: msg.msg_id,
+            seq_no: msg.seq_no,
+            content_related: tl::content_related(&body),
+        };
+        let mut held = Vec::new();
+        let mut accepted: Vec<(i64, Vec<u8>)> = Vec::new();
+        let receiver = self
+            .receiver
+            .as_mut()
+            .ok_or_else(|| WireError::protocol("session", "no receiver"))?;
+        let mut refusals = Vec::new();
+        if tl::ctor(&body) == Some(tl::MSG_CONTAINER) {
+            let mut inner = Vec::new();
+            let mut bodies = Vec::new();
+            match parse_container(&body) {
+                Some(Ok(it)) => {
+                    for m in it {
+                        let m = m.map_err(|e| WireError::protocol("container", e))?;
+                        inner.push(InnerHeader {
+                            msg_id: m.msg_id,
+                            seq_no: m.seq_no,
+                            content_related: tl::content_related(m.body),
+                            is_container: m.is_container(),
+                        });
+                        bodies.push((m.msg_id, m.seq_no, m.body.to_vec()));
+                    }
+                }
+                _ => return Err(WireError::protocol("container", "malformed msg_container")),
+            }
+            match receiver.receive_container(now, &inbound, &inner) {
+                Err(e) => refusals.push((msg.msg_id, msg.seq_no, e)),
+                Ok(()) => {
+                    for (h, (id, seq, b)) in inner.iter().zip(bodies) {
+                        match receiver.receive_inner(h) {
+                            Ok(_) => accepted.push((id, b)),
+                            Err(e) => refusals.push((id, seq, e)),
+                        }
+                    }
+                }
+            }
+        } else {
+            match receiver.receive(now, &inbound) {
+                Ok(_) => accepted.push((msg.msg_id, body)),
+                Err(e) => refusals.push((msg.msg_id, msg.seq_no, e)),
+            }
+        }
+        let mut acks = Vec::new();
+        receiver.acks().drain_into(&mut acks);
+        for (id, seq, e) in refusals {
+            let new_salt = self.sealer()?.salt;
+            match e.bad_msg_code() {
+                Some(48) => {
+                    let b = tl::bad_server_salt(id, seq, new_salt);
+                    self.send_body(&b, MsgIdKind::ServerResponse, None, deadline, &format!("refused: {}", e.name()))?;
+                }
+                Some(code) => {
+                    let b = tl::bad_msg_notification(id, seq, code);
+                    self.send_body(&b, MsgIdKind::ServerResponse, None, deadline, &format!("refused: {}", e.name()))?;
+                }
+                None => self.conn.transcript.annotate_last(&format!("ignored: {e}")),
+            }
+        }
+        for (id, b) in accepted {
+            if let Some(ping_id) = tl::ping_id(&b) {
+                if auto_pong {
+                    self.send_body(&tl::pong(id, ping_id), MsgIdKind::ServerResponse, None, deadline, "answer")?;
+                } else {
+                    held.push(HeldPing { msg_id: id, ping_id });
+                }
+            } else if tl::content_related(&b) {
+                let r = tl::rpc_error_result(id, 400, "INPUT_METHOD_INVALID");
+                self.send_body(&r, MsgIdKind::ServerResponse, None, deadline, "not served")?;
+            }
+        }
+        if !acks.is_empty() {
+            self.send_body(&acks, MsgIdKind::ServerOther, None, deadline, "acknowledge")?;
+        }
+        Ok(held)
+    }
+
+    /// Serve frames until the client closes (`Ok`) or `deadline` passes.
+    pub fn serve(&mut self, deadline: Deadline) -> Result<()> {
+        loop {
+            match self.serve_frame(deadline, true) {
+                Ok(_) => {}
+                Err(WireError::Closed { .. }) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn flip(b: &mut [u8], at: usize) {
+    if let Some(x) = b.get_mut(at) {
+        *x ^= 0x01;
+    }
+}
+
+fn note(what: &str, tamper: Option<HandshakeTamper>) -> String {
+    match tamper {
+        Some(t) => format!("{what} [tampered: {t:?}]"),
+        None => what.to_string(),
+    }
+}

@@ -1,0 +1,121 @@
+//! The built-in client-role cases: a valid session on every transport, every envelope receiver
+//! check and the msg_id rules as "decoy, then truth" cases, and the client's handshake checks.
+//! They become the `wire` vector family once it exists; until then they are the suite the tests
+//! and the benchmark run.
+
+use crate::case::{Action, HandshakeTamper, Mutation, PongPlan, Reaction, Role, Step, WireCase};
+use crate::framing::Transport;
+
+fn case(tc_id: u32, comment: String, t: &Transport, pings: u32, script: Vec<Step>, flags: &[&str]) -> WireCase {
+    WireCase {
+        tc_id,
+        comment,
+        role: Role::ClientUnderTest,
+        transport: t.name(),
+        secret: t.secret.as_ref().map(hex::encode),
+        dc: 2,
+        pings,
+        script,
+        flags: flags.iter().map(|f| f.to_string()).collect(),
+        seed: u64::from(tc_id),
+    }
+}
+
+fn handshake() -> Step {
+    Step {
+        action: Action::Handshake { tamper: None },
+        expect: Reaction::Completed,
+    }
+}
+
+fn valid_pong() -> Step {
+    Step {
+        action: Action::AnswerPing { pong: PongPlan::Valid },
+        expect: Reaction::Accepted,
+    }
+}
+
+/// The clause each mutation enforces (security guidelines and message description pages).
+fn clause(m: Mutation) -> &'static str {
+    match m {
+        Mutation::WrongAuthKeyId => "R1: auth_key_id must be the active key's, else drop",
+        Mutation::FlipMsgKey | Mutation::WrongDirection => {
+            "R3/R4: msg_key must equal SHA-256(auth_key[88+x..] ‖ plaintext)[8..24], checked before any field"
+        }
+        Mutation::UnalignedLength | Mutation::TooShort => {
+            "R2: encrypted_data a multiple of 16 bytes and at least 48"
+        }
+        Mutation::LengthNotAligned | Mutation::LengthBeyondPlaintext => {
+            "R5: message_data_length divisible by 4, non-negative, within the plaintext"
+        }
+        Mutation::PaddingTooShort | Mutation::PaddingTooLong => "R5: padding 12..1024 bytes",
+        Mutation::WrongSessionId => "R6: session_id must be the client's",
+        Mutation::EvenMsgId => "R7: server msg_ids are ≡ 1 or 3 mod 4",
+        Mutation::MsgIdTooOld | Mutation::MsgIdTooNew => {
+            "R9: msg_id time within 300 s before and 30 s after now"
+        }
+        Mutation::DuplicateMsgId => "R8: a msg_id already received is ignored",
+        Mutation::ContainerInnerIdNotLower | Mutation::ContainerNested => {
+            "R12: nested msg_ids lower than the container's; no nested containers"
+        }
+    }
+}
+
+/// The client-role suite.
+pub fn client_cases() -> Vec<WireCase> {
+    let transports = Transport::standard();
+    let mut out = Vec::new();
+    let mut id = 1u32;
+    for t in &transports {
+        out.push(case(
+            id,
+            format!("valid handshake and two pings over {}", t.name()),
+            t,
+            2,
+            vec![handshake(), valid_pong(), valid_pong()],
+            &["valid", "transport"],
+        ));
+        id += 1;
+    }
+    for (i, m) in Mutation::ALL.into_iter().enumerate() {
+        let t = transports.get(i % transports.len()).cloned().unwrap_or_else(|| Transport::plain(mtproto::transport::Kind::Intermediate));
+        let flag = if m.is_envelope() { "envelope" } else { "msg_id" };
+        out.push(case(
+            id,
+            format!("decoy pong broken by {} then the true pong: the client must ignore the decoy ({})", m.name(), clause(m)),
+            &t,
+            1,
+            vec![
+                handshake(),
+                Step {
+                    action: Action::AnswerPing { pong: PongPlan::DecoyThenTruth { mutation: m } },
+                    expect: Reaction::Ignored,
+                },
+            ],
+            &["decoy", flag],
+        ));
+        id += 1;
+    }
+    let tampers = [
+        (HandshakeTamper::ResPqNonce, "resPQ nonce must equal the client's"),
+        (HandshakeTamper::ResPqUnknownFingerprint, "resPQ must offer a fingerprint of a known key"),
+        (HandshakeTamper::ServerDhAnswerHash, "SHA1(answer) must match the decrypted answer"),
+        (HandshakeTamper::DhGenOkNonceHash, "new_nonce_hash1 must match"),
+    ];
+    for (i, (tamper, why)) in tampers.into_iter().enumerate() {
+        let t = transports.get(i % transports.len()).cloned().unwrap_or_else(|| Transport::plain(mtproto::transport::Kind::Intermediate));
+        out.push(case(
+            id,
+            format!("tampered handshake ({tamper:?}): {why}; the client must not go on"),
+            &t,
+            1,
+            vec![Step {
+                action: Action::Handshake { tamper: Some(tamper) },
+                expect: Reaction::NotCompleted,
+            }],
+            &["handshake"],
+        ));
+        id += 1;
+    }
+    out
+}
