@@ -57,8 +57,10 @@ impl Client {
             .ids
             .next(s, n, MsgIdKind::Client)
             .ok_or_else(|| WireError::protocol("msg_id", "exhausted"))?;
-        let packet = unencrypted::encode(id, body).map_err(|e| WireError::protocol("handshake", e))?;
-        self.conn.send_payload(&packet, deadline, Some(what.to_string()))
+        let packet =
+            unencrypted::encode(id, body).map_err(|e| WireError::protocol("handshake", e))?;
+        self.conn
+            .send_payload(&packet, deadline, Some(what.to_string()))
     }
 
     fn recv_unencrypted(&mut self, deadline: Deadline, what: &str) -> Result<Vec<u8>> {
@@ -111,7 +113,10 @@ impl Client {
         {
             DhGenOutcome::Done(r) => r,
             DhGenOutcome::Retry(_) => {
-                return Err(WireError::protocol("handshake dh_gen", "dh_gen_retry (not supported by this client)"));
+                return Err(WireError::protocol(
+                    "handshake dh_gen",
+                    "dh_gen_retry (not supported by this client)",
+                ));
             }
         };
         let session_id = self.rng.i64();
@@ -134,9 +139,9 @@ impl Client {
     }
 
     fn sealer(&mut self) -> Result<&mut Sealer> {
-        self.sealer
-            .as_mut()
-            .ok_or_else(|| WireError::protocol("session", "no auth key: the handshake did not complete"))
+        self.sealer.as_mut().ok_or_else(|| {
+            WireError::protocol("session", "no auth key: the handshake did not complete")
+        })
     }
 
     /// Seal and send `body`.
@@ -155,7 +160,10 @@ impl Client {
             Frame::Payload { data, .. } => data,
             Frame::QuickAck { .. } => return Ok(Vec::new()),
             Frame::Error { code } => {
-                return Err(WireError::protocol("transport", format!("the server sent transport error {code}")));
+                return Err(WireError::protocol(
+                    "transport",
+                    format!("the server sent transport error {code}"),
+                ));
             }
         };
         let offset = self.sealer()?.time_offset;
@@ -166,13 +174,14 @@ impl Client {
             .receiver
             .as_mut()
             .ok_or_else(|| WireError::protocol("session", "no receiver"))?;
-        let msg = match envelope::decrypt(&sealer.auth_key, Receiver::Client, sealer.session_id, &data) {
-            Ok(m) => m,
-            Err(e) => {
-                self.conn.transcript.annotate_last(&format!("dropped: {e}"));
-                return Ok(Vec::new());
-            }
-        };
+        let msg =
+            match envelope::decrypt(&sealer.auth_key, Receiver::Client, sealer.session_id, &data) {
+                Ok(m) => m,
+                Err(e) => {
+                    self.conn.transcript.annotate_last(&format!("dropped: {e}"));
+                    return Ok(Vec::new());
+                }
+            };
         let now = clock::now_secs(offset);
         let body = msg.body().to_vec();
         let inbound = mtproto::session::Inbound {
@@ -206,7 +215,10 @@ impl Client {
                     Ok(()) => {
                         for (h, (id, b)) in inner.iter().zip(bodies) {
                             match receiver.receive_inner(h) {
-                                Ok(_) => out.push(Accepted { msg_id: id, body: b }),
+                                Ok(_) => out.push(Accepted {
+                                    msg_id: id,
+                                    body: b,
+                                }),
                                 Err(e) => dropped.push(e.name().to_string()),
                             }
                         }
@@ -215,12 +227,17 @@ impl Client {
             }
         } else {
             match receiver.receive(now, &inbound) {
-                Ok(_) => out.push(Accepted { msg_id: msg.msg_id, body }),
+                Ok(_) => out.push(Accepted {
+                    msg_id: msg.msg_id,
+                    body,
+                }),
                 Err(e) => dropped.push(e.name().to_string()),
             }
         }
         if !dropped.is_empty() {
-            self.conn.transcript.annotate_last(&format!("dropped: {}", dropped.join(", ")));
+            self.conn
+                .transcript
+                .annotate_last(&format!("dropped: {}", dropped.join(", ")));
         }
         Ok(out)
     }
@@ -256,7 +273,11 @@ impl Client {
                         let _code = r.int();
                         if let (true, Ok(salt)) = (bad == sent.msg_id, r.long()) {
                             self.sealer()?.salt = salt;
-                            sent = self.send_body(&tl::ping(ping_id), deadline, "ping again (new salt)")?;
+                            sent = self.send_body(
+                                &tl::ping(ping_id),
+                                deadline,
+                                "ping again (new salt)",
+                            )?;
                         }
                     }
                     Some(tl::BAD_MSG_NOTIFICATION) => {
@@ -264,7 +285,10 @@ impl Client {
                         let _seq = r.int();
                         let code = r.int().unwrap_or(0);
                         if bad == sent.msg_id {
-                            return Err(WireError::protocol("session", format!("bad_msg_notification {code} about the ping")));
+                            return Err(WireError::protocol(
+                                "session",
+                                format!("bad_msg_notification {code} about the ping"),
+                            ));
                         }
                     }
                     _ => {}

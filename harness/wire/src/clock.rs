@@ -8,8 +8,13 @@ pub fn now_parts(offset_secs: i64) -> (u32, u32) {
     let d = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let secs = i64::try_from(d.as_secs()).unwrap_or(0).saturating_add(offset_secs);
-    (u32::try_from(secs.max(0)).unwrap_or(u32::MAX), d.subsec_nanos())
+    let secs = i64::try_from(d.as_secs())
+        .unwrap_or(0)
+        .saturating_add(offset_secs);
+    (
+        u32::try_from(secs.max(0)).unwrap_or(u32::MAX),
+        d.subsec_nanos(),
+    )
 }
 
 /// Unix seconds now plus `offset_secs`.

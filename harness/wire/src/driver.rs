@@ -131,7 +131,10 @@ fn client_steps(env: &Env, out: &mut dyn Write) -> Result<()> {
     )?;
     let mut client = Client::new(framed, Rng::from_seed(rng.u64()));
     if let Err(e) = client.handshake(std::slice::from_ref(&key), dc, deadline) {
-        line(out, json!({"event": "handshake", "ok": false, "detail": e.to_string()}));
+        line(
+            out,
+            json!({"event": "handshake", "ok": false, "detail": e.to_string()}),
+        );
         client.conn.close();
         return Err(e);
     }
@@ -168,9 +171,18 @@ fn server_steps(env: &Env, out: &mut dyn Write) -> Result<()> {
         Some(a) if a.port() != 0 => Listener::bind(a)?,
         _ => Listener::bind_loopback()?,
     };
-    line(out, json!({"event": "listening", "addr": listener.addr().to_string()}));
+    line(
+        out,
+        json!({"event": "listening", "addr": listener.addr().to_string()}),
+    );
     let conn = listener.accept(deadline, || Ok(()))?;
-    let framed = FramedConn::server(conn, &transport, Rng::from_seed(rng.u64()), Limits::default(), deadline)?;
+    let framed = FramedConn::server(
+        conn,
+        &transport,
+        Rng::from_seed(rng.u64()),
+        Limits::default(),
+        deadline,
+    )?;
     let mut server = Server::new(framed, Rng::from_seed(rng.u64()));
     match server.handshake(std::slice::from_ref(&key), None, deadline, Duration::ZERO) {
         Ok(HandshakeEnd::Done) => line(out, json!({"event": "handshake", "ok": true})),
@@ -178,7 +190,10 @@ fn server_steps(env: &Env, out: &mut dyn Write) -> Result<()> {
             return Err(WireError::protocol("handshake", format!("{other:?}")));
         }
         Err(e) => {
-            line(out, json!({"event": "handshake", "ok": false, "detail": e.to_string()}));
+            line(
+                out,
+                json!({"event": "handshake", "ok": false, "detail": e.to_string()}),
+            );
             return Err(e);
         }
     }

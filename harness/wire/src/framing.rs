@@ -98,8 +98,7 @@ impl Transport {
                 ));
             }
             Some(h) => Some(
-                hex::decode(h)
-                    .map_err(|e| WireError::config("secret", format!("not hex: {e}")))?,
+                hex::decode(h).map_err(|e| WireError::config("secret", format!("not hex: {e}")))?,
             ),
         };
         if let Some(s) = &secret {
@@ -132,7 +131,10 @@ impl Default for Limits {
 }
 
 enum Codec {
-    Plain { enc: Encoder, dec: Decoder },
+    Plain {
+        enc: Encoder,
+        dec: Decoder,
+    },
     Obfuscated {
         enc: Box<ObfuscatedEncoder>,
         dec: Box<ObfuscatedDecoder>,
@@ -168,8 +170,9 @@ impl FramedConn {
         let codec = if transport.obfuscated {
             let random = rng.vec(INIT_LEN * 16);
             let dc = transport.secret.as_ref().map(|_| dc);
-            let init = obfuscated::generate_init(&random, transport.kind, dc, transport.secret.as_deref())
-                .map_err(|e| WireError::protocol("obfuscated2 init", e))?;
+            let init =
+                obfuscated::generate_init(&random, transport.kind, dc, transport.secret.as_deref())
+                    .map_err(|e| WireError::protocol("obfuscated2 init", e))?;
             conn.write_all(&init.header, deadline, "obfuscated2 init")?;
             transcript.push(Dir::Sent, "obfuscation_init", &init.header, None);
             Codec::Obfuscated {
@@ -255,10 +258,19 @@ impl FramedConn {
     }
 
     /// Frame and send `packet`; `note` goes into the transcript.
-    pub fn send(&mut self, packet: Packet<'_>, deadline: Deadline, note: Option<String>) -> Result<()> {
+    pub fn send(
+        &mut self,
+        packet: Packet<'_>,
+        deadline: Deadline,
+        note: Option<String>,
+    ) -> Result<()> {
         let padding = if self.kind == Kind::Padded {
             let n = usize::from(self.rng.bytes::<1>()[0] % 16);
-            let n = if matches!(packet, Packet::QuickAck { .. }) { n.min(8) } else { n };
+            let n = if matches!(packet, Packet::QuickAck { .. }) {
+                n.min(8)
+            } else {
+                n
+            };
             self.rng.vec(n)
         } else {
             Vec::new()
@@ -279,7 +291,12 @@ impl FramedConn {
     }
 
     /// Send a payload.
-    pub fn send_payload(&mut self, data: &[u8], deadline: Deadline, note: Option<String>) -> Result<()> {
+    pub fn send_payload(
+        &mut self,
+        data: &[u8],
+        deadline: Deadline,
+        note: Option<String>,
+    ) -> Result<()> {
         self.send(
             Packet::Payload {
                 data,
@@ -292,7 +309,12 @@ impl FramedConn {
 
     /// Send bytes past the framing (still through the obfuscation cipher, if any, is **not**
     /// done: these go to the socket as given). For transport-level tampering.
-    pub fn send_raw(&mut self, bytes: &[u8], deadline: Deadline, note: Option<String>) -> Result<()> {
+    pub fn send_raw(
+        &mut self,
+        bytes: &[u8],
+        deadline: Deadline,
+        note: Option<String>,
+    ) -> Result<()> {
         self.transcript.push(Dir::Sent, "raw", bytes, note);
         self.conn.write_all(bytes, deadline, "sending raw bytes")
     }
@@ -313,7 +335,8 @@ impl FramedConn {
                         (r, left, dec.pending())
                     }
                     Codec::Obfuscated { dec, .. } => {
-                        let mut input: &mut [u8] = self.inbuf.get_mut(self.pos..).unwrap_or(&mut []);
+                        let mut input: &mut [u8] =
+                            self.inbuf.get_mut(self.pos..).unwrap_or(&mut []);
                         let r = dec.next(&mut input).map(|p| p.map(|p| p.to_frame()));
                         let left = input.len();
                         (r, left, dec.inner().pending())
@@ -329,7 +352,10 @@ impl FramedConn {
                     Err(mtproto::error::TransportError::FrameTooLong { len }) => {
                         return Err(WireError::FrameTooLong {
                             len,
-                            cap: self.limits.max_frame.min(mtproto::transport::MAX_PAYLOAD_LEN),
+                            cap: self
+                                .limits
+                                .max_frame
+                                .min(mtproto::transport::MAX_PAYLOAD_LEN),
                         });
                     }
                     Err(e) => return Err(WireError::protocol("transport", e)),

@@ -30,12 +30,14 @@ pub fn with_prime_cache<R>(f: impl FnOnce(&mut SafePrimeCache) -> R) -> R {
 
 /// Parse a private key from PEM.
 pub fn private_key(pem: &str) -> Result<RsaPrivateKey> {
-    RsaPrivateKey::from_pkcs1_pem(pem).map_err(|e| WireError::config("RSA private key", e.to_string()))
+    RsaPrivateKey::from_pkcs1_pem(pem)
+        .map_err(|e| WireError::config("RSA private key", e.to_string()))
 }
 
 /// Parse a public key from PEM.
 pub fn public_key(pem: &str) -> Result<RsaPublicKey> {
-    RsaPublicKey::from_pkcs1_pem(pem).map_err(|e| WireError::config("RSA public key", e.to_string()))
+    RsaPublicKey::from_pkcs1_pem(pem)
+        .map_err(|e| WireError::config("RSA public key", e.to_string()))
 }
 
 /// The test key's fingerprint (`server_public_key_fingerprints` entry), as the TL `long`.

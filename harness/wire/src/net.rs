@@ -70,10 +70,13 @@ impl Listener {
         if !addr.ip().is_loopback() {
             return Err(WireError::config(
                 "address",
-                format!("{addr} is not a loopback address; the wire harness only listens on 127.0.0.1"),
+                format!(
+                    "{addr} is not a loopback address; the wire harness only listens on 127.0.0.1"
+                ),
             ));
         }
-        let inner = TcpListener::bind(addr).map_err(|e| WireError::io(format!("bind {addr}"), &e))?;
+        let inner =
+            TcpListener::bind(addr).map_err(|e| WireError::io(format!("bind {addr}"), &e))?;
         let addr = inner
             .local_addr()
             .map_err(|e| WireError::io("listener local_addr", &e))?;
@@ -104,7 +107,9 @@ impl Listener {
                     let _ = stream.set_nodelay(true);
                     return Ok(Conn { stream, peer });
                 }
-                Err(e) if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::Interrupted => {
+                Err(e)
+                    if e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::Interrupted =>
+                {
                     abort()?;
                     if deadline.passed() {
                         return Err(deadline.timeout(&format!("a connection on {}", self.addr)));

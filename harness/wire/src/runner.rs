@@ -27,6 +27,9 @@ use crate::tl;
 use crate::transcript::FrameRecord;
 use mtproto::session::MsgIdKind;
 
+/// A driver function: its environment, its stdout; returns its exit status.
+pub type DriverFn = dyn Fn(&Env, &mut dyn Write) -> i32 + Send + Sync;
+
 /// What a case runs against.
 #[derive(Clone)]
 pub enum Driver {
@@ -34,7 +37,7 @@ pub enum Driver {
     Command(String),
     /// A driver function in this process, on its own thread (the reference drivers in tests).
     /// It cannot be killed: it must bound itself by `MTPROTO_WIRE_TIMEOUT_MS`.
-    InProcess(Arc<dyn Fn(&Env, &mut dyn Write) -> i32 + Send + Sync>),
+    InProcess(Arc<DriverFn>),
 }
 
 impl Driver {
@@ -177,19 +180,39 @@ impl Running {
                         }
                     });
                 }
-                Ok(Self { rx, child: Some(child), stderr, exit: None, lines: Vec::new(), overflow: None })
+                Ok(Self {
+                    rx,
+                    child: Some(child),
+                    stderr,
+                    exit: None,
+                    lines: Vec::new(),
+                    overflow: None,
+                })
             }
             Driver::InProcess(f) => {
                 let f = Arc::clone(f);
                 let env = env.clone();
                 let (max_lines, max_len) = (opts.max_lines, opts.max_line_len);
                 std::thread::spawn(move || {
-                    let mut w = LineWriter { buf: Vec::new(), tx: tx.clone(), lines: 0, max_lines, max_len };
+                    let mut w = LineWriter {
+                        buf: Vec::new(),
+                        tx: tx.clone(),
+                        lines: 0,
+                        max_lines,
+                        max_len,
+                    };
                     let code = f(&env, &mut w);
                     w.finish();
                     let _ = tx.send(Msg::Exit(Some(code)));
                 });
-                Ok(Self { rx, child: None, stderr, exit: None, lines: Vec::new(), overflow: None })
+                Ok(Self {
+                    rx,
+                    child: None,
+                    stderr,
+                    exit: None,
+                    lines: Vec::new(),
+                    overflow: None,
+                })
             }
         }
     }
@@ -229,7 +252,10 @@ impl Running {
             if deadline.passed() {
                 return false;
             }
-            match self.rx.recv_timeout(Duration::from_millis(5).min(deadline.remaining())) {
+            match self
+                .rx
+                .recv_timeout(Duration::from_millis(5).min(deadline.remaining()))
+            {
                 Ok(m) => self.absorb(m),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => std::thread::sleep(Duration::from_millis(2)),
@@ -280,7 +306,9 @@ impl Running {
 
     /// The process group id of a command driver.
     fn pgid(&self) -> Option<i32> {
-        self.child.as_ref().map(|c| i32::try_from(c.id()).unwrap_or(0))
+        self.child
+            .as_ref()
+            .map(|c| i32::try_from(c.id()).unwrap_or(0))
     }
 }
 
@@ -291,13 +319,17 @@ fn read_lines(out: impl Read, tx: Sender<Msg>, max_lines: usize, max_len: usize)
     loop {
         buf.clear();
         // Read at most max_len + 1 bytes of one line.
-        let got = (&mut r).take(max_len as u64 + 1).read_until(b'\n', &mut buf);
+        let got = (&mut r)
+            .take(max_len as u64 + 1)
+            .read_until(b'\n', &mut buf);
         match got {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
         if buf.len() > max_len && buf.last() != Some(&b'\n') {
-            let _ = tx.send(Msg::Overflow(format!("a stdout line longer than {max_len} bytes")));
+            let _ = tx.send(Msg::Overflow(format!(
+                "a stdout line longer than {max_len} bytes"
+            )));
             return;
         }
         n += 1;
@@ -325,7 +357,9 @@ impl LineWriter {
     fn emit(&mut self, line: &[u8]) {
         self.lines += 1;
         if self.lines > self.max_lines || line.len() > self.max_len {
-            let _ = self.tx.send(Msg::Overflow("stdout cap exceeded".to_string()));
+            let _ = self
+                .tx
+                .send(Msg::Overflow("stdout cap exceeded".to_string()));
             return;
         }
         let s = String::from_utf8_lossy(line).trim_end().to_string();
@@ -362,11 +396,17 @@ pub fn client_env(case: &WireCase, addr: std::net::SocketAddr, opts: &RunOptions
     let mut env = Env::new();
     env.insert(driver::ADDR.into(), addr.to_string());
     env.insert(driver::TRANSPORT.into(), case.transport.clone());
-    env.insert(driver::SECRET.into(), case.secret.clone().unwrap_or_default());
+    env.insert(
+        driver::SECRET.into(),
+        case.secret.clone().unwrap_or_default(),
+    );
     env.insert(driver::DC.into(), case.dc.to_string());
     env.insert(driver::RSA_PUBLIC.into(), keys::TEST_RSA_PUBLIC_PEM.into());
     env.insert(driver::PINGS.into(), case.pings.to_string());
-    env.insert(driver::TIMEOUT_MS.into(), opts.timeout.as_millis().to_string());
+    env.insert(
+        driver::TIMEOUT_MS.into(),
+        opts.timeout.as_millis().to_string(),
+    );
     env.insert(driver::SEED.into(), case.seed.wrapping_add(1).to_string());
     env
 }
@@ -388,7 +428,12 @@ pub fn run_client_case_with_pgid(
     (v, pgid)
 }
 
-fn run_inner(case: &WireCase, driver: &Driver, opts: &RunOptions, pgid: &mut Option<i32>) -> Verdict {
+fn run_inner(
+    case: &WireCase,
+    driver: &Driver,
+    opts: &RunOptions,
+    pgid: &mut Option<i32>,
+) -> Verdict {
     let started = Instant::now();
     let deadline = Deadline::after(opts.timeout);
     let mut v = Verdict {
@@ -438,9 +483,15 @@ fn run_inner(case: &WireCase, driver: &Driver, opts: &RunOptions, pgid: &mut Opt
     let (events, bad_line) = parse_events(&run.lines);
     v.events = events;
     let (outcome, detail) = if let Some(why) = &run.overflow {
-        (Outcome::Error, format!("driver broke the output contract: {why}"))
+        (
+            Outcome::Error,
+            format!("driver broke the output contract: {why}"),
+        )
     } else if let Some(l) = bad_line {
-        (Outcome::Error, format!("driver printed a line that is not a JSON object: {l:?}"))
+        (
+            Outcome::Error,
+            format!("driver printed a line that is not a JSON object: {l:?}"),
+        )
     } else {
         match played {
             Err(e) => (Outcome::Error, describe_error(&e, &run)),
@@ -448,7 +499,13 @@ fn run_inner(case: &WireCase, driver: &Driver, opts: &RunOptions, pgid: &mut Opt
         }
     };
     let (outcome, detail) = if !exited && outcome != Outcome::Error {
-        (Outcome::Error, format!("driver did not exit within {} ms ({detail})", opts.timeout.as_millis()))
+        (
+            Outcome::Error,
+            format!(
+                "driver did not exit within {} ms ({detail})",
+                opts.timeout.as_millis()
+            ),
+        )
     } else {
         (outcome, detail)
     };
@@ -493,7 +550,13 @@ fn play(
         None => Ok(()),
     })?;
     let mut rng = Rng::from_seed(case.seed);
-    let framed = FramedConn::server(conn, &transport, Rng::from_seed(rng.u64()), Limits::default(), deadline);
+    let framed = FramedConn::server(
+        conn,
+        &transport,
+        Rng::from_seed(rng.u64()),
+        Limits::default(),
+        deadline,
+    );
     let framed = framed?;
     let mut server = Server::new(framed, Rng::from_seed(rng.u64()));
     let r = play_steps(case, &mut server, deadline, opts);
@@ -502,14 +565,20 @@ fn play(
     r
 }
 
-fn play_steps(case: &WireCase, server: &mut Server, deadline: Deadline, opts: &RunOptions) -> Result<Vec<Seen>> {
+fn play_steps(
+    case: &WireCase,
+    server: &mut Server,
+    deadline: Deadline,
+    opts: &RunOptions,
+) -> Result<Vec<Seen>> {
     let key = keys::private_key(keys::TEST_RSA_PRIVATE_PEM)?;
     let mut seen = Vec::new();
     let mut held = std::collections::VecDeque::new();
     for step in &case.script {
         match &step.action {
             Action::Handshake { tamper } => {
-                let end = server.handshake(std::slice::from_ref(&key), *tamper, deadline, opts.quiet)?;
+                let end =
+                    server.handshake(std::slice::from_ref(&key), *tamper, deadline, opts.quiet)?;
                 let done = matches!(end, HandshakeEnd::Done);
                 seen.push(Seen::Handshake(end));
                 if !done {
@@ -520,17 +589,34 @@ fn play_steps(case: &WireCase, server: &mut Server, deadline: Deadline, opts: &R
                 while held.is_empty() {
                     held.extend(server.serve_frame(deadline, false)?);
                 }
-                let Some(ping) = held.pop_front() else { continue };
+                let Some(ping) = held.pop_front() else {
+                    continue;
+                };
                 let decoy = match pong {
                     PongPlan::Valid => None,
                     PongPlan::DecoyThenTruth { mutation } => {
                         let d = ping.ping_id.wrapping_add(1);
-                        server.send_body(&tl::pong(ping.msg_id, d), MsgIdKind::ServerResponse, Some(*mutation), deadline, "decoy")?;
+                        server.send_body(
+                            &tl::pong(ping.msg_id, d),
+                            MsgIdKind::ServerResponse,
+                            Some(*mutation),
+                            deadline,
+                            "decoy",
+                        )?;
                         Some(d)
                     }
                 };
-                server.send_body(&tl::pong(ping.msg_id, ping.ping_id), MsgIdKind::ServerResponse, None, deadline, "truth")?;
-                seen.push(Seen::Pong { truth: ping.ping_id, decoy });
+                server.send_body(
+                    &tl::pong(ping.msg_id, ping.ping_id),
+                    MsgIdKind::ServerResponse,
+                    None,
+                    deadline,
+                    "truth",
+                )?;
+                seen.push(Seen::Pong {
+                    truth: ping.ping_id,
+                    decoy,
+                });
             }
         }
     }
@@ -555,7 +641,10 @@ fn judge(case: &WireCase, seen: &[Seen], events: &[Value]) -> (Outcome, String) 
     let mut notes = Vec::new();
     for (i, step) in case.script.iter().enumerate() {
         let Some(s) = seen.get(i) else {
-            return (Outcome::Fail, format!("step {i} was not reached ({})", notes.join("; ")));
+            return (
+                Outcome::Fail,
+                format!("step {i} was not reached ({})", notes.join("; ")),
+            );
         };
         match (s, step.expect) {
             (Seen::Handshake(HandshakeEnd::Done), Reaction::Completed) => {
@@ -566,24 +655,54 @@ fn judge(case: &WireCase, seen: &[Seen], events: &[Value]) -> (Outcome, String) 
             }
             (Seen::Handshake(HandshakeEnd::PeerStopped(how)), Reaction::NotCompleted) => {
                 if handshake_ok {
-                    return (Outcome::Fail, format!("the driver reported a completed handshake after a tampered message ({how})"));
+                    return (
+                        Outcome::Fail,
+                        format!(
+                            "the driver reported a completed handshake after a tampered message ({how})"
+                        ),
+                    );
                 }
                 notes.push(format!("handshake not completed: {how}"));
             }
             (Seen::Handshake(HandshakeEnd::PeerProceeded(what)), Reaction::NotCompleted) => {
-                return (Outcome::Fail, format!("the client took the tampered handshake message: {what}"));
+                return (
+                    Outcome::Fail,
+                    format!("the client took the tampered handshake message: {what}"),
+                );
             }
             (Seen::Pong { truth, decoy }, Reaction::Accepted | Reaction::Ignored) => {
                 match pongs.next().flatten() {
                     Some(p) if p == *truth => notes.push(format!("pong {p} (the truth)")),
                     Some(p) if Some(p) == *decoy => {
-                        return (Outcome::Fail, format!("the client took the decoy pong {p} (the true ping_id was {truth})"));
+                        return (
+                            Outcome::Fail,
+                            format!(
+                                "the client took the decoy pong {p} (the true ping_id was {truth})"
+                            ),
+                        );
                     }
-                    Some(p) => return (Outcome::Fail, format!("the driver reported ping_id {p}, neither the truth {truth} nor the decoy")),
-                    None => return (Outcome::Fail, format!("the driver reported no pong for step {i} (truth {truth})")),
+                    Some(p) => {
+                        return (
+                            Outcome::Fail,
+                            format!(
+                                "the driver reported ping_id {p}, neither the truth {truth} nor the decoy"
+                            ),
+                        );
+                    }
+                    None => {
+                        return (
+                            Outcome::Fail,
+                            format!("the driver reported no pong for step {i} (truth {truth})"),
+                        );
+                    }
                 }
             }
-            (s, want) => return (Outcome::Fail, format!("step {i}: expected {want:?}, saw {s:?}")),
+            (s, want) => {
+                return (
+                    Outcome::Fail,
+                    format!("step {i}: expected {want:?}, saw {s:?}"),
+                );
+            }
         }
     }
     let _ = HandshakeTamper::ResPqNonce;
@@ -618,4 +737,3 @@ pub fn group_gone(pgid: Option<i32>) -> bool {
         pgrp == Some(pgid) && state != Some("Z") && state != Some("X")
     })
 }
-

@@ -104,9 +104,13 @@ impl Sealer {
         let low = |id: i64| id & 3;
         match mutation {
             Some(Mutation::WrongSessionId) => session_id = session_id.wrapping_add(1),
-            Some(Mutation::EvenMsgId) => msg_id = msg_id & !3,
+            Some(Mutation::EvenMsgId) => msg_id &= !3,
             Some(Mutation::MsgIdTooOld) | Some(Mutation::MsgIdTooNew) => {
-                let shift: i64 = if mutation == Some(Mutation::MsgIdTooOld) { -400 } else { 60 };
+                let shift: i64 = if mutation == Some(Mutation::MsgIdTooOld) {
+                    -400
+                } else {
+                    60
+                };
                 let secs = clock::now_secs(self.time_offset).saturating_add(shift);
                 let frac = i64::from(self.rng.bytes::<2>()[0]) << 8;
                 msg_id = (secs << 32) | (frac & !3) | low(msg_id) | 4;
@@ -140,9 +144,19 @@ impl Sealer {
                 let c = tl::container(&[(inner_id, seq_no, body)]);
                 let pad = (16 - (32 + c.len()) % 16) % 16;
                 if pad >= 12 {
-                    return Err(WireError::protocol("padding_too_short", "body cannot be aligned with under 12 bytes"));
+                    return Err(WireError::protocol(
+                        "padding_too_short",
+                        "body cannot be aligned with under 12 bytes",
+                    ));
                 }
-                self.raw(msg_id, 0, session_id, &c, i64::try_from(c.len()).unwrap_or(0), pad)?
+                self.raw(
+                    msg_id,
+                    0,
+                    session_id,
+                    &c,
+                    i64::try_from(c.len()).unwrap_or(0),
+                    pad,
+                )?
             }
             Some(Mutation::PaddingTooLong) => {
                 let pad = 1024 + 12 + (16 - (32 + body.len() + 1036) % 16) % 16;
@@ -161,7 +175,13 @@ impl Sealer {
             }
             Some(Mutation::WrongDirection) => {
                 let padding = self.padding(body.len());
-                let m = Message { salt: self.salt, session_id, msg_id, seq_no, body };
+                let m = Message {
+                    salt: self.salt,
+                    session_id,
+                    msg_id,
+                    seq_no,
+                    body,
+                };
                 envelope::encrypt(&self.auth_key, self.direction.reverse(), &m, &padding)
                     .map_err(|e| WireError::protocol("seal", e))?
             }
@@ -178,13 +198,23 @@ impl Sealer {
         if mutation.is_none() {
             self.sent.push(msg_id);
         }
-        Ok(Sealed { packet, msg_id, seq_no })
+        Ok(Sealed {
+            packet,
+            msg_id,
+            seq_no,
+        })
     }
 
     /// A valid envelope around `body` with the given header fields.
     fn plain(&mut self, body: &[u8], msg_id: i64, seq_no: i32, session_id: i64) -> Result<Vec<u8>> {
         let padding = self.padding(body.len());
-        let m = Message { salt: self.salt, session_id, msg_id, seq_no, body };
+        let m = Message {
+            salt: self.salt,
+            session_id,
+            msg_id,
+            seq_no,
+            body,
+        };
         envelope::encrypt(&self.auth_key, self.direction, &m, &padding)
             .map_err(|e| WireError::protocol("seal", e))
     }
@@ -209,7 +239,8 @@ impl Sealer {
         p.extend_from_slice(body);
         let padding = self.rng.vec(pad);
         p.extend_from_slice(&padding);
-        envelope::seal(&self.auth_key, self.direction, &p).map_err(|e| WireError::protocol("seal", e))
+        envelope::seal(&self.auth_key, self.direction, &p)
+            .map_err(|e| WireError::protocol("seal", e))
     }
 }
 

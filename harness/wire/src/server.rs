@@ -90,7 +90,8 @@ impl Server {
             .ids
             .next(s, n, MsgIdKind::ServerResponse)
             .ok_or_else(|| WireError::protocol("msg_id", "exhausted"))?;
-        let packet = unencrypted::encode(id, body).map_err(|e| WireError::protocol("handshake", e))?;
+        let packet =
+            unencrypted::encode(id, body).map_err(|e| WireError::protocol("handshake", e))?;
         self.conn.send_payload(&packet, deadline, Some(note))
     }
 
@@ -102,11 +103,17 @@ impl Server {
                     Ok(PacketKind::Unencrypted) => unencrypted::decode(&data)
                         .ok()
                         .and_then(|m| tl::ctor(m.body))
-                        .map_or("an unencrypted message".to_string(), |c| format!("constructor {c:#010x}")),
+                        .map_or("an unencrypted message".to_string(), |c| {
+                            format!("constructor {c:#010x}")
+                        }),
                     _ => "an encrypted message".to_string(),
                 };
-                self.conn.transcript.annotate_last("the peer went on after the tampered message");
-                HandshakeEnd::PeerProceeded(format!("the peer sent {kind} after the tampered message"))
+                self.conn
+                    .transcript
+                    .annotate_last("the peer went on after the tampered message");
+                HandshakeEnd::PeerProceeded(format!(
+                    "the peer sent {kind} after the tampered message"
+                ))
             }
             Ok(other) => HandshakeEnd::PeerStopped(format!("the peer sent {other:?}")),
             Err(e) => HandshakeEnd::PeerStopped(e.to_string()),
@@ -189,9 +196,9 @@ impl Server {
     }
 
     fn sealer(&mut self) -> Result<&mut Sealer> {
-        self.sealer
-            .as_mut()
-            .ok_or_else(|| WireError::protocol("session", "no auth key: the handshake did not complete"))
+        self.sealer.as_mut().ok_or_else(|| {
+            WireError::protocol("session", "no auth key: the handshake did not complete")
+        })
     }
 
     /// Seal and send `body` (broken by `mutation` if given).
@@ -218,7 +225,10 @@ impl Server {
         let data = match self.conn.recv(deadline, "a message from the client")? {
             Frame::Payload { data, .. } => data,
             other => {
-                return Err(WireError::protocol("transport", format!("unexpected {other:?} from a client")));
+                return Err(WireError::protocol(
+                    "transport",
+                    format!("unexpected {other:?} from a client"),
+                ));
             }
         };
         let key_id = self.sealer()?.auth_key.id();
@@ -226,15 +236,29 @@ impl Server {
             Ok(PacketKind::Encrypted(id)) if id == key_id => {}
             Ok(_) | Err(_) => {
                 // "auth key not found": the transport error -404.
-                self.conn.transcript.annotate_last("unknown auth_key_id: answering -404");
-                self.conn.send(Packet::Error { code: error_code::AUTH_KEY_NOT_FOUND }, deadline, None)?;
+                self.conn
+                    .transcript
+                    .annotate_last("unknown auth_key_id: answering -404");
+                self.conn.send(
+                    Packet::Error {
+                        code: error_code::AUTH_KEY_NOT_FOUND,
+                    },
+                    deadline,
+                    None,
+                )?;
                 return Ok(Vec::new());
             }
         }
-        let msg = match envelope::decrypt_any_session(&self.sealer()?.auth_key, Receiver::Server, &data) {
+        let msg = match envelope::decrypt_any_session(
+            &self.sealer()?.auth_key,
+            Receiver::Server,
+            &data,
+        ) {
             Ok(m) => m,
             Err(e) => {
-                self.conn.transcript.annotate_last(&format!("discarded: {e}"));
+                self.conn
+                    .transcript
+                    .annotate_last(&format!("discarded: {e}"));
                 return Ok(Vec::new());
             }
         };
@@ -248,7 +272,11 @@ impl Server {
                 valid_since: now - 3600,
                 valid_until: now + 3600,
             }]);
-            self.receiver = Some(ServerReceiver::new(msg.session_id, ServerConfig::default(), salts));
+            self.receiver = Some(ServerReceiver::new(
+                msg.session_id,
+                ServerConfig::default(),
+                salts,
+            ));
             let unique = self.rng.i64();
             let body = tl::new_session_created(msg.msg_id, unique, salt);
             self.send_body(&body, MsgIdKind::ServerOther, None, deadline, "new session")?;
@@ -316,11 +344,23 @@ impl Server {
             match e.bad_msg_code() {
                 Some(48) => {
                     let b = tl::bad_server_salt(id, seq, new_salt);
-                    self.send_body(&b, MsgIdKind::ServerResponse, None, deadline, &format!("refused: {}", e.name()))?;
+                    self.send_body(
+                        &b,
+                        MsgIdKind::ServerResponse,
+                        None,
+                        deadline,
+                        &format!("refused: {}", e.name()),
+                    )?;
                 }
                 Some(code) => {
                     let b = tl::bad_msg_notification(id, seq, code);
-                    self.send_body(&b, MsgIdKind::ServerResponse, None, deadline, &format!("refused: {}", e.name()))?;
+                    self.send_body(
+                        &b,
+                        MsgIdKind::ServerResponse,
+                        None,
+                        deadline,
+                        &format!("refused: {}", e.name()),
+                    )?;
                 }
                 None => self.conn.transcript.annotate_last(&format!("ignored: {e}")),
             }
@@ -328,9 +368,18 @@ impl Server {
         for (id, b) in accepted {
             if let Some(ping_id) = tl::ping_id(&b) {
                 if auto_pong {
-                    self.send_body(&tl::pong(id, ping_id), MsgIdKind::ServerResponse, None, deadline, "answer")?;
+                    self.send_body(
+                        &tl::pong(id, ping_id),
+                        MsgIdKind::ServerResponse,
+                        None,
+                        deadline,
+                        "answer",
+                    )?;
                 } else {
-                    held.push(HeldPing { msg_id: id, ping_id });
+                    held.push(HeldPing {
+                        msg_id: id,
+                        ping_id,
+                    });
                 }
             } else if tl::content_related(&b) {
                 let r = tl::rpc_error_result(id, 400, "INPUT_METHOD_INVALID");

@@ -6,7 +6,14 @@
 use crate::case::{Action, HandshakeTamper, Mutation, PongPlan, Reaction, Role, Step, WireCase};
 use crate::framing::Transport;
 
-fn case(tc_id: u32, comment: String, t: &Transport, pings: u32, script: Vec<Step>, flags: &[&str]) -> WireCase {
+fn case(
+    tc_id: u32,
+    comment: String,
+    t: &Transport,
+    pings: u32,
+    script: Vec<Step>,
+    flags: &[&str],
+) -> WireCase {
     WireCase {
         tc_id,
         comment,
@@ -30,7 +37,9 @@ fn handshake() -> Step {
 
 fn valid_pong() -> Step {
     Step {
-        action: Action::AnswerPing { pong: PongPlan::Valid },
+        action: Action::AnswerPing {
+            pong: PongPlan::Valid,
+        },
         expect: Reaction::Accepted,
     }
 }
@@ -78,17 +87,30 @@ pub fn client_cases() -> Vec<WireCase> {
         id += 1;
     }
     for (i, m) in Mutation::ALL.into_iter().enumerate() {
-        let t = transports.get(i % transports.len()).cloned().unwrap_or_else(|| Transport::plain(mtproto::transport::Kind::Intermediate));
-        let flag = if m.is_envelope() { "envelope" } else { "msg_id" };
+        let t = transports
+            .get(i % transports.len())
+            .cloned()
+            .unwrap_or_else(|| Transport::plain(mtproto::transport::Kind::Intermediate));
+        let flag = if m.is_envelope() {
+            "envelope"
+        } else {
+            "msg_id"
+        };
         out.push(case(
             id,
-            format!("decoy pong broken by {} then the true pong: the client must ignore the decoy ({})", m.name(), clause(m)),
+            format!(
+                "decoy pong broken by {} then the true pong: the client must ignore the decoy ({})",
+                m.name(),
+                clause(m)
+            ),
             &t,
             1,
             vec![
                 handshake(),
                 Step {
-                    action: Action::AnswerPing { pong: PongPlan::DecoyThenTruth { mutation: m } },
+                    action: Action::AnswerPing {
+                        pong: PongPlan::DecoyThenTruth { mutation: m },
+                    },
                     expect: Reaction::Ignored,
                 },
             ],
@@ -97,20 +119,37 @@ pub fn client_cases() -> Vec<WireCase> {
         id += 1;
     }
     let tampers = [
-        (HandshakeTamper::ResPqNonce, "resPQ nonce must equal the client's"),
-        (HandshakeTamper::ResPqUnknownFingerprint, "resPQ must offer a fingerprint of a known key"),
-        (HandshakeTamper::ServerDhAnswerHash, "SHA1(answer) must match the decrypted answer"),
-        (HandshakeTamper::DhGenOkNonceHash, "new_nonce_hash1 must match"),
+        (
+            HandshakeTamper::ResPqNonce,
+            "resPQ nonce must equal the client's",
+        ),
+        (
+            HandshakeTamper::ResPqUnknownFingerprint,
+            "resPQ must offer a fingerprint of a known key",
+        ),
+        (
+            HandshakeTamper::ServerDhAnswerHash,
+            "SHA1(answer) must match the decrypted answer",
+        ),
+        (
+            HandshakeTamper::DhGenOkNonceHash,
+            "new_nonce_hash1 must match",
+        ),
     ];
     for (i, (tamper, why)) in tampers.into_iter().enumerate() {
-        let t = transports.get(i % transports.len()).cloned().unwrap_or_else(|| Transport::plain(mtproto::transport::Kind::Intermediate));
+        let t = transports
+            .get(i % transports.len())
+            .cloned()
+            .unwrap_or_else(|| Transport::plain(mtproto::transport::Kind::Intermediate));
         out.push(case(
             id,
             format!("tampered handshake ({tamper:?}): {why}; the client must not go on"),
             &t,
             1,
             vec![Step {
-                action: Action::Handshake { tamper: Some(tamper) },
+                action: Action::Handshake {
+                    tamper: Some(tamper),
+                },
                 expect: Reaction::NotCompleted,
             }],
             &["handshake"],

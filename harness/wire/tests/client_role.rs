@@ -1,9 +1,14 @@
 //! Client-role cases against the reference client driver (in-process), and hostile drivers
 //! (shell fixtures) that must give an error verdict in time and leave no process behind.
 
+// A failing test may panic: that is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
-use mtproto_wire::runner::{Driver, Outcome, RunOptions, group_gone, run_client_case, run_client_case_with_pgid};
+use mtproto_wire::runner::{
+    Driver, Outcome, RunOptions, group_gone, run_client_case, run_client_case_with_pgid,
+};
 use mtproto_wire::suite::client_cases;
 
 fn opts() -> RunOptions {
@@ -39,25 +44,39 @@ fn the_reference_client_passes_every_client_case() {
 /// oracle can fail. (It ignores the envelope result: the harness reports the first pong.)
 #[test]
 fn a_client_that_takes_the_decoy_fails() {
-    use mtproto_wire::case::{Mutation, PongPlan, Action};
+    use mtproto_wire::case::{Action, Mutation, PongPlan};
     let mut case = client_cases()
         .into_iter()
-        .find(|c| c.script.iter().any(|s| matches!(s.action, Action::AnswerPing { pong: PongPlan::DecoyThenTruth { mutation: Mutation::FlipMsgKey } })))
+        .find(|c| {
+            c.script.iter().any(|s| {
+                matches!(
+                    s.action,
+                    Action::AnswerPing {
+                        pong: PongPlan::DecoyThenTruth {
+                            mutation: Mutation::FlipMsgKey
+                        }
+                    }
+                )
+            })
+        })
         .unwrap();
     // A driver that reports the decoy's ping_id: the reference client, with its report shifted
     // by one (the decoy is truth + 1).
-    let driver = Driver::InProcess(std::sync::Arc::new(|env: &mtproto_wire::driver::Env, out: &mut dyn std::io::Write| {
-        let mut buf = Vec::new();
-        let code = mtproto_wire::driver::run_reference_client(env, &mut buf);
-        for line in String::from_utf8_lossy(&buf).lines() {
-            let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
-            if v["event"] == "pong" {
-                v["ping_id"] = serde_json::json!(v["ping_id"].as_i64().unwrap().wrapping_add(1));
+    let driver = Driver::InProcess(std::sync::Arc::new(
+        |env: &mtproto_wire::driver::Env, out: &mut dyn std::io::Write| {
+            let mut buf = Vec::new();
+            let code = mtproto_wire::driver::run_reference_client(env, &mut buf);
+            for line in String::from_utf8_lossy(&buf).lines() {
+                let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+                if v["event"] == "pong" {
+                    v["ping_id"] =
+                        serde_json::json!(v["ping_id"].as_i64().unwrap().wrapping_add(1));
+                }
+                writeln!(out, "{v}").unwrap();
             }
-            writeln!(out, "{v}").unwrap();
-        }
-        code
-    }));
+            code
+        },
+    ));
     case.pings = 1;
     let v = run_client_case(&case, &driver, &opts());
     assert_eq!(v.outcome, Outcome::Fail, "{}", v.detail);
@@ -78,10 +97,17 @@ fn hostile(cmd: &str, timeout_ms: u64) -> (mtproto_wire::runner::Verdict, Option
 fn assert_error_in_time(cmd: &str, want: &str) {
     let (v, pgid, took) = hostile(cmd, 1500);
     assert_eq!(v.outcome, Outcome::Error, "{cmd}: {}", v.detail);
-    assert!(v.detail.contains(want), "{cmd}: {:?} lacks {want:?}", v.detail);
+    assert!(
+        v.detail.contains(want),
+        "{cmd}: {:?} lacks {want:?}",
+        v.detail
+    );
     assert!(took < Duration::from_millis(4500), "{cmd}: took {took:?}");
     assert!(pgid.is_some());
-    assert!(group_gone(pgid), "{cmd}: process group {pgid:?} still alive");
+    assert!(
+        group_gone(pgid),
+        "{cmd}: process group {pgid:?} still alive"
+    );
 }
 
 #[test]

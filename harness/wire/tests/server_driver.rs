@@ -1,0 +1,155 @@
+//! The harness's client against the reference server driver (in-process) over every transport:
+//! the server side of the shell (accepting every transport, handshake server, service messages)
+//! works end to end. Also the building blocks: loopback-only binding, close detection.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use mtproto_wire::WireError;
+use mtproto_wire::client::Client;
+use mtproto_wire::driver::{self, Env};
+use mtproto_wire::framing::{FramedConn, Limits, Transport};
+use mtproto_wire::keys;
+use mtproto_wire::net::{Conn, Deadline, Listener};
+use mtproto_wire::rng::Rng;
+
+fn start_server(t: &Transport) -> (std::net::SocketAddr, std::thread::JoinHandle<(i32, String)>) {
+    let mut env = Env::new();
+    env.insert(driver::ADDR.into(), "127.0.0.1:0".into());
+    env.insert(driver::TRANSPORT.into(), t.name());
+    env.insert(driver::SECRET.into(), t.secret_hex());
+    env.insert(
+        driver::RSA_PRIVATE.into(),
+        keys::TEST_RSA_PRIVATE_PEM.into(),
+    );
+    env.insert(driver::TIMEOUT_MS.into(), "10000".into());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = std::thread::spawn(move || {
+        struct Tee(Vec<u8>, std::sync::mpsc::Sender<String>);
+        impl std::io::Write for Tee {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                let before = self.0.len();
+                self.0.extend_from_slice(b);
+                if b.contains(&b'\n') {
+                    let text = String::from_utf8_lossy(&self.0).into_owned();
+                    let done = text[..before].matches('\n').count();
+                    for l in text.lines().skip(done) {
+                        let _ = self.1.send(l.to_string());
+                    }
+                }
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = Tee(Vec::new(), tx);
+        let code = driver::run_reference_server(&env, &mut out);
+        (code, String::from_utf8_lossy(&out.0).into_owned())
+    });
+    let first = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(v["event"], "listening", "{first}");
+    (v["addr"].as_str().unwrap().parse().unwrap(), h)
+}
+
+#[test]
+fn the_client_pings_the_reference_server_over_every_transport() {
+    for t in Transport::standard() {
+        let (addr, server) = start_server(&t);
+        let deadline = Deadline::after(Duration::from_secs(10));
+        let conn = Conn::connect(addr, deadline).unwrap();
+        let framed =
+            FramedConn::client(conn, &t, 2, Rng::from_seed(3), Limits::default(), deadline)
+                .unwrap();
+        let mut c = Client::new(framed, Rng::from_seed(4));
+        c.handshake(
+            &[keys::public_key(keys::TEST_RSA_PUBLIC_PEM).unwrap()],
+            2,
+            deadline,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", t.name()));
+        for id in [11, 12, 13] {
+            assert_eq!(c.ping(id, deadline).unwrap(), id, "{}", t.name());
+        }
+        c.conn.close();
+        let (code, out) = server.join().unwrap();
+        assert_eq!(code, 0, "{}: {out}", t.name());
+        assert!(
+            out.contains("\"handshake\",\"ok\":true") || out.contains("\"ok\":true"),
+            "{out}"
+        );
+    }
+}
+
+/// The fingerprint README.md documents.
+const DOCUMENTED_FINGERPRINT: &str = "35f1339b4564853b";
+
+#[test]
+fn the_test_key_fingerprint_is_the_documented_one() {
+    // Printed in harness/wire/README.md.
+    assert_eq!(
+        format!("{:016x}", keys::test_fingerprint().unwrap() as u64),
+        DOCUMENTED_FINGERPRINT
+    );
+}
+
+#[test]
+fn only_loopback_addresses_are_bound_or_dialled() {
+    let e = Listener::bind("0.0.0.0:0".parse().unwrap()).unwrap_err();
+    assert!(matches!(e, WireError::Config { .. }), "{e}");
+    let e = Conn::connect(
+        "192.0.2.1:443".parse().unwrap(),
+        Deadline::after(Duration::from_millis(100)),
+    )
+    .unwrap_err();
+    assert!(matches!(e, WireError::Config { .. }), "{e}");
+    let l = Listener::bind_loopback().unwrap();
+    assert!(l.addr().ip().is_loopback() && l.addr().port() != 0);
+}
+
+#[test]
+fn a_closed_peer_and_a_silent_peer_are_told_apart() {
+    let l = Listener::bind_loopback().unwrap();
+    let d = Deadline::after(Duration::from_secs(5));
+    let c = Conn::connect(l.addr(), d).unwrap();
+    let mut s = l.accept(d, || Ok(())).unwrap();
+    let mut buf = [0u8; 4];
+    let e = s
+        .read_some(
+            &mut buf,
+            Deadline::after(Duration::from_millis(50)),
+            "silence",
+        )
+        .unwrap_err();
+    assert!(matches!(e, WireError::Timeout { .. }), "{e}");
+    drop(c);
+    let e = s
+        .read_some(&mut buf, Deadline::after(Duration::from_secs(2)), "close")
+        .unwrap_err();
+    assert!(matches!(e, WireError::Closed { .. }), "{e}");
+}
+
+#[test]
+fn a_frame_over_the_cap_is_refused_as_it_arrives() {
+    // Intermediate with a declared length of 2 MiB (below the transport's 2^24 but above the
+    // shell's 1 MiB cap): refused once the cap is passed, not after 2 MiB are buffered.
+    let l = Listener::bind_loopback().unwrap();
+    let d = Deadline::after(Duration::from_secs(5));
+    let mut c = Conn::connect(l.addr(), d).unwrap();
+    let s = l.accept(d, || Ok(())).unwrap();
+    let t = Transport::plain(mtproto::transport::Kind::Intermediate);
+    let writer = std::thread::spawn(move || {
+        let mut bytes = vec![0xee; 4];
+        bytes.extend_from_slice(&(2u32 << 20).to_le_bytes());
+        bytes.extend(std::iter::repeat_n(0u8, (1 << 20) + 64 * 1024));
+        let _ = c.write_all(&bytes, Deadline::after(Duration::from_secs(5)), "flood");
+        c
+    });
+    let mut f = FramedConn::server(s, &t, Rng::from_seed(1), Limits::default(), d).unwrap();
+    let e = f.recv(d, "a frame").unwrap_err();
+    assert!(matches!(e, WireError::FrameTooLong { .. }), "{e}");
+    drop(f);
+    drop(writer.join());
+}
