@@ -137,11 +137,29 @@ pub fn container(messages: &[(i64, i32, &[u8])]) -> Vec<u8> {
 /// else its constructor id.
 pub fn describe(body: &[u8]) -> String {
     match Object::from_bytes(body) {
-        Ok(o) => format!("{:?}", o.to_json()),
+        Ok(o) => json_text(&o.to_json()),
         Err(_) => match ctor(body) {
             Some(PING) => format!("ping ping_id={}", ping_id(body).unwrap_or(0)),
             Some(c) => format!("constructor {c:#010x}"),
             None => "empty body".to_string(),
         },
     }
+}
+
+/// The reference's TL JSON form as compact JSON text.
+fn json_text(j: &mtproto::tl::Json) -> String {
+    fn value(j: &mtproto::tl::Json) -> serde_json::Value {
+        use mtproto::tl::Json;
+        match j {
+            Json::Null => serde_json::Value::Null,
+            Json::Bool(b) => serde_json::Value::Bool(*b),
+            Json::Int(i) => serde_json::Value::from(*i),
+            Json::Str(s) => serde_json::Value::String(s.clone()),
+            Json::Array(a) => serde_json::Value::Array(a.iter().map(value).collect()),
+            Json::Object(o) => {
+                serde_json::Value::Object(o.iter().map(|(k, v)| (k.clone(), value(v))).collect())
+            }
+        }
+    }
+    value(j).to_string()
 }
