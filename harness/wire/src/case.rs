@@ -89,6 +89,14 @@ pub enum Action {
         /// How to answer.
         pong: PongPlan,
     },
+    /// Server role: "decoy, then truth" from the client side — a `ping` broken by `mutation`
+    /// (decoy `ping_id`), then a valid `ping` (true `ping_id`); the server's answers until the
+    /// true `pong` show how it treated the decoy. Without a mutation, one valid ping.
+    SendPing {
+        /// How the decoy ping is broken; `None`: no decoy.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mutation: Option<Mutation>,
+    },
 }
 
 /// How the harness answers a ping.
@@ -157,10 +165,35 @@ pub enum Mutation {
     ContainerInnerIdNotLower,
     /// A container nested in a container (R12).
     ContainerNested,
+    /// A client msg_id ≡ 1 mod 4 (R7: client ids are divisible by 4; server code 18).
+    OddClientMsgId,
+    /// A salt other than the server's (R11: `bad_server_salt`, code 48).
+    WrongSalt,
 }
 
 impl Mutation {
-    /// Every mutation.
+    /// The mutations that apply to what a client sends (the server role).
+    pub const CLIENT_SENT: [Mutation; 17] = [
+        Self::WrongAuthKeyId,
+        Self::FlipMsgKey,
+        Self::WrongDirection,
+        Self::UnalignedLength,
+        Self::TooShort,
+        Self::LengthNotAligned,
+        Self::LengthBeyondPlaintext,
+        Self::PaddingTooShort,
+        Self::PaddingTooLong,
+        Self::WrongSessionId,
+        Self::OddClientMsgId,
+        Self::MsgIdTooOld,
+        Self::MsgIdTooNew,
+        Self::DuplicateMsgId,
+        Self::ContainerInnerIdNotLower,
+        Self::ContainerNested,
+        Self::WrongSalt,
+    ];
+
+    /// The mutations that apply to what a server sends (the client role).
     pub const ALL: [Mutation; 16] = [
         Self::WrongAuthKeyId,
         Self::FlipMsgKey,
@@ -222,9 +255,15 @@ pub enum Reaction {
     Ignored,
     /// The peer closes the connection.
     Closed,
-    /// The peer (a server) answers with this `bad_msg_notification` code.
+    /// The peer (a server) answers with this `bad_msg_notification` code (48:
+    /// `bad_server_salt`).
     Notification {
         /// The error code.
+        code: i32,
+    },
+    /// The peer (a server) answers with this transport error (−404: auth key not found).
+    TransportError {
+        /// The code as sent.
         code: i32,
     },
 }

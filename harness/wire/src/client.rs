@@ -28,6 +28,15 @@ pub struct Accepted {
     pub body: Vec<u8>,
 }
 
+/// What one frame from the server brought.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// The messages the client accepted (none if it dropped the packet).
+    Messages(Vec<Accepted>),
+    /// A transport error packet with this code.
+    TransportError(i32),
+}
+
 /// The client end of one connection.
 pub struct Client {
     /// The framed connection (and its transcript).
@@ -152,19 +161,14 @@ impl Client {
         Ok(sealed)
     }
 
-    /// Receive one frame and return the messages in it the client accepts. A message that fails
-    /// an envelope or session check is dropped silently (noted in the transcript); a transport
-    /// error from the server is an error.
-    pub fn recv_messages(&mut self, deadline: Deadline) -> Result<Vec<Accepted>> {
+    /// Receive one frame: the messages in it the client accepts, or a transport error. A
+    /// message that fails an envelope or session check is dropped silently (noted in the
+    /// transcript).
+    pub fn recv_any(&mut self, deadline: Deadline) -> Result<Received> {
         let data = match self.conn.recv(deadline, "a message from the server")? {
             Frame::Payload { data, .. } => data,
-            Frame::QuickAck { .. } => return Ok(Vec::new()),
-            Frame::Error { code } => {
-                return Err(WireError::protocol(
-                    "transport",
-                    format!("the server sent transport error {code}"),
-                ));
-            }
+            Frame::QuickAck { .. } => return Ok(Received::Messages(Vec::new())),
+            Frame::Error { code } => return Ok(Received::TransportError(code)),
         };
         let offset = self.sealer()?.time_offset;
         let Some(sealer) = self.sealer.as_mut() else {
@@ -179,7 +183,7 @@ impl Client {
                 Ok(m) => m,
                 Err(e) => {
                     self.conn.transcript.annotate_last(&format!("dropped: {e}"));
-                    return Ok(Vec::new());
+                    return Ok(Received::Messages(Vec::new()));
                 }
             };
         let now = clock::now_secs(offset);
@@ -239,7 +243,39 @@ impl Client {
                 .transcript
                 .annotate_last(&format!("dropped: {}", dropped.join(", ")));
         }
-        Ok(out)
+        Ok(Received::Messages(out))
+    }
+
+    /// [`Client::recv_any`] where a transport error from the server is an error.
+    pub fn recv_messages(&mut self, deadline: Deadline) -> Result<Vec<Accepted>> {
+        match self.recv_any(deadline)? {
+            Received::Messages(m) => Ok(m),
+            Received::TransportError(code) => Err(WireError::protocol(
+                "transport",
+                format!("the server sent transport error {code}"),
+            )),
+        }
+    }
+
+    /// Seal `body` broken by `mutation` and send it (the server role's decoys).
+    pub fn send_mutated(
+        &mut self,
+        body: &[u8],
+        mutation: crate::case::Mutation,
+        deadline: Deadline,
+        why: &str,
+    ) -> Result<Sealed> {
+        let sealed = self
+            .sealer()?
+            .seal(body, MsgIdKind::Client, Some(mutation))?;
+        let n = format!(
+            "{why}: {} msg_id={} [broken: {}]",
+            tl::describe(body),
+            sealed.msg_id,
+            mutation.name()
+        );
+        self.conn.send_payload(&sealed.packet, deadline, Some(n))?;
+        Ok(sealed)
     }
 
     /// Send `ping ping_id` and wait for the `pong` answering it; returns the `ping_id` that pong

@@ -46,6 +46,11 @@ impl Driver {
         Self::InProcess(Arc::new(driver::run_reference_client))
     }
 
+    /// The reference server driver, in-process.
+    pub fn reference_server() -> Self {
+        Self::InProcess(Arc::new(driver::run_reference_server))
+    }
+
     /// A description for reports.
     pub fn describe(&self) -> String {
         match self {
@@ -120,6 +125,22 @@ pub struct Verdict {
 enum Seen {
     Handshake(HandshakeEnd),
     Pong { truth: i64, decoy: Option<i64> },
+    Ping(PingSeen),
+}
+
+/// What the server under test did about a decoy ping and the true one after it.
+#[derive(Debug, Default)]
+struct PingSeen {
+    /// The true ping was answered.
+    truth_answered: bool,
+    /// The decoy was answered with a pong.
+    decoy_answered: bool,
+    /// A `bad_msg_notification` (or `bad_server_salt`: 48) about the decoy, with its code.
+    notification: Option<i32>,
+    /// A transport error packet, with its code.
+    transport_error: Option<i32>,
+    /// The connection closed.
+    closed: bool,
 }
 
 enum Msg {
@@ -618,6 +639,12 @@ fn play_steps(
                     decoy,
                 });
             }
+            Action::SendPing { .. } => {
+                return Err(WireError::config(
+                    "script",
+                    "send_ping is a server-role action; this is a client-role case",
+                ));
+            }
         }
     }
     // Serve whatever else the driver sends until it closes.
@@ -736,4 +763,276 @@ pub fn group_gone(pgid: Option<i32>) -> bool {
         let pgrp = f.next().and_then(|g| g.parse::<i32>().ok());
         pgrp == Some(pgid) && state != Some("Z") && state != Some("X")
     })
+}
+
+/// The driver environment for a server-role case listening on `addr`.
+pub fn server_env(case: &WireCase, addr: std::net::SocketAddr, opts: &RunOptions) -> Env {
+    let mut env = Env::new();
+    env.insert(driver::ADDR.into(), addr.to_string());
+    env.insert(driver::TRANSPORT.into(), case.transport.clone());
+    env.insert(
+        driver::SECRET.into(),
+        case.secret.clone().unwrap_or_default(),
+    );
+    env.insert(
+        driver::RSA_PRIVATE.into(),
+        keys::TEST_RSA_PRIVATE_PEM.into(),
+    );
+    env.insert(
+        driver::TIMEOUT_MS.into(),
+        opts.timeout.as_millis().to_string(),
+    );
+    env.insert(driver::SEED.into(), case.seed.wrapping_add(1).to_string());
+    env
+}
+
+/// Run a server-role `case` against `driver` (a server): start it, connect once it listens,
+/// play the script as a hostile client, judge what the server sent back. The server is killed
+/// at the end (a server need not exit by itself).
+pub fn run_server_case(case: &WireCase, driver: &Driver, opts: &RunOptions) -> Verdict {
+    run_server_case_with_pgid(case, driver, opts).0
+}
+
+/// [`run_server_case`], also returning the process group id of a command driver.
+pub fn run_server_case_with_pgid(
+    case: &WireCase,
+    driver: &Driver,
+    opts: &RunOptions,
+) -> (Verdict, Option<i32>) {
+    let started = Instant::now();
+    let deadline = Deadline::after(opts.timeout);
+    let mut v = Verdict {
+        tc_id: case.tc_id,
+        outcome: Outcome::Error,
+        detail: String::new(),
+        events: Vec::new(),
+        transcript: Vec::new(),
+        exit_code: None,
+        stderr_tail: String::new(),
+        driver: driver.describe(),
+        elapsed_ms: 0,
+    };
+    let mut pgid = None;
+    let finish = |mut v: Verdict, pgid| {
+        v.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        (v, pgid)
+    };
+    if case.role != Role::ServerUnderTest {
+        v.detail = "run_server_case runs server-role cases only".into();
+        return finish(v, pgid);
+    }
+    // An ephemeral port for the server: bound and released here, then given to the driver.
+    let addr = match Listener::bind_loopback() {
+        Ok(l) => l.addr(),
+        Err(e) => {
+            v.detail = e.to_string();
+            return finish(v, pgid);
+        }
+    };
+    let env = server_env(case, addr, opts);
+    let mut run = match Running::spawn(driver, &env, opts) {
+        Ok(r) => r,
+        Err(e) => {
+            v.detail = e.to_string();
+            return finish(v, pgid);
+        }
+    };
+    pgid = run.pgid();
+    let mut transcript = Vec::new();
+    let played = play_server(case, addr, &mut run, deadline, &mut transcript);
+    // Give the server a moment to print what it saw, then stop it.
+    let _ = run.wait(deadline.min_after(Duration::from_millis(300)));
+    run.kill();
+    v.exit_code = run.exit.flatten();
+    v.stderr_tail = run.stderr_tail();
+    v.transcript = transcript;
+    let (events, bad_line) = parse_events(&run.lines);
+    v.events = events;
+    let (outcome, detail) = if let Some(why) = &run.overflow {
+        (
+            Outcome::Error,
+            format!("driver broke the output contract: {why}"),
+        )
+    } else if let Some(l) = bad_line {
+        (
+            Outcome::Error,
+            format!("driver printed a line that is not a JSON object: {l:?}"),
+        )
+    } else {
+        match played {
+            Err(e) => (Outcome::Error, describe_error(&e, &run)),
+            Ok(seen) => judge_server(case, &seen),
+        }
+    };
+    v.outcome = outcome;
+    v.detail = detail;
+    finish(v, pgid)
+}
+
+fn play_server(
+    case: &WireCase,
+    addr: std::net::SocketAddr,
+    run: &mut Running,
+    deadline: Deadline,
+    transcript: &mut Vec<FrameRecord>,
+) -> Result<Vec<Seen>> {
+    let transport = case.transport()?;
+    let conn = loop {
+        match crate::net::Conn::connect(addr, deadline.min_after(Duration::from_millis(200))) {
+            Ok(c) => break c,
+            Err(e) => {
+                if let Some(code) = run.exited() {
+                    return Err(WireError::Closed {
+                        during: format!(
+                            "the wait for the server to listen on {addr} (it exited with status {code:?}; last error: {e})"
+                        ),
+                        pending: 0,
+                    });
+                }
+                if deadline.passed() {
+                    return Err(deadline
+                        .timeout(&format!("the server to listen on {addr} (last error: {e})")));
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    };
+    let mut rng = Rng::from_seed(case.seed);
+    let framed = FramedConn::client(
+        conn,
+        &transport,
+        i16::try_from(case.dc).unwrap_or(0),
+        Rng::from_seed(rng.u64()),
+        Limits::default(),
+        deadline,
+    )?;
+    let mut client = crate::client::Client::new(framed, Rng::from_seed(rng.u64()));
+    let r = play_server_steps(case, &mut client, &mut rng, deadline);
+    *transcript = std::mem::take(&mut client.conn.transcript.frames);
+    client.conn.close();
+    r
+}
+
+fn play_server_steps(
+    case: &WireCase,
+    client: &mut crate::client::Client,
+    rng: &mut Rng,
+    deadline: Deadline,
+) -> Result<Vec<Seen>> {
+    let key = keys::public_key(keys::TEST_RSA_PUBLIC_PEM)?;
+    let mut seen = Vec::new();
+    for step in &case.script {
+        match &step.action {
+            Action::Handshake { tamper: Some(_) } | Action::AnswerPing { .. } => {
+                return Err(WireError::config(
+                    "script",
+                    "tampered handshakes and answer_ping are not server-role actions yet",
+                ));
+            }
+            Action::Handshake { tamper: None } => {
+                client.handshake(std::slice::from_ref(&key), case.dc, deadline)?;
+                seen.push(Seen::Handshake(HandshakeEnd::Done));
+            }
+            Action::SendPing { mutation } => {
+                let truth_id = rng.i64();
+                let decoy_id = truth_id.wrapping_add(1);
+                let decoy = match mutation {
+                    Some(m) => {
+                        Some(client.send_mutated(&tl::ping(decoy_id), *m, deadline, "decoy")?)
+                    }
+                    None => None,
+                };
+                let truth = client.send_body(&tl::ping(truth_id), deadline, "truth")?;
+                let decoy_msg = decoy.map(|d| d.msg_id);
+                let mut obs = PingSeen::default();
+                while !obs.truth_answered {
+                    let got = match client.recv_any(deadline) {
+                        Ok(g) => g,
+                        Err(WireError::Closed { .. }) => {
+                            obs.closed = true;
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    let msgs = match got {
+                        crate::client::Received::TransportError(code) => {
+                            obs.transport_error = Some(code);
+                            continue;
+                        }
+                        crate::client::Received::Messages(m) => m,
+                    };
+                    for m in msgs {
+                        let mut r = mtproto::codec::Reader::new(&m.body);
+                        match r.u32().ok() {
+                            Some(tl::PONG) => {
+                                if let Some((req, pid)) = tl::read_pong(&m.body) {
+                                    if req == truth.msg_id && pid == truth_id {
+                                        obs.truth_answered = true;
+                                    } else if Some(req) == decoy_msg || pid == decoy_id {
+                                        obs.decoy_answered = true;
+                                    }
+                                }
+                            }
+                            Some(tl::BAD_MSG_NOTIFICATION | tl::BAD_SERVER_SALT) => {
+                                let bad = r.long().ok();
+                                let _seq = r.int();
+                                let code = r.int().ok();
+                                if bad.is_some() && bad == decoy_msg {
+                                    obs.notification = code;
+                                } else if bad == Some(truth.msg_id) {
+                                    return Err(WireError::protocol(
+                                        "server under test",
+                                        format!("refused the valid ping with code {code:?}"),
+                                    ));
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                client.flush_acks(deadline)?;
+                seen.push(Seen::Ping(obs));
+            }
+        }
+    }
+    Ok(seen)
+}
+
+/// Compare what the server did with each step's expected reaction.
+fn judge_server(case: &WireCase, seen: &[Seen]) -> (Outcome, String) {
+    let mut notes = Vec::new();
+    for (i, step) in case.script.iter().enumerate() {
+        let Some(s) = seen.get(i) else {
+            return (
+                Outcome::Fail,
+                format!("step {i} was not reached ({})", notes.join("; ")),
+            );
+        };
+        let ok = match (s, step.expect) {
+            (Seen::Handshake(HandshakeEnd::Done), Reaction::Completed) => true,
+            (Seen::Ping(p), Reaction::Accepted) => p.truth_answered,
+            (Seen::Ping(p), Reaction::Ignored) => {
+                p.truth_answered
+                    && !p.decoy_answered
+                    && p.notification.is_none()
+                    && p.transport_error.is_none()
+            }
+            (Seen::Ping(p), Reaction::Notification { code }) => {
+                !p.decoy_answered && p.notification == Some(code)
+            }
+            (Seen::Ping(p), Reaction::TransportError { code }) => {
+                !p.decoy_answered && p.transport_error == Some(code)
+            }
+            (Seen::Ping(p), Reaction::Closed) => p.closed && !p.decoy_answered,
+            _ => false,
+        };
+        if !ok {
+            return (
+                Outcome::Fail,
+                format!("step {i}: expected {:?}, saw {s:?}", step.expect),
+            );
+        }
+        notes.push(format!("step {i}: {:?}", step.expect));
+    }
+    (Outcome::Pass, notes.join("; "))
 }

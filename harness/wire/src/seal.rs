@@ -101,10 +101,16 @@ impl Sealer {
         let mut msg_id = self.next_msg_id(kind)?;
         let seq_no = self.next_seq(content_related)?;
         let mut session_id = self.session_id;
+        let salt = if mutation == Some(Mutation::WrongSalt) {
+            self.salt ^ 0x0101_0101
+        } else {
+            self.salt
+        };
         let low = |id: i64| id & 3;
         match mutation {
             Some(Mutation::WrongSessionId) => session_id = session_id.wrapping_add(1),
             Some(Mutation::EvenMsgId) => msg_id &= !3,
+            Some(Mutation::OddClientMsgId) => msg_id = (msg_id & !3) | 1,
             Some(Mutation::MsgIdTooOld) | Some(Mutation::MsgIdTooNew) => {
                 let shift: i64 = if mutation == Some(Mutation::MsgIdTooOld) {
                     -400
@@ -126,7 +132,7 @@ impl Sealer {
             Some(Mutation::ContainerInnerIdNotLower) => {
                 let inner_id = self.next_msg_id(kind)?;
                 let c = tl::container(&[(inner_id, seq_no, body)]);
-                self.plain(&c, msg_id, 0, session_id)?
+                self.plain(&c, msg_id, 0, session_id, salt)?
             }
             Some(Mutation::ContainerNested) => {
                 let inner_id = msg_id;
@@ -135,24 +141,33 @@ impl Sealer {
                 msg_id = outer;
                 let c1 = tl::container(&[(inner_id, seq_no, body)]);
                 let c2 = tl::container(&[(mid, 0, &c1)]);
-                self.plain(&c2, outer, 0, session_id)?
+                self.plain(&c2, outer, 0, session_id, salt)?
             }
             Some(Mutation::PaddingTooShort) => {
-                // A container around the body: 32 + 44 + 4 = 80, so 4 bytes of padding align it.
+                // A container around the body, with empty acks added until fewer than 12 bytes
+                // of padding align the plaintext.
                 let inner_id = msg_id;
+                let mut extra = Vec::new();
+                let mut ack = Vec::new();
+                mtproto::session::msgs_ack_body(&[], &mut ack);
+                let (c, pad) = loop {
+                    let mut msgs: Vec<(i64, i32, &[u8])> = vec![(inner_id, seq_no, body)];
+                    for id in &extra {
+                        msgs.push((*id, 0, &ack));
+                    }
+                    let c = tl::container(&msgs);
+                    let pad = (16 - (32 + c.len()) % 16) % 16;
+                    if pad < 12 || extra.len() > 3 {
+                        break (c, pad);
+                    }
+                    extra.push(self.next_msg_id(kind)?);
+                };
                 msg_id = self.next_msg_id(kind)?;
-                let c = tl::container(&[(inner_id, seq_no, body)]);
-                let pad = (16 - (32 + c.len()) % 16) % 16;
-                if pad >= 12 {
-                    return Err(WireError::protocol(
-                        "padding_too_short",
-                        "body cannot be aligned with under 12 bytes",
-                    ));
-                }
                 self.raw(
                     msg_id,
                     0,
                     session_id,
+                    salt,
                     &c,
                     i64::try_from(c.len()).unwrap_or(0),
                     pad,
@@ -161,22 +176,22 @@ impl Sealer {
             Some(Mutation::PaddingTooLong) => {
                 let pad = 1024 + 12 + (16 - (32 + body.len() + 1036) % 16) % 16;
                 let declared = i64::try_from(body.len()).unwrap_or(0);
-                self.raw(msg_id, seq_no, session_id, body, declared, pad)?
+                self.raw(msg_id, seq_no, session_id, salt, body, declared, pad)?
             }
             Some(Mutation::LengthNotAligned) => {
                 let pad = self.padding(body.len()).len();
                 let declared = i64::try_from(body.len()).unwrap_or(0) - 2;
-                self.raw(msg_id, seq_no, session_id, body, declared, pad)?
+                self.raw(msg_id, seq_no, session_id, salt, body, declared, pad)?
             }
             Some(Mutation::LengthBeyondPlaintext) => {
                 let pad = self.padding(body.len()).len();
                 let declared = i64::try_from(body.len() + pad + 16).unwrap_or(0);
-                self.raw(msg_id, seq_no, session_id, body, declared, pad)?
+                self.raw(msg_id, seq_no, session_id, salt, body, declared, pad)?
             }
             Some(Mutation::WrongDirection) => {
                 let padding = self.padding(body.len());
                 let m = Message {
-                    salt: self.salt,
+                    salt,
                     session_id,
                     msg_id,
                     seq_no,
@@ -185,7 +200,7 @@ impl Sealer {
                 envelope::encrypt(&self.auth_key, self.direction.reverse(), &m, &padding)
                     .map_err(|e| WireError::protocol("seal", e))?
             }
-            _ => self.plain(body, msg_id, seq_no, session_id)?,
+            _ => self.plain(body, msg_id, seq_no, session_id, salt)?,
         };
         let mut packet = packet;
         match mutation {
@@ -206,10 +221,17 @@ impl Sealer {
     }
 
     /// A valid envelope around `body` with the given header fields.
-    fn plain(&mut self, body: &[u8], msg_id: i64, seq_no: i32, session_id: i64) -> Result<Vec<u8>> {
+    fn plain(
+        &mut self,
+        body: &[u8],
+        msg_id: i64,
+        seq_no: i32,
+        session_id: i64,
+        salt: i64,
+    ) -> Result<Vec<u8>> {
         let padding = self.padding(body.len());
         let m = Message {
-            salt: self.salt,
+            salt,
             session_id,
             msg_id,
             seq_no,
@@ -221,17 +243,19 @@ impl Sealer {
 
     /// A plaintext with a chosen declared length and padding length, sealed with a correct
     /// msg_key.
+    #[allow(clippy::too_many_arguments)]
     fn raw(
         &mut self,
         msg_id: i64,
         seq_no: i32,
         session_id: i64,
+        salt: i64,
         body: &[u8],
         declared: i64,
         pad: usize,
     ) -> Result<Vec<u8>> {
         let mut p = Vec::with_capacity(32 + body.len() + pad);
-        put_long(&mut p, self.salt);
+        put_long(&mut p, salt);
         put_long(&mut p, session_id);
         put_long(&mut p, msg_id);
         put_int(&mut p, seq_no);

@@ -150,7 +150,19 @@ impl Server {
             }
             _ => {}
         }
-        self.send_unencrypted(&res_pq, deadline, note("resPQ", tamper.filter(|t| matches!(t, HandshakeTamper::ResPqNonce | HandshakeTamper::ResPqUnknownFingerprint))))?;
+        self.send_unencrypted(
+            &res_pq,
+            deadline,
+            note(
+                "resPQ",
+                tamper.filter(|t| {
+                    matches!(
+                        t,
+                        HandshakeTamper::ResPqNonce | HandshakeTamper::ResPqUnknownFingerprint
+                    )
+                }),
+            ),
+        )?;
         if matches!(
             tamper,
             Some(HandshakeTamper::ResPqNonce | HandshakeTamper::ResPqUnknownFingerprint)
@@ -169,7 +181,14 @@ impl Server {
         if tamper == Some(HandshakeTamper::ServerDhAnswerHash) {
             flip(&mut dh_ok, 60);
         }
-        self.send_unencrypted(&dh_ok, deadline, note("server_DH_params_ok", tamper.filter(|t| *t == HandshakeTamper::ServerDhAnswerHash)))?;
+        self.send_unencrypted(
+            &dh_ok,
+            deadline,
+            note(
+                "server_DH_params_ok",
+                tamper.filter(|t| *t == HandshakeTamper::ServerDhAnswerHash),
+            ),
+        )?;
         if tamper == Some(HandshakeTamper::ServerDhAnswerHash) {
             return Ok(self.watch_after_tamper(deadline.min_after(quiet), "set_client_DH_params"));
         }
@@ -180,7 +199,14 @@ impl Server {
         if tamper == Some(HandshakeTamper::DhGenOkNonceHash) {
             flip(&mut gen_ok, 36);
         }
-        self.send_unencrypted(&gen_ok, deadline, note("dh_gen_ok", tamper.filter(|t| *t == HandshakeTamper::DhGenOkNonceHash)))?;
+        self.send_unencrypted(
+            &gen_ok,
+            deadline,
+            note(
+                "dh_gen_ok",
+                tamper.filter(|t| *t == HandshakeTamper::DhGenOkNonceHash),
+            ),
+        )?;
         if tamper == Some(HandshakeTamper::DhGenOkNonceHash) {
             return Ok(self.watch_after_tamper(deadline.min_after(quiet), "an encrypted message"));
         }

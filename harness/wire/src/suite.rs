@@ -60,6 +60,8 @@ fn clause(m: Mutation) -> &'static str {
         Mutation::PaddingTooShort | Mutation::PaddingTooLong => "R5: padding 12..1024 bytes",
         Mutation::WrongSessionId => "R6: session_id must be the client's",
         Mutation::EvenMsgId => "R7: server msg_ids are ≡ 1 or 3 mod 4",
+        Mutation::OddClientMsgId => "R7: client msg_ids are divisible by 4 (server code 18)",
+        Mutation::WrongSalt => "R11: a salt the server does not accept gets bad_server_salt (48)",
         Mutation::MsgIdTooOld | Mutation::MsgIdTooNew => {
             "R9: msg_id time within 300 s before and 30 s after now"
         }
@@ -154,6 +156,89 @@ pub fn client_cases() -> Vec<WireCase> {
             }],
             &["handshake"],
         ));
+        id += 1;
+    }
+    out
+}
+
+/// What the reference server does about a client message broken by `m` (spec: the server
+/// column of the receiver checks and the codes of service messages about messages).
+pub fn server_reaction(m: Mutation) -> Reaction {
+    match m {
+        // "auth key not found": the transport error -404.
+        Mutation::WrongAuthKeyId => Reaction::TransportError { code: -404 },
+        Mutation::OddClientMsgId => Reaction::Notification { code: 18 },
+        Mutation::MsgIdTooOld => Reaction::Notification { code: 16 },
+        Mutation::MsgIdTooNew => Reaction::Notification { code: 17 },
+        Mutation::ContainerInnerIdNotLower | Mutation::ContainerNested => {
+            Reaction::Notification { code: 64 }
+        }
+        Mutation::WrongSalt => Reaction::Notification { code: 48 },
+        // Envelope failures are discarded alike (R4), duplicates ignored (R8), and a session_id
+        // other than the connection's discarded (R6).
+        _ => Reaction::Ignored,
+    }
+}
+
+/// The server-role suite: a valid session on every transport, then every client-side mutation
+/// as a decoy ping followed by a true one.
+pub fn server_cases() -> Vec<WireCase> {
+    let transports = Transport::standard();
+    let mut out = Vec::new();
+    let mut id = 1001u32;
+    let ping = |mutation: Option<Mutation>, expect: Reaction| Step {
+        action: Action::SendPing { mutation },
+        expect,
+    };
+    for t in &transports {
+        let mut c = case(
+            id,
+            format!("valid handshake and two pings over {}", t.name()),
+            t,
+            0,
+            vec![
+                handshake(),
+                ping(None, Reaction::Accepted),
+                ping(None, Reaction::Accepted),
+            ],
+            &["valid", "transport"],
+        );
+        c.role = Role::ServerUnderTest;
+        out.push(c);
+        id += 1;
+    }
+    for (i, m) in Mutation::CLIENT_SENT.into_iter().enumerate() {
+        let t = transports
+            .get(i % transports.len())
+            .cloned()
+            .unwrap_or_else(|| Transport::plain(mtproto::transport::Kind::Intermediate));
+        let expect = server_reaction(m);
+        let mut c = case(
+            id,
+            format!(
+                "decoy ping broken by {} then a true ping: the server must answer {:?} ({})",
+                m.name(),
+                expect,
+                clause(m)
+            ),
+            &t,
+            0,
+            vec![
+                handshake(),
+                ping(None, Reaction::Accepted),
+                ping(Some(m), expect),
+            ],
+            &[
+                "decoy",
+                if m.is_envelope() {
+                    "envelope"
+                } else {
+                    "msg_id"
+                },
+            ],
+        );
+        c.role = Role::ServerUnderTest;
+        out.push(c);
         id += 1;
     }
     out

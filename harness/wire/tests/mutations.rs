@@ -5,7 +5,8 @@
 
 use mtproto::envelope::{self, Receiver};
 use mtproto::session::{
-    ClientConfig, ClientReceiver, Inbound, InnerHeader, MsgIdKind, parse_container,
+    ClientConfig, ClientReceiver, FutureSalt, Inbound, InnerHeader, MsgIdKind, SaltSchedule,
+    ServerConfig, ServerReceiver, parse_container,
 };
 use mtproto::{AuthKey, Direction, ProtocolError};
 use mtproto_wire::case::Mutation;
@@ -60,6 +61,28 @@ fn client_verdict(
         .map_err(|e| e.name().to_string())
 }
 
+/// The reference error each mutation must produce.
+fn expected(m: Mutation) -> &'static str {
+    match m {
+        Mutation::WrongAuthKeyId => "AuthKeyIdMismatch",
+        Mutation::FlipMsgKey | Mutation::WrongDirection => "MsgKeyMismatch",
+        Mutation::UnalignedLength => "NotBlockAligned",
+        Mutation::TooShort => "TooShort",
+        Mutation::LengthNotAligned => "LengthNotAligned",
+        Mutation::LengthBeyondPlaintext => "LengthOutOfRange",
+        Mutation::PaddingTooShort => "PaddingTooShort",
+        Mutation::PaddingTooLong => "PaddingTooLong",
+        Mutation::WrongSessionId => "SessionIdMismatch",
+        Mutation::EvenMsgId | Mutation::OddClientMsgId => "MsgIdParity",
+        Mutation::MsgIdTooOld => "TimeTooFarPast",
+        Mutation::MsgIdTooNew => "TimeTooFarFuture",
+        Mutation::DuplicateMsgId => "Duplicate",
+        Mutation::ContainerInnerIdNotLower => "ContainerMsgIdNotGreatest",
+        Mutation::ContainerNested => "ContainerNested",
+        Mutation::WrongSalt => "BadServerSalt",
+    }
+}
+
 #[test]
 fn every_mutation_is_refused_by_the_check_it_targets() {
     // A key whose bytes differ (a constant key would make x = 0 and x = 8 derive alike).
@@ -98,23 +121,7 @@ fn every_mutation_is_refused_by_the_check_it_targets() {
         let decoy = sealer
             .seal(&pong, MsgIdKind::ServerResponse, Some(m))
             .unwrap();
-        let want = match m {
-            Mutation::WrongAuthKeyId => "AuthKeyIdMismatch",
-            Mutation::FlipMsgKey | Mutation::WrongDirection => "MsgKeyMismatch",
-            Mutation::UnalignedLength => "NotBlockAligned",
-            Mutation::TooShort => "TooShort",
-            Mutation::LengthNotAligned => "LengthNotAligned",
-            Mutation::LengthBeyondPlaintext => "LengthOutOfRange",
-            Mutation::PaddingTooShort => "PaddingTooShort",
-            Mutation::PaddingTooLong => "PaddingTooLong",
-            Mutation::WrongSessionId => "SessionIdMismatch",
-            Mutation::EvenMsgId => "MsgIdParity",
-            Mutation::MsgIdTooOld => "TimeTooFarPast",
-            Mutation::MsgIdTooNew => "TimeTooFarFuture",
-            Mutation::DuplicateMsgId => "Duplicate",
-            Mutation::ContainerInnerIdNotLower => "ContainerMsgIdNotGreatest",
-            Mutation::ContainerNested => "ContainerNested",
-        };
+        let want = expected(m);
         assert_eq!(
             client_verdict(&key, session, &mut rx, &decoy.packet),
             Err(want.to_string()),
@@ -136,5 +143,94 @@ fn mutation_names_round_trip_through_json() {
         let j = serde_json::to_string(&m).unwrap();
         assert_eq!(serde_json::from_str::<Mutation>(&j).unwrap(), m);
         assert_eq!(format!("\"{}\"", m.name()), j);
+    }
+}
+
+/// What the reference server says about `packet`.
+fn server_verdict(
+    key: &AuthKey,
+    session: i64,
+    rx: &mut ServerReceiver,
+    packet: &[u8],
+) -> Result<(), String> {
+    let m = envelope::decrypt(key, Receiver::Server, session, packet)
+        .map_err(|e| e.name().to_string())?;
+    let now = clock::now_secs(0);
+    let body = m.body().to_vec();
+    let inbound = Inbound {
+        session_id: m.session_id,
+        salt: m.salt,
+        msg_id: m.msg_id,
+        seq_no: m.seq_no,
+        content_related: tl::content_related(&body),
+    };
+    if tl::ctor(&body) == Some(tl::MSG_CONTAINER) {
+        let inner: Vec<InnerHeader> = parse_container(&body)
+            .unwrap()
+            .unwrap()
+            .map(|m| {
+                let m = m.unwrap();
+                InnerHeader {
+                    msg_id: m.msg_id,
+                    seq_no: m.seq_no,
+                    content_related: tl::content_related(m.body),
+                    is_container: m.is_container(),
+                }
+            })
+            .collect();
+        rx.receive_container(now, &inbound, &inner)
+            .map_err(|e| e.name().to_string())?;
+        for h in &inner {
+            rx.receive_inner(h)
+                .map(|_| ())
+                .map_err(|e| e.name().to_string())?;
+        }
+        return Ok(());
+    }
+    rx.receive(now, &inbound)
+        .map(|_| ())
+        .map_err(|e| e.name().to_string())
+}
+
+#[test]
+fn every_client_side_mutation_is_refused_by_the_server_check_it_targets() {
+    let bytes: [u8; 256] = core::array::from_fn(|i| (i as u8).wrapping_mul(89).wrapping_add(3));
+    let key = AuthKey::new(bytes);
+    let (session, salt) = (0x7777, 0x5151);
+    let now = clock::now_secs(0);
+    for m in Mutation::CLIENT_SENT {
+        let mut sealer = Sealer::new(
+            AuthKey::new(bytes),
+            Direction::ClientToServer,
+            salt,
+            session,
+            0,
+            Rng::from_seed(2),
+        );
+        let salts = SaltSchedule::new(&[FutureSalt {
+            salt,
+            valid_since: now - 60,
+            valid_until: now + 60,
+        }]);
+        let mut rx = ServerReceiver::new(session, ServerConfig::default(), salts);
+        let first = sealer.seal(&tl::ping(1), MsgIdKind::Client, None).unwrap();
+        assert_eq!(
+            server_verdict(&key, session, &mut rx, &first.packet),
+            Ok(())
+        );
+        let decoy = sealer
+            .seal(&tl::ping(2), MsgIdKind::Client, Some(m))
+            .unwrap();
+        assert_eq!(
+            server_verdict(&key, session, &mut rx, &decoy.packet),
+            Err(expected(m).to_string()),
+            "{m:?}"
+        );
+        let truth = sealer.seal(&tl::ping(3), MsgIdKind::Client, None).unwrap();
+        assert_eq!(
+            server_verdict(&key, session, &mut rx, &truth.packet),
+            Ok(()),
+            "{m:?}: truth"
+        );
     }
 }

@@ -1,0 +1,95 @@
+//! Server-role cases against the reference server driver (in-process), the judge failing a
+//! wrong expectation, and hostile servers (shell fixtures) that never listen or exit at once.
+
+// A failing test may panic: that is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use mtproto_wire::case::{Action, Mutation, Reaction};
+use mtproto_wire::runner::{
+    Driver, Outcome, RunOptions, group_gone, run_server_case, run_server_case_with_pgid,
+};
+use mtproto_wire::suite::server_cases;
+
+fn opts() -> RunOptions {
+    RunOptions {
+        timeout: Duration::from_secs(20),
+        ..RunOptions::default()
+    }
+}
+
+#[test]
+fn the_reference_server_passes_every_server_case() {
+    let driver = Driver::reference_server();
+    let mut failed = Vec::new();
+    for case in server_cases() {
+        let v = run_server_case(&case, &driver, &opts());
+        if v.outcome != Outcome::Pass {
+            failed.push(format!(
+                "#{} {} ({}): {:?}: {}\n  events {:?}\n  transcript {}",
+                case.tc_id,
+                case.comment,
+                case.transport,
+                v.outcome,
+                v.detail,
+                v.events,
+                serde_json::to_string(&v.transcript).unwrap_or_default()
+            ));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+#[test]
+fn a_wrong_expected_code_fails() {
+    let mut case = server_cases()
+        .into_iter()
+        .find(|c| {
+            c.script.iter().any(|s| {
+                s.action
+                    == Action::SendPing {
+                        mutation: Some(Mutation::OddClientMsgId),
+                    }
+            })
+        })
+        .unwrap();
+    if let Some(last) = case.script.last_mut() {
+        last.expect = Reaction::Notification { code: 16 };
+    }
+    let v = run_server_case(&case, &Driver::reference_server(), &opts());
+    assert_eq!(v.outcome, Outcome::Fail, "{}", v.detail);
+    assert!(v.detail.contains("Some(18)"), "{}", v.detail);
+}
+
+fn assert_error_in_time(cmd: &str, want: &str) {
+    let case = server_cases().into_iter().next().unwrap();
+    let o = RunOptions {
+        timeout: Duration::from_millis(1500),
+        ..RunOptions::default()
+    };
+    let t = Instant::now();
+    let (v, pgid) = run_server_case_with_pgid(&case, &Driver::Command(cmd.to_string()), &o);
+    let took = t.elapsed();
+    assert_eq!(v.outcome, Outcome::Error, "{cmd}: {}", v.detail);
+    assert!(
+        v.detail.contains(want),
+        "{cmd}: {:?} lacks {want:?}",
+        v.detail
+    );
+    assert!(took < Duration::from_millis(4500), "{cmd}: took {took:?}");
+    assert!(
+        group_gone(pgid),
+        "{cmd}: process group {pgid:?} still alive"
+    );
+}
+
+#[test]
+fn a_server_that_never_listens_is_an_error() {
+    assert_error_in_time("sleep 30", "timed out");
+}
+
+#[test]
+fn a_server_that_exits_at_once_is_an_error() {
+    assert_error_in_time("exit 2", "exited");
+}
