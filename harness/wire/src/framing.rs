@@ -307,8 +307,8 @@ impl FramedConn {
         )
     }
 
-    /// Send bytes past the framing (still through the obfuscation cipher, if any, is **not**
-    /// done: these go to the socket as given). For transport-level tampering.
+    /// Send `bytes` to the socket as given: no framing and no obfuscation cipher (for
+    /// transport-level tampering, e.g. a forged length prefix).
     pub fn send_raw(
         &mut self,
         bytes: &[u8],
