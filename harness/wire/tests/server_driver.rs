@@ -153,3 +153,53 @@ fn a_frame_over_the_cap_is_refused_as_it_arrives() {
     drop(f);
     drop(writer.join());
 }
+
+#[test]
+fn the_reference_server_answers_other_queries_with_rpc_error_and_acknowledges_them() {
+    let t = Transport::plain(mtproto::transport::Kind::Abridged);
+    let (addr, server) = start_server(&t);
+    let deadline = Deadline::after(Duration::from_secs(10));
+    let conn = Conn::connect(addr, deadline).unwrap();
+    let framed =
+        FramedConn::client(conn, &t, 2, Rng::from_seed(5), Limits::default(), deadline).unwrap();
+    let mut c = Client::new(framed, Rng::from_seed(6));
+    c.handshake(
+        &[keys::public_key(keys::TEST_RSA_PUBLIC_PEM).unwrap()],
+        2,
+        deadline,
+    )
+    .unwrap();
+    // A content-related query the server does not serve: an unknown constructor and an int.
+    let query = [0x78, 0x56, 0x34, 0x12, 1, 0, 0, 0];
+    let sent = c.send_body(&query, deadline, "unknown query").unwrap();
+    let (mut error, mut acked, mut new_session) = (None, false, false);
+    while error.is_none() || !acked {
+        for m in c.recv_messages(deadline).unwrap() {
+            let mut r = mtproto::codec::Reader::new(&m.body);
+            match r.u32().unwrap() {
+                mtproto_wire::tl::RPC_RESULT => {
+                    assert_eq!(r.long().unwrap(), sent.msg_id);
+                    assert_eq!(r.u32().unwrap(), mtproto_wire::tl::RPC_ERROR);
+                    error = Some((r.int().unwrap(), r.tl_bytes().unwrap().to_vec()));
+                    // "Server message identifiers modulo 4 yield 1 if the message is a response".
+                    assert_eq!(m.msg_id & 3, 1);
+                }
+                mtproto_wire::tl::MSGS_ACK => {
+                    let _vector = r.u32().unwrap();
+                    let n = r.int().unwrap();
+                    acked |= (0..n).any(|_| r.long().unwrap() == sent.msg_id);
+                    assert_eq!(m.msg_id & 3, 3);
+                }
+                mtproto_wire::tl::NEW_SESSION_CREATED => {
+                    assert_eq!(r.long().unwrap(), sent.msg_id, "first_msg_id");
+                    new_session = true;
+                }
+                other => panic!("unexpected constructor {other:#x}"),
+            }
+        }
+    }
+    assert!(new_session);
+    assert_eq!(error, Some((400, b"INPUT_METHOD_INVALID".to_vec())));
+    c.conn.close();
+    assert_eq!(server.join().unwrap().0, 0);
+}
