@@ -114,7 +114,8 @@ pub enum PongPlan {
     },
 }
 
-/// A server-to-client handshake message broken on purpose.
+/// A handshake message broken on purpose: one the harness's server sends (client role) or one
+/// the harness's client sends (server role).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HandshakeTamper {
@@ -127,6 +128,27 @@ pub enum HandshakeTamper {
     ServerDhAnswerHash,
     /// dh_gen_ok with a wrong new_nonce_hash1 ("the client must check new_nonce_hash").
     DhGenOkNonceHash,
+    /// Server role: req_DH_params with a nonce other than the one of req_pq_multi.
+    ReqDhParamsNonce,
+    /// Server role: req_DH_params naming a fingerprint the server did not offer.
+    ReqDhParamsFingerprint,
+    /// Server role: req_DH_params whose RSA_PAD encrypted_data is altered (its hash fails).
+    ReqDhParamsEncryptedData,
+    /// Server role: set_client_DH_params whose encrypted data is altered (SHA1 mismatch).
+    SetClientDhParamsHash,
+}
+
+impl HandshakeTamper {
+    /// Whether the tampered message is one the client sends (a server-role tamper).
+    pub fn client_sent(self) -> bool {
+        matches!(
+            self,
+            Self::ReqDhParamsNonce
+                | Self::ReqDhParamsFingerprint
+                | Self::ReqDhParamsEncryptedData
+                | Self::SetClientDhParamsHash
+        )
+    }
 }
 
 /// How an encrypted message is broken (spec: the envelope receiver checks and the msg_id rules).

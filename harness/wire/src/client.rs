@@ -10,6 +10,9 @@ use mtproto::session::{
 use mtproto::transport::Frame;
 use mtproto::{Direction, ProtocolError};
 
+use std::time::Duration;
+
+use crate::case::HandshakeTamper;
 use crate::clock;
 use crate::error::{Result, WireError};
 use crate::framing::FramedConn;
@@ -17,6 +20,7 @@ use crate::keys;
 use crate::net::Deadline;
 use crate::rng::Rng;
 use crate::seal::{Sealed, Sealer};
+use crate::server::HandshakeEnd;
 use crate::tl;
 
 /// A message the client accepted: it passed every envelope and session check.
@@ -91,6 +95,41 @@ impl Client {
 
     /// Create an auth key with the server (spec: auth key creation) for DC `dc`, trusting `keys`.
     pub fn handshake(&mut self, keys: &[RsaPublicKey], dc: i32, deadline: Deadline) -> Result<()> {
+        match self.handshake_with(keys, dc, None, deadline, Duration::ZERO)? {
+            HandshakeEnd::Done => Ok(()),
+            other => Err(WireError::protocol("handshake", format!("{other:?}"))),
+        }
+    }
+
+    /// After a tampered message: whether the server answers it (it took it) or not.
+    fn watch_after_tamper(&mut self, deadline: Deadline, what: &str) -> HandshakeEnd {
+        match self.conn.recv(deadline, what) {
+            Ok(Frame::Payload { .. }) => {
+                self.conn
+                    .transcript
+                    .annotate_last("the server answered the tampered message");
+                HandshakeEnd::PeerProceeded(format!(
+                    "the server sent {what} after the tampered message"
+                ))
+            }
+            Ok(Frame::Error { code }) => {
+                HandshakeEnd::PeerStopped(format!("transport error {code}"))
+            }
+            Ok(other) => HandshakeEnd::PeerStopped(format!("{other:?}")),
+            Err(e) => HandshakeEnd::PeerStopped(e.to_string()),
+        }
+    }
+
+    /// [`Client::handshake`] with one of the client's messages broken by `tamper` (a
+    /// client-sent [`HandshakeTamper`]); `quiet` bounds the wait for the server's answer to it.
+    pub fn handshake_with(
+        &mut self,
+        keys: &[RsaPublicKey],
+        dc: i32,
+        tamper: Option<HandshakeTamper>,
+        deadline: Deadline,
+        quiet: Duration,
+    ) -> Result<HandshakeEnd> {
         let (st, body) = hc::start(self.rng.bytes());
         self.send_unencrypted(&body, deadline, "req_pq_multi")?;
         let res_pq = self.recv_unencrypted(deadline, "resPQ")?;
@@ -99,9 +138,26 @@ impl Client {
             rsa_padding: self.rng.vec(192),
             temp_keys: (0..8).map(|_| self.rng.bytes()).collect(),
         };
-        let (st, body) = st
+        let (st, mut body) = st
             .handle_res_pq(&res_pq, keys, dc, KeyKind::Permanent, &random)
             .map_err(|e| WireError::protocol("handshake resPQ", e))?;
+        // req_DH_params: ctor 4, nonce 16, server_nonce 16, p 8, q 8, fingerprint 8 at 52,
+        // encrypted_data (4-byte length, 256 bytes) from 60.
+        let at = match tamper {
+            Some(HandshakeTamper::ReqDhParamsNonce) => Some(4),
+            Some(HandshakeTamper::ReqDhParamsFingerprint) => Some(52),
+            Some(HandshakeTamper::ReqDhParamsEncryptedData) => Some(100),
+            _ => None,
+        };
+        if let Some(at) = at {
+            flip(&mut body, at);
+            self.send_unencrypted(
+                &body,
+                deadline,
+                &format!("req_DH_params [tampered: {tamper:?}]"),
+            )?;
+            return Ok(self.watch_after_tamper(deadline.min_after(quiet), "server_DH_params"));
+        }
         self.send_unencrypted(&body, deadline, "req_DH_params")?;
         let dh = self.recv_unencrypted(deadline, "server_DH_params")?;
         let crandom = ClientDhRandom {
@@ -114,6 +170,17 @@ impl Client {
             st.handle_server_dh_params(&dh, now, &crandom, Some(cache))
         })
         .map_err(|e| WireError::protocol("handshake server_DH_params", e))?;
+        if tamper == Some(HandshakeTamper::SetClientDhParamsHash) {
+            // encrypted_data starts at 40 (ctor, nonces, 4-byte length): its SHA1 no longer holds.
+            let mut body = body;
+            flip(&mut body, 60);
+            self.send_unencrypted(
+                &body,
+                deadline,
+                "set_client_DH_params [tampered: SetClientDhParamsHash]",
+            )?;
+            return Ok(self.watch_after_tamper(deadline.min_after(quiet), "dh_gen"));
+        }
         self.send_unencrypted(&body, deadline, "set_client_DH_params")?;
         let answer = self.recv_unencrypted(deadline, "dh_gen")?;
         let result = match st
@@ -144,7 +211,7 @@ impl Client {
             result.time_offset,
             Rng::from_seed(self.rng.u64()),
         ));
-        Ok(())
+        Ok(HandshakeEnd::Done)
     }
 
     fn sealer(&mut self) -> Result<&mut Sealer> {
@@ -343,5 +410,11 @@ impl Client {
             self.send_body(&body, deadline, "acknowledge")?;
         }
         Ok(())
+    }
+}
+
+fn flip(b: &mut [u8], at: usize) {
+    if let Some(x) = b.get_mut(at) {
+        *x ^= 0x01;
     }
 }

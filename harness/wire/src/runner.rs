@@ -598,6 +598,14 @@ fn play_steps(
     for step in &case.script {
         match &step.action {
             Action::Handshake { tamper } => {
+                if tamper.is_some_and(HandshakeTamper::client_sent) {
+                    return Err(WireError::config(
+                        "script",
+                        format!(
+                            "{tamper:?} tampers with a client message; this is a client-role case"
+                        ),
+                    ));
+                }
                 let end =
                     server.handshake(std::slice::from_ref(&key), *tamper, deadline, opts.quiet)?;
                 let done = matches!(end, HandshakeEnd::Done);
@@ -732,7 +740,6 @@ fn judge(case: &WireCase, seen: &[Seen], events: &[Value]) -> (Outcome, String) 
             }
         }
     }
-    let _ = HandshakeTamper::ResPqNonce;
     (Outcome::Pass, notes.join("; "))
 }
 
@@ -839,7 +846,7 @@ pub fn run_server_case_with_pgid(
     };
     pgid = run.pgid();
     let mut transcript = Vec::new();
-    let played = play_server(case, addr, &mut run, deadline, &mut transcript);
+    let played = play_server(case, addr, &mut run, deadline, opts.quiet, &mut transcript);
     // Give the server a moment to print what it saw, then stop it.
     let _ = run.wait(deadline.min_after(Duration::from_millis(300)));
     run.kill();
@@ -874,6 +881,7 @@ fn play_server(
     addr: std::net::SocketAddr,
     run: &mut Running,
     deadline: Deadline,
+    quiet: Duration,
     transcript: &mut Vec<FrameRecord>,
 ) -> Result<Vec<Seen>> {
     let transport = case.transport()?;
@@ -907,7 +915,7 @@ fn play_server(
         deadline,
     )?;
     let mut client = crate::client::Client::new(framed, Rng::from_seed(rng.u64()));
-    let r = play_server_steps(case, &mut client, &mut rng, deadline);
+    let r = play_server_steps(case, &mut client, &mut rng, deadline, quiet);
     *transcript = std::mem::take(&mut client.conn.transcript.frames);
     client.conn.close();
     r
@@ -918,20 +926,39 @@ fn play_server_steps(
     client: &mut crate::client::Client,
     rng: &mut Rng,
     deadline: Deadline,
+    quiet: Duration,
 ) -> Result<Vec<Seen>> {
     let key = keys::public_key(keys::TEST_RSA_PUBLIC_PEM)?;
     let mut seen = Vec::new();
     for step in &case.script {
         match &step.action {
-            Action::Handshake { tamper: Some(_) } | Action::AnswerPing { .. } => {
+            Action::AnswerPing { .. } => {
                 return Err(WireError::config(
                     "script",
-                    "tampered handshakes and answer_ping are not server-role actions yet",
+                    "answer_ping is a client-role action; this is a server-role case",
                 ));
             }
-            Action::Handshake { tamper: None } => {
-                client.handshake(std::slice::from_ref(&key), case.dc, deadline)?;
-                seen.push(Seen::Handshake(HandshakeEnd::Done));
+            Action::Handshake { tamper } => {
+                if tamper.is_some_and(|t| !t.client_sent()) {
+                    return Err(WireError::config(
+                        "script",
+                        format!(
+                            "{tamper:?} tampers with a server message; this is a server-role case"
+                        ),
+                    ));
+                }
+                let end = client.handshake_with(
+                    std::slice::from_ref(&key),
+                    case.dc,
+                    *tamper,
+                    deadline,
+                    quiet,
+                )?;
+                let done = matches!(end, HandshakeEnd::Done);
+                seen.push(Seen::Handshake(end));
+                if !done {
+                    return Ok(seen);
+                }
             }
             Action::SendPing { mutation } => {
                 let truth_id = rng.i64();
@@ -1010,6 +1037,7 @@ fn judge_server(case: &WireCase, seen: &[Seen]) -> (Outcome, String) {
         };
         let ok = match (s, step.expect) {
             (Seen::Handshake(HandshakeEnd::Done), Reaction::Completed) => true,
+            (Seen::Handshake(HandshakeEnd::PeerStopped(_)), Reaction::NotCompleted) => true,
             (Seen::Ping(p), Reaction::Accepted) => p.truth_answered,
             (Seen::Ping(p), Reaction::Ignored) => {
                 p.truth_answered

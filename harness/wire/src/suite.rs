@@ -207,6 +207,46 @@ pub fn server_cases() -> Vec<WireCase> {
         out.push(c);
         id += 1;
     }
+    let tampers = [
+        (
+            HandshakeTamper::ReqDhParamsNonce,
+            "req_DH_params nonce must be the one of req_pq_multi",
+        ),
+        (
+            HandshakeTamper::ReqDhParamsFingerprint,
+            "req_DH_params must name an offered fingerprint",
+        ),
+        (
+            HandshakeTamper::ReqDhParamsEncryptedData,
+            "RSA_PAD's hash over the 192 bytes must hold",
+        ),
+        (
+            HandshakeTamper::SetClientDhParamsHash,
+            "SHA1(client_DH_inner_data) must match",
+        ),
+    ];
+    for (i, (tamper, why)) in tampers.into_iter().enumerate() {
+        let t = transports
+            .get(i % transports.len())
+            .cloned()
+            .unwrap_or_else(|| Transport::plain(mtproto::transport::Kind::Intermediate));
+        let mut c = case(
+            id,
+            format!("tampered handshake ({tamper:?}): {why}; the server must not answer it"),
+            &t,
+            0,
+            vec![Step {
+                action: Action::Handshake {
+                    tamper: Some(tamper),
+                },
+                expect: Reaction::NotCompleted,
+            }],
+            &["handshake"],
+        );
+        c.role = Role::ServerUnderTest;
+        out.push(c);
+        id += 1;
+    }
     for (i, m) in Mutation::CLIENT_SENT.into_iter().enumerate() {
         let t = transports
             .get(i % transports.len())
