@@ -1,0 +1,371 @@
+#!/usr/bin/env python3
+"""mtproto-harness adapter for telethon-secret-chat (JSON lines over stdio, protocol v1).
+
+Every op runs the plugin's own methods of `SecretChatMethods` on a `SecretChatManager` whose
+Telethon client is a stub: the few RPCs the methods send (`messages.getDhConfig`,
+`messages.requestEncryption`, `messages.acceptEncryption`, `messages.sendEncryptedService`) are
+answered locally and recorded, so what the plugin computes (g_b, the key, the fingerprint it
+sends) is read from the requests it made. Its randomness (`os.urandom`, `random.randint`) is
+fixed to the vector's bytes where the vector fixes them.
+"""
+import asyncio
+import json
+import logging
+import os
+import struct
+import sys
+import traceback
+from hashlib import sha1
+
+import telethon
+from telethon.client.downloads import DownloadMethods
+from telethon.errors import SecurityError
+from telethon.tl import types
+from telethon.tl.functions.messages import (AcceptEncryptionRequest, GetDhConfigRequest,
+                                            RequestEncryptionRequest)
+from telethon.tl.types.messages import DhConfig
+
+import telethon_secret_chat
+from telethon_secret_chat import secret_methods
+from telethon_secret_chat.secret_chat_manager import SecretChatManager, patch_tlobjects
+from telethon_secret_chat.secret_methods import SecretChat
+from telethon_secret_chat.storage.memory import SecretMemorySession
+
+logging.disable(logging.CRITICAL)
+patch_tlobjects()  # what the manager's event loop does before reading secret TL objects
+
+OPS = ["secret.acceptKey", "secret.completeKey", "secret.decrypt", "secret.fileDecrypt"]
+
+CHAT_ID = 1
+ACCESS_HASH = 2
+_loop = asyncio.new_event_loop()
+
+
+class Unsupported(Exception):
+    """The library cannot be driven to this request."""
+
+
+class Rejected(Exception):
+    def __init__(self, error, detail=""):
+        super().__init__(error)
+        self.error = error
+        self.detail = detail
+
+
+def h(req, name):
+    v = req[name]
+    if not isinstance(v, str):
+        raise KeyError(name)
+    return bytes.fromhex(v)
+
+
+def integer(req, name):
+    v = req[name]
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise KeyError(name)
+    return v
+
+
+def described(e):
+    return f"{type(e).__name__}: {e}"
+
+
+class _Logs(dict):
+    def __missing__(self, key):
+        log = logging.getLogger(key)
+        log.disabled = True
+        return log
+
+
+class _StubClient:
+    """The Telethon client the plugin calls: answers its RPCs locally and keeps them."""
+
+    def __init__(self, p, g):
+        self.p, self.g = p, g
+        self.sent = []
+        self._log = _Logs()
+        self.loop = _loop
+
+    async def __call__(self, request):
+        self.sent.append(request)
+        if isinstance(request, GetDhConfigRequest):
+            return DhConfig(g=self.g, p=self.p, version=1, random=bytes(256))
+        if isinstance(request, RequestEncryptionRequest):
+            return types.EncryptedChatWaiting(id=CHAT_ID, access_hash=ACCESS_HASH, date=None,
+                                              admin_id=1, participant_id=2)
+        return None
+
+    async def get_input_entity(self, peer):
+        return types.InputPeerUser(user_id=2, access_hash=0)
+
+    def add_event_handler(self, handler):
+        return None
+
+    def sent_of(self, cls):
+        return [r for r in self.sent if isinstance(r, cls)]
+
+
+def manager(p=b"\x17", g=2):
+    client = _StubClient(p, g)
+    m = SecretChatManager(client, SecretMemorySession())
+    return m, client
+
+
+class _FixedRandom:
+    """`os.urandom` inside the plugin module: the vector's secret for the 256-byte draw."""
+
+    def __init__(self, secret):
+        self.secret = secret
+
+    def __call__(self, n):
+        if n == 256:
+            return self.secret
+        return os.urandom(n)  # message padding and random_bytes of the plugin's own messages
+
+
+class _OsProxy:
+    def __init__(self, urandom):
+        self.urandom = urandom
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+
+def run_with_secret(secret, coro):
+    saved = secret_methods.os
+    secret_methods.os = _OsProxy(_FixedRandom(secret))
+    try:
+        return _loop.run_until_complete(coro)
+    finally:
+        secret_methods.os = saved
+
+
+def client_secret(req):
+    local = bytearray(h(req, "localRandom"))
+    server = h(req, "serverRandom")
+    if len(local) != 256 or len(server) > 256:
+        raise KeyError("localRandom/serverRandom")
+    for i, s in enumerate(server):
+        local[i] ^= s
+    return bytes(local)
+
+
+def dh_error(e):
+    msg = str(e)
+    if "g_a is invalid" in msg:
+        # both range checks (1 < v < p-1 and the 2^1984 margin) raise this same message
+        return Rejected("ValueOutOfRange", msg)
+    if "Wrong fingerprint" in msg:
+        return Rejected("KeyFingerprintMismatch", msg)
+    return Rejected("Rejected", described(e))
+
+
+def fingerprint_bytes(value):
+    return struct.pack("<q", value).hex()
+
+
+def accept_key(req):
+    """`accept_secret_chat` on an `encryptedChatRequested` carrying the vector's g_a."""
+    p, g = h(req, "p"), integer(req, "g")
+    m, client = manager(p, g)
+    chat = types.EncryptedChatRequested(id=CHAT_ID, access_hash=ACCESS_HASH, date=None, admin_id=2,
+                                        participant_id=1, g_a=h(req, "gA"))
+    try:
+        run_with_secret(client_secret(req), m.accept_secret_chat(chat))
+    except Exception as e:  # noqa: BLE001 - the plugin refused
+        raise dh_error(e)
+    accepted = client.sent_of(AcceptEncryptionRequest)
+    if not accepted:
+        raise RuntimeError("accept_secret_chat sent no acceptEncryption")
+    key = m.session.get_secret_chat_by_id(CHAT_ID).auth_key
+    return {"gB": accepted[0].g_b.hex(), "key": key.hex(),
+            "keyFingerprint": fingerprint_bytes(accepted[0].key_fingerprint)}
+
+
+def complete_key(req):
+    """`start_secret_chat` (draws a, sends g_a), then `finish_secret_chat_creation` on an
+    `encryptedChat` carrying the vector's g_b and key fingerprint."""
+    p, g = h(req, "p"), integer(req, "g")
+    m, client = manager(p, g)
+    fp = struct.unpack("<q", h(req, "keyFingerprint"))[0]
+    try:
+        run_with_secret(client_secret(req), m.start_secret_chat(2))
+        ga = client.sent_of(RequestEncryptionRequest)[0].g_a
+        chat = types.EncryptedChat(id=CHAT_ID, access_hash=ACCESS_HASH, date=None, admin_id=1,
+                                   participant_id=2, g_a_or_b=h(req, "gB"), key_fingerprint=fp)
+        run_with_secret(client_secret(req), m.finish_secret_chat_creation(chat))
+    except Exception as e:  # noqa: BLE001 - the plugin refused
+        raise dh_error(e)
+    key = m.session.get_secret_chat_by_id(CHAT_ID).auth_key
+    return {"gA": ga.hex(), "key": key.hex()}
+
+
+# --- decrypt: handle_encrypted_update ------------------------------------------------------------
+
+class _Reader:
+    """`BinaryReader` as the plugin's decrypt functions see it: records the bytes they read."""
+
+    last = None
+
+    def __init__(self, data):
+        _Reader.last = bytes(data)
+        self.inner = _RealReader(data)
+
+    def tgread_object(self):
+        return self.inner.tgread_object()
+
+
+_RealReader = secret_methods.BinaryReader
+
+
+class _Event:
+    def __init__(self, packet):
+        self.message = types.EncryptedMessage(random_id=0, chat_id=CHAT_ID, date=None,
+                                              bytes=packet, file=types.EncryptedFileEmpty())
+
+
+DECRYPT_ERRORS = [("message data length is too big", "LengthOutOfRange"),
+                  ("Message key mismatch", "MsgKeyMismatch"),
+                  ("Padding is too small", "PaddingTooShort"),
+                  ("not divisble by 16", "NotBlockAligned"),
+                  ("can not be divided by 16", "NotBlockAligned"),
+                  ("Difference is too big", "PaddingTooLong"),
+                  ("Key fingerprint mismatch", "UnknownKeyFingerprint")]
+
+
+def secret_decrypt(req):
+    receiver = req["receiver"]
+    if receiver not in ("originator", "acceptor"):
+        raise KeyError("receiver")
+    key = h(req, "key")
+    packet = h(req, "packet")
+    m, client = manager()
+    # A chat as accept_secret_chat / finish_secret_chat_creation save it (admin = originator);
+    # new chats start at mtproto = 1, as the plugin makes them.
+    m.session.save_chat(SecretChat(CHAT_ID, ACCESS_HASH, key, receiver == "originator", 2,
+                                   types.InputEncryptedChat(CHAT_ID, ACCESS_HASH)), False)
+    _Reader.last = None
+    secret_methods.BinaryReader = _Reader
+    try:
+        _loop.run_until_complete(m.handle_encrypted_update(_Event(packet)))
+    except Exception as e:  # noqa: BLE001 - the plugin refused the packet
+        msg = str(e)
+        for needle, name in DECRYPT_ERRORS:
+            if needle in msg:
+                raise Rejected(name, described(e))
+        if len(packet) < 24 + 16:
+            raise Rejected("TooShort", described(e))
+        raise Rejected("Rejected", described(e))
+    finally:
+        secret_methods.BinaryReader = _RealReader
+    if _Reader.last is None:
+        raise RuntimeError("the plugin decrypted nothing")
+    return {"layer": _Reader.last.hex()}
+
+
+# --- fileDecrypt: download_secret_media, with Telethon's own download loop -----------------------
+
+class _Downloader:
+    """The client's download half: Telethon's `_download_file` (it decrypts each received part
+    with `AES.decrypt_ige(part, key, iv)`), fed the encrypted file in parts as a DC sends them."""
+
+    def __init__(self, encrypted):
+        self.encrypted = encrypted
+        self._log = _Logs()
+
+    async def _iter_download(self, location, *, request_size, **kwargs):
+        for i in range(0, len(self.encrypted), request_size):
+            yield self.encrypted[i:i + request_size]
+
+    download_file = DownloadMethods.download_file
+    _download_file = DownloadMethods._download_file
+
+
+def file_decrypt(req):
+    key, iv = h(req, "key"), h(req, "iv")
+    encrypted = h(req, "encrypted")
+    size = integer(req, "size")
+    fp = integer(req, "keyFingerprint")
+    m, _ = manager()
+    m.client = _Downloader(encrypted)
+    message = _FileMessage(fp, key, iv, size)
+    try:
+        data = _loop.run_until_complete(m.download_secret_media(message))
+    except SecurityError as e:
+        raise Rejected("FileFingerprintMismatch" if "fingerprint" in str(e) else "Rejected",
+                       described(e))
+    except Exception as e:  # noqa: BLE001 - the library refused (Telethon's IGE on a bad key/iv)
+        raise Rejected("FileKeyInvalid" if len(key) != 32 or len(iv) != 32 else "Rejected",
+                       described(e))
+    return {"file": bytes(data).hex()}
+
+
+class _FileMessage:
+    """What `download_secret_media` reads: `message.file` (an `encryptedFile`) and
+    `message.media.key` / `.iv` (from the decrypted message's media)."""
+
+    def __init__(self, fingerprint, key, iv, size):
+        self.file = types.EncryptedFile(id=1, access_hash=2, size=size, dc_id=1,
+                                        key_fingerprint=fingerprint)
+
+        class _Media:
+            pass
+
+        self.media = _Media()
+        self.media.key = key
+        self.media.iv = iv
+
+
+HANDLERS = {
+    "secret.acceptKey": accept_key,
+    "secret.completeKey": complete_key,
+    "secret.decrypt": secret_decrypt,
+    "secret.fileDecrypt": file_decrypt,
+}
+
+
+def answer(req):
+    rid = req.get("id")
+    op = req.get("op")
+    if op == "hello":
+        if req.get("version") != 1:
+            return {"id": rid, "ok": False, "error": "UnsupportedVersion"}
+        return {"id": rid, "ok": True, "protocol": 1, "name": "telethon-secret-chat",
+                "version": f"{telethon_secret_chat.__version__} (Telethon {telethon.__version__})",
+                "ops": OPS}
+    handler = HANDLERS.get(op)
+    if handler is None:
+        return {"id": rid, "unsupported": True}
+    try:
+        out = handler(req)
+    except Unsupported:
+        return {"id": rid, "unsupported": True}
+    except Rejected as e:
+        return {"id": rid, "ok": False, "error": e.error, "detail": e.detail}
+    except KeyError as e:
+        return {"id": rid, "ok": False, "internal": f"bad request: field {e}"}
+    except Exception as e:  # noqa: BLE001 - any other exception is an `error` case, not a crash
+        tb = traceback.format_exc(limit=-2).replace("\n", " | ")
+        return {"id": rid, "ok": False, "internal": f"{described(e)} [{tb}]"}
+    out["id"] = rid
+    out["ok"] = True
+    return out
+
+
+def main():
+    out = sys.stdout
+    for line in sys.stdin:
+        try:
+            req = json.loads(line)
+            if not isinstance(req, dict):
+                raise ValueError("not an object")
+        except ValueError as e:
+            resp = {"id": None, "ok": False, "internal": f"malformed request: {e}"}
+        else:
+            resp = answer(req)
+        out.write(json.dumps(resp, separators=(",", ":")) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
