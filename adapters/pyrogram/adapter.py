@@ -10,7 +10,7 @@ import json
 import sys
 import traceback
 
-from protocol import Rejected, Unsupported, distribution
+from protocol import Hang, Rejected, Unsupported, distribution
 
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
@@ -43,6 +43,8 @@ def answer(req):
         return {"id": rid, "unsupported": True}
     except Rejected as e:
         return {"id": rid, "ok": False, "error": e.error, "detail": e.detail}
+    except Hang as e:
+        return {"id": rid, "ok": False, "internal": str(e)}
     except KeyError as e:
         return {"id": rid, "ok": False, "internal": f"bad request: field {e}"}
     except Exception as e:  # noqa: BLE001 - any other exception is an `error` case, not a crash

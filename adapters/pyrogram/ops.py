@@ -12,7 +12,11 @@ message (the library's security checks say which rule), never a crash of the ada
 """
 import asyncio
 import hashlib
+import json
 import logging
+import os
+import resource
+import signal
 import struct
 from io import BytesIO
 
@@ -24,7 +28,7 @@ from pyrogram.raw.core import message as message_module
 from pyrogram.session import session as session_module
 from pyrogram.session.session import Session
 
-from protocol import Rejected, Unsupported, distribution
+from protocol import Hang, Rejected, Unsupported, distribution
 
 KURIGRAM = distribution()[0] == "kurigram"
 
@@ -243,18 +247,53 @@ def envelope_decrypt(req):
 
 # --- pq: prime.decompose, then what session/auth.py does with it ----------------------------------
 
+PQ_CPU_SECONDS = 1
+
+
 def pq_factorize(req):
     """`decompose(pq)`; auth.py then takes `sorted((g, pq // g))` and sends each as
     `to_bytes(4, "big")` (OverflowError for a factor >= 2^32). Answered big-endian without the
-    leading zeros of that 4-byte form."""
+    leading zeros of that 4-byte form.
+
+    `decompose` loops forever on some inputs (a prime pq of 63 bits, for one). It runs in a forked
+    child limited to PQ_CPU_SECONDS of CPU time (RLIMIT_CPU: load on the machine does not count),
+    so such a pq is reported as an `internal` answer (the harness records an `error`, as for a
+    hang) without a restart of the adapter."""
     pq = int.from_bytes(h(req, "pq"), "big")
-    try:
-        g = prime.decompose(pq)
-        p, q = sorted((g, pq // g))
-        wire = (p.to_bytes(4, "big"), q.to_bytes(4, "big"))
-    except Exception as e:  # noqa: BLE001 - the handshake would stop here: a refusal
-        raise Rejected("PqNotFactorable", f"{type(e).__name__}: {e}")
-    return {"p": wire[0].lstrip(b"\0").hex() or "00", "q": wire[1].lstrip(b"\0").hex() or "00"}
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, write one JSON line, exit without cleanup
+        os.close(r)
+        try:
+            resource.setrlimit(resource.RLIMIT_CPU, (PQ_CPU_SECONDS, PQ_CPU_SECONDS + 1))
+            try:
+                g = prime.decompose(pq)
+                p, q = sorted((g, pq // g))
+                out = {"p": p.to_bytes(4, "big").hex(), "q": q.to_bytes(4, "big").hex()}
+            except Exception as e:  # noqa: BLE001 - the handshake would stop here: a refusal
+                out = {"error": f"{type(e).__name__}: {e}"}
+            os.write(w, json.dumps(out).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks = []
+    while True:
+        chunk = os.read(r, 4096)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    if not chunks:
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
+            raise Hang(f"prime.decompose did not return within {PQ_CPU_SECONDS} CPU-second "
+                       "(it loops on this pq)")
+        raise RuntimeError(f"the decompose child ended with status {status} and no answer")
+    out = json.loads(b"".join(chunks))
+    if "error" in out:
+        raise Rejected("PqNotFactorable", out["error"])
+    p, q = bytes.fromhex(out["p"]), bytes.fromhex(out["q"])
+    return {"p": p.lstrip(b"\0").hex() or "00", "q": q.lstrip(b"\0").hex() or "00"}
 
 
 # --- Sessions: Session.handle_packet with a stub client and connection ---------------------------

@@ -24,3 +24,8 @@ def distribution():
         except importlib.metadata.PackageNotFoundError:
             continue
     return "pyrogram", importlib.metadata.version("pyrogram")
+
+
+class Hang(Exception):
+    """The library call did not return within its budget: answered `internal` (an `error` case,
+    as the harness records a hang), without a traceback."""

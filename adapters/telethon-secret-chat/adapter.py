@@ -29,12 +29,14 @@ import telethon_secret_chat
 from telethon_secret_chat import secret_methods
 from telethon_secret_chat.secret_chat_manager import SecretChatManager, patch_tlobjects
 from telethon_secret_chat.secret_methods import SecretChat
+from telethon_secret_chat.secret_sechma import secretTL
 from telethon_secret_chat.storage.memory import SecretMemorySession
 
 logging.disable(logging.CRITICAL)
 patch_tlobjects()  # what the manager's event loop does before reading secret TL objects
 
-OPS = ["secret.acceptKey", "secret.completeKey", "secret.decrypt", "secret.fileDecrypt"]
+OPS = ["secret.acceptKey", "secret.completeKey", "secret.decrypt", "secret.fileDecrypt",
+       "secret.seqTrace"]
 
 CHAT_ID = 1
 ACCESS_HASH = 2
@@ -316,7 +318,62 @@ class _FileMessage:
         self.media.iv = iv
 
 
+# --- seqTrace: handle_decrypted_message and encrypt_secret_message ------------------------------
+#
+# A `receive` step hands the chat a decryptedMessageLayer with the step's in_seq_no and
+# out_seq_no around a text message, exactly as handle_encrypted_update passes it on after
+# decryption; the plugin returns the message (delivered) or nothing. A `send` step runs
+# encrypt_secret_message and reads the seq_nos of the layer it built (kept in `peer.outgoing`).
+# A `resendRequest` hands it a decryptedMessageActionResend.
+
+def seq_trace(req):
+    role = req["role"]
+    if role not in ("originator", "acceptor"):
+        raise KeyError("role")
+    steps = req["steps"]
+    if not isinstance(steps, list):
+        raise KeyError("steps")
+    m, _ = manager()
+    peer = SecretChat(CHAT_ID, ACCESS_HASH, bytes(range(256)), role == "originator", 2,
+                      types.InputEncryptedChat(CHAT_ID, ACCESS_HASH))
+    m.session.save_chat(peer, False)
+    results = []
+    for i, step in enumerate(steps):
+        op = step.get("op")
+        try:
+            if op == "receive":
+                layer = secretTL.DecryptedMessageLayer(
+                    random_bytes=bytes(15), layer=secret_methods.DEFAULT_LAYER,
+                    in_seq_no=integer(step, "inSeqNo"), out_seq_no=integer(step, "outSeqNo"),
+                    message=secretTL.DecryptedMessage(ttl=0, message="m", random_id=i + 1))
+                out = _loop.run_until_complete(m.handle_decrypted_message(layer, peer, None))
+                if out is None:
+                    results.append({"verdict": "ignore", "error": "Rejected"})
+                else:
+                    results.append({"verdict": "deliver", "delivered": [step["outSeqNo"]]})
+            elif op == "send":
+                _loop.run_until_complete(m.encrypt_secret_message(
+                    CHAT_ID, secretTL.DecryptedMessage(ttl=0, message="m", random_id=i + 1)))
+                sent = peer.outgoing[peer.out_seq_no]
+                results.append({"verdict": "sent", "inSeqNo": sent.in_seq_no,
+                                "outSeqNo": sent.out_seq_no})
+            elif op == "resendRequest":
+                action = secretTL.DecryptedMessageActionResend(
+                    start_seq_no=integer(step, "startSeqNo"), end_seq_no=integer(step, "endSeqNo"))
+                _loop.run_until_complete(m.handle_decrypted_message(
+                    secretTL.DecryptedMessageService(action=action, random_id=i + 1), peer, None))
+                results.append({"verdict": "ok"})
+            else:
+                raise KeyError(f"steps[{i}].op")
+        except KeyError:
+            raise
+        except Exception as e:  # noqa: BLE001 - the plugin failed inside this step
+            raise RuntimeError(f"step {i} ({op}): the plugin raised {described(e)}") from e
+    return {"results": results}
+
+
 HANDLERS = {
+    "secret.seqTrace": seq_trace,
     "secret.acceptKey": accept_key,
     "secret.completeKey": complete_key,
     "secret.decrypt": secret_decrypt,
