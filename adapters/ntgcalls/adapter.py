@@ -26,7 +26,7 @@ import traceback
 
 import ntgcalls
 
-OPS = ["call.confirm"]
+OPS = ["call.confirm", "dh.checkValue"]
 
 _loop = asyncio.new_event_loop()
 _calls = ntgcalls.NTgCalls()
@@ -96,7 +96,33 @@ async def confirm(req):
     raise Unsupported()
 
 
-HANDLERS = {"call.confirm": confirm}
+async def check_value(req):
+    """The caller's side: `init_exchange(user, DhConfig(g, p, zeros), None)` (no g_a_hash, so
+    `exchange_keys` runs no hash or fingerprint check), then `exchange_keys(user, value, 0)`:
+    making the key checks the peer's value ("Bad first prime"); nothing else is checked there."""
+    p, g = h(req, "p"), integer(req, "g")
+    value = h(req, "value")
+    user = _next_user[0]
+    _next_user[0] += 1
+    await _calls.create_p2p_call(user)
+    try:
+        await _calls.init_exchange(user, ntgcalls.DhConfig(g, p, bytes(256)), None)
+        await _calls.exchange_keys(user, value, 0)
+    except (ntgcalls.CryptoError, ntgcalls.InvalidParams) as e:
+        msg = str(e)
+        for needle, name in ERRORS:
+            if needle in msg:
+                raise Rejected(name, described(e))
+        raise Rejected("Rejected", described(e))
+    finally:
+        try:
+            await _calls.stop(user)
+        except Exception:  # noqa: BLE001 - a call that never connected may already be gone
+            pass
+    return {}
+
+
+HANDLERS = {"call.confirm": confirm, "dh.checkValue": check_value}
 
 
 def answer(req):

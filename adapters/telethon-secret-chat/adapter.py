@@ -36,7 +36,7 @@ logging.disable(logging.CRITICAL)
 patch_tlobjects()  # what the manager's event loop does before reading secret TL objects
 
 OPS = ["secret.acceptKey", "secret.completeKey", "secret.decrypt", "secret.fileDecrypt",
-       "secret.seqTrace"]
+       "secret.seqTrace", "dh.checkValue"]
 
 CHAT_ID = 1
 ACCESS_HASH = 2
@@ -372,7 +372,22 @@ def seq_trace(req):
     return {"results": results}
 
 
+def dh_check_value(req):
+    """`check_g_a(value, p)`: the plugin's one DH check, run on every g_a and g_b it receives or
+    makes. It checks no parameter (p and g are taken from getDhConfig as they come)."""
+    value = int.from_bytes(h(req, "value"), "big")
+    p = int.from_bytes(h(req, "p"), "big")
+    integer(req, "g")
+    m, _ = manager()
+    try:
+        m.check_g_a(value, p)
+    except ValueError as e:
+        raise dh_error(e)
+    return {}
+
+
 HANDLERS = {
+    "dh.checkValue": dh_check_value,
     "secret.seqTrace": seq_trace,
     "secret.acceptKey": accept_key,
     "secret.completeKey": complete_key,
