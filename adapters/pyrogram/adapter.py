@@ -2,28 +2,45 @@
 """mtproto-harness adapter for the Pyrogram family: kurigram and pyrofork (JSON lines over stdio,
 protocol v1; wire format in harness/iut/src/subprocess.rs).
 
-The hello is answered from the installed distribution's metadata; the library (`ops.py`) is
-imported on the first other request, because importing `pyrogram` takes longer than a loaded
-machine leaves for the hello. See README.md for which op reaches which library function.
+The hello is answered from the installed distribution's metadata at once: the crypto ops
+(`ops.py`) need only `pyrogram.crypto` and `pyrogram.raw.core`, imported without the package's
+`__init__` (`loader.py`), and the rest of the package is imported on a background thread for the
+session ops (`sessions.py`). See README.md for which op reaches which library function.
 """
 import json
 import sys
 import traceback
 
+import loader
 from protocol import Hang, Rejected, Unsupported, distribution
+
+loader.light()
+try:
+    import ops  # noqa: E402 - after the package stubs
+except (AttributeError, ImportError):
+    # pyrofork's errors/rpc_error.py evaluates `raw.types.RpcError` at import time: its crypto
+    # modules cannot load without the whole package, so every op waits for the full import.
+    ops = None
+loader.start_full()
 
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
        "session.open", "session.feed", "session.close"]
 
-_ops = []
+SESSION_OPS = ("session.open", "session.feed", "session.close")
 
 
-def handlers():
-    if not _ops:
-        import ops
-        _ops.append(ops.HANDLERS)
-    return _ops[0]
+def handler(op):
+    global ops
+    if op in SESSION_OPS or ops is None:
+        loader.wait_full()
+    if op in SESSION_OPS:
+        import sessions
+        return sessions.HANDLERS[op]
+    if ops is None:
+        import ops as loaded
+        ops = loaded
+    return ops.HANDLERS[op]
 
 
 def answer(req):
@@ -38,7 +55,7 @@ def answer(req):
     if op not in OPS:
         return {"id": rid, "unsupported": True}
     try:
-        out = handlers()[op](req)
+        out = handler(op)(req)
     except Unsupported:
         return {"id": rid, "unsupported": True}
     except Rejected as e:
