@@ -11,7 +11,7 @@ import importlib.util
 import sys
 import threading
 
-from protocol import distribution
+from protocol import Hang, distribution
 
 PACKAGES = ("pyrogram", "pyrogram.raw")
 
@@ -52,7 +52,15 @@ def start_full():
 
 
 
+WAIT_SECONDS = 2.5
+
+
 def wait_full():
-    _done.wait()
+    """Wait for the background import, at most WAIT_SECONDS: below the harness's per-request
+    timeout, so a slow import (a loaded machine) costs this request an `internal` answer instead
+    of a restart that would start the import all over again."""
+    if not _done.wait(WAIT_SECONDS):
+        raise Hang(f"pyrogram is still being imported after waiting {WAIT_SECONDS} s for it "
+                   "(the machine is loaded); the next requests will find it")
     if _failed:
         raise RuntimeError(f"importing pyrogram failed: {type(_failed[0]).__name__}: {_failed[0]}")
