@@ -5,7 +5,7 @@
 #   ADAPTERS="tgcrypto telethon" adapters/matrix.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ADAPTERS="${ADAPTERS:-tgcrypto telethon gramjs grammers}"
+ADAPTERS="${ADAPTERS:-tgcrypto telethon gramjs grammers kurigram pyrofork pymtproto pymtproto-pyaes telethon-secret-chat ntgcalls}"
 cargo build --release --locked -q -p mtproto-harness
 bin="${CARGO_TARGET_DIR:-target}/release/mtproto-harness"
 args=()
@@ -23,6 +23,19 @@ for a in $ADAPTERS; do
       command -v cargo >/dev/null || { echo "matrix: skipping $a (no cargo)" >&2; continue; }
       bash "adapters/$a/setup.sh"
       args+=(--iut "$a=${GRAMMERS_TARGET_DIR:-adapters/grammers/target}/release/mtproto-adapter-grammers") ;;
+    kurigram|pyrofork)
+      command -v python3 >/dev/null || { echo "matrix: skipping $a (no python3)" >&2; continue; }
+      bash adapters/pyrogram/setup.sh "$a"
+      args+=(--iut "$a=adapters/pyrogram/.venv-$a/bin/python adapters/pyrogram/adapter.py") ;;
+    pymtproto|pymtproto-pyaes)
+      command -v python3 >/dev/null || { echo "matrix: skipping $a (no python3)" >&2; continue; }
+      bash adapters/pymtproto/setup.sh
+      backend=tgcrypto; [ "$a" = pymtproto-pyaes ] && backend=pyaes
+      args+=(--iut "$a=adapters/pymtproto/.venv/bin/python adapters/pymtproto/adapter.py $backend") ;;
+    telethon-secret-chat|ntgcalls)
+      command -v python3 >/dev/null || { echo "matrix: skipping $a (no python3)" >&2; continue; }
+      bash "adapters/$a/setup.sh"
+      args+=(--iut "$a=adapters/$a/.venv/bin/python adapters/$a/adapter.py") ;;
     *) echo "matrix: unknown adapter $a" >&2; exit 2 ;;
   esac
 done
