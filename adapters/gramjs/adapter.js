@@ -8,17 +8,15 @@
 // Its SecurityError/InvalidBufferError are rejections; any other exception is reported as
 // `internal` (the harness records an `error`), never a crash of the adapter.
 "use strict";
+//
+// The same code drives teleproto (GramJS's successor, same layout): `adapters/teleproto/adapter.js`
+// calls `run` with its own package name and a `require` rooted in its own node_modules.
 const readline = require("readline");
-const { IGE } = require("telegram/crypto/IGE");
-const { AuthKey } = require("telegram/crypto/AuthKey");
-const { MTProtoState } = require("telegram/network/MTProtoState");
-const { Factorizator } = require("telegram/crypto/Factorizator");
 const nodeCrypto = require("crypto");
-const { BinaryReader } = require("telegram/extensions");
-const errors = require("telegram/errors");
-const helpers = require("telegram/Helpers");
-const bigInt = require("big-integer");
-const VERSION = require("telegram/package.json").version;
+
+// Bound by `run`: the library's modules, loaded from the package under test.
+let IGE, AuthKey, MTProtoState, Factorizator, BinaryReader, errors, helpers, bigInt;
+let NAME, VERSION;
 
 const OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
   "envelope.encrypt", "envelope.decrypt", "pq.factorize",
@@ -64,8 +62,20 @@ function ige(req, encrypt) {
   const key = hex(req, "key"), iv = hex(req, "iv"), data = hex(req, encrypt ? "msg" : "ct");
   if (key.length !== 32) throw new Unsupported();
   const c = new IGE(key, iv);
-  const out = encrypt ? c.encryptIge(data) : c.decryptIge(data);
+  let out;
+  try {
+    out = encrypt ? c.encryptIge(data) : c.decryptIge(data);
+  } catch (e) {
+    throw unaligned(e);
+  }
   return { [encrypt ? "ct" : "msg"]: Buffer.from(out).toString("hex") };
+}
+
+// teleproto's IGE refuses unaligned input with a plain Error (GramJS's pads or truncates): a
+// rejection, not a crash.
+function unaligned(e) {
+  const m = String((e && e.message) || e);
+  return /multiple of 16/.test(m) ? new Rejected("NotBlockAligned", m) : e;
 }
 
 // generateRandomBytes inside encryptMessageData returns the caller's padding.
@@ -150,7 +160,7 @@ async function envelopeDecrypt(req) {
       else if (m.includes("Duplicate")) name = "Duplicate";
       throw new Rejected(name, m);
     }
-    throw e;
+    throw unaligned(e);
   } finally {
     BinaryReader.prototype.tgReadObject = savedRead;
     IGE.prototype.decryptIge = savedDec;
@@ -264,7 +274,7 @@ async function answer(req) {
   const id = req.id === undefined ? null : req.id;
   if (req.op === "hello") {
     if (req.version !== 1) return { id, ok: false, error: "UnsupportedVersion" };
-    return { id, ok: true, protocol: 1, name: "gramjs", version: VERSION, ops: OPS };
+    return { id, ok: true, protocol: 1, name: NAME, version: VERSION, ops: OPS };
   }
   const handler = HANDLERS[req.op];
   if (!handler) return { id, unsupported: true };
@@ -278,6 +288,19 @@ async function answer(req) {
     const what = e && e.constructor ? e.constructor.name : typeof e;
     return { id, ok: false, internal: `library raised ${what}: ${e && e.message}` };
   }
+}
+
+function load(name, pkg, req) {
+  ({ IGE } = req(`${pkg}/crypto/IGE`));
+  ({ AuthKey } = req(`${pkg}/crypto/AuthKey`));
+  ({ MTProtoState } = req(`${pkg}/network/MTProtoState`));
+  ({ Factorizator } = req(`${pkg}/crypto/Factorizator`));
+  ({ BinaryReader } = req(`${pkg}/extensions`));
+  errors = req(`${pkg}/errors`);
+  helpers = req(`${pkg}/Helpers`);
+  bigInt = req("big-integer");
+  NAME = name;
+  VERSION = req(`${pkg}/package.json`).version;
 }
 
 async function main() {
@@ -294,5 +317,11 @@ async function main() {
     process.stdout.write(JSON.stringify(resp) + "\n");
   }
 }
-process.on("uncaughtException", (e) => { process.stderr.write(`uncaught: ${e && e.stack}\n`); });
-main();
+// `name`: the adapter's name in `hello`; `pkg`: the npm package; `req`: a `require` that finds it.
+function run(name, pkg, req) {
+  load(name, pkg, req);
+  process.on("uncaughtException", (e) => { process.stderr.write(`uncaught: ${e && e.stack}\n`); });
+  main();
+}
+module.exports = { run };
+if (require.main === module) run("gramjs", "telegram", require);
