@@ -123,7 +123,10 @@ fn main() {
             continue;
         }
         let answer = respond(&line, &mut sessions);
-        if writeln!(stdout, "{answer}").and_then(|()| stdout.flush()).is_err() {
+        if writeln!(stdout, "{answer}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
             break;
         }
     }

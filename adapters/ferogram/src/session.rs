@@ -104,7 +104,8 @@ impl Sessions {
         }
         let sid = hex_array::<8>(req, "sessionId")?;
         let msg_id = hex_array::<8>(req, "msgId")?;
-        let seq_no = i32::try_from(int(req, "seqNo")?).map_err(|e| format!("field `seqNo`: {e}"))?;
+        let seq_no =
+            i32::try_from(int(req, "seqNo")?).map_err(|e| format!("field `seqNo`: {e}"))?;
         let now = int(req, "now")?;
         let mut data = vec![0u8; 8];
         data.extend_from_slice(&sid);
@@ -136,7 +137,11 @@ impl Sessions {
                         let secs = i64::from(u32::from_le_bytes(
                             msg_id[4..8].try_into().unwrap_or_default(),
                         ));
-                        if secs < now { "TimeTooFarPast" } else { "TimeTooFarFuture" }
+                        if secs < now {
+                            "TimeTooFarPast"
+                        } else {
+                            "TimeTooFarFuture"
+                        }
                     }
                     ref e => decrypt_error(e),
                 };
