@@ -79,7 +79,10 @@ function ige(req, encrypt) {
 // rejection, not a crash.
 function unaligned(e) {
   const m = String((e && e.message) || e);
-  return /multiple of 16/.test(m) ? new Rejected("NotBlockAligned", m) : e;
+  if (/multiple of 16/.test(m)) return new Rejected("NotBlockAligned", m);
+  // BinaryReader running off a plaintext too short for its header.
+  if (/No more data left to read/.test(m)) return new Rejected("TooShort", m);
+  return e;
 }
 
 // generateRandomBytes inside encryptMessageData returns the caller's padding.
