@@ -448,9 +448,14 @@ function sessionFeed(req) {
     return verdictFor(s, id, 0);
   }
   // A container's own id is checked by nothing: it is "accepted" when its content was read.
+  // _handleRawMessage recurses into a nested container as into the outer one: the nested
+  // container is accepted when any message inside it was.
   const inner = req.container.map((item) => {
     const id = Long.fromBytesLE(Array.from(hex(item, "msgId"))).toString();
-    if ("container" in item) return { verdict: "ignore", error: "ContainerNested" };
+    if ("container" in item) {
+      const ids = collectIds(item, []).slice(1);
+      return ids.some((x) => s.accepted.includes(x)) ? { verdict: "accept" } : verdictFor(s, id, 0);
+    }
     return verdictFor(s, id, 0);
   });
   return { verdict: "accept", inner };
