@@ -5,7 +5,7 @@
 #   ADAPTERS="tgcrypto telethon" adapters/matrix.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ADAPTERS="${ADAPTERS:-tgcrypto telethon gramjs grammers kurigram pyrofork pymtproto pymtproto-pyaes telethon-secret-chat ntgcalls}"
+ADAPTERS="${ADAPTERS:-tgcrypto telethon gramjs grammers kurigram pyrofork pymtproto pymtproto-pyaes telethon-secret-chat ntgcalls teleproto mtcute ferogram mtproto-core}"
 cargo build --release --locked -q -p mtproto-harness
 bin="${CARGO_TARGET_DIR:-target}/release/mtproto-harness"
 args=()
@@ -15,7 +15,7 @@ for a in $ADAPTERS; do
       command -v python3 >/dev/null || { echo "matrix: skipping $a (no python3)" >&2; continue; }
       bash "adapters/$a/setup.sh"
       args+=(--iut "$a=adapters/$a/.venv/bin/python adapters/$a/adapter.py") ;;
-    gramjs)
+    gramjs|teleproto|mtcute|mtproto-core)
       command -v npm >/dev/null || { echo "matrix: skipping $a (no node/npm)" >&2; continue; }
       bash "adapters/$a/setup.sh"
       args+=(--iut "$a=node adapters/$a/adapter.js") ;;
@@ -36,6 +36,10 @@ for a in $ADAPTERS; do
       command -v python3 >/dev/null || { echo "matrix: skipping $a (no python3)" >&2; continue; }
       bash "adapters/$a/setup.sh"
       args+=(--iut "$a=adapters/$a/.venv/bin/python adapters/$a/adapter.py") ;;
+    ferogram)
+      command -v cargo >/dev/null || { echo "matrix: skipping $a (no cargo)" >&2; continue; }
+      bash "adapters/$a/setup.sh"
+      args+=(--iut "$a=${FEROGRAM_TARGET_DIR:-adapters/ferogram/target}/release/mtproto-adapter-ferogram") ;;
     *) echo "matrix: unknown adapter $a" >&2; exit 2 ;;
   esac
 done
