@@ -226,7 +226,7 @@ pub struct FuzzCorpusArgs {
     #[arg(long, value_name = "DIR", default_value = "fuzz/corpus")]
     pub out: PathBuf,
     /// Keep at most this many inputs per target from the vectors, spread over the suites (the
-    /// built-in examples, `mtproto::fuzzing::layout::examples`, are always added).
+    /// built-in examples, `mtproto_fuzzing::layout::examples`, are always added).
     #[arg(long, value_name = "N")]
     pub max_per_target: Option<usize>,
 }

@@ -949,13 +949,13 @@ fn fuzz_corpus_writes_inputs_for_every_target_that_replay_clean() {
         ],
     );
     assert_eq!(code(&run), 0, "{}", stderr(&run));
-    for (name, entry) in mtproto::fuzzing::TARGETS {
+    for (name, entry) in mtproto_fuzzing::TARGETS {
         let files: Vec<_> = fs::read_dir(out.join(name))
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
         assert!(!files.is_empty(), "no corpus for {name}");
-        let examples = mtproto::fuzzing::layout::examples()
+        let examples = mtproto_fuzzing::layout::examples()
             .iter()
             .filter(|(t, _)| t == name)
             .count();
@@ -989,7 +989,7 @@ fn fuzz_corpus_writes_inputs_for_every_target_that_replay_clean() {
             .lines()
             .filter(|l| l.contains("(0 new)"))
             .count()
-            >= mtproto::fuzzing::TARGETS.len()
+            >= mtproto_fuzzing::TARGETS.len()
     );
 }
 
@@ -1031,7 +1031,7 @@ fn committed_seeds_are_what_fuzz_corpus_writes() {
             })
             .unwrap_or_default()
     };
-    for (name, _) in mtproto::fuzzing::TARGETS {
+    for (name, _) in mtproto_fuzzing::TARGETS {
         let want = files(&out.join(name));
         let have = files(&workspace().join("fuzz/seeds").join(name));
         assert!(!want.is_empty(), "fuzz-corpus wrote nothing for {name}");
@@ -1244,7 +1244,7 @@ const OP_TARGETS: [(&str, &str); 5] = [
 /// exchanges), and a `session_client` and a `session_server` trace their receiver accepts whole
 /// (the seeds all hold a rejection).
 fn extra_inputs(target: &str) -> Vec<Vec<u8>> {
-    use mtproto::fuzzing::layout::{SessionStep, session};
+    use mtproto_fuzzing::layout::{SessionStep, session};
     let flip = |bit: u16| {
         let mut t = 0x3000_0000u32.to_le_bytes().to_vec();
         t.extend_from_slice(&bit.to_le_bytes());
@@ -1476,7 +1476,7 @@ fn fuzz_to_vector_writes_operation_list_inputs_as_cases_that_fail_when_flipped()
 /// whose run the target's oracle rejects is refused as such; nothing is written.
 #[test]
 fn fuzz_to_vector_refuses_when_the_reference_and_the_targets_oracle_disagree() {
-    use mtproto::fuzzing::layout::{SessionStep, session};
+    use mtproto_fuzzing::layout::{SessionStep, session};
     let dir = tempfile::tempdir().unwrap();
     let t = (1_700_000_000i64 << 32) | 0x101;
     let step = |msg_id: i64| SessionStep {

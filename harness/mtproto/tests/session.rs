@@ -1,6 +1,6 @@
 //! The session layer: generators, one test per receiver rule (named after the bug it catches),
 //! containers, salts, acks, and the state-machine property test against the plain model in
-//! `mtproto::fuzzing::session_model` (STYLE.md 8).
+//! `harness/fuzzing/src/session_model.rs`, included here by path (it uses only `std`).
 
 use mtproto::error::SessionError;
 use mtproto::session::{
@@ -12,7 +12,10 @@ use mtproto::{ProtocolError, Reaction, Receiver};
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 
-use mtproto::fuzzing::session_model::{Inner, Model, Msg, V};
+#[path = "../../fuzzing/src/session_model.rs"]
+mod session_model;
+
+use session_model::{Inner, Model, Msg, V};
 
 const T0: i64 = 1_700_000_000;
 const SID: i64 = 0x1234_5678_9abc_def0;

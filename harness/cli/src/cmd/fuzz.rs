@@ -2,7 +2,7 @@
 //! in `fuzz/` (issue 8).
 //!
 //! - `fuzz-corpus` lays every usable vector case out as a seed input of the targets that read
-//!   that kind of data (`mtproto::fuzzing::layout`), one directory per target, so `cargo fuzz
+//!   that kind of data (`mtproto_fuzzing::layout`), one directory per target, so `cargo fuzz
 //!   run T fuzz/corpus/T` starts from everything the suites know.
 //! - `fuzz-to-vector` reads a (minimised) fuzz input back into what it states (a transport
 //!   stream, TL bytes, a `pq`, DH parameters or a value, an encrypted packet), asks the reference
@@ -23,13 +23,13 @@ use mtproto::Direction;
 use mtproto::ProtocolError;
 use mtproto::crypto::dh;
 use mtproto::envelope::{self, Receiver};
-use mtproto::fuzzing::layout::{self, Parsed, SecretOp, SessionStep};
-use mtproto::fuzzing::{TARGETS, target};
 use mtproto::handshake::pq;
 use mtproto::tl::Tl;
 use mtproto::tl::generated::{mtproto as mt, secret};
 use mtproto::transport::obfuscated::INIT_LEN;
 use mtproto::transport::{self, Encoder, Frame, Kind};
+use mtproto_fuzzing::layout::{self, Parsed, SecretOp, SessionStep};
+use mtproto_fuzzing::{TARGETS, target};
 use mtproto_iut::ReferenceIut;
 use mtproto_vectors::{
     Outcome, RunOptions, lint_paths_with, load_file, load_paths, parse_str, run_file,
@@ -786,7 +786,7 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
     let name = args.target.as_str();
     if target(name).is_none() {
         return Err(HarnessError::Vectors(format!(
-            "no fuzz target named {name} (mtproto::fuzzing::TARGETS lists them)"
+            "no fuzz target named {name} (mtproto_fuzzing::TARGETS lists them)"
         )));
     }
     let data = read_artifact(&args.artifact)?;

@@ -425,7 +425,7 @@ impl DhGroup {
     fn pow_u2048(&self, base: &U2048, secret: &[u8; PRIME_LEN]) -> [u8; PRIME_LEN] {
         let computed = || self.pow_u2048_computed(base, secret);
         // Fuzz builds only: a memo keyed by p, the base and the secret (`fuzzing::memo`).
-        #[cfg(all(fuzzing, feature = "fuzzing"))]
+        #[cfg(fuzzing)]
         let computed = || {
             crate::fuzzing::memo::modpow(
                 crate::fuzzing::memo::Op::Dh,

@@ -1,8 +1,8 @@
 //! `handshake_client` / `handshake_server` inputs as `HandshakeTest` cases
 //! (`vectors/handshake/`, role `client` / `server`).
 //!
-//! The input is run through [`mtproto::fuzzing::handshake::client_transcript`] /
-//! [`server_transcript`](mtproto::fuzzing::handshake::server_transcript), the target's own
+//! The input is run through [`mtproto_fuzzing::handshake::client_transcript`] /
+//! [`server_transcript`](mtproto_fuzzing::handshake::server_transcript), the target's own
 //! exchange with its assertions (an input its oracle refuses is refused here). The transcript
 //! gives every random value the side under test drew (the input's seed, scripted), the peer's
 //! messages as delivered (changed or forged by the input) and how the exchange ended. The
@@ -24,7 +24,7 @@
 //! values it never drew (the client's `b` when it stops at `resPQ`, the server's `a` when it
 //! stops at `req_pq_multi`) as zeros: the family requires the fields, and neither is used.
 
-use mtproto::fuzzing::handshake::{Ending, Transcript};
+use mtproto_fuzzing::handshake::{Ending, Transcript};
 use mtproto_iut::{Answer, Fields, Iut, ReferenceIut};
 use serde_json::{Map, Value, json};
 
@@ -168,9 +168,9 @@ pub(super) fn finding(target: &str, data: &[u8]) -> Result<Finding, HarnessError
     let server = target == "handshake_server";
     let bad = |why: String| HarnessError::Vectors(format!("{target}: {why}"));
     let f = if server {
-        mtproto::fuzzing::handshake::server_transcript
+        mtproto_fuzzing::handshake::server_transcript
     } else {
-        mtproto::fuzzing::handshake::client_transcript
+        mtproto_fuzzing::handshake::client_transcript
     };
     let t = traced(target, f, data)?;
     let (us, peer) = if server {

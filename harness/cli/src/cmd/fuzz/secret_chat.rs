@@ -1,6 +1,6 @@
 //! `secret_chat` inputs as `SecretChatTraceTest` cases (`vectors/secret/`), one per side.
 //!
-//! The input is run through [`mtproto::fuzzing::secret::trace`], the target's own code with its
+//! The input is run through [`mtproto_fuzzing::secret::trace`], the target's own code with its
 //! assertions (an input whose run the target's oracle refuses is refused here). Each side's part of
 //! it becomes a trace: its own messages as `send` steps (the `DecryptedMessage` it sent), the
 //! re-key it starts as a `rekey` step (`exchange_id`, its secret) and every
@@ -13,7 +13,7 @@
 //! Every step carries the side's randomness for it (`fresh`: the bytes the target's run drew),
 //! so a re-key (`rekey` steps, and the peer's re-key messages the side answers) replays exactly.
 
-use mtproto::fuzzing::secret::{Event, Seen, Trace};
+use mtproto_fuzzing::secret::{Event, Seen, Trace};
 use mtproto_iut::{Answer, Fields, Iut, ReferenceIut};
 use serde_json::{Map, Value, json};
 
@@ -26,7 +26,7 @@ fn bad(why: String) -> HarnessError {
 
 /// Run the target's code on `data`; its oracle's panic becomes a refusal.
 fn traced(data: &[u8]) -> Result<Trace, HarnessError> {
-    let run = std::panic::catch_unwind(|| mtproto::fuzzing::secret::trace(data));
+    let run = std::panic::catch_unwind(|| mtproto_fuzzing::secret::trace(data));
     match run {
         Ok(Some(t)) => Ok(t),
         Ok(None) => Err(bad("the input gives no key seed".into())),

@@ -1,14 +1,14 @@
 //! `session_client` / `session_server` inputs as `MsgIdTraceTest` cases (`vectors/session/`).
 //!
-//! The input is replayed through [`mtproto::fuzzing::session::trace`], the code the target runs:
+//! The input is replayed through [`mtproto_fuzzing::session::trace`], the code the target runs:
 //! the receiver setup (window, clock, the target's salt schedule and session) becomes the group,
 //! every delivery a step with the receiver's clock, the message's header and, for a container,
 //! its messages. The expected verdicts are the reference receiver's; the target's oracle is the
 //! plain model, so each step must also be the model's verdict (and both must store the same
 //! msg_ids), or nothing is written.
 
-use mtproto::fuzzing::session::{Trace, TraceStep, Verdicts};
-use mtproto::fuzzing::session_model::{Inner, V};
+use mtproto_fuzzing::session::{Trace, TraceStep, Verdicts};
+use mtproto_fuzzing::session_model::{Inner, V};
 use serde_json::{Map, Value, json};
 
 use super::{Finding, hex, obj};
@@ -91,7 +91,7 @@ pub(super) fn finding(target: &str, data: &[u8]) -> Result<Finding, HarnessError
     let bad = |why: String| HarnessError::Vectors(format!("{target}: {why}"));
     // The trace runs the target's own assertions (a reset receiver equal to a new one): one that
     // fails is a finding not fixed yet, refused like the other operation-list targets do.
-    let t = match std::panic::catch_unwind(|| mtproto::fuzzing::session::trace(server, data)) {
+    let t = match std::panic::catch_unwind(|| mtproto_fuzzing::session::trace(server, data)) {
         Ok(Some(t)) => t,
         Ok(None) => {
             return Err(bad(
