@@ -8,15 +8,15 @@
 //!
 //! **Scripts.** The input's `u64` seed picks one of [`SCRIPTS`] (256) scripts: seed modulo 256.
 //! Every nonce, `a`, `b`, padding and temp key comes from the script, so in a fuzz build the
-//! exchange's exponentiations and its RSA_PAD decryption are the same for every input of one
-//! script and are found in the exponentiation memo (`mtproto::fuzzing::memo`, compiled only under `cfg(fuzzing)`, keyed by all their inputs,
-//! fuzz builds only), where a free 64-bit seed made each mutated seed byte cost a fresh
-//! exchange (about five 2048-bit exponentiations). No state is lost by the smaller set: the
-//! protocol branches on its randomness only where RSA_PAD refuses a temp key (the value is
-//! `>= n`, about 27% per key for the test key's `n = 0xBA…`, so dozens of the 256 scripts retry
-//! once or more), and where `g_a`/`g_b` falls outside the 2^1984 margin (probability ~2^-64,
-//! unreachable with any seed); everything the input changes (the tampering, the answers, the
-//! retries) is independent of the script.
+//! exchange's exponentiations and its RSA_PAD decryption are the same for every input of one script
+//! and are found in the exponentiation memo (`mtproto::fuzzing::memo`, compiled only under
+//! `cfg(fuzzing)`, keyed by all their inputs, fuzz builds only), where a free 64-bit seed made each
+//! mutated seed byte cost a fresh exchange (about five 2048-bit exponentiations). No state is lost
+//! by the smaller set: the protocol branches on its randomness only where RSA_PAD refuses a temp
+//! key (the value is `>= n`, about 27% per key for the test key's `n = 0xBA…`, so dozens of the 256
+//! scripts retry once or more), and where `g_a`/`g_b` falls outside the 2^1984 margin (probability
+//! ~2^-64, unreachable with any seed); everything the input changes (the tampering, the answers,
+//! the retries) is independent of the script.
 //!
 //! Invariants:
 //!

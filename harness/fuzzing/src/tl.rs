@@ -1,4 +1,5 @@
-//! `tl_decode`: arbitrary bytes decoded as one top-level TL type of either schema (<https://core.telegram.org/mtproto/serialize>).
+//! `tl_decode`: arbitrary bytes decoded as one top-level TL type of either schema
+//! (<https://core.telegram.org/mtproto/serialize>).
 //!
 //! Invariants, for every type the generated code has (each schema's `Object` and every boxed
 //! type of `mtproto.tl` and `secret.tl`):

@@ -1,5 +1,6 @@
-//! Transport decoders (<https://core.telegram.org/mtproto/mtproto-transports>): one target per framing (`transport_abridged`,
-//! `transport_intermediate`, `transport_padded`, `transport_full`) and `transport_obfuscated`.
+//! Transport decoders (<https://core.telegram.org/mtproto/mtproto-transports>): one target per
+//! framing (`transport_abridged`, `transport_intermediate`, `transport_padded`, `transport_full`)
+//! and `transport_obfuscated`.
 //!
 //! Input: `[flags][n][n × u16 LE cut points][stream]`; bit 0 of `flags` picks the direction.
 //!
