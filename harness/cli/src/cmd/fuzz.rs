@@ -262,8 +262,8 @@ fn attributes(group: &TestGroup) -> Option<TestGroup> {
     Some(group)
 }
 
-/// Move the cases of `from` into `into` (the same group type), or give `from` back.
-fn merge(into: &mut TestGroup, from: TestGroup) -> Result<(), TestGroup> {
+/// Move the cases of `from` into `into` (the same group type), or name the type of `from`.
+fn merge(into: &mut TestGroup, from: TestGroup) -> Result<(), &'static str> {
     use HandshakeFamily as H;
     use SecretFamily as S;
     use TestGroup as T;
@@ -280,7 +280,7 @@ fn merge(into: &mut TestGroup, from: TestGroup) -> Result<(), TestGroup> {
             a.tests.extend(b.tests);
         }
         (T::Secret(S::ChatTrace(a)), T::Secret(S::ChatTrace(b))) => a.tests.extend(b.tests),
-        (_, from) => return Err(from),
+        (_, from) => return Err(from.type_name()),
     }
     Ok(())
 }
@@ -562,8 +562,6 @@ fn read_artifact(path: &Path) -> Result<Vec<u8>, HarnessError> {
 }
 
 /// The note the flag needs in every file it appears in.
-
-/// The note the flag needs in every file it appears in.
 fn note() -> Note {
     Note {
         bug_type: "EDGE_CASE".into(),
@@ -699,10 +697,10 @@ fn append(
         .find(|g| attrs.is_some() && attributes(g) == attrs);
     match same {
         Some(same) => {
-            if let Err(group) = merge(same, group) {
+            if let Err(type_name) = merge(same, group) {
                 return Err(HarnessError::Vectors(format!(
-                    "--out: a {} group has the attributes of the new case's group but not its type",
-                    group.type_name()
+                    "--out: a group has the attributes of the new {type_name} case's group but \
+                     not its type"
                 )));
             }
         }
