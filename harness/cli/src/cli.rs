@@ -103,7 +103,7 @@ pub struct RunArgs {
     pub iut: IutArgs,
 }
 
-/// Which implementation to test: the built-in reference, or an adapter (DESIGN.md §5).
+/// Which implementation to test: the built-in reference, or an adapter (`adapters/README.md`).
 #[derive(Debug, Args)]
 pub struct IutArgs {
     /// Test an external implementation: start this adapter command (split like a shell does, no

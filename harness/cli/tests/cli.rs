@@ -558,7 +558,7 @@ fn generated_suites_run_clean() {
     check_junit(&dir.path().join("out"));
 }
 
-// ---- Implementations under test: the adapter protocol (DESIGN.md §5) ----
+// ---- Implementations under test: the adapter protocol (`adapters/README.md`) ----
 
 /// `--iut` for the binary's own `adapter` subcommand with extra arguments.
 fn own_adapter(extra: &str) -> String {
@@ -1151,6 +1151,45 @@ fn fuzz_to_vector_appends_and_the_file_lints_and_passes() {
         &["run", "vectors", "--quiet", "--out", "reports"],
     );
     assert_eq!(code(&run), 0, "{}{}", stdout(&run), stderr(&run));
+}
+
+/// An `--out` file is read by the strict loader before a case is appended: one the loader refuses
+/// (here a case field no family has) is named with the loader's reason, exit 2, and left as it
+/// was, never patched in place.
+#[test]
+fn fuzz_to_vector_refuses_an_out_file_the_loader_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pq_fuzz_test.json");
+    let input = dir.path().join("a");
+    fs::write(&input, [2, 0x17, 0xed, 0x48, 0x94, 0x1a, 0x08, 0xf9, 0x81]).unwrap();
+    let args = |out: &Path| {
+        vec![
+            "fuzz-to-vector".to_owned(),
+            "pq".to_owned(),
+            input.to_str().unwrap().to_owned(),
+            "--out".to_owned(),
+            out.to_str().unwrap().to_owned(),
+            "--schemas".to_owned(),
+            schemas(),
+        ]
+    };
+    let first = args(&out);
+    let first: Vec<&str> = first.iter().map(String::as_str).collect();
+    let run = harness(dir.path(), &first);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let text = fs::read_to_string(&out).unwrap();
+    let bad = text.replacen("\"pq\": ", "\"pqq\": \"00\",\n          \"pq\": ", 1);
+    assert_ne!(bad, text);
+    fs::write(&out, &bad).unwrap();
+    let run = harness(dir.path(), &first);
+    assert_eq!(code(&run), 2, "{}", stderr(&run));
+    let err = stderr(&run);
+    assert!(err.contains("--out") && err.contains("pqq"), "{err}");
+    assert_eq!(
+        fs::read_to_string(&out).unwrap(),
+        bad,
+        "the refused file was changed"
+    );
 }
 
 /// Every committed `transport_obfuscated` seed becomes an obfuscated `TransportTest` case (the

@@ -439,7 +439,8 @@ fn server_seq_no_order_32_33() {
 
 #[test]
 fn server_refuses_the_reordering_attack() {
-    // Albrecht et al. (spec §10.2 #1): m1 (seq 1) and m2 (seq 3) delivered as m2, m1.
+    // Albrecht et al., "Four Attacks and a Proof for Telegram", attack 1: m1 (seq 1) and m2
+    // (seq 3) delivered as m2, m1.
     let mut r = server(1000);
     let m1 = msg(sid(0, 1), 1, true);
     let m2 = msg(sid(0, 2), 3, true);
