@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| mtproto::fuzzing::pq(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mtproto_fuzzing::pq(data));

@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| mtproto::fuzzing::session_server(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mtproto_fuzzing::session_server(data));

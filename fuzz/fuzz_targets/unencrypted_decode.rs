@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| mtproto::fuzzing::unencrypted_decode(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mtproto_fuzzing::unencrypted_decode(data));

@@ -103,7 +103,7 @@ pub struct RunArgs {
     pub iut: IutArgs,
 }
 
-/// Which implementation to test: the built-in reference, or an adapter (DESIGN.md §5).
+/// Which implementation to test: the built-in reference, or an adapter (`adapters/README.md`).
 #[derive(Debug, Args)]
 pub struct IutArgs {
     /// Test an external implementation: start this adapter command (split like a shell does, no
@@ -226,7 +226,7 @@ pub struct FuzzCorpusArgs {
     #[arg(long, value_name = "DIR", default_value = "fuzz/corpus")]
     pub out: PathBuf,
     /// Keep at most this many inputs per target from the vectors, spread over the suites (the
-    /// built-in examples, `mtproto::fuzzing::layout::examples`, are always added).
+    /// built-in examples, `mtproto_fuzzing::layout::examples`, are always added).
     #[arg(long, value_name = "N")]
     pub max_per_target: Option<usize>,
 }

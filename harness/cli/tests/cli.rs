@@ -558,7 +558,7 @@ fn generated_suites_run_clean() {
     check_junit(&dir.path().join("out"));
 }
 
-// ---- Implementations under test: the adapter protocol (DESIGN.md §5) ----
+// ---- Implementations under test: the adapter protocol (`adapters/README.md`) ----
 
 /// `--iut` for the binary's own `adapter` subcommand with extra arguments.
 fn own_adapter(extra: &str) -> String {
@@ -949,13 +949,13 @@ fn fuzz_corpus_writes_inputs_for_every_target_that_replay_clean() {
         ],
     );
     assert_eq!(code(&run), 0, "{}", stderr(&run));
-    for (name, entry) in mtproto::fuzzing::TARGETS {
+    for (name, entry) in mtproto_fuzzing::TARGETS {
         let files: Vec<_> = fs::read_dir(out.join(name))
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
         assert!(!files.is_empty(), "no corpus for {name}");
-        let examples = mtproto::fuzzing::layout::examples()
+        let examples = mtproto_fuzzing::layout::examples()
             .iter()
             .filter(|(t, _)| t == name)
             .count();
@@ -989,7 +989,7 @@ fn fuzz_corpus_writes_inputs_for_every_target_that_replay_clean() {
             .lines()
             .filter(|l| l.contains("(0 new)"))
             .count()
-            >= mtproto::fuzzing::TARGETS.len()
+            >= mtproto_fuzzing::TARGETS.len()
     );
 }
 
@@ -1031,7 +1031,7 @@ fn committed_seeds_are_what_fuzz_corpus_writes() {
             })
             .unwrap_or_default()
     };
-    for (name, _) in mtproto::fuzzing::TARGETS {
+    for (name, _) in mtproto_fuzzing::TARGETS {
         let want = files(&out.join(name));
         let have = files(&workspace().join("fuzz/seeds").join(name));
         assert!(!want.is_empty(), "fuzz-corpus wrote nothing for {name}");
@@ -1153,6 +1153,45 @@ fn fuzz_to_vector_appends_and_the_file_lints_and_passes() {
     assert_eq!(code(&run), 0, "{}{}", stdout(&run), stderr(&run));
 }
 
+/// An `--out` file is read by the strict loader before a case is appended: one the loader refuses
+/// (here a case field no family has) is named with the loader's reason, exit 2, and left as it
+/// was, never patched in place.
+#[test]
+fn fuzz_to_vector_refuses_an_out_file_the_loader_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pq_fuzz_test.json");
+    let input = dir.path().join("a");
+    fs::write(&input, [2, 0x17, 0xed, 0x48, 0x94, 0x1a, 0x08, 0xf9, 0x81]).unwrap();
+    let args = |out: &Path| {
+        vec![
+            "fuzz-to-vector".to_owned(),
+            "pq".to_owned(),
+            input.to_str().unwrap().to_owned(),
+            "--out".to_owned(),
+            out.to_str().unwrap().to_owned(),
+            "--schemas".to_owned(),
+            schemas(),
+        ]
+    };
+    let first = args(&out);
+    let first: Vec<&str> = first.iter().map(String::as_str).collect();
+    let run = harness(dir.path(), &first);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    let text = fs::read_to_string(&out).unwrap();
+    let bad = text.replacen("\"pq\": ", "\"pqq\": \"00\",\n          \"pq\": ", 1);
+    assert_ne!(bad, text);
+    fs::write(&out, &bad).unwrap();
+    let run = harness(dir.path(), &first);
+    assert_eq!(code(&run), 2, "{}", stderr(&run));
+    let err = stderr(&run);
+    assert!(err.contains("--out") && err.contains("pqq"), "{err}");
+    assert_eq!(
+        fs::read_to_string(&out).unwrap(),
+        bad,
+        "the refused file was changed"
+    );
+}
+
 /// Every committed `transport_obfuscated` seed becomes an obfuscated `TransportTest` case (the
 /// client's init, the stream on the wire, the MTProxy secret when there is one) that loads, lints
 /// and passes on the reference (fuzz-to-vector checks all three before it prints), with the
@@ -1244,7 +1283,7 @@ const OP_TARGETS: [(&str, &str); 5] = [
 /// exchanges), and a `session_client` and a `session_server` trace their receiver accepts whole
 /// (the seeds all hold a rejection).
 fn extra_inputs(target: &str) -> Vec<Vec<u8>> {
-    use mtproto::fuzzing::layout::{SessionStep, session};
+    use mtproto_fuzzing::layout::{SessionStep, session};
     let flip = |bit: u16| {
         let mut t = 0x3000_0000u32.to_le_bytes().to_vec();
         t.extend_from_slice(&bit.to_le_bytes());
@@ -1476,7 +1515,7 @@ fn fuzz_to_vector_writes_operation_list_inputs_as_cases_that_fail_when_flipped()
 /// whose run the target's oracle rejects is refused as such; nothing is written.
 #[test]
 fn fuzz_to_vector_refuses_when_the_reference_and_the_targets_oracle_disagree() {
-    use mtproto::fuzzing::layout::{SessionStep, session};
+    use mtproto_fuzzing::layout::{SessionStep, session};
     let dir = tempfile::tempdir().unwrap();
     let t = (1_700_000_000i64 << 32) | 0x101;
     let step = |msg_id: i64| SessionStep {

@@ -13,11 +13,11 @@
 //! | [`envelope`] | §2.1, §3.1 R1–R6 | encrypt, and decrypt with every receiver check |
 //! | [`secret`] | §8 | secret chats: key exchange, messages, seq_no, re-keying, visualisation |
 //! | [`call`] | §9, §12 | calls: committed key exchange, emoji, call packets |
-//! | [`error`] | DESIGN.md §6 | the shared error vocabulary and the receiver's [`Reaction`] |
-//! | `fuzzing` | — | entry points of the fuzz targets (feature `fuzzing`) |
+//! | [`error`] | — | the shared error vocabulary and the receiver's [`Reaction`] |
+//! | `fuzzing` | — | the exponentiation memo of fuzz builds (`cfg(fuzzing)` only; the harness is the `mtproto-fuzzing` crate) |
 //!
-//! Section numbers refer to the project's protocol digest, `spec/MTPROTO.md`; each check's doc
-//! comment quotes the core.telegram.org clause it enforces.
+//! Section numbers (§) name the protocol areas the reference's doc comments use throughout; each
+//! check's doc comment quotes the core.telegram.org clause it enforces.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(
@@ -51,7 +51,7 @@ pub mod codec;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
-#[cfg(feature = "fuzzing")]
+#[cfg(any(fuzzing, test))]
 pub mod fuzzing;
 pub mod handshake;
 #[cfg(feature = "mutants")]

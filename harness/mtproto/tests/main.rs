@@ -7,7 +7,6 @@
 mod call;
 mod dh;
 mod envelope_checks;
-mod fuzz_replay;
 mod handshake;
 mod known_answers;
 mod pq;

@@ -1,6 +1,6 @@
 //! The session layer: generators, one test per receiver rule (named after the bug it catches),
 //! containers, salts, acks, and the state-machine property test against the plain model in
-//! `mtproto::fuzzing::session_model` (STYLE.md 8).
+//! `harness/fuzzing/src/session_model.rs`, included here by path (it uses only `std`).
 
 use mtproto::error::SessionError;
 use mtproto::session::{
@@ -12,7 +12,10 @@ use mtproto::{ProtocolError, Reaction, Receiver};
 use proptest::prelude::*;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 
-use mtproto::fuzzing::session_model::{Inner, Model, Msg, V};
+#[path = "../../fuzzing/src/session_model.rs"]
+mod session_model;
+
+use session_model::{Inner, Model, Msg, V};
 
 const T0: i64 = 1_700_000_000;
 const SID: i64 = 0x1234_5678_9abc_def0;
@@ -436,7 +439,8 @@ fn server_seq_no_order_32_33() {
 
 #[test]
 fn server_refuses_the_reordering_attack() {
-    // Albrecht et al. (spec §10.2 #1): m1 (seq 1) and m2 (seq 3) delivered as m2, m1.
+    // Albrecht et al., "Four Attacks and a Proof for Telegram", attack 1: m1 (seq 1) and m2
+    // (seq 3) delivered as m2, m1.
     let mut r = server(1000);
     let m1 = msg(sid(0, 1), 1, true);
     let m2 = msg(sid(0, 2), 3, true);

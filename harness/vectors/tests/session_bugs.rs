@@ -9,7 +9,7 @@ use mtproto_iut::{Answer, Fields, Hello, Iut, ReferenceIut, fields, op};
 use mtproto_vectors::{CaseResult, Outcome, RunOptions, load_paths, parse_str, run_file};
 use serde_json::Value;
 
-#[path = "../../mtproto/src/fuzzing/session_model.rs"]
+#[path = "../../fuzzing/src/session_model.rs"]
 mod session_model;
 
 use session_model::{Bug, Inner, Model, Msg, V};

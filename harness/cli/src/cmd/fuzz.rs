@@ -1,9 +1,9 @@
 //! `fuzz-corpus` and `fuzz-to-vector`: the bridge between the vector suites and the fuzz targets
-//! in `fuzz/` (issue 8).
+//! in `fuzz/`.
 //!
-//! - `fuzz-corpus` lays every usable vector case out as a seed input of the targets that read
-//!   that kind of data (`mtproto::fuzzing::layout`), one directory per target, so `cargo fuzz
-//!   run T fuzz/corpus/T` starts from everything the suites know.
+//! - `fuzz-corpus` ([`corpus`](mod@corpus)) lays every usable vector case out as a seed input of
+//!   the targets that read that kind of data (`mtproto_fuzzing::layout`), one directory per
+//!   target, so `cargo fuzz run T fuzz/corpus/T` starts from everything the suites know.
 //! - `fuzz-to-vector` reads a (minimised) fuzz input back into what it states (a transport
 //!   stream, TL bytes, a `pq`, DH parameters or a value, an encrypted packet), asks the reference
 //!   for the verdict, and writes a vector case flagged `FuzzFinding` whose group's `source.name` is
@@ -13,57 +13,60 @@
 //!   (`fuzz/session.rs`: `MsgIdTraceTest`, `fuzz/handshake.rs`: `HandshakeTest`, `fuzz/secret_chat.rs`:
 //!   `SecretChatTraceTest`), which also check the reference against the target's oracle step by
 //!   step and refuse, by name, what the family cannot express.
+//!
+//! Both read and write the vectors crate's typed family values (its serde types), never loose
+//! JSON: a case is built as the family's case struct, a file as a `VectorFile`, and a file
+//! `--out` names is loaded by the strict loader before a case is appended to it.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use mtproto::Direction;
 use mtproto::ProtocolError;
 use mtproto::crypto::dh;
-use mtproto::envelope::{self, Receiver};
-use mtproto::fuzzing::layout::{self, Parsed, SecretOp, SessionStep};
-use mtproto::fuzzing::{TARGETS, target};
+use mtproto::envelope;
 use mtproto::handshake::pq;
 use mtproto::tl::Tl;
 use mtproto::tl::generated::{mtproto as mt, secret};
-use mtproto::transport::obfuscated::INIT_LEN;
-use mtproto::transport::{self, Encoder, Frame, Kind};
-use mtproto_iut::ReferenceIut;
-use mtproto_vectors::{
-    Outcome, RunOptions, lint_paths_with, load_file, load_paths, parse_str, run_file,
+use mtproto::transport::{self, Frame};
+use mtproto::{Direction, Receiver};
+use mtproto_fuzzing::layout::{self, Parsed};
+use mtproto_fuzzing::target;
+use mtproto_iut::{Answer, Fields, ReferenceIut};
+// The vector families' types (one place, so a move of the vectors crate's modules is one edit).
+use mtproto_vectors::handshake::{
+    DhParamsCase, DhParamsGroup, DhValueCase, DhValueGroup, Group as HandshakeFamily, PqCase,
+    PqGroup,
 };
-use serde_json::{Map, Value, json};
+use mtproto_vectors::model::{
+    DirectionName, EnvelopeDecryptCase, EnvelopeDecryptGroup, Hex, Note, ReceiverName, Source,
+};
+use mtproto_vectors::secret::Group as SecretFamily;
+use mtproto_vectors::tl::{TlCodecCase, TlCodecGroup};
+use mtproto_vectors::transport::{FrameJson, TransportCase, TransportGroup};
+use mtproto_vectors::{
+    Outcome, RunOptions, TestGroup, VectorFile, Verdict, lint_paths_with, load_file, parse_str,
+    run_file,
+};
+use serde_json::Value;
 
 use crate::Status;
-use crate::cli::{FuzzCorpusArgs, FuzzToVectorArgs, paths_or_default};
+use crate::cli::FuzzToVectorArgs;
 use crate::error::HarnessError;
 
+mod corpus;
 mod handshake;
 mod secret_chat;
 mod session;
+
+pub use corpus::corpus;
 
 /// Largest fuzz input `fuzz-to-vector` reads (libFuzzer's default `-max_len` is far below).
 const MAX_ARTIFACT: u64 = 1 << 20;
 
 /// The flag every case written by `fuzz-to-vector` carries.
 pub const FLAG: &str = "FuzzFinding";
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn unhex(v: &Value) -> Option<Vec<u8>> {
-    let s = v.as_str()?;
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
 
 /// FNV-1a, 64 bits: a stable file name per input (duplicates collapse).
 fn name_of(data: &[u8]) -> String {
@@ -80,505 +83,242 @@ fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> HarnessError + '_ {
     }
 }
 
-fn kind_named(name: &str) -> Option<Kind> {
-    Kind::from_name(name)
-}
-
-fn direction_named(name: &str) -> Option<Direction> {
-    match name {
-        "clientToServer" => Some(Direction::ClientToServer),
-        "serverToClient" => Some(Direction::ServerToClient),
-        _ => None,
-    }
-}
-
-fn frame_from_json(v: &Value) -> Option<Frame> {
-    match v.get("kind")?.as_str()? {
+/// A vector's frame as the reference's (`None` for a kind the family does not have, or a frame
+/// missing the field its kind needs).
+fn frame_of(f: &FrameJson) -> Option<Frame> {
+    match f.kind.as_str() {
         "payload" => Some(Frame::Payload {
-            data: unhex(v.get("data")?)?,
-            quick_ack: v.get("quickAck").and_then(Value::as_bool).unwrap_or(false),
+            data: f.data.clone()?.0,
+            quick_ack: f.quick_ack.unwrap_or(false),
         }),
-        "quickAck" => Some(Frame::QuickAck {
-            token: u32::try_from(v.get("token")?.as_u64()?).ok()?,
-        }),
-        "error" => Some(Frame::Error {
-            code: i32::try_from(v.get("code")?.as_i64()?).ok()?,
-        }),
+        "quickAck" => Some(Frame::QuickAck { token: f.token? }),
+        "error" => Some(Frame::Error { code: f.code? }),
         _ => None,
     }
 }
 
-/// The seed inputs one vector group gives, by target.
-fn seeds_of(group: &Value, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
-    let mut put = |t: &'static str, data: Vec<u8>| out.entry(t).or_default().push(data);
-    let tests = group
-        .get("tests")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let str_of = |k: &str| group.get(k).and_then(Value::as_str).unwrap_or("");
-    match str_of("type") {
-        "IgeTest" => {
-            for t in &tests {
-                let (Some(key), Some(iv)) =
-                    (t.get("key").and_then(unhex), t.get("iv").and_then(unhex))
-                else {
-                    continue;
-                };
-                let Ok(iv) = <[u8; 32]>::try_from(iv.as_slice()) else {
-                    continue;
-                };
-                let aes256 = key.len() == 32;
-                if let Some(msg) = t.get("msg").and_then(unhex) {
-                    put(
-                        "ige_differential",
-                        layout::ige(aes256, true, &iv, &key, 1, &msg),
-                    );
-                }
-                if let Some(ct) = t.get("ct").and_then(unhex) {
-                    put(
-                        "ige_differential",
-                        layout::ige(aes256, false, &iv, &key, 2, &ct),
-                    );
-                }
-            }
-        }
-        "EnvelopeDecryptTest" => {
-            let receiver = if str_of("receiver") == "client" {
-                Receiver::Client
-            } else {
-                Receiver::Server
-            };
-            for t in &tests {
-                let (Some(key), Some(packet)) = (
-                    t.get("authKey").and_then(unhex),
-                    t.get("packet").and_then(unhex),
-                ) else {
-                    continue;
-                };
-                let Ok(key) = <[u8; 256]>::try_from(key.as_slice()) else {
-                    continue;
-                };
-                put(
-                    "envelope_decrypt",
-                    layout::envelope_decrypt(&key, receiver, &packet),
-                );
-                // The plaintext of what decrypts: the checks behind msg_key (envelope_parse), and
-                // a key plus message-shaped bytes for the round trip.
-                let auth = mtproto::AuthKey::new(key);
-                if let Ok(m) = envelope::decrypt_any_session(&auth, receiver, &packet) {
-                    put("envelope_parse", m.plaintext().to_vec());
-                    let mut rt = vec![0u8];
-                    rt.extend_from_slice(&key);
-                    rt.extend_from_slice(m.plaintext().get(..64).unwrap_or(m.plaintext()));
-                    put("envelope_roundtrip", rt);
-                }
-            }
-        }
-        "TransportTest" => {
-            let (Some(kind), Some(dir)) = (
-                kind_named(str_of("transport")),
-                direction_named(str_of("direction")),
-            ) else {
-                return;
-            };
-            let obfuscated = group.get("obfuscated").and_then(Value::as_bool) == Some(true);
-            for t in &tests {
-                let Some(stream) = t.get("stream").and_then(unhex) else {
-                    continue;
-                };
-                let half = u16::try_from(stream.len() / 2).unwrap_or(u16::MAX);
-                if !obfuscated {
-                    let target = match kind {
-                        Kind::Abridged => "transport_abridged",
-                        Kind::Intermediate => "transport_intermediate",
-                        Kind::Padded => "transport_padded",
-                        Kind::Full => "transport_full",
-                    };
-                    put(target, layout::transport(dir, &[1, half], &stream));
-                    continue;
-                }
-                // Obfuscated: the target takes the plaintext; re-frame the case's frames.
-                let (Some(init), Some(frames)) = (
-                    t.get("init").and_then(unhex),
-                    t.get("frames").and_then(Value::as_array),
-                ) else {
-                    continue;
-                };
-                let Ok(init) = <[u8; INIT_LEN]>::try_from(init.as_slice()) else {
-                    continue;
-                };
-                let secret = t.get("secret").and_then(unhex);
-                let mut enc = Encoder::without_tag(kind, dir);
-                let mut plain = Vec::new();
-                let ok = frames.iter().all(|f| {
-                    frame_from_json(f)
-                        .is_some_and(|f| enc.encode(f.as_packet(), &[], &mut plain).is_ok())
-                });
-                if ok {
-                    put(
-                        "transport_obfuscated",
-                        layout::transport_obfuscated(
-                            kind,
-                            secret.as_deref(),
-                            &init,
-                            dir,
-                            &[1, half],
-                            &plain,
-                        ),
-                    );
-                }
-            }
-        }
-        "TlCodecTest" => {
-            let is_secret = str_of("schema") == "secret";
-            for t in &tests {
-                if let Some(bytes) = t.get("bytes").and_then(unhex) {
-                    put("tl_decode", layout::tl(is_secret, &bytes));
-                    if !is_secret {
-                        // As the body of an unencrypted message, and its fields as TL bytes.
-                        if let Ok(p) = envelope::unencrypted::encode(0x51e5_7ac4_2770_964a, &bytes)
-                        {
-                            put("unencrypted_decode", p);
-                        }
-                        put("tl_bytes", bytes.get(4..).unwrap_or(&[]).to_vec());
-                    }
-                }
-            }
-        }
-        "MsgIdTraceTest" => {
-            let server = str_of("receiver") == "server";
-            let window = group
-                .get("windowSize")
-                .and_then(Value::as_u64)
-                .and_then(|w| usize::try_from(w).ok())
-                .unwrap_or(1000);
-            let synced = group
-                .get("clockSynced")
-                .and_then(Value::as_bool)
-                .unwrap_or(true);
-            for t in &tests {
-                let steps: Vec<SessionStep> = t
-                    .get("steps")
-                    .and_then(Value::as_array)
-                    .map(|steps| {
-                        steps
-                            .iter()
-                            .filter_map(|s| {
-                                let id = unhex(s.get("msgId")?)?;
-                                Some(SessionStep {
-                                    msg_id: i64::from_le_bytes(id.try_into().ok()?),
-                                    seq_no: i32::try_from(s.get("seqNo")?.as_i64()?).ok()?,
-                                    content_related: s.get("contentRelated")?.as_bool()?,
-                                })
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let target = if server {
-                    "session_server"
-                } else {
-                    "session_client"
-                };
-                put(target, layout::session(window, synced, &steps));
-            }
-        }
-        "DhParamsTest" => {
-            for t in &tests {
-                if let (Some(p), Some(g)) = (
-                    t.get("p").and_then(unhex),
-                    t.get("g").and_then(Value::as_i64),
-                ) && let Some(seed) = layout::dh_params(&p, g)
-                {
-                    put("dh_checks", seed);
-                }
-            }
-        }
-        "DhValueTest" => {
-            let p = group.get("p").and_then(unhex).unwrap_or_default();
-            let which = if p.as_slice() == dh::TELEGRAM_DH_PRIME.as_slice() {
-                0
-            } else if p.first() == Some(&0xff) {
-                1
-            } else {
-                return;
-            };
-            for t in &tests {
-                if let Some(v) = t.get("value").and_then(unhex) {
-                    put("dh_checks", layout::dh_value(which, &v));
-                }
-            }
-        }
-        "PqTest" => {
-            for t in &tests {
-                if let Some(v) = t.get("pq").and_then(unhex) {
-                    put("pq", layout::pq(&v));
-                }
-            }
-        }
-        // An honest exchange per case, seeded by its tcId (the fuzzer changes the messages in
-        // flight; the seed only varies the randomness): two per group are plenty, and each costs
-        // a full 2048-bit exchange when a corpus is loaded.
-        "HandshakeTest" => {
-            for t in tests.iter().take(2) {
-                let seed = t.get("tcId").and_then(Value::as_u64).unwrap_or(0);
-                put("handshake_client", layout::handshake(seed, seed % 2 == 1));
-                put("handshake_server", layout::handshake(seed, seed % 2 == 0));
-            }
-        }
-        // Secret-chat and call packets: delivered to a party of the target's chat (whose key is
-        // another, so they must be refused without a state change), after one message each way.
-        "SecretDecryptTest" | "SecretEncryptTest" | "CallPacketTest" => {
-            let to_a = matches!(str_of("receiver"), "originator")
-                || matches!(str_of("sender"), "acceptor");
-            for t in &tests {
-                if let Some(packet) = t.get("packet").and_then(unhex) {
-                    let seed = t.get("tcId").and_then(Value::as_u64).unwrap_or(0) as u8;
-                    put(
-                        "secret_chat",
-                        layout::secret_chat(
-                            seed,
-                            &[
-                                SecretOp::Send { from_a: true, x: 0 },
-                                SecretOp::Send {
-                                    from_a: false,
-                                    x: 1,
-                                },
-                                SecretOp::Deliver(0),
-                                SecretOp::Garbage {
-                                    to_a,
-                                    bytes: packet,
-                                },
-                            ],
-                        ),
-                    );
-                }
-            }
-        }
-        // seq_no traces: the peer's messages go in flight and are delivered in the trace's order
-        // (a gap makes the party ask for a resend); the party's own sends are sent.
-        "SecretSeqTraceTest" => {
-            let we_are_a = str_of("role") == "originator";
-            for t in &tests {
-                let steps = t.get("steps").and_then(Value::as_array);
-                let seed = t.get("tcId").and_then(Value::as_u64).unwrap_or(0) as u8;
-                put(
-                    "secret_chat",
-                    layout::secret_chat(seed, &secret_trace_ops(we_are_a, steps)),
-                );
-            }
-        }
-        // Re-keying: each side starts it once, with everything delivered in order.
-        "SecretRekeyTest" => {
-            for t in &tests {
-                let n = t.get("tcId").and_then(Value::as_u64).unwrap_or(0);
-                let mut ops = vec![
-                    SecretOp::Send { from_a: true, x: 0 },
-                    SecretOp::Rekey {
-                        from_a: n % 2 == 1,
-                        x: n as u8,
-                    },
-                ];
-                ops.extend((0..8).map(|_| SecretOp::Deliver(0)));
-                put("secret_chat", layout::secret_chat(n as u8, &ops));
-            }
-        }
-        _ => {}
-    }
-}
-
-/// A `SecretSeqTraceTest` case as `secret_chat` operations: the peer sends as many messages as
-/// the trace receives from it, then each `receive` delivers the peer's message with that
-/// `out_seq_no` (its index among those still in flight; a repeat replays it) and each `send` sends.
-fn secret_trace_ops(we_are_a: bool, steps: Option<&Vec<Value>>) -> Vec<SecretOp> {
-    let steps = steps.map(Vec::as_slice).unwrap_or(&[]);
-    // The peer's n-th message has out_seq_no 2n + 1 from the originator, 2n from the acceptor.
-    let index = |s: &Value| {
-        s.get("outSeqNo")
-            .and_then(Value::as_i64)
-            .and_then(|o| usize::try_from(o / 2).ok())
+/// The reference's frame as a vector writes it.
+fn frame_json(f: &Frame) -> FrameJson {
+    let none = FrameJson {
+        kind: String::new(),
+        data: None,
+        quick_ack: None,
+        token: None,
+        code: None,
     };
-    let received: Vec<usize> = steps
-        .iter()
-        .filter(|s| s.get("op").and_then(Value::as_str) == Some("receive"))
-        .filter_map(index)
-        .filter(|&n| n < 64)
-        .collect();
-    let peer_msgs = received.iter().max().map_or(0, |m| m + 1);
-    let mut ops: Vec<SecretOp> = (0..peer_msgs)
-        .map(|n| SecretOp::Send {
-            from_a: !we_are_a,
-            x: n as u16,
-        })
-        .collect();
-    // Which of the peer's messages are still in flight, in order.
-    let mut flying: Vec<usize> = (0..peer_msgs).collect();
-    let mut delivered: Vec<usize> = Vec::new();
-    let mut own = 0u16;
-    for s in steps {
-        match s.get("op").and_then(Value::as_str) {
-            Some("send") => {
-                ops.push(SecretOp::Send {
-                    from_a: we_are_a,
-                    x: 100 + own,
-                });
-                own += 1;
-                // It goes in flight behind the peer's messages: nothing to track.
-            }
-            Some("receive") => {
-                let Some(n) = index(s) else { continue };
-                if let Some(at) = flying.iter().position(|&m| m == n) {
-                    flying.remove(at);
-                    delivered.push(n);
-                    ops.push(SecretOp::Deliver(at as u16));
-                } else if let Some(h) = delivered.iter().position(|&m| m == n) {
-                    ops.push(SecretOp::Replay(h as u16));
-                }
-            }
-            _ => {}
-        }
+    match f {
+        Frame::Payload { data, quick_ack } => FrameJson {
+            kind: "payload".into(),
+            data: Some(Hex(data.clone())),
+            quick_ack: Some(*quick_ack),
+            ..none
+        },
+        Frame::QuickAck { token } => FrameJson {
+            kind: "quickAck".into(),
+            token: Some(*token),
+            ..none
+        },
+        Frame::Error { code } => FrameJson {
+            kind: "error".into(),
+            code: Some(*code),
+            ..none
+        },
     }
-    ops
 }
 
-/// Every `len / n`-th item, at most `n`.
-fn spread(v: Vec<Vec<u8>>, n: Option<usize>) -> Vec<Vec<u8>> {
-    let Some(n) = n else { return v };
-    let step = (v.len() / n.max(1)).max(1);
-    v.into_iter().step_by(step).take(n).collect()
+fn direction_name(d: Direction) -> DirectionName {
+    match d {
+        Direction::ClientToServer => DirectionName::ClientToServer,
+        Direction::ServerToClient => DirectionName::ServerToClient,
+    }
 }
 
-/// `fuzz-corpus`.
-pub fn corpus(args: &FuzzCorpusArgs) -> Result<Status, HarnessError> {
-    let files = load_paths(&paths_or_default(&args.paths))
-        .map_err(|e| HarnessError::Vectors(e.to_string()))?;
-    let mut by_target: BTreeMap<&'static str, Vec<Vec<u8>>> = BTreeMap::new();
-    for vf in &files {
-        let value = serde_json::to_value(vf)
-            .map_err(|e| HarnessError::Vectors(format!("{}: {e}", vf.path)))?;
-        for group in value
-            .get("testGroups")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            seeds_of(group, &mut by_target);
-        }
+fn receiver_name(r: Receiver) -> ReceiverName {
+    match r {
+        Receiver::Client => ReceiverName::Client,
+        Receiver::Server => ReceiverName::Server,
     }
-    // Then, whatever --max-per-target says, the inputs no vector gives (layout::examples).
-    let mut examples: BTreeMap<&'static str, Vec<Vec<u8>>> = BTreeMap::new();
-    for (name, data) in layout::examples() {
-        examples.entry(name).or_default().push(data);
-    }
-    let mut out = std::io::stdout().lock();
-    let mut total = 0usize;
-    for (name, _) in TARGETS {
-        let mut inputs = spread(
-            by_target.remove(name).unwrap_or_default(),
-            args.max_per_target,
-        );
-        inputs.extend(examples.remove(name).unwrap_or_default());
-        let dir = args.out.join(name);
-        fs::create_dir_all(&dir).map_err(write_err(&dir))?;
-        let mut written = 0usize;
-        for data in &inputs {
-            let path = dir.join(name_of(data));
-            if !path.exists() {
-                fs::write(&path, data).map_err(write_err(&path))?;
-                written += 1;
-            }
-        }
-        total += inputs.len();
-        let _ = writeln!(
-            out,
-            "{name}: {} inputs ({written} new) in {}",
-            inputs.len(),
-            dir.display()
-        );
-    }
-    let _ = writeln!(
-        out,
-        "{total} inputs for {} targets from {} vector files",
-        TARGETS.len(),
-        files.len()
-    );
-    Ok(Status::Success)
 }
 
-/// The group attributes, the case's fields (`tcId`, `comment`, `flags` added later), the file's
-/// `algorithm` and `schema`; `more`: further cases of the same file, each with its group and a
-/// label for its comment (a secret chat gives one trace per side).
+/// What a converter computed: one group per part, each holding exactly one case whose `tcId`,
+/// `comment` and `flags` (and the group's `source`) `fuzz-to-vector` fills in; the file's
+/// `algorithm` and `schema`, and the family directory it belongs in. A secret chat gives one part
+/// per side.
 struct Finding {
-    group: Map<String, Value>,
-    case: Map<String, Value>,
+    parts: Vec<Part>,
     algorithm: &'static str,
     schema: &'static str,
     family: &'static str,
-    more: Vec<Part>,
 }
 
-/// A further case of a [`Finding`].
+/// One group of a [`Finding`], with a label for its case's comment (empty for the only part).
 struct Part {
-    group: Map<String, Value>,
-    case: Map<String, Value>,
+    group: TestGroup,
     label: String,
 }
 
-fn obj(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
+impl Finding {
+    fn one(
+        group: TestGroup,
+        algorithm: &'static str,
+        schema: &'static str,
+        family: &'static str,
+    ) -> Self {
+        Self {
+            parts: vec![Part {
+                group,
+                label: String::new(),
+            }],
+            algorithm,
+            schema,
+            family,
+        }
     }
 }
 
-fn verdict(case: &mut Map<String, Value>, error: Option<&dyn ProtocolError>) {
+/// The `source` a converter leaves for `fuzz-to-vector` to fill in.
+fn no_source() -> Source {
+    Source {
+        name: String::new(),
+        version: String::new(),
+    }
+}
+
+/// A case's `result` and `error` for the reference's verdict (`None`: accepted).
+fn verdict(error: Option<&str>) -> (Verdict, Option<String>) {
     match error {
-        None => {
-            case.insert("result".into(), "valid".into());
-        }
-        Some(e) => {
-            case.insert("result".into(), "invalid".into());
-            case.insert("error".into(), e.name().into());
-        }
+        None => (Verdict::Valid, None),
+        Some(e) => (Verdict::Invalid, Some(e.to_owned())),
     }
 }
 
-fn frame_json(f: &Frame) -> Value {
-    match f {
-        Frame::Payload { data, quick_ack } => {
-            json!({"kind": "payload", "data": hex(data), "quickAck": quick_ack})
+/// Every group type `fuzz-to-vector` writes, bound to `$g` (a group struct with `source` and
+/// `tests`); `$other` for the rest.
+macro_rules! written {
+    ($group:expr, $g:ident => $e:expr, else $other:expr) => {
+        match $group {
+            TestGroup::Transport($g) => $e,
+            TestGroup::TlCodec($g) => $e,
+            TestGroup::EnvelopeDecrypt($g) => $e,
+            TestGroup::MsgIdTrace($g) => $e,
+            TestGroup::Handshake(HandshakeFamily::DhParams($g)) => $e,
+            TestGroup::Handshake(HandshakeFamily::DhValue($g)) => $e,
+            TestGroup::Handshake(HandshakeFamily::Pq($g)) => $e,
+            TestGroup::Handshake(HandshakeFamily::Handshake($g)) => $e,
+            TestGroup::Handshake(HandshakeFamily::HandshakeServer($g)) => $e,
+            TestGroup::Secret(SecretFamily::ChatTrace($g)) => $e,
+            _ => $other,
         }
-        Frame::QuickAck { token } => json!({"kind": "quickAck", "token": token}),
-        Frame::Error { code } => json!({"kind": "error", "code": code}),
+    };
+}
+
+/// The header fields every case struct has, for the macro above.
+trait CaseHeader {
+    fn set(&mut self, tc_id: u64, comment: &str, flags: &[&str]);
+}
+
+macro_rules! case_header {
+    ($($t:ty),* $(,)?) => {$(
+        impl CaseHeader for $t {
+            fn set(&mut self, tc_id: u64, comment: &str, flags: &[&str]) {
+                self.tc_id = tc_id;
+                self.comment = comment.to_owned();
+                self.flags = flags.iter().map(|f| (*f).to_owned()).collect();
+            }
+        }
+    )*};
+}
+
+case_header!(
+    TransportCase,
+    TlCodecCase,
+    EnvelopeDecryptCase,
+    mtproto_vectors::session::MsgIdTraceCase,
+    DhParamsCase,
+    DhValueCase,
+    PqCase,
+    mtproto_vectors::handshake::HandshakeCase,
+    mtproto_vectors::handshake::HandshakeServerCase,
+    mtproto_vectors::secret::ChatTraceCase,
+);
+
+/// Fill in the group's `source` and its one case's `tcId`, `comment` and flags.
+fn stamp(group: &mut TestGroup, source: &Source, tc_id: u64, comment: &str) -> Result<(), String> {
+    let type_name = group.type_name();
+    written!(group, g => {
+        g.source = source.clone();
+        let [case] = g.tests.as_mut_slice() else {
+            return Err(format!("a {type_name} finding has {} cases, not one", g.tests.len()));
+        };
+        case.set(tc_id, comment, &[FLAG]);
+        Ok(())
+    }, else Err(format!("fuzz-to-vector does not write {type_name} groups")))
+}
+
+/// The group with its cases removed: two groups with equal attributes compare equal.
+fn attributes(group: &TestGroup) -> Option<TestGroup> {
+    let mut group = group.clone();
+    written!(&mut group, g => g.tests.clear(), else return None);
+    Some(group)
+}
+
+/// Move the cases of `from` into `into` (the same group type), or name the type of `from`.
+fn merge(into: &mut TestGroup, from: TestGroup) -> Result<(), &'static str> {
+    use HandshakeFamily as H;
+    use SecretFamily as S;
+    use TestGroup as T;
+    match (into, from) {
+        (T::Transport(a), T::Transport(b)) => a.tests.extend(b.tests),
+        (T::TlCodec(a), T::TlCodec(b)) => a.tests.extend(b.tests),
+        (T::EnvelopeDecrypt(a), T::EnvelopeDecrypt(b)) => a.tests.extend(b.tests),
+        (T::MsgIdTrace(a), T::MsgIdTrace(b)) => a.tests.extend(b.tests),
+        (T::Handshake(H::DhParams(a)), T::Handshake(H::DhParams(b))) => a.tests.extend(b.tests),
+        (T::Handshake(H::DhValue(a)), T::Handshake(H::DhValue(b))) => a.tests.extend(b.tests),
+        (T::Handshake(H::Pq(a)), T::Handshake(H::Pq(b))) => a.tests.extend(b.tests),
+        (T::Handshake(H::Handshake(a)), T::Handshake(H::Handshake(b))) => a.tests.extend(b.tests),
+        (T::Handshake(H::HandshakeServer(a)), T::Handshake(H::HandshakeServer(b))) => {
+            a.tests.extend(b.tests);
+        }
+        (T::Secret(S::ChatTrace(a)), T::Secret(S::ChatTrace(b))) => a.tests.extend(b.tests),
+        (_, from) => return Err(from.type_name()),
     }
+    Ok(())
 }
 
 /// The reference's verdict on what the input states.
-fn finding(parsed: &Parsed) -> Finding {
-    match parsed {
+fn finding(parsed: &Parsed) -> Result<Finding, HarnessError> {
+    Ok(match parsed {
         Parsed::Transport { kind, dir, stream } => {
-            let group = obj(json!({
-                "type": "TransportTest",
-                "transport": kind.as_str(),
-                "direction": if *dir == Direction::ClientToServer { "clientToServer" } else { "serverToClient" },
-                "obfuscated": false,
-            }));
-            let mut case = obj(json!({"stream": hex(stream)}));
-            match transport::decode_all(&mut transport::Decoder::new(*kind, *dir), stream) {
-                Ok(frames) => {
-                    case.insert("frames".into(), frames.iter().map(frame_json).collect());
-                    verdict(&mut case, None);
-                }
-                Err(e) => verdict(&mut case, Some(&e)),
-            }
-            Finding {
-                group,
-                case,
-                algorithm: "MTProto-transports",
-                schema: "transport_test_schema_v1.json",
-                family: "transport",
-                more: Vec::new(),
-            }
+            let decoded = transport::decode_all(&mut transport::Decoder::new(*kind, *dir), stream);
+            let (frames, error) = match decoded {
+                Ok(frames) => (Some(frames.iter().map(frame_json).collect()), None),
+                Err(e) => (None, Some(e.name())),
+            };
+            let (result, error) = verdict(error);
+            let group = TransportGroup {
+                group_type: "TransportTest".into(),
+                transport: kind.as_str().into(),
+                direction: direction_name(*dir),
+                obfuscated: false,
+                source: no_source(),
+                tests: vec![TransportCase {
+                    tc_id: 0,
+                    comment: String::new(),
+                    flags: Vec::new(),
+                    stream: Hex(stream.clone()),
+                    frames,
+                    init: None,
+                    secret: None,
+                    result,
+                    error,
+                }],
+            };
+            Finding::one(
+                TestGroup::Transport(group),
+                "MTProto-transports",
+                "transport_test_schema_v1.json",
+                "transport",
+            )
         }
         Parsed::Obfuscated {
             kind,
@@ -587,174 +327,223 @@ fn finding(parsed: &Parsed) -> Finding {
             init,
             stream,
         } => {
-            let direction = if *dir == Direction::ClientToServer {
-                "clientToServer"
-            } else {
-                "serverToClient"
-            };
-            let group = obj(json!({
-                "type": "TransportTest",
-                "transport": kind.as_str(),
-                "direction": direction,
-                "obfuscated": true,
-            }));
-            let mut case = obj(json!({"stream": hex(stream), "init": hex(init.as_slice())}));
+            let direction = direction_name(*dir);
+            // The verdict is the reference adapter's `transport.decode` on exactly the case's
+            // fields (the request the runner sends for it).
+            let mut request = Fields::new();
+            request.insert("transport".into(), kind.as_str().into());
+            request.insert("direction".into(), direction.as_str().into());
+            request.insert("obfuscated".into(), true.into());
+            request.insert("init".into(), Hex(init.to_vec()).to_hex().into());
             if let Some(s) = secret {
-                case.insert("secret".into(), hex(s).into());
+                request.insert("secret".into(), Hex(s.clone()).to_hex().into());
             }
-            // The verdict is the reference adapter's `transport.decode` on exactly these fields.
-            let mut request = group.clone();
-            request.extend(case.clone());
-            match mtproto_iut::transport::decode(&request) {
-                Ok(mtproto_iut::Answer::Ok(out)) => {
-                    case.insert(
-                        "frames".into(),
-                        out.get("frames")
-                            .cloned()
-                            .unwrap_or(Value::Array(Vec::new())),
-                    );
-                    verdict(&mut case, None);
+            request.insert("stream".into(), Hex(stream.clone()).to_hex().into());
+            let bad = |why: String| HarnessError::Vectors(format!("transport_obfuscated: {why}"));
+            let (frames, result, error) = match mtproto_iut::transport::decode(&request) {
+                Ok(Answer::Ok(out)) => {
+                    let frames: Vec<FrameJson> =
+                        serde_json::from_value(out.get("frames").cloned().unwrap_or(Value::Null))
+                            .map_err(|e| {
+                            bad(format!(
+                                "the reference's transport.decode answer: frames: {e}"
+                            ))
+                        })?;
+                    (Some(frames), Verdict::Valid, None)
                 }
-                Ok(mtproto_iut::Answer::Rejected { error }) => {
-                    case.insert("result".into(), "invalid".into());
-                    case.insert("error".into(), error.into());
-                }
+                Ok(Answer::Rejected { error }) => (None, Verdict::Invalid, Some(error)),
                 other => {
-                    case.insert("result".into(), "invalid".into());
-                    case.insert("error".into(), format!("{other:?}").into());
+                    return Err(bad(format!(
+                        "the reference's transport.decode neither decodes nor rejects: {other:?}"
+                    )));
                 }
-            }
-            Finding {
-                group,
-                case,
-                algorithm: "MTProto-transports",
-                schema: "transport_test_schema_v1.json",
-                family: "transport",
-                more: Vec::new(),
-            }
+            };
+            let group = TransportGroup {
+                group_type: "TransportTest".into(),
+                transport: kind.as_str().into(),
+                direction,
+                obfuscated: true,
+                source: no_source(),
+                tests: vec![TransportCase {
+                    tc_id: 0,
+                    comment: String::new(),
+                    flags: Vec::new(),
+                    stream: Hex(stream.clone()),
+                    frames,
+                    init: Some(Hex(init.to_vec())),
+                    secret: secret.clone().map(Hex),
+                    result,
+                    error,
+                }],
+            };
+            Finding::one(
+                TestGroup::Transport(group),
+                "MTProto-transports",
+                "transport_test_schema_v1.json",
+                "transport",
+            )
         }
         Parsed::Tl {
             secret: is_secret,
             bytes,
         } => {
-            let group = obj(
-                json!({"type": "TlCodecTest", "schema": if *is_secret { "secret" } else { "mtproto" }}),
-            );
-            let mut case = obj(json!({"bytes": hex(bytes)}));
             let decoded = if *is_secret {
                 secret::Object::from_bytes(bytes).map(|v| v.to_json())
             } else {
                 mt::Object::from_bytes(bytes).map(|v| v.to_json())
             };
-            match decoded {
-                Ok(j) => {
-                    case.insert("value".into(), mtproto_iut::tl::to_serde(&j));
-                    verdict(&mut case, None);
-                }
-                Err(e) => verdict(&mut case, Some(&e)),
-            }
-            Finding {
-                group,
-                case,
-                algorithm: "MTProto-TL",
-                schema: "tl_codec_test_schema_v1.json",
-                family: "tl",
-                more: Vec::new(),
-            }
+            let (value, error) = match decoded {
+                Ok(j) => (Some(mtproto_iut::tl::to_serde(&j)), None),
+                Err(e) => (None, Some(e.name())),
+            };
+            let (result, error) = verdict(error);
+            let group = TlCodecGroup {
+                group_type: "TlCodecTest".into(),
+                schema: if *is_secret { "secret" } else { "mtproto" }.into(),
+                decode_as: None,
+                source: no_source(),
+                tests: vec![TlCodecCase {
+                    tc_id: 0,
+                    comment: String::new(),
+                    flags: Vec::new(),
+                    value,
+                    bytes: Hex(bytes.clone()),
+                    result,
+                    error,
+                }],
+            };
+            Finding::one(
+                TestGroup::TlCodec(group),
+                "MTProto-TL",
+                "tl_codec_test_schema_v1.json",
+                "tl",
+            )
         }
         Parsed::Pq { pq: value } => {
-            let group = obj(json!({"type": "PqTest"}));
-            let mut case = obj(json!({"pq": hex(value)}));
-            match pq::factorize_be(value) {
-                Ok((p, q)) => {
-                    case.insert("p".into(), hex(&p).into());
-                    case.insert("q".into(), hex(&q).into());
-                    verdict(&mut case, None);
-                }
-                Err(e) => verdict(&mut case, Some(&e)),
-            }
-            Finding {
-                group,
-                case,
-                algorithm: "MTProto-pq",
-                schema: "pq_test_schema_v1.json",
-                family: "pq",
-                more: Vec::new(),
-            }
+            let (p, q, error) = match pq::factorize_be(value) {
+                Ok((p, q)) => (Some(Hex(p.to_vec())), Some(Hex(q.to_vec())), None),
+                Err(e) => (None, None, Some(e.name())),
+            };
+            let (result, error) = verdict(error);
+            let group = PqGroup {
+                group_type: "PqTest".into(),
+                source: no_source(),
+                tests: vec![PqCase {
+                    tc_id: 0,
+                    comment: String::new(),
+                    flags: Vec::new(),
+                    pq: Hex(value.clone()),
+                    p,
+                    q,
+                    result,
+                    error,
+                }],
+            };
+            Finding::one(
+                TestGroup::Handshake(HandshakeFamily::Pq(group)),
+                "MTProto-pq",
+                "pq_test_schema_v1.json",
+                "pq",
+            )
         }
         Parsed::DhParams { p, g } => {
-            let group = obj(json!({"type": "DhParamsTest"}));
-            let mut case = obj(json!({"p": hex(p), "g": g}));
-            match dh::check_params(p, *g, &[0x5a; 32], None) {
-                Ok(_) => verdict(&mut case, None),
-                Err(e) => verdict(&mut case, Some(&e)),
-            }
-            Finding {
-                group,
-                case,
-                algorithm: "MTProto-DH-params",
-                schema: "dh_params_test_schema_v1.json",
-                family: "dh",
-                more: Vec::new(),
-            }
+            let checked = dh::check_params(p, *g, &[0x5a; 32], None);
+            let (result, error) = verdict(checked.err().map(|e| e.name()));
+            let group = DhParamsGroup {
+                group_type: "DhParamsTest".into(),
+                source: no_source(),
+                tests: vec![DhParamsCase {
+                    tc_id: 0,
+                    comment: String::new(),
+                    flags: Vec::new(),
+                    p: Hex(p.clone()),
+                    g: *g,
+                    result,
+                    error,
+                }],
+            };
+            Finding::one(
+                TestGroup::Handshake(HandshakeFamily::DhParams(group)),
+                "MTProto-DH-params",
+                "dh_params_test_schema_v1.json",
+                "dh",
+            )
         }
         Parsed::DhValue { p, g, value } => {
-            let group = obj(json!({"type": "DhValueTest", "p": hex(p), "g": g}));
-            let mut case = obj(json!({"value": hex(value)}));
             let checked = dh::check_params(p, *g, &[0x5a; 32], None)
                 .map_err(|e| e.name())
                 .and_then(|grp| grp.check_value(value).map(|_| ()).map_err(|e| e.name()));
-            match checked {
-                Ok(()) => verdict(&mut case, None),
-                Err(name) => {
-                    case.insert("result".into(), "invalid".into());
-                    case.insert("error".into(), name.into());
-                }
-            }
-            Finding {
-                group,
-                case,
-                algorithm: "MTProto-DH-values",
-                schema: "dh_value_test_schema_v1.json",
-                family: "dh",
-                more: Vec::new(),
-            }
+            let (result, error) = verdict(checked.err());
+            let group = DhValueGroup {
+                group_type: "DhValueTest".into(),
+                p: Hex(p.clone()),
+                g: *g,
+                source: no_source(),
+                tests: vec![DhValueCase {
+                    tc_id: 0,
+                    comment: String::new(),
+                    flags: Vec::new(),
+                    value: Hex(value.clone()),
+                    result,
+                    error,
+                }],
+            };
+            Finding::one(
+                TestGroup::Handshake(HandshakeFamily::DhValue(group)),
+                "MTProto-DH-values",
+                "dh_value_test_schema_v1.json",
+                "dh",
+            )
         }
         Parsed::EnvelopeDecrypt {
             key,
             receiver,
             packet,
         } => {
-            let group = obj(
-                json!({"type": "EnvelopeDecryptTest", "receiver": if *receiver == Receiver::Client { "client" } else { "server" }}),
-            );
             let auth = mtproto::AuthKey::new(**key);
-            let mut case = obj(json!({"authKey": hex(key.as_slice()), "packet": hex(packet)}));
-            match envelope::decrypt_any_session(&auth, *receiver, packet) {
+            let mut case = EnvelopeDecryptCase {
+                tc_id: 0,
+                comment: String::new(),
+                flags: Vec::new(),
+                auth_key: Hex(key.to_vec()),
+                session_id: Hex(vec![0; 8]),
+                packet: Hex(packet.clone()),
+                salt: None,
+                msg_id: None,
+                seq_no: None,
+                body: None,
+                result: Verdict::Valid,
+                error: None,
+            };
+            let error = match envelope::decrypt_any_session(&auth, *receiver, packet) {
                 Ok(m) => {
-                    case.insert("sessionId".into(), hex(&m.session_id.to_le_bytes()).into());
-                    case.insert("salt".into(), hex(&m.salt.to_le_bytes()).into());
-                    case.insert("msgId".into(), hex(&m.msg_id.to_le_bytes()).into());
-                    case.insert("seqNo".into(), m.seq_no.into());
-                    case.insert("body".into(), hex(m.body()).into());
-                    verdict(&mut case, None);
+                    case.session_id = Hex(m.session_id.to_le_bytes().to_vec());
+                    case.salt = Some(Hex(m.salt.to_le_bytes().to_vec()));
+                    case.msg_id = Some(Hex(m.msg_id.to_le_bytes().to_vec()));
+                    case.seq_no = Some(m.seq_no);
+                    case.body = Some(Hex(m.body().to_vec()));
+                    None
                 }
-                Err(_) => {
-                    case.insert("sessionId".into(), hex(&[0; 8]).into());
-                    let e = envelope::decrypt(&auth, *receiver, 0, packet).err();
-                    verdict(&mut case, e.as_ref().map(|e| e as &dyn ProtocolError));
-                }
-            }
-            Finding {
-                group,
-                case,
-                algorithm: "MTProto-2.0-envelope-decrypt",
-                schema: "envelope_decrypt_test_schema_v1.json",
-                family: "envelope",
-                more: Vec::new(),
-            }
+                // Refused whatever the session: the error for session 0 (the case's).
+                Err(_) => envelope::decrypt(&auth, *receiver, 0, packet)
+                    .err()
+                    .map(|e| e.name()),
+            };
+            (case.result, case.error) = verdict(error);
+            let group = EnvelopeDecryptGroup {
+                group_type: "EnvelopeDecryptTest".into(),
+                receiver: receiver_name(*receiver),
+                source: no_source(),
+                tests: vec![case],
+            };
+            Finding::one(
+                TestGroup::EnvelopeDecrypt(group),
+                "MTProto-2.0-envelope-decrypt",
+                "envelope_decrypt_test_schema_v1.json",
+                "envelope",
+            )
         }
-    }
+    })
 }
 
 fn read_artifact(path: &Path) -> Result<Vec<u8>, HarnessError> {
@@ -773,12 +562,14 @@ fn read_artifact(path: &Path) -> Result<Vec<u8>, HarnessError> {
 }
 
 /// The note the flag needs in every file it appears in.
-fn note() -> Value {
-    json!({
-        "bugType": "EDGE_CASE",
-        "description": "A minimised fuzz input turned into a case by `mtproto-harness fuzz-to-vector`; the group's source.name names the target (fuzz:TARGET), the verdict is the reference's.",
-        "links": ["https://core.telegram.org/mtproto"]
-    })
+fn note() -> Note {
+    Note {
+        bug_type: "EDGE_CASE".into(),
+        description: "A minimised fuzz input turned into a case by `mtproto-harness fuzz-to-vector`; the group's source.name names the target (fuzz:TARGET), the verdict is the reference's.".into(),
+        effect: None,
+        links: vec!["https://core.telegram.org/mtproto".into()],
+        cves: Vec::new(),
+    }
 }
 
 /// `fuzz-to-vector`.
@@ -786,7 +577,7 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
     let name = args.target.as_str();
     if target(name).is_none() {
         return Err(HarnessError::Vectors(format!(
-            "no fuzz target named {name} (mtproto::fuzzing::TARGETS lists them)"
+            "no fuzz target named {name} (mtproto_fuzzing::TARGETS lists them)"
         )));
     }
     let data = read_artifact(&args.artifact)?;
@@ -801,7 +592,7 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
         _ => {
             let parsed = layout::parse(name, &data)
                 .map_err(|e| HarnessError::Vectors(format!("{name}: {e}")))?;
-            finding(&parsed)
+            finding(&parsed)?
         }
     };
     if let Some(m) = &args.mutant {
@@ -821,61 +612,47 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
         .comment
         .clone()
         .unwrap_or_else(|| format!("fuzz finding of {name} ({artifact_name})"));
-    let source =
-        json!({"name": format!("fuzz:{name}"), "version": format!("cargo fuzz, target {name}")});
-    let first = Part {
-        group: f.group,
-        case: f.case,
-        label: String::new(),
+    let source = Source {
+        name: format!("fuzz:{name}"),
+        version: format!("cargo fuzz, target {name}"),
     };
-    let mut doc = match &args.out {
-        Some(path) if path.exists() => Some(
-            fs::read_to_string(path)
-                .map_err(|e| HarnessError::Vectors(format!("{}: {e}", path.display())))
-                .and_then(|t| {
-                    serde_json::from_str::<Value>(&t)
-                        .map_err(|e| HarnessError::Vectors(format!("{}: {e}", path.display())))
-                })?,
-        ),
-        _ => None,
-    };
-    for part in std::iter::once(first).chain(f.more) {
-        let mut group = part.group;
-        group.insert("source".into(), source.clone());
-        let mut case = Map::new();
-        case.insert("tcId".into(), 1.into());
-        let comment = if part.label.is_empty() {
-            comment.clone()
-        } else {
-            format!("{comment}, {}", part.label)
-        };
-        case.insert("comment".into(), comment.into());
-        case.insert("flags".into(), json!([FLAG]));
-        case.extend(part.case);
-        doc = Some(match doc {
-            Some(doc) => append(doc, group, case)?,
-            None => {
-                group.insert("tests".into(), Value::Array(vec![Value::Object(case)]));
-                json!({
-                    "algorithm": f.algorithm,
-                    "schema": f.schema,
-                    "numberOfTests": 1,
-                    "header": [format!("Fuzz findings turned into conformance cases (mtproto-harness fuzz-to-vector); the verdicts are the reference's.")],
-                    "notes": {FLAG: note()},
-                    "testGroups": [group],
-                })
-            }
-        });
-    }
-    let doc = doc.unwrap_or(Value::Null);
-    // Canonical form and every check a shipped file gets: the loader, the schemas, the reference.
     let shown = args
         .out
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| format!("{}/{name}_fuzz_test.json", f.family));
-    let text =
-        serde_json::to_string_pretty(&doc).map_err(|e| HarnessError::Vectors(e.to_string()))?;
+    let mut file = match &args.out {
+        // The strict loader: a file that does not load is named, never patched blindly.
+        Some(path) if path.exists() => {
+            load_file(path).map_err(|e| HarnessError::Vectors(format!("--out: {e}")))?
+        }
+        _ => VectorFile {
+            path: shown.clone(),
+            family: f.family.to_owned(),
+            algorithm: f.algorithm.to_owned(),
+            schema: f.schema.to_owned(),
+            number_of_tests: 0,
+            header: vec![
+                "Fuzz findings turned into conformance cases (mtproto-harness fuzz-to-vector); \
+                 the verdicts are the reference's."
+                    .to_owned(),
+            ],
+            notes: BTreeMap::new(),
+            test_groups: Vec::new(),
+        },
+    };
+    for part in f.parts {
+        let comment = if part.label.is_empty() {
+            comment.clone()
+        } else {
+            format!("{comment}, {}", part.label)
+        };
+        append(&mut file, part.group, &source, &comment)?;
+    }
+    // Canonical form and every check a shipped file gets: the loader, the schemas, the reference.
+    let text = file
+        .to_json_pretty()
+        .map_err(|e| HarnessError::Vectors(e.to_string()))?;
     let vf = parse_str(&text, &shown).map_err(|e| HarnessError::Vectors(e.to_string()))?;
     let pretty = vf
         .to_json_pretty()
@@ -896,57 +673,42 @@ pub fn to_vector(args: &FuzzToVectorArgs) -> Result<Status, HarnessError> {
     Ok(Status::Success)
 }
 
-/// Add `case` to the group of `doc` with the same attributes (or a new group), numbered after the
-/// file's last case.
+/// Add the one case of `group` to `file`: numbered after the file's last case, into the group
+/// with the same attributes (or as a new group); the count and the flag's note follow.
 fn append(
-    mut doc: Value,
-    mut group: Map<String, Value>,
-    mut case: Map<String, Value>,
-) -> Result<Value, HarnessError> {
-    let bad = |why: &str| HarnessError::Vectors(format!("--out: {why}"));
-    let groups = doc
-        .get_mut("testGroups")
-        .and_then(Value::as_array_mut)
-        .ok_or_else(|| bad("no testGroups array"))?;
-    let next = groups
+    file: &mut VectorFile,
+    mut group: TestGroup,
+    source: &Source,
+    comment: &str,
+) -> Result<(), HarnessError> {
+    let next = file
+        .test_groups
         .iter()
-        .flat_map(|g| {
-            g.get("tests")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-        })
-        .filter_map(|t| t.get("tcId").and_then(Value::as_u64))
+        .flat_map(TestGroup::headers)
+        .map(|h| h.tc_id)
         .max()
         .unwrap_or(0)
         + 1;
-    case.insert("tcId".into(), next.into());
-    let same = groups.iter_mut().find(|g| {
-        g.as_object().is_some_and(|g| {
-            let mut attrs = g.clone();
-            attrs.remove("tests");
-            attrs == group
-        })
-    });
-    match same
-        .and_then(|g| g.get_mut("tests"))
-        .and_then(Value::as_array_mut)
-    {
-        Some(tests) => tests.push(Value::Object(case)),
-        None => {
-            group.insert("tests".into(), Value::Array(vec![Value::Object(case)]));
-            groups.push(Value::Object(group));
+    stamp(&mut group, source, next, comment).map_err(HarnessError::Vectors)?;
+    let attrs = attributes(&group);
+    let same = file
+        .test_groups
+        .iter_mut()
+        .find(|g| attrs.is_some() && attributes(g) == attrs);
+    match same {
+        Some(same) => {
+            if let Err(type_name) = merge(same, group) {
+                return Err(HarnessError::Vectors(format!(
+                    "--out: a group has the attributes of the new {type_name} case's group but \
+                     not its type"
+                )));
+            }
         }
+        None => file.test_groups.push(group),
     }
-    let count = groups
-        .iter()
-        .map(|g| g.get("tests").and_then(Value::as_array).map_or(0, Vec::len))
-        .sum::<usize>();
-    doc["numberOfTests"] = count.into();
-    if let Some(notes) = doc.get_mut("notes").and_then(Value::as_object_mut) {
-        notes.entry(FLAG).or_insert_with(note);
-    }
-    Ok(doc)
+    file.number_of_tests = file.test_groups.iter().map(TestGroup::len).sum::<usize>() as u64;
+    file.notes.entry(FLAG.to_owned()).or_insert_with(note);
+    Ok(())
 }
 
 /// Lint the file against the schemas in `schemas` and run the reference over it: a case the

@@ -1,5 +1,5 @@
 //! Diffie–Hellman parameter and value checks, and the modular exponentiations of the key
-//! exchange (spec §5).
+//! exchange (<https://core.telegram.org/mtproto/security_guidelines>).
 //!
 //! "Client is expected to check whether p is a safe 2048-bit prime (meaning that both p and
 //! (p-1)/2 are prime, and that 2^2047 < p < 2^2048), and that g generates a cyclic subgroup of
@@ -110,7 +110,7 @@ fn mod_small(be: &[u8], m: u32) -> u32 {
     u32::try_from(r).unwrap_or(0)
 }
 
-/// `g`'s congruence on `p` (spec §5 table, identical in [sec], [auth] and TDLib
+/// `g`'s congruence on `p` (the table of [sec], identical in [auth] and TDLib
 /// `DhHandshake::check_config`): "g = 2: p mod 8 = 7; g = 3: p mod 3 = 2; g = 4: no extra
 /// condition; g = 5: p mod 5 = 1 or 4; g = 6: p mod 24 = 19 or 23; g = 7: p mod 7 = 3, 5 or 6."
 ///
@@ -357,7 +357,7 @@ pub fn check_safe_prime_vartime(p_be: &[u8; PRIME_LEN], seed: &[u8; 32]) -> Resu
     Ok(())
 }
 
-/// Check `(p, g)` (spec §5) and return the checked group.
+/// Check `(p, g)` (core.telegram.org/mtproto/security_guidelines) and return the checked group.
 ///
 /// `p` is `dh_prime` as sent: exactly 256 big-endian bytes with the top bit set
 /// ("2^2047 < p < 2^2048"; a longer encoding with leading zeros is refused). `g` must be in
@@ -425,7 +425,7 @@ impl DhGroup {
     fn pow_u2048(&self, base: &U2048, secret: &[u8; PRIME_LEN]) -> [u8; PRIME_LEN] {
         let computed = || self.pow_u2048_computed(base, secret);
         // Fuzz builds only: a memo keyed by p, the base and the secret (`fuzzing::memo`).
-        #[cfg(all(fuzzing, feature = "fuzzing"))]
+        #[cfg(fuzzing)]
         let computed = || {
             crate::fuzzing::memo::modpow(
                 crate::fuzzing::memo::Op::Dh,
@@ -491,7 +491,7 @@ pub fn check_value(group: &DhGroup, value: &[u8]) -> Result<DhValue, DhError> {
     Ok(v)
 }
 
-/// The current production `dh_prime` (spec §5; the official sample uses it with g = 3).
+/// The current production `dh_prime` (the official sample uses it with g = 3).
 pub const TELEGRAM_DH_PRIME: [u8; PRIME_LEN] = hex256(
     b"c71caeb9c6b1c9048e6c522f70f13f73980d40238e3e21c14934d037563d930f\
       48198a0aa7c14058229493d22530f4dbfa336f6e0ac925139543aed44cce7c37\

@@ -1,5 +1,5 @@
 //! RSA public keys, their TL fingerprints, and RSA_PAD, the MTProto 2.0 "RSA-OAEP+ variant"
-//! that encrypts `p_q_inner_data` (spec §4.1).
+//! that encrypts `p_q_inner_data` (<https://core.telegram.org/mtproto/auth_key>).
 //!
 //! ```text
 //! data_with_padding = data (<= 144 bytes) + random padding, total 192 bytes
@@ -22,7 +22,7 @@
 //! `SHA256(temp_key + data_with_padding)` over **all 192 bytes** before anything is parsed: the
 //! old encoding hashed only the data, so the server had to parse variable-length fields first,
 //! which is the timing oracle of attack 4 in Albrecht et al., "Four Attacks and a Proof for
-//! Telegram" (spec §10.2). The comparison is constant-time and the decryption uses a
+//! Telegram" (2022). The comparison is constant-time and the decryption uses a
 //! constant-time exponentiation.
 //!
 //! The fingerprint is "the 64 lower-order bits of SHA1(server_public_key)", the key serialized
@@ -275,7 +275,7 @@ impl RsaPrivateKey {
     fn decrypt_raw(&self, c: &U2048) -> [u8; MODULUS_LEN] {
         let computed = || self.decrypt_raw_computed(c);
         // Fuzz builds only: a memo keyed by n, c and d (`fuzzing::memo`).
-        #[cfg(all(fuzzing, feature = "fuzzing"))]
+        #[cfg(fuzzing)]
         let computed = || {
             crate::fuzzing::memo::modpow(
                 crate::fuzzing::memo::Op::RsaDecrypt,

@@ -19,8 +19,8 @@
 //! still runs on every input.
 //!
 //! Where: only in fuzz builds. The two call sites (`DhGroup::pow_u2048` in `crypto::dh` and the
-//! RSA_PAD decryption in `crypto::rsa_pad`) consult it under `cfg(all(fuzzing, feature =
-//! "fuzzing"))`, i.e. only when cargo-fuzz builds the crate; a normal build and the stable replay
+//! RSA_PAD decryption in `crypto::rsa_pad`) consult it under `cfg(fuzzing)`, i.e. only
+//! when cargo-fuzz builds the crate; a normal build and the stable replay
 //! of the committed seeds (`cargo test`, no `cfg(fuzzing)`) compute every exponentiation. The
 //! memo holds secrets (`a`, `b`, the RSA `d`) in memory of the fuzzing process only.
 //!

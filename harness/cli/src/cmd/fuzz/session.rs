@@ -1,38 +1,55 @@
 //! `session_client` / `session_server` inputs as `MsgIdTraceTest` cases (`vectors/session/`).
 //!
-//! The input is replayed through [`mtproto::fuzzing::session::trace`], the code the target runs:
+//! The input is replayed through [`mtproto_fuzzing::session::trace`], the code the target runs:
 //! the receiver setup (window, clock, the target's salt schedule and session) becomes the group,
 //! every delivery a step with the receiver's clock, the message's header and, for a container,
 //! its messages. The expected verdicts are the reference receiver's; the target's oracle is the
 //! plain model, so each step must also be the model's verdict (and both must store the same
 //! msg_ids), or nothing is written.
 
-use mtproto::fuzzing::session::{Trace, TraceStep, Verdicts};
-use mtproto::fuzzing::session_model::{Inner, V};
-use serde_json::{Map, Value, json};
+use mtproto_fuzzing::session::{Trace, TraceStep, Verdicts};
+use mtproto_fuzzing::session_model::{Inner, V};
+// The vector family's types (one place, so a move of the vectors crate's modules is one edit).
+use mtproto_vectors::TestGroup;
+use mtproto_vectors::model::{Hex, ReceiverName};
+use mtproto_vectors::session::{
+    Expect, InnerStep, MsgIdTraceCase, MsgIdTraceGroup, SaltEntry, Step, StepVerdict, code_name,
+};
 
-use super::{Finding, hex, obj};
+use super::{Finding, no_source, verdict};
 use crate::error::HarnessError;
 
 /// A msg_id, salt or session_id as a vector writes it: the 8 bytes on the wire (little-endian).
-fn id(v: i64) -> Value {
-    hex(&v.to_le_bytes()).into()
+fn id(v: i64) -> Hex {
+    Hex(v.to_le_bytes().to_vec())
 }
 
-fn expect(v: &V) -> Value {
+fn expect(v: &V) -> Expect {
     match v {
-        V::Accept => json!({"verdict": "accept"}),
-        V::Ignore(name) => json!({"verdict": "ignore", "error": name}),
-        V::Bad(code) => json!({"verdict": "badMsg", "code": code}),
+        V::Accept => Expect {
+            verdict: StepVerdict::Accept,
+            error: None,
+            code: None,
+        },
+        V::Ignore(name) => Expect {
+            verdict: StepVerdict::Ignore,
+            error: Some((*name).to_owned()),
+            code: None,
+        },
+        V::Bad(code) => Expect {
+            verdict: StepVerdict::BadMsg,
+            error: None,
+            code: Some(*code),
+        },
     }
 }
 
 /// The case-level error of a verdict (`MsgIdTraceTest`'s rule: the first rejected step's).
-fn error_of(v: &V) -> Option<String> {
+fn error_of(v: &V) -> Option<&'static str> {
     match v {
         V::Accept => None,
-        V::Ignore(name) => Some((*name).to_owned()),
-        V::Bad(code) => Some(mtproto_vectors::session::code_name(*code).to_owned()),
+        V::Ignore(name) => Some(*name),
+        V::Bad(code) => Some(code_name(*code)),
     }
 }
 
@@ -43,46 +60,36 @@ fn show(v: &Verdicts) -> String {
     }
 }
 
-fn inner_step(i: &Inner, verdict: Option<&V>) -> Value {
-    let mut m = obj(json!({
-        "msgId": id(i.msg_id),
-        "seqNo": i.seq_no,
-        "contentRelated": i.content_related,
-    }));
-    if i.is_container {
-        m.insert("container".into(), Value::Array(Vec::new()));
+fn inner_step(i: &Inner, verdict: Option<&V>) -> InnerStep {
+    InnerStep {
+        msg_id: id(i.msg_id),
+        seq_no: i.seq_no,
+        content_related: i.content_related,
+        container: i.is_container.then(Vec::new),
+        expect: verdict.map(expect),
     }
-    if let Some(v) = verdict {
-        m.insert("expect".into(), expect(v));
-    }
-    Value::Object(m)
 }
 
-fn step(t: &Trace, s: &TraceStep) -> Value {
+fn step(t: &Trace, s: &TraceStep) -> Step {
     let m = &s.msg;
-    let mut out = obj(json!({
-        "now": m.now,
-        "msgId": id(m.msg_id),
-        "seqNo": m.seq_no,
-        "contentRelated": m.content_related,
-    }));
-    if t.server {
-        out.insert("salt".into(), id(m.salt));
-    }
-    if m.session_id != t.session_id {
-        out.insert("sessionId".into(), id(m.session_id));
-    }
-    if let Some(inner) = &s.inner {
+    let container = s.inner.as_ref().map(|inner| {
         let verdicts = s.got.1.as_deref();
-        let items = inner
+        inner
             .iter()
             .enumerate()
             .map(|(k, i)| inner_step(i, verdicts.and_then(|v| v.get(k))))
-            .collect();
-        out.insert("container".into(), Value::Array(items));
+            .collect()
+    });
+    Step {
+        now: m.now,
+        msg_id: id(m.msg_id),
+        seq_no: m.seq_no,
+        content_related: m.content_related,
+        salt: t.server.then(|| id(m.salt)),
+        session_id: (m.session_id != t.session_id).then(|| id(m.session_id)),
+        container,
+        expect: expect(&s.got.0),
     }
-    out.insert("expect".into(), expect(&s.got.0));
-    Value::Object(out)
 }
 
 /// The `MsgIdTraceTest` case of a session input, or why none can be written.
@@ -91,7 +98,7 @@ pub(super) fn finding(target: &str, data: &[u8]) -> Result<Finding, HarnessError
     let bad = |why: String| HarnessError::Vectors(format!("{target}: {why}"));
     // The trace runs the target's own assertions (a reset receiver equal to a new one): one that
     // fails is a finding not fixed yet, refused like the other operation-list targets do.
-    let t = match std::panic::catch_unwind(|| mtproto::fuzzing::session::trace(server, data)) {
+    let t = match std::panic::catch_unwind(|| mtproto_fuzzing::session::trace(server, data)) {
         Ok(Some(t)) => t,
         Ok(None) => {
             return Err(bad(
@@ -132,46 +139,45 @@ pub(super) fn finding(target: &str, data: &[u8]) -> Result<Finding, HarnessError
             )));
         }
     }
-    let mut group = obj(json!({
-        "type": "MsgIdTraceTest",
-        "receiver": if server { "server" } else { "client" },
-        "windowSize": t.window,
-    }));
-    if server {
-        let salts = t
-            .salts
-            .iter()
-            .map(|&(salt, since, until)| {
-                json!({"salt": id(salt), "validSince": since, "validUntil": until})
-            })
-            .collect();
-        group.insert("salts".into(), Value::Array(salts));
-    } else {
-        group.insert("clockSynced".into(), t.synced.into());
-    }
-    let steps: Vec<Value> = t.steps.iter().map(|s| step(&t, s)).collect();
     let first = t
         .steps
         .iter()
         .find_map(|s| error_of(&s.got.0).or_else(|| s.got.1.iter().flatten().find_map(error_of)));
-    let mut case = Map::new();
-    case.insert("sessionId".into(), id(t.session_id));
-    case.insert("steps".into(), Value::Array(steps));
-    match first {
-        None => {
-            case.insert("result".into(), "valid".into());
-        }
-        Some(e) => {
-            case.insert("result".into(), "invalid".into());
-            case.insert("error".into(), e.into());
-        }
-    }
-    Ok(Finding {
-        group,
-        case,
-        algorithm: "MTProto-2.0-session",
-        schema: "msg_id_trace_test_schema_v1.json",
-        family: "session",
-        more: Vec::new(),
-    })
+    let (result, error) = verdict(first);
+    let group = MsgIdTraceGroup {
+        group_type: "MsgIdTraceTest".into(),
+        receiver: if server {
+            ReceiverName::Server
+        } else {
+            ReceiverName::Client
+        },
+        window_size: Some(t.window as u64),
+        clock_synced: (!server).then_some(t.synced),
+        salts: server.then(|| {
+            t.salts
+                .iter()
+                .map(|&(salt, since, until)| SaltEntry {
+                    salt: id(salt),
+                    valid_since: since,
+                    valid_until: until,
+                })
+                .collect()
+        }),
+        source: no_source(),
+        tests: vec![MsgIdTraceCase {
+            tc_id: 0,
+            comment: String::new(),
+            flags: Vec::new(),
+            session_id: id(t.session_id),
+            steps: t.steps.iter().map(|s| step(&t, s)).collect(),
+            result,
+            error,
+        }],
+    };
+    Ok(Finding::one(
+        TestGroup::MsgIdTrace(group),
+        "MTProto-2.0-session",
+        "msg_id_trace_test_schema_v1.json",
+        "session",
+    ))
 }

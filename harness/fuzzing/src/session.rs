@@ -1,5 +1,5 @@
 //! `session_client`, `session_server`: arbitrary delivery sequences against the plain model
-//! ([`super::session_model`], the same copy the state-machine property test uses).
+//! ([`crate::session_model`], the same copy the state-machine property test uses).
 //!
 //! Each input is a receiver setup (window size, clock synchronised) and up to 64 operations: a
 //! message delivered, or a container with up to 8 inner messages. msg_ids are fresh (a sender
@@ -13,11 +13,11 @@ use core::cell::RefCell;
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use super::session_model::{Inner, Model, Msg, V};
-use crate::ProtocolError;
-use crate::Reaction;
-use crate::error::SessionError;
-use crate::session::{
+use crate::session_model::{Inner, Model, Msg, V};
+use mtproto::ProtocolError;
+use mtproto::Reaction;
+use mtproto::error::SessionError;
+use mtproto::session::{
     ClientConfig, ClientReceiver, FutureSalt, Inbound, InnerHeader, SaltSchedule, ServerConfig,
     ServerReceiver,
 };

@@ -1,21 +1,22 @@
-//! `handshake_client`, `handshake_server`: the auth-key exchange (spec §4) with one side honest
+//! `handshake_client`, `handshake_server`: the auth-key exchange
+//! (<https://core.telegram.org/mtproto/auth_key>) with one side honest
 //! (the reference) and every message of the other side delivered as sent or changed by the input
 //! (a bit flipped, truncated, a byte set, the constructor id swapped for another handshake id,
 //! replaced, extended). All randomness is scripted from a seed in the input (SHA-256 in counter
 //! mode), the RSA key is the test server key, and `dh_prime` is the production prime, proven
-//! once per process and then found in a [`SafePrimeCache`](crate::crypto::dh::SafePrimeCache).
+//! once per process and then found in a [`SafePrimeCache`](mtproto::crypto::dh::SafePrimeCache).
 //!
 //! **Scripts.** The input's `u64` seed picks one of [`SCRIPTS`] (256) scripts: seed modulo 256.
 //! Every nonce, `a`, `b`, padding and temp key comes from the script, so in a fuzz build the
-//! exchange's exponentiations and its RSA_PAD decryption are the same for every input of one
-//! script and are found in the exponentiation memo ([`super::memo`], keyed by all their inputs,
-//! fuzz builds only), where a free 64-bit seed made each mutated seed byte cost a fresh
-//! exchange (about five 2048-bit exponentiations). No state is lost by the smaller set: the
-//! protocol branches on its randomness only where RSA_PAD refuses a temp key (the value is
-//! `>= n`, about 27% per key for the test key's `n = 0xBA…`, so dozens of the 256 scripts retry
-//! once or more), and where `g_a`/`g_b` falls outside the 2^1984 margin (probability ~2^-64,
-//! unreachable with any seed); everything the input changes (the tampering, the answers, the
-//! retries) is independent of the script.
+//! exchange's exponentiations and its RSA_PAD decryption are the same for every input of one script
+//! and are found in the exponentiation memo (`mtproto::fuzzing::memo`, compiled only under
+//! `cfg(fuzzing)`, keyed by all their inputs, fuzz builds only), where a free 64-bit seed made each
+//! mutated seed byte cost a fresh exchange (about five 2048-bit exponentiations). No state is lost
+//! by the smaller set: the protocol branches on its randomness only where RSA_PAD refuses a temp
+//! key (the value is `>= n`, about 27% per key for the test key's `n = 0xBA…`, so dozens of the 256
+//! scripts retry once or more), and where `g_a`/`g_b` falls outside the 2^1984 margin (probability
+//! ~2^-64, unreachable with any seed); everything the input changes (the tampering, the answers,
+//! the retries) is independent of the script.
 //!
 //! Invariants:
 //!
@@ -34,18 +35,19 @@ use std::sync::OnceLock;
 use arbitrary::{Arbitrary, Unstructured};
 use sha2::{Digest, Sha256};
 
-use crate::ProtocolError;
-use crate::codec::Reader;
-use crate::crypto::rsa_pad::RsaPrivateKey;
-use crate::error::HandshakeError;
-use crate::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
-use crate::handshake::server::{self, DhGenVerdict, ResPqRandom, ServerDhGen, ServerDhRandom};
-use crate::handshake::{id, new_nonce_hash, tmp_aes};
-use crate::tl::Tl;
-use crate::tl::generated::mtproto as mt;
+use mtproto::ProtocolError;
+use mtproto::codec::Reader;
+use mtproto::crypto::rsa_pad::RsaPrivateKey;
+use mtproto::error::HandshakeError;
+use mtproto::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
+use mtproto::handshake::server::{self, DhGenVerdict, ResPqRandom, ServerDhGen, ServerDhRandom};
+use mtproto::handshake::{id, new_nonce_hash, tmp_aes};
+use mtproto::tl::Tl;
+use mtproto::tl::generated::mtproto as mt;
 
 /// The test server's RSA key (the same file the handshake tests use).
-const SERVER_PRIVATE_PEM: &str = include_str!("../../tests/data/test_server_rsa_private.pem");
+const SERVER_PRIVATE_PEM: &str =
+    include_str!("../../mtproto/tests/data/test_server_rsa_private.pem");
 
 /// Two primes below 2^32 for `pq` (the official sample's).
 const P: u32 = 0x494C_553B;
@@ -220,7 +222,7 @@ fn refused(rec: &mut Rec, by_client: bool, e: &HandshakeError) {
 /// Run `f` (one of the exchanges) traced: `None` when the input does not parse.
 fn traced(f: impl FnOnce(&mut Rec)) -> Option<Transcript> {
     let key = server_key();
-    let group = &super::dh::proven().1[0];
+    let group = &crate::dh::proven().1[0];
     let mut rec = Some(Transcript {
         rsa: (
             key.public().n().to_vec(),
@@ -348,8 +350,8 @@ fn client_exchange(data: &[u8], rec: &mut Rec) {
     };
     let mut rng = Script::new(input.seed);
     let key = server_key();
-    let group = &super::dh::proven().1[0];
-    let mut cache = super::dh::proven().0.clone();
+    let group = &crate::dh::proven().1[0];
+    let mut cache = crate::dh::proven().0.clone();
     let kind = if input.temporary {
         KeyKind::Temporary { expires_in: 3600 }
     } else {
@@ -384,7 +386,7 @@ fn client_exchange(data: &[u8], rec: &mut Rec) {
     let req_random = ReqDhRandom {
         new_nonce,
         rsa_padding: rng.bytes::<192>().to_vec(),
-        // RSA_PAD retries with the next temp_key while the value is >= n (spec §4.1); with 4 keys
+        // RSA_PAD retries with the next temp_key while the value is >= n (core.telegram.org/mtproto/auth_key, RSA_PAD); with 4 keys
         // an honest client occasionally ran out of them (a CI smoke-fuzz crash,
         // `Rsa(RetriesExhausted)`, regression seed `retries-exhausted`). 64 make that < 2^-80.
         temp_keys: (0..TEMP_KEYS).map(|_| rng.bytes()).collect(),
@@ -550,7 +552,7 @@ fn check_resend(
     new_nonce: &[u8; 32],
     old_key: &[u8],
     new_key: &[u8],
-    group: &crate::crypto::dh::DhGroup,
+    group: &mtproto::crypto::dh::DhGroup,
     server_random: &ServerDhRandom,
 ) {
     let Ok(mt::Object::SetClientDHParams(req)) = mt::Object::from_bytes(msg) else {
@@ -558,14 +560,14 @@ fn check_resend(
     };
     let (k, iv) = tmp_aes(server_nonce, new_nonce);
     let mut plain = req.encrypted_data.clone();
-    assert!(crate::crypto::ige::aes256_ige_decrypt(&k, &iv, &mut plain).is_ok());
+    assert!(mtproto::crypto::ige::aes256_ige_decrypt(&k, &iv, &mut plain).is_ok());
     let mut r = Reader::new(plain.get(20..).unwrap_or(&[]));
     let Ok(mt::enums::ClientDHInnerData::ClientDHInnerData(inner)) =
-        mt::enums::ClientDHInnerData::read(&mut r, &mut crate::tl::Ctx::new())
+        mt::enums::ClientDHInnerData::read(&mut r, &mut mtproto::tl::Ctx::new())
     else {
         panic!("the resent client_DH_inner_data does not parse");
     };
-    let old = crate::AuthKey::new(old_key.try_into().unwrap_or([0; 256]));
+    let old = mtproto::AuthKey::new(old_key.try_into().unwrap_or([0; 256]));
     assert_eq!(
         inner.retry_id,
         i64::from_le_bytes(old.aux_hash()),
@@ -630,8 +632,8 @@ fn server_exchange(data: &[u8], rec: &mut Rec) -> Option<End> {
     };
     let mut rng = Script::new(input.seed);
     let key = server_key();
-    let group = &super::dh::proven().1[0];
-    let mut cache = super::dh::proven().0.clone();
+    let group = &crate::dh::proven().1[0];
+    let mut cache = crate::dh::proven().0.clone();
     let kind = if input.temporary {
         KeyKind::Temporary { expires_in: 3600 }
     } else {
@@ -670,7 +672,7 @@ fn server_exchange(data: &[u8], rec: &mut Rec) -> Option<End> {
     let req_random = ReqDhRandom {
         new_nonce: rng.bytes(),
         rsa_padding: rng.bytes::<192>().to_vec(),
-        // RSA_PAD retries with the next temp_key while the value is >= n (spec §4.1); with 4 keys
+        // RSA_PAD retries with the next temp_key while the value is >= n (core.telegram.org/mtproto/auth_key, RSA_PAD); with 4 keys
         // an honest client occasionally ran out of them (a CI smoke-fuzz crash,
         // `Rsa(RetriesExhausted)`, regression seed `retries-exhausted`). 64 make that < 2^-80.
         temp_keys: (0..TEMP_KEYS).map(|_| rng.bytes()).collect(),
@@ -768,7 +770,7 @@ fn server_rounds(
     mut st: client::ExpectDhGen,
     mut m4: Vec<u8>,
     nonces: ([u8; 16], [u8; 32]),
-    group: &crate::crypto::dh::DhGroup,
+    group: &mtproto::crypto::dh::DhGroup,
     server_random: &ServerDhRandom,
     rec: &mut Rec,
 ) -> End {
@@ -934,7 +936,7 @@ mod tests {
         let n = key.public().n();
         req.temp_keys
             .iter()
-            .position(|tk| crate::crypto::rsa_pad::key_aes_encrypted(&dwp, tk).as_slice() < n)
+            .position(|tk| mtproto::crypto::rsa_pad::key_aes_encrypted(&dwp, tk).as_slice() < n)
             .unwrap()
     }
 

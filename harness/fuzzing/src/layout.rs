@@ -8,10 +8,10 @@
 //! An `arbitrary` `bool` is one byte (low bit set = true), integers are little-endian, arrays are
 //! raw bytes; a derived enum picks its variant with `(u32 · variants) >> 32`.
 
-use crate::Direction;
-use crate::envelope::Receiver;
-use crate::transport::Kind;
-use crate::transport::obfuscated::INIT_LEN;
+use mtproto::Direction;
+use mtproto::envelope::Receiver;
+use mtproto::transport::Kind;
+use mtproto::transport::obfuscated::INIT_LEN;
 
 /// A fuzz input read back into what a conformance vector states.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,8 +149,8 @@ pub fn tl(secret: bool, bytes: &[u8]) -> Vec<u8> {
 /// The schema the type an input picks belongs to, and the bytes.
 pub fn tl_parts(data: &[u8]) -> Option<(usize, bool, &[u8])> {
     let (&pick, bytes) = data.split_first()?;
-    let index = usize::from(pick) % super::tl::TYPES.len();
-    let (name, _) = super::tl::TYPES[index];
+    let index = usize::from(pick) % crate::tl::TYPES.len();
+    let (name, _) = crate::tl::TYPES[index];
     Some((index, name.starts_with("secret"), bytes))
 }
 
@@ -167,7 +167,7 @@ pub fn pq_value(data: &[u8]) -> Option<Vec<u8>> {
     let (&mode, rest) = data.split_first()?;
     match mode % 3 {
         0 => {
-            let (p, q) = super::dh::model_semiprime(mode, rest)?;
+            let (p, q) = crate::dh::model_semiprime(mode, rest)?;
             Some((u64::from(p) * u64::from(q)).to_be_bytes().to_vec())
         }
         1 => rest
@@ -195,7 +195,7 @@ pub fn dh_value(group: u8, value: &[u8]) -> Vec<u8> {
 
 /// What a `dh_checks` input checks, if a vector can state it (agreement inputs cannot).
 pub fn dh_parts(data: &[u8]) -> Option<Parsed> {
-    super::dh::parts(data)
+    crate::dh::parts(data)
 }
 
 /// `envelope_decrypt`: `[0 = the key follows][256-byte key][receiver: 1 = client][0 = no
@@ -299,7 +299,7 @@ pub fn parse(target: &str, data: &[u8]) -> Result<Parsed, String> {
     }
     match target {
         "transport_obfuscated" => {
-            let (kind, dir, secret, init, stream) = super::transport::obfuscated_parts(data)
+            let (kind, dir, secret, init, stream) = crate::transport::obfuscated_parts(data)
                 .ok_or_else(|| {
                     format!(
                         "the input is too short for {target}'s layout, or its client refuses \

@@ -1,4 +1,5 @@
-//! `secret_chat`: two parties of a secret chat (spec §8) behind a relay the input controls.
+//! `secret_chat`: two parties of a secret chat (<https://core.telegram.org/api/end-to-end>) behind
+//! a relay the input controls.
 //!
 //! The input is a key seed and up to 256 operations: a side sends a message; the relay delivers
 //! a packet in flight (any of them, so out of order), delivers it and keeps it (a duplicate),
@@ -6,18 +7,18 @@
 //! arbitrary bytes to a side, or one side starts re-keying (at most once). Replies (resend
 //! requests, resends, re-keying steps) go back in flight.
 //!
-//! Randomness: each send and delivery gets the next of `[c; 32]` from a one-byte counter
-//! starting at the key seed. The re-keying secrets follow the `Rekey` operation's byte `x`
-//! instead: `a` is [`rekey_secret`]`(x)` and every delivery of the `RequestKey` packet gets
+//! Randomness: each send and delivery gets the next of `[c; 32]` from a one-byte counter starting
+//! at the key seed. The re-keying secrets follow the `Rekey` operation's byte `x` instead: `a` is
+//! [`rekey_secret`]`(x)` and every delivery of the `RequestKey` packet gets
 //! [`rekey_randomness`]`(x)`, from which the peer draws `b` (the counter still advances, so all
-//! other randomness is as before). So an exchange's four 2048-bit exponentiations (`g^a`,
-//! `g^b`, `g_a^b`, `g_b^a`) take one of 256 pairs of secrets instead of one of 32768 that
-//! shifted with every operation inserted or removed before the re-key, and in a fuzz build they
-//! are found in the exponentiation memo ([`super::memo`]). That holds when the peer processes the
-//! `RequestKey` in the delivery that carries it and draws `b` first; when the packet waits behind
-//! a gap, `b` comes from the randomness of the delivery that fills the gap, as before. The re-keying logic branches on the secrets only
-//! through the `g_a`/`g_b` margin check (failing with probability ~2^-64 for any secret), so no
-//! reachable state is lost.
+//! other randomness is as before). So an exchange's four 2048-bit exponentiations (`g^a`, `g^b`,
+//! `g_a^b`, `g_b^a`) take one of 256 pairs of secrets instead of one of 32768 that shifted with
+//! every operation inserted or removed before the re-key, and in a fuzz build they are found in the
+//! exponentiation memo (`mtproto::fuzzing::memo`, compiled only under `cfg(fuzzing)`). That holds
+//! when the peer processes the `RequestKey` in the delivery that carries it and draws `b` first;
+//! when the packet waits behind a gap, `b` comes from the randomness of the delivery that fills the
+//! gap, as before. The re-keying logic branches on the secrets only through the `g_a`/`g_b` margin
+//! check (failing with probability ~2^-64 for any secret), so no reachable state is lost.
 //!
 //! Invariants: nothing the relay does closes a chat; a flipped bit, arbitrary bytes and a replay
 //! are rejected and change no state (the seq_no counts stay put); each side is handed the
@@ -28,13 +29,13 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 
-use crate::ProtocolError;
-use crate::secret::chat::{SecretChat, Verdict};
-use crate::secret::rekey::RekeyPhase;
-use crate::secret::{ChatKey, Role};
-use crate::tl::Tl;
-use crate::tl::generated::secret::enums::DecryptedMessage;
-use crate::tl::generated::secret::types::DecryptedMessage73;
+use mtproto::ProtocolError;
+use mtproto::secret::chat::{SecretChat, Verdict};
+use mtproto::secret::rekey::RekeyPhase;
+use mtproto::secret::{ChatKey, Role};
+use mtproto::tl::Tl;
+use mtproto::tl::generated::secret::enums::DecryptedMessage;
+use mtproto::tl::generated::secret::types::DecryptedMessage73;
 
 const MAX_OPS: usize = 256;
 
@@ -389,7 +390,7 @@ fn run(data: &[u8], traced: bool) -> Option<Trace> {
 fn conversation(data: &[u8], traced: bool) -> Option<(World, [u8; 256])> {
     let mut u = Unstructured::new(data);
     let seed = u8::arbitrary(&mut u).ok()?;
-    let group = super::dh::proven().1[0].clone();
+    let group = crate::dh::proven().1[0].clone();
     let key_bytes: [u8; 256] =
         core::array::from_fn(|i| (i as u8).wrapping_mul(29).wrapping_add(seed));
     let key = ChatKey::new(key_bytes);
@@ -434,7 +435,7 @@ fn conversation(data: &[u8], traced: bool) -> Option<(World, [u8; 256])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzzing::layout::{SecretOp, secret_chat as encode};
+    use crate::layout::{SecretOp, secret_chat as encode};
 
     fn decode(data: &[u8]) -> (u8, Vec<Op>) {
         let mut u = Unstructured::new(data);

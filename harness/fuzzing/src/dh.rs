@@ -1,5 +1,6 @@
-//! `dh_checks` and `pq`: the DH parameter/value checks (spec §5) and the `pq` factorisation
-//! (spec §4 step 3) against slow, plainly written models.
+//! `dh_checks` and `pq`: the DH parameter/value checks
+//! (<https://core.telegram.org/mtproto/security_guidelines>) and the `pq` factorisation
+//! (<https://core.telegram.org/mtproto/auth_key>, step 3) against slow, plainly written models.
 //!
 //! `dh_checks`, first byte `% 8`:
 //!
@@ -33,9 +34,11 @@ use std::sync::{Mutex, OnceLock};
 use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
 use crypto_bigint::{Odd, U2048};
 
-use crate::crypto::dh::{self, DhGroup, MARGIN_BITS, PRIME_LEN, SafePrimeCache, TELEGRAM_DH_PRIME};
-use crate::error::{DhError, PqError};
-use crate::handshake::pq;
+use mtproto::crypto::dh::{
+    self, DhGroup, MARGIN_BITS, PRIME_LEN, SafePrimeCache, TELEGRAM_DH_PRIME,
+};
+use mtproto::error::{DhError, PqError};
+use mtproto::handshake::pq;
 
 /// RFC 3526 §3, the 2048-bit MODP group (a published safe prime, generator 2).
 const MODP_2048: &str = "\
@@ -268,17 +271,17 @@ fn params_input(data: &[u8]) -> Option<(Vec<u8>, i64, bool, [u8; 32])> {
 }
 
 /// What a `dh_checks` input states, for `fuzz-to-vector` (agreement inputs state nothing).
-pub(super) fn parts(data: &[u8]) -> Option<super::layout::Parsed> {
+pub(super) fn parts(data: &[u8]) -> Option<crate::layout::Parsed> {
     let (&mode, rest) = data.split_first()?;
     match mode % 8 {
         0..=3 => {
             let (p, g, _, _) = params_input(rest)?;
-            Some(super::layout::Parsed::DhParams { p, g })
+            Some(crate::layout::Parsed::DhParams { p, g })
         }
         4..=6 => {
             let (which, value) = values_input(rest)?;
             let (p, g) = known()[which];
-            Some(super::layout::Parsed::DhValue {
+            Some(crate::layout::Parsed::DhValue {
                 p: p.to_vec(),
                 g,
                 value,
@@ -605,5 +608,7 @@ fn check_any(n: u64) {
         Err(PqError::NotFactorable) => {
             assert_ne!(model_splits(n), Some(true), "{n} splits but was refused");
         }
+        // `PqError` is non-exhaustive; `factorize` of a u64 has no other refusal.
+        Err(e) => panic!("{n}: factorize refused with {e:?}"),
     }
 }

@@ -1,11 +1,13 @@
-//! A plain model of the session receivers (spec §3.1 R6–R12, §3.3), written as simply as possible:
+//! A plain model of the session receivers (<https://core.telegram.org/mtproto/description>,
+//! <https://core.telegram.org/mtproto/service_messages>), written as simply as possible:
 //! a `BTreeMap` of msg_id ⇒ seq_no and the rules one after the other, no performance tricks.
 //!
-//! Three uses, one copy: the state-machine property test (`tests/session.rs`) and the
-//! `session_client` / `session_server` fuzz targets check the real receivers against it step for
-//! step, and the vectors crate's `session_bugs` test (which includes this file by path, so it
-//! must only use `std`) runs the shipped traces through copies of it built with one [`Bug`] each
-//! and checks the suite catches every one.
+//! Three uses, one copy: the reference's state-machine property test
+//! (`harness/mtproto/tests/session.rs`) and the `session_client` / `session_server` fuzz targets
+//! check the real receivers against it step for step, and the vectors crate's `session_bugs` test
+//! runs the shipped traces through copies of it built with one [`Bug`] each
+//! and checks the suite catches every one. Both tests include this file by path (so it must only
+//! use `std`): neither crate depends on this one.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::BTreeMap;

@@ -1,4 +1,5 @@
-//! `tl_decode`: arbitrary bytes decoded as one top-level TL type of either schema (spec §7).
+//! `tl_decode`: arbitrary bytes decoded as one top-level TL type of either schema
+//! (<https://core.telegram.org/mtproto/serialize>).
 //!
 //! Invariants, for every type the generated code has (each schema's `Object` and every boxed
 //! type of `mtproto.tl` and `secret.tl`):
@@ -12,9 +13,9 @@
 //! - a `gzip_packed` that inflates (within a small limit) deflates and inflates back to the same
 //!   bytes, and its content goes through the same checks as an `Object`.
 
-use crate::codec::Reader;
-use crate::tl::generated::{mtproto as mt, secret};
-use crate::tl::{Ctx, Tl, gzip};
+use mtproto::codec::Reader;
+use mtproto::tl::generated::{mtproto as mt, secret};
+use mtproto::tl::{Ctx, Tl, gzip};
 
 /// Inflate limit inside the target: large enough for any seed, small enough to stay fast.
 const GZIP_LIMIT: usize = 1 << 16;
@@ -71,7 +72,7 @@ pub const TYPES: &[Check] = checks![
 
 /// `[type index][bytes]`: decode `bytes` as `TYPES[index % len]`.
 pub fn tl_decode(data: &[u8]) {
-    let Some((index, _, bytes)) = super::layout::tl_parts(data) else {
+    let Some((index, _, bytes)) = crate::layout::tl_parts(data) else {
         return;
     };
     let (_, run) = TYPES[index];

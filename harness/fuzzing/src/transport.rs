@@ -1,5 +1,6 @@
-//! Transport decoders (spec §6): one target per framing (`transport_abridged`,
-//! `transport_intermediate`, `transport_padded`, `transport_full`) and `transport_obfuscated`.
+//! Transport decoders (<https://core.telegram.org/mtproto/mtproto-transports>): one target per
+//! framing (`transport_abridged`, `transport_intermediate`, `transport_padded`, `transport_full`)
+//! and `transport_obfuscated`.
 //!
 //! Input: `[flags][n][n × u16 LE cut points][stream]`; bit 0 of `flags` picks the direction.
 //!
@@ -27,12 +28,12 @@ use aes::Aes256;
 use cipher::{KeyIvInit, StreamCipher, StreamCipherSeek};
 use sha2::{Digest, Sha256};
 
-use crate::Direction;
-use crate::error::TransportError;
-use crate::transport::obfuscated::{self, INIT_LEN, ObfuscatedDecoder, ObfuscatedEncoder};
-use crate::transport::{Decoder, Encoder, Kind, Packet};
+use mtproto::Direction;
+use mtproto::error::TransportError;
+use mtproto::transport::obfuscated::{self, INIT_LEN, ObfuscatedDecoder, ObfuscatedEncoder};
+use mtproto::transport::{Decoder, Encoder, Kind, Packet};
 
-/// Fuzz input split into its parts ([`super::layout::transport_parts`]).
+/// Fuzz input split into its parts ([`crate::layout::transport_parts`]).
 struct Input<'a> {
     dir: Direction,
     cuts: Vec<usize>,
@@ -40,7 +41,7 @@ struct Input<'a> {
 }
 
 fn input(data: &[u8]) -> Option<Input<'_>> {
-    let (dir, cuts, stream) = super::layout::transport_parts(data)?;
+    let (dir, cuts, stream) = crate::layout::transport_parts(data)?;
     Some(Input { dir, cuts, stream })
 }
 
@@ -718,11 +719,11 @@ mod tests {
     #[test]
     fn every_shape_replays_through_the_oracle() {
         let stream = abridged_stream(&[4, 4, 600, 4, 8, 4]);
-        let data = crate::fuzzing::layout::transport(Direction::ClientToServer, &[3, 700], &stream);
+        let data = crate::layout::transport(Direction::ClientToServer, &[3, 700], &stream);
         transport_abridged(&data);
         let mut cut = stream.clone();
         cut.truncate(cut.len() - 2);
-        transport_abridged(&crate::fuzzing::layout::transport(
+        transport_abridged(&crate::layout::transport(
             Direction::ClientToServer,
             &[],
             &cut,
