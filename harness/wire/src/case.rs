@@ -128,6 +128,41 @@ pub enum HandshakeTamper {
     ServerDhAnswerHash,
     /// dh_gen_ok with a wrong new_nonce_hash1 ("the client must check new_nonce_hash").
     DhGenOkNonceHash,
+    /// resPQ whose `pq` is prime: it has no split into two primes p < q ("the client
+    /// decomposes pq into prime factors such that p < q").
+    ResPqPrimePq,
+    /// resPQ whose `pq` has three prime factors.
+    ResPqThreeFactors,
+    /// server_DH_params_ok whose (outer) nonce is not the client's.
+    ServerDhNonce,
+    /// server_DH_params_ok whose (outer) server_nonce is not the one of resPQ.
+    ServerDhServerNonce,
+    /// server_DH_inner_data whose nonce is not the client's (hash and encryption valid).
+    ServerDhInnerNonce,
+    /// answer_with_hash whose SHA1 is not SHA1(server_DH_inner_data) (encryption valid).
+    ServerDhInnerHash,
+    /// dh_prime a 2048-bit prime that is not a safe prime ("the client is expected to check
+    /// whether p is a safe 2048-bit prime").
+    DhPrimeNotSafe,
+    /// g = 2 with the Telegram prime (p mod 8 = 3): g does not generate the subgroup of order
+    /// (p-1)/2 ("g generates a cyclic subgroup of prime order (p-1)/2").
+    DhGNotGenerator,
+    /// g_a = 1 ("g_a ... greater than 1 and less than p-1").
+    GaOne,
+    /// g_a = p - 1.
+    GaPMinusOne,
+    /// g_a = 2^(2048-65): in (1, p-1) but below 2^(2048-64) ("between 2^{2048-64} and
+    /// p - 2^{2048-64}").
+    GaBelowMargin,
+    /// g_a = p - 2^(2048-65): in (1, p-1) but above p - 2^(2048-64).
+    GaAboveMargin,
+    /// Not a defect: the server answers the first set_client_DH_params with a valid
+    /// dh_gen_retry; the client must resend it with retry_id = auth_key_aux_hash of the
+    /// rejected key, and the second answer is dh_gen_ok.
+    DhGenRetry,
+    /// Not a defect: the server answers set_client_DH_params with a valid dh_gen_fail; the
+    /// client must abort (no encrypted message).
+    DhGenFail,
     /// Server role: req_DH_params with a nonce other than the one of req_pq_multi.
     ReqDhParamsNonce,
     /// Server role: req_DH_params naming a fingerprint the server did not offer.

@@ -41,6 +41,9 @@ pub enum Received {
     TransportError(i32),
 }
 
+/// How many `dh_gen_retry` answers the handshake client follows before giving up.
+const MAX_DH_RETRIES: u32 = 4;
+
 /// The client end of one connection.
 pub struct Client {
     /// The framed connection (and its transcript).
@@ -50,6 +53,10 @@ pub struct Client {
     /// The session's sending state, once the handshake is done.
     pub sealer: Option<Sealer>,
     receiver: Option<ClientReceiver>,
+    /// Fixture switch (tests only; `false` in the reference): after `dh_gen_retry`, resend the
+    /// first `set_client_DH_params` unchanged (`retry_id` 0) — the bug the dh_gen_retry case
+    /// must catch.
+    pub stale_retry: bool,
 }
 
 impl Client {
@@ -61,6 +68,7 @@ impl Client {
             ids: MsgIdGenerator::new(),
             sealer: None,
             receiver: None,
+            stale_retry: false,
         }
     }
 
@@ -182,17 +190,43 @@ impl Client {
             return Ok(self.watch_after_tamper(deadline.min_after(quiet), "dh_gen"));
         }
         self.send_unencrypted(&body, deadline, "set_client_DH_params")?;
-        let answer = self.recv_unencrypted(deadline, "dh_gen")?;
-        let result = match st
-            .handle_dh_gen(&answer)
-            .map_err(|e| WireError::protocol("handshake dh_gen", e))?
-        {
-            DhGenOutcome::Done(r) => r,
-            DhGenOutcome::Retry(_) => {
-                return Err(WireError::protocol(
-                    "handshake dh_gen",
-                    "dh_gen_retry (not supported by this client)",
-                ));
+        let first = body;
+        let mut st = st;
+        let mut retries = 0u32;
+        let result = loop {
+            let answer = self.recv_unencrypted(deadline, "dh_gen")?;
+            match st
+                .handle_dh_gen(&answer)
+                .map_err(|e| WireError::protocol("handshake dh_gen", e))?
+            {
+                DhGenOutcome::Done(r) => break r,
+                // dh_gen_retry: step 7 again with a new b and retry_id = auth_key_aux_hash.
+                DhGenOutcome::Retry(retry) => {
+                    retries += 1;
+                    if retries > MAX_DH_RETRIES {
+                        return Err(WireError::protocol(
+                            "handshake dh_gen",
+                            format!("more than {MAX_DH_RETRIES} dh_gen_retry answers"),
+                        ));
+                    }
+                    let crandom = ClientDhRandom {
+                        b: self.rng.bytes(),
+                        padding: self.rng.bytes(),
+                        primality_seed: self.rng.bytes(),
+                    };
+                    let (next, mut body) = retry
+                        .resend(&crandom)
+                        .map_err(|e| WireError::protocol("handshake dh_gen_retry", e))?;
+                    if self.stale_retry {
+                        body.clone_from(&first);
+                    }
+                    self.send_unencrypted(
+                        &body,
+                        deadline,
+                        "set_client_DH_params (retry_id = auth_key_aux_hash)",
+                    )?;
+                    st = next;
+                }
             }
         };
         let session_id = self.rng.i64();

@@ -21,6 +21,7 @@ pub mod client;
 pub mod clock;
 pub mod driver;
 pub mod error;
+pub mod forge;
 pub mod framing;
 pub mod keys;
 pub mod net;

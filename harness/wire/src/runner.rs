@@ -699,6 +699,9 @@ fn judge(case: &WireCase, seen: &[Seen], events: &[Value]) -> (Outcome, String) 
                 }
                 notes.push(format!("handshake not completed: {how}"));
             }
+            (Seen::Handshake(HandshakeEnd::PeerWrong(what)), _) => {
+                return (Outcome::Fail, format!("step {i}: {what}"));
+            }
             (Seen::Handshake(HandshakeEnd::PeerProceeded(what)), Reaction::NotCompleted) => {
                 return (
                     Outcome::Fail,

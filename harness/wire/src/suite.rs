@@ -137,6 +137,52 @@ pub fn client_cases() -> Vec<WireCase> {
             HandshakeTamper::DhGenOkNonceHash,
             "new_nonce_hash1 must match",
         ),
+        (
+            HandshakeTamper::ResPqPrimePq,
+            "pq must split into two primes p < q (here pq is prime)",
+        ),
+        (
+            HandshakeTamper::ResPqThreeFactors,
+            "pq must split into two primes p < q (here pq has three prime factors)",
+        ),
+        (
+            HandshakeTamper::ServerDhNonce,
+            "server_DH_params_ok nonce must equal the client's",
+        ),
+        (
+            HandshakeTamper::ServerDhServerNonce,
+            "server_DH_params_ok server_nonce must equal resPQ's",
+        ),
+        (
+            HandshakeTamper::ServerDhInnerNonce,
+            "server_DH_inner_data nonce must equal the client's",
+        ),
+        (
+            HandshakeTamper::ServerDhInnerHash,
+            "answer_with_hash must start with SHA1(server_DH_inner_data)",
+        ),
+        (
+            HandshakeTamper::DhPrimeNotSafe,
+            "dh_prime must be a safe 2048-bit prime ((p-1)/2 prime)",
+        ),
+        (
+            HandshakeTamper::DhGNotGenerator,
+            "g must generate the subgroup of prime order (p-1)/2 (g = 2 needs p mod 8 = 7)",
+        ),
+        (HandshakeTamper::GaOne, "g_a must be greater than 1"),
+        (HandshakeTamper::GaPMinusOne, "g_a must be less than p - 1"),
+        (
+            HandshakeTamper::GaBelowMargin,
+            "g_a must be at least 2^(2048-64) (recommended check)",
+        ),
+        (
+            HandshakeTamper::GaAboveMargin,
+            "g_a must be at most p - 2^(2048-64) (recommended check)",
+        ),
+        (
+            HandshakeTamper::DhGenFail,
+            "dh_gen_fail (valid new_nonce_hash3) means abort",
+        ),
     ];
     for (i, (tamper, why)) in tampers.into_iter().enumerate() {
         let t = transports
@@ -145,7 +191,9 @@ pub fn client_cases() -> Vec<WireCase> {
             .unwrap_or_else(|| Transport::plain(mtproto::transport::Kind::Intermediate));
         out.push(case(
             id,
-            format!("tampered handshake ({tamper:?}): {why}; the client must not go on"),
+            format!(
+                "tampered handshake ({tamper:?}): {why}; the client must not go on ({AUTH_KEY})"
+            ),
             &t,
             1,
             vec![Step {
@@ -154,11 +202,53 @@ pub fn client_cases() -> Vec<WireCase> {
                 },
                 expect: Reaction::NotCompleted,
             }],
-            &["handshake"],
+            &["handshake", handshake_flag(tamper)],
         ));
         id += 1;
     }
+    out.push(case(
+        id,
+        format!(
+            "dh_gen_retry (valid new_nonce_hash2): the client must resend set_client_DH_params with a new b and retry_id = auth_key_aux_hash of the rejected key, then finish on dh_gen_ok and ping ({AUTH_KEY})"
+        ),
+        &Transport::plain(mtproto::transport::Kind::Intermediate),
+        1,
+        vec![
+            Step {
+                action: Action::Handshake {
+                    tamper: Some(HandshakeTamper::DhGenRetry),
+                },
+                expect: Reaction::Completed,
+            },
+            valid_pong(),
+        ],
+        &["handshake", "dh_gen_retry"],
+    ));
     out
+}
+
+/// The page the handshake cases enforce.
+const AUTH_KEY: &str = "https://core.telegram.org/mtproto/auth_key";
+
+/// The flag naming the handshake check a tamper targets (for grouping and the kill table).
+fn handshake_flag(t: HandshakeTamper) -> &'static str {
+    match t {
+        HandshakeTamper::ResPqNonce
+        | HandshakeTamper::ServerDhNonce
+        | HandshakeTamper::ServerDhServerNonce
+        | HandshakeTamper::ServerDhInnerNonce => "nonce",
+        HandshakeTamper::ResPqUnknownFingerprint => "fingerprint",
+        HandshakeTamper::ResPqPrimePq | HandshakeTamper::ResPqThreeFactors => "pq",
+        HandshakeTamper::ServerDhAnswerHash | HandshakeTamper::ServerDhInnerHash => "answer_hash",
+        HandshakeTamper::DhPrimeNotSafe => "dh_safe_prime",
+        HandshakeTamper::DhGNotGenerator => "dh_generator",
+        HandshakeTamper::GaOne | HandshakeTamper::GaPMinusOne => "dh_range",
+        HandshakeTamper::GaBelowMargin | HandshakeTamper::GaAboveMargin => "dh_margin",
+        HandshakeTamper::DhGenOkNonceHash => "new_nonce_hash1",
+        HandshakeTamper::DhGenRetry => "dh_gen_retry",
+        HandshakeTamper::DhGenFail => "dh_gen_fail",
+        _ => "server_role",
+    }
 }
 
 /// What the reference server does about a client message broken by `m` (spec: the server
