@@ -151,3 +151,35 @@ fn a_two_gigabyte_length_prefix_is_an_error_not_an_allocation() {
         "frame",
     );
 }
+
+/// The Python example driver keeps the contract: it connects, prints a JSON error line and
+/// exits non-zero; the case is an `error` carrying its detail, and nothing of it is left.
+#[test]
+fn the_python_example_driver_reports_its_error() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("python3 not found: skipped");
+        return;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/driver_example.py");
+    let case = client_cases().into_iter().next().unwrap();
+    let (v, pgid) = run_client_case_with_pgid(
+        &case,
+        &Driver::Command(format!("python3 {script}")),
+        &opts(),
+    );
+    assert_eq!(v.outcome, Outcome::Error, "{}", v.detail);
+    assert_eq!(v.exit_code, Some(2), "{}", v.detail);
+    assert!(
+        v.events
+            .iter()
+            .any(|e| e["event"] == "error"
+                && e["detail"].as_str().unwrap_or("").contains("not supported")),
+        "{:?}",
+        v.events
+    );
+    assert!(group_gone(pgid));
+}
