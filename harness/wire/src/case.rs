@@ -46,6 +46,14 @@ pub struct WireCase {
     /// The seed of the harness's randomness (nonces, keys, padding).
     #[serde(default)]
     pub seed: u64,
+    /// Wycheproof's `acceptable`: the spec leaves the peer's reaction open, so a reaction other
+    /// than `expect` (which names the reference's) is not a failure. A verdict says which it was.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub acceptable: bool,
+    /// Server role, obfuscated2 only: the first bytes of the client's init are forced to these
+    /// (hex), e.g. a prefix a client must never send (the server side of that rule is open).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_prefix: Option<String>,
 }
 
 fn default_dc() -> i32 {
@@ -112,6 +120,41 @@ pub enum PongPlan {
         /// How the decoy is broken.
         mutation: Mutation,
     },
+    /// "Decoy, then truth" one layer down: the decoy `pong`, validly sealed, in a frame broken
+    /// by `frame`, then the true `pong` in a valid frame (plain transports).
+    FrameDecoy {
+        /// How the decoy's frame is broken.
+        frame: FrameTamper,
+    },
+    /// The true `pong` in a frame of the form `frame` names (one the spec leaves open).
+    TruthInFrame {
+        /// The frame's form.
+        frame: FrameTamper,
+    },
+    /// No `pong`: a transport error packet with `code` instead (−404: auth key not found).
+    TransportError {
+        /// The code as sent.
+        code: i32,
+    },
+    /// A quick-ack frame (an unsolicited token), then a valid `pong`.
+    QuickAckFirst,
+}
+
+/// A frame broken on purpose at the transport level (plain transports; spec: MTProto
+/// transports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameTamper {
+    /// Full transport: the CRC32 of the frame does not match.
+    FullBadCrc,
+    /// Full transport: the frame's seqno is one past the expected one.
+    FullWrongSeqno,
+    /// A length prefix of about 2 GiB (abridged: 0x7f ffffff words) followed by a short frame:
+    /// the receiver must not wait for, nor allocate, that much.
+    HugeLength,
+    /// Abridged: a length below 127 words sent in the 4-byte 0x7f form (non-minimal; the
+    /// transports page does not say whether a receiver must refuse it).
+    AbridgedLongForm,
 }
 
 /// A handshake message broken on purpose: one the harness's server sends (client role) or one
@@ -312,6 +355,12 @@ pub enum Reaction {
     Ignored,
     /// The peer closes the connection.
     Closed,
+    /// The peer does not take the broken frame: it ignores it (the truth is reported) or closes
+    /// the connection (no pong reported).
+    Dropped,
+    /// The driver reports an `error` event and no `pong`, and exits by itself (no crash, no
+    /// hang).
+    ErrorReported,
     /// The peer (a server) answers with this `bad_msg_notification` code (48:
     /// `bad_server_salt`).
     Notification {

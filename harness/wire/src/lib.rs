@@ -25,6 +25,7 @@ pub mod forge;
 pub mod framing;
 pub mod keys;
 pub mod net;
+pub mod rawframe;
 pub mod rng;
 pub mod runner;
 pub mod seal;

@@ -337,6 +337,37 @@ impl Server {
         Ok(sealed)
     }
 
+    /// Seal `body` validly and send it in a frame written by hand, broken by `frame` (plain
+    /// transports only).
+    pub fn send_in_raw_frame(
+        &mut self,
+        body: &[u8],
+        frame: crate::case::FrameTamper,
+        deadline: Deadline,
+        why: &str,
+    ) -> Result<Sealed> {
+        if self.conn.is_obfuscated() {
+            return Err(WireError::config(
+                "script",
+                "frame tampers need a plain transport",
+            ));
+        }
+        let sealed = self.sealer()?.seal(body, MsgIdKind::ServerResponse, None)?;
+        let bytes = crate::rawframe::frame(
+            self.conn.kind(),
+            frame,
+            &sealed.packet,
+            self.conn.frames_sent(),
+        )?;
+        let n = format!(
+            "{why}: {} msg_id={} [frame: {frame:?}]",
+            tl::describe(body),
+            sealed.msg_id
+        );
+        self.conn.send_raw(&bytes, deadline, Some(n))?;
+        Ok(sealed)
+    }
+
     /// Receive one frame from the client and serve it as the reference server does. Pings are
     /// answered with `pong` when `auto_pong`, else returned for the script to answer.
     pub fn serve_frame(&mut self, deadline: Deadline, auto_pong: bool) -> Result<Vec<HeldPing>> {

@@ -3,7 +3,9 @@
 //! They become the `wire` vector family once it exists; until then they are the suite the tests
 //! and the benchmark run.
 
-use crate::case::{Action, HandshakeTamper, Mutation, PongPlan, Reaction, Role, Step, WireCase};
+use crate::case::{
+    Action, FrameTamper, HandshakeTamper, Mutation, PongPlan, Reaction, Role, Step, WireCase,
+};
 use crate::framing::Transport;
 
 fn case(
@@ -25,6 +27,8 @@ fn case(
         script,
         flags: flags.iter().map(|f| f.to_string()).collect(),
         seed: u64::from(tc_id),
+        acceptable: false,
+        init_prefix: None,
     }
 }
 
@@ -206,6 +210,7 @@ pub fn client_cases() -> Vec<WireCase> {
         ));
         id += 1;
     }
+    id = transport_cases(&mut out, id);
     out.push(case(
         id,
         format!(
@@ -225,6 +230,127 @@ pub fn client_cases() -> Vec<WireCase> {
         &["handshake", "dh_gen_retry"],
     ));
     out
+}
+
+/// The transports page the transport cases enforce.
+const TRANSPORTS: &str = "https://core.telegram.org/mtproto/mtproto-transports";
+
+/// Client-role transport cases: broken frames as decoys, a 2 GiB length prefix, a non-minimal
+/// abridged length, the −404 error packet, an unsolicited quick ack. Returns the next id.
+fn transport_cases(out: &mut Vec<WireCase>, mut id: u32) -> u32 {
+    use mtproto::transport::Kind;
+    let ping = |pong: PongPlan, expect: Reaction| {
+        vec![
+            handshake(),
+            Step {
+                action: Action::AnswerPing { pong },
+                expect,
+            },
+        ]
+    };
+    let plans: [(Kind, PongPlan, Reaction, bool, &str, &str); 9] = [
+        (
+            Kind::Full,
+            PongPlan::FrameDecoy {
+                frame: FrameTamper::FullBadCrc,
+            },
+            Reaction::Dropped,
+            false,
+            "a full-transport frame whose CRC32 does not match carries a decoy pong: the client must not take it (drop it or close)",
+            "full_crc",
+        ),
+        (
+            Kind::Full,
+            PongPlan::FrameDecoy {
+                frame: FrameTamper::FullWrongSeqno,
+            },
+            Reaction::Dropped,
+            false,
+            "a full-transport frame with the wrong seqno carries a decoy pong: the client must not take it (drop it or close)",
+            "full_seqno",
+        ),
+        (
+            Kind::Abridged,
+            PongPlan::FrameDecoy {
+                frame: FrameTamper::HugeLength,
+            },
+            Reaction::Dropped,
+            false,
+            "an abridged length prefix of 0x7f ffffff words (64 MiB) before a short frame: the client must not wait for it nor allocate it, and close",
+            "length",
+        ),
+        (
+            Kind::Intermediate,
+            PongPlan::FrameDecoy {
+                frame: FrameTamper::HugeLength,
+            },
+            Reaction::Dropped,
+            false,
+            "an intermediate length prefix of 0x7ffffff0 (2 GiB) before a short frame: the client must not wait for it nor allocate it, and close",
+            "length",
+        ),
+        (
+            Kind::Padded,
+            PongPlan::FrameDecoy {
+                frame: FrameTamper::HugeLength,
+            },
+            Reaction::Dropped,
+            false,
+            "a padded-intermediate length prefix of 0x7ffffff0 (2 GiB) before a short frame: the client must not wait for it nor allocate it, and close",
+            "length",
+        ),
+        (
+            Kind::Abridged,
+            PongPlan::TruthInFrame {
+                frame: FrameTamper::AbridgedLongForm,
+            },
+            Reaction::Dropped,
+            true,
+            "the true pong with its abridged length (< 127 words) in the 4-byte 0x7f form: the page defines the 1-byte form for lengths below 127 and says nothing of the longer one, so taking the pong or closing are both acceptable (the reference closes)",
+            "length",
+        ),
+        (
+            Kind::Intermediate,
+            PongPlan::TransportError { code: -404 },
+            Reaction::ErrorReported,
+            false,
+            "a transport error packet -404 (auth key not found) instead of the pong: the client must report a transport error, not crash nor hang",
+            "transport_error",
+        ),
+        (
+            Kind::Abridged,
+            PongPlan::TransportError { code: -404 },
+            Reaction::ErrorReported,
+            false,
+            "an abridged transport error packet -404 instead of the pong: the client must report a transport error, not crash nor hang",
+            "transport_error",
+        ),
+        (
+            Kind::Intermediate,
+            PongPlan::QuickAckFirst,
+            Reaction::Accepted,
+            false,
+            "an unsolicited quick-ack frame (a 4-byte token with the top bit set) before the pong: the client must not take it for a packet or an error, and take the pong",
+            "quick_ack",
+        ),
+    ];
+    for (kind, plan, expect, acceptable, why, flag) in plans {
+        let mut c = case(
+            id,
+            format!("{why} ({TRANSPORTS})"),
+            &Transport::plain(kind),
+            1,
+            ping(plan, expect),
+            &["transport", flag],
+        );
+        c.acceptable = acceptable;
+        if acceptable {
+            c.flags.push("acceptable".into());
+        }
+        out.push(c);
+        id += 1;
+    }
+    id
 }
 
 /// The page the handshake cases enforce.
@@ -334,6 +460,46 @@ pub fn server_cases() -> Vec<WireCase> {
             &["handshake"],
         );
         c.role = Role::ServerUnderTest;
+        out.push(c);
+        id += 1;
+    }
+    // The client's rule on the first bytes of its obfuscated2 init, seen from the server.
+    let forbidden: [(&str, &str); 9] = [
+        ("ef", "first byte 0xef (the abridged tag)"),
+        ("48454144", "\"HEAD\""),
+        ("504f5354", "\"POST\""),
+        ("47455420", "\"GET \""),
+        ("4f505449", "\"OPTI\""),
+        ("16030102", "a TLS record header 16 03 01 02"),
+        ("dddddddd", "the padded intermediate tag"),
+        ("eeeeeeee", "the intermediate tag"),
+        ("0102030400000000", "bytes 4..8 zero"),
+    ];
+    for (i, (prefix, what)) in forbidden.into_iter().enumerate() {
+        let t = if i % 2 == 0 {
+            Transport::obfuscated(mtproto::transport::Kind::Intermediate, None)
+        } else {
+            Transport::obfuscated(
+                mtproto::transport::Kind::Padded,
+                Some(crate::framing::TEST_SECRET.to_vec()),
+            )
+        };
+        let mut c = case(
+            id,
+            format!(
+                "an obfuscated2 init starting with {what}: a client must never send it (it must draw the 64 bytes again); whether a server refuses it is not said, so refusing it (the reference) and serving it are both acceptable ({TRANSPORTS})"
+            ),
+            &t,
+            0,
+            vec![Step {
+                action: Action::Handshake { tamper: None },
+                expect: Reaction::NotCompleted,
+            }],
+            &["transport", "obfuscated2_init", "acceptable"],
+        );
+        c.role = Role::ServerUnderTest;
+        c.acceptable = true;
+        c.init_prefix = Some(prefix.to_string());
         out.push(c);
         id += 1;
     }

@@ -174,10 +174,8 @@ fn the_python_example_driver_reports_its_error() {
     assert_eq!(v.outcome, Outcome::Error, "{}", v.detail);
     assert_eq!(v.exit_code, Some(2), "{}", v.detail);
     assert!(
-        v.events
-            .iter()
-            .any(|e| e["event"] == "error"
-                && e["detail"].as_str().unwrap_or("").contains("not supported")),
+        v.events.iter().any(|e| e["event"] == "error"
+            && e["detail"].as_str().unwrap_or("").contains("not supported")),
         "{:?}",
         v.events
     );
