@@ -97,6 +97,9 @@ pub enum Action {
         /// How to answer.
         pong: PongPlan,
     },
+    /// Server role: send a content-related query the server does not serve and wait for its
+    /// `rpc_result` (so that the session has counted one content-related message).
+    SendQuery,
     /// Server role: "decoy, then truth" from the client side — a `ping` broken by `mutation`
     /// (decoy `ping_id`), then a valid `ping` (true `ping_id`); the server's answers until the
     /// true `pong` show how it treated the decoy. Without a mutation, one valid ping.
@@ -138,6 +141,42 @@ pub enum PongPlan {
     },
     /// A quick-ack frame (an unsolicited token), then a valid `pong`.
     QuickAckFirst,
+    /// Replay after reorder: two valid `msgs_ack` messages with ids A < B delivered in `order`,
+    /// then the decoy `pong` under the msg_id `replay` names (same id, new content: a
+    /// byte-identical replay would carry no answer to observe), then the true `pong`.
+    Replay {
+        /// Delivery order of A and B.
+        order: ReplayOrder,
+        /// Which id the decoy reuses.
+        replay: ReplayWhich,
+    },
+    /// "Lower than every stored id": `count` valid `msgs_ack` messages (the client's whole
+    /// msg_id window), then the decoy `pong` with a fresh msg_id below all of them (inside the
+    /// 300 s window, never sent), then the true `pong`.
+    FillWindowThenLower {
+        /// How many messages fill the window (the reference keeps 1000).
+        count: u32,
+    },
+}
+
+/// The delivery order of the two messages of a replay case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayOrder {
+    /// A, then B.
+    InOrder,
+    /// B, then A (A is lower, arrives later, and is valid).
+    Reordered,
+}
+
+/// Which of the two msg_ids a replay reuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayWhich {
+    /// A, the lower id.
+    Lower,
+    /// B, the higher id.
+    Higher,
 }
 
 /// A frame broken on purpose at the transport level (plain transports; spec: MTProto
@@ -269,11 +308,21 @@ pub enum Mutation {
     OddClientMsgId,
     /// A salt other than the server's (R11: `bad_server_salt`, code 48).
     WrongSalt,
+    /// seq_no 2 below the one the server expects next (code 32, "msg_seqno too low").
+    SeqNoTooLow,
+    /// seq_no 2 above the one the server expects next (code 33, "msg_seqno too high").
+    SeqNoTooHigh,
+    /// A content-related message (a query) with an even seq_no (code 35, "an odd msg_seqno
+    /// expected (relevant message), but even received").
+    SeqNoEvenForContent,
+    /// A service message (a ping) with an odd seq_no (code 34, "an even msg_seqno expected
+    /// (irrelevant message), but odd received").
+    SeqNoOddForService,
 }
 
 impl Mutation {
     /// The mutations that apply to what a client sends (the server role).
-    pub const CLIENT_SENT: [Mutation; 17] = [
+    pub const CLIENT_SENT: [Mutation; 21] = [
         Self::WrongAuthKeyId,
         Self::FlipMsgKey,
         Self::WrongDirection,
@@ -291,6 +340,10 @@ impl Mutation {
         Self::ContainerInnerIdNotLower,
         Self::ContainerNested,
         Self::WrongSalt,
+        Self::SeqNoTooLow,
+        Self::SeqNoTooHigh,
+        Self::SeqNoEvenForContent,
+        Self::SeqNoOddForService,
     ];
 
     /// The mutations that apply to what a server sends (the client role).
@@ -319,6 +372,17 @@ impl Mutation {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default()
+    }
+
+    /// Whether it breaks the seq_no (server codes 32–35).
+    pub fn is_seq_no(self) -> bool {
+        matches!(
+            self,
+            Self::SeqNoTooLow
+                | Self::SeqNoTooHigh
+                | Self::SeqNoEvenForContent
+                | Self::SeqNoOddForService
+        )
     }
 
     /// Whether the reference's envelope layer (R1–R6) rejects it, as opposed to the session

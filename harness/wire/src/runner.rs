@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::case::{Action, HandshakeTamper, PongPlan, Reaction, Role, WireCase};
+use crate::case::{
+    Action, HandshakeTamper, PongPlan, Reaction, ReplayOrder, ReplayWhich, Role, WireCase,
+};
 use crate::driver::{self, Env};
 use crate::error::{Result, WireError};
 use crate::framing::{FramedConn, Limits};
@@ -670,6 +672,60 @@ fn play_steps(
                         });
                         continue;
                     }
+                    PongPlan::Replay { order, replay } => {
+                        let d = ping.ping_id.wrapping_add(1);
+                        let ack = tl::msgs_ack(&[ping.msg_id]);
+                        let sealer = server.sealer_mut()?;
+                        let a = sealer.next_msg_id(MsgIdKind::ServerOther)?;
+                        let b = sealer.next_msg_id(MsgIdKind::ServerOther)?;
+                        let ids = match order {
+                            ReplayOrder::InOrder => [a, b],
+                            ReplayOrder::Reordered => [b, a],
+                        };
+                        for id in ids {
+                            let tag = if id == a { "A" } else { "B" };
+                            server.send_at(&ack, id, deadline, &format!("message {tag}"))?;
+                        }
+                        let again = match replay {
+                            ReplayWhich::Lower => a,
+                            ReplayWhich::Higher => b,
+                        };
+                        server.send_at(
+                            &tl::pong(ping.msg_id, d),
+                            again,
+                            deadline,
+                            "decoy (replayed msg_id)",
+                        )?;
+                        Some(d)
+                    }
+                    PongPlan::FillWindowThenLower { count } => {
+                        let d = ping.ping_id.wrapping_add(1);
+                        let ack = tl::msgs_ack(&[ping.msg_id]);
+                        let mut first = None;
+                        for _ in 0..*count {
+                            let id = server.sealer_mut()?.next_msg_id(MsgIdKind::ServerOther)?;
+                            first.get_or_insert(id);
+                            server.send_at(&ack, id, deadline, "filling the window")?;
+                        }
+                        let first = first.ok_or_else(|| {
+                            WireError::config("script", "fill_window_then_lower needs count > 0")
+                        })?;
+                        // Below the lowest stored id, server parity kept (1 <-> 3 mod 4).
+                        let lower = first - 2;
+                        if server.sealer_mut()?.sent_ids().contains(&lower) {
+                            return Err(WireError::protocol(
+                                "script",
+                                "the id below the window was already sent",
+                            ));
+                        }
+                        server.send_at(
+                            &tl::pong(ping.msg_id, d),
+                            lower,
+                            deadline,
+                            "decoy (msg_id below the full window)",
+                        )?;
+                        Some(d)
+                    }
                     PongPlan::FrameDecoy { frame } => {
                         let d = ping.ping_id.wrapping_add(1);
                         server.send_in_raw_frame(
@@ -714,10 +770,10 @@ fn play_steps(
                     Err(e) => return Err(e),
                 }
             }
-            Action::SendPing { .. } => {
+            Action::SendPing { .. } | Action::SendQuery => {
                 return Err(WireError::config(
                     "script",
-                    "send_ping is a server-role action; this is a client-role case",
+                    "send_ping and send_query are server-role actions; this is a client-role case",
                 ));
             }
         }
@@ -1079,10 +1135,35 @@ fn play_server_steps(
                     return Ok(seen);
                 }
             }
+            Action::SendQuery => {
+                let q = client.send_body(&tl::query(), deadline, "query")?;
+                let mut obs = PingSeen::default();
+                while !obs.truth_answered {
+                    let msgs = match client.recv_any(deadline)? {
+                        crate::client::Received::TransportError(code) => {
+                            obs.transport_error = Some(code);
+                            break;
+                        }
+                        crate::client::Received::Messages(m) => m,
+                    };
+                    for m in msgs {
+                        let mut r = mtproto::codec::Reader::new(&m.body);
+                        if r.u32().ok() == Some(tl::RPC_RESULT) && r.long().ok() == Some(q.msg_id) {
+                            obs.truth_answered = true;
+                        }
+                    }
+                }
+                client.flush_acks(deadline)?;
+                seen.push(Seen::Ping(obs));
+            }
             Action::SendPing { mutation } => {
                 let truth_id = rng.i64();
                 let decoy_id = truth_id.wrapping_add(1);
                 let decoy = match mutation {
+                    // Code 35 needs a content-related decoy: a query, not a ping.
+                    Some(m @ crate::case::Mutation::SeqNoEvenForContent) => {
+                        Some(client.send_mutated(&tl::query(), *m, deadline, "decoy")?)
+                    }
                     Some(m) => {
                         Some(client.send_mutated(&tl::ping(decoy_id), *m, deadline, "decoy")?)
                     }

@@ -319,6 +319,25 @@ impl Server {
         })
     }
 
+    /// The session's sending state (after the handshake).
+    pub fn sealer_mut(&mut self) -> Result<&mut Sealer> {
+        self.sealer()
+    }
+
+    /// Seal `body` validly under `msg_id` and send it.
+    pub fn send_at(
+        &mut self,
+        body: &[u8],
+        msg_id: i64,
+        deadline: Deadline,
+        why: &str,
+    ) -> Result<Sealed> {
+        let sealed = self.sealer()?.seal_at(body, msg_id)?;
+        let n = format!("{why}: {} msg_id={msg_id}", tl::describe(body));
+        self.conn.send_payload(&sealed.packet, deadline, Some(n))?;
+        Ok(sealed)
+    }
+
     /// Seal and send `body` (broken by `mutation` if given).
     pub fn send_body(
         &mut self,

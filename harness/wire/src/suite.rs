@@ -4,7 +4,8 @@
 //! and the benchmark run.
 
 use crate::case::{
-    Action, FrameTamper, HandshakeTamper, Mutation, PongPlan, Reaction, Role, Step, WireCase,
+    Action, FrameTamper, HandshakeTamper, Mutation, PongPlan, Reaction, ReplayOrder, ReplayWhich,
+    Role, Step, WireCase,
 };
 use crate::framing::Transport;
 
@@ -72,6 +73,12 @@ fn clause(m: Mutation) -> &'static str {
         Mutation::DuplicateMsgId => "R8: a msg_id already received is ignored",
         Mutation::ContainerInnerIdNotLower | Mutation::ContainerNested => {
             "R12: nested msg_ids lower than the container's; no nested containers"
+        }
+        Mutation::SeqNoTooLow | Mutation::SeqNoTooHigh => {
+            "R10: seq_no = 2 x content-related messages so far (+1 if content-related); codes 32/33 (https://core.telegram.org/mtproto/service_messages_about_messages)"
+        }
+        Mutation::SeqNoEvenForContent | Mutation::SeqNoOddForService => {
+            "R10: seq_no odd exactly for content-related messages; codes 35/34 (https://core.telegram.org/mtproto/service_messages_about_messages)"
         }
     }
 }
@@ -211,6 +218,7 @@ pub fn client_cases() -> Vec<WireCase> {
         id += 1;
     }
     id = transport_cases(&mut out, id);
+    id = replay_cases(&mut out, id);
     out.push(case(
         id,
         format!(
@@ -353,6 +361,81 @@ fn transport_cases(out: &mut Vec<WireCase>, mut id: u32) -> u32 {
     id
 }
 
+/// Client-role replay cases: replay after reorder, and an id below a full window.
+fn replay_cases(out: &mut Vec<WireCase>, mut id: u32) -> u32 {
+    let kinds = [
+        (
+            ReplayOrder::InOrder,
+            ReplayWhich::Higher,
+            "A then B, then B's msg_id again",
+        ),
+        (
+            ReplayOrder::InOrder,
+            ReplayWhich::Lower,
+            "A then B, then A's msg_id again",
+        ),
+        (
+            ReplayOrder::Reordered,
+            ReplayWhich::Lower,
+            "B then A (A < B, valid late), then A's msg_id again",
+        ),
+        (
+            ReplayOrder::Reordered,
+            ReplayWhich::Higher,
+            "B then A (A < B, valid late), then B's msg_id again",
+        ),
+    ];
+    for (i, (order, replay, what)) in kinds.into_iter().enumerate() {
+        out.push(case(
+            id,
+            format!(
+                "replay after reorder: msgs_ack messages {what} carrying a decoy pong: the client must ignore a msg_id it already received, whatever order the ids came in (R8: {DESCRIPTION})"
+            ),
+            &Transport::standard()
+                .get(i % 4)
+                .cloned()
+                .unwrap_or_else(|| Transport::plain(mtproto::transport::Kind::Intermediate)),
+            1,
+            vec![
+                handshake(),
+                Step {
+                    action: Action::AnswerPing {
+                        pong: PongPlan::Replay { order, replay },
+                    },
+                    expect: Reaction::Ignored,
+                },
+            ],
+            &["decoy", "msg_id", "replay"],
+        ));
+        id += 1;
+    }
+    out.push(case(
+        id,
+        format!(
+            "lower than every stored id: {} msgs_ack messages fill the client's msg_id window, then a decoy pong with a fresh msg_id below all of them (within 300 s): the client must ignore it (R8: {DESCRIPTION})",
+            mtproto::session::DEFAULT_WINDOW
+        ),
+        &Transport::plain(mtproto::transport::Kind::Intermediate),
+        1,
+        vec![
+            handshake(),
+            Step {
+                action: Action::AnswerPing {
+                    pong: PongPlan::FillWindowThenLower {
+                        count: u32::try_from(mtproto::session::DEFAULT_WINDOW).unwrap_or(1000),
+                    },
+                },
+                expect: Reaction::Ignored,
+            },
+        ],
+        &["decoy", "msg_id", "window"],
+    ));
+    id + 1
+}
+
+/// The page of the msg_id rules.
+const DESCRIPTION: &str = "https://core.telegram.org/mtproto/description";
+
 /// The page the handshake cases enforce.
 const AUTH_KEY: &str = "https://core.telegram.org/mtproto/auth_key";
 
@@ -390,6 +473,10 @@ pub fn server_reaction(m: Mutation) -> Reaction {
             Reaction::Notification { code: 64 }
         }
         Mutation::WrongSalt => Reaction::Notification { code: 48 },
+        Mutation::SeqNoTooLow => Reaction::Notification { code: 32 },
+        Mutation::SeqNoTooHigh => Reaction::Notification { code: 33 },
+        Mutation::SeqNoOddForService => Reaction::Notification { code: 34 },
+        Mutation::SeqNoEvenForContent => Reaction::Notification { code: 35 },
         // Envelope failures are discarded alike (R4), duplicates ignored (R8), and a session_id
         // other than the connection's discarded (R6).
         _ => Reaction::Ignored,
@@ -519,15 +606,29 @@ pub fn server_cases() -> Vec<WireCase> {
             ),
             &t,
             0,
-            vec![
-                handshake(),
-                ping(None, Reaction::Accepted),
-                ping(Some(m), expect),
-            ],
+            if m.is_seq_no() {
+                // One content-related message first, so that "2 below" is a seq_no >= 0.
+                vec![
+                    handshake(),
+                    Step {
+                        action: Action::SendQuery,
+                        expect: Reaction::Accepted,
+                    },
+                    ping(Some(m), expect),
+                ]
+            } else {
+                vec![
+                    handshake(),
+                    ping(None, Reaction::Accepted),
+                    ping(Some(m), expect),
+                ]
+            },
             &[
                 "decoy",
                 if m.is_envelope() {
                     "envelope"
+                } else if m.is_seq_no() {
+                    "seq_no"
                 } else {
                     "msg_id"
                 },

@@ -181,3 +181,37 @@ fn the_python_example_driver_reports_its_error() {
     );
     assert!(group_gone(pgid));
 }
+
+/// The full-window case passes because the window is full: with fewer messages than the
+/// window holds, the same lower, never-seen msg_id is taken (the decoy is reported). It also
+/// bounds the time a full window of the reference's size costs.
+#[test]
+fn the_lower_than_every_stored_id_case_needs_the_full_window() {
+    use mtproto_wire::case::{Action, PongPlan};
+    let full = client_cases()
+        .into_iter()
+        .find(|c| {
+            c.script.iter().any(|s| {
+                matches!(
+                    s.action,
+                    Action::AnswerPing {
+                        pong: PongPlan::FillWindowThenLower { .. }
+                    }
+                )
+            })
+        })
+        .unwrap();
+    let t = Instant::now();
+    let v = run_client_case(&full, &Driver::reference_client(), &opts());
+    assert_eq!(v.outcome, Outcome::Pass, "{}", v.detail);
+    eprintln!("full window case: {} ms", t.elapsed().as_millis());
+    let mut short = full.clone();
+    for s in &mut short.script {
+        if let Action::AnswerPing { pong } = &mut s.action {
+            *pong = PongPlan::FillWindowThenLower { count: 20 };
+        }
+    }
+    let v = run_client_case(&short, &Driver::reference_client(), &opts());
+    assert_eq!(v.outcome, Outcome::Fail, "{}", v.detail);
+    assert!(v.detail.contains("decoy"), "{}", v.detail);
+}
