@@ -86,10 +86,16 @@ impl Client {
 
     fn recv_unencrypted(&mut self, deadline: Deadline, what: &str) -> Result<Vec<u8>> {
         match self.conn.recv(deadline, what)? {
-            Frame::Payload { data, .. } => Ok(unencrypted::decode(&data)
-                .map_err(|e| WireError::protocol(format!("handshake {what}"), e))?
-                .body
-                .to_vec()),
+            Frame::Payload { data, .. } => {
+                let m = unencrypted::decode(&data)
+                    .map_err(|e| WireError::protocol(format!("handshake {what}"), e))?;
+                self.conn.transcript.annotate_last(&format!(
+                    "msg_id={} {}",
+                    m.msg_id,
+                    tl::describe(m.body)
+                ));
+                Ok(m.body.to_vec())
+            }
             Frame::Error { code } => Err(WireError::protocol(
                 format!("handshake {what}"),
                 format!("transport error {code}"),
@@ -289,6 +295,12 @@ impl Client {
             };
         let now = clock::now_secs(offset);
         let body = msg.body().to_vec();
+        self.conn.transcript.annotate_last(&format!(
+            "msg_id={} seq_no={} {}",
+            msg.msg_id,
+            msg.seq_no,
+            tl::describe(&body)
+        ));
         let inbound = mtproto::session::Inbound {
             session_id: msg.session_id,
             salt: msg.salt,

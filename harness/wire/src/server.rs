@@ -83,6 +83,11 @@ impl Server {
             Frame::Payload { data, .. } => {
                 let m = unencrypted::decode(&data)
                     .map_err(|e| WireError::protocol(format!("handshake {what}"), e))?;
+                self.conn.transcript.annotate_last(&format!(
+                    "msg_id={} {}",
+                    m.msg_id,
+                    tl::describe(m.body)
+                ));
                 Ok(m.body.to_vec())
             }
             other => Err(WireError::protocol(
@@ -122,9 +127,8 @@ impl Server {
                 let kind = match envelope::classify(&data) {
                     Ok(PacketKind::Unencrypted) => unencrypted::decode(&data)
                         .ok()
-                        .and_then(|m| tl::ctor(m.body))
-                        .map_or("an unencrypted message".to_string(), |c| {
-                            format!("constructor {c:#010x}")
+                        .map_or("an unencrypted message".to_string(), |m| {
+                            tl::describe(m.body)
                         }),
                     _ => "an encrypted message".to_string(),
                 };
