@@ -535,7 +535,9 @@ pub fn server_cases() -> Vec<WireCase> {
             .unwrap_or_else(|| Transport::plain(mtproto::transport::Kind::Intermediate));
         let mut c = case(
             id,
-            format!("tampered handshake ({tamper:?}): {why}; the server must not answer it"),
+            format!(
+                "tampered handshake ({tamper:?}): {why}; the server must not answer it ({AUTH_KEY})"
+            ),
             &t,
             0,
             vec![Step {
