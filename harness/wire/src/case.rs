@@ -97,6 +97,9 @@ pub enum Action {
         /// How to answer.
         pong: PongPlan,
     },
+    /// Server role: a valid `ping` with the transport's quick-ack flag set; the server's
+    /// answers until the `pong` show whether it acknowledged it with the right token.
+    SendPingQuickAck,
     /// Server role: send a content-related query the server does not serve and wait for its
     /// `rpc_result` (so that the session has counted one content-related message).
     SendQuery,
@@ -419,6 +422,9 @@ pub enum Reaction {
     Ignored,
     /// The peer closes the connection.
     Closed,
+    /// The peer (a server) answers a quick-ack request with a quick-ack frame carrying the
+    /// message's token (and the pong).
+    QuickAck,
     /// The peer does not take the broken frame: it ignores it (the truth is reported) or closes
     /// the connection (no pong reported).
     Dropped,

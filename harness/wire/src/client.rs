@@ -39,6 +39,8 @@ pub enum Received {
     Messages(Vec<Accepted>),
     /// A transport error packet with this code.
     TransportError(i32),
+    /// A quick-ack frame with this token.
+    QuickAck(u32),
 }
 
 /// How many `dh_gen_retry` answers the handshake client follows before giving up.
@@ -274,7 +276,7 @@ impl Client {
     pub fn recv_any(&mut self, deadline: Deadline) -> Result<Received> {
         let data = match self.conn.recv(deadline, "a message from the server")? {
             Frame::Payload { data, .. } => data,
-            Frame::QuickAck { .. } => return Ok(Received::Messages(Vec::new())),
+            Frame::QuickAck { token } => return Ok(Received::QuickAck(token)),
             Frame::Error { code } => return Ok(Received::TransportError(code)),
         };
         let offset = self.sealer()?.time_offset;
@@ -359,10 +361,44 @@ impl Client {
         Ok(Received::Messages(out))
     }
 
+    /// Seal and send `body` with the quick-ack flag of the transport set; returns the sealed
+    /// message and the token the server must answer with (`msg_key_large`'s first 32 bits,
+    /// MSB set).
+    pub fn send_body_quick_ack(
+        &mut self,
+        body: &[u8],
+        deadline: Deadline,
+        why: &str,
+    ) -> Result<(Sealed, u32)> {
+        let sealed = self.sealer()?.seal(body, MsgIdKind::Client, None)?;
+        let token = envelope::decrypt_any_session(
+            &self.sealer()?.auth_key,
+            Receiver::Server,
+            &sealed.packet,
+        )
+        .map_err(|e| WireError::protocol("quick ack token", e))?
+        .quick_ack_token;
+        let n = format!(
+            "{why}: {} msg_id={} [quick ack requested, token {token:#010x}]",
+            tl::describe(body),
+            sealed.msg_id
+        );
+        self.conn.send(
+            mtproto::transport::Packet::Payload {
+                data: &sealed.packet,
+                quick_ack: true,
+            },
+            deadline,
+            Some(n),
+        )?;
+        Ok((sealed, token))
+    }
+
     /// [`Client::recv_any`] where a transport error from the server is an error.
     pub fn recv_messages(&mut self, deadline: Deadline) -> Result<Vec<Accepted>> {
         match self.recv_any(deadline)? {
             Received::Messages(m) => Ok(m),
+            Received::QuickAck(_) => Ok(Vec::new()),
             Received::TransportError(code) => Err(WireError::protocol(
                 "transport",
                 format!("the server sent transport error {code}"),

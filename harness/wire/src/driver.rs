@@ -159,7 +159,13 @@ fn client_steps(env: &Env, out: &mut dyn Write, configure: &dyn Fn(&mut Client))
 /// print `{"event":"listening","addr":...}`, serve one connection with the key of
 /// `MTPROTO_WIRE_RSA_PRIVATE` until the client closes, print the outcome, return the exit status.
 pub fn run_reference_server(env: &Env, out: &mut dyn Write) -> i32 {
-    match server_steps(env, out) {
+    run_server_with(env, out, &|_| {})
+}
+
+/// [`run_reference_server`] with `configure` applied to the server once a client connected
+/// (tests use it for fixture servers with a known bug, e.g. [`Server::quick_acks`] off).
+pub fn run_server_with(env: &Env, out: &mut dyn Write, configure: &dyn Fn(&mut Server)) -> i32 {
+    match server_steps(env, out, configure) {
         Ok(()) => 0,
         Err(e) => {
             line(out, json!({"event": "error", "detail": e.to_string()}));
@@ -168,7 +174,7 @@ pub fn run_reference_server(env: &Env, out: &mut dyn Write) -> i32 {
     }
 }
 
-fn server_steps(env: &Env, out: &mut dyn Write) -> Result<()> {
+fn server_steps(env: &Env, out: &mut dyn Write, configure: &dyn Fn(&mut Server)) -> Result<()> {
     let deadline = Deadline::after(Duration::from_millis(parse(env, TIMEOUT_MS, 10_000u64)?));
     let transport = transport(env)?;
     let key = keys::private_key(get(env, RSA_PRIVATE)?)?;
@@ -191,6 +197,7 @@ fn server_steps(env: &Env, out: &mut dyn Write) -> Result<()> {
         deadline,
     )?;
     let mut server = Server::new(framed, Rng::from_seed(rng.u64()));
+    configure(&mut server);
     match server.handshake(std::slice::from_ref(&key), None, deadline, Duration::ZERO) {
         Ok(HandshakeEnd::Done) => line(out, json!({"event": "handshake", "ok": true})),
         Ok(other) => {

@@ -144,6 +144,10 @@ struct PingSeen {
     transport_error: Option<i32>,
     /// The connection closed.
     closed: bool,
+    /// The token of a quick-ack frame the server sent.
+    quick_ack: Option<u32>,
+    /// The token a quick ack must carry (a ping sent with the quick-ack flag).
+    quick_ack_expected: Option<u32>,
 }
 
 enum Msg {
@@ -770,7 +774,7 @@ fn play_steps(
                     Err(e) => return Err(e),
                 }
             }
-            Action::SendPing { .. } | Action::SendQuery => {
+            Action::SendPing { .. } | Action::SendQuery | Action::SendPingQuickAck => {
                 return Err(WireError::config(
                     "script",
                     "send_ping and send_query are server-role actions; this is a client-role case",
@@ -1135,6 +1139,42 @@ fn play_server_steps(
                     return Ok(seen);
                 }
             }
+            Action::SendPingQuickAck => {
+                let ping_id = rng.i64();
+                let (sent, token) =
+                    client.send_body_quick_ack(&tl::ping(ping_id), deadline, "ping")?;
+                let mut obs = PingSeen {
+                    quick_ack_expected: Some(token),
+                    ..PingSeen::default()
+                };
+                while !(obs.truth_answered && obs.quick_ack.is_some()) {
+                    let msgs = match client.recv_any(deadline.min_after(quiet)) {
+                        Ok(crate::client::Received::QuickAck(t)) => {
+                            obs.quick_ack = Some(t);
+                            continue;
+                        }
+                        Ok(crate::client::Received::TransportError(code)) => {
+                            obs.transport_error = Some(code);
+                            break;
+                        }
+                        Ok(crate::client::Received::Messages(m)) => m,
+                        // No quick ack within the quiet time after the pong: none is coming.
+                        Err(WireError::Timeout { .. }) if obs.truth_answered => break,
+                        Err(WireError::Closed { .. }) => {
+                            obs.closed = true;
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    for m in msgs {
+                        if tl::read_pong(&m.body) == Some((sent.msg_id, ping_id)) {
+                            obs.truth_answered = true;
+                        }
+                    }
+                }
+                client.flush_acks(deadline)?;
+                seen.push(Seen::Ping(obs));
+            }
             Action::SendQuery => {
                 let q = client.send_body(&tl::query(), deadline, "query")?;
                 let mut obs = PingSeen::default();
@@ -1144,6 +1184,7 @@ fn play_server_steps(
                             obs.transport_error = Some(code);
                             break;
                         }
+                        crate::client::Received::QuickAck(_) => continue,
                         crate::client::Received::Messages(m) => m,
                     };
                     for m in msgs {
@@ -1184,6 +1225,10 @@ fn play_server_steps(
                     let msgs = match got {
                         crate::client::Received::TransportError(code) => {
                             obs.transport_error = Some(code);
+                            continue;
+                        }
+                        crate::client::Received::QuickAck(token) => {
+                            obs.quick_ack = Some(token);
                             continue;
                         }
                         crate::client::Received::Messages(m) => m,
@@ -1252,6 +1297,9 @@ fn judge_server(case: &WireCase, seen: &[Seen]) -> (Outcome, String) {
                 !p.decoy_answered && p.transport_error == Some(code)
             }
             (Seen::Ping(p), Reaction::Closed) => p.closed && !p.decoy_answered,
+            (Seen::Ping(p), Reaction::QuickAck) => {
+                p.truth_answered && p.quick_ack.is_some() && p.quick_ack == p.quick_ack_expected
+            }
             _ => false,
         };
         if !ok {

@@ -64,6 +64,9 @@ pub struct Server {
     /// The session's sending state, once the handshake is done.
     pub sealer: Option<Sealer>,
     receiver: Option<ServerReceiver>,
+    /// Whether quick-ack requests are answered (the reference: yes; `false` only for fixture
+    /// servers in tests).
+    pub quick_acks: bool,
 }
 
 impl Server {
@@ -75,6 +78,7 @@ impl Server {
             ids: MsgIdGenerator::new(),
             sealer: None,
             receiver: None,
+            quick_acks: true,
         }
     }
 
@@ -394,8 +398,8 @@ impl Server {
     /// Receive one frame from the client and serve it as the reference server does. Pings are
     /// answered with `pong` when `auto_pong`, else returned for the script to answer.
     pub fn serve_frame(&mut self, deadline: Deadline, auto_pong: bool) -> Result<Vec<HeldPing>> {
-        let data = match self.conn.recv(deadline, "a message from the client")? {
-            Frame::Payload { data, .. } => data,
+        let (data, quick_ack) = match self.conn.recv(deadline, "a message from the client")? {
+            Frame::Payload { data, quick_ack } => (data, quick_ack),
             other => {
                 return Err(WireError::protocol(
                     "transport",
@@ -434,6 +438,17 @@ impl Server {
                 return Ok(Vec::new());
             }
         };
+        if quick_ack && self.quick_acks {
+            // "the server ... sends a quick acknowledgment" of a message that decrypted: the
+            // first 32 bits of msg_key_large with the MSB set (transports page).
+            self.conn.send(
+                Packet::QuickAck {
+                    token: msg.quick_ack_token,
+                },
+                deadline,
+                Some("quick ack".into()),
+            )?;
+        }
         let now = clock::now_secs(0);
         if self.receiver.is_none() {
             let sealer = self.sealer()?;

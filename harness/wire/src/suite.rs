@@ -552,6 +552,34 @@ pub fn server_cases() -> Vec<WireCase> {
         out.push(c);
         id += 1;
     }
+    // Quick acks: the transports that carry the flag.
+    for t in [
+        Transport::plain(mtproto::transport::Kind::Abridged),
+        Transport::plain(mtproto::transport::Kind::Intermediate),
+        Transport::plain(mtproto::transport::Kind::Padded),
+        Transport::obfuscated(mtproto::transport::Kind::Intermediate, None),
+    ] {
+        let mut c = case(
+            id,
+            format!(
+                "a ping with the quick-ack flag over {}: the server must answer a quick ack whose token is the first 32 bits of msg_key_large with the MSB set, and the pong ({TRANSPORTS})",
+                t.name()
+            ),
+            &t,
+            0,
+            vec![
+                handshake(),
+                Step {
+                    action: Action::SendPingQuickAck,
+                    expect: Reaction::QuickAck,
+                },
+            ],
+            &["transport", "quick_ack"],
+        );
+        c.role = Role::ServerUnderTest;
+        out.push(c);
+        id += 1;
+    }
     // The client's rule on the first bytes of its obfuscated2 init, seen from the server.
     let forbidden: [(&str, &str); 9] = [
         ("ef", "first byte 0xef (the abridged tag)"),

@@ -129,3 +129,19 @@ fn forbidden_init_prefixes_reach_the_servers_check() {
         assert_eq!(v.outcome, Outcome::Fail, "#{}: {}", case.tc_id, v.detail);
     }
 }
+
+/// The quick-ack cases fail a server that never answers quick acks.
+#[test]
+fn a_server_without_quick_acks_fails_the_quick_ack_cases() {
+    let case = server_cases()
+        .into_iter()
+        .find(|c| c.script.iter().any(|s| s.expect == Reaction::QuickAck))
+        .unwrap();
+    let v = run_server_case(&case, &Driver::reference_server(), &opts());
+    assert_eq!(v.outcome, Outcome::Pass, "{}", v.detail);
+    let mute = Driver::InProcess(std::sync::Arc::new(|env, out| {
+        mtproto_wire::driver::run_server_with(env, out, &|s| s.quick_acks = false)
+    }));
+    let v = run_server_case(&case, &mute, &opts());
+    assert_eq!(v.outcome, Outcome::Fail, "{}", v.detail);
+}
