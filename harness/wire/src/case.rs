@@ -46,6 +46,14 @@ pub struct WireCase {
     /// The seed of the harness's randomness (nonces, keys, padding).
     #[serde(default)]
     pub seed: u64,
+    /// Wycheproof's `acceptable`: the spec leaves the peer's reaction open, so a reaction other
+    /// than `expect` (which names the reference's) is not a failure. A verdict says which it was.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub acceptable: bool,
+    /// Server role, obfuscated2 only: the first bytes of the client's init are forced to these
+    /// (hex), e.g. a prefix a client must never send (the server side of that rule is open).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_prefix: Option<String>,
 }
 
 fn default_dc() -> i32 {
@@ -89,6 +97,12 @@ pub enum Action {
         /// How to answer.
         pong: PongPlan,
     },
+    /// Server role: a valid `ping` with the transport's quick-ack flag set; the server's
+    /// answers until the `pong` show whether it acknowledged it with the right token.
+    SendPingQuickAck,
+    /// Server role: send a content-related query the server does not serve and wait for its
+    /// `rpc_result` (so that the session has counted one content-related message).
+    SendQuery,
     /// Server role: "decoy, then truth" from the client side — a `ping` broken by `mutation`
     /// (decoy `ping_id`), then a valid `ping` (true `ping_id`); the server's answers until the
     /// true `pong` show how it treated the decoy. Without a mutation, one valid ping.
@@ -112,6 +126,77 @@ pub enum PongPlan {
         /// How the decoy is broken.
         mutation: Mutation,
     },
+    /// "Decoy, then truth" one layer down: the decoy `pong`, validly sealed, in a frame broken
+    /// by `frame`, then the true `pong` in a valid frame (plain transports).
+    FrameDecoy {
+        /// How the decoy's frame is broken.
+        frame: FrameTamper,
+    },
+    /// The true `pong` in a frame of the form `frame` names (one the spec leaves open).
+    TruthInFrame {
+        /// The frame's form.
+        frame: FrameTamper,
+    },
+    /// No `pong`: a transport error packet with `code` instead (−404: auth key not found).
+    TransportError {
+        /// The code as sent.
+        code: i32,
+    },
+    /// A quick-ack frame (an unsolicited token), then a valid `pong`.
+    QuickAckFirst,
+    /// Replay after reorder: two valid `msgs_ack` messages with ids A < B delivered in `order`,
+    /// then the decoy `pong` under the msg_id `replay` names (same id, new content: a
+    /// byte-identical replay would carry no answer to observe), then the true `pong`.
+    Replay {
+        /// Delivery order of A and B.
+        order: ReplayOrder,
+        /// Which id the decoy reuses.
+        replay: ReplayWhich,
+    },
+    /// "Lower than every stored id": `count` valid `msgs_ack` messages (the client's whole
+    /// msg_id window), then the decoy `pong` with a fresh msg_id below all of them (inside the
+    /// 300 s window, never sent), then the true `pong`.
+    FillWindowThenLower {
+        /// How many messages fill the window (the reference keeps 1000).
+        count: u32,
+    },
+}
+
+/// The delivery order of the two messages of a replay case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayOrder {
+    /// A, then B.
+    InOrder,
+    /// B, then A (A is lower, arrives later, and is valid).
+    Reordered,
+}
+
+/// Which of the two msg_ids a replay reuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayWhich {
+    /// A, the lower id.
+    Lower,
+    /// B, the higher id.
+    Higher,
+}
+
+/// A frame broken on purpose at the transport level (plain transports; spec: MTProto
+/// transports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameTamper {
+    /// Full transport: the CRC32 of the frame does not match.
+    FullBadCrc,
+    /// Full transport: the frame's seqno is one past the expected one.
+    FullWrongSeqno,
+    /// A length prefix of about 2 GiB (abridged: 0x7f ffffff words) followed by a short frame:
+    /// the receiver must not wait for, nor allocate, that much.
+    HugeLength,
+    /// Abridged: a length below 127 words sent in the 4-byte 0x7f form (non-minimal; the
+    /// transports page does not say whether a receiver must refuse it).
+    AbridgedLongForm,
 }
 
 /// A handshake message broken on purpose: one the harness's server sends (client role) or one
@@ -128,6 +213,41 @@ pub enum HandshakeTamper {
     ServerDhAnswerHash,
     /// dh_gen_ok with a wrong new_nonce_hash1 ("the client must check new_nonce_hash").
     DhGenOkNonceHash,
+    /// resPQ whose `pq` is prime: it has no split into two primes p < q ("the client
+    /// decomposes pq into prime factors such that p < q").
+    ResPqPrimePq,
+    /// resPQ whose `pq` has three prime factors.
+    ResPqThreeFactors,
+    /// server_DH_params_ok whose (outer) nonce is not the client's.
+    ServerDhNonce,
+    /// server_DH_params_ok whose (outer) server_nonce is not the one of resPQ.
+    ServerDhServerNonce,
+    /// server_DH_inner_data whose nonce is not the client's (hash and encryption valid).
+    ServerDhInnerNonce,
+    /// answer_with_hash whose SHA1 is not SHA1(server_DH_inner_data) (encryption valid).
+    ServerDhInnerHash,
+    /// dh_prime a 2048-bit prime that is not a safe prime ("the client is expected to check
+    /// whether p is a safe 2048-bit prime").
+    DhPrimeNotSafe,
+    /// g = 2 with the Telegram prime (p mod 8 = 3): g does not generate the subgroup of order
+    /// (p-1)/2 ("g generates a cyclic subgroup of prime order (p-1)/2").
+    DhGNotGenerator,
+    /// g_a = 1 ("g_a ... greater than 1 and less than p-1").
+    GaOne,
+    /// g_a = p - 1.
+    GaPMinusOne,
+    /// g_a = 2^(2048-65): in (1, p-1) but below 2^(2048-64) ("between 2^{2048-64} and
+    /// p - 2^{2048-64}").
+    GaBelowMargin,
+    /// g_a = p - 2^(2048-65): in (1, p-1) but above p - 2^(2048-64).
+    GaAboveMargin,
+    /// Not a defect: the server answers the first set_client_DH_params with a valid
+    /// dh_gen_retry; the client must resend it with retry_id = auth_key_aux_hash of the
+    /// rejected key, and the second answer is dh_gen_ok.
+    DhGenRetry,
+    /// Not a defect: the server answers set_client_DH_params with a valid dh_gen_fail; the
+    /// client must abort (no encrypted message).
+    DhGenFail,
     /// Server role: req_DH_params with a nonce other than the one of req_pq_multi.
     ReqDhParamsNonce,
     /// Server role: req_DH_params naming a fingerprint the server did not offer.
@@ -191,11 +311,21 @@ pub enum Mutation {
     OddClientMsgId,
     /// A salt other than the server's (R11: `bad_server_salt`, code 48).
     WrongSalt,
+    /// seq_no 2 below the one the server expects next (code 32, "msg_seqno too low").
+    SeqNoTooLow,
+    /// seq_no 2 above the one the server expects next (code 33, "msg_seqno too high").
+    SeqNoTooHigh,
+    /// A content-related message (a query) with an even seq_no (code 35, "an odd msg_seqno
+    /// expected (relevant message), but even received").
+    SeqNoEvenForContent,
+    /// A service message (a ping) with an odd seq_no (code 34, "an even msg_seqno expected
+    /// (irrelevant message), but odd received").
+    SeqNoOddForService,
 }
 
 impl Mutation {
     /// The mutations that apply to what a client sends (the server role).
-    pub const CLIENT_SENT: [Mutation; 17] = [
+    pub const CLIENT_SENT: [Mutation; 21] = [
         Self::WrongAuthKeyId,
         Self::FlipMsgKey,
         Self::WrongDirection,
@@ -213,6 +343,10 @@ impl Mutation {
         Self::ContainerInnerIdNotLower,
         Self::ContainerNested,
         Self::WrongSalt,
+        Self::SeqNoTooLow,
+        Self::SeqNoTooHigh,
+        Self::SeqNoEvenForContent,
+        Self::SeqNoOddForService,
     ];
 
     /// The mutations that apply to what a server sends (the client role).
@@ -241,6 +375,17 @@ impl Mutation {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default()
+    }
+
+    /// Whether it breaks the seq_no (server codes 32–35).
+    pub fn is_seq_no(self) -> bool {
+        matches!(
+            self,
+            Self::SeqNoTooLow
+                | Self::SeqNoTooHigh
+                | Self::SeqNoEvenForContent
+                | Self::SeqNoOddForService
+        )
     }
 
     /// Whether the reference's envelope layer (R1–R6) rejects it, as opposed to the session
@@ -277,6 +422,15 @@ pub enum Reaction {
     Ignored,
     /// The peer closes the connection.
     Closed,
+    /// The peer (a server) answers a quick-ack request with a quick-ack frame carrying the
+    /// message's token (and the pong).
+    QuickAck,
+    /// The peer does not take the broken frame: it ignores it (the truth is reported) or closes
+    /// the connection (no pong reported).
+    Dropped,
+    /// The driver reports an `error` event and no `pong`, and exits by itself (no crash, no
+    /// hang).
+    ErrorReported,
     /// The peer (a server) answers with this `bad_msg_notification` code (48:
     /// `bad_server_salt`).
     Notification {

@@ -39,7 +39,12 @@ pub enum Received {
     Messages(Vec<Accepted>),
     /// A transport error packet with this code.
     TransportError(i32),
+    /// A quick-ack frame with this token.
+    QuickAck(u32),
 }
+
+/// How many `dh_gen_retry` answers the handshake client follows before giving up.
+const MAX_DH_RETRIES: u32 = 4;
 
 /// The client end of one connection.
 pub struct Client {
@@ -50,6 +55,10 @@ pub struct Client {
     /// The session's sending state, once the handshake is done.
     pub sealer: Option<Sealer>,
     receiver: Option<ClientReceiver>,
+    /// Fixture switch (tests only; `false` in the reference): after `dh_gen_retry`, resend the
+    /// first `set_client_DH_params` unchanged (`retry_id` 0) — the bug the dh_gen_retry case
+    /// must catch.
+    pub stale_retry: bool,
 }
 
 impl Client {
@@ -61,6 +70,7 @@ impl Client {
             ids: MsgIdGenerator::new(),
             sealer: None,
             receiver: None,
+            stale_retry: false,
         }
     }
 
@@ -78,10 +88,16 @@ impl Client {
 
     fn recv_unencrypted(&mut self, deadline: Deadline, what: &str) -> Result<Vec<u8>> {
         match self.conn.recv(deadline, what)? {
-            Frame::Payload { data, .. } => Ok(unencrypted::decode(&data)
-                .map_err(|e| WireError::protocol(format!("handshake {what}"), e))?
-                .body
-                .to_vec()),
+            Frame::Payload { data, .. } => {
+                let m = unencrypted::decode(&data)
+                    .map_err(|e| WireError::protocol(format!("handshake {what}"), e))?;
+                self.conn.transcript.annotate_last(&format!(
+                    "msg_id={} {}",
+                    m.msg_id,
+                    tl::describe(m.body)
+                ));
+                Ok(m.body.to_vec())
+            }
             Frame::Error { code } => Err(WireError::protocol(
                 format!("handshake {what}"),
                 format!("transport error {code}"),
@@ -182,17 +198,43 @@ impl Client {
             return Ok(self.watch_after_tamper(deadline.min_after(quiet), "dh_gen"));
         }
         self.send_unencrypted(&body, deadline, "set_client_DH_params")?;
-        let answer = self.recv_unencrypted(deadline, "dh_gen")?;
-        let result = match st
-            .handle_dh_gen(&answer)
-            .map_err(|e| WireError::protocol("handshake dh_gen", e))?
-        {
-            DhGenOutcome::Done(r) => r,
-            DhGenOutcome::Retry(_) => {
-                return Err(WireError::protocol(
-                    "handshake dh_gen",
-                    "dh_gen_retry (not supported by this client)",
-                ));
+        let first = body;
+        let mut st = st;
+        let mut retries = 0u32;
+        let result = loop {
+            let answer = self.recv_unencrypted(deadline, "dh_gen")?;
+            match st
+                .handle_dh_gen(&answer)
+                .map_err(|e| WireError::protocol("handshake dh_gen", e))?
+            {
+                DhGenOutcome::Done(r) => break r,
+                // dh_gen_retry: step 7 again with a new b and retry_id = auth_key_aux_hash.
+                DhGenOutcome::Retry(retry) => {
+                    retries += 1;
+                    if retries > MAX_DH_RETRIES {
+                        return Err(WireError::protocol(
+                            "handshake dh_gen",
+                            format!("more than {MAX_DH_RETRIES} dh_gen_retry answers"),
+                        ));
+                    }
+                    let crandom = ClientDhRandom {
+                        b: self.rng.bytes(),
+                        padding: self.rng.bytes(),
+                        primality_seed: self.rng.bytes(),
+                    };
+                    let (next, mut body) = retry
+                        .resend(&crandom)
+                        .map_err(|e| WireError::protocol("handshake dh_gen_retry", e))?;
+                    if self.stale_retry {
+                        body.clone_from(&first);
+                    }
+                    self.send_unencrypted(
+                        &body,
+                        deadline,
+                        "set_client_DH_params (retry_id = auth_key_aux_hash)",
+                    )?;
+                    st = next;
+                }
             }
         };
         let session_id = self.rng.i64();
@@ -234,7 +276,7 @@ impl Client {
     pub fn recv_any(&mut self, deadline: Deadline) -> Result<Received> {
         let data = match self.conn.recv(deadline, "a message from the server")? {
             Frame::Payload { data, .. } => data,
-            Frame::QuickAck { .. } => return Ok(Received::Messages(Vec::new())),
+            Frame::QuickAck { token } => return Ok(Received::QuickAck(token)),
             Frame::Error { code } => return Ok(Received::TransportError(code)),
         };
         let offset = self.sealer()?.time_offset;
@@ -255,6 +297,12 @@ impl Client {
             };
         let now = clock::now_secs(offset);
         let body = msg.body().to_vec();
+        self.conn.transcript.annotate_last(&format!(
+            "msg_id={} seq_no={} {}",
+            msg.msg_id,
+            msg.seq_no,
+            tl::describe(&body)
+        ));
         let inbound = mtproto::session::Inbound {
             session_id: msg.session_id,
             salt: msg.salt,
@@ -313,10 +361,44 @@ impl Client {
         Ok(Received::Messages(out))
     }
 
+    /// Seal and send `body` with the quick-ack flag of the transport set; returns the sealed
+    /// message and the token the server must answer with (`msg_key_large`'s first 32 bits,
+    /// MSB set).
+    pub fn send_body_quick_ack(
+        &mut self,
+        body: &[u8],
+        deadline: Deadline,
+        why: &str,
+    ) -> Result<(Sealed, u32)> {
+        let sealed = self.sealer()?.seal(body, MsgIdKind::Client, None)?;
+        let token = envelope::decrypt_any_session(
+            &self.sealer()?.auth_key,
+            Receiver::Server,
+            &sealed.packet,
+        )
+        .map_err(|e| WireError::protocol("quick ack token", e))?
+        .quick_ack_token;
+        let n = format!(
+            "{why}: {} msg_id={} [quick ack requested, token {token:#010x}]",
+            tl::describe(body),
+            sealed.msg_id
+        );
+        self.conn.send(
+            mtproto::transport::Packet::Payload {
+                data: &sealed.packet,
+                quick_ack: true,
+            },
+            deadline,
+            Some(n),
+        )?;
+        Ok((sealed, token))
+    }
+
     /// [`Client::recv_any`] where a transport error from the server is an error.
     pub fn recv_messages(&mut self, deadline: Deadline) -> Result<Vec<Accepted>> {
         match self.recv_any(deadline)? {
             Received::Messages(m) => Ok(m),
+            Received::QuickAck(_) => Ok(Vec::new()),
             Received::TransportError(code) => Err(WireError::protocol(
                 "transport",
                 format!("the server sent transport error {code}"),

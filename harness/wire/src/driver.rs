@@ -104,7 +104,13 @@ fn line(out: &mut dyn Write, v: serde_json::Value) {
 /// The reference client driver: connect to `MTPROTO_WIRE_ADDR`, create an auth key, send
 /// `MTPROTO_WIRE_PINGS` pings, print one line per outcome, return the exit status.
 pub fn run_reference_client(env: &Env, out: &mut dyn Write) -> i32 {
-    match client_steps(env, out) {
+    run_client_with(env, out, &|_| {})
+}
+
+/// [`run_reference_client`] with `configure` applied to the client before it connects (tests
+/// use it to make fixture clients with a known bug, e.g. [`Client::stale_retry`]).
+pub fn run_client_with(env: &Env, out: &mut dyn Write, configure: &dyn Fn(&mut Client)) -> i32 {
+    match client_steps(env, out, configure) {
         Ok(()) => 0,
         Err(e) => {
             line(out, json!({"event": "error", "detail": e.to_string()}));
@@ -113,7 +119,7 @@ pub fn run_reference_client(env: &Env, out: &mut dyn Write) -> i32 {
     }
 }
 
-fn client_steps(env: &Env, out: &mut dyn Write) -> Result<()> {
+fn client_steps(env: &Env, out: &mut dyn Write, configure: &dyn Fn(&mut Client)) -> Result<()> {
     let deadline = Deadline::after(Duration::from_millis(parse(env, TIMEOUT_MS, 10_000u64)?));
     let transport = transport(env)?;
     let dc: i32 = parse(env, DC, 2)?;
@@ -130,6 +136,7 @@ fn client_steps(env: &Env, out: &mut dyn Write) -> Result<()> {
         deadline,
     )?;
     let mut client = Client::new(framed, Rng::from_seed(rng.u64()));
+    configure(&mut client);
     if let Err(e) = client.handshake(std::slice::from_ref(&key), dc, deadline) {
         line(
             out,
@@ -152,7 +159,13 @@ fn client_steps(env: &Env, out: &mut dyn Write) -> Result<()> {
 /// print `{"event":"listening","addr":...}`, serve one connection with the key of
 /// `MTPROTO_WIRE_RSA_PRIVATE` until the client closes, print the outcome, return the exit status.
 pub fn run_reference_server(env: &Env, out: &mut dyn Write) -> i32 {
-    match server_steps(env, out) {
+    run_server_with(env, out, &|_| {})
+}
+
+/// [`run_reference_server`] with `configure` applied to the server once a client connected
+/// (tests use it for fixture servers with a known bug, e.g. [`Server::quick_acks`] off).
+pub fn run_server_with(env: &Env, out: &mut dyn Write, configure: &dyn Fn(&mut Server)) -> i32 {
+    match server_steps(env, out, configure) {
         Ok(()) => 0,
         Err(e) => {
             line(out, json!({"event": "error", "detail": e.to_string()}));
@@ -161,7 +174,7 @@ pub fn run_reference_server(env: &Env, out: &mut dyn Write) -> i32 {
     }
 }
 
-fn server_steps(env: &Env, out: &mut dyn Write) -> Result<()> {
+fn server_steps(env: &Env, out: &mut dyn Write, configure: &dyn Fn(&mut Server)) -> Result<()> {
     let deadline = Deadline::after(Duration::from_millis(parse(env, TIMEOUT_MS, 10_000u64)?));
     let transport = transport(env)?;
     let key = keys::private_key(get(env, RSA_PRIVATE)?)?;
@@ -184,6 +197,7 @@ fn server_steps(env: &Env, out: &mut dyn Write) -> Result<()> {
         deadline,
     )?;
     let mut server = Server::new(framed, Rng::from_seed(rng.u64()));
+    configure(&mut server);
     match server.handshake(std::slice::from_ref(&key), None, deadline, Duration::ZERO) {
         Ok(HandshakeEnd::Done) => line(out, json!({"event": "handshake", "ok": true})),
         Ok(other) => {

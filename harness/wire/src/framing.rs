@@ -153,28 +153,60 @@ pub struct FramedConn {
     limits: Limits,
     /// Every frame both ways.
     pub transcript: Transcript,
+    frames_sent: u32,
 }
 
 impl FramedConn {
     /// The client end: sends the obfuscation init at once if there is one; a plain tag goes with
     /// the first frame. `dc` is written into an MTProxy init.
     pub fn client(
+        conn: Conn,
+        transport: &Transport,
+        dc: i16,
+        rng: Rng,
+        limits: Limits,
+        deadline: Deadline,
+    ) -> Result<Self> {
+        Self::client_with_prefix(conn, transport, dc, rng, limits, deadline, None)
+    }
+
+    /// [`FramedConn::client`] whose obfuscated2 init starts with `prefix` (at most 56 bytes)
+    /// whatever the rule on forbidden first bytes says: the hostile client of a server-role
+    /// case.
+    pub fn client_with_prefix(
         mut conn: Conn,
         transport: &Transport,
         dc: i16,
         mut rng: Rng,
         limits: Limits,
         deadline: Deadline,
+        prefix: Option<&[u8]>,
     ) -> Result<Self> {
         let mut transcript = Transcript::new();
         let codec = if transport.obfuscated {
             let random = rng.vec(INIT_LEN * 16);
             let dc = transport.secret.as_ref().map(|_| dc);
-            let init =
+            let mut init =
                 obfuscated::generate_init(&random, transport.kind, dc, transport.secret.as_deref())
                     .map_err(|e| WireError::protocol("obfuscated2 init", e))?;
+            let mut note = None;
+            if let Some(p) = prefix {
+                let mut plain = init.init;
+                match plain.get_mut(..p.len()).filter(|_| p.len() <= 56) {
+                    Some(dst) => dst.copy_from_slice(p),
+                    None => {
+                        return Err(WireError::config(
+                            "init_prefix",
+                            "at most 56 bytes (the tag and DC follow)",
+                        ));
+                    }
+                }
+                init = obfuscated::client_with_init(&plain, transport.secret.as_deref())
+                    .map_err(|e| WireError::protocol("obfuscated2 init", e))?;
+                note = Some(format!("init forced to start with {}", hex::encode(p)));
+            }
             conn.write_all(&init.header, deadline, "obfuscated2 init")?;
-            transcript.push(Dir::Sent, "obfuscation_init", &init.header, None);
+            transcript.push(Dir::Sent, "obfuscation_init", &init.header, note);
             Codec::Obfuscated {
                 enc: Box::new(init.encoder),
                 dec: Box::new(init.decoder),
@@ -195,6 +227,7 @@ impl FramedConn {
             rng,
             limits,
             transcript,
+            frames_sent: 0,
         })
     }
 
@@ -244,7 +277,19 @@ impl FramedConn {
             rng,
             limits,
             transcript,
+            frames_sent: 0,
         })
+    }
+
+    /// How many frames [`FramedConn::send`] has sent (the full transport's next seqno; raw
+    /// bytes do not count).
+    pub fn frames_sent(&self) -> u32 {
+        self.frames_sent
+    }
+
+    /// Whether obfuscated2 wraps this connection.
+    pub fn is_obfuscated(&self) -> bool {
+        matches!(self.codec, Codec::Obfuscated { .. })
     }
 
     /// The framing.
@@ -287,6 +332,7 @@ impl FramedConn {
             Packet::Error { code } => ("transport_error", code.to_le_bytes().to_vec()),
         };
         self.transcript.push(Dir::Sent, kind, &bytes, note);
+        self.frames_sent = self.frames_sent.wrapping_add(1);
         self.conn.write_all(&out, deadline, "sending a frame")
     }
 

@@ -6,6 +6,8 @@
 //! | [`net`] | 127.0.0.1 listener and connections; a deadline on every read, write and accept |
 //! | [`framing`] | the five transports over a connection, a frame cap, the transcript of each frame |
 //! | [`keys`] | the committed test-only RSA key and the server's DH group |
+//! | [`forge`] | handshake messages a hostile server forges (bad pq, DH parameters, nonces, hashes) |
+//! | [`rawframe`] | frames written by hand: bad full-transport CRC/seqno, huge lengths, non-minimal abridged |
 //! | [`seal`] | encrypted messages as a sender builds them, and the [`case::Mutation`]s that break them |
 //! | [`server`] | the harness as Telegram: handshake server, session service messages |
 //! | [`client`] | the harness as a client: handshake client, pings |
@@ -21,9 +23,11 @@ pub mod client;
 pub mod clock;
 pub mod driver;
 pub mod error;
+pub mod forge;
 pub mod framing;
 pub mod keys;
 pub mod net;
+pub mod rawframe;
 pub mod rng;
 pub mod runner;
 pub mod seal;

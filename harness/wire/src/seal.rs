@@ -99,7 +99,23 @@ impl Sealer {
     ) -> Result<Sealed> {
         let content_related = tl::content_related(body);
         let mut msg_id = self.next_msg_id(kind)?;
-        let seq_no = self.next_seq(content_related)?;
+        let seq_no = match mutation {
+            // A refused message is not counted: the generator does not advance for it.
+            Some(m) if m.is_seq_no() => {
+                let s = self
+                    .seq
+                    .clone()
+                    .next(content_related)
+                    .ok_or_else(|| WireError::protocol("seq_no", "seq_no space exhausted"))?;
+                match m {
+                    Mutation::SeqNoTooLow => s - 2,
+                    Mutation::SeqNoTooHigh => s + 2,
+                    Mutation::SeqNoEvenForContent => s & !1,
+                    _ => s | 1,
+                }
+            }
+            _ => self.next_seq(content_related)?,
+        };
         let mut session_id = self.session_id;
         let salt = if mutation == Some(Mutation::WrongSalt) {
             self.salt ^ 0x0101_0101
@@ -218,6 +234,25 @@ impl Sealer {
             msg_id,
             seq_no,
         })
+    }
+
+    /// Seal `body` validly under a msg_id the caller chose (a replay, a reordered message);
+    /// the msg_id is recorded as sent.
+    pub fn seal_at(&mut self, body: &[u8], msg_id: i64) -> Result<Sealed> {
+        let seq_no = self.next_seq(tl::content_related(body))?;
+        let (session_id, salt) = (self.session_id, self.salt);
+        let packet = self.plain(body, msg_id, seq_no, session_id, salt)?;
+        self.sent.push(msg_id);
+        Ok(Sealed {
+            packet,
+            msg_id,
+            seq_no,
+        })
+    }
+
+    /// Every valid msg_id sent so far, in sending order.
+    pub fn sent_ids(&self) -> &[i64] {
+        &self.sent
     }
 
     /// A valid envelope around `body` with the given header fields.

@@ -5,7 +5,10 @@
 
 use mtproto::crypto::rsa_pad::RsaPrivateKey;
 use mtproto::envelope::{self, PacketKind, Receiver, unencrypted};
-use mtproto::handshake::server::{self as hs, ResPqRandom, ServerDhRandom};
+use mtproto::handshake::id as hs_id;
+use mtproto::handshake::server::{
+    self as hs, DhGenVerdict, ResPqRandom, ServerDhGen, ServerDhRandom,
+};
 use mtproto::session::{
     FutureSalt, InnerHeader, MsgIdGenerator, MsgIdKind, SaltSchedule, ServerConfig, ServerReceiver,
     parse_container,
@@ -16,6 +19,7 @@ use mtproto::{Direction, ProtocolError};
 use crate::case::{HandshakeTamper, Mutation};
 use crate::clock;
 use crate::error::{Result, WireError};
+use crate::forge;
 use crate::framing::FramedConn;
 use crate::keys;
 use crate::net::Deadline;
@@ -34,8 +38,12 @@ pub enum HandshakeEnd {
     /// After a tampered message the peer sent its next handshake step or an encrypted message
     /// anyway: it took the tampered message.
     PeerProceeded(String),
-    /// After a tampered message the peer went no further (closed, or sent nothing in time).
+    /// After a tampered message the peer went no further (closed, sent nothing in time, or
+    /// started over with a new `req_pq_multi`).
     PeerStopped(String),
+    /// The peer went on, but not as the spec says (e.g. a wrong `retry_id` after
+    /// `dh_gen_retry`).
+    PeerWrong(String),
 }
 
 /// A ping the server was asked to hold for the script.
@@ -56,6 +64,9 @@ pub struct Server {
     /// The session's sending state, once the handshake is done.
     pub sealer: Option<Sealer>,
     receiver: Option<ServerReceiver>,
+    /// Whether quick-ack requests are answered (the reference: yes; `false` only for fixture
+    /// servers in tests).
+    pub quick_acks: bool,
 }
 
 impl Server {
@@ -67,6 +78,7 @@ impl Server {
             ids: MsgIdGenerator::new(),
             sealer: None,
             receiver: None,
+            quick_acks: true,
         }
     }
 
@@ -75,6 +87,11 @@ impl Server {
             Frame::Payload { data, .. } => {
                 let m = unencrypted::decode(&data)
                     .map_err(|e| WireError::protocol(format!("handshake {what}"), e))?;
+                self.conn.transcript.annotate_last(&format!(
+                    "msg_id={} {}",
+                    m.msg_id,
+                    tl::describe(m.body)
+                ));
                 Ok(m.body.to_vec())
             }
             other => Err(WireError::protocol(
@@ -98,13 +115,24 @@ impl Server {
     /// After a tampered message: whether the peer goes on (`what_next` arriving) or stops.
     fn watch_after_tamper(&mut self, deadline: Deadline, what_next: &str) -> HandshakeEnd {
         match self.conn.recv(deadline, what_next) {
+            Ok(Frame::Payload { data, .. })
+                if unencrypted::decode(&data)
+                    .ok()
+                    .and_then(|m| tl::ctor(m.body))
+                    == Some(hs_id::REQ_PQ_MULTI) =>
+            {
+                // Starting over is not taking the tampered message.
+                self.conn
+                    .transcript
+                    .annotate_last("the peer started a new handshake");
+                HandshakeEnd::PeerStopped("the peer started over with req_pq_multi".into())
+            }
             Ok(Frame::Payload { data, .. }) => {
                 let kind = match envelope::classify(&data) {
                     Ok(PacketKind::Unencrypted) => unencrypted::decode(&data)
                         .ok()
-                        .and_then(|m| tl::ctor(m.body))
-                        .map_or("an unencrypted message".to_string(), |c| {
-                            format!("constructor {c:#010x}")
+                        .map_or("an unencrypted message".to_string(), |m| {
+                            tl::describe(m.body)
                         }),
                     _ => "an encrypted message".to_string(),
                 };
@@ -143,6 +171,20 @@ impl Server {
         )
         .map_err(|e| WireError::protocol("handshake req_pq_multi", e))?;
         match tamper {
+            Some(t @ (HandshakeTamper::ResPqPrimePq | HandshakeTamper::ResPqThreeFactors)) => {
+                let pq = if t == HandshakeTamper::ResPqPrimePq {
+                    forge::PQ_PRIME
+                } else {
+                    forge::PQ_THREE_FACTORS
+                };
+                let nonce = res_pq.get(4..20).and_then(|b| <[u8; 16]>::try_from(b).ok());
+                let sn = res_pq
+                    .get(20..36)
+                    .and_then(|b| <[u8; 16]>::try_from(b).ok());
+                if let (Some(n), Some(sn)) = (nonce, sn) {
+                    res_pq = forge::res_pq(&n, &sn, pq, &fps);
+                }
+            }
             Some(HandshakeTamper::ResPqNonce) => flip(&mut res_pq, 4),
             Some(HandshakeTamper::ResPqUnknownFingerprint) => {
                 let n = res_pq.len();
@@ -158,14 +200,22 @@ impl Server {
                 tamper.filter(|t| {
                     matches!(
                         t,
-                        HandshakeTamper::ResPqNonce | HandshakeTamper::ResPqUnknownFingerprint
+                        HandshakeTamper::ResPqNonce
+                            | HandshakeTamper::ResPqUnknownFingerprint
+                            | HandshakeTamper::ResPqPrimePq
+                            | HandshakeTamper::ResPqThreeFactors
                     )
                 }),
             ),
         )?;
         if matches!(
             tamper,
-            Some(HandshakeTamper::ResPqNonce | HandshakeTamper::ResPqUnknownFingerprint)
+            Some(
+                HandshakeTamper::ResPqNonce
+                    | HandshakeTamper::ResPqUnknownFingerprint
+                    | HandshakeTamper::ResPqPrimePq
+                    | HandshakeTamper::ResPqThreeFactors
+            )
         ) {
             return Ok(self.watch_after_tamper(deadline.min_after(quiet), "req_DH_params"));
         }
@@ -178,24 +228,74 @@ impl Server {
         let (st, mut dh_ok) = st
             .handle_req_dh_params(&body, keys, &group, &random)
             .map_err(|e| WireError::protocol("handshake req_DH_params", e))?;
-        if tamper == Some(HandshakeTamper::ServerDhAnswerHash) {
-            flip(&mut dh_ok, 60);
+        let forged = tamper.filter(|t| forge::forges_server_dh(*t));
+        if let Some(t) = forged {
+            let key = keys
+                .first()
+                .ok_or_else(|| WireError::config("handshake", "no server key"))?;
+            let req = forge::read_req_dh(&body, key)?;
+            let honest_g_a = group.pow_g(&self.rng.bytes());
+            dh_ok = forge::server_dh_params_ok(
+                &req,
+                t,
+                &honest_g_a,
+                random.server_time,
+                &self.rng.bytes(),
+            )?;
         }
-        self.send_unencrypted(
-            &dh_ok,
-            deadline,
-            note(
-                "server_DH_params_ok",
-                tamper.filter(|t| *t == HandshakeTamper::ServerDhAnswerHash),
-            ),
-        )?;
         if tamper == Some(HandshakeTamper::ServerDhAnswerHash) {
+            // encrypted_answer starts at 40 (ctor, nonces, 4-byte length). Its plaintext is
+            // SHA1 (20) ‖ ctor, nonces, g (40) ‖ dh_prime (260) ‖ g_a (260) ‖ server_time ‖
+            // padding: flipping ciphertext byte 565 garbles (IGE) only the last two blocks —
+            // g_a's tail, server_time and padding — so the TL still parses and the SHA1 fails.
+            flip(&mut dh_ok, 40 + 565);
+        }
+        let tampered_dh = tamper
+            .filter(|t| *t == HandshakeTamper::ServerDhAnswerHash || forge::forges_server_dh(*t));
+        self.send_unencrypted(&dh_ok, deadline, note("server_DH_params_ok", tampered_dh))?;
+        if tampered_dh.is_some() {
             return Ok(self.watch_after_tamper(deadline.min_after(quiet), "set_client_DH_params"));
         }
         let body = self.recv_unencrypted(deadline, "set_client_DH_params")?;
-        let (result, mut gen_ok) = st
-            .handle_set_client_dh_params(&body)
+        let verdict = match tamper {
+            Some(HandshakeTamper::DhGenRetry) => DhGenVerdict::Retry,
+            Some(HandshakeTamper::DhGenFail) => DhGenVerdict::Fail,
+            _ => DhGenVerdict::Ok,
+        };
+        let (next, answer) = st
+            .answer_set_client_dh_params(&body, verdict)
             .map_err(|e| WireError::protocol("handshake set_client_DH_params", e))?;
+        let (result, mut gen_ok) = match next {
+            ServerDhGen::Done(result) => (*result, answer),
+            ServerDhGen::Failed => {
+                self.send_unencrypted(&answer, deadline, "dh_gen_fail".to_string())?;
+                return Ok(
+                    self.watch_after_tamper(deadline.min_after(quiet), "an encrypted message")
+                );
+            }
+            ServerDhGen::Retry(st) => {
+                self.send_unencrypted(&answer, deadline, "dh_gen_retry".to_string())?;
+                let body = match self
+                    .recv_unencrypted(deadline, "set_client_DH_params (after dh_gen_retry)")
+                {
+                    Ok(b) => b,
+                    Err(e) => {
+                        return Ok(HandshakeEnd::PeerWrong(format!(
+                            "no set_client_DH_params after dh_gen_retry: {e}"
+                        )));
+                    }
+                };
+                match st.handle_set_client_dh_params(&body) {
+                    Ok((r, g)) => (r, g),
+                    Err(e) => {
+                        self.conn.transcript.annotate_last(&format!("refused: {e}"));
+                        return Ok(HandshakeEnd::PeerWrong(format!(
+                            "the set_client_DH_params resent after dh_gen_retry is refused ({e}); retry_id must be the rejected key's auth_key_aux_hash"
+                        )));
+                    }
+                }
+            }
+        };
         if tamper == Some(HandshakeTamper::DhGenOkNonceHash) {
             flip(&mut gen_ok, 36);
         }
@@ -227,6 +327,25 @@ impl Server {
         })
     }
 
+    /// The session's sending state (after the handshake).
+    pub fn sealer_mut(&mut self) -> Result<&mut Sealer> {
+        self.sealer()
+    }
+
+    /// Seal `body` validly under `msg_id` and send it.
+    pub fn send_at(
+        &mut self,
+        body: &[u8],
+        msg_id: i64,
+        deadline: Deadline,
+        why: &str,
+    ) -> Result<Sealed> {
+        let sealed = self.sealer()?.seal_at(body, msg_id)?;
+        let n = format!("{why}: {} msg_id={msg_id}", tl::describe(body));
+        self.conn.send_payload(&sealed.packet, deadline, Some(n))?;
+        Ok(sealed)
+    }
+
     /// Seal and send `body` (broken by `mutation` if given).
     pub fn send_body(
         &mut self,
@@ -245,11 +364,42 @@ impl Server {
         Ok(sealed)
     }
 
+    /// Seal `body` validly and send it in a frame written by hand, broken by `frame` (plain
+    /// transports only).
+    pub fn send_in_raw_frame(
+        &mut self,
+        body: &[u8],
+        frame: crate::case::FrameTamper,
+        deadline: Deadline,
+        why: &str,
+    ) -> Result<Sealed> {
+        if self.conn.is_obfuscated() {
+            return Err(WireError::config(
+                "script",
+                "frame tampers need a plain transport",
+            ));
+        }
+        let sealed = self.sealer()?.seal(body, MsgIdKind::ServerResponse, None)?;
+        let bytes = crate::rawframe::frame(
+            self.conn.kind(),
+            frame,
+            &sealed.packet,
+            self.conn.frames_sent(),
+        )?;
+        let n = format!(
+            "{why}: {} msg_id={} [frame: {frame:?}]",
+            tl::describe(body),
+            sealed.msg_id
+        );
+        self.conn.send_raw(&bytes, deadline, Some(n))?;
+        Ok(sealed)
+    }
+
     /// Receive one frame from the client and serve it as the reference server does. Pings are
     /// answered with `pong` when `auto_pong`, else returned for the script to answer.
     pub fn serve_frame(&mut self, deadline: Deadline, auto_pong: bool) -> Result<Vec<HeldPing>> {
-        let data = match self.conn.recv(deadline, "a message from the client")? {
-            Frame::Payload { data, .. } => data,
+        let (data, quick_ack) = match self.conn.recv(deadline, "a message from the client")? {
+            Frame::Payload { data, quick_ack } => (data, quick_ack),
             other => {
                 return Err(WireError::protocol(
                     "transport",
@@ -288,6 +438,17 @@ impl Server {
                 return Ok(Vec::new());
             }
         };
+        if quick_ack && self.quick_acks {
+            // "the server ... sends a quick acknowledgment" of a message that decrypted: the
+            // first 32 bits of msg_key_large with the MSB set (transports page).
+            self.conn.send(
+                Packet::QuickAck {
+                    token: msg.quick_ack_token,
+                },
+                deadline,
+                Some("quick ack".into()),
+            )?;
+        }
         let now = clock::now_secs(0);
         if self.receiver.is_none() {
             let sealer = self.sealer()?;

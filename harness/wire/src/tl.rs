@@ -61,6 +61,13 @@ pub fn ping_id(body: &[u8]) -> Option<i64> {
     }
 }
 
+/// `msgs_ack msg_ids:Vector<long>`.
+pub fn msgs_ack(ids: &[i64]) -> Vec<u8> {
+    let mut b = Vec::new();
+    mtproto::session::msgs_ack_body(ids, &mut b);
+    b
+}
+
 /// `pong msg_id ping_id`.
 pub fn pong(msg_id: i64, ping_id: i64) -> Vec<u8> {
     let mut b = Vec::with_capacity(20);
@@ -105,6 +112,17 @@ pub fn bad_server_salt(bad_msg_id: i64, seqno: i32, new_salt: i64) -> Vec<u8> {
     put_int(&mut b, seqno);
     put_int(&mut b, 48);
     put_long(&mut b, new_salt);
+    b
+}
+
+/// `help.getNearestDc#1fb33026 = NearestDc`: a content-related query the harness servers do
+/// not serve (answered with `rpc_error`).
+pub const HELP_GET_NEAREST_DC: u32 = 0x1fb3_3026;
+
+/// The body of `help.getNearestDc`.
+pub fn query() -> Vec<u8> {
+    let mut b = Vec::with_capacity(4);
+    put_u32(&mut b, HELP_GET_NEAREST_DC);
     b
 }
 

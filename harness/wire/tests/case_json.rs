@@ -34,3 +34,20 @@ fn a_case_reads_from_hand_written_json() {
     let bad = j.replace("flip_msg_key", "flip_the_moon");
     assert!(serde_json::from_str::<WireCase>(&bad).is_err());
 }
+
+/// tc_ids are unique across both suites, and every case names the page or rule it enforces.
+#[test]
+fn case_ids_are_unique_and_cases_cite_their_clause() {
+    let mut seen = std::collections::HashSet::new();
+    for c in client_cases().into_iter().chain(server_cases()) {
+        assert!(seen.insert(c.tc_id), "duplicate tc_id {}", c.tc_id);
+        let cites = c.comment.contains("https://core.telegram.org/")
+            || c.comment
+                .split(|ch: char| !ch.is_ascii_alphanumeric())
+                .any(|w| {
+                    w.len() > 1 && w.starts_with('R') && w[1..].bytes().all(|b| b.is_ascii_digit())
+                })
+            || c.flags.iter().any(|f| f == "valid");
+        assert!(cites, "#{} cites no clause: {}", c.tc_id, c.comment);
+    }
+}

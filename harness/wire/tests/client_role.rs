@@ -151,3 +151,67 @@ fn a_two_gigabyte_length_prefix_is_an_error_not_an_allocation() {
         "frame",
     );
 }
+
+/// The Python example driver keeps the contract: it connects, prints a JSON error line and
+/// exits non-zero; the case is an `error` carrying its detail, and nothing of it is left.
+#[test]
+fn the_python_example_driver_reports_its_error() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("python3 not found: skipped");
+        return;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/driver_example.py");
+    let case = client_cases().into_iter().next().unwrap();
+    let (v, pgid) = run_client_case_with_pgid(
+        &case,
+        &Driver::Command(format!("python3 {script}")),
+        &opts(),
+    );
+    assert_eq!(v.outcome, Outcome::Error, "{}", v.detail);
+    assert_eq!(v.exit_code, Some(2), "{}", v.detail);
+    assert!(
+        v.events.iter().any(|e| e["event"] == "error"
+            && e["detail"].as_str().unwrap_or("").contains("not supported")),
+        "{:?}",
+        v.events
+    );
+    assert!(group_gone(pgid));
+}
+
+/// The full-window case passes because the window is full: with fewer messages than the
+/// window holds, the same lower, never-seen msg_id is taken (the decoy is reported). It also
+/// bounds the time a full window of the reference's size costs.
+#[test]
+fn the_lower_than_every_stored_id_case_needs_the_full_window() {
+    use mtproto_wire::case::{Action, PongPlan};
+    let full = client_cases()
+        .into_iter()
+        .find(|c| {
+            c.script.iter().any(|s| {
+                matches!(
+                    s.action,
+                    Action::AnswerPing {
+                        pong: PongPlan::FillWindowThenLower { .. }
+                    }
+                )
+            })
+        })
+        .unwrap();
+    let t = Instant::now();
+    let v = run_client_case(&full, &Driver::reference_client(), &opts());
+    assert_eq!(v.outcome, Outcome::Pass, "{}", v.detail);
+    eprintln!("full window case: {} ms", t.elapsed().as_millis());
+    let mut short = full.clone();
+    for s in &mut short.script {
+        if let Action::AnswerPing { pong } = &mut s.action {
+            *pong = PongPlan::FillWindowThenLower { count: 20 };
+        }
+    }
+    let v = run_client_case(&short, &Driver::reference_client(), &opts());
+    assert_eq!(v.outcome, Outcome::Fail, "{}", v.detail);
+    assert!(v.detail.contains("decoy"), "{}", v.detail);
+}

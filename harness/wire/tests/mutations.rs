@@ -80,6 +80,10 @@ fn expected(m: Mutation) -> &'static str {
         Mutation::ContainerInnerIdNotLower => "ContainerMsgIdNotGreatest",
         Mutation::ContainerNested => "ContainerNested",
         Mutation::WrongSalt => "BadServerSalt",
+        Mutation::SeqNoTooLow => "SeqNoTooLow",
+        Mutation::SeqNoTooHigh => "SeqNoTooHigh",
+        Mutation::SeqNoEvenForContent => "SeqNoShouldBeOdd",
+        Mutation::SeqNoOddForService => "SeqNoShouldBeEven",
     }
 }
 
@@ -213,13 +217,24 @@ fn every_client_side_mutation_is_refused_by_the_server_check_it_targets() {
             valid_until: now + 60,
         }]);
         let mut rx = ServerReceiver::new(session, ServerConfig::default(), salts);
-        let first = sealer.seal(&tl::ping(1), MsgIdKind::Client, None).unwrap();
+        // A content-related message first for the seq_no cases (as their wire cases do).
+        let first_body = if m.is_seq_no() {
+            tl::query()
+        } else {
+            tl::ping(1)
+        };
+        let first = sealer.seal(&first_body, MsgIdKind::Client, None).unwrap();
         assert_eq!(
             server_verdict(&key, session, &mut rx, &first.packet),
             Ok(())
         );
+        let decoy_body = if m == Mutation::SeqNoEvenForContent {
+            tl::query()
+        } else {
+            tl::ping(2)
+        };
         let decoy = sealer
-            .seal(&tl::ping(2), MsgIdKind::Client, Some(m))
+            .seal(&decoy_body, MsgIdKind::Client, Some(m))
             .unwrap();
         assert_eq!(
             server_verdict(&key, session, &mut rx, &decoy.packet),

@@ -93,3 +93,55 @@ fn a_server_that_never_listens_is_an_error() {
 fn a_server_that_exits_at_once_is_an_error() {
     assert_error_in_time("exit 2", "exited");
 }
+
+/// The obfuscated2 init cases reach the reference server's prefix check: it refuses each
+/// forced prefix (the expected reaction, "as expected"), while the same case without the prefix
+/// completes the handshake (so the refusal is the prefix's doing); and an acceptable case with
+/// the other reaction is a pass that says so.
+#[test]
+fn forbidden_init_prefixes_reach_the_servers_check() {
+    let driver = Driver::reference_server();
+    let cases: Vec<_> = server_cases()
+        .into_iter()
+        .filter(|c| c.init_prefix.is_some())
+        .collect();
+    assert_eq!(cases.len(), 9);
+    for case in &cases {
+        let v = run_server_case(case, &driver, &opts());
+        assert_eq!(v.outcome, Outcome::Pass, "#{}: {}", case.tc_id, v.detail);
+        assert!(
+            v.detail.starts_with("as expected"),
+            "#{}: {}",
+            case.tc_id,
+            v.detail
+        );
+        let mut clean = case.clone();
+        clean.init_prefix = None;
+        let v = run_server_case(&clean, &driver, &opts());
+        assert!(
+            v.detail.starts_with("acceptable"),
+            "#{}: {}",
+            case.tc_id,
+            v.detail
+        );
+        clean.acceptable = false;
+        let v = run_server_case(&clean, &driver, &opts());
+        assert_eq!(v.outcome, Outcome::Fail, "#{}: {}", case.tc_id, v.detail);
+    }
+}
+
+/// The quick-ack cases fail a server that never answers quick acks.
+#[test]
+fn a_server_without_quick_acks_fails_the_quick_ack_cases() {
+    let case = server_cases()
+        .into_iter()
+        .find(|c| c.script.iter().any(|s| s.expect == Reaction::QuickAck))
+        .unwrap();
+    let v = run_server_case(&case, &Driver::reference_server(), &opts());
+    assert_eq!(v.outcome, Outcome::Pass, "{}", v.detail);
+    let mute = Driver::InProcess(std::sync::Arc::new(|env, out| {
+        mtproto_wire::driver::run_server_with(env, out, &|s| s.quick_acks = false)
+    }));
+    let v = run_server_case(&case, &mute, &opts());
+    assert_eq!(v.outcome, Outcome::Fail, "{}", v.detail);
+}
