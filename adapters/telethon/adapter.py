@@ -22,9 +22,12 @@ from telethon.errors import InvalidBufferError, SecurityError
 from telethon.network import mtprotostate
 from telethon.network.mtprotostate import MTProtoState
 
+import transport_ops
+
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
-       "session.open", "session.feed", "session.close"]
+       "session.open", "session.feed", "session.close",
+       "transport.decode", "transport.encode"]
 
 
 class Unsupported(Exception):
@@ -366,6 +369,8 @@ HANDLERS = {
     "session.open": session_open,
     "session.feed": session_feed,
     "session.close": session_close,
+    "transport.decode": transport_ops.decode,
+    "transport.encode": transport_ops.encode,
 }
 
 
@@ -382,9 +387,9 @@ def answer(req):
         return {"id": rid, "unsupported": True}
     try:
         out = handler(req)
-    except Unsupported:
+    except (Unsupported, transport_ops.Unsupported):
         return {"id": rid, "unsupported": True}
-    except Rejected as e:
+    except (Rejected, transport_ops.Rejected) as e:
         return {"id": rid, "ok": False, "error": e.error, "detail": e.detail}
     except (KeyError, ValueError, TypeError) as e:
         if isinstance(e, KeyError) or "fromhex" in traceback.format_exc():
