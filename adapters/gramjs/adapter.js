@@ -16,13 +16,14 @@ const nodeCrypto = require("crypto");
 
 // Bound by `run`: the library's modules, loaded from the package under test.
 let IGE, AuthKey, MTProtoState, Factorizator, BinaryReader, errors, helpers, bigInt;
-let doAuthentication, serverKeys, serializeBytes;
+let doAuthentication, serverKeys, serializeBytes, fromLine;
 let PromisedNetSockets, AbridgedPacketCodec, FullPacketCodec, ObfuscatedIO;
 let NAME, VERSION;
 
 const OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
   "envelope.encrypt", "envelope.decrypt", "pq.factorize",
   "session.open", "session.feed", "session.close", "transport.decode", "transport.encode",
+  "tl.id",
   // Off unless asked for: every transcript but the official sample carries a pq >= 2^63, on which
   // doAuthentication never returns (README.md), so the op costs a timeout per case.
   ...(process.env.GRAMJS_HANDSHAKE === "1" ? ["handshake.client"] : [])];
@@ -440,6 +441,22 @@ async function transportEncode(req) {
   return { stream: Buffer.concat(parts).toString("hex") };
 }
 
+// `tl.id`: `tl/generationHelpers.fromLine`, the parser the library builds its TL classes with
+// (at load time, from its bundled schema text). It computes a constructor id itself when a line
+// carries none, as the vectors' combinators do. Schema lines end in ";" in the library's schema
+// text, so the combinator gets one; a line the library cannot parse is its refusal.
+function tlId(req) {
+  const line = req.combinator;
+  if (typeof line !== "string") throw new BadRequest("field `combinator`");
+  let config;
+  try {
+    config = fromLine(`${line};`, false);
+  } catch (e) {
+    throw new Rejected("Rejected", e.message);
+  }
+  return { constructorId: (config.constructorId >>> 0).toString(16).padStart(8, "0") };
+}
+
 const HANDLERS = {
   "ige.encrypt": (r) => ige(r, true),
   "ige.decrypt": (r) => ige(r, false),
@@ -454,6 +471,7 @@ const HANDLERS = {
   "handshake.client": handshakeClient,
   "transport.decode": transportDecode,
   "transport.encode": transportEncode,
+  "tl.id": tlId,
 };
 
 async function answer(req) {
@@ -487,7 +505,7 @@ function load(name, pkg, req) {
   bigInt = req("big-integer");
   ({ doAuthentication } = req(`${pkg}/network/Authenticator`));
   serverKeys = req(`${pkg}/crypto/RSA`)._serverKeys;
-  ({ serializeBytes } = req(`${pkg}/tl/generationHelpers`));
+  ({ serializeBytes, fromLine } = req(`${pkg}/tl/generationHelpers`));
   ({ PromisedNetSockets } = req(`${pkg}/extensions/PromisedNetSockets`));
   ({ AbridgedPacketCodec } = req(`${pkg}/network/connection/TCPAbridged`));
   ({ FullPacketCodec } = req(`${pkg}/network/connection/TCPFull`));
