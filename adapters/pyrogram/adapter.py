@@ -26,7 +26,8 @@ loader.start_full()
 
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
-       "session.open", "session.feed", "session.close", "transport.decode", "transport.encode"]
+       "session.open", "session.feed", "session.close", "transport.decode", "transport.encode",
+       "tl.decode", "tl.encode"]
 
 SESSION_OPS = ("session.open", "session.feed", "session.close")
 TRANSPORT_OPS = ("transport.decode", "transport.encode")
