@@ -19,6 +19,7 @@ import traceback
 import telethon
 from telethon.crypto import AES, AuthKey, Factorization
 from telethon.errors import InvalidBufferError, SecurityError
+from telethon.extensions import BinaryReader
 from telethon.network import mtprotostate
 from telethon.network.mtprotostate import MTProtoState
 
@@ -27,7 +28,7 @@ import transport_ops
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
        "session.open", "session.feed", "session.close",
-       "transport.decode", "transport.encode"]
+       "transport.decode", "transport.encode", "tl.decode"]
 
 
 class Unsupported(Exception):
@@ -358,6 +359,21 @@ def session_close(req):
     return {}
 
 
+def tl_decode(req):
+    """`BinaryReader.tgread_bool` for the `as: Bool` cases. Other objects: Telethon's generated
+    classes carry Python class names (`ResPQ`, `RpcError`), not the schema's, so a decoded object
+    cannot be written in the JSON form without inventing the naming. No `tl.encode`: Telethon has
+    no Bool writer (generated code writes the two ids inline)."""
+    if req["schema"] != "mtproto" or req.get("as") != "Bool":
+        raise Unsupported()
+    try:
+        return {"value": BinaryReader(h(req, "bytes")).tgread_bool()}
+    except RuntimeError as e:  # 'Invalid boolean code'
+        raise Rejected("BadBool", str(e)) from e
+    except struct.error as e:  # fewer than 4 bytes
+        raise Rejected("UnexpectedEnd", str(e)) from e
+
+
 HANDLERS = {
     "ige.encrypt": lambda r: ige(r, True),
     "ige.decrypt": lambda r: ige(r, False),
@@ -371,6 +387,7 @@ HANDLERS = {
     "session.close": session_close,
     "transport.decode": transport_ops.decode,
     "transport.encode": transport_ops.encode,
+    "tl.decode": tl_decode,
 }
 
 
