@@ -16,12 +16,14 @@ const nodeCrypto = require("crypto");
 
 // Bound by `run`: the library's modules, loaded from the package under test.
 let IGE, AuthKey, MTProtoState, Factorizator, BinaryReader, errors, helpers, bigInt;
-let doAuthentication, serverKeys, serializeBytes;
+let doAuthentication, serverKeys, serializeBytes, fromLine;
+let PromisedNetSockets, AbridgedPacketCodec, FullPacketCodec, ObfuscatedIO;
 let NAME, VERSION;
 
 const OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
   "envelope.encrypt", "envelope.decrypt", "pq.factorize",
-  "session.open", "session.feed", "session.close",
+  "session.open", "session.feed", "session.close", "transport.decode", "transport.encode",
+  "tl.id",
   // Off unless asked for: every transcript but the official sample carries a pq >= 2^63, on which
   // doAuthentication never returns (README.md), so the op costs a timeout per case.
   ...(process.env.GRAMJS_HANDSHAKE === "1" ? ["handshake.client"] : [])];
@@ -355,6 +357,106 @@ function handshakeError(m) {
   return "Rejected";
 }
 
+// Transports: the library's packet codecs (`network/connection/TCPFull`, `TCPAbridged`, and
+// `TCPObfuscated`'s ObfuscatedIO over the abridged codec). The library is a client: its codecs read
+// what a server sends (`readPacket`) and frame what a client sends (`encodePacket`); there is no
+// intermediate or padded codec and no server side. A stream is read through the library's own
+// socket reader (`PromisedNetSockets.prototype.read` / `readExactly`) on a stand-in socket that
+// holds the vector's stream and closes when it has been read (the library's closeError, which is
+// the Truncated rejection).
+function transportCodec(req) {
+  if (req.direction !== "clientToServer" && req.direction !== "serverToClient") {
+    throw new BadRequest("field `direction`");
+  }
+  if (req.transport === "abridged") return AbridgedPacketCodec;
+  if (req.transport === "full") return FullPacketCodec;
+  if (req.transport === "intermediate" || req.transport === "padded") throw new Unsupported();
+  throw new BadRequest("field `transport`");
+}
+function streamSocket(bytes) {
+  const sock = Object.create(PromisedNetSockets.prototype);
+  sock.stream = bytes;
+  sock.closed = false;
+  // `read` awaits `canRead` and re-arms it when the stream runs dry; a drained stand-in socket is
+  // a closed one instead of one that waits forever.
+  Object.defineProperty(sock, "canRead", {
+    get() { if (this.stream.length === 0) this.closed = true; return Promise.resolve(true); },
+    set(_) {},
+  });
+  return sock;
+}
+function obfuscatedReader(codec, req, sock) {
+  if (!("init" in req) || "secret" in req) throw new Unsupported();
+  const init = hex(req, "init");
+  if (init.length !== 64) throw new BadRequest("field `init`: expected 64 bytes");
+  const io = new ObfuscatedIO({ socket: sock, PacketCodecClass: codec });
+  const saved = helpers.generateRandomBytes;
+  let calls = 0;
+  helpers.generateRandomBytes = (n) => {
+    calls += 1;
+    if (n !== 64 || calls > 1) throw new Unsupported(); // an init the library draws again
+    return Buffer.from(init);
+  };
+  return io.initHeader().then(() => io, (e) => { throw e; }).finally(() => {
+    helpers.generateRandomBytes = saved;
+  });
+}
+async function transportDecode(req) {
+  const codec = transportCodec(req);
+  if (req.direction !== "serverToClient") throw new Unsupported(); // no server side
+  const sock = streamSocket(hex(req, "stream"));
+  const reader = req.obfuscated ? await obfuscatedReader(codec, req, sock) : sock;
+  const reading = new codec({});
+  const frames = [];
+  while (sock.stream.length > 0) {
+    let body;
+    try {
+      body = await reading.readPacket(reader);
+    } catch (e) {
+      if (e instanceof Unsupported) throw e;
+      if (e instanceof errors.InvalidChecksumError) throw new Rejected("CrcMismatch", e.message);
+      if (e instanceof errors.InvalidBufferError) throw new Rejected("FrameTooShort", e.message);
+      if (e && e.message === "NetSocket was closed") throw new Rejected("Truncated", e.message);
+      // a full frame too short for its CRC: `readUInt32LE` past the end of the body
+      if (e instanceof RangeError) throw new Rejected("FrameTooShort", e.message);
+      throw e;
+    }
+    // a 4-byte body is what the library turns into InvalidBufferError (its transport-error path)
+    if (body.length === 4) frames.push({ kind: "error", code: -new errors.InvalidBufferError(body).code });
+    else frames.push({ kind: "payload", data: body.toString("hex"), quickAck: false });
+  }
+  return { frames };
+}
+async function transportEncode(req) {
+  const codec = transportCodec(req);
+  // a client-to-server stream is only asked for after its decode (unsupported); no server-side
+  // obfuscation (the library only encrypts with a client's key)
+  if (req.direction !== "serverToClient" || req.obfuscated) throw new Unsupported();
+  const writing = new codec({});
+  const parts = [];
+  for (const f of Array.isArray(req.frames) ? req.frames : []) {
+    if (f.kind !== "payload" || f.quickAck) throw new Unsupported(); // payload frames only
+    parts.push(writing.encodePacket(Buffer.from(f.data, "hex")));
+  }
+  return { stream: Buffer.concat(parts).toString("hex") };
+}
+
+// `tl.id`: `tl/generationHelpers.fromLine`, the parser the library builds its TL classes with
+// (at load time, from its bundled schema text). It computes a constructor id itself when a line
+// carries none, as the vectors' combinators do. Schema lines end in ";" in the library's schema
+// text, so the combinator gets one; a line the library cannot parse is its refusal.
+function tlId(req) {
+  const line = req.combinator;
+  if (typeof line !== "string") throw new BadRequest("field `combinator`");
+  let config;
+  try {
+    config = fromLine(`${line};`, false);
+  } catch (e) {
+    throw new Rejected("Rejected", e.message);
+  }
+  return { constructorId: (config.constructorId >>> 0).toString(16).padStart(8, "0") };
+}
+
 const HANDLERS = {
   "ige.encrypt": (r) => ige(r, true),
   "ige.decrypt": (r) => ige(r, false),
@@ -367,6 +469,9 @@ const HANDLERS = {
   "session.feed": sessionFeed,
   "session.close": sessionClose,
   "handshake.client": handshakeClient,
+  "transport.decode": transportDecode,
+  "transport.encode": transportEncode,
+  "tl.id": tlId,
 };
 
 async function answer(req) {
@@ -400,7 +505,13 @@ function load(name, pkg, req) {
   bigInt = req("big-integer");
   ({ doAuthentication } = req(`${pkg}/network/Authenticator`));
   serverKeys = req(`${pkg}/crypto/RSA`)._serverKeys;
-  ({ serializeBytes } = req(`${pkg}/tl/generationHelpers`));
+  ({ serializeBytes, fromLine } = req(`${pkg}/tl/generationHelpers`));
+  ({ PromisedNetSockets } = req(`${pkg}/extensions/PromisedNetSockets`));
+  ({ AbridgedPacketCodec } = req(`${pkg}/network/connection/TCPAbridged`));
+  ({ FullPacketCodec } = req(`${pkg}/network/connection/TCPFull`));
+  // ObfuscatedIO is not exported: a ConnectionTCPObfuscated (never connected) carries the class
+  const { ConnectionTCPObfuscated } = req(`${pkg}/network/connection/TCPObfuscated`);
+  ({ ObfuscatedIO } = new ConnectionTCPObfuscated({ ip: "", port: 0, dcId: 0, socket: class {} }));
   NAME = name;
   VERSION = req(`${pkg}/package.json`).version;
 }

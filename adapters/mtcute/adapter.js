@@ -15,6 +15,7 @@
 import readline from "node:readline";
 import Long from "long";
 import { handshakeClient, setHandshakeLib } from "./handshake.js";
+import { makeTl, stringify } from "./tl.js";
 
 const NM = new URL("./node_modules/", import.meta.url);
 const lib = (path) => import(new URL(path, NM).href);
@@ -30,6 +31,7 @@ const { IntermediatePacketCodec, PaddedIntermediatePacketCodec } =
 const { ObfuscatedPacketCodec } = await lib("@mtcute/core/network/transports/obfuscated.js");
 const { TransportError } = await lib("@mtcute/core/network/transports/abstract.js");
 const { __tlReaderMap } = await lib("@mtcute/core/tl/binary/reader.js");
+const { TlBinaryReader, TlUnknownObjectError } = await lib("@mtcute/tl-runtime/reader.js");
 const { Bytes } = await import("@fuman/io");
 const VERSION = (await import(new URL("@mtcute/core/package.json", NM).href, { with: { type: "json" } }))
   .default.version;
@@ -40,7 +42,8 @@ setHandshakeLib({ lib, crypto, Long });
 
 const OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
   "envelope.encrypt", "envelope.decrypt", "pq.factorize", "transport.decode",
-  "transport.encode", "session.open", "session.feed", "session.close", "handshake.client"];
+  "transport.encode", "session.open", "session.feed", "session.close", "handshake.client",
+  "tl.decode"];
 
 class Unsupported extends Error {}
 class Rejected extends Error {
@@ -466,6 +469,9 @@ function sessionClose(req) {
   return {};
 }
 
+const tl = makeTl({ TlBinaryReader, TlUnknownObjectError, readerMap: __tlReaderMap, Long,
+  errors: { Unsupported, Rejected, BadRequest } });
+
 const HANDLERS = {
   "ige.encrypt": (r) => ige(r, true),
   "ige.decrypt": (r) => ige(r, false),
@@ -479,6 +485,7 @@ const HANDLERS = {
   "session.open": sessionOpen,
   "session.feed": sessionFeed,
   "session.close": sessionClose,
+  "tl.decode": tl.decode,
   "handshake.client": (r) => handshakeClient(r, { Unsupported, Rejected, BadRequest, hex, toHex }),
 };
 
@@ -513,5 +520,5 @@ for await (const line of rl) {
   } catch (e) {
     resp = { id: null, ok: false, internal: `malformed request: ${e.message}` };
   }
-  process.stdout.write(JSON.stringify(resp) + "\n");
+  process.stdout.write(stringify(resp) + "\n");
 }

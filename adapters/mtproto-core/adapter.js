@@ -23,9 +23,10 @@ const SHA256 = require("@mtproto/core/envs/node/sha256");
 const PBKDF2 = require("@mtproto/core/envs/node/pbkdf2");
 const getRandomBytes = require("@mtproto/core/envs/node/get-random-bytes");
 const VERSION = require("@mtproto/core/package.json").version;
+const tl = require("./tl");
 
 const OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv", "envelope.encrypt",
-  "envelope.decrypt", "dh.checkParams", "dh.checkValue", "handshake.client"];
+  "envelope.decrypt", "dh.checkParams", "dh.checkValue", "handshake.client", "tl.decode"];
 
 class Unsupported extends Error {}
 class Rejected extends Error {
@@ -356,6 +357,7 @@ const HANDLERS = {
   "dh.checkParams": dhCheckParams,
   "dh.checkValue": dhCheckValue,
   "handshake.client": handshakeClient,
+  "tl.decode": (r) => tl.decode(r, { Unsupported, Rejected, BadRequest }),
 };
 
 async function answer(req) {
@@ -389,7 +391,7 @@ async function main() {
     } catch (e) {
       resp = { id: null, ok: false, internal: `malformed request: ${e.message}` };
     }
-    process.stdout.write(JSON.stringify(resp) + "\n");
+    process.stdout.write(tl.stringify(resp) + "\n");
   }
 }
 process.on("uncaughtException", (e) => { process.stderr.write(`uncaught: ${e && e.stack}\n`); });

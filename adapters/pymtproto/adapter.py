@@ -37,6 +37,7 @@ from mtproto.transport.packets import message_packet  # noqa: E402
 from mtproto.transport.packets.base_packet import BasePacket  # noqa: E402
 from mtproto.transport.transports import base_transport  # noqa: E402
 from mtproto.enums import TransportEvent  # noqa: E402
+import tl_ops  # noqa: E402
 
 logging.disable(logging.CRITICAL)
 
@@ -45,7 +46,7 @@ NAME = "pymtproto" if BACKEND == "tgcrypto" else "pymtproto-pyaes"
 
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "transport.decode", "transport.encode",
-       "session.open", "session.feed", "session.close"]
+       "session.open", "session.feed", "session.close", "tl.decode", "tl.encode"]
 
 
 class Unsupported(Exception):
@@ -475,6 +476,7 @@ HANDLERS = {
     "session.open": session_open,
     "session.feed": session_feed,
     "session.close": session_close,
+    **tl_ops.HANDLERS,
 }
 
 
@@ -491,9 +493,9 @@ def answer(req):
         return {"id": rid, "unsupported": True}
     try:
         out = handler(req)
-    except Unsupported:
+    except (Unsupported, tl_ops.Unsupported):
         return {"id": rid, "unsupported": True}
-    except Rejected as e:
+    except (Rejected, tl_ops.Rejected) as e:
         return {"id": rid, "ok": False, "error": e.error, "detail": e.detail}
     except KeyError as e:
         return {"id": rid, "ok": False, "internal": f"bad request: field {e}"}

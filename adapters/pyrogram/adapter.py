@@ -13,6 +13,7 @@ import traceback
 
 import loader
 from protocol import Hang, Rejected, Unsupported, distribution
+import transport_scope
 
 loader.light()
 try:
@@ -25,18 +26,25 @@ loader.start_full()
 
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
-       "session.open", "session.feed", "session.close"]
+       "session.open", "session.feed", "session.close", "transport.decode", "transport.encode",
+       "tl.decode", "tl.encode"]
 
 SESSION_OPS = ("session.open", "session.feed", "session.close")
+TRANSPORT_OPS = ("transport.decode", "transport.encode")
 
 
-def handler(op):
+def handler(op, req):
     global ops
-    if op in SESSION_OPS or ops is None:
+    if op in TRANSPORT_OPS:
+        transport_scope.check(req)  # an unsupported request need not wait for the import
+    if op in SESSION_OPS or op in TRANSPORT_OPS or ops is None:
         loader.wait_full()
     if op in SESSION_OPS:
         import sessions
         return sessions.HANDLERS[op]
+    if op in TRANSPORT_OPS:
+        import transports
+        return transports.HANDLERS[op]
     if ops is None:
         import ops as loaded
         ops = loaded
@@ -55,7 +63,7 @@ def answer(req):
     if op not in OPS:
         return {"id": rid, "unsupported": True}
     try:
-        out = handler(op)(req)
+        out = handler(op, req)(req)
     except Unsupported:
         return {"id": rid, "unsupported": True}
     except Rejected as e:

@@ -26,6 +26,7 @@ from io import BytesIO
 from pyrogram.crypto import aes, mtproto, prime
 from pyrogram.errors import SecurityError
 from pyrogram.raw.core import Message
+from pyrogram.raw.core.primitives import Bool
 from pyrogram.raw.core import message as message_module
 
 from protocol import Hang, Rejected, Unsupported
@@ -303,6 +304,29 @@ def pq_factorize(req):
 
 
 
+# --- TL: the Bool primitive only ------------------------------------------------------------------
+#
+# `pyrogram.raw.core.primitives.Bool`: `Bool.read(stream)` (what generated code calls for a Bool
+# field) and `Bool(value)` (its bytes). Only the `as: Bool` cases: the generated classes carry
+# Python class names (`ResPQ`, `RpcError`), not the schema's names, so no other decoded object can
+# be written in the vectors' JSON form without inventing names, and no JSON value can pick a class.
+
+def _bool_only(req):
+    if req["schema"] != "mtproto" or req.get("as") != "Bool":
+        raise Unsupported()
+
+
+def tl_decode(req):
+    _bool_only(req)
+    return {"value": Bool.read(BytesIO(h(req, "bytes")))}
+
+
+def tl_encode(req):
+    _bool_only(req)
+    if not isinstance(req["value"], bool):
+        raise KeyError("value")
+    return {"bytes": bytes(Bool(req["value"])).hex()}
+
 
 HANDLERS = {
     "ige.encrypt": lambda r: ige(r, True),
@@ -312,4 +336,6 @@ HANDLERS = {
     "envelope.encrypt": envelope_encrypt,
     "envelope.decrypt": envelope_decrypt,
     "pq.factorize": pq_factorize,
+    "tl.decode": tl_decode,
+    "tl.encode": tl_encode,
 }

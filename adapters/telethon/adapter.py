@@ -19,12 +19,16 @@ import traceback
 import telethon
 from telethon.crypto import AES, AuthKey, Factorization
 from telethon.errors import InvalidBufferError, SecurityError
+from telethon.extensions import BinaryReader
 from telethon.network import mtprotostate
 from telethon.network.mtprotostate import MTProtoState
 
+import transport_ops
+
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
-       "session.open", "session.feed", "session.close"]
+       "session.open", "session.feed", "session.close",
+       "transport.decode", "transport.encode", "tl.decode"]
 
 
 class Unsupported(Exception):
@@ -355,6 +359,21 @@ def session_close(req):
     return {}
 
 
+def tl_decode(req):
+    """`BinaryReader.tgread_bool` for the `as: Bool` cases. Other objects: Telethon's generated
+    classes carry Python class names (`ResPQ`, `RpcError`), not the schema's, so a decoded object
+    cannot be written in the JSON form without inventing the naming. No `tl.encode`: Telethon has
+    no Bool writer (generated code writes the two ids inline)."""
+    if req["schema"] != "mtproto" or req.get("as") != "Bool":
+        raise Unsupported()
+    try:
+        return {"value": BinaryReader(h(req, "bytes")).tgread_bool()}
+    except RuntimeError as e:  # 'Invalid boolean code'
+        raise Rejected("BadBool", str(e)) from e
+    except struct.error as e:  # fewer than 4 bytes
+        raise Rejected("UnexpectedEnd", str(e)) from e
+
+
 HANDLERS = {
     "ige.encrypt": lambda r: ige(r, True),
     "ige.decrypt": lambda r: ige(r, False),
@@ -366,6 +385,9 @@ HANDLERS = {
     "session.open": session_open,
     "session.feed": session_feed,
     "session.close": session_close,
+    "transport.decode": transport_ops.decode,
+    "transport.encode": transport_ops.encode,
+    "tl.decode": tl_decode,
 }
 
 
@@ -382,9 +404,9 @@ def answer(req):
         return {"id": rid, "unsupported": True}
     try:
         out = handler(req)
-    except Unsupported:
+    except (Unsupported, transport_ops.Unsupported):
         return {"id": rid, "unsupported": True}
-    except Rejected as e:
+    except (Rejected, transport_ops.Rejected) as e:
         return {"id": rid, "ok": False, "error": e.error, "detail": e.detail}
     except (KeyError, ValueError, TypeError) as e:
         if isinstance(e, KeyError) or "fromhex" in traceback.format_exc():

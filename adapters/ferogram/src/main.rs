@@ -10,6 +10,7 @@ mod ops;
 mod proto;
 mod random;
 mod session;
+mod tl;
 
 use std::io::{BufRead, BufWriter, Write};
 use std::panic::{self, AssertUnwindSafe};
@@ -29,6 +30,7 @@ const OPS: &[&str] = &[
     "session.open",
     "session.feed",
     "session.close",
+    "tl.id",
 ];
 
 /// The version of the ferogram crates this adapter is pinned to (Cargo.lock).
@@ -46,6 +48,7 @@ fn dispatch(op: &str, req: &Req, sessions: &mut session::Sessions) -> Answer {
         "session.open" => sessions.open(req),
         "session.feed" => sessions.feed(req),
         "session.close" => sessions.close(req),
+        "tl.id" => tl::id(req),
         _ => return Answer::Unsupported,
     };
     result.unwrap_or_else(Answer::Internal)

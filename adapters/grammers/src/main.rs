@@ -11,6 +11,7 @@ mod handshake;
 mod ops;
 mod proto;
 mod random;
+mod tl;
 mod transport;
 
 use std::io::{BufRead, BufWriter, Write};
@@ -30,6 +31,7 @@ const OPS: &[&str] = &[
     "transport.decode",
     "transport.encode",
     "handshake.client",
+    "tl.id",
 ];
 
 /// The version of the grammers crates this adapter is pinned to (Cargo.lock).
@@ -46,6 +48,7 @@ fn dispatch(op: &str, req: &Req) -> Answer {
         "transport.decode" => transport::decode(req),
         "transport.encode" => transport::encode(req),
         "handshake.client" => handshake::client(req),
+        "tl.id" => tl::id(req),
         _ => return Answer::Unsupported,
     };
     result.unwrap_or_else(Answer::Internal)
