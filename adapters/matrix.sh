@@ -9,38 +9,58 @@ ADAPTERS="${ADAPTERS:-tgcrypto telethon gramjs grammers kurigram pyrofork pymtpr
 cargo build --release --locked -q -p mtproto-harness
 bin="${CARGO_TARGET_DIR:-target}/release/mtproto-harness"
 args=()
+# Each adapter's setup command, run once each (two rows may share one venv), side by side below.
+setups=()
+add_setup() { local s; for s in "${setups[@]}"; do [ "$s" = "$*" ] && return; done; setups+=("$*"); }
 for a in $ADAPTERS; do
   case "$a" in
     tgcrypto|telethon)
       command -v python3 >/dev/null || { echo "matrix: skipping $a (no python3)" >&2; continue; }
-      bash "adapters/$a/setup.sh"
+      add_setup bash "adapters/$a/setup.sh"
       args+=(--iut "$a=adapters/$a/.venv/bin/python adapters/$a/adapter.py") ;;
     gramjs|teleproto|mtcute|mtproto-core)
       command -v npm >/dev/null || { echo "matrix: skipping $a (no node/npm)" >&2; continue; }
-      bash "adapters/$a/setup.sh"
+      add_setup bash "adapters/$a/setup.sh"
       args+=(--iut "$a=node adapters/$a/adapter.js") ;;
     grammers)
       command -v cargo >/dev/null || { echo "matrix: skipping $a (no cargo)" >&2; continue; }
-      bash "adapters/$a/setup.sh"
+      add_setup bash "adapters/$a/setup.sh"
       args+=(--iut "$a=${GRAMMERS_TARGET_DIR:-adapters/grammers/target}/release/mtproto-adapter-grammers") ;;
     kurigram|pyrofork)
       command -v python3 >/dev/null || { echo "matrix: skipping $a (no python3)" >&2; continue; }
-      bash adapters/pyrogram/setup.sh "$a"
+      add_setup bash adapters/pyrogram/setup.sh "$a"
       args+=(--iut "$a=adapters/pyrogram/.venv-$a/bin/python adapters/pyrogram/adapter.py") ;;
     pymtproto|pymtproto-pyaes)
       command -v python3 >/dev/null || { echo "matrix: skipping $a (no python3)" >&2; continue; }
-      bash adapters/pymtproto/setup.sh
+      add_setup bash adapters/pymtproto/setup.sh
       backend=tgcrypto; [ "$a" = pymtproto-pyaes ] && backend=pyaes
       args+=(--iut "$a=adapters/pymtproto/.venv/bin/python adapters/pymtproto/adapter.py $backend") ;;
     telethon-secret-chat|ntgcalls)
       command -v python3 >/dev/null || { echo "matrix: skipping $a (no python3)" >&2; continue; }
-      bash "adapters/$a/setup.sh"
+      add_setup bash "adapters/$a/setup.sh"
       args+=(--iut "$a=adapters/$a/.venv/bin/python adapters/$a/adapter.py") ;;
     ferogram)
       command -v cargo >/dev/null || { echo "matrix: skipping $a (no cargo)" >&2; continue; }
-      bash "adapters/$a/setup.sh"
+      add_setup bash "adapters/$a/setup.sh"
       args+=(--iut "$a=${FEROGRAM_TARGET_DIR:-adapters/ferogram/target}/release/mtproto-adapter-ferogram") ;;
     *) echo "matrix: unknown adapter $a" >&2; exit 2 ;;
   esac
 done
+# Set-ups are mostly downloads and one Rust build: side by side they take the time of the longest.
+logs="$(mktemp -d)"
+pids=()
+for i in "${!setups[@]}"; do
+  ( eval "${setups[$i]}" ) >"$logs/$i.log" 2>&1 &
+  pids+=("$!")
+done
+failed=0
+for i in "${!setups[@]}"; do
+  if ! wait "${pids[$i]}"; then
+    echo "matrix: set-up failed: ${setups[$i]}" >&2
+    tail -n 40 "$logs/$i.log" >&2
+    failed=1
+  fi
+done
+rm -rf "$logs"
+[ "$failed" = 0 ] || exit 1
 "$bin" matrix "${args[@]}" --out "${MATRIX_OUT:-reports/matrix}" "$@"
