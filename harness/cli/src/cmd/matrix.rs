@@ -160,10 +160,10 @@ fn run_adapter(
     sel: &Selection,
     name: &str,
     command: &str,
-    timeout_ms: u64,
+    limits: mtproto_iut::subprocess::Limits,
 ) -> Result<AdapterRun, HarnessError> {
     let started = std::time::Instant::now();
-    let mut iut = engine::start_adapter(command, timeout_ms)?;
+    let mut iut = engine::start_adapter(command, limits)?;
     let ex = engine::execute_with(sel, None, &mut iut, false)?;
     let mut cases: BTreeMap<String, usize> = BTreeMap::new();
     for r in &ex.results {
@@ -218,7 +218,12 @@ pub fn run(args: &MatrixArgs) -> Result<Status, HarnessError> {
             .iter()
             .map(|(name, command)| {
                 let sel = &sel;
-                s.spawn(move || run_adapter(sel, name, command, args.timeout_ms))
+                let limits = mtproto_iut::subprocess::Limits {
+                    timeout: std::time::Duration::from_millis(args.timeout_ms),
+                    breaker: args.max_failures_in_a_row,
+                    deadline: None,
+                };
+                s.spawn(move || run_adapter(sel, name, command, limits))
             })
             .collect();
         handles
