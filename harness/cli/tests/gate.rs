@@ -633,3 +633,93 @@ fn degenerate_options_are_refused() {
         assert_eq!(run.code, 2, "{args:?}: {}", run.all());
     }
 }
+
+/// Defect 12: the committed `reports/example/` was a stale run (1,497 cases). It is regenerated
+/// here with the command reports/README.md gives and must equal the committed files byte for
+/// byte; when the suites or the reports change, rerun that command and commit the result.
+#[test]
+fn the_committed_example_reports_are_what_the_documented_command_writes() {
+    let ws = workspace();
+    let readme = fs::read_to_string(ws.join("reports/README.md")).unwrap();
+    let cmd = readme
+        .lines()
+        .find(|l| l.contains("-- run ") && l.contains("--out reports/example"))
+        .expect("reports/README.md gives the command");
+    let args: Vec<&str> = cmd
+        .split(" -- ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .take_while(|a| *a != "--out")
+        .collect();
+    let out = tempfile::tempdir().unwrap();
+    let mut full = args.clone();
+    full.extend(["--out", out.path().to_str().unwrap(), "--quiet"]);
+    let run = bounded(&ws, &full, Duration::from_secs(120));
+    assert_eq!(run.code, 1, "the example fails its fixture on purpose: {}", run.all());
+    for f in ["results.json", "junit.xml", "summary.md", "index.html"] {
+        let fresh = fs::read(out.path().join(f)).unwrap();
+        let committed = fs::read(ws.join("reports/example").join(f)).unwrap();
+        assert!(
+            fresh == committed,
+            "reports/example/{f} is stale: regenerate it with `{}`",
+            cmd.trim()
+        );
+    }
+}
+
+/// Defect 12: the case counts in vectors/README.md's `| file | type | cases | ... |` tables drifted
+/// from the suites (268 for 272 envelope decrypt cases, 630 for 635 secret and call cases). Each
+/// row's count must equal the cases of the files it names (a `*` row sums its files).
+#[test]
+fn vectors_readme_counts_match_the_suites() {
+    let vectors = workspace().join("vectors");
+    let readme = fs::read_to_string(vectors.join("README.md")).unwrap();
+    let cases_in = |file: &Path| -> usize {
+        let doc = read_json(file);
+        doc["testGroups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["tests"].as_array().unwrap().len())
+            .sum()
+    };
+    let mut in_table = false;
+    let mut rows = 0;
+    for line in readme.lines() {
+        if line.starts_with("| file | type | cases |") {
+            in_table = true;
+            continue;
+        }
+        if !line.starts_with('|') {
+            in_table = false;
+            continue;
+        }
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(count) = cells.get(3).and_then(|c| c.parse::<usize>().ok()) else {
+            continue;
+        };
+        if !in_table {
+            continue;
+        }
+        let mut total = 0;
+        for pattern in cells[1].split(", ") {
+            let pattern = pattern.trim_matches('`');
+            let (dir, name) = pattern.rsplit_once('/').unwrap();
+            for entry in fs::read_dir(vectors.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                let file = path.file_name().unwrap().to_string_lossy().into_owned();
+                let hit = match name.split_once('*') {
+                    Some((pre, post)) => file.starts_with(pre) && file.ends_with(post),
+                    None => file == name,
+                };
+                if hit {
+                    total += cases_in(&path);
+                }
+            }
+        }
+        assert_eq!(count, total, "vectors/README.md: {}", cells[1]);
+        rows += 1;
+    }
+    assert!(rows >= 20, "only {rows} count rows found");
+}
