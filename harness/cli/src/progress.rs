@@ -163,7 +163,9 @@ mod tests {
     #[test]
     fn the_line_fits_any_width() {
         let mut p = Progress::new(false, 57, 6022);
-        p.start_file("vectors/session/some_rather_long_directory_name/session_server_trace_test.json");
+        p.start_file(
+            "vectors/session/some_rather_long_directory_name/session_server_trace_test.json",
+        );
         for _ in 0..3000 {
             p.case(false, 6000);
         }
@@ -176,7 +178,10 @@ mod tests {
             );
         }
         let line = p.line(200);
-        assert!(line.starts_with('[') && line.ends_with("session_server_trace_test.json"), "{line}");
+        assert!(
+            line.starts_with('[') && line.ends_with("session_server_trace_test.json"),
+            "{line}"
+        );
         assert!(p.line(80).contains("6000/6022 cases"), "{}", p.line(80));
     }
 

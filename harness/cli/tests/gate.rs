@@ -656,7 +656,12 @@ fn the_committed_example_reports_are_what_the_documented_command_writes() {
     let mut full = args.clone();
     full.extend(["--out", out.path().to_str().unwrap(), "--quiet"]);
     let run = bounded(&ws, &full, Duration::from_secs(120));
-    assert_eq!(run.code, 1, "the example fails its fixture on purpose: {}", run.all());
+    assert_eq!(
+        run.code,
+        1,
+        "the example fails its fixture on purpose: {}",
+        run.all()
+    );
     for f in ["results.json", "junit.xml", "summary.md", "index.html"] {
         let fresh = fs::read(out.path().join(f)).unwrap();
         let committed = fs::read(ws.join("reports/example").join(f)).unwrap();

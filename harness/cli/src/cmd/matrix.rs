@@ -588,7 +588,10 @@ mod tests {
         assert_eq!((cell.pass, cell.ran, cell.total), (1, 1, 204));
         assert_eq!(cell.status, "sparse");
         let text = cell_text(Some(cell));
-        assert!(text.contains("1 / 1 / 204") && !text.contains('✅'), "{text}");
+        assert!(
+            text.contains("1 / 1 / 204") && !text.contains('✅'),
+            "{text}"
+        );
 
         let mut results: Vec<_> = (1..=10).map(|n| case(file, n, Outcome::Pass)).collect();
         results.push(case(file, 11, Outcome::Unsupported));
@@ -611,7 +614,13 @@ mod tests {
             implementations: vec![r],
         };
         let md = markdown(&m);
-        assert!(md.contains(&format!("- `{}`", m.implementations[0].cells["kdf"].failing[0].repro)), "{md}");
+        assert!(
+            md.contains(&format!(
+                "- `{}`",
+                m.implementations[0].cells["kdf"].failing[0].repro
+            )),
+            "{md}"
+        );
         let page = html(&m, "{}");
         assert!(page.contains("repro: <code>mtproto-harness run"), "{page}");
         // The reference row reruns the built-in reference: no --iut.
