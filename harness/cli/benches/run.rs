@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mtproto_harness::cli::{Acceptable, Selection};
+use mtproto_harness::cli::{Acceptable, IutArgs, Selection};
 use mtproto_harness::engine;
 use mtproto_harness::report::{self, Report};
 
@@ -29,7 +29,14 @@ fn selection() -> Selection {
 
 fn full_run(c: &mut Criterion) {
     let sel = selection();
-    let Ok(first) = engine::execute(&sel, None) else {
+    // The built-in reference: no `--iut`.
+    let reference = IutArgs {
+        iut: None,
+        timeout_ms: 10_000,
+        max_failures_in_a_row: 5,
+        deadline: None,
+    };
+    let Ok(first) = engine::execute(&sel, &reference, None, false) else {
         eprintln!("no shipped vectors to benchmark");
         return;
     };
@@ -42,7 +49,7 @@ fn full_run(c: &mut Criterion) {
         format!("shipped vectors ({} cases)", first.results.len()),
         |b| {
             b.iter(|| {
-                let ex = engine::execute(&sel, None).expect("run");
+                let ex = engine::execute(&sel, &reference, None, false).expect("run");
                 let rep = Report {
                     meta: &ex.meta,
                     results: &ex.results,

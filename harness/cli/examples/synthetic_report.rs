@@ -86,7 +86,11 @@ fn main() -> ExitCode {
             acceptable: "pass".into(),
             strict_errors: false,
             baseline: None,
+            allow_unsupported: false,
+            deadline: None,
         },
+        adapter: None,
+        notes: Default::default(),
     };
     let rep = Report {
         meta: &meta,

@@ -6,9 +6,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Runs MTProto 2.0 conformance vectors against an implementation and writes reports.
 ///
-/// Exit codes: 0 = every case passed (or the failures matched the baseline), 1 = conformance
-/// failures, 2 = the harness could not run (bad arguments, unreadable or invalid vector file,
-/// bad baseline or filter).
+/// Exit codes: 0 = every case passed (or every case ended as the baseline says), 1 = conformance
+/// failures (for an external implementation also: an unsupported case without
+/// --allow-unsupported, or no selected case ran at all), 2 = the harness could not run (bad
+/// arguments, unreadable or invalid vector file, bad baseline or filter, adapter that does not
+/// start).
 #[derive(Debug, Parser)]
 #[command(name = "mtproto-harness", version)]
 pub struct Cli {
@@ -24,7 +26,8 @@ pub enum Command {
     Run(RunArgs),
     /// Check vector files against the Rust types and the JSON Schemas.
     Lint(LintArgs),
-    /// Run the suites and write a baseline of the failing cases for `run --baseline`.
+    /// Run the suites and write a baseline of the cases that did not pass, with their outcomes,
+    /// for `run --baseline` (takes every option `run` takes to select, judge and reach the IUT).
     Baseline(BaselineArgs),
     /// Maintain the vector suites.
     #[command(subcommand)]
@@ -94,13 +97,18 @@ pub struct RunArgs {
     /// Directory for the four reports (created if missing).
     #[arg(long, value_name = "DIR", default_value = "reports/latest")]
     pub out: PathBuf,
-    /// Expected failures, a JSON array of {file, tcId, reason}: exit 0 when the failures match it
-    /// exactly, 1 on a new failure, an unexpected pass or an entry naming no case.
+    /// Expected non-passing cases, a JSON array of {file, tcId, outcome, reason} (written by
+    /// `baseline`): exit 0 when every case ends as its entry says, 1 on a new failure, a case
+    /// now unsupported, a changed outcome, an unexpected pass or an entry naming no case.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// The implementation under test.
     #[command(flatten)]
     pub iut: IutArgs,
+    /// An external implementation's `unsupported` cases do not fail the run (without a
+    /// baseline). A run where no selected case ran still fails.
+    #[arg(long)]
+    pub allow_unsupported: bool,
 }
 
 /// Which implementation to test: the built-in reference, or an adapter (`adapters/README.md`).
@@ -110,10 +118,17 @@ pub struct IutArgs {
     /// expansions) and speak the JSON-lines protocol to it. Default: the built-in reference.
     #[arg(long, value_name = "COMMAND")]
     pub iut: Option<String>,
-    /// Per-request timeout for the adapter; a request that takes longer is an `error` case and
-    /// the adapter is restarted.
-    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    /// Per-request timeout for the adapter (writing the request and reading its answer); a
+    /// request that takes longer is an `error` case and the adapter is restarted. At least 1.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_ms: u64,
+    /// Give the adapter up after this many failures in a row (crash, hang, unread request,
+    /// garbage, failed restart): the remaining cases are `error` at once. 0 never gives up.
+    #[arg(long, value_name = "N", default_value_t = mtproto_iut::subprocess::DEFAULT_BREAKER)]
+    pub max_failures_in_a_row: u32,
+    /// Stop the run after this many seconds: cases not run by then are `error`.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline: Option<u64>,
 }
 
 /// `adapter`.
@@ -146,6 +161,9 @@ pub struct BaselineArgs {
     /// Cases and judging.
     #[command(flatten)]
     pub selection: Selection,
+    /// The implementation under test.
+    #[command(flatten)]
+    pub iut: IutArgs,
     /// Where to write the baseline.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -191,9 +209,12 @@ pub struct MatrixArgs {
     /// Select cases (as `run --filter`).
     #[arg(long = "filter", value_name = "EXPR")]
     pub filters: Vec<String>,
-    /// Per-request timeout for the adapters.
-    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    /// Per-request timeout for the adapters. At least 1.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_ms: u64,
+    /// Give an adapter up after this many failures in a row (as `run`). 0 never gives up.
+    #[arg(long, value_name = "N", default_value_t = mtproto_iut::subprocess::DEFAULT_BREAKER)]
+    pub max_failures_in_a_row: u32,
     /// Output directory.
     #[arg(long, value_name = "DIR", default_value = "reports/matrix")]
     pub out: PathBuf,
@@ -208,8 +229,8 @@ pub struct SelfTestArgs {
     /// Only these mutants (repeatable). Default: all of them.
     #[arg(long = "mutant", value_name = "NAME")]
     pub mutants: Vec<String>,
-    /// Per-request timeout for the mutant adapters.
-    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    /// Per-request timeout for the mutant adapters. At least 1.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_ms: u64,
     /// Where to write self-test.md and self-test.json.
     #[arg(long, value_name = "DIR", default_value = "reports/self-test")]

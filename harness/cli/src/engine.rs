@@ -2,19 +2,21 @@
 //! the part of `run` and `baseline` that the reports and the gate are built from.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-use std::time::Duration;
+use mtproto_iut::subprocess::Limits;
+use mtproto_iut::{Answer, Fields, Hello, Iut, ReferenceIut, SubprocessIut};
+use mtproto_vectors::{CaseResult, Outcome};
 
-use mtproto_iut::{Iut, ReferenceIut, SubprocessIut};
-use mtproto_vectors::CaseResult;
-
-use crate::baseline::{Universe, is_failure, normalize_file};
-use crate::cli::{Acceptable, Selection, paths_or_default};
+use crate::baseline::{Universe, normalize_file};
+use crate::cli::{Acceptable, IutArgs, Selection, paths_or_default};
 use crate::error::HarnessError;
 use crate::filter::{CaseKey, Filter};
 use crate::progress::{self, Progress};
-use crate::report::{Options, RunMeta, Tool};
+use crate::report::{AdapterInfo, FlagNote, Options, RunMeta, Tool};
 
 pub mod api {
     //! The vectors crate's loader, linter, runner and generator, behind one seam.
@@ -35,9 +37,89 @@ pub struct Execution {
     pub universe: Universe,
 }
 
-/// Loads, selects and runs against the built-in reference, drawing a progress bar when wanted.
-pub fn execute(sel: &Selection, baseline: Option<String>) -> Result<Execution, HarnessError> {
-    execute_with(sel, baseline, &mut ReferenceIut::new(), true)
+/// Loads, selects and runs against the implementation `iut` names (the built-in reference, or
+/// an adapter started, bounded and stopped here), drawing a progress bar when wanted. The
+/// adapter's command, hello, limits and restarts go into the run's metadata; an adapter given up
+/// (breaker or deadline) is reported once on stderr.
+pub fn execute(
+    sel: &Selection,
+    iut: &IutArgs,
+    baseline: Option<String>,
+    allow_unsupported: bool,
+) -> Result<Execution, HarnessError> {
+    let deadline = iut
+        .deadline
+        .map(|s| Instant::now() + Duration::from_secs(s));
+    let mut ex = match &iut.iut {
+        Some(command) => {
+            let mut adapter = start_adapter(command, limits(iut, deadline))?;
+            let mut ex = execute_with(sel, baseline, &mut adapter, false)?;
+            adapter.shutdown();
+            if let Some(why) = adapter.gave_up() {
+                let _ = writeln!(std::io::stderr().lock(), "mtproto-harness: {why}");
+            }
+            ex.meta.adapter = Some(adapter_info(&adapter));
+            ex
+        }
+        None => {
+            let mut reference = Deadlined {
+                inner: ReferenceIut::new(),
+                deadline,
+            };
+            execute_with(sel, baseline, &mut reference, true)?
+        }
+    };
+    ex.meta.options.allow_unsupported = allow_unsupported;
+    ex.meta.options.deadline = iut.deadline;
+    Ok(ex)
+}
+
+/// The limits `--timeout-ms`, `--max-failures-in-a-row` and `--deadline` set.
+pub fn limits(iut: &IutArgs, deadline: Option<Instant>) -> Limits {
+    Limits {
+        timeout: Duration::from_millis(iut.timeout_ms),
+        breaker: iut.max_failures_in_a_row,
+        deadline,
+    }
+}
+
+/// What the reports record about an adapter after its run.
+pub fn adapter_info(adapter: &SubprocessIut) -> AdapterInfo {
+    let hello: &Hello = adapter.hello();
+    let limits = adapter.limits();
+    AdapterInfo {
+        command: adapter.command().to_owned(),
+        hello: crate::report::HelloInfo {
+            name: hello.name.clone(),
+            version: hello.version.clone(),
+            ops: hello.ops.clone(),
+        },
+        timeout_ms: u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX),
+        max_failures_in_a_row: limits.breaker,
+        restarts: adapter.restarts(),
+        gave_up: adapter.gave_up().map(str::to_owned),
+    }
+}
+
+/// The built-in reference under `--deadline`: past it, every request is an `error`.
+struct Deadlined {
+    inner: ReferenceIut,
+    deadline: Option<Instant>,
+}
+
+impl Iut for Deadlined {
+    fn hello(&self) -> &Hello {
+        self.inner.hello()
+    }
+
+    fn call(&mut self, op: &str, request: &Fields) -> Answer {
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Answer::Error(format!(
+                "{op}: the run's --deadline passed; the remaining cases were not run"
+            ));
+        }
+        self.inner.call(op, request)
+    }
 }
 
 /// Loads, selects and runs against `iut` (`reference`: it is the built-in reference and is
@@ -85,7 +167,7 @@ pub fn execute_with(
     for file in &files {
         let name = display_path(file);
         bar.start_file(&name);
-        let mut on_case = |r: &CaseResult| bar.case(!is_failure(r.outcome, reference), seen());
+        let mut on_case = |r: &CaseResult| bar.case(r.outcome == Outcome::Pass, seen());
         let mut got = api::run_file(file, iut, &opts, &select, &mut on_case);
         // `./vectors/x.json` and `vectors/x.json` are one file in every report and baseline.
         for r in &mut got {
@@ -133,7 +215,11 @@ pub fn execute_with(
             acceptable: sel.acceptable.name().to_owned(),
             strict_errors: sel.strict_errors,
             baseline,
+            allow_unsupported: false,
+            deadline: None,
         },
+        adapter: None,
+        notes: notes(&files),
     };
     Ok(Execution {
         meta,
@@ -143,9 +229,31 @@ pub fn execute_with(
 }
 
 /// Starts an adapter (`--iut COMMAND`); one that does not start is exit 2.
-pub fn start_adapter(command: &str, timeout_ms: u64) -> Result<SubprocessIut, HarnessError> {
-    SubprocessIut::start(command, Duration::from_millis(timeout_ms.max(1)))
-        .map_err(|e| HarnessError::Adapter(e.to_string()))
+pub fn start_adapter(command: &str, limits: Limits) -> Result<SubprocessIut, HarnessError> {
+    SubprocessIut::start_with(command, limits).map_err(|e| HarnessError::Adapter(e.to_string()))
+}
+
+/// The flag notes of every loaded file: why its cases exist (file → flag → note).
+fn notes(files: &[api::VectorFile]) -> BTreeMap<String, BTreeMap<String, FlagNote>> {
+    files
+        .iter()
+        .map(|f| {
+            let notes = f
+                .notes
+                .iter()
+                .map(|(flag, n)| {
+                    let note = FlagNote {
+                        bug_type: n.bug_type.clone(),
+                        description: n.description.clone(),
+                        effect: n.effect.clone(),
+                        links: n.links.clone(),
+                    };
+                    (flag.clone(), note)
+                })
+                .collect();
+            (display_path(f), notes)
+        })
+        .collect()
 }
 
 /// Loads every vector file under `paths`; a bad file is exit 2 with the loader's message.

@@ -170,6 +170,13 @@ fn parse_clause(expr: &str) -> Result<Clause, FilterError> {
         "" => return Err(err("missing key before '='".into())),
         _ => return Err(err(format!("unknown key {name:?}"))),
     };
+    // `family==x` is a typo for `family=x`, not a value starting with '=' (no name does).
+    if rhs.starts_with('=') {
+        return Err(err(format!(
+            "'==' after the key: write {name}={} (or {name}!=...)",
+            rhs.trim_start_matches('=')
+        )));
+    }
     let mut values = Vec::new();
     for raw in rhs.split(',') {
         let raw = raw.trim();
@@ -204,6 +211,12 @@ fn parse_range(raw: &str) -> Result<Value, String> {
         return Ok(Value::Range { lo: n, hi: n });
     };
     let hi = hi.strip_prefix('=').unwrap_or(hi);
+    if lo.trim().is_empty() && hi.trim().is_empty() {
+        // `..` alone selects every case: a forgotten bound, not a filter.
+        return Err(format!(
+            "{raw:?} has neither bound (write N.., ..N or N..M)"
+        ));
+    }
     let lo = if lo.trim().is_empty() { 0 } else { num(lo)? };
     let hi = if hi.trim().is_empty() {
         u64::MAX
@@ -375,6 +388,11 @@ mod tests {
             "flag=",
             "flag=a,,b",
             "tcId=-1",
+            // Defect 12 (issue 21): both were accepted.
+            "tcId=..",
+            "tcId=..=",
+            "family==ige",
+            "flag!==X",
         ] {
             let e = Filter::parse(&[bad]).unwrap_err();
             assert_eq!(e.expr, bad);

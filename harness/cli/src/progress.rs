@@ -1,15 +1,32 @@
-//! The progress bar: on stderr, only when stderr is a terminal, `CI` is unset (or `false`/`0`)
-//! and `--quiet` was not given.
+//! The progress bar: on stderr, only when stderr is a terminal, [`ci`] is false and `--quiet`
+//! was not given. Each line fits the terminal's width (read again at every draw, so a resized
+//! terminal is followed), so it never wraps.
 
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 /// Whether a progress bar should be drawn.
 pub fn wanted(quiet: bool) -> bool {
-    let ci = std::env::var("CI")
-        .map(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE" | "False"))
-        .unwrap_or(false);
+    let ci = ci(std::env::var("CI").ok().as_deref());
     !quiet && !ci && std::io::stderr().is_terminal()
+}
+
+/// Whether the `CI` environment variable says the run is in CI: set to anything but empty, `0`
+/// or `false` (any case). The README states this rule in these words.
+pub fn ci(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        let v = v.trim();
+        !(v.is_empty() || v == "0" || v.eq_ignore_ascii_case("false"))
+    })
+}
+
+/// The terminal width of stderr in columns (80 when it cannot be read).
+fn terminal_width() -> usize {
+    rustix::termios::tcgetwinsize(std::io::stderr())
+        .ok()
+        .map(|w| usize::from(w.ws_col))
+        .filter(|&w| w > 0)
+        .unwrap_or(80)
 }
 
 /// A progress bar over the cases of the loaded files (run or filtered out).
@@ -86,31 +103,108 @@ impl Progress {
             return;
         }
         self.last = Some(now);
-        let filled = (WIDTH as u64)
-            .saturating_mul(self.seen_cases)
-            .checked_div(self.total_cases)
-            .map_or(WIDTH, |f| usize::try_from(f).unwrap_or(WIDTH))
-            .min(WIDTH);
-        let file: String = if self.file.chars().count() > 50 {
-            let tail: Vec<char> = self.file.chars().rev().take(49).collect();
-            std::iter::once('…').chain(tail.into_iter().rev()).collect()
-        } else {
-            self.file.clone()
-        };
+        let line = self.line(terminal_width());
         let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r\x1b[2K[{}{}] {}/{} cases, {}/{} files, {} run, {} not passing  {}",
-            "#".repeat(filled),
-            ".".repeat(WIDTH - filled),
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
+    }
+
+    /// The bar's text for a terminal `width` columns wide: at most `width - 1` characters (the
+    /// last column would wrap on some terminals). The bar shrinks first, then the file name, then
+    /// the counts are cut.
+    pub fn line(&self, width: usize) -> String {
+        let room = width.saturating_sub(1);
+        let counts = format!(
+            " {}/{} cases, {}/{} files, {} run, {} not passing",
             self.seen_cases,
             self.total_cases,
             self.done_files,
             self.total_files,
             self.cases,
-            self.failing,
-            file
+            self.failing
         );
-        let _ = err.flush();
+        let counts_len = counts.chars().count();
+        // "[" + bar + "]" + counts + "  " + file
+        let bar = room.saturating_sub(counts_len + 2).min(WIDTH);
+        let mut line = String::with_capacity(room);
+        if bar >= 5 {
+            let filled = (bar as u64)
+                .saturating_mul(self.seen_cases)
+                .checked_div(self.total_cases)
+                .map_or(bar, |f| usize::try_from(f).unwrap_or(bar))
+                .min(bar);
+            line.push('[');
+            line.push_str(&"#".repeat(filled));
+            line.push_str(&".".repeat(bar - filled));
+            line.push(']');
+        }
+        line.push_str(&counts);
+        let left = room.saturating_sub(line.chars().count() + 2);
+        if left >= 8 {
+            line.push_str("  ");
+            let n = self.file.chars().count();
+            if n > left {
+                let tail: Vec<char> = self.file.chars().skip(n - (left - 1)).collect();
+                line.push('…');
+                line.extend(tail);
+            } else {
+                line.push_str(&self.file);
+            }
+        }
+        line.chars().take(room).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Defect 12 (issue 21): the bar wrapped in an 80-column terminal.
+    #[test]
+    fn the_line_fits_any_width() {
+        let mut p = Progress::new(false, 57, 6022);
+        p.start_file(
+            "vectors/session/some_rather_long_directory_name/session_server_trace_test.json",
+        );
+        for _ in 0..3000 {
+            p.case(false, 6000);
+        }
+        for width in [0, 1, 10, 40, 60, 80, 100, 200] {
+            let line = p.line(width);
+            assert!(
+                line.chars().count() < width.max(1),
+                "{width}: {} chars: {line}",
+                line.chars().count()
+            );
+        }
+        let line = p.line(200);
+        assert!(
+            line.starts_with('[') && line.ends_with("session_server_trace_test.json"),
+            "{line}"
+        );
+        assert!(p.line(80).contains("6000/6022 cases"), "{}", p.line(80));
+    }
+
+    /// Defect 12: "no bar when CI is set" and `CI=false` / an empty `CI` had to agree.
+    #[test]
+    fn ci_is_set_unless_empty_zero_or_false() {
+        for (v, want) in [
+            (None, false),
+            (Some(""), false),
+            (Some(" "), false),
+            (Some("0"), false),
+            (Some("false"), false),
+            (Some("FALSE"), false),
+            (Some("true"), true),
+            (Some("1"), true),
+            (Some("yes"), true),
+        ] {
+            assert_eq!(ci(v), want, "{v:?}");
+        }
+        let readme = include_str!("../../../README.md");
+        assert!(
+            readme.contains("never when `CI` is set to anything but empty, `0` or `false`"),
+            "README.md must state the rule ci() implements"
+        );
     }
 }

@@ -329,7 +329,7 @@ fn lint_accepts_a_good_file() {
 fn write_baseline(dir: &Path, entries: &[(u64, &str)]) -> String {
     let list: Vec<Value> = entries
         .iter()
-        .map(|(id, file)| serde_json::json!({"file": file, "tcId": id, "reason": "known"}))
+        .map(|(id, file)| serde_json::json!({"file": file, "tcId": id, "outcome": "fail", "reason": "known"}))
         .collect();
     fs::write(
         dir.join("baseline.json"),
@@ -351,7 +351,7 @@ fn baseline_gate() {
     let ok = gate(&[(WRONG, SMALL)]);
     assert_eq!(code(&ok), 0, "{}{}", stdout(&ok), stderr(&ok));
     assert!(
-        stdout(&ok).contains("gate passed: 1 expected failures matched"),
+        stdout(&ok).contains("gate passed: 1 cases ended as baselined"),
         "{}",
         stdout(&ok)
     );
@@ -401,7 +401,7 @@ fn baseline_gate() {
         "{so}"
     );
     assert!(
-        so.contains("0 new failures, 0 unexpected passes, 2 stale baseline entries"),
+        so.contains("0 new failures, 0 now unsupported, 0 changed outcomes, 0 unexpected passes, 2 stale baseline entries"),
         "{so}"
     );
     let md = fs::read_to_string(dir.path().join("out/summary.md")).unwrap();
@@ -437,12 +437,12 @@ fn baseline_gate() {
     for (text, why) in [
         ("[{\"file\": \"x\", \"tcId\": 1}]", "reason"),
         (
-            "[{\"file\": \"x\", \"tcId\": 1, \"reason\": \"\"}]",
+            "[{\"file\": \"x\", \"tcId\": 1, \"outcome\": \"fail\", \"reason\": \"\"}]",
             "reason is required",
         ),
         ("{", "bad baseline"),
         (
-            "[{\"file\": \"x\", \"tcId\": 1, \"reason\": \"r\", \"extra\": 1}]",
+            "[{\"file\": \"x\", \"tcId\": 1, \"outcome\": \"fail\", \"reason\": \"r\", \"extra\": 1}]",
             "extra",
         ),
     ] {

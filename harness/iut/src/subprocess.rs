@@ -24,11 +24,24 @@
 //! was wrong and the tail of the adapter's stderr; the adapter is then killed and started again on
 //! the next request, so one bad case never stops a run:
 //!
-//! - no answer within the per-request timeout (a hang);
+//! - the request was not read within the per-request timeout (an adapter that stopped reading
+//!   stdin: requests are written by a separate thread, so a request larger than the pipe buffer
+//!   cannot block the run);
+//! - no answer within what is left of the timeout (a hang: the write and the answer share it);
 //! - the adapter exited or closed its stdout (a crash), or stdin could not be written;
 //! - a line that is not JSON, not an object, longer than [`MAX_LINE`], or that answers another
 //!   `id`;
 //! - an answer with none of `ok`/`unsupported`, or `ok:false` without a string `error`.
+//!
+//! # Bounds
+//!
+//! The adapter runs in its own process group; a restart, a timeout and the end of the run kill
+//! the whole group, so a child the adapter forked cannot outlive it. After [`Limits::breaker`]
+//! failures in a row (crashes, hangs, unread requests, garbage, failed restarts) the adapter is
+//! given up: every later request is [`Answer::Error`] at once, with one message saying so
+//! ([`SubprocessIut::gave_up`]). Past [`Limits::deadline`] no request is sent or waited for.
+//! A run therefore never outlasts `cases × timeout`, and a dead adapter costs at most
+//! `breaker × timeout`.
 //!
 //! Handles of stateful ops (`session.open`) die with the adapter: requests that use them after a
 //! restart get whatever the new adapter answers for an unknown handle.
@@ -36,12 +49,14 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rustix::process::{Pid, Signal, WaitId, WaitIdOptions, kill_process_group, waitid};
 use serde_json::{Map, Value};
 
 use crate::{Answer, Fields, Hello, Iut};
@@ -156,10 +171,25 @@ impl Tail {
     }
 }
 
-/// A running adapter process.
+/// Why a request could not be written.
+enum SendFailure {
+    /// The adapter did not take the whole request off the pipe before the deadline.
+    NotRead,
+    /// The write failed (the adapter closed stdin or exited).
+    Io(String),
+}
+
+/// A running adapter process, the leader of its own process group: everything it forks is in
+/// the group and dies with it ([`Running::kill`] and `Drop` signal the whole group).
+///
+/// Requests are written by a writer thread, so a request larger than the pipe buffer to an
+/// adapter that stopped reading blocks that thread, never the run: the caller waits for the
+/// write with a deadline ([`Running::send`]).
 struct Running {
     child: Child,
-    stdin: Option<ChildStdin>,
+    group: Pid,
+    writer: Option<Sender<Vec<u8>>>,
+    written: Receiver<Result<(), String>>,
     lines: Receiver<Line>,
     stderr: Arc<Mutex<Tail>>,
 }
@@ -174,14 +204,33 @@ impl Running {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            .process_group(0)
             .spawn()
             .map_err(|e| format!("cannot start `{program}`: {e}"))?;
+        let group = Pid::from_child(&child);
         let stdout = child.stdout.take();
         let stderr_pipe = child.stderr.take();
         let stdin = child.stdin.take();
         let (tx, lines) = mpsc::channel();
         if let Some(stdout) = stdout {
             thread::spawn(move || read_lines(stdout, &tx));
+        }
+        let (writer, requests) = mpsc::channel::<Vec<u8>>();
+        let (done, written) = mpsc::channel();
+        if let Some(mut stdin) = stdin {
+            thread::spawn(move || {
+                // Ends when the sender is dropped (closing stdin) or a write fails.
+                for request in requests {
+                    let result = stdin
+                        .write_all(&request)
+                        .and_then(|()| stdin.flush())
+                        .map_err(|e| format!("cannot write the request: {e}"));
+                    let failed = result.is_err();
+                    if done.send(result).is_err() || failed {
+                        return;
+                    }
+                }
+            });
         }
         let stderr = Arc::new(Mutex::new(Tail::default()));
         if let Some(mut pipe) = stderr_pipe {
@@ -200,13 +249,15 @@ impl Running {
         }
         Ok(Self {
             child,
-            stdin,
+            group,
+            writer: Some(writer),
+            written,
             lines,
             stderr,
         })
     }
 
-    /// The stderr tail as text, waiting a moment for a dying process to finish writing it.
+    /// The stderr tail as text.
     fn stderr_text(&self) -> String {
         let bytes: Vec<u8> = self
             .stderr
@@ -216,46 +267,82 @@ impl Running {
         String::from_utf8_lossy(&bytes).trim().to_owned()
     }
 
-    /// Kill the process (if still running) and reap it; its exit status if it had exited by
-    /// itself (a crash gets a moment to finish exiting; stdin stays open until then, so a live
-    /// adapter is never mistaken for one that exited).
-    fn kill(mut self) -> (Option<String>, String) {
-        let deadline = Instant::now() + Duration::from_millis(50);
-        let mut exited = None;
+    /// Whether the leader exits within `wait`, without reaping it: while it is an unreaped zombie
+    /// its pid (the group id) cannot be reused, so signalling the group stays safe.
+    fn exits_within(&self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
         loop {
-            if let Ok(Some(s)) = self.child.try_wait() {
-                exited = Some(s.to_string());
-                break;
+            let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+            match waitid(WaitId::Pid(self.group), options) {
+                Ok(Some(_)) | Err(_) => return true,
+                Ok(None) => {}
             }
             if Instant::now() >= deadline {
-                break;
+                return false;
             }
             thread::sleep(Duration::from_millis(2));
         }
-        if exited.is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        drop(self.stdin.take());
-        // The stderr reader ends when the process is gone; give it a moment to drain.
+    }
+
+    /// SIGKILL to the whole group (the leader and everything it forked), then reap the leader.
+    fn kill_group(&mut self) -> Option<std::process::ExitStatus> {
+        let _ = kill_process_group(self.group, Signal::KILL);
+        self.child.wait().ok()
+    }
+
+    /// Kill the process group and reap the leader; the leader's exit status if it had exited by
+    /// itself (a crash gets a moment to finish exiting; stdin stays open until then, so a live
+    /// adapter is never mistaken for one that exited).
+    fn kill(mut self) -> (Option<String>, String) {
+        let by_itself = self.exits_within(Duration::from_millis(50));
+        let status = self.kill_group();
+        // The stderr reader ends when the group is gone; give it a moment to drain.
         thread::sleep(Duration::from_millis(5));
         let stderr = self.stderr_text();
-        (exited, stderr)
+        (
+            by_itself.then(|| status.map(|s| s.to_string())).flatten(),
+            stderr,
+        )
     }
 
-    fn send(&mut self, line: &[u8]) -> Result<(), String> {
-        let stdin = self
-            .stdin
-            .as_mut()
-            .ok_or_else(|| "stdin closed".to_owned())?;
-        stdin
-            .write_all(line)
-            .and_then(|()| stdin.flush())
-            .map_err(|e| format!("cannot write the request: {e}"))
+    /// Write one request (or a batch) before `deadline`.
+    fn send(&mut self, line: &[u8], deadline: Instant) -> Result<(), SendFailure> {
+        let writer = self
+            .writer
+            .as_ref()
+            .ok_or_else(|| SendFailure::Io("stdin closed".to_owned()))?;
+        writer
+            .send(line.to_vec())
+            .map_err(|_| SendFailure::Io("stdin closed".to_owned()))?;
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match self.written.recv_timeout(wait) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(SendFailure::Io(e)),
+            Err(RecvTimeoutError::Timeout) => Err(SendFailure::NotRead),
+            Err(RecvTimeoutError::Disconnected) => Err(SendFailure::Io("stdin closed".to_owned())),
+        }
     }
 
-    fn receive(&self, timeout: Duration) -> Result<Vec<u8>, Failure> {
-        match self.lines.recv_timeout(timeout) {
+    /// The next answer line before `deadline`. A leader that exits counts as a crash at once,
+    /// even while a child it forked keeps stdout open (no end of file would come).
+    fn receive(&self, deadline: Instant) -> Result<Vec<u8>, Failure> {
+        const POLL: Duration = Duration::from_millis(50);
+        let got = loop {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(wait.min(POLL)) {
+                Err(RecvTimeoutError::Timeout) if !wait.is_zero() => {
+                    if self.exits_within(Duration::ZERO) {
+                        // A last line may have arrived just before it exited.
+                        break self
+                            .lines
+                            .recv_timeout(Duration::from_millis(5))
+                            .map_err(|_| RecvTimeoutError::Disconnected);
+                    }
+                }
+                other => break other,
+            }
+        };
+        match got {
             Ok(Line::Text(t)) => Ok(t),
             Ok(Line::TooLong(n)) => Err(Failure::Protocol(format!(
                 "answer line longer than {MAX_LINE} bytes ({n} bytes)"
@@ -269,19 +356,12 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        drop(self.stdin.take());
-        if let Ok(None) = self.child.try_wait() {
-            // Closing stdin asks a well-behaved adapter to exit; give it a moment.
-            let deadline = Instant::now() + Duration::from_millis(200);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = self.child.try_wait() {
-                    return;
-                }
-                thread::sleep(Duration::from_millis(2));
-            }
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
+        // Closing stdin (the writer thread ends with its channel) asks a well-behaved adapter to
+        // exit; give it a moment, then kill what is left of its group either way: a child it
+        // forked may still hold the pipes.
+        drop(self.writer.take());
+        let _ = self.exits_within(Duration::from_millis(200));
+        let _ = self.kill_group();
     }
 }
 
@@ -341,47 +421,87 @@ enum Failure {
     Protocol(String),
 }
 
+/// The default number of harness-side failures in a row (crash, hang, unread request, garbage,
+/// failed restart) after which an adapter is given up ([`Limits::breaker`]).
+pub const DEFAULT_BREAKER: u32 = 5;
+
+/// What bounds an adapter's time: per request, in a row of failures, and over the whole run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Each request (its write and its answer) and each `hello` must finish within this.
+    pub timeout: Duration,
+    /// After this many failures in a row the adapter is not restarted again: every later request
+    /// is [`Answer::Error`] at once (the circuit breaker). 0 never gives up.
+    pub breaker: u32,
+    /// No request starts or waits past this instant; later requests are [`Answer::Error`] at once.
+    pub deadline: Option<Instant>,
+}
+
+impl Limits {
+    /// A per-request timeout, the default breaker, no deadline.
+    pub fn timeout(timeout: Duration) -> Self {
+        Limits {
+            timeout,
+            breaker: DEFAULT_BREAKER,
+            deadline: None,
+        }
+    }
+}
+
 /// An external implementation behind a JSON-lines adapter (see the module docs).
 pub struct SubprocessIut {
     command: String,
     argv: Vec<String>,
-    timeout: Duration,
+    limits: Limits,
     hello: Hello,
     running: Option<Running>,
     next_id: u64,
     restarts: u64,
+    /// Harness-side failures since the last well-formed answer.
+    in_a_row: u32,
+    /// Why the adapter was given up (breaker or deadline), once it was.
+    gave_up: Option<String>,
 }
 
 impl fmt::Debug for SubprocessIut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SubprocessIut")
             .field("command", &self.command)
-            .field("timeout", &self.timeout)
+            .field("limits", &self.limits)
             .field("hello", &self.hello)
             .field("restarts", &self.restarts)
+            .field("gave_up", &self.gave_up)
             .finish_non_exhaustive()
     }
 }
 
 impl SubprocessIut {
     /// Start `command` (split into words like a shell does, no expansions), say `hello` and check
-    /// the answer. `timeout` bounds the hello and every later request.
+    /// the answer. `timeout` bounds the hello and every later request; the default breaker.
     pub fn start(command: &str, timeout: Duration) -> Result<Self, StartError> {
+        Self::start_with(command, Limits::timeout(timeout))
+    }
+
+    /// [`SubprocessIut::start`] with every limit given.
+    pub fn start_with(command: &str, limits: Limits) -> Result<Self, StartError> {
         let argv = split_command(command)
             .map_err(|e| StartError(format!("adapter command {command:?}: {e}")))?;
         if argv.is_empty() {
             return Err(StartError("empty adapter command".to_owned()));
         }
-        let (running, hello) = handshake(&argv, timeout)
+        let deadline = request_deadline(&limits);
+        let (running, hello) = handshake(&argv, limits.timeout, deadline)
             .map_err(|e| StartError(format!("adapter `{command}` did not start: {e}")))?;
         Ok(Self {
             command: command.to_owned(),
             argv,
-            timeout,
+            limits,
             hello,
             running: Some(running),
             next_id: 1,
             restarts: 0,
+            in_a_row: 0,
+            gave_up: None,
         })
     }
 
@@ -390,14 +510,55 @@ impl SubprocessIut {
         &self.command
     }
 
+    /// The limits it runs under.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     /// How many times the adapter was restarted after a crash, a hang or garbage.
     pub fn restarts(&self) -> u64 {
         self.restarts
     }
 
-    /// Stop the adapter: close its stdin, wait briefly for it to exit, kill it otherwise.
+    /// Why the adapter was given up (the circuit breaker tripped or the run's deadline passed):
+    /// every request after that is an [`Answer::Error`] with this message, without a round trip.
+    pub fn gave_up(&self) -> Option<&str> {
+        self.gave_up.as_deref()
+    }
+
+    /// Stop the adapter: close its stdin, wait briefly for it to exit, then kill its process
+    /// group (the adapter and anything it forked).
     pub fn shutdown(&mut self) {
         drop(self.running.take());
+    }
+
+    /// Counts a harness-side failure; trips the breaker at [`Limits::breaker`] in a row.
+    fn count_failure(&mut self, last: &str) {
+        self.in_a_row = self.in_a_row.saturating_add(1);
+        if self.limits.breaker > 0 && self.in_a_row >= self.limits.breaker && self.gave_up.is_none()
+        {
+            self.gave_up = Some(format!(
+                "adapter given up after {} failures in a row (crash, hang, unread request or \
+                 garbage; the last: {last}); the remaining cases were not run",
+                self.in_a_row
+            ));
+            drop(self.running.take());
+        }
+    }
+
+    /// The answer for a request the adapter is not asked: breaker tripped or deadline passed.
+    fn refused(&mut self, op: &str) -> Option<Answer> {
+        if self.gave_up.is_none()
+            && let Some(deadline) = self.limits.deadline
+            && Instant::now() >= deadline
+        {
+            self.gave_up =
+                Some("the run's --deadline passed; the remaining cases were not run".to_owned());
+            drop(self.running.take());
+        }
+        self.gave_up
+            .as_ref()
+            .map(|why| Answer::Error(format!("adapter: {op}: {why}")))
     }
 
     fn fail(&mut self, op: &str, what: &str) -> Answer {
@@ -409,11 +570,43 @@ impl SubprocessIut {
         if let Some(status) = status {
             msg.push_str(&format!(" ({status})"));
         }
-        msg.push_str("; adapter restarted");
+        self.count_failure(&msg);
+        if self.gave_up.is_none() {
+            msg.push_str("; adapter restarted");
+        }
         if !stderr.is_empty() {
             msg.push_str(&format!("; stderr: {}", stderr.replace('\n', " | ")));
         }
         Answer::Error(msg)
+    }
+
+    /// Why a request timed out: its own timeout, or the run's deadline.
+    fn timeout_text(&self, deadline: Instant) -> String {
+        let ms = self.limits.timeout.as_millis();
+        match self.limits.deadline {
+            Some(d) if d <= deadline => "within the run's --deadline".to_owned(),
+            _ => format!("within {ms} ms"),
+        }
+    }
+
+    /// Write `wire` to the adapter, bounded by `deadline`; the error answer if that failed.
+    fn send(&mut self, op: &str, wire: &[u8], deadline: Instant) -> Result<(), Answer> {
+        let sent = match self.running.as_mut() {
+            Some(r) => r.send(wire, deadline),
+            None => Err(SendFailure::Io("not running".to_owned())),
+        };
+        match sent {
+            Ok(()) => Ok(()),
+            Err(SendFailure::NotRead) => {
+                let what = format!(
+                    "did not read its request ({} bytes) {} (stopped reading stdin)",
+                    wire.len(),
+                    self.timeout_text(deadline)
+                );
+                Err(self.fail(op, &what))
+            }
+            Err(SendFailure::Io(e)) => Err(self.fail(op, &e)),
+        }
     }
 
     /// Send several requests before reading any answer (pipelined), in order.
@@ -422,9 +615,14 @@ impl SubprocessIut {
         let mut sent: Vec<(usize, u64)> = Vec::new();
         let mut wire = Vec::new();
         for (i, (op, request)) in requests.iter().enumerate() {
-            if !self.hello.supports(op) {
+            let answer = if !self.hello.supports(op) {
+                Some(Answer::Unsupported)
+            } else {
+                self.refused(op)
+            };
+            if let Some(answer) = answer {
                 if let Some(a) = answers.get_mut(i) {
-                    *a = Some(Answer::Unsupported);
+                    *a = Some(answer);
                 }
                 continue;
             }
@@ -434,20 +632,22 @@ impl SubprocessIut {
             sent.push((i, id));
         }
         let mut broken: Option<String> = None;
-        if !sent.is_empty() {
+        if let Some(&(first, _)) = sent.first() {
+            let op = requests.get(first).map_or("?", |(op, _)| *op);
             if let Err(e) = self.ensure_running() {
                 broken = Some(e);
-            } else if let Some(r) = self.running.as_mut()
-                && let Err(e) = r.send(&wire)
-            {
-                broken = Some(e);
+            } else if let Err(a) = self.send(op, &wire, request_deadline(&self.limits)) {
+                broken = Some(match a {
+                    Answer::Error(m) => m,
+                    _ => "cannot write the batch".to_owned(),
+                });
             }
         }
         for (i, id) in sent {
             let op = requests.get(i).map_or("?", |(op, _)| *op);
             let answer = match &broken {
-                Some(e) => Answer::Error(format!("adapter: {op}: {e}")),
-                None => match self.read_answer(op, id) {
+                Some(e) => Answer::Error(format!("adapter: {op}: batch not answered: {e}")),
+                None => match self.read_answer(op, id, request_deadline(&self.limits)) {
                     Ok(a) => a,
                     Err(a) => {
                         broken = Some("an earlier answer in the batch failed".to_owned());
@@ -468,23 +668,30 @@ impl SubprocessIut {
     fn ensure_running(&mut self) -> Result<(), String> {
         if self.running.is_none() {
             self.restarts = self.restarts.saturating_add(1);
-            let (running, _hello) =
-                handshake(&self.argv, self.timeout).map_err(|e| format!("restart failed: {e}"))?;
-            self.running = Some(running);
+            let deadline = request_deadline(&self.limits);
+            match handshake(&self.argv, self.limits.timeout, deadline) {
+                Ok((running, _hello)) => self.running = Some(running),
+                Err(e) => {
+                    let msg = format!("restart failed: {e}");
+                    self.count_failure(&msg);
+                    return Err(msg);
+                }
+            }
         }
         Ok(())
     }
 
-    /// Read the answer to request `id`; `Err` after a failure that killed the adapter.
-    fn read_answer(&mut self, op: &str, id: u64) -> Result<Answer, Answer> {
+    /// Read the answer to request `id` before `deadline`; `Err` after a failure that killed the
+    /// adapter.
+    fn read_answer(&mut self, op: &str, id: u64, deadline: Instant) -> Result<Answer, Answer> {
         let Some(running) = self.running.as_ref() else {
             return Err(Answer::Error(format!("adapter: {op}: not running")));
         };
-        let line = match running.receive(self.timeout) {
+        let line = match running.receive(deadline) {
             Ok(line) => line,
             Err(Failure::Timeout) => {
-                let ms = self.timeout.as_millis();
-                return Err(self.fail(op, &format!("no answer within {ms} ms (hang)")));
+                let what = format!("no answer {} (hang)", self.timeout_text(deadline));
+                return Err(self.fail(op, &what));
             }
             Err(Failure::Exited) => {
                 return Err(self.fail(op, "the adapter exited or closed stdout (crash)"));
@@ -492,9 +699,21 @@ impl SubprocessIut {
             Err(Failure::Protocol(e)) => return Err(self.fail(op, &e)),
         };
         match parse_answer(&line, id) {
-            Ok(answer) => Ok(answer),
+            Ok(answer) => {
+                self.in_a_row = 0;
+                Ok(answer)
+            }
             Err(e) => Err(self.fail(op, &e)),
         }
+    }
+}
+
+/// When a request started now must be finished: its timeout, cut by the run's deadline.
+fn request_deadline(limits: &Limits) -> Instant {
+    let own = Instant::now() + limits.timeout;
+    match limits.deadline {
+        Some(d) if d < own => d,
+        _ => own,
     }
 }
 
@@ -513,21 +732,21 @@ impl Iut for SubprocessIut {
         if !self.hello.supports(op) {
             return Answer::Unsupported;
         }
+        if let Some(answer) = self.refused(op) {
+            return answer;
+        }
         if let Err(e) = self.ensure_running() {
             return Answer::Error(format!("adapter: {op}: {e}"));
         }
+        let deadline = request_deadline(&self.limits);
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
         let mut wire = Vec::new();
         encode_request(&mut wire, id, op, request);
-        let sent = match self.running.as_mut() {
-            Some(r) => r.send(&wire),
-            None => Err("not running".to_owned()),
-        };
-        if let Err(e) = sent {
-            return self.fail(op, &e);
+        if let Err(answer) = self.send(op, &wire, deadline) {
+            return answer;
         }
-        self.read_answer(op, id).unwrap_or_else(|a| a)
+        self.read_answer(op, id, deadline).unwrap_or_else(|a| a)
     }
 }
 
@@ -605,8 +824,12 @@ fn parse_answer(line: &[u8], id: u64) -> Result<Answer, String> {
     }
 }
 
-/// Spawn, send `hello`, read and check the answer.
-fn handshake(argv: &[String], timeout: Duration) -> Result<(Running, Hello), String> {
+/// Spawn, send `hello`, read and check the answer, all before `deadline`.
+fn handshake(
+    argv: &[String],
+    timeout: Duration,
+    deadline: Instant,
+) -> Result<(Running, Hello), String> {
     let mut running = Running::spawn(argv)?;
     let describe = |r: Running, what: String| {
         let (status, stderr) = r.kill();
@@ -619,14 +842,21 @@ fn handshake(argv: &[String], timeout: Duration) -> Result<(Running, Hello), Str
         }
         msg
     };
+    let ms = timeout.as_millis();
     let hello_line = format!("{{\"id\":0,\"op\":\"hello\",\"version\":{PROTOCOL_VERSION}}}\n");
-    if let Err(e) = running.send(hello_line.as_bytes()) {
-        return Err(describe(running, e));
+    match running.send(hello_line.as_bytes(), deadline) {
+        Ok(()) => {}
+        Err(SendFailure::NotRead) => {
+            return Err(describe(
+                running,
+                format!("did not read its hello request within {ms} ms"),
+            ));
+        }
+        Err(SendFailure::Io(e)) => return Err(describe(running, e)),
     }
-    let line = match running.receive(timeout) {
+    let line = match running.receive(deadline) {
         Ok(l) => l,
         Err(Failure::Timeout) => {
-            let ms = timeout.as_millis();
             return Err(describe(running, format!("no hello answer within {ms} ms")));
         }
         Err(Failure::Exited) => {

@@ -1,4 +1,5 @@
-//! `mtproto-harness baseline`: run the suites and write the failing cases as a baseline.
+//! `mtproto-harness baseline`: run the suites and write the cases that did not pass, with their
+//! outcomes, as a baseline for `run --baseline`.
 
 use std::io::Write;
 
@@ -10,8 +11,8 @@ use crate::error::HarnessError;
 
 /// Runs `baseline`. Exit 0 once the file is written, whatever failed: that is its purpose.
 pub fn run(args: &BaselineArgs) -> Result<Status, HarnessError> {
-    let ex = engine::execute(&args.selection, None)?;
-    let entries = from_results(&ex.results, ex.meta.iut_is_reference);
+    let ex = engine::execute(&args.selection, &args.iut, None, false)?;
+    let entries = from_results(&ex.results);
     let mut text = serde_json::to_string_pretty(&entries).map_err(|e| HarnessError::Write {
         path: args.out.clone(),
         source: std::io::Error::other(e),
@@ -29,7 +30,7 @@ pub fn run(args: &BaselineArgs) -> Result<Status, HarnessError> {
     })?;
     let _ = writeln!(
         std::io::stdout().lock(),
-        "baseline: {} expected failures of {} cases written to {}",
+        "baseline: {} cases that did not pass, of {}, written to {}",
         entries.len(),
         ex.results.len(),
         args.out.display()

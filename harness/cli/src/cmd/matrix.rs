@@ -1,6 +1,7 @@
 //! `mtproto-harness matrix`: every vector family against every implementation, written as
-//! `matrix.json`, `matrix.md` and `index.html` (implementations × families, each cell with its
-//! pass / fail / unsupported / error counts and the failing tcIds with their flags and vectors).
+//! `matrix.json`, `matrix.md` and `index.html` (implementations × families, each cell with what
+//! ran — passed / ran / total — coloured by what failed, and the failing tcIds with their flags,
+//! vectors and repro commands).
 //!
 //! The built-in reference is the first row (in process) unless `--no-reference`; each
 //! `--iut NAME=COMMAND` adds an adapter row. The output is deterministic for a given set of
@@ -21,6 +22,7 @@ use crate::Status;
 use crate::cli::{Acceptable, MatrixArgs, Selection};
 use crate::engine;
 use crate::error::HarnessError;
+use crate::report::Rerun;
 
 /// One implementation's row.
 #[derive(Debug, Serialize)]
@@ -33,6 +35,8 @@ pub struct Row {
     pub version: String,
     /// The adapter command (empty for the in-process reference).
     pub command: String,
+    /// The adapter's `--timeout-ms` (0 for the in-process reference).
+    pub timeout_ms: u64,
     /// Cells by family.
     pub cells: BTreeMap<String, Cell>,
 }
@@ -40,8 +44,14 @@ pub struct Row {
 /// One implementation × family cell.
 #[derive(Debug, Default, Serialize)]
 pub struct Cell {
-    /// `pass` (every case), `partial` (the supported cases pass), `fail`, `error`, `unsupported`.
+    /// `pass` (every case ran and passed), `partial` (what ran passed, and most cases ran),
+    /// `sparse` (what ran passed, but most cases did not run), `fail`, `error`, `unsupported`
+    /// (nothing ran).
     pub status: String,
+    /// Cases in the cell.
+    pub total: usize,
+    /// Cases that ran (all but the unsupported ones).
+    pub ran: usize,
     /// Cases that passed.
     pub pass: usize,
     /// Cases that failed.
@@ -70,6 +80,8 @@ pub struct Failing {
     pub detail: String,
     /// The vector.
     pub vector: Value,
+    /// The command that reruns the case against the same implementation.
+    pub repro: String,
 }
 
 /// The whole matrix.
@@ -104,11 +116,26 @@ fn stable_detail(detail: &str) -> String {
     s
 }
 
-/// Build a row from a run's results.
-pub fn row(name: &str, iut: &dyn Iut, command: &str, results: &[CaseResult]) -> Row {
+/// Build a row from a run's results (`command` empty for the in-process reference).
+pub fn row(
+    name: &str,
+    iut: &dyn Iut,
+    command: &str,
+    timeout_ms: u64,
+    results: &[CaseResult],
+) -> Row {
+    let rerun = Rerun {
+        adapter: (!command.is_empty()).then_some((command, timeout_ms)),
+        acceptable: "pass",
+        strict_errors: false,
+    };
     let mut cells: BTreeMap<String, Cell> = BTreeMap::new();
     for r in results {
         let cell = cells.entry(r.family.clone()).or_default();
+        cell.total += 1;
+        if r.outcome != Outcome::Unsupported {
+            cell.ran += 1;
+        }
         match r.outcome {
             Outcome::Pass => cell.pass += 1,
             Outcome::Fail => cell.fail += 1,
@@ -123,29 +150,38 @@ pub fn row(name: &str, iut: &dyn Iut, command: &str, results: &[CaseResult]) -> 
                 flags: r.flags.clone(),
                 detail: stable_detail(&r.detail),
                 vector: r.vector.clone(),
+                repro: rerun.case(&r.file, r.tc_id),
             });
         }
     }
     for cell in cells.values_mut() {
-        cell.status = if cell.fail > 0 {
-            "fail"
-        } else if cell.error > 0 {
-            "error"
-        } else if cell.pass == 0 {
-            "unsupported"
-        } else if cell.unsupported > 0 {
-            "partial"
-        } else {
-            "pass"
-        }
-        .to_owned();
+        cell.status = status(cell).to_owned();
     }
     Row {
         name: name.to_owned(),
         implementation: iut.hello().name.clone(),
         version: iut.hello().version.clone(),
         command: command.to_owned(),
+        timeout_ms: if command.is_empty() { 0 } else { timeout_ms },
         cells,
+    }
+}
+
+/// A cell's status: by what failed first, then by how much ran. Only a cell where most cases ran
+/// (and passed) can look like a pass.
+fn status(cell: &Cell) -> &'static str {
+    if cell.fail > 0 {
+        "fail"
+    } else if cell.error > 0 {
+        "error"
+    } else if cell.ran == 0 {
+        "unsupported"
+    } else if cell.ran == cell.total {
+        "pass"
+    } else if cell.ran.saturating_mul(2) > cell.total {
+        "partial"
+    } else {
+        "sparse"
     }
 }
 
@@ -160,10 +196,10 @@ fn run_adapter(
     sel: &Selection,
     name: &str,
     command: &str,
-    timeout_ms: u64,
+    limits: mtproto_iut::subprocess::Limits,
 ) -> Result<AdapterRun, HarnessError> {
     let started = std::time::Instant::now();
-    let mut iut = engine::start_adapter(command, timeout_ms)?;
+    let mut iut = engine::start_adapter(command, limits)?;
     let ex = engine::execute_with(sel, None, &mut iut, false)?;
     let mut cases: BTreeMap<String, usize> = BTreeMap::new();
     for r in &ex.results {
@@ -176,7 +212,13 @@ fn run_adapter(
         iut.restarts()
     );
     Ok(AdapterRun {
-        row: row(name, &iut, command, &ex.results),
+        row: row(
+            name,
+            &iut,
+            command,
+            u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX),
+            &ex.results,
+        ),
         cases,
         summary,
     })
@@ -208,7 +250,7 @@ pub fn run(args: &MatrixArgs) -> Result<Status, HarnessError> {
             *cases.entry(r.family.clone()).or_default() += 1;
         }
         let _ = writeln!(progress, "matrix: reference: {} cases", ex.results.len());
-        rows.push(row("reference", &iut, "", &ex.results));
+        rows.push(row("reference", &iut, "", 0, &ex.results));
     }
     // The adapters run side by side, one thread each: an adapter's time goes mostly to waiting
     // (restarts after crashes, timeouts of hangs), not to the CPU. Rows keep the `--iut` order.
@@ -218,7 +260,12 @@ pub fn run(args: &MatrixArgs) -> Result<Status, HarnessError> {
             .iter()
             .map(|(name, command)| {
                 let sel = &sel;
-                s.spawn(move || run_adapter(sel, name, command, args.timeout_ms))
+                let limits = mtproto_iut::subprocess::Limits {
+                    timeout: std::time::Duration::from_millis(args.timeout_ms),
+                    breaker: args.max_failures_in_a_row,
+                    deadline: None,
+                };
+                s.spawn(move || run_adapter(sel, name, command, limits))
             })
             .collect();
         handles
@@ -288,25 +335,24 @@ pub fn write(out: &Path, matrix: &Matrix) -> Result<(), HarnessError> {
     Ok(())
 }
 
+/// A cell in words: `MARK passed / ran / total`, then the failures and errors. The mark follows
+/// [`status`]: a green tick only when every case ran and passed.
 fn cell_text(cell: Option<&Cell>) -> String {
     match cell {
         None => "—".to_owned(),
         Some(c) => {
             let mark = match c.status.as_str() {
                 "pass" => "✅ pass",
-                "partial" => "✅ partial",
+                "partial" => "☑️ partial",
+                "sparse" => "⚠️ mostly not run",
                 "fail" => "❌ fail",
                 "error" => "💥 error",
-                _ => "➖ unsupported",
+                _ => "➖ not run",
             };
-            let mut s = format!("{mark} {}", c.pass);
-            for (n, what) in [
-                (c.fail, "fail"),
-                (c.error, "error"),
-                (c.unsupported, "unsup"),
-            ] {
+            let mut s = format!("{mark} {} / {} / {}", c.pass, c.ran, c.total);
+            for (n, what) in [(c.fail, "fail"), (c.error, "error")] {
                 if n > 0 {
-                    let _ = write!(s, " / {n} {what}");
+                    let _ = write!(s, ", {n} {what}");
                 }
             }
             s
@@ -357,8 +403,10 @@ fn by_flag(cell: &Cell) -> BTreeMap<(String, String), Vec<u64>> {
 fn markdown(m: &Matrix) -> String {
     let mut s = String::from(
         "# Conformance matrix\n\nRegenerate with `adapters/matrix.sh` (sets up every adapter, then runs \
-         `mtproto-harness matrix`). Cells: passed cases, then failures, errors and unsupported \
-         cases; `partial` means every supported case passes.\n\n",
+         `mtproto-harness matrix`). Cells: passed / ran / total cases (a case runs unless the \
+         implementation answers `unsupported`), then failures and errors. ✅ every case ran and \
+         passed; ☑️ what ran passed and most cases ran; ⚠️ what ran passed but most cases did not \
+         run; ❌ failures; 💥 errors; ➖ nothing ran.\n\n",
     );
     s.push_str(&markdown_table(m));
     s.push_str("\n## Failing cases by flag\n");
@@ -383,25 +431,24 @@ fn markdown(m: &Matrix) -> String {
                     compress(&ids)
                 );
             }
-            if let Some(first) = cell.failing.first() {
+            s.push_str("\nRepro:\n\n");
+            for f in cell.failing.iter().take(REPROS) {
+                let _ = writeln!(s, "- `{}`", f.repro.replace('`', "'"));
+            }
+            if cell.failing.len() > REPROS {
                 let _ = writeln!(
                     s,
-                    "\nFirst: tcId {} — {}. Repro: `mtproto-harness run {} --filter tcId={} --iut '{}'`",
-                    first.tc_id,
-                    first.detail.replace('|', "\\|"),
-                    first.file,
-                    first.tc_id,
-                    if r.command.is_empty() {
-                        "mtproto-harness adapter"
-                    } else {
-                        &r.command
-                    }
+                    "- and {} more (each in matrix.json)",
+                    cell.failing.len() - REPROS
                 );
             }
         }
     }
     s
 }
+
+/// Repro commands listed per failing cell in `matrix.md` (all are in `matrix.json`).
+const REPROS: usize = 10;
 
 /// `1, 3..7, 9`.
 fn compress(ids: &[u64]) -> String {
@@ -438,10 +485,13 @@ fn html(m: &Matrix, json: &str) -> String {
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>mtproto-harness conformance matrix</title>\
          <style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}\
          td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}\
-         .pass,.partial{background:#e6f4ea}.fail{background:#fce8e6}.error{background:#fef7e0}\
-         .unsupported{background:#f1f3f4;color:#666}pre{white-space:pre-wrap;font-size:12px;max-width:70em}\
+         .pass{background:#e6f4ea}.partial{background:#f3f8e8}.sparse{background:#fff4e5}\
+         .fail{background:#fce8e6}.error{background:#fef7e0}\
+         .unsupported{background:#f1f3f4;color:#666}code{font-size:12px}pre{white-space:pre-wrap;font-size:12px;max-width:70em}\
          details{margin:.3em 0}</style></head><body><h1>Conformance matrix</h1>\
-         <p>Rows: implementations; columns: vector families. Click a cell for its failing cases.</p><table><tr><th>implementation</th>",
+         <p>Rows: implementations; columns: vector families. Cells: passed / ran / total (a case runs \
+         unless the implementation answers unsupported); green only when every case ran and passed, \
+         orange when most did not run. Click a cell for its failing cases and their repro commands.</p><table><tr><th>implementation</th>",
     );
     for f in &m.families {
         let _ = write!(
@@ -501,11 +551,12 @@ fn html(m: &Matrix, json: &str) -> String {
                 let vector = serde_json::to_string_pretty(&f.vector).unwrap_or_default();
                 let _ = write!(
                     s,
-                    "<details><summary>{} tcId {}: {} — {}</summary><pre>{}</pre></details>",
+                    "<details><summary>{} tcId {}: {} — {}</summary><p>repro: <code>{}</code></p><pre>{}</pre></details>",
                     esc(&f.file),
                     f.tc_id,
                     esc(&f.outcome),
                     esc(&f.detail),
+                    esc(&f.repro),
                     esc(&vector)
                 );
             }
@@ -517,4 +568,63 @@ fn html(m: &Matrix, json: &str) -> String {
         json.replace("</", "<\\/")
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::test_support::case;
+
+    /// Defect 11 (issue 21): "✅ partial 1 / 203 unsup" was a green tick on a cell where 203 of
+    /// 204 cases never ran, and failing cells had no repro commands.
+    #[test]
+    fn cells_show_what_ran_and_are_never_green_when_most_did_not_run() {
+        let iut = ReferenceIut::new();
+        let file = "vectors/kdf/msg_key_test.json";
+        let mut results = vec![case(file, 1, Outcome::Pass)];
+        results.extend((2..=204).map(|n| case(file, n, Outcome::Unsupported)));
+        let r = row("x", &iut, "python3 'a b.py'", 700, &results);
+        let cell = &r.cells["kdf"];
+        assert_eq!((cell.pass, cell.ran, cell.total), (1, 1, 204));
+        assert_eq!(cell.status, "sparse");
+        let text = cell_text(Some(cell));
+        assert!(
+            text.contains("1 / 1 / 204") && !text.contains('✅'),
+            "{text}"
+        );
+
+        let mut results: Vec<_> = (1..=10).map(|n| case(file, n, Outcome::Pass)).collect();
+        results.push(case(file, 11, Outcome::Unsupported));
+        let r = row("x", &iut, "python3 'a b.py'", 700, &results);
+        assert_eq!(r.cells["kdf"].status, "partial");
+        assert!(!cell_text(r.cells.get("kdf")).contains('✅'));
+
+        results.push(case(file, 12, Outcome::Fail));
+        let r = row("x", &iut, "python3 'a b.py'", 700, &results);
+        let cell = &r.cells["kdf"];
+        assert_eq!(cell.status, "fail");
+        assert_eq!(
+            cell.failing[0].repro,
+            "mtproto-harness run vectors/kdf/msg_key_test.json --iut 'python3 '\\''a b.py'\\''' \
+             --timeout-ms 700 --filter tcId=12"
+        );
+        let m = Matrix {
+            families: vec!["kdf".into()],
+            cases: [("kdf".to_owned(), 12)].into(),
+            implementations: vec![r],
+        };
+        let md = markdown(&m);
+        assert!(
+            md.contains(&format!(
+                "- `{}`",
+                m.implementations[0].cells["kdf"].failing[0].repro
+            )),
+            "{md}"
+        );
+        let page = html(&m, "{}");
+        assert!(page.contains("repro: <code>mtproto-harness run"), "{page}");
+        // The reference row reruns the built-in reference: no --iut.
+        let r = row("reference", &iut, "", 0, &results);
+        assert!(!r.cells["kdf"].failing[0].repro.contains("--iut"));
+    }
 }

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use mtproto_vectors::Outcome;
 
-use crate::baseline::{self, Gate, is_failure};
+use crate::baseline::{self, Gate, any_ran, is_failure};
 use crate::cli::RunArgs;
 use crate::engine;
 use crate::error::HarnessError;
@@ -22,21 +22,19 @@ pub fn run(args: &RunArgs) -> Result<Status, HarnessError> {
         None => None,
     };
     let baseline_name = args.baseline.as_ref().map(|p| p.display().to_string());
-    let ex = match &args.iut.iut {
-        Some(command) => {
-            let mut iut = engine::start_adapter(command, args.iut.timeout_ms)?;
-            engine::execute_with(&args.selection, baseline_name.clone(), &mut iut, false)?
-        }
-        None => engine::execute(&args.selection, baseline_name.clone())?,
-    };
-    let reference = ex.meta.iut_is_reference;
+    let ex = engine::execute(
+        &args.selection,
+        &args.iut,
+        baseline_name.clone(),
+        args.allow_unsupported,
+    )?;
+    let unsupported_fails = ex.meta.unsupported_fails();
     let gate: Option<Gate> = entries.as_ref().map(|entries| {
         baseline::judge(
             baseline_name.as_deref().unwrap_or_default(),
             entries,
             &ex.results,
             &ex.universe,
-            reference,
         )
     });
     let rep = Report {
@@ -48,29 +46,24 @@ pub fn run(args: &RunArgs) -> Result<Status, HarnessError> {
 
     let counts = Counts::of(&ex.results);
     let mut out = std::io::stdout().lock();
-    let status = match &gate {
+    match &gate {
         Some(gate) => {
             for b in &gate.breaches {
                 let _ = writeln!(out, "gate: {}", one_line(&b.to_string()));
             }
-            let (new, unexpected, stale) = gate.kinds();
             let _ = writeln!(
                 out,
-                "gate {}: {} expected failures matched, {new} new failures, {unexpected} unexpected passes, {stale} stale baseline entries",
+                "gate {}: {} cases ended as baselined, {}",
                 if gate.passed() { "passed" } else { "FAILED" },
-                gate.matched
+                gate.matched,
+                gate.kinds().line()
             );
-            if gate.passed() {
-                Status::Success
-            } else {
-                Status::Failures
-            }
         }
         None => {
             let failing: Vec<_> = ex
                 .results
                 .iter()
-                .filter(|r| is_failure(r.outcome, reference))
+                .filter(|r| is_failure(r.outcome, unsupported_fails))
                 .collect();
             if !args.selection.quiet {
                 for r in failing.iter().take(PRINTED) {
@@ -92,13 +85,23 @@ pub fn run(args: &RunArgs) -> Result<Status, HarnessError> {
                     let _ = writeln!(out, "... and {} more", failing.len() - PRINTED);
                 }
             }
-            if failing.is_empty() {
-                Status::Success
-            } else {
-                Status::Failures
+            if unsupported_fails && !ex.meta.iut_is_reference && counts.unsupported > 0 {
+                let _ = writeln!(
+                    out,
+                    "{} unsupported cases fail the run: an external implementation must support \
+                     what it is tested on (--allow-unsupported accepts them, --filter narrows the run)",
+                    counts.unsupported
+                );
             }
         }
-    };
+    }
+    if !any_ran(&ex.results) {
+        let _ = writeln!(
+            out,
+            "no selected case ran: all {} were unsupported or errors; the run fails",
+            ex.results.len()
+        );
+    }
     if !args.selection.quiet {
         let _ = writeln!(
             out,
@@ -111,5 +114,9 @@ pub fn run(args: &RunArgs) -> Result<Status, HarnessError> {
         );
     }
     let _ = writeln!(out, "{}", counts.line());
-    Ok(status)
+    Ok(if rep.passed() {
+        Status::Success
+    } else {
+        Status::Failures
+    })
 }

@@ -158,7 +158,14 @@ pub fn run(args: &SelfTestArgs) -> Result<Status, HarnessError> {
             "'{}' adapter --mutant {name}",
             exe.display().to_string().replace('\'', "'\\''")
         );
-        let mut iut = engine::start_adapter(&command, args.timeout_ms)?;
+        // No breaker: a mutant given up would turn every later case into an `error`, a kill
+        // the mutant did not earn.
+        let limits = mtproto_iut::subprocess::Limits {
+            timeout: std::time::Duration::from_millis(args.timeout_ms),
+            breaker: 0,
+            deadline: None,
+        };
+        let mut iut = engine::start_adapter(&command, limits)?;
         // Judged as the reference is: a rejection with another error name fails.
         let ex = engine::execute_with(&sel, None, &mut iut, true)?;
         let killing: Vec<_> = ex

@@ -25,6 +25,8 @@ struct FileRow<'a> {
     family: &'a str,
     algorithm: &'a str,
     repro: String,
+    /// The notes of the flags this file's cases carry: flag → note.
+    notes: std::collections::BTreeMap<&'a str, &'a super::FlagNote>,
 }
 
 /// Interns strings into a table, returning indexes.
@@ -104,7 +106,13 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
                 family: &r.family,
                 algorithm: &r.algorithm,
                 repro: repro_prefix(meta, &r.file),
+                notes: std::collections::BTreeMap::new(),
             });
+        }
+        if let Some(row) = file_rows.get_mut(file) {
+            for (flag, note) in meta.notes_of(r) {
+                row.notes.insert(flag, note);
+            }
         }
         let ty = types.id(&r.group_type);
         let mut case_flags = Vec::with_capacity(r.flags.len());
@@ -147,9 +155,15 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
         .map(|(name, bug)| json!({"name": name, "bugType": bug}))
         .collect();
     let counts: Counts = report.counts();
+    // The notes travel with the files that use them, not once more in `meta`.
+    let mut meta_json = serde_json::to_value(meta).map_err(io::Error::other)?;
+    if let Some(m) = meta_json.as_object_mut() {
+        m.remove("notes");
+    }
     let data = json!({
-        "meta": meta,
+        "meta": meta_json,
         "counts": counts,
+        "passed": report.passed(),
         "gate": report.gate,
         "files": file_rows,
         "types": types.items,

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use mtproto_vectors::CaseResult;
 use serde::Serialize;
 
-use super::{Counts, Options, Report, Tool};
+use super::{AdapterInfo, Counts, FlagNote, Options, Report, Tool};
 use crate::baseline::Gate;
 
 /// The value of `results.json`'s `format` field.
@@ -21,6 +21,9 @@ struct ResultsJson<'a> {
     paths: &'a [String],
     files: &'a [String],
     options: &'a Options,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    adapter: Option<&'a AdapterInfo>,
+    notes: &'a std::collections::BTreeMap<String, std::collections::BTreeMap<String, FlagNote>>,
     counts: Counts,
     #[serde(skip_serializing_if = "Option::is_none")]
     gate: Option<&'a Gate>,
@@ -37,6 +40,8 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
         paths: &report.meta.paths,
         files: &report.meta.files,
         options: &report.meta.options,
+        adapter: report.meta.adapter.as_ref(),
+        notes: &report.meta.notes,
         counts: report.counts(),
         gate: report.gate,
         results: report.results,

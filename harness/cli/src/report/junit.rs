@@ -1,6 +1,7 @@
 //! `junit.xml`: a `<testsuite>` per vector file, a `<testcase>` per case, named `tcId N: comment`.
 //!
-//! `fail` is a `<failure>` (expected vs got, the detail and a repro command), `error` an
+//! `fail` is a `<failure>` (expected vs got, the detail, the notes of the case's flags — the rule
+//! it enforces and the spec links — and a repro command), `error` an
 //! `<error>`, `unsupported` a `<skipped>`. The `tests`/`failures`/`errors`/`skipped` attributes
 //! equal `results.json`'s counts.
 
@@ -92,6 +93,16 @@ fn case(out: &mut String, report: &Report<'_>, r: &CaseResult) {
         );
         if !r.flags.is_empty() {
             let _ = writeln!(b, "flags: {}", r.flags.join(", "));
+        }
+        // Why the case exists: the rule each flag enforces and the spec clauses behind it.
+        for (flag, note) in report.meta.notes_of(r) {
+            let _ = writeln!(b, "flag {flag} ({}): {}", note.bug_type, note.description);
+            if let Some(effect) = &note.effect {
+                let _ = writeln!(b, "  effect: {effect}");
+            }
+            for link in &note.links {
+                let _ = writeln!(b, "  spec: {link}");
+            }
         }
         let _ = writeln!(b, "type: {}", r.group_type);
         let _ = writeln!(b, "repro: {}", repro(report.meta, r));

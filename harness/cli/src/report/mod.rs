@@ -43,6 +43,55 @@ pub struct Options {
     pub strict_errors: bool,
     /// The `--baseline` file, if any.
     pub baseline: Option<String>,
+    /// Whether `--allow-unsupported` was given.
+    pub allow_unsupported: bool,
+    /// The `--deadline` in seconds, if any.
+    pub deadline: Option<u64>,
+}
+
+/// What an adapter said in `hello`.
+#[derive(Clone, Debug, Serialize)]
+pub struct HelloInfo {
+    /// Its name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// The ops it listed.
+    pub ops: Vec<String>,
+}
+
+/// The external implementation a run tested: how to start it again and how it behaved.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdapterInfo {
+    /// The `--iut` command line.
+    pub command: String,
+    /// Its `hello` answer.
+    pub hello: HelloInfo,
+    /// `--timeout-ms`.
+    pub timeout_ms: u64,
+    /// `--max-failures-in-a-row`.
+    pub max_failures_in_a_row: u32,
+    /// How often it was restarted after a crash, hang or garbage answer.
+    pub restarts: u64,
+    /// Why it was given up (breaker or deadline), if it was.
+    pub gave_up: Option<String>,
+}
+
+/// A flag's note from its vector file: the rule its cases enforce and where the spec says so.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlagNote {
+    /// Wycheproof's bug type.
+    pub bug_type: String,
+    /// What the flagged cases test.
+    pub description: String,
+    /// What an implementation that gets them wrong exposes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
+    /// Spec clauses and write-ups.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
 }
 
 /// Everything about a run except its cases.
@@ -61,6 +110,29 @@ pub struct RunMeta {
     pub files: Vec<String>,
     /// The options.
     pub options: Options,
+    /// The adapter, when the IUT is an external implementation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adapter: Option<AdapterInfo>,
+    /// The flag notes of the loaded files (file → flag → note).
+    pub notes: BTreeMap<String, BTreeMap<String, FlagNote>>,
+}
+
+impl RunMeta {
+    /// Whether `unsupported` fails this run without a baseline: always for the built-in
+    /// reference (it must run every shipped vector), for an external implementation unless
+    /// `--allow-unsupported` was given.
+    pub fn unsupported_fails(&self) -> bool {
+        self.iut_is_reference || !self.options.allow_unsupported
+    }
+
+    /// The notes of `r`'s flags, in flag order (a flag without a note is left out).
+    pub fn notes_of<'a>(&'a self, r: &'a CaseResult) -> Vec<(&'a str, &'a FlagNote)> {
+        let file = self.notes.get(&r.file);
+        r.flags
+            .iter()
+            .filter_map(|f| file.and_then(|n| n.get(f)).map(|n| (f.as_str(), n)))
+            .collect()
+    }
 }
 
 /// How many cases ended each way.
@@ -123,6 +195,11 @@ impl Report<'_> {
     /// The run's counts.
     pub fn counts(&self) -> Counts {
         Counts::of(self.results)
+    }
+
+    /// Whether the run passes: the rule behind its exit code ([`crate::baseline::run_passes`]).
+    pub fn passed(&self) -> bool {
+        crate::baseline::run_passes(self.results, self.meta.unsupported_fails(), self.gate)
     }
 }
 
@@ -193,17 +270,57 @@ pub fn shell_quote(s: &str) -> String {
     }
 }
 
+/// What a repro command must carry to rerun a case as its run did.
+#[derive(Clone, Copy, Debug)]
+pub struct Rerun<'a> {
+    /// The adapter command and `--timeout-ms`, for an external implementation.
+    pub adapter: Option<(&'a str, u64)>,
+    /// `--acceptable`.
+    pub acceptable: &'a str,
+    /// `--strict-errors`.
+    pub strict_errors: bool,
+}
+
+impl<'a> Rerun<'a> {
+    /// The options of a run.
+    pub fn of(meta: &'a RunMeta) -> Self {
+        Rerun {
+            adapter: meta
+                .adapter
+                .as_ref()
+                .map(|a| (a.command.as_str(), a.timeout_ms)),
+            acceptable: &meta.options.acceptable,
+            strict_errors: meta.options.strict_errors,
+        }
+    }
+
+    /// The command that reruns one file so, without the `--filter tcId=N`.
+    pub fn prefix(&self, file: &str) -> String {
+        let mut cmd = format!("mtproto-harness run {}", shell_quote(file));
+        if let Some((command, timeout_ms)) = self.adapter {
+            cmd.push_str(" --iut ");
+            cmd.push_str(&shell_quote(command));
+            cmd.push_str(&format!(" --timeout-ms {timeout_ms}"));
+        }
+        if self.acceptable != "pass" {
+            cmd.push_str(" --acceptable ");
+            cmd.push_str(self.acceptable);
+        }
+        if self.strict_errors {
+            cmd.push_str(" --strict-errors");
+        }
+        cmd
+    }
+
+    /// The command that reruns exactly one case.
+    pub fn case(&self, file: &str, tc_id: u64) -> String {
+        format!("{} --filter tcId={tc_id}", self.prefix(file))
+    }
+}
+
 /// The command that reruns one file with the run's options, without the `--filter tcId=N`.
 pub fn repro_prefix(meta: &RunMeta, file: &str) -> String {
-    let mut cmd = format!("mtproto-harness run {}", shell_quote(file));
-    if meta.options.acceptable != "pass" {
-        cmd.push_str(" --acceptable ");
-        cmd.push_str(&meta.options.acceptable);
-    }
-    if meta.options.strict_errors {
-        cmd.push_str(" --strict-errors");
-    }
-    cmd
+    Rerun::of(meta).prefix(file)
 }
 
 /// The command that reruns exactly one case.
@@ -331,7 +448,11 @@ pub(crate) mod test_support {
                 acceptable: "pass".into(),
                 strict_errors: false,
                 baseline: None,
+                allow_unsupported: false,
+                deadline: None,
             },
+            adapter: None,
+            notes: BTreeMap::new(),
         }
     }
 }
@@ -352,6 +473,32 @@ mod tests {
         assert_eq!(
             repro(&meta(), &r),
             "mtproto-harness run vectors/ige/a_test.json --filter tcId=7"
+        );
+    }
+
+    /// Defect 7: repros dropped `--iut` and `--timeout-ms`, so they reran the reference.
+    #[test]
+    fn repro_of_an_adapter_run_names_the_adapter_and_its_options() {
+        let mut m = meta();
+        m.adapter = Some(AdapterInfo {
+            command: "python3 'my adapter.py' --x".into(),
+            hello: HelloInfo {
+                name: "x".into(),
+                version: "1".into(),
+                ops: vec![],
+            },
+            timeout_ms: 2500,
+            max_failures_in_a_row: 5,
+            restarts: 0,
+            gave_up: None,
+        });
+        m.options.acceptable = "fail".into();
+        m.options.strict_errors = true;
+        let r = case("vectors/ige/a_test.json", 7, Outcome::Fail);
+        assert_eq!(
+            repro(&m, &r),
+            "mtproto-harness run vectors/ige/a_test.json --iut 'python3 '\\''my adapter.py'\\'' --x' \
+             --timeout-ms 2500 --acceptable fail --strict-errors --filter tcId=7"
         );
     }
 

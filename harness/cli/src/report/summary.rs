@@ -83,12 +83,7 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
     let meta = report.meta;
     let counts = report.counts();
     let mut s = String::new();
-    let ok = counts.total == counts.pass;
-    let gate_ok = report.gate.map(|g| g.passed());
-    let icon = match (ok, gate_ok) {
-        (true, _) | (false, Some(true)) => "✅",
-        _ => "❌",
-    };
+    let icon = if report.passed() { "✅" } else { "❌" };
     let _ = writeln!(s, "## {icon} mtproto-harness: {}\n", counts.line());
     let _ = writeln!(
         s,
@@ -115,17 +110,34 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
         },
     );
 
-    if let Some(gate) = report.gate {
-        let (new, unexpected, stale) = gate.kinds();
+    if let Some(a) = &meta.adapter {
         let _ = writeln!(
             s,
-            "### Gate ({}): {}\n\n{} baseline entries: {} expected failures matched, {} not run; \
-             {new} new failures, {unexpected} unexpected passes, {stale} stale entries.\n",
+            "Adapter: <code>{}</code> · timeout {} ms · {} restarts · hello: {} {} ({} ops)\n",
+            md(&a.command),
+            a.timeout_ms,
+            a.restarts,
+            md(&a.hello.name),
+            md(&a.hello.version),
+            a.hello.ops.len()
+        );
+        if let Some(why) = &a.gave_up {
+            let _ = writeln!(s, "**Adapter given up:** {}\n", md(why));
+        }
+    }
+    if !super::super::baseline::any_ran(report.results) {
+        s.push_str("**No selected case ran** (all unsupported or errors): the run fails.\n\n");
+    }
+    if let Some(gate) = report.gate {
+        let _ = writeln!(
+            s,
+            "### Gate ({}): {}\n\n{} baseline entries: {} cases ended as baselined, {} not run; {}.\n",
             md(&gate.baseline),
             if gate.passed() { "passed" } else { "FAILED" },
             gate.entries,
             gate.matched,
             gate.out_of_scope,
+            gate.kinds().line()
         );
         for b in gate.breaches.iter().take(BREACHES) {
             let (kind, file, id, why) = match b {
@@ -134,6 +146,17 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
                     tc_id,
                     detail,
                 } => ("new failure", file, tc_id, detail),
+                Breach::NowUnsupported {
+                    file,
+                    tc_id,
+                    detail,
+                } => ("now unsupported", file, tc_id, detail),
+                Breach::OutcomeChanged {
+                    file,
+                    tc_id,
+                    detail,
+                    ..
+                } => ("outcome changed", file, tc_id, detail),
                 Breach::UnexpectedPass {
                     file,
                     tc_id,
@@ -145,7 +168,7 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
                 s,
                 "- **{kind}**: {} tcId {id}: {}",
                 md(file),
-                md(&cut(why, 300))
+                md(&cut(&breach_text(b, why), 300))
             );
         }
         if gate.breaches.len() > BREACHES {
@@ -193,23 +216,93 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
                 String::new()
             }
         );
-        s.push_str("| file | tcId | outcome | comment | expected | got | detail | repro |\n|---|---:|---|---|---|---|---|---|\n");
+        s.push_str("| file | tcId | outcome | comment | flags | expected | got | detail | repro |\n|---|---:|---|---|---|---|---|---|---|\n");
         for r in failing.iter().take(DETAILED) {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {} | {} | <code>{}</code> |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | <code>{}</code> |",
                 md(&r.file),
                 r.tc_id,
                 super::outcome_str(r.outcome),
                 md(&cut(&r.comment, 200)),
+                md(&r.flags.join(", ")),
                 md(&expected_text(r)),
                 md(&got_text(r)),
                 md(&cut(&r.detail, 400)),
                 md(&repro(meta, r))
             );
         }
+        why_they_exist(&mut s, report, &failing);
     }
     w.write_all(s.as_bytes())
+}
+
+/// The text a breach line shows: its own detail, with the expected outcome for a changed one.
+fn breach_text(b: &Breach, why: &str) -> String {
+    match b {
+        Breach::OutcomeChanged { expected, got, .. } => {
+            format!("baselined as {}, now {got}: {why}", expected.name())
+        }
+        _ => why.to_owned(),
+    }
+}
+
+/// Flag notes shown for the failing cases' flags.
+const NOTES: usize = 60;
+
+/// `### Why these cases exist`: each flag of a non-passing case once, with its bug type, the
+/// rule it enforces and the spec links, as its vector file's notes say.
+fn why_they_exist(s: &mut String, report: &Report<'_>, failing: &[&mtproto_vectors::CaseResult]) {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut lines = Vec::new();
+    for r in failing {
+        for (flag, note) in report.meta.notes_of(r) {
+            if !seen.insert((r.file.as_str(), flag)) {
+                continue;
+            }
+            let mut line = format!(
+                "- **{}** ({}, {}): {}",
+                md(flag),
+                md(&note.bug_type),
+                md(&r.file),
+                md(&cut(&note.description, 600))
+            );
+            if let Some(effect) = &note.effect {
+                let _ = write!(line, " Effect: {}", md(&cut(effect, 300)));
+            }
+            if !note.links.is_empty() {
+                let links: Vec<String> = note
+                    .links
+                    .iter()
+                    .map(|l| format!("<{}>", link(l)))
+                    .collect();
+                let _ = write!(line, " Spec: {}", links.join(" "));
+            }
+            lines.push(line);
+        }
+    }
+    if lines.is_empty() {
+        return;
+    }
+    s.push_str("\n### Why these cases exist\n\nThe flags of the cases above, as their vector files explain them.\n\n");
+    let more = lines.len().saturating_sub(NOTES);
+    for line in lines.into_iter().take(NOTES) {
+        s.push_str(&line);
+        s.push('\n');
+    }
+    if more > 0 {
+        let _ = writeln!(s, "- and {more} more (all notes are in results.json)");
+    }
+}
+
+/// A link for a Markdown autolink: only `http(s)://` text without spaces or angle brackets,
+/// anything else escaped as plain text.
+fn link(l: &str) -> String {
+    let ok = (l.starts_with("https://") || l.starts_with("http://"))
+        && !l
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>' || c.is_control());
+    if ok { l.to_owned() } else { md(l) }
 }
 
 #[cfg(test)]
