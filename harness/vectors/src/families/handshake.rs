@@ -1,4 +1,5 @@
-//! `DhParamsTest`, `DhValueTest`, `PqTest` and `HandshakeTest` (spec §4, §5, §11.3): the group
+//! The `dh`, `pq` and `handshake` families, `DhParamsTest`, `DhValueTest`, `PqTest` and
+//! `HandshakeTest` (spec §4, §5, §11.3), in one module that still shares its generator: the group
 //! and case types, the loader's checks, the runner and the generator of `vectors/dh/`,
 //! `vectors/pq/` and `vectors/handshake/`.
 //!
@@ -37,11 +38,103 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha1::{Digest as _, Sha1};
 
-use crate::generate::{Drbg, GenerateError};
-use crate::load::LoadError;
-use crate::model::{CaseHeader, Hex, Note, Source, TestGroup, VectorFile};
-use crate::result::Verdict;
-use crate::run::{Check, Want, merged};
+use crate::core::family::{Family, GroupType};
+use crate::core::file::{CaseGroup, CaseHeader, File, Hex, Source};
+use crate::core::generate::{
+    Builder, Drbg, Flag, GenerateError, Suite, gen_err as gerr, self_source,
+};
+use crate::core::judge::{Ran, RunOptions, Want, combine, judge_request, merged};
+use crate::core::load::{LoadError, Part, err};
+use crate::core::result::Verdict;
+
+/// The `dh`, `pq` and `handshake` families (one module).
+#[derive(Clone, Copy, Debug)]
+pub struct Handshake;
+
+impl Family for Handshake {
+    type Group = Group;
+
+    const GROUP_TYPES: &'static [GroupType] = &[
+        GroupType {
+            name: "DhParamsTest",
+            family: "dh",
+            schema: "dh_params_test_schema_v1.json",
+            errors: None,
+        },
+        GroupType {
+            name: "DhValueTest",
+            family: "dh",
+            schema: "dh_value_test_schema_v1.json",
+            errors: None,
+        },
+        GroupType {
+            name: "PqTest",
+            family: "pq",
+            schema: "pq_test_schema_v1.json",
+            errors: None,
+        },
+        GroupType {
+            name: "HandshakeTest",
+            family: "handshake",
+            schema: "handshake_test_schema_v1.json",
+            errors: None,
+        },
+    ];
+
+    fn parse(part: &Part<'_>, group_type: &str) -> Result<Group, LoadError> {
+        Ok(match group_type {
+            "DhParamsTest" => Group::DhParams(part.parse()?),
+            "DhValueTest" => Group::DhValue(part.parse()?),
+            "PqTest" => Group::Pq(part.parse()?),
+            _ => {
+                // The role decides the case shape (client or server transcript).
+                let role: RoleOnly = part.parse()?;
+                if role.role.as_deref() == Some("server") {
+                    Group::HandshakeServer(part.parse()?)
+                } else {
+                    Group::Handshake(part.parse()?)
+                }
+            }
+        })
+    }
+
+    fn check(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
+        check_group(file, g, group)
+    }
+
+    fn run(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
+        let header = *group.headers().get(index)?;
+        let (checks, vector) = run(group, index, iut);
+        let judged = checks
+            .into_iter()
+            .map(|c| {
+                let j = judge_request(
+                    c.answer,
+                    c.op,
+                    &c.wants,
+                    (header.result, header.error),
+                    opts,
+                );
+                (c.op, j)
+            })
+            .collect();
+        Some(Ran {
+            judged: combine(judged),
+            vector,
+        })
+    }
+
+    fn generate() -> Result<Vec<Suite<Group>>, GenerateError> {
+        suites()
+    }
+}
+
+/// One request of a case, its answer, and the outputs a valid answer must carry.
+struct Check<'a> {
+    op: &'static str,
+    answer: mtproto_iut::Answer,
+    wants: Vec<(&'static str, Want<'a>)>,
+}
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -295,12 +388,12 @@ group_struct!(
 
 /// Just a `HandshakeTest` group's `role`, which decides how the rest parses.
 #[derive(Deserialize)]
-pub(crate) struct RoleOnly {
+struct RoleOnly {
     /// `client` or `server`.
-    pub(crate) role: Option<String>,
+    role: Option<String>,
 }
 
-/// One of this module's groups (a single [`TestGroup`] variant).
+/// One of this module's groups.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Group {
@@ -316,24 +409,8 @@ pub enum Group {
     HandshakeServer(HandshakeServerGroup),
 }
 
-macro_rules! headers_of {
-    ($g:expr) => {
-        $g.tests
-            .iter()
-            .map(|t| CaseHeader {
-                tc_id: t.tc_id,
-                comment: &t.comment,
-                flags: &t.flags,
-                result: t.result,
-                error: t.error.as_deref(),
-            })
-            .collect()
-    };
-}
-
-impl Group {
-    /// The group's `type`.
-    pub fn type_name(&self) -> &'static str {
+impl CaseGroup for Group {
+    fn type_name(&self) -> &'static str {
         match self {
             Self::DhParams(_) => "DhParamsTest",
             Self::DhValue(_) => "DhValueTest",
@@ -342,8 +419,7 @@ impl Group {
         }
     }
 
-    /// The group's source.
-    pub fn source(&self) -> &Source {
+    fn source(&self) -> &Source {
         match self {
             Self::DhParams(g) => &g.source,
             Self::DhValue(g) => &g.source,
@@ -353,45 +429,19 @@ impl Group {
         }
     }
 
-    /// The number of cases.
-    pub fn len(&self) -> usize {
+    fn headers(&self) -> Vec<CaseHeader<'_>> {
         match self {
-            Self::DhParams(g) => g.tests.len(),
-            Self::DhValue(g) => g.tests.len(),
-            Self::Pq(g) => g.tests.len(),
-            Self::Handshake(g) => g.tests.len(),
-            Self::HandshakeServer(g) => g.tests.len(),
-        }
-    }
-
-    /// Whether the group has no cases.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The common fields of every case.
-    pub fn headers(&self) -> Vec<CaseHeader<'_>> {
-        match self {
-            Self::DhParams(g) => headers_of!(g),
-            Self::DhValue(g) => headers_of!(g),
-            Self::Pq(g) => headers_of!(g),
-            Self::Handshake(g) => headers_of!(g),
-            Self::HandshakeServer(g) => headers_of!(g),
+            Self::DhParams(g) => g.tests.iter().map(|t| crate::header_of!(t)).collect(),
+            Self::DhValue(g) => g.tests.iter().map(|t| crate::header_of!(t)).collect(),
+            Self::Pq(g) => g.tests.iter().map(|t| crate::header_of!(t)).collect(),
+            Self::Handshake(g) => g.tests.iter().map(|t| crate::header_of!(t)).collect(),
+            Self::HandshakeServer(g) => g.tests.iter().map(|t| crate::header_of!(t)).collect(),
         }
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Loader checks
-
-fn err(file: &str, path: String, message: impl Into<String>) -> LoadError {
-    LoadError {
-        file: file.to_owned(),
-        path: Some(path),
-        position: None,
-        message: message.into(),
-    }
-}
 
 fn len_is(file: &str, at: &str, field: &str, v: &Hex, n: usize) -> Result<(), LoadError> {
     if v.len() == n {
@@ -406,7 +456,7 @@ fn len_is(file: &str, at: &str, field: &str, v: &Hex, n: usize) -> Result<(), Lo
 }
 
 /// The rules serde cannot express, for group `g` of `file`.
-pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
+fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
     let at = |t: usize| format!("testGroups[{g}].tests[{t}]");
     match group {
         Group::DhParams(_) | Group::DhValue(_) => Ok(()),
@@ -506,11 +556,7 @@ fn put_hex(f: &mut Fields, name: &str, v: &[u8]) {
 }
 
 /// The requests of case `index` and what a valid answer must carry.
-pub(crate) fn run<'g>(
-    group: &'g Group,
-    index: usize,
-    iut: &mut dyn Iut,
-) -> (Vec<Check<'g>>, Value) {
+fn run<'g>(group: &'g Group, index: usize, iut: &mut dyn Iut) -> (Vec<Check<'g>>, Value) {
     let mut req = Fields::new();
     match group {
         Group::DhParams(g) => {
@@ -525,7 +571,7 @@ pub(crate) fn run<'g>(
                 answer,
                 wants: Vec::new(),
             };
-            (vec![check], merged(c, &g.group_type, &g.source, None))
+            (vec![check], merged(c, &g.group_type, &g.source, &[]))
         }
         Group::DhValue(g) => {
             let Some(c) = g.tests.get(index) else {
@@ -535,7 +581,7 @@ pub(crate) fn run<'g>(
             req.insert("g".into(), Value::from(g.g));
             put_hex(&mut req, "value", c.value.as_bytes());
             let answer = iut.call(DH_CHECK_VALUE, &req);
-            let mut v = merged(c, &g.group_type, &g.source, None);
+            let mut v = merged(c, &g.group_type, &g.source, &[]);
             if let Value::Object(m) = &mut v {
                 m.insert("p".into(), Value::String(g.p.to_hex()));
                 m.insert("g".into(), Value::from(g.g));
@@ -563,7 +609,7 @@ pub(crate) fn run<'g>(
                 answer,
                 wants,
             };
-            (vec![check], merged(c, &g.group_type, &g.source, None))
+            (vec![check], merged(c, &g.group_type, &g.source, &[]))
         }
         Group::Handshake(g) => {
             let Some(c) = g.tests.get(index) else {
@@ -610,8 +656,8 @@ pub(crate) fn run<'g>(
                 answer,
                 wants,
             };
-            let extra = Some(("role", g.role.as_str()));
-            (vec![check], merged(c, &g.group_type, &g.source, extra))
+            let extra = [("role", Value::from(g.role.as_str()))];
+            (vec![check], merged(c, &g.group_type, &g.source, &extra))
         }
         Group::HandshakeServer(g) => {
             let Some(c) = g.tests.get(index) else {
@@ -641,8 +687,8 @@ pub(crate) fn run<'g>(
                 answer,
                 wants,
             };
-            let extra = Some(("role", g.role.as_str()));
-            (vec![check], merged(c, &g.group_type, &g.source, extra))
+            let extra = [("role", Value::from(g.role.as_str()))];
+            (vec![check], merged(c, &g.group_type, &g.source, &extra))
         }
     }
 }
@@ -677,15 +723,6 @@ fn server_request(c: &HandshakeServerCase) -> Fields {
 // ---------------------------------------------------------------------------------------------
 // Generator
 
-const SELF_VERSION: &str = "mtproto-vectors generator v1";
-
-fn self_source() -> Source {
-    Source {
-        name: "self".into(),
-        version: SELF_VERSION.into(),
-    }
-}
-
 fn source(name: &str, version: &str) -> Source {
     Source {
         name: name.into(),
@@ -693,7 +730,7 @@ fn source(name: &str, version: &str) -> Source {
     }
 }
 
-const FLAGS: &[(&str, &str, &str, &[&str])] = &[
+const FLAGS: &[Flag] = &[
     (
         "Ktv",
         "BASIC",
@@ -800,72 +837,6 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
-/// Assigns tcIds and records the notes a file uses.
-struct Builder {
-    file: String,
-    next: u64,
-    notes: std::collections::BTreeMap<String, Note>,
-}
-
-impl Builder {
-    fn new(file: &str) -> Self {
-        Self {
-            file: file.into(),
-            next: 1,
-            notes: Default::default(),
-        }
-    }
-
-    fn case(&mut self, flags: &[&str]) -> Result<(u64, Vec<String>), GenerateError> {
-        for &f in flags {
-            let Some(&(_, bug, desc, links)) = FLAGS.iter().find(|(n, ..)| *n == f) else {
-                return Err(gerr(&self.file, format!("no note for flag {f}")));
-            };
-            self.notes.insert(
-                f.into(),
-                Note {
-                    bug_type: bug.into(),
-                    description: desc.into(),
-                    effect: None,
-                    links: links.iter().map(|&l| l.into()).collect(),
-                    cves: Vec::new(),
-                },
-            );
-        }
-        let id = self.next;
-        self.next = self.next.saturating_add(1);
-        Ok((id, flags.iter().map(|&f| f.into()).collect()))
-    }
-
-    fn finish(
-        self,
-        algorithm: &str,
-        schema: &str,
-        header: &[&str],
-        groups: Vec<Group>,
-    ) -> (String, VectorFile) {
-        let total: usize = groups.iter().map(Group::len).sum();
-        let vf = VectorFile {
-            path: self.file.clone(),
-            family: crate::load::family_of(&format!("vectors/{}", self.file)),
-            algorithm: algorithm.into(),
-            schema: schema.into(),
-            number_of_tests: u64::try_from(total).unwrap_or(u64::MAX),
-            header: header.iter().map(|&s| s.into()).collect(),
-            notes: self.notes,
-            test_groups: groups.into_iter().map(TestGroup::Handshake).collect(),
-        };
-        (self.file, vf)
-    }
-}
-
-fn gerr(file: &str, message: impl std::fmt::Display) -> GenerateError {
-    GenerateError {
-        file: file.into(),
-        message: message.to_string(),
-    }
-}
-
 fn verdict(r: &Result<(), String>) -> (Verdict, Option<String>) {
     match r {
         Ok(()) => (Verdict::Valid, None),
@@ -875,7 +846,7 @@ fn verdict(r: &Result<(), String>) -> (Verdict, Option<String>) {
 
 /// The 2048-bit numbers of `harness/mtproto/tests/data/dh_primes.txt`: (name, source, bytes).
 fn primes() -> Vec<(&'static str, &'static str, Vec<u8>)> {
-    include_str!("../../mtproto/tests/data/dh_primes.txt")
+    include_str!("../../../mtproto/tests/data/dh_primes.txt")
         .lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|l| {
@@ -902,9 +873,9 @@ fn params_verdict(p: &[u8], g: i64) -> Result<(), String> {
         .map_err(|e| e.name().to_owned())
 }
 
-fn dh_params() -> Result<(String, VectorFile), GenerateError> {
+fn dh_params() -> Result<(String, File<Group>), GenerateError> {
     let file = "dh/dh_params_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let mut groups = Vec::new();
     let push = |b: &mut Builder,
                 tests: &mut Vec<DhParamsCase>,
@@ -1124,9 +1095,9 @@ fn be_addsub(a: &[u8; 256], b: &[u8; 256], sub: bool) -> [u8; 256] {
     out
 }
 
-fn dh_value() -> Result<(String, VectorFile), GenerateError> {
+fn dh_value() -> Result<(String, File<Group>), GenerateError> {
     let file = "dh/dh_value_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let mut groups = Vec::new();
     let mut rng = Drbg::new("dh_value");
     for (pname, p, g, src) in [
@@ -1296,9 +1267,9 @@ fn next_prime(mut n: u64) -> u64 {
     n
 }
 
-fn pq() -> Result<(String, VectorFile), GenerateError> {
+fn pq() -> Result<(String, File<Group>), GenerateError> {
     let file = "pq/pq_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let mut rng = Drbg::new("pq");
     let mut official = Vec::new();
     for (pq, what) in [
@@ -1452,8 +1423,9 @@ fn pq() -> Result<(String, VectorFile), GenerateError> {
 
 // --- handshake transcripts
 
-const SERVER_PEM: &str = include_str!("../../mtproto/tests/data/test_server_rsa_private.pem");
-const PRODUCTION_PEM: &str = include_str!("../../mtproto/tests/data/telegram_production_rsa.pem");
+const SERVER_PEM: &str = include_str!("../../../mtproto/tests/data/test_server_rsa_private.pem");
+const PRODUCTION_PEM: &str =
+    include_str!("../../../mtproto/tests/data/telegram_production_rsa.pem");
 
 fn hx(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
@@ -1656,9 +1628,9 @@ fn flipped(b: &[u8]) -> Vec<u8> {
     v
 }
 
-fn handshake() -> Result<(String, VectorFile), GenerateError> {
+fn handshake() -> Result<(String, File<Group>), GenerateError> {
     let file = "handshake/handshake_client_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     // The official sample (spec §11.3), client role. temp_key is unpublished: 00..1f as in the
     // computed RSA_PAD vector of spec §11.4.
     let prod = RsaPublicKey::from_pkcs1_pem(PRODUCTION_PEM).map_err(|e| gerr(file, e))?;
@@ -1666,7 +1638,7 @@ fn handshake() -> Result<(String, VectorFile), GenerateError> {
     let sn = "D6701FCD212CEB87C966E5318F5564A8";
     let mut dh_padding = hx("C320374A97C7BB863CFF9F97");
     dh_padding.extend_from_slice(&[0; 4]);
-    let sample_raw = include_str!("handshake_sample.txt");
+    let sample_raw = include_str!("../data/handshake_sample.txt");
     let field = |name: &str| -> Vec<u8> {
         sample_raw
             .split("\n\n")
@@ -2165,9 +2137,9 @@ fn client_encrypted(t: &Transcript, data: &[u8], bad_hash: bool, extra_padding: 
     buf
 }
 
-fn handshake_server() -> Result<(String, VectorFile), GenerateError> {
+fn handshake_server() -> Result<(String, File<Group>), GenerateError> {
     let file = "handshake/handshake_server_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let mut tests = Vec::new();
     let mut add = |b: &mut Builder,
                    mut c: HandshakeServerCase,
@@ -2679,7 +2651,7 @@ pub fn run_client(c: &HandshakeCase) -> Result<Fields, String> {
 }
 
 /// Every suite of this module.
-pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
+fn suites() -> Result<Vec<Suite<Group>>, GenerateError> {
     let _ = SafePrimeCache::new();
     Ok(vec![
         dh_params()?,
