@@ -124,7 +124,11 @@ registry! {
     Transport => families::transport::Transport,
     /// `TlIdTest`, `TlCodecTest`.
     Tl => families::tl::TlFamily,
-    /// `DhParamsTest`, `DhValueTest`, `PqTest`, `HandshakeTest`.
+    /// `DhParamsTest`, `DhValueTest`.
+    Dh => families::dh::Dh,
+    /// `PqTest`.
+    Pq => families::pq::Pq,
+    /// `HandshakeTest`.
     Handshake => families::handshake::Handshake,
     /// The secret-chat and call types (`Secret*Test`, `Call*Test`).
     Secret => families::secret::Secret,

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use mtproto::handshake::pq::is_prime_u64;
 use sha2::{Digest, Sha256};
 
 use super::file::{CaseGroup, File, Note, Source};
@@ -251,4 +252,44 @@ impl Drbg {
         let span = u64::try_from(hi.saturating_sub(lo)).unwrap_or(u64::MAX);
         lo.saturating_add(usize::try_from(self.below(span.saturating_add(1))).unwrap_or(0))
     }
+}
+
+/// `a ± small` on 256-byte big-endian numbers (wrapping).
+#[allow(clippy::indexing_slicing)] // fixed 256-byte arrays
+pub fn be_add(a: &[u8; 256], sub: bool, small: u8) -> [u8; 256] {
+    let mut b = [0u8; 256];
+    b[255] = small;
+    be_addsub(a, &b, sub)
+}
+
+/// `a ± b` on 256-byte big-endian numbers (wrapping).
+#[allow(clippy::indexing_slicing)] // fixed 256-byte arrays
+pub fn be_addsub(a: &[u8; 256], b: &[u8; 256], sub: bool) -> [u8; 256] {
+    let mut out = [0u8; 256];
+    let mut carry: i16 = 0;
+    for i in (0..256).rev() {
+        let v = if sub {
+            i16::from(a[i]) - i16::from(b[i]) - carry
+        } else {
+            i16::from(a[i]) + i16::from(b[i]) + carry
+        };
+        let (byte, c) = if sub {
+            if v < 0 { (v + 256, 1) } else { (v, 0) }
+        } else if v > 255 {
+            (v - 256, 1)
+        } else {
+            (v, 0)
+        };
+        out[i] = u8::try_from(byte).unwrap_or(0);
+        carry = c;
+    }
+    out
+}
+
+/// The first prime at or above `n`.
+pub fn next_prime(mut n: u64) -> u64 {
+    while !is_prime_u64(n) {
+        n = n.wrapping_add(1);
+    }
+    n
 }

@@ -41,3 +41,27 @@ pub fn hello_plaintext() -> Vec<u8> {
 pub fn auth_key(bytes: &[u8], file: &str) -> Result<AuthKey, GenerateError> {
     AuthKey::from_slice(bytes).map_err(|e| gen_err(file, e))
 }
+
+/// The seed of the reference's DH checks in the generators.
+pub const SEED: [u8; 32] = [0x42; 32];
+
+/// The 2048-bit numbers of `harness/mtproto/tests/data/dh_primes.txt`: (name, source, bytes).
+pub fn primes() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    include_str!("../../../mtproto/tests/data/dh_primes.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            Some((it.next()?, it.next()?, hex::decode(it.next()?).ok()?))
+        })
+        .collect()
+}
+
+/// The number named `name` in [`primes`] (empty when there is none).
+pub fn prime(name: &str) -> Vec<u8> {
+    primes()
+        .into_iter()
+        .find(|(n, ..)| *n == name)
+        .map(|(.., b)| b)
+        .unwrap_or_default()
+}
