@@ -43,6 +43,30 @@ pub trait ProtocolError: fmt::Debug + fmt::Display {
     fn reaction(&self) -> Reaction;
 }
 
+/// One table per error enum: each arm maps variants to their name in the shared vocabulary, and
+/// the macro gives both `vocabulary_name()` (what [`ProtocolError::name`] returns) and `NAMES`,
+/// the list of the names the enum's own arms give, in table order. Arms under `via` take the
+/// name of the wrapped error (another enum's table).
+macro_rules! vocabulary {
+    (
+        $ty:ident { $($pat:pat => $name:literal),* $(,)? }
+        $(via { $($dpat:pat => $inner:ident),* $(,)? })?
+    ) => {
+        impl $ty {
+            /// The names this enum's own variants give, in table order (wrapped errors give the
+            /// names of their own enum).
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            fn vocabulary_name(&self) -> &'static str {
+                match self {
+                    $($pat => $name,)*
+                    $($($dpat => $inner.name(),)*)?
+                }
+            }
+        }
+    };
+}
+
 macro_rules! vocabulary_display {
     ($ty:ty) => {
         impl fmt::Display for $ty {
@@ -85,12 +109,16 @@ impl IgeError {
     }
 }
 
+vocabulary! {
+    IgeError {
+        Self::NotBlockAligned { .. } => "NotBlockAligned",
+        Self::LengthMismatch { .. } => "LengthMismatch",
+    }
+}
+
 impl ProtocolError for IgeError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::NotBlockAligned { .. } => "NotBlockAligned",
-            Self::LengthMismatch { .. } => "LengthMismatch",
-        }
+        self.vocabulary_name()
     }
     fn reaction(&self) -> Reaction {
         Reaction::Refuse
@@ -117,11 +145,15 @@ impl KeyError {
     }
 }
 
+vocabulary! {
+    KeyError {
+        Self::WrongLength { .. } => "KeyWrongLength",
+    }
+}
+
 impl ProtocolError for KeyError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::WrongLength { .. } => "KeyWrongLength",
-        }
+        self.vocabulary_name()
     }
     fn reaction(&self) -> Reaction {
         Reaction::Refuse
@@ -212,19 +244,23 @@ impl EnvelopeError {
     }
 }
 
+vocabulary! {
+    EnvelopeError {
+        Self::TooShort { .. } => "TooShort",
+        Self::AuthKeyIdMismatch => "AuthKeyIdMismatch",
+        Self::NotBlockAligned { .. } => "NotBlockAligned",
+        Self::MsgKeyMismatch => "MsgKeyMismatch",
+        Self::LengthOutOfRange { .. } => "LengthOutOfRange",
+        Self::LengthNotAligned { .. } => "LengthNotAligned",
+        Self::PaddingTooShort { .. } => "PaddingTooShort",
+        Self::PaddingTooLong { .. } => "PaddingTooLong",
+        Self::SessionIdMismatch => "SessionIdMismatch",
+    }
+}
+
 impl ProtocolError for EnvelopeError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::TooShort { .. } => "TooShort",
-            Self::AuthKeyIdMismatch => "AuthKeyIdMismatch",
-            Self::NotBlockAligned { .. } => "NotBlockAligned",
-            Self::MsgKeyMismatch => "MsgKeyMismatch",
-            Self::LengthOutOfRange { .. } => "LengthOutOfRange",
-            Self::LengthNotAligned { .. } => "LengthNotAligned",
-            Self::PaddingTooShort { .. } => "PaddingTooShort",
-            Self::PaddingTooLong { .. } => "PaddingTooLong",
-            Self::SessionIdMismatch => "SessionIdMismatch",
-        }
+        self.vocabulary_name()
     }
 
     /// Every envelope failure is discarded identically: the [sec] rule "the response to any error
@@ -292,15 +328,19 @@ impl CodecError {
     }
 }
 
+vocabulary! {
+    CodecError {
+        Self::UnexpectedEnd { .. } => "UnexpectedEnd",
+        Self::TrailingBytes { .. } => "TrailingBytes",
+        Self::NonCanonicalLength { .. } => "NonCanonicalLength",
+        Self::NonZeroPadding { .. } => "NonZeroPadding",
+        Self::TooLong { .. } => "TooLong",
+    }
+}
+
 impl ProtocolError for CodecError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::UnexpectedEnd { .. } => "UnexpectedEnd",
-            Self::TrailingBytes { .. } => "TrailingBytes",
-            Self::NonCanonicalLength { .. } => "NonCanonicalLength",
-            Self::NonZeroPadding { .. } => "NonZeroPadding",
-            Self::TooLong { .. } => "TooLong",
-        }
+        self.vocabulary_name()
     }
     fn reaction(&self) -> Reaction {
         Reaction::Discard
@@ -426,28 +466,32 @@ impl SessionError {
     }
 }
 
+vocabulary! {
+    SessionError {
+        Self::SessionIdMismatch { .. } => "SessionIdMismatch",
+        Self::MsgIdParity { .. } => "MsgIdParity",
+        Self::TimeTooFarPast { .. } => "TimeTooFarPast",
+        Self::TimeTooFarFuture { .. } => "TimeTooFarFuture",
+        Self::Duplicate { .. } => "Duplicate",
+        Self::TooOld { .. } => "TooOld",
+        Self::ContainerMsgIdReused => "ContainerMsgIdReused",
+        Self::SeqNoShouldBeOdd => "SeqNoShouldBeOdd",
+        Self::SeqNoShouldBeEven => "SeqNoShouldBeEven",
+        Self::SeqNoTooLow => "SeqNoTooLow",
+        Self::SeqNoTooHigh => "SeqNoTooHigh",
+        Self::ContainerNested { .. } => "ContainerNested",
+        Self::ContainerTooLarge { .. } => "ContainerTooLarge",
+        Self::ContainerMsgIdNotGreatest { .. } => "ContainerMsgIdNotGreatest",
+        Self::ContainerSeqNoBelowInner => "ContainerSeqNoBelowInner",
+        Self::BadServerSalt => "BadServerSalt",
+        Self::AckBacklogFull => "AckBacklogFull",
+        Self::Exhausted => "Exhausted",
+    }
+}
+
 impl ProtocolError for SessionError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::SessionIdMismatch { .. } => "SessionIdMismatch",
-            Self::MsgIdParity { .. } => "MsgIdParity",
-            Self::TimeTooFarPast { .. } => "TimeTooFarPast",
-            Self::TimeTooFarFuture { .. } => "TimeTooFarFuture",
-            Self::Duplicate { .. } => "Duplicate",
-            Self::TooOld { .. } => "TooOld",
-            Self::ContainerMsgIdReused => "ContainerMsgIdReused",
-            Self::SeqNoShouldBeOdd => "SeqNoShouldBeOdd",
-            Self::SeqNoShouldBeEven => "SeqNoShouldBeEven",
-            Self::SeqNoTooLow => "SeqNoTooLow",
-            Self::SeqNoTooHigh => "SeqNoTooHigh",
-            Self::ContainerNested { .. } => "ContainerNested",
-            Self::ContainerTooLarge { .. } => "ContainerTooLarge",
-            Self::ContainerMsgIdNotGreatest { .. } => "ContainerMsgIdNotGreatest",
-            Self::ContainerSeqNoBelowInner => "ContainerSeqNoBelowInner",
-            Self::BadServerSalt => "BadServerSalt",
-            Self::AckBacklogFull => "AckBacklogFull",
-            Self::Exhausted => "Exhausted",
-        }
+        self.vocabulary_name()
     }
 
     /// A client ignores (R8, R9: "is to be ignored"); a server answers with the code of spec
@@ -536,17 +580,21 @@ impl DhError {
     }
 }
 
+vocabulary! {
+    DhError {
+        Self::PWrongSize { .. } => "PWrongSize",
+        Self::GOutOfRange { .. } => "GOutOfRange",
+        Self::GNotGenerator { .. } => "GNotGenerator",
+        Self::PNotPrime => "PNotPrime",
+        Self::PNotSafePrime => "PNotSafePrime",
+        Self::ValueOutOfRange => "ValueOutOfRange",
+        Self::ValueUnsafe => "ValueUnsafe",
+    }
+}
+
 impl ProtocolError for DhError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::PWrongSize { .. } => "PWrongSize",
-            Self::GOutOfRange { .. } => "GOutOfRange",
-            Self::GNotGenerator { .. } => "GNotGenerator",
-            Self::PNotPrime => "PNotPrime",
-            Self::PNotSafePrime => "PNotSafePrime",
-            Self::ValueOutOfRange => "ValueOutOfRange",
-            Self::ValueUnsafe => "ValueUnsafe",
-        }
+        self.vocabulary_name()
     }
     /// Bad DH parameters abort the key exchange: nothing is answered and the connection is closed.
     fn reaction(&self) -> Reaction {
@@ -564,9 +612,15 @@ pub enum PqError {
     NotFactorable,
 }
 
+vocabulary! {
+    PqError {
+        Self::NotFactorable => "PqNotFactorable",
+    }
+}
+
 impl ProtocolError for PqError {
     fn name(&self) -> &'static str {
-        "PqNotFactorable"
+        self.vocabulary_name()
     }
     fn reaction(&self) -> Reaction {
         Reaction::Discard
@@ -620,17 +674,21 @@ impl RsaError {
     }
 }
 
+vocabulary! {
+    RsaError {
+        Self::KeyMalformed => "RsaKeyMalformed",
+        Self::KeyUnsupported => "RsaKeyUnsupported",
+        Self::DataTooLong { .. } => "RsaDataTooLong",
+        Self::RetriesExhausted => "RsaRetriesExhausted",
+        Self::CiphertextWrongSize { .. } => "RsaCiphertextWrongSize",
+        Self::CiphertextOutOfRange => "RsaCiphertextOutOfRange",
+        Self::HashMismatch => "RsaPadHashMismatch",
+    }
+}
+
 impl ProtocolError for RsaError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::KeyMalformed => "RsaKeyMalformed",
-            Self::KeyUnsupported => "RsaKeyUnsupported",
-            Self::DataTooLong { .. } => "RsaDataTooLong",
-            Self::RetriesExhausted => "RsaRetriesExhausted",
-            Self::CiphertextWrongSize { .. } => "RsaCiphertextWrongSize",
-            Self::CiphertextOutOfRange => "RsaCiphertextOutOfRange",
-            Self::HashMismatch => "RsaPadHashMismatch",
-        }
+        self.vocabulary_name()
     }
     fn reaction(&self) -> Reaction {
         match self {
@@ -719,27 +777,33 @@ impl HandshakeError {
     }
 }
 
+vocabulary! {
+    HandshakeError {
+        Self::UnexpectedConstructor { .. } => "UnexpectedConstructor",
+        Self::NonceMismatch => "NonceMismatch",
+        Self::ServerNonceMismatch => "ServerNonceMismatch",
+        Self::NoKnownFingerprint => "NoKnownFingerprint",
+        Self::NotBlockAligned { .. } => "NotBlockAligned",
+        Self::AnswerHashMismatch => "AnswerHashMismatch",
+        Self::AnswerPaddingTooLong { .. } => "AnswerPaddingTooLong",
+        Self::NewNonceHashMismatch => "NewNonceHashMismatch",
+        Self::DhGenFail => "DhGenFail",
+        Self::PqMismatch => "PqMismatch",
+        Self::RetryIdMismatch => "RetryIdMismatch",
+        Self::InnerDataRejected => "InnerDataRejected",
+    }
+    via {
+        Self::Envelope(e) => e,
+        Self::Codec(e) => e,
+        Self::Pq(e) => e,
+        Self::Rsa(e) => e,
+        Self::Dh(e) => e,
+    }
+}
+
 impl ProtocolError for HandshakeError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::Envelope(e) => e.name(),
-            Self::Codec(e) => e.name(),
-            Self::UnexpectedConstructor { .. } => "UnexpectedConstructor",
-            Self::NonceMismatch => "NonceMismatch",
-            Self::ServerNonceMismatch => "ServerNonceMismatch",
-            Self::NoKnownFingerprint => "NoKnownFingerprint",
-            Self::Pq(e) => e.name(),
-            Self::Rsa(e) => e.name(),
-            Self::NotBlockAligned { .. } => "NotBlockAligned",
-            Self::AnswerHashMismatch => "AnswerHashMismatch",
-            Self::AnswerPaddingTooLong { .. } => "AnswerPaddingTooLong",
-            Self::Dh(e) => e.name(),
-            Self::NewNonceHashMismatch => "NewNonceHashMismatch",
-            Self::DhGenFail => "DhGenFail",
-            Self::PqMismatch => "PqMismatch",
-            Self::RetryIdMismatch => "RetryIdMismatch",
-            Self::InnerDataRejected => "InnerDataRejected",
-        }
+        self.vocabulary_name()
     }
     /// Every handshake failure aborts the exchange without an answer; the client starts over on
     /// a new connection (TDLib restarts the whole handshake, spec §4 step 9).
@@ -908,25 +972,29 @@ impl TransportError {
     }
 }
 
+vocabulary! {
+    TransportError {
+        Self::WrongTransportTag { .. } => "WrongTransportTag",
+        Self::FrameTooLong { .. } => "FrameTooLong",
+        Self::FrameTooShort { .. } => "FrameTooShort",
+        Self::NonCanonicalLength { .. } => "NonCanonicalLength",
+        Self::CrcMismatch { .. } => "CrcMismatch",
+        Self::SeqnoMismatch { .. } => "SeqnoMismatch",
+        Self::FrameNotAligned { .. } => "FrameNotAligned",
+        Self::Truncated { .. } => "Truncated",
+        Self::QuickAckNotAllowed => "QuickAckNotAllowed",
+        Self::BadQuickAckToken { .. } => "BadQuickAckToken",
+        Self::FramePaddingTooLong { .. } => "FramePaddingTooLong",
+        Self::ForbiddenPrefix => "ForbiddenPrefix",
+        Self::UnknownProtocolTag { .. } => "UnknownProtocolTag",
+        Self::RandomExhausted { .. } => "RandomExhausted",
+        Self::BadSecret { .. } => "BadSecret",
+    }
+}
+
 impl ProtocolError for TransportError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::WrongTransportTag { .. } => "WrongTransportTag",
-            Self::FrameTooLong { .. } => "FrameTooLong",
-            Self::FrameTooShort { .. } => "FrameTooShort",
-            Self::NonCanonicalLength { .. } => "NonCanonicalLength",
-            Self::CrcMismatch { .. } => "CrcMismatch",
-            Self::SeqnoMismatch { .. } => "SeqnoMismatch",
-            Self::FrameNotAligned { .. } => "FrameNotAligned",
-            Self::Truncated { .. } => "Truncated",
-            Self::QuickAckNotAllowed => "QuickAckNotAllowed",
-            Self::BadQuickAckToken { .. } => "BadQuickAckToken",
-            Self::FramePaddingTooLong { .. } => "FramePaddingTooLong",
-            Self::ForbiddenPrefix => "ForbiddenPrefix",
-            Self::UnknownProtocolTag { .. } => "UnknownProtocolTag",
-            Self::RandomExhausted { .. } => "RandomExhausted",
-            Self::BadSecret { .. } => "BadSecret",
-        }
+        self.vocabulary_name()
     }
 
     /// Every decoding failure loses frame sync: the frame is discarded and the connection must be
@@ -1056,25 +1124,31 @@ impl From<CodecError> for TlError {
     }
 }
 
+vocabulary! {
+    TlError {
+        Self::UnknownConstructor { .. } => "UnknownConstructor",
+        Self::BadBool { .. } => "BadBool",
+        Self::BadVectorId { .. } => "BadVectorId",
+        Self::CountTooLarge { .. } => "CountTooLarge",
+        Self::InvalidUtf8 => "InvalidUtf8",
+        Self::UnknownFlags { .. } => "UnknownFlags",
+        Self::TooDeep => "TooDeep",
+        Self::ContainerTooLarge { .. } => "ContainerTooLarge",
+        Self::NestedContainer => "NestedContainer",
+        Self::MessageLength { .. } => "MessageLength",
+        Self::TooManyIds { .. } => "TooManyIds",
+        Self::BadGzip => "BadGzip",
+        Self::GzipTooLarge { .. } => "GzipTooLarge",
+        Self::BadJson { .. } => "BadJson",
+    }
+    via {
+        Self::Codec(e) => e,
+    }
+}
+
 impl ProtocolError for TlError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::Codec(e) => e.name(),
-            Self::UnknownConstructor { .. } => "UnknownConstructor",
-            Self::BadBool { .. } => "BadBool",
-            Self::BadVectorId { .. } => "BadVectorId",
-            Self::CountTooLarge { .. } => "CountTooLarge",
-            Self::InvalidUtf8 => "InvalidUtf8",
-            Self::UnknownFlags { .. } => "UnknownFlags",
-            Self::TooDeep => "TooDeep",
-            Self::ContainerTooLarge { .. } => "ContainerTooLarge",
-            Self::NestedContainer => "NestedContainer",
-            Self::MessageLength { .. } => "MessageLength",
-            Self::TooManyIds { .. } => "TooManyIds",
-            Self::BadGzip => "BadGzip",
-            Self::GzipTooLarge { .. } => "GzipTooLarge",
-            Self::BadJson { .. } => "BadJson",
-        }
+        self.vocabulary_name()
     }
 
     /// A malformed TL value is discarded. Exceeding the container or id-count limits is answered
@@ -1255,32 +1329,36 @@ impl SecretError {
     }
 }
 
+vocabulary! {
+    SecretError {
+        Self::Envelope(EnvelopeError::AuthKeyIdMismatch) | Self::UnknownKeyFingerprint => "UnknownKeyFingerprint",
+        Self::KeyFingerprintMismatch => "KeyFingerprintMismatch",
+        Self::RandomBytesTooShort { .. } => "RandomBytesTooShort",
+        Self::SeqNoParity => "SeqNoParity",
+        Self::SeqNoRepeated { .. } => "SeqNoRepeated",
+        Self::InSeqNoInvalid { .. } => "InSeqNoInvalid",
+        Self::ResendInvalid { .. } => "ResendInvalid",
+        Self::GapQueueFull => "GapQueueFull",
+        Self::RekeyUnexpected { .. } => "RekeyUnexpected",
+        Self::RekeyPending => "RekeyPending",
+        Self::ChatClosed => "ChatClosed",
+        Self::BadRequest { .. } => "BadRequest",
+        Self::MtProto1Forbidden { .. } => "MtProto1Forbidden",
+        Self::LayerDecreased { .. } => "LayerDecreased",
+        Self::FileFingerprintMismatch { .. } => "FileFingerprintMismatch",
+        Self::FileSizeInvalid { .. } => "FileSizeInvalid",
+        Self::FileKeyInvalid { .. } => "FileKeyInvalid",
+    }
+    via {
+        Self::Dh(e) => e,
+        Self::Envelope(e) => e,
+        Self::Tl(e) => e,
+    }
+}
+
 impl ProtocolError for SecretError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::Dh(e) => e.name(),
-            Self::Envelope(EnvelopeError::AuthKeyIdMismatch) | Self::UnknownKeyFingerprint => {
-                "UnknownKeyFingerprint"
-            }
-            Self::Envelope(e) => e.name(),
-            Self::Tl(e) => e.name(),
-            Self::KeyFingerprintMismatch => "KeyFingerprintMismatch",
-            Self::RandomBytesTooShort { .. } => "RandomBytesTooShort",
-            Self::SeqNoParity => "SeqNoParity",
-            Self::SeqNoRepeated { .. } => "SeqNoRepeated",
-            Self::InSeqNoInvalid { .. } => "InSeqNoInvalid",
-            Self::ResendInvalid { .. } => "ResendInvalid",
-            Self::GapQueueFull => "GapQueueFull",
-            Self::RekeyUnexpected { .. } => "RekeyUnexpected",
-            Self::RekeyPending => "RekeyPending",
-            Self::ChatClosed => "ChatClosed",
-            Self::BadRequest { .. } => "BadRequest",
-            Self::MtProto1Forbidden { .. } => "MtProto1Forbidden",
-            Self::LayerDecreased { .. } => "LayerDecreased",
-            Self::FileFingerprintMismatch { .. } => "FileFingerprintMismatch",
-            Self::FileSizeInvalid { .. } => "FileSizeInvalid",
-            Self::FileKeyInvalid { .. } => "FileKeyInvalid",
-        }
+        self.vocabulary_name()
     }
 
     /// Anything a relay could have produced (a bad packet, a repeat) is discarded or ignored with
@@ -1391,19 +1469,25 @@ impl CallError {
     }
 }
 
+vocabulary! {
+    CallError {
+        Self::GaHashMismatch => "GaHashMismatch",
+        Self::KeyFingerprintMismatch => "KeyFingerprintMismatch",
+        Self::TooShort { .. } => "TooShort",
+        Self::MsgKeyMismatch => "MsgKeyMismatch",
+        Self::SeqRepeated { .. } => "SeqRepeated",
+        Self::SeqTooOld { .. } => "SeqTooOld",
+        Self::SeqOutOfRange { .. } => "SeqOutOfRange",
+        Self::SeqLimitReached => "SeqLimitReached",
+    }
+    via {
+        Self::Dh(e) => e,
+    }
+}
+
 impl ProtocolError for CallError {
     fn name(&self) -> &'static str {
-        match self {
-            Self::Dh(e) => e.name(),
-            Self::GaHashMismatch => "GaHashMismatch",
-            Self::KeyFingerprintMismatch => "KeyFingerprintMismatch",
-            Self::TooShort { .. } => "TooShort",
-            Self::MsgKeyMismatch => "MsgKeyMismatch",
-            Self::SeqRepeated { .. } => "SeqRepeated",
-            Self::SeqTooOld { .. } => "SeqTooOld",
-            Self::SeqOutOfRange { .. } => "SeqOutOfRange",
-            Self::SeqLimitReached => "SeqLimitReached",
-        }
+        self.vocabulary_name()
     }
 
     /// A bad packet or a replay is discarded (spec §9.3, [vc]); a failed
@@ -1430,4 +1514,35 @@ impl From<DhError> for CallError {
     fn from(e: DhError) -> Self {
         Self::Dh(e)
     }
+}
+
+/// Every error enum's name table, as (enum, names), in the order of this file: the reference's
+/// error vocabulary. A name may appear under several enums (`TooShort`, `NotBlockAligned`, ...).
+pub const VOCABULARY: &[(&str, &[&str])] = &[
+    ("IgeError", IgeError::NAMES),
+    ("KeyError", KeyError::NAMES),
+    ("EnvelopeError", EnvelopeError::NAMES),
+    ("CodecError", CodecError::NAMES),
+    ("SessionError", SessionError::NAMES),
+    ("DhError", DhError::NAMES),
+    ("PqError", PqError::NAMES),
+    ("RsaError", RsaError::NAMES),
+    ("HandshakeError", HandshakeError::NAMES),
+    ("TransportError", TransportError::NAMES),
+    ("TlError", TlError::NAMES),
+    ("SecretError", SecretError::NAMES),
+    ("CallError", CallError::NAMES),
+];
+
+/// Every name of [`VOCABULARY`] once, in first-appearance order.
+pub fn vocabulary_names() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for (_, names) in VOCABULARY {
+        for name in *names {
+            if !out.contains(name) {
+                out.push(name);
+            }
+        }
+    }
+    out
 }

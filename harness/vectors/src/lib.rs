@@ -1,11 +1,17 @@
-//! Vector files: types, loader, lint, runners and the deterministic generator (DESIGN.md §3, §4).
+//! Vector files: types, loader, lint, runners and the deterministic generator.
 //!
-//! - [`model`]: the format v1 as strict serde types;
-//! - [`load`]: [`load_paths`], the strict loader, with [`LoadError`]s that name file and JSON path;
-//! - [`schema`]: [`lint_paths`], the loader plus validation against `vectors/schemas/*.json`;
-//! - [`run`]: [`run_file`], one runner per test-group type, judging an [`Iut`](mtproto_iut::Iut);
-//! - [`generate`](mod@generate): [`generate()`], which writes the suites under `vectors/` byte for byte;
-//! - [`result`]: [`CaseResult`], the contract with the reports.
+//! - [`core`]: what every family shares and that names no family: the file model
+//!   ([`core::file`]), the error vocabulary ([`core::vocabulary`]), the loader's common part
+//!   ([`core::load`]), schema validation ([`core::schema`]), the one judge ([`core::judge`]), the
+//!   result records ([`core::result`]), generator support ([`core::generate`]) and the
+//!   [`Family`](core::family::Family) trait;
+//! - [`families`]: one module per family (model types, load-time checks, runner, generator), each
+//!   importing only [`core`];
+//! - [`registry`]: the one list of families, and from it [`TestGroup`], [`load_paths`],
+//!   [`lint_paths`], [`run_file`] and [`generate()`].
+//!
+//! The common items are re-exported here; the old module paths `load` and `session` stay
+//! available for the CLI.
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
@@ -17,23 +23,21 @@
     )
 )]
 
-pub mod call_replay;
-pub mod generate;
-pub mod handshake;
-pub mod load;
-pub mod model;
-pub mod result;
-pub mod run;
-pub mod schema;
-pub mod secret;
-pub mod secret_gen;
-pub mod session;
-pub mod tl;
-pub mod transport;
+pub mod core;
+pub mod families;
+pub mod registry;
 
-pub use generate::{GenerateError, generate};
-pub use load::{LoadError, find_files, load_file, load_paths, parse_str};
-pub use model::{TestGroup, VectorFile};
-pub use result::{CaseResult, Outcome, Verdict};
-pub use run::{AcceptablePolicy, CaseMeta, RunOptions, run_file};
-pub use schema::{lint_paths, lint_paths_with};
+pub use crate::core::family::{Family, GroupType};
+pub use crate::core::file::{
+    CaseGroup, CaseHeader, DirectionName, Hex, Note, ReceiverName, Source,
+};
+pub use crate::core::generate::{Drbg, GenerateError};
+pub use crate::core::judge::{AcceptablePolicy, Answered, Judged, RunOptions, judge};
+pub use crate::core::load::{self, LoadError, find_files};
+pub use crate::core::result::{self, CaseResult, Outcome, Verdict};
+pub use crate::core::schema::{self};
+pub use crate::families::session;
+pub use crate::registry::{
+    CaseMeta, TestGroup, VectorFile, generate, lint_paths, lint_paths_with, load_file, load_paths,
+    parse_str, run_file, suites,
+};

@@ -1,10 +1,12 @@
-//! The one integration-test binary of `mtproto-vectors` (STYLE.md 13).
+//! The one integration-test binary of `mtproto-vectors`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod call_replay_suites;
+mod families;
 mod handshake_suites;
 mod loader;
 mod runner;
 mod secret_suites;
 mod session_bugs;
 mod suites;
+mod vocabulary;

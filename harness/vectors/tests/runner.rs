@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use mtproto_iut::{Answer, Fields, Hello, Iut, ReferenceIut, op};
-use mtproto_vectors::run::hex_diff;
+use mtproto_vectors::core::judge::hex_diff;
 use mtproto_vectors::{
     AcceptablePolicy, CaseMeta, CaseResult, Outcome, RunOptions, VectorFile, Verdict, load_file,
     parse_str, run_file,

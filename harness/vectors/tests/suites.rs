@@ -6,9 +6,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use mtproto_iut::ReferenceIut;
-use mtproto_vectors::generate::suites;
+use mtproto_vectors::families::envelope::Group as EnvelopeGroup;
 use mtproto_vectors::{
-    CaseResult, Outcome, RunOptions, TestGroup, Verdict, generate, lint_paths, load_paths, run_file,
+    CaseResult, Outcome, RunOptions, TestGroup, Verdict, generate, lint_paths, load_paths,
+    run_file, suites,
 };
 
 /// Set to rewrite `vectors/` from the generator instead of comparing.
@@ -44,7 +45,17 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
     let out = std::env::temp_dir().join(format!("mtproto-vectors-gen-{}", std::process::id()));
     let _ = fs::remove_dir_all(&out);
     let written = generate(&out).unwrap();
-    assert_eq!(written.len(), 27);
+    // 27 suites and the 25 schema files (24 group types and common.json).
+    assert_eq!(written.len(), 27 + 25);
+    assert_eq!(
+        written
+            .iter()
+            .filter(|p| p.starts_with(out.join("schemas")))
+            .count(),
+        mtproto_vectors::registry::SCHEMAS.len()
+    );
+    // `vectors generate --out D` then `lint D` passes: the schemas come with the suites.
+    assert_eq!(lint_paths(std::slice::from_ref(&out)).unwrap(), 27);
     for path in &written {
         let rel = path.strip_prefix(&out).unwrap();
         let fresh = fs::read(path).unwrap();
@@ -246,7 +257,7 @@ fn invalid_encrypt_cases_break_exactly_the_rule_they_name() {
     let vf = load_paths(&[vectors_dir().join("envelope/envelope_encrypt_test.json")]).unwrap();
     let mut checked = 0;
     for group in &vf[0].test_groups {
-        let TestGroup::EnvelopeEncrypt(g) = group else {
+        let TestGroup::Envelope(EnvelopeGroup::Encrypt(g)) = group else {
             panic!("not an encrypt group");
         };
         for c in &g.tests {
@@ -284,7 +295,7 @@ fn flags_and_provenance_say_what_they_mean() {
         // A Ktv case of a group whose verdict is this project's must say so; the only such case
         // (grammers' "Hello" packet rejected with LengthOutOfRange) is not flagged Ktv.
         for group in &vf.test_groups {
-            if let TestGroup::EnvelopeDecrypt(g) = group {
+            if let TestGroup::Envelope(EnvelopeGroup::Decrypt(g)) = group {
                 for c in &g.tests {
                     if c.flags.iter().any(|f| f == "Ktv") {
                         assert_eq!(c.result, Verdict::Valid, "{} tcId {}", vf.path, c.tc_id);

@@ -1,135 +1,356 @@
-//! The deterministic generator of the shipped suites (`mtproto-harness vectors generate`).
+//! The `envelope` family: MTProto 2.0 packets, `EnvelopeEncryptTest` and `EnvelopeDecryptTest`.
 //!
-//! Every random byte comes from a [`Drbg`]: SHA-256 in counter mode over a seed derived from a
-//! fixed label per suite, so the output never changes unless this code does. Known answers from
-//! independent origins (OpenSSL igetest, grammers, a real Telegram server packet) are copied from
-//! the protocol digest (`spec/MTPROTO.md` §1.2, §1.3, §11.2) and kept in groups of their own;
-//! every other value is computed by the reference and marked `source.name = "self"`.
+//! An encrypt case gives every field of a message and its padding: `envelope.encrypt` must give
+//! the exact packet, or refuse (invalid: the sender's rules on body and padding lengths). A decrypt
+//! case gives a receiver and a packet: `envelope.decrypt` must give salt, session, msg_id, seq_no
+//! and body, or reject with the named error.
 //!
-//! Invalid envelope cases are built so that only the check they are named after can reject them:
-//! a malformed plaintext is sealed with [`mtproto::envelope::seal`], which gives it a correct
+//! Invalid cases are built so that only the check they are named after can reject them: a
+//! malformed plaintext is sealed with [`mtproto::envelope::seal`], which gives it a correct
 //! msg_key; a modified msg_key is paired with a ciphertext that decrypts, under the keys that
 //! msg_key derives, to a well-formed message; and so on (see each builder).
-//!
-//! Output is pretty JSON with a 2-space indent and a trailing newline. A test asserts that
-//! regenerating gives the committed files byte for byte.
-
-use std::collections::BTreeMap;
-use std::fmt;
-use std::fs;
-use std::path::{Path, PathBuf};
 
 use mtproto::crypto::ige::aes256_ige_encrypt;
 use mtproto::crypto::kdf;
 use mtproto::envelope::{self, Message};
 use mtproto::{AuthKey, Direction};
-use sha2::{Digest, Sha256};
+use mtproto_iut::{Fields as Request, Iut, op};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::model::{
-    DirectionName, EnvelopeDecryptCase, EnvelopeDecryptGroup, EnvelopeEncryptCase,
-    EnvelopeEncryptGroup, Hex, IgeCase, IgeGroup, MsgKeyCase, MsgKeyGroup, Note, ReceiverName,
-    Source, TestGroup, VectorFile,
+use crate::core::family::{Family, GroupType};
+use crate::core::file::{CaseGroup, CaseHeader, DirectionName, File, Hex, ReceiverName, Source};
+use crate::core::generate::{Builder, Drbg, Flag, GenerateError, Suite, gen_err, h, self_source};
+use crate::core::judge::{Ran, RunOptions, Want, judge_request, merged};
+use crate::core::known::{
+    HELLO_PACKET, SERVER_AUTH_KEY, SERVER_PACKET, SERVER_PLAINTEXT, auth_key, hello_plaintext,
 };
-use crate::result::Verdict;
+use crate::core::load::{LoadError, Part, check_len, check_opt_len};
+use crate::core::result::Verdict;
 
-/// Why generation failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GenerateError {
-    /// The file being generated.
-    pub file: String,
-    /// What went wrong.
-    pub message: String,
-}
+/// The `envelope` family.
+#[derive(Clone, Copy, Debug)]
+pub struct Envelope;
 
-impl fmt::Display for GenerateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.file, self.message)
+crate::case_struct! {
+    /// An `EnvelopeEncryptTest` case: the exact packet, or (invalid) a refusal to build it.
+    EnvelopeEncryptCase {
+        /// 256 bytes.
+        auth_key: Hex,
+        /// 8 bytes.
+        salt: Hex,
+        /// 8 bytes.
+        session_id: Hex,
+        /// 8 bytes.
+        msg_id: Hex,
+        /// `seq_no`.
+        seq_no: i32,
+        /// `message_data`.
+        body: Hex,
+        /// The padding bytes.
+        padding: Hex,
+        /// The packet (valid cases only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        packet: Option<Hex>,
     }
 }
 
-impl std::error::Error for GenerateError {}
-
-fn gen_err(file: &str, message: impl fmt::Display) -> GenerateError {
-    GenerateError {
-        file: file.to_owned(),
-        message: message.to_string(),
+crate::case_struct! {
+    /// An `EnvelopeDecryptTest` case: accept with the given fields, or reject with `error`.
+    EnvelopeDecryptCase {
+        /// 256 bytes.
+        auth_key: Hex,
+        /// 8 bytes: the receiver's session.
+        session_id: Hex,
+        /// The packet.
+        packet: Hex,
+        /// 8 bytes (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        salt: Option<Hex>,
+        /// 8 bytes (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        msg_id: Option<Hex>,
+        /// `seq_no` (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seq_no: Option<i32>,
+        /// `message_data` (valid cases).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        body: Option<Hex>,
     }
 }
 
-/// A deterministic byte stream: block `i` is `SHA-256(seed ‖ i as u64 little-endian)`, where
-/// `seed = SHA-256("mtproto-harness vectors v1" ‖ 0x00 ‖ label)`.
-#[derive(Clone, Debug)]
-pub struct Drbg {
-    seed: [u8; 32],
-    counter: u64,
-    buf: [u8; 32],
-    used: usize,
+/// A group of `EnvelopeEncryptTest` cases.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvelopeEncryptGroup {
+    /// `EnvelopeEncryptTest`.
+    #[serde(rename = "type")]
+    pub group_type: String,
+    /// The sender direction.
+    pub direction: DirectionName,
+    /// Where the numbers come from.
+    pub source: Source,
+    /// The cases.
+    pub tests: Vec<EnvelopeEncryptCase>,
 }
 
-impl Drbg {
-    /// A stream for `label`.
-    pub fn new(label: &str) -> Self {
-        let seed: [u8; 32] = Sha256::new()
-            .chain_update(b"mtproto-harness vectors v1\0")
-            .chain_update(label.as_bytes())
-            .finalize()
-            .into();
-        Self {
-            seed,
-            counter: 0,
-            buf: [0; 32],
-            used: 32,
+/// A group of `EnvelopeDecryptTest` cases.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EnvelopeDecryptGroup {
+    /// `EnvelopeDecryptTest`.
+    #[serde(rename = "type")]
+    pub group_type: String,
+    /// The receiving side.
+    pub receiver: ReceiverName,
+    /// Where the numbers come from.
+    pub source: Source,
+    /// The cases.
+    pub tests: Vec<EnvelopeDecryptCase>,
+}
+
+/// A group of the `envelope` family.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Group {
+    /// `EnvelopeEncryptTest`.
+    Encrypt(EnvelopeEncryptGroup),
+    /// `EnvelopeDecryptTest`.
+    Decrypt(EnvelopeDecryptGroup),
+}
+
+impl CaseGroup for Group {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Self::Encrypt(_) => "EnvelopeEncryptTest",
+            Self::Decrypt(_) => "EnvelopeDecryptTest",
         }
     }
+    fn source(&self) -> &Source {
+        match self {
+            Self::Encrypt(g) => &g.source,
+            Self::Decrypt(g) => &g.source,
+        }
+    }
+    fn headers(&self) -> Vec<CaseHeader<'_>> {
+        match self {
+            Self::Encrypt(g) => g.tests.iter().map(|t| crate::header_of!(t)).collect(),
+            Self::Decrypt(g) => g.tests.iter().map(|t| crate::header_of!(t)).collect(),
+        }
+    }
+}
 
-    /// Fill `out` with the next bytes.
-    pub fn fill(&mut self, out: &mut [u8]) {
-        for byte in out {
-            if self.used >= self.buf.len() {
-                self.buf = Sha256::new()
-                    .chain_update(self.seed)
-                    .chain_update(self.counter.to_le_bytes())
-                    .finalize()
-                    .into();
-                self.counter = self.counter.wrapping_add(1);
-                self.used = 0;
+impl Family for Envelope {
+    type Group = Group;
+
+    const GROUP_TYPES: &'static [GroupType] = &[
+        GroupType {
+            name: "EnvelopeEncryptTest",
+            family: "envelope",
+            schema: "envelope_encrypt_test_schema_v1.json",
+            errors: Some(&[
+                "LengthNotAligned",
+                "LengthOutOfRange",
+                "PaddingTooShort",
+                "PaddingTooLong",
+                "NotBlockAligned",
+            ]),
+        },
+        GroupType {
+            name: "EnvelopeDecryptTest",
+            family: "envelope",
+            schema: "envelope_decrypt_test_schema_v1.json",
+            errors: Some(&[
+                "TooShort",
+                "AuthKeyIdMismatch",
+                "NotBlockAligned",
+                "MsgKeyMismatch",
+                "LengthOutOfRange",
+                "LengthNotAligned",
+                "PaddingTooShort",
+                "PaddingTooLong",
+                "SessionIdMismatch",
+                "KeyWrongLength",
+            ]),
+        },
+    ];
+
+    fn parse(part: &Part<'_>, group_type: &str) -> Result<Group, LoadError> {
+        Ok(if group_type == "EnvelopeEncryptTest" {
+            Group::Encrypt(part.parse()?)
+        } else {
+            Group::Decrypt(part.parse()?)
+        })
+    }
+
+    /// Lengths, and which fields each result gives (a valid encrypt case the packet, a valid
+    /// decrypt case every decrypted field, an invalid one none).
+    fn check(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
+        let at = |t: usize| format!("testGroups[{g}].tests[{t}]");
+        match group {
+            Group::Encrypt(group) => {
+                for (t, c) in group.tests.iter().enumerate() {
+                    check_len(file, &at(t), "authKey", &c.auth_key, &[256])?;
+                    check_len(file, &at(t), "salt", &c.salt, &[8])?;
+                    check_len(file, &at(t), "sessionId", &c.session_id, &[8])?;
+                    check_len(file, &at(t), "msgId", &c.msg_id, &[8])?;
+                    match (c.result, &c.packet) {
+                        (Verdict::Valid, None) => {
+                            return Err(LoadError::at(
+                                file,
+                                format!("{}.packet", at(t)),
+                                "missing: a valid EnvelopeEncryptTest case gives the packet",
+                            ));
+                        }
+                        (Verdict::Invalid, Some(_)) => {
+                            return Err(LoadError::at(
+                                file,
+                                format!("{}.packet", at(t)),
+                                "an invalid EnvelopeEncryptTest case has no packet",
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
             }
-            *byte = self.buf.get(self.used).copied().unwrap_or(0);
-            self.used = self.used.saturating_add(1);
+            Group::Decrypt(group) => {
+                for (t, c) in group.tests.iter().enumerate() {
+                    check_len(file, &at(t), "authKey", &c.auth_key, &[256])?;
+                    check_len(file, &at(t), "sessionId", &c.session_id, &[8])?;
+                    check_opt_len(file, &at(t), "salt", c.salt.as_ref(), &[8])?;
+                    check_opt_len(file, &at(t), "msgId", c.msg_id.as_ref(), &[8])?;
+                    let present = [
+                        ("salt", c.salt.is_some()),
+                        ("msgId", c.msg_id.is_some()),
+                        ("seqNo", c.seq_no.is_some()),
+                        ("body", c.body.is_some()),
+                    ];
+                    let missing = present.iter().find(|(_, p)| !p).map(|(n, _)| *n);
+                    let extra = present.iter().find(|(_, p)| *p).map(|(n, _)| *n);
+                    match (c.result, missing, extra) {
+                        (Verdict::Valid, Some(field), _) => {
+                            return Err(LoadError::at(
+                                file,
+                                format!("{}.{field}", at(t)),
+                                "missing: a valid EnvelopeDecryptTest case gives salt, msgId, seqNo \
+                             and body",
+                            ));
+                        }
+                        (Verdict::Invalid, _, Some(field)) => {
+                            return Err(LoadError::at(
+                                file,
+                                format!("{}.{field}", at(t)),
+                                "an invalid EnvelopeDecryptTest case has no decrypted fields",
+                            ));
+                        }
+                        (Verdict::Acceptable, Some(field), Some(_)) => {
+                            return Err(LoadError::at(
+                                file,
+                                format!("{}.{field}", at(t)),
+                                "missing: an acceptable case gives all of salt, msgId, seqNo and \
+                             body, or none",
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn run(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
+        match group {
+            Group::Encrypt(g) => run_encrypt(g, index, iut, opts),
+            Group::Decrypt(g) => run_decrypt(g, index, iut, opts),
         }
     }
 
-    /// The next `n` bytes.
-    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
-        let mut v = vec![0u8; n];
-        self.fill(&mut v);
-        v
-    }
-
-    /// The next `N` bytes as an array.
-    pub fn array<const N: usize>(&mut self) -> [u8; N] {
-        let mut a = [0u8; N];
-        self.fill(&mut a);
-        a
-    }
-
-    /// A number in `0..n` (`0` for `n = 0`); the modulo bias is irrelevant here.
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 {
-            return 0;
-        }
-        u64::from_le_bytes(self.array::<8>()) % n
-    }
-
-    /// A `usize` in `lo..=hi`.
-    pub fn range(&mut self, lo: usize, hi: usize) -> usize {
-        let span = u64::try_from(hi.saturating_sub(lo)).unwrap_or(u64::MAX);
-        lo.saturating_add(usize::try_from(self.below(span.saturating_add(1))).unwrap_or(0))
+    fn generate() -> Result<Vec<Suite<Group>>, GenerateError> {
+        Ok(vec![envelope_encrypt()?, envelope_decrypt()?])
     }
 }
 
-/// Every flag the suites use, with its Wycheproof bug type, description and links.
-const FLAGS: &[(&str, &str, &str, &[&str])] = &[
+fn hex_field(fields: &mut Request, name: &str, value: &Hex) {
+    fields.insert(name.to_owned(), Value::String(value.to_hex()));
+}
+
+fn run_encrypt(
+    g: &EnvelopeEncryptGroup,
+    index: usize,
+    iut: &mut dyn Iut,
+    opts: &RunOptions,
+) -> Option<Ran> {
+    let c = g.tests.get(index)?;
+    let mut req = Request::new();
+    req.insert("direction".into(), Value::from(g.direction.as_str()));
+    hex_field(&mut req, "authKey", &c.auth_key);
+    hex_field(&mut req, "salt", &c.salt);
+    hex_field(&mut req, "sessionId", &c.session_id);
+    hex_field(&mut req, "msgId", &c.msg_id);
+    req.insert("seqNo".into(), Value::from(c.seq_no));
+    hex_field(&mut req, "body", &c.body);
+    hex_field(&mut req, "padding", &c.padding);
+    let wants: Vec<_> = c
+        .packet
+        .iter()
+        .map(|p| ("packet", Want::Hex(p.as_bytes())))
+        .collect();
+    let judged = judge_request(
+        iut.call(op::ENVELOPE_ENCRYPT, &req),
+        op::ENVELOPE_ENCRYPT,
+        &wants,
+        (c.result, c.error.as_deref()),
+        opts,
+    );
+    let direction = [("direction", Value::from(g.direction.as_str()))];
+    Some(Ran {
+        judged,
+        vector: merged(c, &g.group_type, &g.source, &direction),
+    })
+}
+
+fn run_decrypt(
+    g: &EnvelopeDecryptGroup,
+    index: usize,
+    iut: &mut dyn Iut,
+    opts: &RunOptions,
+) -> Option<Ran> {
+    let c = g.tests.get(index)?;
+    let mut req = Request::new();
+    req.insert("receiver".into(), Value::from(g.receiver.as_str()));
+    hex_field(&mut req, "authKey", &c.auth_key);
+    hex_field(&mut req, "sessionId", &c.session_id);
+    hex_field(&mut req, "packet", &c.packet);
+    let mut wants = Vec::new();
+    if let (Some(salt), Some(msg_id), Some(seq_no), Some(body)) =
+        (&c.salt, &c.msg_id, c.seq_no, &c.body)
+    {
+        wants.push(("salt", Want::Hex(salt.as_bytes())));
+        wants.push(("sessionId", Want::Hex(c.session_id.as_bytes())));
+        wants.push(("msgId", Want::Hex(msg_id.as_bytes())));
+        wants.push(("seqNo", Want::Int(i64::from(seq_no))));
+        wants.push(("body", Want::Hex(body.as_bytes())));
+    }
+    let judged = judge_request(
+        iut.call(op::ENVELOPE_DECRYPT, &req),
+        op::ENVELOPE_DECRYPT,
+        &wants,
+        (c.result, c.error.as_deref()),
+        opts,
+    );
+    let receiver = [("receiver", Value::from(g.receiver.as_str()))];
+    Some(Ran {
+        judged,
+        vector: merged(c, &g.group_type, &g.source, &receiver),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generator
+
+/// The flags this family's cases carry.
+const FLAGS: &[Flag] = &[
     (
         "Ktv",
         "BASIC",
@@ -145,30 +366,10 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         &[],
     ),
     (
-        "SingleBlock",
-        "EDGE_CASE",
-        "Exactly one 16-byte block: the chaining values come only from the IV.",
-        &["https://core.telegram.org/mtproto/description"],
-    ),
-    (
-        "EmptyInput",
-        "EDGE_CASE",
-        "A zero-length buffer. IGE over no blocks is the identity; an implementation may instead \
-         refuse it, so the case is acceptable.",
-        &[],
-    ),
-    (
         "NotBlockAligned",
         "MISSING_STEP",
         "The input (or encrypted_data) is not a multiple of 16 bytes. IGE has no padding: the \
          length must be rejected, not padded, truncated or read past.",
-        &["https://core.telegram.org/mtproto/description"],
-    ),
-    (
-        "PaddingInMsgKey",
-        "MISSING_STEP",
-        "msg_key is the middle of SHA-256 over the whole plaintext including the random padding \
-         (MTProto 2.0); MTProto 1.0 hashed only up to the body and gets a different value.",
         &["https://core.telegram.org/mtproto/description"],
     ),
     (
@@ -292,526 +493,11 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
-const SELF_VERSION: &str = "mtproto-vectors generator v1";
-
-fn self_source() -> Source {
-    Source {
-        name: "self".into(),
-        version: SELF_VERSION.into(),
-    }
-}
-
-fn h(s: &str) -> Vec<u8> {
-    hex::decode(s).unwrap_or_default()
-}
-
 fn seq(n: usize, start: u8) -> Vec<u8> {
     (0..n)
         .map(|i| start.wrapping_add(u8::try_from(i % 256).unwrap_or(0)))
         .collect()
 }
-
-/// Assigns tcIds and collects the notes a file uses.
-struct Builder {
-    file: String,
-    next_id: u64,
-    notes: BTreeMap<String, Note>,
-}
-
-impl Builder {
-    fn new(file: &str) -> Self {
-        Self {
-            file: file.to_owned(),
-            next_id: 1,
-            notes: BTreeMap::new(),
-        }
-    }
-
-    /// The next tcId, and the flags (as strings) with their notes recorded.
-    fn case(&mut self, flags: &[&str]) -> Result<(u64, Vec<String>), GenerateError> {
-        for &flag in flags {
-            let Some(&(_, bug_type, description, links)) =
-                FLAGS.iter().find(|(name, ..)| *name == flag)
-            else {
-                return Err(gen_err(&self.file, format!("no note for flag {flag}")));
-            };
-            self.notes.insert(
-                flag.to_owned(),
-                Note {
-                    bug_type: bug_type.to_owned(),
-                    description: description.to_owned(),
-                    effect: None,
-                    links: links.iter().map(|&l| l.to_owned()).collect(),
-                    cves: Vec::new(),
-                },
-            );
-        }
-        let id = self.next_id;
-        self.next_id = self.next_id.saturating_add(1);
-        Ok((id, flags.iter().map(|&f| f.to_owned()).collect()))
-    }
-
-    fn finish(
-        self,
-        algorithm: &str,
-        schema: &str,
-        header: &[&str],
-        groups: Vec<TestGroup>,
-    ) -> (String, VectorFile) {
-        let total: usize = groups.iter().map(TestGroup::len).sum();
-        let vf = VectorFile {
-            path: self.file.clone(),
-            family: crate::load::family_of(&format!("vectors/{}", self.file)),
-            algorithm: algorithm.to_owned(),
-            schema: schema.to_owned(),
-            number_of_tests: u64::try_from(total).unwrap_or(u64::MAX),
-            header: header.iter().map(|&s| s.to_owned()).collect(),
-            notes: self.notes,
-            test_groups: groups,
-        };
-        (self.file, vf)
-    }
-}
-
-/// Every suite, in memory: `(path relative to vectors/, file)`.
-pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
-    let mut all = vec![
-        ige_openssl()?,
-        ige_aes256()?,
-        msg_key()?,
-        envelope_encrypt()?,
-        envelope_decrypt()?,
-    ];
-    all.extend(crate::session::suites()?);
-    all.extend(crate::transport::suites(self_source())?);
-    all.extend(crate::tl::suites(self_source())?);
-    all.extend(crate::handshake::suites()?);
-    all.extend(crate::secret_gen::suites()?);
-    all.push(crate::call_replay::suite()?);
-    Ok(all)
-}
-
-/// Write every suite under `out_dir` (the `vectors/` directory), creating family directories.
-/// Returns the paths written.
-pub fn generate(out_dir: &Path) -> Result<Vec<PathBuf>, GenerateError> {
-    let mut written = Vec::new();
-    for (rel, vf) in suites()? {
-        let path = out_dir.join(&rel);
-        let text = vf.to_json_pretty().map_err(|e| gen_err(&rel, e))?;
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|e| gen_err(&rel, e))?;
-        }
-        fs::write(&path, text).map_err(|e| gen_err(&rel, e))?;
-        written.push(path);
-    }
-    Ok(written)
-}
-
-// ---------------------------------------------------------------------------------------------
-// IGE
-
-fn ige_case(
-    b: &mut Builder,
-    flags: &[&str],
-    comment: String,
-    (key, iv): (&[u8], &[u8]),
-    (msg, ct): (Vec<u8>, Vec<u8>),
-    result: Verdict,
-    error: Option<&str>,
-) -> Result<IgeCase, GenerateError> {
-    let (tc_id, flags) = b.case(flags)?;
-    Ok(IgeCase {
-        tc_id,
-        comment,
-        flags,
-        key: key.into(),
-        iv: iv.into(),
-        msg: msg.into(),
-        ct: ct.into(),
-        result,
-        error: error.map(str::to_owned),
-    })
-}
-
-fn ige_openssl() -> Result<(String, VectorFile), GenerateError> {
-    let mut b = Builder::new("ige/aes128_ige_openssl_test.json");
-    // spec §1.2: OpenSSL test/igetest.c, vectors 0 and 1.
-    let tests = vec![
-        ige_case(
-            &mut b,
-            &["Ktv"],
-            "igetest.c vector 0 (AES_ENCRYPT): 32 zero bytes".into(),
-            (&seq(16, 0), &seq(32, 0)),
-            (
-                vec![0; 32],
-                h("1a8519a6557be652e9da8e43da4ef4453cf456b4ca488aa383c79c98b34797cb"),
-            ),
-            Verdict::Valid,
-            None,
-        )?,
-        ige_case(
-            &mut b,
-            &["Ktv"],
-            "igetest.c vector 1 (AES_DECRYPT): \"L. Let's hope Ben got it right!\\n\"".into(),
-            (b"This is an imple", b"mentation of IGE mode for OpenSS"),
-            (
-                h("99706487a1cde613bc6de0b6f24b1c7aa448c8b9c3403e3467a8cad89340f53b"),
-                b"L. Let's hope Ben got it right!\n".to_vec(),
-            ),
-            Verdict::Valid,
-            None,
-        )?,
-    ];
-    let group = TestGroup::Ige(IgeGroup {
-        group_type: "IgeTest".into(),
-        source: Source {
-            name: "openssl-igetest".into(),
-            version: "openssl test/igetest.c (spec §1.2)".into(),
-        },
-        tests,
-    });
-    Ok(b.finish(
-        "AES-128-IGE",
-        "ige_test_schema_v1.json",
-        &[
-            "AES-128-IGE known answers from OpenSSL's igetest.c (Ben Laurie's IGE paper), run \
-             through the same IGE mode Telegram uses with AES-256.",
-            "Each case is checked both ways: encrypt(msg) = ct and decrypt(ct) = msg.",
-        ],
-        vec![group],
-    ))
-}
-
-fn ige256(key: &[u8; 32], iv: &[u8; 32], msg: &[u8]) -> Result<Vec<u8>, String> {
-    let mut data = msg.to_vec();
-    aes256_ige_encrypt(key, iv, &mut data).map_err(|e| e.to_string())?;
-    Ok(data)
-}
-
-fn ige_aes256() -> Result<(String, VectorFile), GenerateError> {
-    let name = "ige/aes256_ige_test.json";
-    let mut b = Builder::new(name);
-    let mut rng = Drbg::new("ige/aes256");
-    // spec §1.3: grammers-crypto's tests; key = iv = input = bytes 0x00..0x1f.
-    let s32 = seq(32, 0);
-    let grammers = vec![
-        ige_case(
-            &mut b,
-            &["Ktv"],
-            "grammers: encrypt bytes 0x00..0x1f under key = iv = bytes 0x00..0x1f".into(),
-            (&s32, &s32),
-            (
-                s32.clone(),
-                h("e28112a53e5c89c7b1ea8071c133699fd4e86b26c4bac9fc5af1ab8ce27a44a4"),
-            ),
-            Verdict::Valid,
-            None,
-        )?,
-        ige_case(
-            &mut b,
-            &["Ktv"],
-            "grammers: decrypt bytes 0x00..0x1f under key = iv = bytes 0x00..0x1f".into(),
-            (&s32, &s32),
-            (
-                h("e5777afacd7b2c16f7ac40cae61ef603fee6098fb8a8860ab9ee672cd7e5bacc"),
-                s32.clone(),
-            ),
-            Verdict::Valid,
-            None,
-        )?,
-    ];
-
-    let mut lengths: Vec<usize> = (1..=64).map(|k| k * 16).collect();
-    lengths.extend((1040..=4096).step_by(48));
-    if !lengths.contains(&4096) {
-        lengths.push(4096);
-    }
-    let mut generated = Vec::new();
-    for len in lengths {
-        let key = rng.array::<32>();
-        let iv = rng.array::<32>();
-        let msg = rng.bytes(len);
-        let ct = ige256(&key, &iv, &msg).map_err(|e| gen_err(name, e))?;
-        let flags: &[&str] = if len == 16 {
-            &["Pseudorandom", "SingleBlock"]
-        } else {
-            &["Pseudorandom"]
-        };
-        generated.push(ige_case(
-            &mut b,
-            flags,
-            format!("{len} bytes ({} blocks)", len / 16),
-            (&key, &iv),
-            (msg, ct),
-            Verdict::Valid,
-            None,
-        )?);
-    }
-    {
-        let key = rng.array::<32>();
-        let iv = rng.array::<32>();
-        generated.push(ige_case(
-            &mut b,
-            &["EmptyInput"],
-            "empty input: the identity, or refused".into(),
-            (&key, &iv),
-            (Vec::new(), Vec::new()),
-            Verdict::Acceptable,
-            None,
-        )?);
-    }
-    let mut bad: Vec<usize> = (1..=15).collect();
-    bad.extend(17..=31);
-    bad.extend([
-        33, 40, 47, 49, 63, 65, 100, 255, 257, 1000, 1023, 1025, 2047, 4095, 4097,
-    ]);
-    for len in bad {
-        let key = rng.array::<32>();
-        let iv = rng.array::<32>();
-        let msg = rng.bytes(len);
-        let ct = rng.bytes(len);
-        generated.push(ige_case(
-            &mut b,
-            &["NotBlockAligned"],
-            format!("{len} bytes is not a multiple of 16: both directions must refuse"),
-            (&key, &iv),
-            (msg, ct),
-            Verdict::Invalid,
-            Some("NotBlockAligned"),
-        )?);
-    }
-    let groups = vec![
-        TestGroup::Ige(IgeGroup {
-            group_type: "IgeTest".into(),
-            source: Source {
-                name: "grammers".into(),
-                version: "grammers-crypto lib.rs tests (spec §1.3)".into(),
-            },
-            tests: grammers,
-        }),
-        TestGroup::Ige(IgeGroup {
-            group_type: "IgeTest".into(),
-            source: self_source(),
-            tests: generated,
-        }),
-    ];
-    Ok(b.finish(
-        "AES-256-IGE",
-        "ige_test_schema_v1.json",
-        &[
-            "AES-256-IGE as Telegram uses it (OpenSSL's IV layout: iv = y0 || x0).",
-            "grammers' known answers, then generated coverage of every block count up to 64 and \
-             longer buffers up to 4096 bytes, the empty buffer, and lengths that are not a \
-             multiple of 16 (which both directions must refuse).",
-        ],
-        groups,
-    ))
-}
-
-// ---------------------------------------------------------------------------------------------
-// KDF
-
-const HELLO: &[u8] = b"Hello, world! This data should remain secure!";
-
-/// spec §11.2: the real server packet that grammers' tests decrypt.
-const SERVER_AUTH_KEY: &str = "5d2e7d65f49ec28bd029a88761ea27b8a4c79f12226525443e7d7c596ef330353\
-0db2107e89aa997c7a0164ab694187adeff156bd6ef7118a1962347753c0e7e89a0354b8ec364f9997e71bc6923fb86\
-e8e43491e010606a6ce845e2fa01940977ef0aa32adf5a97dbf6d428ec0434d717a2d3ad19622cc05887642113c7965f\
-fb862a3e3ccb0ab95addda57f89245dbd76b492348f8e94bd5a7c0e0b84808523cfd1ea80b32fe9ad198bc2e103fceb7\
-d52492ecc0273a28674bc923eee59265ab17a002df1f4aa2c59b819a5e5e1d105ec117336f5c76c6b187037d4b4270ce\
-e9cc21071d97e9bca220c6d7b01b998cf2e5cdb9a50ecda1852a36e635690c8e";
-const SERVER_PACKET: &str = "7a7183c2c10e4f4df945fa9a9abd35e7c3840b61f045304f39674c19c0e209784f\
-50f6226a073529d675c92cbf0bfa8c99a79b3f39c72a5d9a026d431ab7407ca04ecc55187d6c45f17871524edd90cea0\
-2ed728e14d7cb18aea2a636158f09459a9437710d894c79f368c4e8164b7647ea98612aefe942c5d92121acb8db02dcc\
-ceb66d0f8720ac12a06db0582bfd955be34f365118e3bab8cd080ce6b45b28eac56dcd2a29374e";
-const SERVER_PLAINTEXT: &str = "fc826a02248b28fd60f2c4822443ad6801f0c1c2918b305e02000000580000\
-00dcf8f1730200000001a8c1c2918b305e010000001c0000000809c29ec4fd33ad918b305e18a88ea607ee5816fc826a\
-02248b28fd01ccc1c2918b305e0200000014000000c5737734c4fd33ad918b305e6408300000000000fce66704a3cd8e\
-e9d0ae6fab672c60c04a3f1fd4490e51f6";
-/// spec §11.2: grammers' encryption of [`HELLO`] + 19 zero bytes, x = 0, auth_key 0x00..0xff.
-const HELLO_PACKET: &str = "32d1586ea457dfc8a81729d46db54019a2bfd7f744f9b96c4f716cfdc4477db2a2c1\
-5f6ddb85235fb9552f1d8407c6aaea00cc844c5a1bf6ac44b79b5edc2a23868b3d6073a590992c0f2975243d563ea18\
-0d218ee757c9a";
-
-fn hello_plaintext() -> Vec<u8> {
-    let mut p = HELLO.to_vec();
-    p.resize(64, 0);
-    p
-}
-
-fn auth_key(bytes: &[u8], file: &str) -> Result<AuthKey, GenerateError> {
-    AuthKey::from_slice(bytes).map_err(|e| gen_err(file, e))
-}
-
-fn msg_key_case(
-    b: &mut Builder,
-    flags: &[&str],
-    comment: String,
-    key: &[u8],
-    plaintext: Option<Vec<u8>>,
-    msg_key: &[u8],
-    aes: Option<([u8; 32], [u8; 32])>,
-) -> Result<MsgKeyCase, GenerateError> {
-    let (tc_id, flags) = b.case(flags)?;
-    Ok(MsgKeyCase {
-        tc_id,
-        comment,
-        flags,
-        auth_key: key.into(),
-        plaintext: plaintext.map(Hex),
-        msg_key: msg_key.into(),
-        aes_key: aes.map(|(k, _)| Hex(k.to_vec())),
-        aes_iv: aes.map(|(_, iv)| Hex(iv.to_vec())),
-        result: Verdict::Valid,
-        error: None,
-    })
-}
-
-fn msg_key() -> Result<(String, VectorFile), GenerateError> {
-    let name = "kdf/msg_key_test.json";
-    let mut b = Builder::new(name);
-    let k256 = seq(256, 0);
-    let grammers_c2s = vec![
-        msg_key_case(
-            &mut b,
-            &["Ktv"],
-            "grammers: auth_key = bytes 0x00..0xff, msg_key = bytes 0x00..0x0f, x = 0".into(),
-            &k256,
-            None,
-            &seq(16, 0),
-            Some((
-                h("704ed09c8b41668ae8f99d244738f71dbddc44469b6bbd4aa8573dd042bd059e")
-                    .try_into()
-                    .unwrap_or([0; 32]),
-                h("4d266000a550edabbf4c7ce40fd0043cc92230184cd317a5cc9c2482fd3b9318")
-                    .try_into()
-                    .unwrap_or([0; 32]),
-            )),
-        )?,
-        msg_key_case(
-            &mut b,
-            &["Ktv", "PaddingInMsgKey"],
-            "grammers: msg_key of \"Hello, world! ...\" + 19 zero bytes, auth_key 0x00..0xff"
-                .into(),
-            &k256,
-            Some(hello_plaintext()),
-            &h("a81729d46db54019a2bfd7f744f9b96c"),
-            None,
-        )?,
-    ];
-    let packet = h(SERVER_PACKET);
-    let grammers_s2c = vec![
-        msg_key_case(
-            &mut b,
-            &["Ktv"],
-            "grammers: auth_key = bytes 0x00..0xff, msg_key = bytes 0x00..0x0f, x = 8".into(),
-            &k256,
-            None,
-            &seq(16, 0),
-            Some((
-                h("217725799b245806458174a1fcfbc883906807b15033fdd0ea2b4d69cf9c364e")
-                    .try_into()
-                    .unwrap_or([0; 32]),
-                h("669a6538917a4fa56ca32360a431c9160be4ad887140980dab91ce7bdc47ffbc")
-                    .try_into()
-                    .unwrap_or([0; 32]),
-            )),
-        )?,
-        msg_key_case(
-            &mut b,
-            &["Ktv", "PaddingInMsgKey"],
-            "a real server packet (grammers' tests): its msg_key over its 144-byte plaintext"
-                .into(),
-            &h(SERVER_AUTH_KEY),
-            Some(h(SERVER_PLAINTEXT)),
-            packet.get(8..24).unwrap_or(&[]),
-            None,
-        )?,
-    ];
-
-    let mut groups = vec![
-        TestGroup::MsgKey(MsgKeyGroup {
-            group_type: "MsgKeyTest".into(),
-            direction: DirectionName::ClientToServer,
-            source: Source {
-                name: "grammers".into(),
-                version: "grammers-crypto tests (spec §11.2)".into(),
-            },
-            tests: grammers_c2s,
-        }),
-        TestGroup::MsgKey(MsgKeyGroup {
-            group_type: "MsgKeyTest".into(),
-            direction: DirectionName::ServerToClient,
-            source: Source {
-                name: "grammers".into(),
-                version: "grammers-crypto tests, a real server packet (spec §11.2)".into(),
-            },
-            tests: grammers_s2c,
-        }),
-    ];
-    for dir in [DirectionName::ClientToServer, DirectionName::ServerToClient] {
-        let mut rng = Drbg::new(&format!("kdf/msg_key/{}", dir.as_str()));
-        let mut tests = Vec::new();
-        for i in 0..100usize {
-            let key_bytes: Vec<u8> = match i {
-                0 => seq(256, 0),
-                1 => (0..=255u8).rev().collect(),
-                2 => vec![0; 256],
-                3 => vec![0xff; 256],
-                _ => rng.bytes(256),
-            };
-            let key = auth_key(&key_bytes, name)?;
-            // Plaintext lengths from the smallest (48) past several SHA-256 blocks.
-            let len = match i {
-                0..=9 => 48usize.saturating_add(16usize.saturating_mul(i)),
-                10 => 4096,
-                11 => 1056,
-                _ => 16usize.saturating_mul(rng.range(3, 80)),
-            };
-            let plaintext = rng.bytes(len);
-            let direction = dir.direction();
-            let mk = kdf::msg_key(&key, direction, &plaintext);
-            let keys = kdf::derive(&key, direction, &mk);
-            let comment = match i {
-                0 => format!("auth_key = bytes 0x00..0xff, {len}-byte plaintext"),
-                1 => format!("auth_key = bytes 0xff..0x00, {len}-byte plaintext"),
-                2 => format!("all-zero auth_key, {len}-byte plaintext"),
-                3 => format!("all-ones auth_key, {len}-byte plaintext"),
-                _ => format!("{len}-byte plaintext"),
-            };
-            tests.push(msg_key_case(
-                &mut b,
-                &["Pseudorandom", "PaddingInMsgKey"],
-                comment,
-                &key_bytes,
-                Some(plaintext),
-                &mk,
-                Some((keys.aes_key, keys.aes_iv)),
-            )?);
-        }
-        groups.push(TestGroup::MsgKey(MsgKeyGroup {
-            group_type: "MsgKeyTest".into(),
-            direction: dir,
-            source: self_source(),
-            tests,
-        }));
-    }
-    Ok(b.finish(
-        "MTProto-2.0-KDF",
-        "msg_key_test_schema_v1.json",
-        &[
-            "MTProto 2.0 key derivation (spec §2.2): msg_key = SHA-256(substr(auth_key, 88+x, 32) \
-             + plaintext)[8:24], and aes_key / aes_iv from msg_key, for x = 0 (client to server) \
-             and x = 8 (server to client).",
-            "A case with plaintext checks msg_key; a case with aesKey and aesIv checks their \
-             derivation from msgKey; generated cases check all three.",
-        ],
-        groups,
-    ))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Envelope
 
 /// Random message fields, with a msg_id of the right parity for the sender (spec §3.1 R7).
 struct Fields {
@@ -874,9 +560,9 @@ fn dir_name(d: Direction) -> DirectionName {
     }
 }
 
-fn envelope_encrypt() -> Result<(String, VectorFile), GenerateError> {
+fn envelope_encrypt() -> Result<(String, File<Group>), GenerateError> {
     let name = "envelope/envelope_encrypt_test.json";
-    let mut b = Builder::new(name);
+    let mut b = Builder::new(name, FLAGS);
     let mut groups = Vec::new();
     for dir in [DirectionName::ClientToServer, DirectionName::ServerToClient] {
         let mut rng = Drbg::new(&format!("envelope/encrypt/{}", dir.as_str()));
@@ -1048,7 +734,7 @@ fn envelope_encrypt() -> Result<(String, VectorFile), GenerateError> {
                 Some("NotBlockAligned"),
             )?;
         }
-        groups.push(TestGroup::EnvelopeEncrypt(EnvelopeEncryptGroup {
+        groups.push(Group::Encrypt(EnvelopeEncryptGroup {
             group_type: "EnvelopeEncryptTest".into(),
             direction: dir,
             source: self_source(),
@@ -1651,9 +1337,9 @@ impl DecryptCases<'_> {
     }
 }
 
-fn envelope_decrypt() -> Result<(String, VectorFile), GenerateError> {
+fn envelope_decrypt() -> Result<(String, File<Group>), GenerateError> {
     let name = "envelope/envelope_decrypt_test.json";
-    let mut b = Builder::new(name);
+    let mut b = Builder::new(name, FLAGS);
     let mut groups = Vec::new();
 
     // spec §11.2: a real server packet, receiver client (grammers' tests).
@@ -1677,7 +1363,7 @@ fn envelope_decrypt() -> Result<(String, VectorFile), GenerateError> {
             result: Verdict::Valid,
             error: None,
         };
-        groups.push(TestGroup::EnvelopeDecrypt(EnvelopeDecryptGroup {
+        groups.push(Group::Decrypt(EnvelopeDecryptGroup {
             group_type: "EnvelopeDecryptTest".into(),
             receiver: ReceiverName::Client,
             source: Source {
@@ -1713,7 +1399,7 @@ fn envelope_decrypt() -> Result<(String, VectorFile), GenerateError> {
             result: Verdict::Invalid,
             error: Some("LengthOutOfRange".into()),
         };
-        groups.push(TestGroup::EnvelopeDecrypt(EnvelopeDecryptGroup {
+        groups.push(Group::Decrypt(EnvelopeDecryptGroup {
             group_type: "EnvelopeDecryptTest".into(),
             receiver: ReceiverName::Server,
             source: Source {
@@ -1735,7 +1421,7 @@ fn envelope_decrypt() -> Result<(String, VectorFile), GenerateError> {
         };
         cases.all()?;
         let tests = cases.tests;
-        groups.push(TestGroup::EnvelopeDecrypt(EnvelopeDecryptGroup {
+        groups.push(Group::Decrypt(EnvelopeDecryptGroup {
             group_type: "EnvelopeDecryptTest".into(),
             receiver,
             source: self_source(),
@@ -1757,7 +1443,7 @@ fn envelope_decrypt() -> Result<(String, VectorFile), GenerateError> {
         };
         cases.leading_zero_keys()?;
         let tests = cases.tests;
-        groups.push(TestGroup::EnvelopeDecrypt(EnvelopeDecryptGroup {
+        groups.push(Group::Decrypt(EnvelopeDecryptGroup {
             group_type: "EnvelopeDecryptTest".into(),
             receiver,
             source: self_source(),

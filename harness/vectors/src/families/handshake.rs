@@ -1,12 +1,8 @@
-//! `DhParamsTest`, `DhValueTest`, `PqTest` and `HandshakeTest` (spec §4, §5, §11.3): the group
-//! and case types, the loader's checks, the runner and the generator of `vectors/dh/`,
-//! `vectors/pq/` and `vectors/handshake/`.
+//! The `handshake` family, `HandshakeTest` (spec §4, §5, §11.3): the group
+//! and case types, the loader's checks, the runner and the generator of `vectors/handshake/`.
 //!
 //! | type | request | a valid case passes when |
 //! |---|---|---|
-//! | `DhParamsTest` | `dh.checkParams` {p, g} | accepted |
-//! | `DhValueTest` | `dh.checkValue` {p, g, value} | accepted |
-//! | `PqTest` | `pq.factorize` {pq} | p and q equal (p <= q, big-endian, no leading zeros) |
 //! | `HandshakeTest` (role `client`) | `handshake.client` {the whole transcript} | reqPqMulti, reqDhParams, setClientDhParams, authKey, serverSalt, timeOffset equal |
 //! | `HandshakeTest` (role `server`) | `handshake.server` {the whole transcript} | resPq, serverDhParams, dhGen, authKey, serverSalt, dc, expiresIn equal |
 //!
@@ -21,95 +17,94 @@
 // Generator arithmetic on fixed 256-byte arrays; the loader and runner parts never index.
 #![allow(clippy::indexing_slicing)]
 
-use mtproto::ProtocolError;
 use mtproto::crypto::dh::{self, DhGroup, SafePrimeCache, TELEGRAM_DH_PRIME};
 use mtproto::crypto::ige::aes256_ige_encrypt;
 use mtproto::crypto::rsa_pad::{self, RsaPrivateKey, RsaPublicKey};
 use mtproto::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
-use mtproto::handshake::pq::{factorize_be, is_prime_u64, minimal_be};
+use mtproto::handshake::pq::minimal_be;
 use mtproto::handshake::server::{self, ResPqRandom, ServerDhRandom};
 use mtproto::handshake::{id, new_nonce_hash, tmp_aes};
-use mtproto_iut::handshake::{
-    DH_CHECK_PARAMS, DH_CHECK_VALUE, HANDSHAKE_CLIENT, HANDSHAKE_SERVER, PQ_FACTORIZE,
-};
+use mtproto_iut::handshake::{HANDSHAKE_CLIENT, HANDSHAKE_SERVER};
 use mtproto_iut::{Fields, Iut};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha1::{Digest as _, Sha1};
 
-use crate::generate::{Drbg, GenerateError};
-use crate::load::LoadError;
-use crate::model::{CaseHeader, Hex, Note, Source, TestGroup, VectorFile};
-use crate::result::Verdict;
-use crate::run::{Check, Want, merged};
+use crate::core::family::{Family, GroupType};
+use crate::core::file::{CaseGroup, CaseHeader, File, Hex, Source};
+use crate::core::generate::{
+    Builder, Drbg, Flag, GenerateError, Suite, be_add, gen_err as gerr, next_prime, self_source,
+};
+use crate::core::judge::{Ran, RunOptions, Want, combine, judge_request, merged};
+use crate::core::known::{SEED, prime};
+use crate::core::load::{LoadError, Part, err};
+use crate::core::result::Verdict;
+
+/// The `handshake` family.
+#[derive(Clone, Copy, Debug)]
+pub struct Handshake;
+
+impl Family for Handshake {
+    type Group = Group;
+
+    const GROUP_TYPES: &'static [GroupType] = &[GroupType {
+        name: "HandshakeTest",
+        family: "handshake",
+        schema: "handshake_test_schema_v1.json",
+        errors: None,
+    }];
+
+    fn parse(part: &Part<'_>, _group_type: &str) -> Result<Group, LoadError> {
+        // The role decides the case shape (client or server transcript).
+        let role: RoleOnly = part.parse()?;
+        Ok(if role.role.as_deref() == Some("server") {
+            Group::HandshakeServer(part.parse()?)
+        } else {
+            Group::Handshake(part.parse()?)
+        })
+    }
+
+    fn check(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
+        check_group(file, g, group)
+    }
+
+    fn run(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
+        let header = *group.headers().get(index)?;
+        let (checks, vector) = run(group, index, iut);
+        let judged = checks
+            .into_iter()
+            .map(|c| {
+                let j = judge_request(
+                    c.answer,
+                    c.op,
+                    &c.wants,
+                    (header.result, header.error),
+                    opts,
+                );
+                (c.op, j)
+            })
+            .collect();
+        Some(Ran {
+            judged: combine(judged),
+            vector,
+        })
+    }
+
+    fn generate() -> Result<Vec<Suite<Group>>, GenerateError> {
+        let _ = SafePrimeCache::new();
+        Ok(vec![handshake()?, handshake_server()?])
+    }
+}
+
+/// One request of a case, its answer, and the outputs a valid answer must carry.
+struct Check<'a> {
+    op: &'static str,
+    answer: mtproto_iut::Answer,
+    wants: Vec<(&'static str, Want<'a>)>,
+}
 
 // ---------------------------------------------------------------------------------------------
 // Types
-
-/// A `DhParamsTest` case.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct DhParamsCase {
-    /// The case id.
-    pub tc_id: u64,
-    /// What the case is about.
-    pub comment: String,
-    /// Flags.
-    pub flags: Vec<String>,
-    /// `dh_prime`, big-endian, as sent.
-    pub p: Hex,
-    /// `g`.
-    pub g: i64,
-    /// Expected verdict.
-    pub result: Verdict,
-    /// Expected error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// A `DhValueTest` case.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct DhValueCase {
-    /// The case id.
-    pub tc_id: u64,
-    /// What the case is about.
-    pub comment: String,
-    /// Flags.
-    pub flags: Vec<String>,
-    /// `g_a` or `g_b`, big-endian.
-    pub value: Hex,
-    /// Expected verdict.
-    pub result: Verdict,
-    /// Expected error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// A `PqTest` case.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PqCase {
-    /// The case id.
-    pub tc_id: u64,
-    /// What the case is about.
-    pub comment: String,
-    /// Flags.
-    pub flags: Vec<String>,
-    /// `pq`, big-endian as on the wire.
-    pub pq: Hex,
-    /// `p` (valid cases), big-endian without leading zeros, `p <= q`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub p: Option<Hex>,
-    /// `q` (valid cases).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub q: Option<Hex>,
-    /// Expected verdict.
-    pub result: Verdict,
-    /// Expected error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
 
 /// A `HandshakeTest` case: a client-role transcript with all randomness fixed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -261,23 +256,6 @@ macro_rules! group_struct {
 }
 
 group_struct!(
-    /// A group of `DhParamsTest` cases.
-    DhParamsGroup, DhParamsCase {}
-);
-group_struct!(
-    /// A group of `DhValueTest` cases against one `(p, g)`.
-    DhValueGroup, DhValueCase {
-        /// `dh_prime`.
-        p: Hex,
-        /// `g`.
-        g: i64,
-    }
-);
-group_struct!(
-    /// A group of `PqTest` cases.
-    PqGroup, PqCase {}
-);
-group_struct!(
     /// A group of `HandshakeTest` transcripts.
     HandshakeGroup, HandshakeCase {
         /// `client` (the IUT plays the client).
@@ -295,103 +273,45 @@ group_struct!(
 
 /// Just a `HandshakeTest` group's `role`, which decides how the rest parses.
 #[derive(Deserialize)]
-pub(crate) struct RoleOnly {
+struct RoleOnly {
     /// `client` or `server`.
-    pub(crate) role: Option<String>,
+    role: Option<String>,
 }
 
-/// One of this module's groups (a single [`TestGroup`] variant).
+/// One of this module's groups.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Group {
-    /// `DhParamsTest`.
-    DhParams(DhParamsGroup),
-    /// `DhValueTest`.
-    DhValue(DhValueGroup),
-    /// `PqTest`.
-    Pq(PqGroup),
     /// `HandshakeTest`, role `client`.
     Handshake(HandshakeGroup),
     /// `HandshakeTest`, role `server`.
     HandshakeServer(HandshakeServerGroup),
 }
 
-macro_rules! headers_of {
-    ($g:expr) => {
-        $g.tests
-            .iter()
-            .map(|t| CaseHeader {
-                tc_id: t.tc_id,
-                comment: &t.comment,
-                flags: &t.flags,
-                result: t.result,
-                error: t.error.as_deref(),
-            })
-            .collect()
-    };
-}
-
-impl Group {
-    /// The group's `type`.
-    pub fn type_name(&self) -> &'static str {
+impl CaseGroup for Group {
+    fn type_name(&self) -> &'static str {
         match self {
-            Self::DhParams(_) => "DhParamsTest",
-            Self::DhValue(_) => "DhValueTest",
-            Self::Pq(_) => "PqTest",
             Self::Handshake(_) | Self::HandshakeServer(_) => "HandshakeTest",
         }
     }
 
-    /// The group's source.
-    pub fn source(&self) -> &Source {
+    fn source(&self) -> &Source {
         match self {
-            Self::DhParams(g) => &g.source,
-            Self::DhValue(g) => &g.source,
-            Self::Pq(g) => &g.source,
             Self::Handshake(g) => &g.source,
             Self::HandshakeServer(g) => &g.source,
         }
     }
 
-    /// The number of cases.
-    pub fn len(&self) -> usize {
+    fn headers(&self) -> Vec<CaseHeader<'_>> {
         match self {
-            Self::DhParams(g) => g.tests.len(),
-            Self::DhValue(g) => g.tests.len(),
-            Self::Pq(g) => g.tests.len(),
-            Self::Handshake(g) => g.tests.len(),
-            Self::HandshakeServer(g) => g.tests.len(),
-        }
-    }
-
-    /// Whether the group has no cases.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The common fields of every case.
-    pub fn headers(&self) -> Vec<CaseHeader<'_>> {
-        match self {
-            Self::DhParams(g) => headers_of!(g),
-            Self::DhValue(g) => headers_of!(g),
-            Self::Pq(g) => headers_of!(g),
-            Self::Handshake(g) => headers_of!(g),
-            Self::HandshakeServer(g) => headers_of!(g),
+            Self::Handshake(g) => g.tests.iter().map(|t| crate::header_of!(t)).collect(),
+            Self::HandshakeServer(g) => g.tests.iter().map(|t| crate::header_of!(t)).collect(),
         }
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Loader checks
-
-fn err(file: &str, path: String, message: impl Into<String>) -> LoadError {
-    LoadError {
-        file: file.to_owned(),
-        path: Some(path),
-        position: None,
-        message: message.into(),
-    }
-}
 
 fn len_is(file: &str, at: &str, field: &str, v: &Hex, n: usize) -> Result<(), LoadError> {
     if v.len() == n {
@@ -406,22 +326,9 @@ fn len_is(file: &str, at: &str, field: &str, v: &Hex, n: usize) -> Result<(), Lo
 }
 
 /// The rules serde cannot express, for group `g` of `file`.
-pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
+fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
     let at = |t: usize| format!("testGroups[{g}].tests[{t}]");
     match group {
-        Group::DhParams(_) | Group::DhValue(_) => Ok(()),
-        Group::Pq(group) => {
-            for (t, c) in group.tests.iter().enumerate() {
-                if (c.result == Verdict::Valid) != (c.p.is_some() && c.q.is_some()) {
-                    return Err(err(
-                        file,
-                        at(t),
-                        "a valid case gives p and q, an invalid one neither",
-                    ));
-                }
-            }
-            Ok(())
-        }
         Group::Handshake(group) => {
             if group.role != "client" {
                 return Err(err(
@@ -501,70 +408,10 @@ pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError>
 // ---------------------------------------------------------------------------------------------
 // Runner
 
-fn put_hex(f: &mut Fields, name: &str, v: &[u8]) {
-    f.insert(name.to_owned(), Value::String(hex::encode(v)));
-}
-
 /// The requests of case `index` and what a valid answer must carry.
-pub(crate) fn run<'g>(
-    group: &'g Group,
-    index: usize,
-    iut: &mut dyn Iut,
-) -> (Vec<Check<'g>>, Value) {
+fn run<'g>(group: &'g Group, index: usize, iut: &mut dyn Iut) -> (Vec<Check<'g>>, Value) {
     let mut req = Fields::new();
     match group {
-        Group::DhParams(g) => {
-            let Some(c) = g.tests.get(index) else {
-                return (Vec::new(), Value::Null);
-            };
-            put_hex(&mut req, "p", c.p.as_bytes());
-            req.insert("g".into(), Value::from(c.g));
-            let answer = iut.call(DH_CHECK_PARAMS, &req);
-            let check = Check {
-                op: DH_CHECK_PARAMS,
-                answer,
-                wants: Vec::new(),
-            };
-            (vec![check], merged(c, &g.group_type, &g.source, None))
-        }
-        Group::DhValue(g) => {
-            let Some(c) = g.tests.get(index) else {
-                return (Vec::new(), Value::Null);
-            };
-            put_hex(&mut req, "p", g.p.as_bytes());
-            req.insert("g".into(), Value::from(g.g));
-            put_hex(&mut req, "value", c.value.as_bytes());
-            let answer = iut.call(DH_CHECK_VALUE, &req);
-            let mut v = merged(c, &g.group_type, &g.source, None);
-            if let Value::Object(m) = &mut v {
-                m.insert("p".into(), Value::String(g.p.to_hex()));
-                m.insert("g".into(), Value::from(g.g));
-            }
-            let check = Check {
-                op: DH_CHECK_VALUE,
-                answer,
-                wants: Vec::new(),
-            };
-            (vec![check], v)
-        }
-        Group::Pq(g) => {
-            let Some(c) = g.tests.get(index) else {
-                return (Vec::new(), Value::Null);
-            };
-            put_hex(&mut req, "pq", c.pq.as_bytes());
-            let answer = iut.call(PQ_FACTORIZE, &req);
-            let mut wants = Vec::new();
-            if let (Some(p), Some(q)) = (&c.p, &c.q) {
-                wants.push(("p", Want::Hex(p.as_bytes())));
-                wants.push(("q", Want::Hex(q.as_bytes())));
-            }
-            let check = Check {
-                op: PQ_FACTORIZE,
-                answer,
-                wants,
-            };
-            (vec![check], merged(c, &g.group_type, &g.source, None))
-        }
         Group::Handshake(g) => {
             let Some(c) = g.tests.get(index) else {
                 return (Vec::new(), Value::Null);
@@ -610,8 +457,8 @@ pub(crate) fn run<'g>(
                 answer,
                 wants,
             };
-            let extra = Some(("role", g.role.as_str()));
-            (vec![check], merged(c, &g.group_type, &g.source, extra))
+            let extra = [("role", Value::from(g.role.as_str()))];
+            (vec![check], merged(c, &g.group_type, &g.source, &extra))
         }
         Group::HandshakeServer(g) => {
             let Some(c) = g.tests.get(index) else {
@@ -641,8 +488,8 @@ pub(crate) fn run<'g>(
                 answer,
                 wants,
             };
-            let extra = Some(("role", g.role.as_str()));
-            (vec![check], merged(c, &g.group_type, &g.source, extra))
+            let extra = [("role", Value::from(g.role.as_str()))];
+            (vec![check], merged(c, &g.group_type, &g.source, &extra))
         }
     }
 }
@@ -677,15 +524,6 @@ fn server_request(c: &HandshakeServerCase) -> Fields {
 // ---------------------------------------------------------------------------------------------
 // Generator
 
-const SELF_VERSION: &str = "mtproto-vectors generator v1";
-
-fn self_source() -> Source {
-    Source {
-        name: "self".into(),
-        version: SELF_VERSION.into(),
-    }
-}
-
 fn source(name: &str, version: &str) -> Source {
     Source {
         name: name.into(),
@@ -693,7 +531,8 @@ fn source(name: &str, version: &str) -> Source {
     }
 }
 
-const FLAGS: &[(&str, &str, &str, &[&str])] = &[
+/// The flags this family's cases carry.
+const FLAGS: &[Flag] = &[
     (
         "Ktv",
         "BASIC",
@@ -717,70 +556,11 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
         &["https://core.telegram.org/mtproto/auth_key"],
     ),
     (
-        "PWrongSize",
-        "WEAK_PARAMS",
-        "dh_prime is not a 2048-bit number in 256 bytes: \"2^2047 < p < 2^2048\".",
-        &["https://core.telegram.org/mtproto/security_guidelines"],
-    ),
-    (
-        "GOutOfRange",
-        "MODIFIED_PARAMETER",
-        "g outside 2..7: the client checks g against the congruence table, which only covers \
-         2..7.",
-        &["https://core.telegram.org/mtproto/auth_key"],
-    ),
-    (
-        "GNotGenerator",
-        "WEAK_PARAMS",
-        "p fails g's congruence, so g is a non-residue and generates the whole group, leaking \
-         the low bit of the secret exponent.",
-        &["https://core.telegram.org/mtproto/security_guidelines"],
-    ),
-    (
-        "CompositeP",
-        "WEAK_PARAMS",
-        "A composite dh_prime chosen by a malicious server; discrete logs in its subgroups are \
-         easy.",
-        &["https://core.telegram.org/mtproto/security_guidelines"],
-    ),
-    (
-        "NotSafePrime",
-        "WEAK_PARAMS",
-        "p is prime but (p - 1) / 2 is not: small subgroups exist (Pohlig–Hellman).",
-        &["https://core.telegram.org/mtproto/security_guidelines"],
-    ),
-    (
-        "PocklingtonTrap",
-        "WEAK_PARAMS",
-        "q = (p - 1) / 2 is prime but p = 2q + 1 is composite: a checker that proves q and \
-         assumes p accepts it.",
-        &["https://core.telegram.org/mtproto/security_guidelines"],
-    ),
-    (
-        "ValueBound",
-        "EDGE_CASE",
-        "A value at, one below or one above a bound of \"1 < g_a < p - 1\" (a MUST).",
-        &["https://core.telegram.org/mtproto/auth_key"],
-    ),
-    (
         "DhValueMargin",
         "WEAK_PARAMS",
         "A value inside (1, p - 1) but outside [2^1984, p - 2^1984]. The docs only recommend \
          this check; TDLib enforces it and so does the reference (strict default). A lenient \
          implementation fails these cases: judge it by policy (--filter or a baseline).",
-        &["https://core.telegram.org/mtproto/auth_key"],
-    ),
-    (
-        "PqShape",
-        "EDGE_CASE",
-        "An unusual but factorable pq: even, a square, >= 2^63, or tiny.",
-        &["https://core.telegram.org/mtproto/auth_key"],
-    ),
-    (
-        "PqNotFactorable",
-        "MODIFIED_PARAMETER",
-        "pq is prime, has three or more prime factors, a factor of 2^32 or more, or more than 8 \
-         bytes: there is no p, q the handshake allows.",
         &["https://core.telegram.org/mtproto/auth_key"],
     ),
     (
@@ -800,660 +580,11 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
-/// Assigns tcIds and records the notes a file uses.
-struct Builder {
-    file: String,
-    next: u64,
-    notes: std::collections::BTreeMap<String, Note>,
-}
-
-impl Builder {
-    fn new(file: &str) -> Self {
-        Self {
-            file: file.into(),
-            next: 1,
-            notes: Default::default(),
-        }
-    }
-
-    fn case(&mut self, flags: &[&str]) -> Result<(u64, Vec<String>), GenerateError> {
-        for &f in flags {
-            let Some(&(_, bug, desc, links)) = FLAGS.iter().find(|(n, ..)| *n == f) else {
-                return Err(gerr(&self.file, format!("no note for flag {f}")));
-            };
-            self.notes.insert(
-                f.into(),
-                Note {
-                    bug_type: bug.into(),
-                    description: desc.into(),
-                    effect: None,
-                    links: links.iter().map(|&l| l.into()).collect(),
-                    cves: Vec::new(),
-                },
-            );
-        }
-        let id = self.next;
-        self.next = self.next.saturating_add(1);
-        Ok((id, flags.iter().map(|&f| f.into()).collect()))
-    }
-
-    fn finish(
-        self,
-        algorithm: &str,
-        schema: &str,
-        header: &[&str],
-        groups: Vec<Group>,
-    ) -> (String, VectorFile) {
-        let total: usize = groups.iter().map(Group::len).sum();
-        let vf = VectorFile {
-            path: self.file.clone(),
-            family: crate::load::family_of(&format!("vectors/{}", self.file)),
-            algorithm: algorithm.into(),
-            schema: schema.into(),
-            number_of_tests: u64::try_from(total).unwrap_or(u64::MAX),
-            header: header.iter().map(|&s| s.into()).collect(),
-            notes: self.notes,
-            test_groups: groups.into_iter().map(TestGroup::Handshake).collect(),
-        };
-        (self.file, vf)
-    }
-}
-
-fn gerr(file: &str, message: impl std::fmt::Display) -> GenerateError {
-    GenerateError {
-        file: file.into(),
-        message: message.to_string(),
-    }
-}
-
-fn verdict(r: &Result<(), String>) -> (Verdict, Option<String>) {
-    match r {
-        Ok(()) => (Verdict::Valid, None),
-        Err(e) => (Verdict::Invalid, Some(e.clone())),
-    }
-}
-
-/// The 2048-bit numbers of `harness/mtproto/tests/data/dh_primes.txt`: (name, source, bytes).
-fn primes() -> Vec<(&'static str, &'static str, Vec<u8>)> {
-    include_str!("../../mtproto/tests/data/dh_primes.txt")
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let mut it = l.split_whitespace();
-            Some((it.next()?, it.next()?, hex::decode(it.next()?).ok()?))
-        })
-        .collect()
-}
-
-fn prime(name: &str) -> Vec<u8> {
-    primes()
-        .into_iter()
-        .find(|(n, ..)| *n == name)
-        .map(|(.., b)| b)
-        .unwrap_or_default()
-}
-
-const SEED: [u8; 32] = [0x42; 32];
-
-/// The reference's verdict on `(p, g)`, as a vocabulary name.
-fn params_verdict(p: &[u8], g: i64) -> Result<(), String> {
-    dh::check_params(p, g, &SEED, None)
-        .map(|_| ())
-        .map_err(|e| e.name().to_owned())
-}
-
-fn dh_params() -> Result<(String, VectorFile), GenerateError> {
-    let file = "dh/dh_params_test.json";
-    let mut b = Builder::new(file);
-    let mut groups = Vec::new();
-    let push = |b: &mut Builder,
-                tests: &mut Vec<DhParamsCase>,
-                p: &[u8],
-                g: i64,
-                flags: &[&str],
-                want: Result<(), &str>,
-                comment: String|
-     -> Result<(), GenerateError> {
-        let got = params_verdict(p, g);
-        if got.as_ref().map(|_| ()).map_err(String::as_str) != want {
-            return Err(gerr(
-                file,
-                format!("{comment}: reference says {got:?}, expected {want:?}"),
-            ));
-        }
-        let (tc_id, flags) = b.case(flags)?;
-        let (result, error) = verdict(&got);
-        tests.push(DhParamsCase {
-            tc_id,
-            comment,
-            flags,
-            p: Hex(p.to_vec()),
-            g,
-            result,
-            error,
-        });
-        Ok(())
-    };
-    // Published primes with every g: valid where the congruence holds, else GNotGenerator.
-    for (name, src, p) in primes() {
-        let (sname, sver) = match src {
-            s if s.starts_with("core.telegram.org") => ("telegram-docs", "samples-auth_key"),
-            s if s.starts_with("rfc3526") => ("rfc3526", "section 3 (2048-bit MODP group 14)"),
-            s if s.starts_with("openssl") => ("openssl-dhparam", "3.0.19"),
-            _ => continue,
-        };
-        let mut tests = Vec::new();
-        for g in 2..=7i64 {
-            let holds = dh::g_congruence_holds(&p, u32::try_from(g).unwrap_or(0));
-            let (flags, want): (&[&str], _) = if holds {
-                (&["Ktv"], Ok(()))
-            } else {
-                (&["Ktv", "GNotGenerator"], Err("GNotGenerator"))
-            };
-            push(
-                &mut b,
-                &mut tests,
-                &p,
-                g,
-                flags,
-                want,
-                format!("{name} with g = {g}"),
-            )?;
-        }
-        groups.push(Group::DhParams(DhParamsGroup {
-            group_type: "DhParamsTest".into(),
-            source: source(sname, sver),
-            tests,
-        }));
-    }
-    // Constructed failures.
-    let tg = TELEGRAM_DH_PRIME.to_vec();
-    let mut tests = Vec::new();
-    let mut with_zero = vec![0u8];
-    with_zero.extend_from_slice(&tg);
-    let mut top_clear = tg.clone();
-    if let Some(t) = top_clear.first_mut() {
-        *t &= 0x7f;
-    }
-    let wrong_size: [(&str, Vec<u8>); 5] = [
-        ("255 bytes (2040 bits)", tg.get(1..).unwrap_or(&[]).to_vec()),
-        ("257 bytes: a leading zero byte", with_zero),
-        ("257 bytes", vec![0xff; 257]),
-        ("256 bytes with the top bit clear (2047 bits)", top_clear),
-        ("empty", Vec::new()),
-    ];
-    for (what, p) in wrong_size {
-        push(
-            &mut b,
-            &mut tests,
-            &p,
-            3,
-            &["PWrongSize"],
-            Err("PWrongSize"),
-            format!("dh_prime {what}"),
-        )?;
-    }
-    for g in [
-        i64::from(i32::MIN),
-        -1,
-        0,
-        1,
-        8,
-        9,
-        255,
-        i64::from(i32::MAX),
-    ] {
-        push(
-            &mut b,
-            &mut tests,
-            &tg,
-            g,
-            &["GOutOfRange"],
-            Err("GOutOfRange"),
-            format!("Telegram prime with g = {g}"),
-        )?;
-    }
-    let composite = prime("composite_rsa");
-    push(
-        &mut b,
-        &mut tests,
-        &composite,
-        3,
-        &["CompositeP"],
-        Err("PNotPrime"),
-        "p = a product of two 1024-bit primes".into(),
-    )?;
-    let mut even = tg.clone();
-    if let Some(l) = even.last_mut() {
-        *l &= 0xfe;
-    }
-    push(
-        &mut b,
-        &mut tests,
-        &even,
-        4,
-        &["CompositeP"],
-        Err("PNotPrime"),
-        "Telegram prime - 1 (even)".into(),
-    )?;
-    push(
-        &mut b,
-        &mut tests,
-        &prime("q_prime_p_composite"),
-        3,
-        &["CompositeP", "PocklingtonTrap"],
-        Err("PNotPrime"),
-        "(p - 1) / 2 prime, p composite".into(),
-    )?;
-    push(
-        &mut b,
-        &mut tests,
-        &prime("prime_not_safe"),
-        3,
-        &["NotSafePrime"],
-        Err("PNotSafePrime"),
-        "p prime, (p - 1) / 2 composite".into(),
-    )?;
-    push(
-        &mut b,
-        &mut tests,
-        &prime("prime_1_mod_4"),
-        4,
-        &["NotSafePrime"],
-        Err("PNotSafePrime"),
-        "p prime and 1 mod 4, so (p - 1) / 2 is even".into(),
-    )?;
-    // g's congruence is checked before primality: composite p, g = 3 with p mod 3 = 1.
-    let mut c3 = tg.clone();
-    if let Some(l) = c3.last_mut() {
-        // Telegram prime mod 3 = 2; + 2 makes it 1 mod 3.
-        *l = l.wrapping_add(2);
-    }
-    push(
-        &mut b,
-        &mut tests,
-        &c3,
-        3,
-        &["GNotGenerator"],
-        Err("GNotGenerator"),
-        "Telegram prime + 2 (1 mod 3) with g = 3: the congruence fails before primality".into(),
-    )?;
-    groups.push(Group::DhParams(DhParamsGroup {
-        group_type: "DhParamsTest".into(),
-        source: self_source(),
-        tests,
-    }));
-    Ok(b.finish(
-        "MTProto-DH-params",
-        "dh_params_test_schema_v1.json",
-        &[
-            "DH parameter checks (spec §5): dh_prime a 2048-bit safe prime, g in 2..7 with its \
-             congruence. Order: PWrongSize, GOutOfRange, GNotGenerator, PNotPrime, PNotSafePrime.",
-        ],
-        groups,
-    ))
-}
-
-/// `a ± small` on 256-byte big-endian numbers (wrapping).
-fn be_add(a: &[u8; 256], sub: bool, small: u8) -> [u8; 256] {
-    let mut b = [0u8; 256];
-    b[255] = small;
-    be_addsub(a, &b, sub)
-}
-
-/// `a ± b` on 256-byte big-endian numbers (wrapping).
-fn be_addsub(a: &[u8; 256], b: &[u8; 256], sub: bool) -> [u8; 256] {
-    let mut out = [0u8; 256];
-    let mut carry: i16 = 0;
-    for i in (0..256).rev() {
-        let v = if sub {
-            i16::from(a[i]) - i16::from(b[i]) - carry
-        } else {
-            i16::from(a[i]) + i16::from(b[i]) + carry
-        };
-        let (byte, c) = if sub {
-            if v < 0 { (v + 256, 1) } else { (v, 0) }
-        } else if v > 255 {
-            (v - 256, 1)
-        } else {
-            (v, 0)
-        };
-        out[i] = u8::try_from(byte).unwrap_or(0);
-        carry = c;
-    }
-    out
-}
-
-fn dh_value() -> Result<(String, VectorFile), GenerateError> {
-    let file = "dh/dh_value_test.json";
-    let mut b = Builder::new(file);
-    let mut groups = Vec::new();
-    let mut rng = Drbg::new("dh_value");
-    for (pname, p, g, src) in [
-        (
-            "Telegram prime",
-            TELEGRAM_DH_PRIME.to_vec(),
-            3i64,
-            source("telegram-docs", "samples-auth_key (p, g); values self"),
-        ),
-        (
-            "RFC 3526 group 14",
-            prime("rfc3526_modp2048"),
-            2,
-            source("rfc3526", "section 3 (p, g); values self"),
-        ),
-    ] {
-        let group = dh::check_params(&p, g, &SEED, None).map_err(|e| gerr(file, e))?;
-        let p256: [u8; 256] = p.clone().try_into().unwrap_or([0; 256]);
-        let mut margin = [0u8; 256];
-        if let Some(x) = margin.get_mut(7) {
-            *x = 1; // 2^1984 = byte 7 (of 256) is 0x01
-        }
-        let p_minus_margin = be_addsub(&p256, &margin, true);
-        let one = be_add(&[0; 256], false, 1);
-        let p_minus_1 = be_add(&p256, true, 1);
-        let mut cases: Vec<(String, Vec<u8>, &[&str])> = vec![
-            ("0".into(), vec![0u8; 256], &["ValueBound"]),
-            ("1".into(), one.to_vec(), &["ValueBound"]),
-            (
-                "2".into(),
-                be_add(&one, false, 1).to_vec(),
-                &["ValueBound", "DhValueMargin"],
-            ),
-            (
-                "p - 2".into(),
-                be_add(&p256, true, 2).to_vec(),
-                &["ValueBound", "DhValueMargin"],
-            ),
-            ("p - 1".into(), p_minus_1.to_vec(), &["ValueBound"]),
-            ("p".into(), p256.to_vec(), &["ValueBound"]),
-            (
-                "p + 1".into(),
-                be_add(&p256, false, 1).to_vec(),
-                &["ValueBound"],
-            ),
-            ("2^2048 - 1".into(), vec![0xff; 256], &["ValueBound"]),
-            (
-                "2^2048 (257 bytes)".into(),
-                [&[1u8][..], &[0u8; 256]].concat(),
-                &["ValueBound"],
-            ),
-            (
-                "2^1984 - 1".into(),
-                be_add(&margin, true, 1).to_vec(),
-                &["DhValueMargin"],
-            ),
-            ("2^1984".into(), margin.to_vec(), &["DhValueMargin"]),
-            (
-                "2^1984 + 1".into(),
-                be_add(&margin, false, 1).to_vec(),
-                &["DhValueMargin"],
-            ),
-            (
-                "p - 2^1984 - 1".into(),
-                be_add(&p_minus_margin, true, 1).to_vec(),
-                &["DhValueMargin"],
-            ),
-            (
-                "p - 2^1984".into(),
-                p_minus_margin.to_vec(),
-                &["DhValueMargin"],
-            ),
-            (
-                "p - 2^1984 + 1".into(),
-                be_add(&p_minus_margin, false, 1).to_vec(),
-                &["DhValueMargin"],
-            ),
-            (
-                "2^1984 with two leading zero bytes".into(),
-                [&[0u8, 0][..], &margin[..]].concat(),
-                &["DhValueMargin"],
-            ),
-        ];
-        for i in 0..8 {
-            let secret: [u8; 256] = rng.array();
-            cases.push((
-                format!("g^a for random a #{i}"),
-                group.pow_g(&secret).to_vec(),
-                &["Pseudorandom"],
-            ));
-        }
-        let mut tests = Vec::new();
-        for (what, value, flags) in cases {
-            let got = dh::check_value(&group, &value)
-                .map(|_| ())
-                .map_err(|e| e.name().to_owned());
-            // Margin cases inside the margin are valid: keep the flag only where it decides.
-            let flags: Vec<&str> = flags
-                .iter()
-                .copied()
-                .filter(|&f| {
-                    f != "DhValueMargin"
-                        || got.as_ref().err().map(String::as_str) == Some("ValueUnsafe")
-                        || what.contains("2^1984")
-                })
-                .collect();
-            let (tc_id, flags) = b.case(&flags)?;
-            let (result, error) = verdict(&got);
-            tests.push(DhValueCase {
-                tc_id,
-                comment: format!("{pname}, g = {g}: value = {what}"),
-                flags,
-                value: Hex(value),
-                result,
-                error,
-            });
-        }
-        groups.push(Group::DhValue(DhValueGroup {
-            group_type: "DhValueTest".into(),
-            p: Hex(p),
-            g,
-            source: src,
-            tests,
-        }));
-    }
-    Ok(b.finish(
-        "MTProto-DH-value",
-        "dh_value_test_schema_v1.json",
-        &[
-            "g_a / g_b range checks (spec §5): 1 < v < p - 1 (ValueOutOfRange) and, strict by \
-             default, 2^1984 <= v <= p - 2^1984 (ValueUnsafe, flagged DhValueMargin).",
-        ],
-        groups,
-    ))
-}
-
-fn pq_case(
-    b: &mut Builder,
-    tests: &mut Vec<PqCase>,
-    pq: &[u8],
-    flags: &[&str],
-    comment: String,
-) -> Result<(), GenerateError> {
-    let got = factorize_be(pq);
-    let (tc_id, flags) = b.case(flags)?;
-    let (p, q, result, error) = match got {
-        Ok((p, q)) => (Some(Hex(p)), Some(Hex(q)), Verdict::Valid, None),
-        Err(e) => (None, None, Verdict::Invalid, Some(e.name().to_owned())),
-    };
-    tests.push(PqCase {
-        tc_id,
-        comment,
-        flags,
-        pq: Hex(pq.to_vec()),
-        p,
-        q,
-        result,
-        error,
-    });
-    Ok(())
-}
-
-fn next_prime(mut n: u64) -> u64 {
-    while !is_prime_u64(n) {
-        n = n.wrapping_add(1);
-    }
-    n
-}
-
-fn pq() -> Result<(String, VectorFile), GenerateError> {
-    let file = "pq/pq_test.json";
-    let mut b = Builder::new(file);
-    let mut rng = Drbg::new("pq");
-    let mut official = Vec::new();
-    for (pq, what) in [
-        (
-            0x17ed_4894_1a08_f981u64,
-            "the classic auth_key page example",
-        ),
-        (0x1460_e7d3_fa72_7791, "the current samples-auth_key page"),
-    ] {
-        pq_case(
-            &mut b,
-            &mut official,
-            &pq.to_be_bytes(),
-            &["Ktv"],
-            format!("pq of {what}"),
-        )?;
-    }
-    let mut tests = Vec::new();
-    for i in 0..240u64 {
-        // Two primes of 31..32 bits: products from 2^61 to 2^64.
-        let bits_p = 31 + (i % 2);
-        let p = next_prime((1 << bits_p) | rng.below(1 << bits_p));
-        let q = next_prime((1 << 31) | rng.below(1 << 31));
-        let pq = u128::from(p) * u128::from(q);
-        let Ok(pq) = u64::try_from(pq) else { continue };
-        let flags: &[&str] = if pq >= 1 << 63 {
-            &["Pseudorandom", "PqShape"]
-        } else {
-            &["Pseudorandom"]
-        };
-        pq_case(
-            &mut b,
-            &mut tests,
-            &minimal_be(pq),
-            flags,
-            format!("random product #{i} ({} bits)", 64 - pq.leading_zeros()),
-        )?;
-    }
-    for i in 0..20u64 {
-        let p = next_prime(rng.below(1 << 32).max(3));
-        if let Some(sq) = p.checked_mul(p) {
-            pq_case(
-                &mut b,
-                &mut tests,
-                &minimal_be(sq),
-                &["PqShape"],
-                format!("p = q #{i}"),
-            )?;
-        }
-        let q = next_prime(rng.below(1 << 32).max(3));
-        pq_case(
-            &mut b,
-            &mut tests,
-            &minimal_be(2 * q),
-            &["PqShape"],
-            format!("even: 2 * q #{i}"),
-        )?;
-    }
-    for (pq, what) in [
-        (4u64, "4 = 2 * 2"),
-        (6, "6 = 2 * 3"),
-        (15, "15 = 3 * 5"),
-        (
-            4_294_967_279 * 4_294_967_291,
-            "the two largest 32-bit primes",
-        ),
-        (
-            4_294_967_291 * 4_294_967_291,
-            "the largest 32-bit prime squared",
-        ),
-    ] {
-        pq_case(
-            &mut b,
-            &mut tests,
-            &minimal_be(pq),
-            &["PqShape"],
-            what.into(),
-        )?;
-    }
-    pq_case(
-        &mut b,
-        &mut tests,
-        &[0, 0, 0, 0x17, 0xed, 0x48, 0x94, 0x1a, 0x08, 0xf9, 0x81],
-        &["PqShape"],
-        "leading zero bytes".into(),
-    )?;
-    // Not factorable.
-    for i in 0..20u64 {
-        let p = next_prime((1 << 62) | rng.below(1 << 62));
-        pq_case(
-            &mut b,
-            &mut tests,
-            &minimal_be(p),
-            &["PqNotFactorable"],
-            format!("a 63-bit prime #{i}"),
-        )?;
-    }
-    for i in 0..10u64 {
-        let a = next_prime((1 << 20) | rng.below(1 << 20));
-        let c = next_prime((1 << 20) | rng.below(1 << 20));
-        let d = next_prime((1 << 20) | rng.below(1 << 20));
-        pq_case(
-            &mut b,
-            &mut tests,
-            &minimal_be(a * c * d),
-            &["PqNotFactorable"],
-            format!("three primes #{i}"),
-        )?;
-        let big = next_prime((1 << 40) | rng.below(1 << 40));
-        let small = next_prime((1 << 20) | rng.below(1 << 20));
-        pq_case(
-            &mut b,
-            &mut tests,
-            &minimal_be(big * small),
-            &["PqNotFactorable"],
-            format!("a factor of 2^40 #{i}"),
-        )?;
-    }
-    for (pq, what) in [
-        (vec![], "empty"),
-        (vec![0], "0"),
-        (vec![1], "1"),
-        (vec![2], "2 (prime)"),
-        (vec![1, 0, 0, 0, 0, 0, 0, 0, 15], "9 significant bytes"),
-        (
-            u64::MAX.to_be_bytes().to_vec(),
-            "2^64 - 1 = 3·5·17·257·641·65537·6700417",
-        ),
-    ] {
-        pq_case(&mut b, &mut tests, &pq, &["PqNotFactorable"], what.into())?;
-    }
-    let groups = vec![
-        Group::Pq(PqGroup {
-            group_type: "PqTest".into(),
-            source: source("telegram-docs", "auth_key and samples-auth_key pages"),
-            tests: official,
-        }),
-        Group::Pq(PqGroup {
-            group_type: "PqTest".into(),
-            source: self_source(),
-            tests,
-        }),
-    ];
-    Ok(b.finish(
-        "MTProto-pq",
-        "pq_test_schema_v1.json",
-        &["Factoring pq (spec §4 step 3): p <= q, both prime and below 2^32; else PqNotFactorable."],
-        groups,
-    ))
-}
-
 // --- handshake transcripts
 
-const SERVER_PEM: &str = include_str!("../../mtproto/tests/data/test_server_rsa_private.pem");
-const PRODUCTION_PEM: &str = include_str!("../../mtproto/tests/data/telegram_production_rsa.pem");
+const SERVER_PEM: &str = include_str!("../../../mtproto/tests/data/test_server_rsa_private.pem");
+const PRODUCTION_PEM: &str =
+    include_str!("../../../mtproto/tests/data/telegram_production_rsa.pem");
 
 fn hx(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
@@ -1656,9 +787,9 @@ fn flipped(b: &[u8]) -> Vec<u8> {
     v
 }
 
-fn handshake() -> Result<(String, VectorFile), GenerateError> {
+fn handshake() -> Result<(String, File<Group>), GenerateError> {
     let file = "handshake/handshake_client_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     // The official sample (spec §11.3), client role. temp_key is unpublished: 00..1f as in the
     // computed RSA_PAD vector of spec §11.4.
     let prod = RsaPublicKey::from_pkcs1_pem(PRODUCTION_PEM).map_err(|e| gerr(file, e))?;
@@ -1666,7 +797,7 @@ fn handshake() -> Result<(String, VectorFile), GenerateError> {
     let sn = "D6701FCD212CEB87C966E5318F5564A8";
     let mut dh_padding = hx("C320374A97C7BB863CFF9F97");
     dh_padding.extend_from_slice(&[0; 4]);
-    let sample_raw = include_str!("handshake_sample.txt");
+    let sample_raw = include_str!("../data/handshake_sample.txt");
     let field = |name: &str| -> Vec<u8> {
         sample_raw
             .split("\n\n")
@@ -2165,9 +1296,9 @@ fn client_encrypted(t: &Transcript, data: &[u8], bad_hash: bool, extra_padding: 
     buf
 }
 
-fn handshake_server() -> Result<(String, VectorFile), GenerateError> {
+fn handshake_server() -> Result<(String, File<Group>), GenerateError> {
     let file = "handshake/handshake_server_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let mut tests = Vec::new();
     let mut add = |b: &mut Builder,
                    mut c: HandshakeServerCase,
@@ -2676,16 +1807,4 @@ pub fn run_client(c: &HandshakeCase) -> Result<Fields, String> {
         Ok(other) => Err(format!("{other:?}")),
         Err(e) => Err(e),
     }
-}
-
-/// Every suite of this module.
-pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
-    let _ = SafePrimeCache::new();
-    Ok(vec![
-        dh_params()?,
-        dh_value()?,
-        pq()?,
-        handshake()?,
-        handshake_server()?,
-    ])
 }

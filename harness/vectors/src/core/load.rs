@@ -1,4 +1,6 @@
-//! The strict loader (DESIGN.md §3, STYLE.md 6).
+//! The strict loader's family-independent part: finding and reading files, JSON errors with
+//! paths and positions, and the rules every case obeys. The registry (`registry.rs`) hands each
+//! test group to its family's parser and checks.
 //!
 //! Vector files are untrusted input. Loading rejects, with an error that names the file and the
 //! JSON path (and the line and column where the parser knows them):
@@ -22,11 +24,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use crate::model::{
-    BUG_TYPES, CaseHeader, ERRORS, EnvelopeDecryptGroup, EnvelopeEncryptGroup, GROUP_TYPES, Hex,
-    IgeGroup, MsgKeyGroup, Note, Source, TestGroup, VectorFile, allowed_errors,
-};
-use crate::result::Verdict;
+use super::file::{BUG_TYPES, CaseGroup, CaseHeader, File, Hex, Note, Source};
+use super::result::Verdict;
+use super::vocabulary;
 
 /// Why a vector file could not be loaded. `Display` gives `FILE: JSON.PATH: what is wrong`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,7 +42,8 @@ pub struct LoadError {
 }
 
 impl LoadError {
-    fn new(file: &str, path: Option<String>, message: impl Into<String>) -> Self {
+    /// An error about `file` at JSON `path` (if any).
+    pub fn new(file: &str, path: Option<String>, message: impl Into<String>) -> Self {
         Self {
             file: file.to_owned(),
             path,
@@ -51,7 +52,8 @@ impl LoadError {
         }
     }
 
-    fn at(file: &str, path: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An error about `file` at JSON `path`.
+    pub fn at(file: &str, path: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(file, Some(path.into()), message)
     }
 }
@@ -176,30 +178,10 @@ pub fn display(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
-/// The family of a file: the directory right after a `vectors` directory in its path, else the
-/// name of its parent directory.
-pub fn family_of(path: &str) -> String {
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-    let dirs = parts.split_last().map_or(&[][..], |(_, dirs)| dirs);
-    if let Some(i) = dirs.iter().rposition(|&p| p == "vectors")
-        && let Some(next) = dirs.get(i.saturating_add(1))
-    {
-        return (*next).to_owned();
-    }
-    dirs.last().map_or_else(String::new, |d| (*d).to_owned())
-}
-
-/// Load and check every vector file under `paths` (see [`find_files`]).
-pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<VectorFile>, LoadError> {
-    find_files(paths)?.iter().map(|p| load_file(p)).collect()
-}
-
-/// Load and check one vector file. It must be a regular file (after following symlinks: a
-/// FIFO or a device is an error, not a hang) of at most [`MAX_FILE_SIZE`] bytes.
-pub fn load_file(path: &Path) -> Result<VectorFile, LoadError> {
-    let name = display(path);
-    let text = read_bounded(path).map_err(|m| LoadError::new(&name, None, m))?;
-    parse_str(&text, &name)
+/// The text of a vector file. It must be a regular file (after following symlinks: a FIFO or a
+/// device is an error, not a hang) of at most [`MAX_FILE_SIZE`] bytes.
+pub fn read_file(path: &Path) -> Result<String, LoadError> {
+    read_bounded(path).map_err(|m| LoadError::new(&display(path), None, m))
 }
 
 fn read_bounded(path: &Path) -> Result<String, String> {
@@ -232,16 +214,23 @@ fn read_bounded(path: &Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| format!("cannot read: not UTF-8 text: {e}"))
 }
 
+/// A file's top level, its groups still raw text.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawFile<'a> {
-    algorithm: String,
-    schema: String,
-    number_of_tests: u64,
-    header: Vec<String>,
-    notes: BTreeMap<String, Note>,
+pub struct RawFile<'a> {
+    /// `algorithm`.
+    pub algorithm: String,
+    /// `schema`.
+    pub schema: String,
+    /// `numberOfTests`.
+    pub number_of_tests: u64,
+    /// `header`.
+    pub header: Vec<String>,
+    /// `notes`.
+    pub notes: BTreeMap<String, Note>,
+    /// `testGroups`, each the raw text of one group.
     #[serde(borrow)]
-    test_groups: Vec<&'a RawValue>,
+    pub test_groups: Vec<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -310,7 +299,9 @@ fn json_error(
     }
 }
 
-pub(crate) fn parse_part<'a, T: DeserializeOwned>(
+/// Parse `part`, a sub-slice of `text` (a group), as `T`; errors name `file`, the JSON path under
+/// `prefix` and the position in the whole file.
+pub fn parse_part<'a, T: DeserializeOwned>(
     file: &str,
     text: &'a str,
     part: &'a str,
@@ -329,8 +320,34 @@ pub(crate) fn parse_part<'a, T: DeserializeOwned>(
     Ok(value)
 }
 
-/// Parse and check the text of a vector file; `file` names it in errors.
-pub fn parse_str(text: &str, file: &str) -> Result<VectorFile, LoadError> {
+/// A group's raw text and where it is, handed to a family's parser.
+#[derive(Clone, Copy, Debug)]
+pub struct Part<'a> {
+    /// The file, for errors.
+    pub file: &'a str,
+    /// The whole file's text (for positions).
+    pub text: &'a str,
+    /// The group's text, a sub-slice of `text`.
+    pub raw: &'a str,
+    /// The group's JSON path (`testGroups[2]`).
+    pub prefix: &'a str,
+}
+
+impl Part<'_> {
+    /// Parse the group as `T`.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, LoadError> {
+        parse_part(self.file, self.text, self.raw, self.prefix)
+    }
+
+    /// An error at `field` of the group.
+    pub fn err(&self, field: &str, message: impl Into<String>) -> LoadError {
+        LoadError::at(self.file, format!("{}.{field}", self.prefix), message)
+    }
+}
+
+/// Parse the top level of a vector file's text; `file` names it in errors. The top level must be a
+/// JSON object (serde would also take an array of the fields in order; the schemas do not).
+pub fn parse_raw<'a>(text: &'a str, file: &str) -> Result<RawFile<'a>, LoadError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let raw: RawFile<'_> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -338,152 +355,84 @@ pub fn parse_str(text: &str, file: &str) -> Result<VectorFile, LoadError> {
     })?;
     de.end()
         .map_err(|e| json_error(file, text, 0, "", None, &e))?;
-
-    let Some(&(schema_type, _)) = GROUP_TYPES.iter().find(|(_, s)| *s == raw.schema) else {
-        return Err(LoadError::at(
+    if !text.trim_start().starts_with('{') {
+        return Err(LoadError::new(
             file,
-            "schema",
-            format!(
-                "unknown schema {:?}; this runner knows {}",
-                raw.schema,
-                GROUP_TYPES
-                    .iter()
-                    .map(|(_, s)| *s)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            None,
+            "the file must be a JSON object (an array of the fields in order is not the format)",
         ));
-    };
-
-    let mut groups = Vec::with_capacity(raw.test_groups.len());
-    for (i, part) in raw.test_groups.iter().enumerate() {
-        let prefix = format!("testGroups[{i}]");
-        let tag: TypeOnly = parse_part(file, text, part.get(), &prefix)?;
-        let Some(group_type) = tag.group_type else {
-            return Err(LoadError::at(
-                file,
-                format!("{prefix}.type"),
-                "missing field `type`",
-            ));
-        };
-        let group = match group_type.as_str() {
-            "IgeTest" => TestGroup::Ige(parse_part::<IgeGroup>(file, text, part.get(), &prefix)?),
-            "MsgKeyTest" => {
-                TestGroup::MsgKey(parse_part::<MsgKeyGroup>(file, text, part.get(), &prefix)?)
-            }
-            "EnvelopeEncryptTest" => TestGroup::EnvelopeEncrypt(
-                parse_part::<EnvelopeEncryptGroup>(file, text, part.get(), &prefix)?,
-            ),
-            "EnvelopeDecryptTest" => TestGroup::EnvelopeDecrypt(
-                parse_part::<EnvelopeDecryptGroup>(file, text, part.get(), &prefix)?,
-            ),
-            "DhParamsTest" => {
-                TestGroup::Handshake(crate::handshake::Group::DhParams(parse_part::<
-                    crate::handshake::DhParamsGroup,
-                >(
-                    file,
-                    text,
-                    part.get(),
-                    &prefix,
-                )?))
-            }
-            "DhValueTest" => TestGroup::Handshake(crate::handshake::Group::DhValue(parse_part::<
-                crate::handshake::DhValueGroup,
-            >(
-                file,
-                text,
-                part.get(),
-                &prefix,
-            )?)),
-            "PqTest" => TestGroup::Handshake(crate::handshake::Group::Pq(parse_part::<
-                crate::handshake::PqGroup,
-            >(
-                file,
-                text,
-                part.get(),
-                &prefix,
-            )?)),
-            "HandshakeTest" => {
-                // The role decides the case shape (client or server transcript).
-                let role: crate::handshake::RoleOnly = parse_part(file, text, part.get(), &prefix)?;
-                TestGroup::Handshake(if role.role.as_deref() == Some("server") {
-                    crate::handshake::Group::HandshakeServer(parse_part(
-                        file,
-                        text,
-                        part.get(),
-                        &prefix,
-                    )?)
-                } else {
-                    crate::handshake::Group::Handshake(parse_part(file, text, part.get(), &prefix)?)
-                })
-            }
-            "MsgIdTraceTest" => TestGroup::MsgIdTrace(
-                parse_part::<crate::session::MsgIdTraceGroup>(file, text, part.get(), &prefix)?,
-            ),
-            "TransportTest" => TestGroup::Transport(
-                parse_part::<crate::transport::TransportGroup>(file, text, part.get(), &prefix)?,
-            ),
-            "TlIdTest" => TestGroup::TlId(parse_part::<crate::tl::TlIdGroup>(
-                file,
-                text,
-                part.get(),
-                &prefix,
-            )?),
-            "TlCodecTest" => TestGroup::TlCodec(parse_part::<crate::tl::TlCodecGroup>(
-                file,
-                text,
-                part.get(),
-                &prefix,
-            )?),
-            t if crate::secret::is_type(t) => {
-                TestGroup::Secret(crate::secret::parse(file, text, part.get(), &prefix, t)?)
-            }
-            other => {
-                return Err(LoadError::at(
-                    file,
-                    format!("{prefix}.type"),
-                    format!(
-                        "unknown test-group type {other:?}: this runner has no runner for it \
-                         (it knows {})",
-                        GROUP_TYPES
-                            .iter()
-                            .map(|(t, _)| *t)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
-            }
-        };
-        if group.type_name() != schema_type {
-            return Err(LoadError::at(
-                file,
-                format!("{prefix}.type"),
-                format!(
-                    "a {} group in a file whose schema {:?} is for {schema_type}",
-                    group.type_name(),
-                    raw.schema
-                ),
-            ));
-        }
-        groups.push(group);
     }
-
-    let vf = VectorFile {
-        path: file.to_owned(),
-        family: family_of(file),
-        algorithm: raw.algorithm,
-        schema: raw.schema,
-        number_of_tests: raw.number_of_tests,
-        header: raw.header,
-        notes: raw.notes,
-        test_groups: groups,
-    };
-    check(&vf)?;
-    Ok(vf)
+    Ok(raw)
 }
 
-/// The format rules serde cannot express.
-fn check(vf: &VectorFile) -> Result<(), LoadError> {
+/// The `type` of a group's raw text.
+pub fn group_type(part: &Part<'_>) -> Result<String, LoadError> {
+    let tag: TypeOnly = part.parse()?;
+    tag.group_type
+        .ok_or_else(|| part.err("type", "missing field `type`"))
+}
+
+/// Where `typed` (a loaded value serialized back) has an object and `raw` (the file's JSON) has
+/// an array: serde takes a struct written as an array of its fields in order, which the format
+/// (and the schemas) forbid. Both `run` and `lint` load through this check.
+pub fn check_object_form(
+    file: &str,
+    raw: &serde_json::Value,
+    typed: &serde_json::Value,
+) -> Result<(), LoadError> {
+    fn walk(
+        raw: &serde_json::Value,
+        typed: &serde_json::Value,
+        path: &mut String,
+    ) -> Option<String> {
+        use serde_json::Value;
+        match (raw, typed) {
+            (Value::Array(_), Value::Object(_)) => Some(path.clone()),
+            (Value::Object(r), Value::Object(t)) => r.iter().find_map(|(k, rv)| {
+                let tv = t.get(k)?;
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                let found = walk(rv, tv, path);
+                path.truncate(len);
+                found
+            }),
+            (Value::Array(r), Value::Array(t)) => {
+                r.iter().zip(t).enumerate().find_map(|(i, (rv, tv))| {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    let found = walk(rv, tv, path);
+                    path.truncate(len);
+                    found
+                })
+            }
+            _ => None,
+        }
+    }
+    match walk(raw, typed, &mut String::new()) {
+        None => Ok(()),
+        Some(path) => Err(LoadError::new(
+            file,
+            (!path.is_empty()).then_some(path),
+            "an object written as an array of its fields: the format takes objects only",
+        )),
+    }
+}
+
+/// An error at JSON `path` of `file` (the families' loader checks).
+pub fn err(file: &str, path: String, message: impl Into<String>) -> LoadError {
+    LoadError::at(file, path, message)
+}
+
+/// The format rules serde cannot express that hold for every family: bug types, the case count,
+/// unique tcIds, flags with notes, result and error consistent with the vocabulary and with
+/// `allowed_errors` of the group's type, source names. The family's own checks come after.
+pub fn check_file<G: CaseGroup>(
+    vf: &File<G>,
+    allowed_errors: &dyn Fn(&str) -> Option<&'static [&'static str]>,
+) -> Result<(), LoadError> {
     let file = vf.path.as_str();
     for (name, note) in &vf.notes {
         if !BUG_TYPES.contains(&note.bug_type.as_str()) {
@@ -498,7 +447,7 @@ fn check(vf: &VectorFile) -> Result<(), LoadError> {
             ));
         }
     }
-    let total: usize = vf.test_groups.iter().map(TestGroup::len).sum();
+    let total: usize = vf.test_groups.iter().map(CaseGroup::len).sum();
     if u64::try_from(total).ok() != Some(vf.number_of_tests) {
         return Err(LoadError::at(
             file,
@@ -520,20 +469,25 @@ fn check(vf: &VectorFile) -> Result<(), LoadError> {
                     format!("duplicate tcId {} (first at {first})", case.tc_id),
                 ));
             }
-            check_header(vf, &at, group.type_name(), case)?;
+            check_header(
+                vf,
+                &at,
+                allowed_errors(group.type_name()),
+                group.type_name(),
+                case,
+            )?;
         }
         check_source(file, g, group.source())?;
-        check_group(file, g, group)?;
     }
     Ok(())
 }
 
-/// `source.name` (DESIGN.md §3): `self` or the independent origin, a lowercase name, or
+/// `source.name`: `self` or the independent origin, a lowercase name, or
 /// `fuzz:TARGET` for a fuzz finding, as the schema's pattern
 /// `^([a-z][a-z0-9.-]*|fuzz:[a-z][a-z0-9_]*)$` says.
 fn check_source(file: &str, g: usize, source: &Source) -> Result<(), LoadError> {
     let name = source.name.as_str();
-    if crate::schema::source_name(name) {
+    if super::schema::source_name(name) {
         return Ok(());
     }
     Err(LoadError::at(
@@ -546,9 +500,10 @@ fn check_source(file: &str, g: usize, source: &Source) -> Result<(), LoadError> 
     ))
 }
 
-fn check_header(
-    vf: &VectorFile,
+fn check_header<G>(
+    vf: &File<G>,
     at: &str,
+    allowed: Option<&[&str]>,
     group_type: &str,
     case: &CaseHeader<'_>,
 ) -> Result<(), LoadError> {
@@ -591,18 +546,18 @@ fn check_header(
                 "a valid case cannot expect an error",
             ));
         }
-        (_, Some(e)) if !ERRORS.contains(&e) => {
+        (_, Some(e)) if !vocabulary::is_error(e) => {
             return Err(LoadError::at(
                 file,
                 format!("{at}.error"),
                 format!(
                     "unknown error name {e:?}: expected one of {}",
-                    ERRORS.join(", ")
+                    vocabulary::errors().join(", ")
                 ),
             ));
         }
         (_, Some(e)) => {
-            if let Some(allowed) = allowed_errors(group_type)
+            if let Some(allowed) = allowed
                 && !allowed.contains(&e)
             {
                 return Err(LoadError::at(
@@ -627,7 +582,8 @@ fn check_header(
     Ok(())
 }
 
-fn check_len(
+/// `value` must have one of the `allowed` byte lengths.
+pub fn check_len(
     file: &str,
     at: &str,
     field: &str,
@@ -649,7 +605,8 @@ fn check_len(
     ))
 }
 
-fn check_opt_len(
+/// [`check_len`] for an optional value.
+pub fn check_opt_len(
     file: &str,
     at: &str,
     field: &str,
@@ -657,140 +614,4 @@ fn check_opt_len(
     allowed: &[usize],
 ) -> Result<(), LoadError> {
     value.map_or(Ok(()), |v| check_len(file, at, field, v, allowed))
-}
-
-fn check_group(file: &str, g: usize, group: &TestGroup) -> Result<(), LoadError> {
-    let at = |t: usize| format!("testGroups[{g}].tests[{t}]");
-    match group {
-        TestGroup::MsgIdTrace(group) => crate::session::check_group(file, g, group)?,
-        TestGroup::Transport(group) => crate::transport::check_group(file, g, group)?,
-        TestGroup::TlId(group) => crate::tl::check_id_group(file, g, group)?,
-        TestGroup::TlCodec(group) => crate::tl::check_codec_group(file, g, group)?,
-        TestGroup::Handshake(group) => crate::handshake::check_group(file, g, group)?,
-        TestGroup::Secret(group) => crate::secret::check_group(file, g, group)?,
-        TestGroup::Ige(group) => {
-            for (t, c) in group.tests.iter().enumerate() {
-                check_len(file, &at(t), "key", &c.key, &[16, 32])?;
-                check_len(file, &at(t), "iv", &c.iv, &[32])?;
-                if c.result == Verdict::Valid && c.msg.len() != c.ct.len() {
-                    return Err(LoadError::at(
-                        file,
-                        format!("{}.ct", at(t)),
-                        format!(
-                            "a valid case's ct must be as long as msg ({} bytes), got {}",
-                            c.msg.len(),
-                            c.ct.len()
-                        ),
-                    ));
-                }
-            }
-        }
-        TestGroup::MsgKey(group) => {
-            for (t, c) in group.tests.iter().enumerate() {
-                check_len(file, &at(t), "authKey", &c.auth_key, &[256])?;
-                check_len(file, &at(t), "msgKey", &c.msg_key, &[16])?;
-                check_opt_len(file, &at(t), "aesKey", c.aes_key.as_ref(), &[32])?;
-                check_opt_len(file, &at(t), "aesIv", c.aes_iv.as_ref(), &[32])?;
-                if c.result != Verdict::Valid {
-                    return Err(LoadError::at(
-                        file,
-                        format!("{}.result", at(t)),
-                        "a MsgKeyTest case is always valid (a derivation cannot be rejected)",
-                    ));
-                }
-                match (&c.aes_key, &c.aes_iv) {
-                    (Some(_), None) => {
-                        return Err(LoadError::at(
-                            file,
-                            format!("{}.aesIv", at(t)),
-                            "missing: aesKey and aesIv come together",
-                        ));
-                    }
-                    (None, Some(_)) => {
-                        return Err(LoadError::at(
-                            file,
-                            format!("{}.aesKey", at(t)),
-                            "missing: aesKey and aesIv come together",
-                        ));
-                    }
-                    (None, None) if c.plaintext.is_none() => {
-                        return Err(LoadError::at(
-                            file,
-                            at(t),
-                            "a MsgKeyTest case needs plaintext, or aesKey and aesIv, to check",
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        TestGroup::EnvelopeEncrypt(group) => {
-            for (t, c) in group.tests.iter().enumerate() {
-                check_len(file, &at(t), "authKey", &c.auth_key, &[256])?;
-                check_len(file, &at(t), "salt", &c.salt, &[8])?;
-                check_len(file, &at(t), "sessionId", &c.session_id, &[8])?;
-                check_len(file, &at(t), "msgId", &c.msg_id, &[8])?;
-                match (c.result, &c.packet) {
-                    (Verdict::Valid, None) => {
-                        return Err(LoadError::at(
-                            file,
-                            format!("{}.packet", at(t)),
-                            "missing: a valid EnvelopeEncryptTest case gives the packet",
-                        ));
-                    }
-                    (Verdict::Invalid, Some(_)) => {
-                        return Err(LoadError::at(
-                            file,
-                            format!("{}.packet", at(t)),
-                            "an invalid EnvelopeEncryptTest case has no packet",
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        TestGroup::EnvelopeDecrypt(group) => {
-            for (t, c) in group.tests.iter().enumerate() {
-                check_len(file, &at(t), "authKey", &c.auth_key, &[256])?;
-                check_len(file, &at(t), "sessionId", &c.session_id, &[8])?;
-                check_opt_len(file, &at(t), "salt", c.salt.as_ref(), &[8])?;
-                check_opt_len(file, &at(t), "msgId", c.msg_id.as_ref(), &[8])?;
-                let present = [
-                    ("salt", c.salt.is_some()),
-                    ("msgId", c.msg_id.is_some()),
-                    ("seqNo", c.seq_no.is_some()),
-                    ("body", c.body.is_some()),
-                ];
-                let missing = present.iter().find(|(_, p)| !p).map(|(n, _)| *n);
-                let extra = present.iter().find(|(_, p)| *p).map(|(n, _)| *n);
-                match (c.result, missing, extra) {
-                    (Verdict::Valid, Some(field), _) => {
-                        return Err(LoadError::at(
-                            file,
-                            format!("{}.{field}", at(t)),
-                            "missing: a valid EnvelopeDecryptTest case gives salt, msgId, seqNo \
-                             and body",
-                        ));
-                    }
-                    (Verdict::Invalid, _, Some(field)) => {
-                        return Err(LoadError::at(
-                            file,
-                            format!("{}.{field}", at(t)),
-                            "an invalid EnvelopeDecryptTest case has no decrypted fields",
-                        ));
-                    }
-                    (Verdict::Acceptable, Some(field), Some(_)) => {
-                        return Err(LoadError::at(
-                            file,
-                            format!("{}.{field}", at(t)),
-                            "missing: an acceptable case gives all of salt, msgId, seqNo and \
-                             body, or none",
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    Ok(())
 }

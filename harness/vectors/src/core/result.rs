@@ -1,4 +1,4 @@
-//! One record per case run: what the reports are made of (DESIGN.md §4).
+//! One record per case run: what the reports are made of.
 //!
 //! This module is the contract between the runners (this crate) and the reports (the CLI).
 
@@ -37,7 +37,7 @@ pub enum Outcome {
 pub struct CaseResult {
     /// The vector file, relative to the directory the run was started in, `/`-separated.
     pub file: String,
-    /// The family: the first directory under `vectors/` (`ige`, `kdf`, `envelope`, ...).
+    /// The family (`ige`, `kdf`, `envelope`, ...): the family of the case's group type.
     pub family: String,
     /// The file's `algorithm`.
     pub algorithm: String,

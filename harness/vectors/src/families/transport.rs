@@ -1,5 +1,5 @@
-//! `TransportTest` (spec §6): group and case types, loader checks, the runner and the generator of
-//! `vectors/transport/`.
+//! The `transport` family, `TransportTest` (spec §6): group and case types, loader checks, the
+//! runner and the generator of `vectors/transport/`.
 //!
 //! A group fixes `transport` (`abridged`, `intermediate`, `padded`, `full`), `direction` (the way
 //! the stream flows) and `obfuscated`. A valid case must decode to exactly its `frames` and its
@@ -10,29 +10,22 @@
 use mtproto::Direction;
 use mtproto::transport::obfuscated;
 use mtproto::transport::{Encoder, Frame, Kind, Packet};
-use mtproto_iut::{Answer, Fields, Iut, op};
+use mtproto_iut::{Fields, Iut, op};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::generate::{Drbg, GenerateError};
-use crate::load::LoadError;
-use crate::model::{DirectionName, Hex, Note, Source, TestGroup, VectorFile};
-use crate::result::{CaseResult, Outcome, Verdict};
-use crate::run::{CaseMeta, RunOptions, hex_diff};
+use crate::core::family::{Family, GroupType};
+use crate::core::file::{CaseGroup, CaseHeader, DirectionName, Hex, Source};
+use crate::core::generate::{Builder, Drbg, Flag, GenerateError, Suite, self_source};
+use crate::core::judge::{
+    Mismatch, Ran, RunOptions, Want, answered, combine, judge, judge_request,
+};
+use crate::core::load::{LoadError, Part, err};
+use crate::core::result::{Outcome, Verdict};
 
-/// The error names this module's cases may expect (appended to [`crate::model::ERRORS`]).
-pub const ERRORS: &[&str] = &[
-    "WrongTransportTag",
-    "FrameTooLong",
-    "FrameTooShort",
-    "NonCanonicalLength",
-    "CrcMismatch",
-    "SeqnoMismatch",
-    "Truncated",
-    "ForbiddenPrefix",
-    "UnknownProtocolTag",
-    "BadQuickAckToken",
-];
+/// The `transport` family.
+#[derive(Clone, Copy, Debug)]
+pub struct Transport;
 
 /// A frame in a vector: `{"kind": "payload", "data", "quickAck"}`, `{"kind": "quickAck",
 /// "token"}` or `{"kind": "error", "code"}`.
@@ -130,17 +123,8 @@ pub struct TransportGroup {
     pub tests: Vec<TransportCase>,
 }
 
-fn err(file: &str, path: String, message: impl Into<String>) -> LoadError {
-    LoadError {
-        file: file.to_owned(),
-        path: Some(path),
-        position: None,
-        message: message.into(),
-    }
-}
-
 /// The loader's checks.
-pub fn check_group(file: &str, g: usize, group: &TransportGroup) -> Result<(), LoadError> {
+fn check_group(file: &str, g: usize, group: &TransportGroup) -> Result<(), LoadError> {
     if Kind::from_name(&group.transport).is_none() {
         return Err(err(
             file,
@@ -181,94 +165,49 @@ pub fn check_group(file: &str, g: usize, group: &TransportGroup) -> Result<(), L
     Ok(())
 }
 
-/// Judge one answer: `Err((outcome, error, detail))` or `Ok(fields)` of an `ok` answer when an
-/// accept was expected.
-pub(crate) fn judge(
-    answer: Answer,
-    expected: Verdict,
-    expected_error: Option<&str>,
-    opts: &RunOptions,
-    op: &str,
-) -> Result<Fields, (Outcome, Option<String>, String)> {
-    let strict = opts.strict_errors || opts.iut_is_reference;
-    match answer {
-        Answer::Unsupported => Err((
-            Outcome::Unsupported,
-            None,
-            format!("the IUT does not support {op}"),
-        )),
-        Answer::Error(m) => Err((Outcome::Error, None, m)),
-        Answer::Ok(f) => match expected {
-            Verdict::Invalid => Err((
-                Outcome::Fail,
-                None,
-                format!(
-                    "accepted an invalid case (expected {})",
-                    expected_error.unwrap_or("")
-                ),
-            )),
-            _ => Ok(f),
-        },
-        Answer::Rejected { error } => {
-            let named = Some(error.clone());
-            Err(match (expected, expected_error) {
-                (Verdict::Invalid, Some(want)) if want == error => {
-                    (Outcome::Pass, named, String::new())
-                }
-                (Verdict::Invalid, Some(want)) if strict => (
-                    Outcome::Fail,
-                    named,
-                    format!("expected error {want}, got {error}"),
-                ),
-                (Verdict::Invalid, _) | (Verdict::Acceptable, _) => {
-                    (Outcome::Pass, named, format!("different error: {error}"))
-                }
-                (Verdict::Valid, _) => (
-                    Outcome::Fail,
-                    named,
-                    format!("{op}: rejected a valid case with {error}"),
-                ),
-            })
-        }
+impl CaseGroup for TransportGroup {
+    fn type_name(&self) -> &'static str {
+        "TransportTest"
+    }
+    fn source(&self) -> &Source {
+        &self.source
+    }
+    fn headers(&self) -> Vec<CaseHeader<'_>> {
+        self.tests.iter().map(|t| crate::header_of!(t)).collect()
     }
 }
 
-/// Build a [`CaseResult`].
-pub(crate) fn result(
-    file: &VectorFile,
-    meta: &CaseMeta<'_>,
-    header: (u64, &str, &[String], Verdict, Option<&str>),
-    (outcome, error, detail): (Outcome, Option<String>, String),
-    vector: Value,
-) -> CaseResult {
-    let (tc_id, comment, flags, expected, expected_error) = header;
-    CaseResult {
-        file: file.path.clone(),
-        family: file.family.clone(),
-        algorithm: file.algorithm.clone(),
-        tc_id,
-        group_type: meta.group_type.to_owned(),
-        comment: comment.to_owned(),
-        flags: flags.to_vec(),
-        bug_types: meta.bug_types.to_vec(),
-        expected,
-        expected_error: expected_error.map(str::to_owned),
-        outcome,
-        error,
-        detail,
-        vector,
+impl Family for Transport {
+    type Group = TransportGroup;
+
+    const GROUP_TYPES: &'static [GroupType] = &[GroupType {
+        name: "TransportTest",
+        family: "transport",
+        schema: "transport_test_schema_v1.json",
+        // Any name: the schema refers to the whole vocabulary.
+        errors: None,
+    }];
+
+    fn parse(part: &Part<'_>, _group_type: &str) -> Result<TransportGroup, LoadError> {
+        part.parse()
+    }
+
+    fn check(file: &str, g: usize, group: &TransportGroup) -> Result<(), LoadError> {
+        check_group(file, g, group)
+    }
+
+    fn run(g: &TransportGroup, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
+        run_case(g, index, iut, opts)
+    }
+
+    fn generate() -> Result<Vec<Suite<TransportGroup>>, GenerateError> {
+        suites(self_source())
     }
 }
 
-/// Run one case.
-pub fn run_case(
-    file: &VectorFile,
-    g: &TransportGroup,
-    index: usize,
-    iut: &mut dyn Iut,
-    opts: &RunOptions,
-    meta: &CaseMeta<'_>,
-) -> Option<CaseResult> {
+/// Run one case: `transport.decode` must give the frames (or reject an invalid stream), then
+/// `transport.encode` of those frames must give the stream.
+fn run_case(g: &TransportGroup, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
     let c = g.tests.get(index)?;
     let mut base = Fields::new();
     base.insert("transport".into(), Value::from(g.transport.clone()));
@@ -283,51 +222,40 @@ pub fn run_case(
     let mut dec = base.clone();
     dec.insert("stream".into(), Value::from(c.stream.to_hex()));
     let want_frames = serde_json::to_value(&c.frames).unwrap_or(Value::Null);
-    let verdict = (|| {
-        let f = judge(
-            iut.call(op::TRANSPORT_DECODE, &dec),
-            c.result,
-            c.error.as_deref(),
-            opts,
-            op::TRANSPORT_DECODE,
-        )?;
-        let got = f.get("frames").cloned().unwrap_or(Value::Null);
-        // Compare through the typed form so key order and defaults do not matter.
-        let got_t: Option<Vec<FrameJson>> = serde_json::from_value(got.clone()).ok();
-        if got_t.as_ref() != c.frames.as_ref() {
-            return Err((
-                Outcome::Fail,
-                None,
-                format!("decode: expected frames {want_frames}, got {got}"),
-            ));
-        }
+    let decoded = answered(
+        iut.call(op::TRANSPORT_DECODE, &dec),
+        op::TRANSPORT_DECODE,
+        |f| {
+            let got = f.get("frames").cloned().unwrap_or(Value::Null);
+            // Compare through the typed form so key order and defaults do not matter.
+            let got_t: Option<Vec<FrameJson>> = serde_json::from_value(got.clone()).ok();
+            if c.frames.is_some() && got_t.as_ref() != c.frames.as_ref() {
+                return Err(Mismatch::fail(format!(
+                    "expected frames {want_frames}, got {got}"
+                )));
+            }
+            Ok(())
+        },
+    );
+    let expected = (c.result, c.error.as_deref());
+    let mut judged = vec![(
+        op::TRANSPORT_DECODE,
+        judge(expected.0, expected.1, decoded, opts),
+    )];
+    if judged.iter().all(|(_, j)| j.outcome == Outcome::Pass) && c.frames.is_some() {
         let mut enc = base.clone();
         enc.insert("frames".into(), want_frames.clone());
-        let f = judge(
-            iut.call(op::TRANSPORT_ENCODE, &enc),
-            c.result,
-            c.error.as_deref(),
-            opts,
+        judged.push((
             op::TRANSPORT_ENCODE,
-        )?;
-        let got = f
-            .get("stream")
-            .and_then(Value::as_str)
-            .and_then(|s| hex::decode(s).ok());
-        match got {
-            None => Err((Outcome::Error, None, "encode: no hex `stream`".into())),
-            Some(b) if b != c.stream.as_bytes() => Err((
-                Outcome::Fail,
-                None,
-                format!("encode: {}", hex_diff("stream", c.stream.as_bytes(), &b)),
-            )),
-            Some(_) => Ok(()),
-        }
-    })();
-    let judged = match verdict {
-        Ok(()) => (Outcome::Pass, None, String::new()),
-        Err(e) => e,
-    };
+            judge_request(
+                iut.call(op::TRANSPORT_ENCODE, &enc),
+                op::TRANSPORT_ENCODE,
+                &[("stream", Want::Hex(c.stream.as_bytes()))],
+                expected,
+                opts,
+            ),
+        ));
+    }
     let mut vector = serde_json::to_value(c).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut vector {
         m.insert("type".into(), Value::from(g.group_type.clone()));
@@ -335,109 +263,116 @@ pub fn run_case(
         m.insert("direction".into(), Value::from(g.direction.as_str()));
         m.insert("obfuscated".into(), Value::from(g.obfuscated));
     }
-    Some(result(
-        file,
-        meta,
-        (c.tc_id, &c.comment, &c.flags, c.result, c.error.as_deref()),
-        judged,
+    Some(Ran {
+        judged: combine(judged),
         vector,
-    ))
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
 // Generator
 
-/// Flags of the transport suite: name, bug type, description.
-pub const FLAGS: &[(&str, &str, &str)] = &[
+/// Flags of the transport suite: name, bug type, description, links.
+pub const FLAGS: &[Flag] = &[
     (
         "Ktv",
         "BASIC",
         "A known answer from spec §11.4 (grammers' transport tests, re-verified, and the digest's obfuscated2 vector).",
+        &[LINK],
     ),
     (
         "Pseudorandom",
         "FUNCTIONALITY",
         "Frames from the generator's DRBG, encoded by this project's reference (a regression pin).",
+        &[LINK],
     ),
     (
         "QuickAck",
         "FUNCTIONALITY",
         "Quick-ack requests (top bit of the length) or answers (abridged: byte-swapped token; intermediate: bare LE token; padded: framed ffffffff ‖ token).",
+        &[LINK],
     ),
     (
         "TransportErrorPacket",
         "FUNCTIONALITY",
         "A 4-byte payload carrying a negative error code (-404, -429, -444).",
+        &[LINK],
     ),
     (
         "LongLength",
         "EDGE_CASE",
         "Abridged payloads of 127 words and more use the 0x7f + 3-byte form.",
+        &[LINK],
     ),
-    ("EmptyPayload", "EDGE_CASE", "A zero-length payload."),
+    (
+        "EmptyPayload",
+        "EDGE_CASE",
+        "A zero-length payload.",
+        &[LINK],
+    ),
     (
         "BadCrc",
         "MODIFIED_PARAMETER",
         "A full-transport frame whose CRC32 does not match: it must be rejected, not passed up.",
+        &[LINK],
     ),
     (
         "BadSeqno",
         "MISSING_STEP",
         "A full-transport frame with a replayed, skipped or non-zero first seqno.",
+        &[LINK],
     ),
     (
         "LengthTooShort",
         "EDGE_CASE",
         "A full-transport len under 12.",
+        &[LINK],
     ),
     (
         "Oversized",
         "CAN_OF_WORMS",
         "A declared length of 2^24 or more: rejected before any buffering.",
+        &[LINK],
     ),
     (
         "WrongTag",
         "MISSING_STEP",
         "A plain client stream without its transport's first bytes.",
+        &[LINK],
     ),
     (
         "NonCanonicalLength",
         "BER_ENCODING",
         "An abridged long-form length for a value the 1-byte form holds.",
+        &[LINK],
     ),
-    ("Truncated", "EDGE_CASE", "The stream ends inside a frame."),
+    (
+        "Truncated",
+        "EDGE_CASE",
+        "The stream ends inside a frame.",
+        &[LINK],
+    ),
     (
         "ForbiddenPrefix",
         "MISSING_STEP",
         "An obfuscation init a client must never send (0xef, HEAD, POST, GET , OPTI, 16030102, dddddddd, eeeeeeee, zero bytes 4..8).",
+        &[LINK],
     ),
     (
         "UnknownProtocolTag",
         "MODIFIED_PARAMETER",
         "An obfuscation init whose decrypted protocol tag is not efefefef, eeeeeeee or dddddddd.",
+        &[LINK],
     ),
     (
         "MtProxySecret",
         "FUNCTIONALITY",
         "Obfuscated2 keys mixed with an MTProxy secret: key = SHA-256(key ‖ secret).",
+        &[LINK],
     ),
 ];
 
 const LINK: &str = "https://core.telegram.org/mtproto/mtproto-transports";
-
-struct Build {
-    next: u64,
-    used: std::collections::BTreeSet<&'static str>,
-}
-
-impl Build {
-    fn case(&mut self, flags: &[&'static str]) -> (u64, Vec<String>) {
-        let id = self.next;
-        self.next = self.next.saturating_add(1);
-        self.used.extend(flags.iter().copied());
-        (id, flags.iter().map(|&f| f.to_owned()).collect())
-    }
-}
 
 fn encode(kind: Kind, dir: Direction, frames: &[Frame]) -> Vec<u8> {
     let mut enc = Encoder::new(kind, dir);
@@ -451,13 +386,13 @@ fn encode(kind: Kind, dir: Direction, frames: &[Frame]) -> Vec<u8> {
 }
 
 fn valid(
-    b: &mut Build,
+    b: &mut Builder,
     flags: &[&'static str],
     comment: &str,
     stream: Vec<u8>,
     frames: &[Frame],
 ) -> TransportCase {
-    let (tc_id, flags) = b.case(flags);
+    let (tc_id, flags) = b.next(flags);
     TransportCase {
         tc_id,
         comment: comment.to_owned(),
@@ -472,13 +407,13 @@ fn valid(
 }
 
 fn invalid(
-    b: &mut Build,
+    b: &mut Builder,
     flags: &[&'static str],
     comment: &str,
     stream: Vec<u8>,
     error: &str,
 ) -> TransportCase {
-    let (tc_id, flags) = b.case(flags);
+    let (tc_id, flags) = b.next(flags);
     TransportCase {
         tc_id,
         comment: comment.to_owned(),
@@ -502,15 +437,15 @@ fn group(
     obfuscated: bool,
     source: Source,
     tests: Vec<TransportCase>,
-) -> TestGroup {
-    TestGroup::Transport(TransportGroup {
+) -> TransportGroup {
+    TransportGroup {
         group_type: "TransportTest".into(),
         transport: transport.as_str().into(),
         direction,
         obfuscated,
         source,
         tests,
-    })
+    }
 }
 
 fn dir_of(d: DirectionName) -> Direction {
@@ -523,12 +458,9 @@ fn seq(n: usize) -> Vec<u8> {
 
 /// The transport suite: `transport/transport_test.json`.
 #[allow(clippy::vec_init_then_push, clippy::too_many_lines)]
-pub fn suites(self_source: Source) -> Result<Vec<(String, VectorFile)>, GenerateError> {
+fn suites(self_source: Source) -> Result<Vec<Suite<TransportGroup>>, GenerateError> {
     let name = "transport/transport_test.json";
-    let mut b = Build {
-        next: 1,
-        used: Default::default(),
-    };
+    let mut b = Builder::new(name, FLAGS);
     let mut groups = Vec::new();
     let c2s = DirectionName::ClientToServer;
     let s2c = DirectionName::ServerToClient;
@@ -910,39 +842,15 @@ pub fn suites(self_source: Source) -> Result<Vec<(String, VectorFile)>, Generate
         }
     }
 
-    let notes = FLAGS
-        .iter()
-        .filter(|(f, ..)| b.used.contains(f))
-        .map(|&(f, bug, desc)| {
-            (
-                f.to_owned(),
-                Note {
-                    bug_type: bug.to_owned(),
-                    description: desc.to_owned(),
-                    effect: None,
-                    links: vec![LINK.to_owned()],
-                    cves: Vec::new(),
-                },
-            )
-        })
-        .collect();
-    let total: usize = groups.iter().map(TestGroup::len).sum();
-    Ok(vec![(
-        name.to_owned(),
-        VectorFile {
-            path: name.to_owned(),
-            family: "transport".into(),
-            algorithm: "MTProto-transports".into(),
-            schema: "transport_test_schema_v1.json".into(),
-            number_of_tests: u64::try_from(total).unwrap_or(u64::MAX),
-            header: vec![
-                "MTProto transports (spec §6): abridged, intermediate, padded intermediate and full framing in both directions, quick acks, transport error packets, and obfuscated2 with and without an MTProxy secret.".into(),
-                "A valid stream decodes to exactly its frames and the frames encode to exactly the stream; an invalid stream is rejected with the named error.".into(),
-            ],
-            notes,
-            test_groups: groups,
-        },
-    )])
+    Ok(vec![b.finish_checked(
+        "MTProto-transports",
+        "transport_test_schema_v1.json",
+        &[
+            "MTProto transports (spec §6): abridged, intermediate, padded intermediate and full framing in both directions, quick acks, transport error packets, and obfuscated2 with and without an MTProxy secret.",
+            "A valid stream decodes to exactly its frames and the frames encode to exactly the stream; an invalid stream is rejected with the named error.",
+        ],
+        groups,
+    )?])
 }
 
 fn hx(s: &str) -> Vec<u8> {

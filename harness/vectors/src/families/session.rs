@@ -1,4 +1,4 @@
-//! `MsgIdTraceTest`: msg_id / seq_no / salt / container traces through a session receiver
+//! The `session` family, `MsgIdTraceTest`: msg_id / seq_no / salt / container traces through a session receiver
 //! (spec §3.1 R6–R12, §3.2, §3.3, §10.2 attack 1): the group and case types, the loader's checks,
 //! the runner and the generator of `vectors/session/`.
 //!
@@ -17,10 +17,61 @@ use mtproto_iut::{Answer, Fields, Iut, op};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::load::LoadError;
-use crate::model::{ERRORS, Hex, ReceiverName, Source, VectorFile};
-use crate::result::{CaseResult, Outcome, Verdict};
-use crate::run::{CaseMeta, RunOptions};
+use crate::core::family::{Family, GroupType};
+use crate::core::file::{CaseGroup, CaseHeader, Hex, ReceiverName, Source};
+use crate::core::generate::{GenerateError, Suite};
+use crate::core::judge::{Answered, Ran, RunOptions, judge};
+use crate::core::load::{LoadError, Part, err};
+use crate::core::result::Verdict;
+use crate::core::vocabulary;
+
+/// The `session` family.
+#[derive(Clone, Copy, Debug)]
+pub struct Session;
+
+impl CaseGroup for MsgIdTraceGroup {
+    fn type_name(&self) -> &'static str {
+        "MsgIdTraceTest"
+    }
+    fn source(&self) -> &Source {
+        &self.source
+    }
+    fn headers(&self) -> Vec<CaseHeader<'_>> {
+        self.tests.iter().map(|t| crate::header_of!(t)).collect()
+    }
+}
+
+impl Family for Session {
+    type Group = MsgIdTraceGroup;
+
+    const GROUP_TYPES: &'static [GroupType] = &[GroupType {
+        name: "MsgIdTraceTest",
+        family: "session",
+        schema: "msg_id_trace_test_schema_v1.json",
+        errors: None,
+    }];
+
+    fn parse(part: &Part<'_>, _group_type: &str) -> Result<MsgIdTraceGroup, LoadError> {
+        part.parse()
+    }
+
+    fn check(file: &str, g: usize, group: &MsgIdTraceGroup) -> Result<(), LoadError> {
+        check_group(file, g, group)
+    }
+
+    fn run(
+        group: &MsgIdTraceGroup,
+        index: usize,
+        iut: &mut dyn Iut,
+        opts: &RunOptions,
+    ) -> Option<Ran> {
+        run_case(group, index, iut, opts)
+    }
+
+    fn generate() -> Result<Vec<Suite<MsgIdTraceGroup>>, GenerateError> {
+        gen_::suites()
+    }
+}
 
 /// The `bad_msg_notification` codes a server step may expect (spec §3.3; 48 is `bad_server_salt`).
 pub const BAD_MSG_CODES: &[i32] = &[16, 17, 18, 19, 20, 32, 33, 34, 35, 48, 64];
@@ -38,7 +89,7 @@ pub enum StepVerdict {
 }
 
 /// A step's `expect`: `{"verdict":"accept"}`, `{"verdict":"ignore","error":E}` or
-/// `{"verdict":"badMsg","code":N}` (DESIGN.md §3).
+/// `{"verdict":"badMsg","code":N}`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Expect {
@@ -195,15 +246,6 @@ pub struct MsgIdTraceGroup {
 // ---------------------------------------------------------------------------------------------
 // Loader checks
 
-fn err(file: &str, path: String, message: impl Into<String>) -> LoadError {
-    LoadError {
-        file: file.to_owned(),
-        path: Some(path),
-        position: None,
-        message: message.into(),
-    }
-}
-
 fn check_id(file: &str, at: &str, field: &str, v: &Hex) -> Result<(), LoadError> {
     if v.len() == 8 {
         Ok(())
@@ -221,7 +263,7 @@ fn check_expect(file: &str, at: &str, e: &Expect, receiver: ReceiverName) -> Res
     match (e.verdict, &e.error, e.code) {
         (StepVerdict::Accept, None, None) => Ok(()),
         (StepVerdict::Accept, ..) => Err(err(file, at, "an accept carries no error or code")),
-        (StepVerdict::Ignore, Some(name), None) if ERRORS.contains(&name.as_str()) => Ok(()),
+        (StepVerdict::Ignore, Some(name), None) if vocabulary::is_error(name) => Ok(()),
         (StepVerdict::Ignore, Some(name), None) => Err(err(
             file,
             format!("{at}.error"),
@@ -319,7 +361,7 @@ pub fn code_name(code: i32) -> &'static str {
 }
 
 /// The loader's checks of a `MsgIdTraceTest` group (index `g` in `file`).
-pub fn check_group(file: &str, g: usize, group: &MsgIdTraceGroup) -> Result<(), LoadError> {
+fn check_group(file: &str, g: usize, group: &MsgIdTraceGroup) -> Result<(), LoadError> {
     let gat = format!("testGroups[{g}]");
     match group.receiver {
         ReceiverName::Client => {
@@ -588,16 +630,15 @@ fn compare(want: &Expect, got: &Expect) -> StepMatch {
 }
 
 /// Run case `index` of `group` against `iut` (the loader has checked the file).
-pub fn run_case(
-    file: &VectorFile,
+fn run_case(
     group: &MsgIdTraceGroup,
     index: usize,
     iut: &mut dyn Iut,
     opts: &RunOptions,
-    meta: &CaseMeta<'_>,
-) -> Option<CaseResult> {
+) -> Option<Ran> {
     let case = group.tests.get(index)?;
-    let (outcome, error, detail) = run_trace(group, case, iut, opts);
+    let answered = run_trace(group, case, iut);
+    let judged = judge(case.result, case.error.as_deref(), answered, opts);
     let mut vector = serde_json::to_value(case).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut vector {
         m.insert("type".into(), Value::from(group.group_type.clone()));
@@ -619,62 +660,33 @@ pub fn run_case(
             serde_json::to_value(&group.source).unwrap_or(Value::Null),
         );
     }
-    Some(CaseResult {
-        file: file.path.clone(),
-        family: file.family.clone(),
-        algorithm: file.algorithm.clone(),
-        tc_id: case.tc_id,
-        group_type: group.group_type.clone(),
-        comment: case.comment.clone(),
-        flags: case.flags.clone(),
-        bug_types: meta.bug_types.to_vec(),
-        expected: case.result,
-        expected_error: case.error.clone(),
-        outcome,
-        error,
-        detail,
-        vector,
-    })
+    Some(Ran { judged, vector })
 }
 
-/// Feed a whole trace; (outcome, the IUT's first error name, detail).
-pub fn run_trace(
-    group: &MsgIdTraceGroup,
-    case: &MsgIdTraceCase,
-    iut: &mut dyn Iut,
-    opts: &RunOptions,
-) -> (Outcome, Option<String>, String) {
-    let strict = opts.strict_errors || opts.iut_is_reference;
+/// Feed a whole trace and say what the IUT did, for the judge: every step the same
+/// (an acceptance, or the case's rejection), only other error names for `ignore` steps
+/// ([`Answered::OtherNames`], which `--strict-errors` decides), or the first step that differs
+/// ([`Answered::Differs`]: the receivers' states have diverged, later verdicts would mean
+/// nothing).
+pub fn run_trace(group: &MsgIdTraceGroup, case: &MsgIdTraceCase, iut: &mut dyn Iut) -> Answered {
     let handle = match iut.call(op::SESSION_OPEN, &open_request(group, case)) {
         Answer::Ok(f) => match f.get("handle") {
             Some(h) => h.clone(),
-            None => {
-                return (
-                    Outcome::Error,
-                    None,
-                    "session.open answered no `handle`".into(),
-                );
-            }
+            None => return Answered::Broken("session.open answered no `handle`".into()),
         },
         Answer::Unsupported => {
-            return (
-                Outcome::Unsupported,
-                None,
-                "the IUT does not support session.open".into(),
-            );
+            return Answered::Unsupported("the IUT does not support session.open".into());
         }
         Answer::Rejected { error } => {
-            return (
-                Outcome::Error,
-                None,
-                format!("session.open rejected the receiver settings: {error}"),
-            );
+            return Answered::Broken(format!(
+                "session.open rejected the receiver settings: {error}"
+            ));
         }
-        Answer::Error(m) => return (Outcome::Error, None, m),
+        Answer::Error(m) => return Answered::Broken(m),
     };
     let mut first_error: Option<String> = None;
-    let mut notes: Vec<String> = Vec::new();
-    let mut outcome = Outcome::Pass;
+    let mut other_names: Vec<String> = Vec::new();
+    let mut stopped: Option<Answered> = None;
     'steps: for (i, step) in case.steps.iter().enumerate() {
         let mut req = feed_request(&case.session_id, step);
         req.insert("handle".into(), handle.clone());
@@ -683,26 +695,24 @@ pub fn run_trace(
             Answer::Ok(f) => match read_feed(&f) {
                 Ok(v) => v,
                 Err(e) => {
-                    outcome = Outcome::Error;
-                    notes.push(format!("{at}: {e}"));
+                    stopped = Some(Answered::Broken(format!("{at}: {e}")));
                     break;
                 }
             },
             Answer::Unsupported => {
-                outcome = Outcome::Unsupported;
-                notes.push("the IUT does not support session.feed".into());
-                break;
-            }
-            Answer::Rejected { error } => {
-                outcome = Outcome::Error;
-                notes.push(format!(
-                    "{at}: session.feed answered a rejection ({error}) instead of a verdict"
+                stopped = Some(Answered::Unsupported(
+                    "the IUT does not support session.feed".into(),
                 ));
                 break;
             }
+            Answer::Rejected { error } => {
+                stopped = Some(Answered::Broken(format!(
+                    "{at}: session.feed answered a rejection ({error}) instead of a verdict"
+                )));
+                break;
+            }
             Answer::Error(m) => {
-                outcome = Outcome::Error;
-                notes.push(format!("{at}: {m}"));
+                stopped = Some(Answered::Broken(format!("{at}: {m}")));
                 break;
             }
         };
@@ -710,12 +720,11 @@ pub fn run_trace(
         match (&step.container, inner) {
             (Some(list), Some(got_inner)) if step.expect.verdict == StepVerdict::Accept => {
                 if got_inner.len() != list.len() {
-                    outcome = Outcome::Error;
-                    notes.push(format!(
+                    stopped = Some(Answered::Broken(format!(
                         "{at}: {} verdicts for {} nested messages",
                         got_inner.len(),
                         list.len()
-                    ));
+                    )));
                     break;
                 }
                 for (k, (m, g)) in list.iter().zip(got_inner).enumerate() {
@@ -731,10 +740,9 @@ pub fn run_trace(
                         .first()
                         .is_some_and(|(_, _, g)| g.verdict == StepVerdict::Accept) =>
             {
-                outcome = Outcome::Error;
-                notes.push(format!(
+                stopped = Some(Answered::Broken(format!(
                     "{at}: an accepted container without `inner` verdicts"
-                ));
+                )));
                 break;
             }
             _ => {}
@@ -748,12 +756,12 @@ pub fn run_trace(
             }
             match compare(want, &got) {
                 StepMatch::Same => {}
-                StepMatch::OtherName(d) if !strict => {
-                    notes.push(format!("{where_}: different error: {d}"))
-                }
-                StepMatch::OtherName(d) | StepMatch::Differs(d) => {
-                    outcome = Outcome::Fail;
-                    notes.push(format!("{where_}: {d}"));
+                StepMatch::OtherName(d) => other_names.push(format!("{where_}: {d}")),
+                StepMatch::Differs(d) => {
+                    stopped = Some(Answered::Differs {
+                        error: first_error.clone(),
+                        detail: format!("{where_}: {d}"),
+                    });
                     break 'steps;
                 }
             }
@@ -762,20 +770,24 @@ pub fn run_trace(
     let mut close = Fields::new();
     close.insert("handle".into(), handle);
     if let Answer::Error(m) = iut.call(op::SESSION_CLOSE, &close)
-        && outcome == Outcome::Pass
+        && stopped.is_none()
     {
-        outcome = Outcome::Error;
-        notes.push(format!("session.close: {m}"));
+        stopped = Some(Answered::Broken(format!("session.close: {m}")));
     }
-    (outcome, first_error, notes.join("; "))
+    stopped.unwrap_or_else(|| match (other_names.is_empty(), &case.error) {
+        (false, _) => Answered::OtherNames {
+            error: first_error.unwrap_or_default(),
+            detail: other_names.join("; "),
+        },
+        (true, Some(e)) => Answered::Rejected(e.clone()),
+        (true, None) => Answered::Accepted(Ok(())),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
 // Generator
 
 mod gen_ {
-    use std::collections::BTreeMap;
-
     use mtproto_iut::{Answer, Fields, Iut, ReferenceIut, op};
     use serde_json::Value;
 
@@ -783,9 +795,9 @@ mod gen_ {
         Expect, InnerStep, MsgIdTraceCase, MsgIdTraceGroup, SaltEntry, Step, StepMatch,
         StepVerdict, compare, feed_request, first_rejection, open_request, read_feed,
     };
-    use crate::generate::{Drbg, GenerateError};
-    use crate::model::{Hex, Note, ReceiverName, Source, TestGroup, VectorFile};
-    use crate::result::Verdict;
+    use crate::core::file::{File, Hex, ReceiverName, Source};
+    use crate::core::generate::{Builder, Drbg, Flag, GenerateError, Suite as SuiteFile, gen_err};
+    use crate::core::result::Verdict;
 
     /// Unix time the traces are set around (2023-11-14).
     const T0: i64 = 1_700_000_000;
@@ -803,7 +815,7 @@ mod gen_ {
     const AMPS: &str = "https://eprint.iacr.org/2023/469";
 
     /// Every flag of the session suites: (name, bugType, description, links).
-    const FLAGS: &[(&str, &str, &str, &[&str])] = &[
+    const FLAGS: &[Flag] = &[
         (
             "InOrder",
             "FUNCTIONALITY",
@@ -849,7 +861,7 @@ mod gen_ {
         (
             "WindowNotFull",
             "EDGE_CASE",
-            "Before N msg_ids are stored nothing has been forgotten: a lower new msg_id is accepted (DESIGN.md §6 TooOld applies to a full window).",
+            "Before N msg_ids are stored nothing has been forgotten: a lower new msg_id is accepted (TooOld applies to a full window only: vectors/README.md, Session traces).",
             &[SEC],
         ),
         (
@@ -885,13 +897,13 @@ mod gen_ {
         (
             "RejectedNotRemembered",
             "EDGE_CASE",
-            "A rejected msg_id is not remembered (DESIGN.md §6): the same msg_id delivered correctly later is accepted.",
+            "A rejected msg_id is not remembered (vectors/README.md, Session traces): the same msg_id delivered correctly later is accepted.",
             &[SEC],
         ),
         (
             "CheckOrder",
             "EDGE_CASE",
-            "A message breaking several rules is named by the first in DESIGN.md §6 order: MsgIdParity, TimeTooFarPast/Future, Duplicate, TooOld, then seq_no, then salt.",
+            "A message breaking several rules is named by the first in the check order of vectors/README.md (Session traces): MsgIdParity, TimeTooFarPast/Future, Duplicate, TooOld, then seq_no, then salt.",
             &[SEC],
         ),
         (
@@ -992,13 +1004,6 @@ mod gen_ {
         ),
     ];
 
-    fn gen_err(file: &str, message: impl Into<String>) -> GenerateError {
-        GenerateError {
-            file: file.to_owned(),
-            message: message.into(),
-        }
-    }
-
     fn hex8(v: i64) -> Hex {
         Hex(v.to_le_bytes().to_vec())
     }
@@ -1076,8 +1081,7 @@ mod gen_ {
 
     struct Suite {
         file: String,
-        next_id: u64,
-        notes: BTreeMap<String, Note>,
+        b: Builder,
         iut: ReferenceIut,
     }
 
@@ -1085,8 +1089,7 @@ mod gen_ {
         fn new(file: &str) -> Self {
             Self {
                 file: file.to_owned(),
-                next_id: 1,
-                notes: BTreeMap::new(),
+                b: Builder::new(file, FLAGS),
                 iut: ReferenceIut::new(),
             }
         }
@@ -1102,33 +1105,16 @@ mod gen_ {
             mut steps: Vec<Step>,
             check: bool,
         ) -> Result<MsgIdTraceCase, GenerateError> {
-            for &flag in flags {
-                let Some(&(_, bug_type, description, links)) =
-                    FLAGS.iter().find(|(n, ..)| *n == flag)
-                else {
-                    return Err(gen_err(&self.file, format!("no note for flag {flag}")));
-                };
-                self.notes.insert(
-                    flag.to_owned(),
-                    Note {
-                        bug_type: bug_type.to_owned(),
-                        description: description.to_owned(),
-                        effect: None,
-                        links: links.iter().map(|&l| l.to_owned()).collect(),
-                        cves: Vec::new(),
-                    },
-                );
-            }
+            let (tc_id, flags) = self.b.case(flags)?;
             let mut case = MsgIdTraceCase {
-                tc_id: self.next_id,
+                tc_id,
                 comment: comment.to_owned(),
-                flags: flags.iter().map(|&f| f.to_owned()).collect(),
+                flags,
                 session_id: hex8(session),
                 steps: Vec::new(),
                 result: Verdict::Valid,
                 error: None,
             };
-            self.next_id += 1;
             let handle = match self.iut.call(op::SESSION_OPEN, &open_request(group, &case)) {
                 Answer::Ok(f) => f.get("handle").cloned().unwrap_or(Value::Null),
                 other => return Err(gen_err(&self.file, format!("session.open: {other:?}"))),
@@ -1194,20 +1180,17 @@ mod gen_ {
             Ok(case)
         }
 
-        fn finish(self, header: &[&str], groups: Vec<MsgIdTraceGroup>) -> (String, VectorFile) {
-            let groups: Vec<TestGroup> = groups.into_iter().map(TestGroup::MsgIdTrace).collect();
-            let total: usize = groups.iter().map(TestGroup::len).sum();
-            let vf = VectorFile {
-                path: self.file.clone(),
-                family: "session".into(),
-                algorithm: "MTProto-2.0-session".into(),
-                schema: "msg_id_trace_test_schema_v1.json".into(),
-                number_of_tests: u64::try_from(total).unwrap_or(u64::MAX),
-                header: header.iter().map(|&s| s.to_owned()).collect(),
-                notes: self.notes,
-                test_groups: groups,
-            };
-            (self.file, vf)
+        fn finish(
+            self,
+            header: &[&str],
+            groups: Vec<MsgIdTraceGroup>,
+        ) -> (String, File<MsgIdTraceGroup>) {
+            self.b.finish(
+                "MTProto-2.0-session",
+                "msg_id_trace_test_schema_v1.json",
+                header,
+                groups,
+            )
         }
     }
 
@@ -2031,14 +2014,14 @@ mod gen_ {
     }
 
     /// The client and the server trace files: `(path under vectors/, file)`.
-    pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
+    pub fn suites() -> Result<Vec<SuiteFile<MsgIdTraceGroup>>, GenerateError> {
         let mut client = Suite::new("session/msg_id_trace_client_test.json");
         let mut groups = client_named(&mut client)?;
         groups.extend(random_groups(&mut client, false)?);
         let client = client.finish(
             &[
                 "A client receiving server messages (spec §3.1 R6-R9, R12): session_id, msg_id parity, the replay window of the last N msg_ids with the lower-than-all rule, the -300 s / +30 s time window once the clock is synchronised, containers.",
-                "Each case is a trace fed in order to one receiver; every step's verdict is checked. Clients ignore bad messages silently, so every rejection is an ignore with the error name of DESIGN.md §6.",
+                "Each case is a trace fed in order to one receiver; every step's verdict is checked. Clients ignore bad messages silently, so every rejection is an ignore with its name from docs/error-vocabulary.md.",
             ],
             groups,
         );
@@ -2055,5 +2038,3 @@ mod gen_ {
         Ok(vec![client, server])
     }
 }
-
-pub use gen_::suites;

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::load::{LoadError, display, find_files, load_file};
+use super::load::{LoadError, display, find_files};
 
 /// The `pattern`s the validator understands, with what each means.
 pub const PATTERNS: &[(&str, &str)] = &[
@@ -48,7 +48,7 @@ fn lowercase_name(s: &str) -> bool {
 }
 
 /// `source.name`: `^([a-z][a-z0-9.-]*|fuzz:[a-z][a-z0-9_]*)$` — an origin's lowercase name, or
-/// `fuzz:` and the fuzz target a finding came from (DESIGN.md §3, `mtproto-harness fuzz-to-vector`).
+/// `fuzz:` and the fuzz target a finding came from (`mtproto-harness fuzz-to-vector`).
 pub fn source_name(s: &str) -> bool {
     match s.strip_prefix("fuzz:") {
         Some(target) => {
@@ -79,23 +79,19 @@ fn pattern_matches(pattern: &str, s: &str) -> Option<bool> {
     }
 }
 
-/// Check every vector file under `paths` like [`load_paths`](crate::load_paths), then against
-/// the schema its `schema` field names, found in a `schemas/` directory beside the file or beside
-/// one of its ancestors. Returns the number of files checked; the first bad file is the error.
-pub fn lint_paths(paths: &[PathBuf]) -> Result<usize, LoadError> {
-    lint(paths, None)
-}
-
-/// [`lint_paths`] with the schemas taken from `schema_dir`.
-pub fn lint_paths_with(paths: &[PathBuf], schema_dir: &Path) -> Result<usize, LoadError> {
-    lint(paths, Some(schema_dir))
-}
-
-fn lint(paths: &[PathBuf], schema_dir: Option<&Path>) -> Result<usize, LoadError> {
+/// Check every vector file under `paths` with `load` (the strict loader, which gives the name of
+/// the file's schema), then against that schema, found in `schema_dir` or else in a `schemas/`
+/// directory beside the file or beside one of its ancestors. Returns the number of files checked;
+/// the first bad file is the error.
+pub fn lint_with(
+    paths: &[PathBuf],
+    schema_dir: Option<&Path>,
+    load: &dyn Fn(&Path) -> Result<String, LoadError>,
+) -> Result<usize, LoadError> {
     let files = find_files(paths)?;
     let mut cache: HashMap<PathBuf, Value> = HashMap::new();
     for path in &files {
-        let vf = load_file(path)?;
+        let schema = load(path)?;
         let name = display(path);
         let err = |message: String| LoadError {
             file: name.clone(),
@@ -105,10 +101,9 @@ fn lint(paths: &[PathBuf], schema_dir: Option<&Path>) -> Result<usize, LoadError
         };
         let dir = match schema_dir {
             Some(d) => d.to_path_buf(),
-            None => find_schema_dir(path, &vf.schema).ok_or_else(|| {
+            None => find_schema_dir(path, &schema).ok_or_else(|| {
                 err(format!(
-                    "no schemas/{} beside the file or any directory above it",
-                    vf.schema
+                    "no schemas/{schema} beside the file or any directory above it"
                 ))
             })?,
         };
@@ -120,7 +115,7 @@ fn lint(paths: &[PathBuf], schema_dir: Option<&Path>) -> Result<usize, LoadError
             docs: &mut cache,
             depth: 0,
         };
-        v.check_doc(&vf.schema, &instance)
+        v.check_doc(&schema, &instance)
             .map_err(|SchemaFailure { path: at, message }| LoadError {
                 file: name.clone(),
                 path: (!at.is_empty()).then_some(at),

@@ -1,5 +1,7 @@
-//! Secret chats and calls (spec §8, §9, §12): the group and case types, the loader's checks and
-//! the runner of `vectors/secret/` and `vectors/call/`; the generator is [`crate::secret_gen`].
+//! The `secret` and `call` families, secret chats and calls (spec §8, §9, §12), in one module that
+//! still shares its types: the group and case types, the loader's checks and the runner of
+//! `vectors/secret/` and `vectors/call/`; the generator is [`generator`], call replay traces
+//! [`call_replay`].
 //!
 //! | type | request | a valid case passes when |
 //! |---|---|---|
@@ -15,22 +17,28 @@
 //! | `CallEmojiTest` | `call.emoji` {key, gA} | emojiIndices, emoji, keyFingerprint equal |
 //! | `CallCommitmentTest` | `call.confirm` {p, g, b, gAHash, gA, keyFingerprint} | gB, key equal |
 //! | `CallPacketTest` | `call.encrypt` {sender, channel, key, body} and `call.decrypt` {receiver, channel, key, packet} | packet and body equal; invalid ⇒ decrypt rejects |
-//! | `CallReplayTest` | `call.replayTrace` {role, channel, key, sentBefore?, steps} | every step's result equals its `expect` ([`crate::call_replay`]) |
+//! | `CallReplayTest` | `call.replayTrace` {role, channel, key, sentBefore?, steps} | every step's result equals its `expect` ([`call_replay`]) |
 //!
 //! An invalid case of the one-shot types passes when the IUT rejects it with the named error. A
 //! trace case is `invalid` when one of its steps is rejected (its `error` is the first such
 //! step's); it passes when every step's result equals its `expect`, rejections included.
 
 use mtproto_iut::secret as op;
-use mtproto_iut::{Answer, Fields, Iut};
+use mtproto_iut::{Fields, Iut};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::load::LoadError;
-use crate::model::{CaseHeader, Hex, Source, VectorFile};
-use crate::result::{CaseResult, Outcome, Verdict};
-use crate::run::{CaseMeta, RunOptions, hex_diff};
-use crate::transport::{judge, result};
+use crate::core::family::{Family, GroupType};
+use crate::core::file::{CaseGroup, CaseHeader, Hex, Source};
+use crate::core::generate::{GenerateError, Suite};
+use crate::core::judge::{
+    Judged, Ran, RunOptions, Want, judge, judge_request, merged, trace_answer,
+};
+use crate::core::load::{LoadError, Part, err};
+use crate::core::result::{Outcome, Verdict};
+
+pub mod call_replay;
+pub mod generator;
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -452,7 +460,7 @@ group_struct!(
     }
 );
 
-/// One of this module's groups (a single `TestGroup` variant).
+/// One of this module's groups.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Group {
@@ -476,99 +484,159 @@ pub enum Group {
     CallPacket(CallPacketGroup),
     /// `SecretFileTest`.
     File(FileGroup),
-    /// `CallReplayTest` ([`crate::call_replay`]).
-    CallReplay(crate::call_replay::CallReplayGroup),
+    /// `CallReplayTest` ([`call_replay`]).
+    CallReplay(call_replay::CallReplayGroup),
     /// `SecretChatTraceTest`.
     ChatTrace(ChatTraceGroup),
 }
 
-/// The group types of this module with their schema files.
-pub const GROUP_TYPES: &[(&str, &str)] = &[
-    (
-        "SecretKeyExchangeTest",
-        "secret_key_exchange_test_schema_v1.json",
-    ),
-    (
-        "SecretVisualizationTest",
-        "secret_visualization_test_schema_v1.json",
-    ),
-    ("SecretEncryptTest", "secret_encrypt_test_schema_v1.json"),
-    ("SecretDecryptTest", "secret_decrypt_test_schema_v1.json"),
-    ("SecretSeqTraceTest", "secret_seq_trace_test_schema_v1.json"),
-    ("SecretRekeyTest", "secret_rekey_test_schema_v1.json"),
-    ("CallEmojiTest", "call_emoji_test_schema_v1.json"),
-    ("CallCommitmentTest", "call_commitment_test_schema_v1.json"),
-    ("CallPacketTest", "call_packet_test_schema_v1.json"),
-    ("SecretFileTest", "secret_file_test_schema_v1.json"),
-    ("CallReplayTest", "call_replay_test_schema_v1.json"),
-    (
-        "SecretChatTraceTest",
-        "secret_chat_trace_test_schema_v1.json",
-    ),
-];
+/// The `secret` and `call` families (one module).
+#[derive(Clone, Copy, Debug)]
+pub struct Secret;
 
-/// The errors each type's cases may name (mirrored as an `enum` in its schema).
-pub fn allowed_errors(group_type: &str) -> Option<&'static [&'static str]> {
-    match group_type {
-        "SecretKeyExchangeTest" => Some(&[
-            "PWrongSize",
-            "GOutOfRange",
-            "GNotGenerator",
-            "PNotPrime",
-            "PNotSafePrime",
-            "ValueOutOfRange",
-            "ValueUnsafe",
-            "KeyFingerprintMismatch",
-        ]),
-        "SecretEncryptTest" => Some(&[
-            "LengthNotAligned",
-            "PaddingTooShort",
-            "PaddingTooLong",
-            "NotBlockAligned",
-        ]),
-        "SecretDecryptTest" => Some(&[
-            "TooShort",
-            "UnknownKeyFingerprint",
-            "NotBlockAligned",
-            "MsgKeyMismatch",
-            "LengthOutOfRange",
-            "LengthNotAligned",
-            "PaddingTooShort",
-            "PaddingTooLong",
-            "UnknownConstructor",
-            "UnexpectedEnd",
-            "TrailingBytes",
-            "RandomBytesTooShort",
-        ]),
-        "SecretSeqTraceTest" => Some(&[
-            "SeqNoParity",
-            "SeqNoRepeated",
-            "InSeqNoInvalid",
-            "ResendInvalid",
-            "GapQueueFull",
-        ]),
-        "SecretRekeyTest" => Some(&[
-            "RekeyPending",
-            "RekeyUnexpected",
-            "KeyFingerprintMismatch",
-            "ValueOutOfRange",
-            "ValueUnsafe",
-        ]),
-        "CallCommitmentTest" => Some(&[
-            "GaHashMismatch",
-            "ValueOutOfRange",
-            "ValueUnsafe",
-            "KeyFingerprintMismatch",
-        ]),
-        "CallPacketTest" => Some(&["TooShort", "MsgKeyMismatch"]),
-        "SecretFileTest" => Some(&[
-            "FileKeyInvalid",
-            "FileFingerprintMismatch",
-            "FileSizeInvalid",
-        ]),
-        "CallReplayTest" => Some(crate::call_replay::ERRORS),
-        // SecretChatTraceTest: any name of the vocabulary (a step may be any packet, or a send).
-        _ => None,
+impl Family for Secret {
+    type Group = Group;
+
+    // SecretChatTraceTest takes any name of the vocabulary (a step may be any packet, or a send).
+    const GROUP_TYPES: &'static [GroupType] = &[
+        GroupType {
+            name: "SecretKeyExchangeTest",
+            family: "secret",
+            schema: "secret_key_exchange_test_schema_v1.json",
+            errors: Some(&[
+                "PWrongSize",
+                "GOutOfRange",
+                "GNotGenerator",
+                "PNotPrime",
+                "PNotSafePrime",
+                "ValueOutOfRange",
+                "ValueUnsafe",
+                "KeyFingerprintMismatch",
+            ]),
+        },
+        GroupType {
+            name: "SecretVisualizationTest",
+            family: "secret",
+            schema: "secret_visualization_test_schema_v1.json",
+            errors: None,
+        },
+        GroupType {
+            name: "SecretEncryptTest",
+            family: "secret",
+            schema: "secret_encrypt_test_schema_v1.json",
+            errors: Some(&[
+                "LengthNotAligned",
+                "PaddingTooShort",
+                "PaddingTooLong",
+                "NotBlockAligned",
+            ]),
+        },
+        GroupType {
+            name: "SecretDecryptTest",
+            family: "secret",
+            schema: "secret_decrypt_test_schema_v1.json",
+            errors: Some(&[
+                "TooShort",
+                "UnknownKeyFingerprint",
+                "NotBlockAligned",
+                "MsgKeyMismatch",
+                "LengthOutOfRange",
+                "LengthNotAligned",
+                "PaddingTooShort",
+                "PaddingTooLong",
+                "UnknownConstructor",
+                "UnexpectedEnd",
+                "TrailingBytes",
+                "RandomBytesTooShort",
+            ]),
+        },
+        GroupType {
+            name: "SecretSeqTraceTest",
+            family: "secret",
+            schema: "secret_seq_trace_test_schema_v1.json",
+            errors: Some(&[
+                "SeqNoParity",
+                "SeqNoRepeated",
+                "InSeqNoInvalid",
+                "ResendInvalid",
+                "GapQueueFull",
+            ]),
+        },
+        GroupType {
+            name: "SecretRekeyTest",
+            family: "secret",
+            schema: "secret_rekey_test_schema_v1.json",
+            errors: Some(&[
+                "RekeyPending",
+                "RekeyUnexpected",
+                "KeyFingerprintMismatch",
+                "ValueOutOfRange",
+                "ValueUnsafe",
+            ]),
+        },
+        GroupType {
+            name: "CallEmojiTest",
+            family: "call",
+            schema: "call_emoji_test_schema_v1.json",
+            errors: None,
+        },
+        GroupType {
+            name: "CallCommitmentTest",
+            family: "call",
+            schema: "call_commitment_test_schema_v1.json",
+            errors: Some(&[
+                "GaHashMismatch",
+                "ValueOutOfRange",
+                "ValueUnsafe",
+                "KeyFingerprintMismatch",
+            ]),
+        },
+        GroupType {
+            name: "CallPacketTest",
+            family: "call",
+            schema: "call_packet_test_schema_v1.json",
+            errors: Some(&["TooShort", "MsgKeyMismatch"]),
+        },
+        GroupType {
+            name: "SecretFileTest",
+            family: "secret",
+            schema: "secret_file_test_schema_v1.json",
+            errors: Some(&[
+                "FileKeyInvalid",
+                "FileFingerprintMismatch",
+                "FileSizeInvalid",
+            ]),
+        },
+        GroupType {
+            name: "CallReplayTest",
+            family: "call",
+            schema: "call_replay_test_schema_v1.json",
+            errors: Some(call_replay::ERRORS),
+        },
+        GroupType {
+            name: "SecretChatTraceTest",
+            family: "secret",
+            schema: "secret_chat_trace_test_schema_v1.json",
+            errors: None,
+        },
+    ];
+
+    fn parse(part: &Part<'_>, group_type: &str) -> Result<Group, LoadError> {
+        parse(part, group_type)
+    }
+
+    fn check(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
+        check_group(file, g, group)
+    }
+
+    fn run(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
+        run_case(group, index, iut, opts)
+    }
+
+    fn generate() -> Result<Vec<Suite<Group>>, GenerateError> {
+        let mut all = generator::suites()?;
+        all.push(call_replay::suite()?);
+        Ok(all)
     }
 }
 
@@ -606,9 +674,8 @@ macro_rules! each {
     };
 }
 
-impl Group {
-    /// The group's `type`.
-    pub fn type_name(&self) -> &'static str {
+impl CaseGroup for Group {
+    fn type_name(&self) -> &'static str {
         match self {
             Self::KeyExchange(_) => "SecretKeyExchangeTest",
             Self::Visualization(_) => "SecretVisualizationTest",
@@ -625,75 +692,45 @@ impl Group {
         }
     }
 
-    /// The group's source.
-    pub fn source(&self) -> &Source {
+    fn source(&self) -> &Source {
         each!(self, g => &g.source)
     }
 
-    /// The number of cases.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         each!(self, g => g.tests.len())
     }
 
-    /// Whether the group has no cases.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The common fields of every case.
-    pub fn headers(&self) -> Vec<CaseHeader<'_>> {
+    fn headers(&self) -> Vec<CaseHeader<'_>> {
         each!(self, g => headers_of!(g))
     }
 }
 
 /// Parse a group of one of this module's types (`group_type`) from its part of the file.
-pub(crate) fn parse(
-    file: &str,
-    text: &str,
-    part: &str,
-    prefix: &str,
-    group_type: &str,
-) -> Result<Group, LoadError> {
-    use crate::load::parse_part as p;
+fn parse(part: &Part<'_>, group_type: &str) -> Result<Group, LoadError> {
     Ok(match group_type {
-        "SecretKeyExchangeTest" => Group::KeyExchange(p(file, text, part, prefix)?),
-        "SecretVisualizationTest" => Group::Visualization(p(file, text, part, prefix)?),
-        "SecretEncryptTest" => Group::Encrypt(p(file, text, part, prefix)?),
-        "SecretDecryptTest" => Group::Decrypt(p(file, text, part, prefix)?),
-        "SecretSeqTraceTest" => Group::SeqTrace(p(file, text, part, prefix)?),
-        "SecretRekeyTest" => Group::Rekey(p(file, text, part, prefix)?),
-        "CallEmojiTest" => Group::Emoji(p(file, text, part, prefix)?),
-        "CallCommitmentTest" => Group::Commitment(p(file, text, part, prefix)?),
-        "CallPacketTest" => Group::CallPacket(p(file, text, part, prefix)?),
-        "SecretFileTest" => Group::File(p(file, text, part, prefix)?),
-        "CallReplayTest" => Group::CallReplay(p(file, text, part, prefix)?),
-        "SecretChatTraceTest" => Group::ChatTrace(p(file, text, part, prefix)?),
+        "SecretKeyExchangeTest" => Group::KeyExchange(part.parse()?),
+        "SecretVisualizationTest" => Group::Visualization(part.parse()?),
+        "SecretEncryptTest" => Group::Encrypt(part.parse()?),
+        "SecretDecryptTest" => Group::Decrypt(part.parse()?),
+        "SecretSeqTraceTest" => Group::SeqTrace(part.parse()?),
+        "SecretRekeyTest" => Group::Rekey(part.parse()?),
+        "CallEmojiTest" => Group::Emoji(part.parse()?),
+        "CallCommitmentTest" => Group::Commitment(part.parse()?),
+        "CallPacketTest" => Group::CallPacket(part.parse()?),
+        "SecretFileTest" => Group::File(part.parse()?),
+        "CallReplayTest" => Group::CallReplay(part.parse()?),
+        "SecretChatTraceTest" => Group::ChatTrace(part.parse()?),
         other => {
-            return Err(err(
-                file,
-                format!("{prefix}.type"),
+            return Err(part.err(
+                "type",
                 format!("{other:?} is not a secret-chat or call type"),
             ));
         }
     })
 }
 
-/// Whether `group_type` is one of this module's.
-pub fn is_type(group_type: &str) -> bool {
-    GROUP_TYPES.iter().any(|(t, _)| *t == group_type)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Loader checks
-
-fn err(file: &str, path: String, message: impl Into<String>) -> LoadError {
-    LoadError {
-        file: file.to_owned(),
-        path: Some(path),
-        position: None,
-        message: message.into(),
-    }
-}
 
 fn len_is(file: &str, at: &str, field: &str, v: &Hex, n: usize) -> Result<(), LoadError> {
     if v.len() == n {
@@ -825,7 +862,7 @@ fn trace_result(
 }
 
 /// The rules serde cannot express, for group `g` of `file`.
-pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
+fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
     let at = |t: usize| format!("testGroups[{g}].tests[{t}]");
     let gat = |f: &str| format!("testGroups[{g}].{f}");
     match group {
@@ -1015,7 +1052,7 @@ pub fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError>
                 )?;
             }
         }
-        Group::CallReplay(group) => crate::call_replay::check_group(file, g, group)?,
+        Group::CallReplay(group) => call_replay::check_group(file, g, group)?,
         Group::ChatTrace(group) => {
             role_ok(file, gat("role"), &group.role)?;
             len_is(file, &gat(""), "key", &group.key, 256)?;
@@ -1106,44 +1143,24 @@ fn group_fields(p: &Hex, g: i64) -> Fields {
     f
 }
 
-/// Compare the answer's fields with the expected ones; hex fields get a hex diff.
-fn compare(got: &Fields, want: &[(&str, Value)]) -> (Outcome, Option<String>, String) {
-    for (name, expected) in want {
-        let Some(value) = got.get(*name) else {
-            return (Outcome::Error, None, format!("the answer has no `{name}`"));
-        };
-        if value == expected {
-            continue;
-        }
-        let detail = match (expected.as_str(), value.as_str()) {
-            (Some(e), Some(g)) => match (hex::decode(e), hex::decode(g)) {
-                (Ok(e), Ok(g)) => hex_diff(name, &e, &g),
-                _ => format!("{name}: expected {expected}, got {value}"),
-            },
-            _ => format!("{name}: expected {expected}, got {value}"),
-        };
-        return (Outcome::Fail, None, detail);
-    }
-    (Outcome::Pass, None, String::new())
-}
-
 fn hex_value(v: &Hex) -> Value {
     Value::String(v.to_hex())
 }
 
-/// One request and the outputs a valid case must carry.
+/// One request and the outputs a valid case must carry (JSON values; hex ones get a hex diff).
 fn one_shot(
     iut: &mut dyn Iut,
     op: &str,
     req: &Fields,
-    (result, error): (Verdict, Option<&str>),
+    expected: (Verdict, Option<&str>),
     want: &[(&str, Value)],
     opts: &RunOptions,
-) -> (Outcome, Option<String>, String) {
-    match judge(iut.call(op, req), result, error, opts, op) {
-        Err(judged) => judged,
-        Ok(f) => compare(&f, want),
-    }
+) -> Judged {
+    let wants: Vec<(&str, Want<'_>)> = want
+        .iter()
+        .map(|(n, v)| (*n, Want::Json(v.clone())))
+        .collect();
+    judge_request(iut.call(op, req), op, &wants, expected, opts)
 }
 
 /// A trace: one request, then every step's result against its `expect`.
@@ -1152,7 +1169,9 @@ fn trace(
     op: &str,
     req: &Fields,
     steps: &[Step],
-) -> (Outcome, Option<String>, String) {
+    expected: (Verdict, Option<&str>),
+    opts: &RunOptions,
+) -> Judged {
     let expects: Vec<_> = steps
         .iter()
         .map(|s| {
@@ -1162,7 +1181,7 @@ fn trace(
             )
         })
         .collect();
-    trace_expects(iut, op, req, &expects)
+    trace_expects(iut, op, req, &expects, expected, opts)
 }
 
 /// A trace given each step's op name and expected result.
@@ -1171,50 +1190,11 @@ fn trace_expects(
     op: &str,
     req: &Fields,
     steps: &[(&str, Value)],
-) -> (Outcome, Option<String>, String) {
-    let f = match iut.call(op, req) {
-        Answer::Ok(f) => f,
-        Answer::Unsupported => {
-            return (
-                Outcome::Unsupported,
-                None,
-                format!("the IUT does not support {op}"),
-            );
-        }
-        Answer::Error(m) => return (Outcome::Error, None, m),
-        Answer::Rejected { error } => {
-            return (
-                Outcome::Fail,
-                Some(error.clone()),
-                format!("rejected the whole trace with {error}; a trace answers per step"),
-            );
-        }
-    };
-    let Some(results) = f.get("results").and_then(Value::as_array) else {
-        return (
-            Outcome::Error,
-            None,
-            "the answer has no `results` array".into(),
-        );
-    };
-    if results.len() != steps.len() {
-        return (
-            Outcome::Error,
-            None,
-            format!("{} results for {} steps", results.len(), steps.len()),
-        );
-    }
-    for (i, (got, (step_op, want))) in results.iter().zip(steps).enumerate() {
-        if got != want {
-            let named = got.get("error").and_then(Value::as_str).map(str::to_owned);
-            return (
-                Outcome::Fail,
-                named,
-                format!("step {i} ({step_op}): expected {want}, got {got}"),
-            );
-        }
-    }
-    (Outcome::Pass, None, String::new())
+    (verdict, error): (Verdict, Option<&str>),
+    opts: &RunOptions,
+) -> Judged {
+    let answered = trace_answer(iut.call(op, req), op, steps, error);
+    judge(verdict, error, answered, opts)
 }
 
 fn steps_value(steps: &[Step]) -> Value {
@@ -1238,30 +1218,13 @@ fn vector<T: Serialize>(
     source: &Source,
     extra: &[(&str, Value)],
 ) -> Value {
-    let mut v = serde_json::to_value(case).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.insert("type".into(), Value::from(group_type));
-        if let Ok(s) = serde_json::to_value(source) {
-            m.insert("source".into(), s);
-        }
-        for (k, x) in extra {
-            m.insert((*k).to_owned(), x.clone());
-        }
-    }
-    v
+    merged(case, group_type, source, extra)
 }
 
 /// Run case `index` of `group`.
-pub fn run_case(
-    file: &VectorFile,
-    group: &Group,
-    index: usize,
-    iut: &mut dyn Iut,
-    opts: &RunOptions,
-    meta: &CaseMeta<'_>,
-) -> Option<CaseResult> {
+fn run_case(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
     if let Group::CallReplay(g) = group {
-        return crate::call_replay::run_case(file, g, index, iut, opts, meta);
+        return call_replay::run_case(g, index, iut, opts);
     }
     let header = *group.headers().get(index)?;
     let expected = (header.result, header.error);
@@ -1353,7 +1316,7 @@ pub fn run_case(
             req.insert("steps".into(), steps_value(&c.steps));
             let extra = [("role", Value::from(g.role.clone()))];
             (
-                trace(iut, op::SEQ_TRACE, &req, &c.steps),
+                trace(iut, op::SEQ_TRACE, &req, &c.steps, expected, opts),
                 vector(c, &g.group_type, &g.source, &extra),
             )
         }
@@ -1364,7 +1327,7 @@ pub fn run_case(
             req.insert("steps".into(), steps_value(&c.steps));
             let extra = [("p", hex_value(&g.p)), ("g", Value::from(g.g))];
             (
-                trace(iut, op::REKEY_TRACE, &req, &c.steps),
+                trace(iut, op::REKEY_TRACE, &req, &c.steps, expected, opts),
                 vector(c, &g.group_type, &g.source, &extra),
             )
         }
@@ -1425,7 +1388,8 @@ pub fn run_case(
                     .collect::<Vec<_>>(),
                 opts,
             );
-            if let (Some(body), Outcome::Pass) = (&c.body, judged.0) {
+            // The encrypt side runs only when the decrypt side accepted as expected.
+            if let (Some(body), Outcome::Pass, None) = (&c.body, judged.outcome, &judged.error) {
                 let mut enc = Fields::new();
                 enc.insert("sender".into(), Value::from(g.sender.clone()));
                 enc.insert("channel".into(), Value::from(g.channel.clone()));
@@ -1456,7 +1420,10 @@ pub fn run_case(
             hex_field(&mut dec, "encrypted", &c.encrypted);
             let want: Vec<_> = c.file.iter().map(|f| ("file", hex_value(f))).collect();
             let mut judged = one_shot(iut, op::FILE_DECRYPT, &dec, expected, &want, opts);
-            if let (Some(body), Some(padding), Outcome::Pass) = (&c.file, &c.padding, judged.0) {
+            // The encrypt side runs only when the decrypt side accepted as expected.
+            if let (Some(body), Some(padding), Outcome::Pass, None) =
+                (&c.file, &c.padding, judged.outcome, &judged.error)
+            {
                 let mut enc = Fields::new();
                 hex_field(&mut enc, "key", &c.key);
                 hex_field(&mut enc, "iv", &c.iv);
@@ -1524,22 +1491,13 @@ pub fn run_case(
                 ("key", hex_value(&g.key)),
             ];
             (
-                trace_expects(iut, op::CHAT_TRACE, &req, &expects),
+                trace_expects(iut, op::CHAT_TRACE, &req, &expects, expected, opts),
                 vector(c, &g.group_type, &g.source, &extra),
             )
         }
     };
-    Some(result(
-        file,
-        meta,
-        (
-            header.tc_id,
-            header.comment,
-            header.flags,
-            header.result,
-            header.error,
-        ),
+    Some(Ran {
         judged,
-        vec,
-    ))
+        vector: vec,
+    })
 }

@@ -34,16 +34,16 @@ use mtproto::tl::generated::secret::types::{
 use mtproto_iut::{Answer, Fields, secret as op};
 use serde_json::Value;
 
-use crate::generate::{Drbg, GenerateError};
-use crate::model::{Hex, Note, Source, TestGroup, VectorFile};
-use crate::result::Verdict;
-use crate::secret::{
+use super::{
     CallPacketCase, CallPacketGroup, ChatExpect, ChatReply, ChatStep, ChatTraceCase,
     ChatTraceGroup, CommitmentCase, CommitmentGroup, DecryptCase, DecryptGroup, EmojiCase,
     EmojiGroup, EncryptCase, EncryptGroup, Expect, FileCase, FileGroup, Group, KeyExchangeCase,
     KeyExchangeGroup, RekeyCase, RekeyGroup, SeqTraceCase, SeqTraceGroup, Step, VisualizationCase,
     VisualizationGroup,
 };
+use crate::core::file::{File, Hex, Source};
+use crate::core::generate::{Builder, Drbg, Flag, GenerateError, Suite, gen_err as gerr};
+use crate::core::result::Verdict;
 
 const SELF_VERSION: &str = "mtproto-vectors generator v1";
 
@@ -71,7 +71,7 @@ const TD_TRANSPORT: &str = "https://github.com/tdlib/td/blob/master/td/mtproto/T
 const TD_FILE_KEY: &str =
     "https://github.com/tdlib/td/blob/master/td/telegram/files/FileEncryptionKey.cpp";
 
-const FLAGS: &[(&str, &str, &str, &[&str])] = &[
+const FLAGS: &[Flag] = &[
     (
         "Ktv",
         "BASIC",
@@ -386,72 +386,6 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
-/// Assigns tcIds and records the notes a file uses.
-struct Builder {
-    file: String,
-    next: u64,
-    notes: std::collections::BTreeMap<String, Note>,
-}
-
-impl Builder {
-    fn new(file: &str) -> Self {
-        Self {
-            file: file.into(),
-            next: 1,
-            notes: Default::default(),
-        }
-    }
-
-    fn case(&mut self, flags: &[&str]) -> Result<(u64, Vec<String>), GenerateError> {
-        for &f in flags {
-            let Some(&(_, bug, desc, links)) = FLAGS.iter().find(|(n, ..)| *n == f) else {
-                return Err(gerr(&self.file, format!("no note for flag {f}")));
-            };
-            self.notes.insert(
-                f.into(),
-                Note {
-                    bug_type: bug.into(),
-                    description: desc.into(),
-                    effect: None,
-                    links: links.iter().map(|&l| l.into()).collect(),
-                    cves: Vec::new(),
-                },
-            );
-        }
-        let id = self.next;
-        self.next = self.next.saturating_add(1);
-        Ok((id, flags.iter().map(|&f| f.into()).collect()))
-    }
-
-    fn finish(
-        self,
-        algorithm: &str,
-        schema: &str,
-        header: &[&str],
-        groups: Vec<Group>,
-    ) -> (String, VectorFile) {
-        let total: usize = groups.iter().map(Group::len).sum();
-        let vf = VectorFile {
-            path: self.file.clone(),
-            family: crate::load::family_of(&format!("vectors/{}", self.file)),
-            algorithm: algorithm.into(),
-            schema: schema.into(),
-            number_of_tests: u64::try_from(total).unwrap_or(u64::MAX),
-            header: header.iter().map(|&s| s.into()).collect(),
-            notes: self.notes,
-            test_groups: groups.into_iter().map(TestGroup::Secret).collect(),
-        };
-        (self.file, vf)
-    }
-}
-
-fn gerr(file: &str, message: impl std::fmt::Display) -> GenerateError {
-    GenerateError {
-        file: file.into(),
-        message: message.to_string(),
-    }
-}
-
 fn group_of(file: &str) -> Result<DhGroup, GenerateError> {
     dh::check_params(&TELEGRAM_DH_PRIME, 3, &[0x42; 32], None).map_err(|e| gerr(file, e))
 }
@@ -474,7 +408,7 @@ fn secret_from(d: &mut Drbg) -> [u8; 256] {
 }
 
 /// Every suite of this module.
-pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
+pub fn suites() -> Result<Vec<Suite<Group>>, GenerateError> {
     Ok(vec![
         key_exchange()?,
         visualization()?,
@@ -493,9 +427,9 @@ pub fn suites() -> Result<Vec<(String, VectorFile)>, GenerateError> {
 // ---------------------------------------------------------------------------------------------
 // Key exchange
 
-fn key_exchange() -> Result<(String, VectorFile), GenerateError> {
+fn key_exchange() -> Result<(String, File<Group>), GenerateError> {
     let file = "secret/secret_key_exchange_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let group = group_of(file)?;
     let p = TELEGRAM_DH_PRIME.to_vec();
     let mut d = Drbg::new("secret key exchange");
@@ -760,7 +694,7 @@ fn key_exchange() -> Result<(String, VectorFile), GenerateError> {
 // ---------------------------------------------------------------------------------------------
 // Visualisation
 
-const SAMPLE: &str = include_str!("handshake_sample.txt");
+const SAMPLE: &str = include_str!("../../data/handshake_sample.txt");
 
 fn sample_auth_key() -> Vec<u8> {
     SAMPLE
@@ -774,9 +708,9 @@ fn key256(file: &str, v: &[u8]) -> Result<[u8; 256], GenerateError> {
     <[u8; 256]>::try_from(v).map_err(|_| gerr(file, format!("a key of {} bytes", v.len())))
 }
 
-fn visualization() -> Result<(String, VectorFile), GenerateError> {
+fn visualization() -> Result<(String, File<Group>), GenerateError> {
     let file = "secret/secret_visualization_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let sample = key256(file, &sample_auth_key())?;
     let want_fp = "8ae7a271969a9b1f";
     let want = "26d6ceeff1381295e06ab26f8ae7a271deb2631ccf3612ce6aec7e164aa1f06c69f44758";
@@ -854,9 +788,9 @@ fn visualization() -> Result<(String, VectorFile), GenerateError> {
 
 /// The generator's file cases: known answers over a few sizes and part sizes, then the receiver's
 /// rejections, each breaking one rule of an otherwise valid file.
-fn files() -> Result<(String, VectorFile), GenerateError> {
+fn files() -> Result<(String, File<Group>), GenerateError> {
     let file = "secret/secret_file_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let mut d = Drbg::new("secret files");
     let bad = |e: mtproto::SecretError| gerr(file, e);
     let mut groups = Vec::new();
@@ -1162,9 +1096,9 @@ fn recv(packet: Vec<u8>, expect: ChatExpect) -> ChatStep {
 
 /// Hand-written traces for the acceptor's side, each checked against the reference before it is
 /// written.
-fn chat_trace() -> Result<(String, VectorFile), GenerateError> {
+fn chat_trace() -> Result<(String, File<Group>), GenerateError> {
     let file = "secret/secret_chat_trace_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let mut d = Drbg::new("secret chat traces");
     let key = ChatKey::new(d.array::<256>());
     let e = |x: mtproto::SecretError| gerr(file, x);
@@ -1446,9 +1380,9 @@ fn role_name(r: Role) -> &'static str {
     }
 }
 
-fn encrypt() -> Result<(String, VectorFile), GenerateError> {
+fn encrypt() -> Result<(String, File<Group>), GenerateError> {
     let file = "secret/secret_encrypt_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let mut d = Drbg::new("secret encrypt");
     let mut groups = Vec::new();
     for sender in [Role::Originator, Role::Acceptor] {
@@ -1572,9 +1506,9 @@ fn aligned_layer(d: &mut Drbg, padding: usize) -> Vec<u8> {
     Vec::new()
 }
 
-fn decrypt() -> Result<(String, VectorFile), GenerateError> {
+fn decrypt() -> Result<(String, File<Group>), GenerateError> {
     let file = "secret/secret_decrypt_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let mut d = Drbg::new("secret decrypt");
     let mut groups = Vec::new();
     for receiver in [Role::Originator, Role::Acceptor] {
@@ -1906,10 +1840,10 @@ fn trace_verdict(steps: &[Step]) -> (Verdict, Option<String>) {
     }
 }
 
-fn seq_trace() -> Result<(String, VectorFile), GenerateError> {
+fn seq_trace() -> Result<(String, File<Group>), GenerateError> {
     use Sq::{R, Rr, S};
     let file = "secret/secret_seq_trace_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let closed = || rejected("close", "ChatClosed");
     let mut groups = Vec::new();
     for role in [Role::Acceptor, Role::Originator] {
@@ -2235,9 +2169,9 @@ fn exid(v: i64) -> Option<Hex> {
     Some(Hex(v.to_le_bytes().to_vec()))
 }
 
-fn rekey() -> Result<(String, VectorFile), GenerateError> {
+fn rekey() -> Result<(String, File<Group>), GenerateError> {
     let file = "secret/secret_rekey_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let group = group_of(file)?;
     let mut d = Drbg::new("secret rekey");
     let ours = secret_from(&mut d);
@@ -2521,9 +2455,9 @@ fn top_bit_matters(key: &[u8; 256], g_a: &[u8; 256]) -> bool {
     })
 }
 
-fn emoji() -> Result<(String, VectorFile), GenerateError> {
+fn emoji() -> Result<(String, File<Group>), GenerateError> {
     let file = "call/call_emoji_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let key: [u8; 256] = core::array::from_fn(|i| i as u8);
     let g_a: [u8; 256] = core::array::from_fn(|i| 255 - i as u8);
     let ktv_case = emoji_case(
@@ -2621,10 +2555,10 @@ fn emoji() -> Result<(String, VectorFile), GenerateError> {
     ))
 }
 
-fn commitment() -> Result<(String, VectorFile), GenerateError> {
+fn commitment() -> Result<(String, File<Group>), GenerateError> {
     use mtproto::call::{Callee, Caller};
     let file = "call/call_commitment_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let group = group_of(file)?;
     let mut d = Drbg::new("call commitment");
     let mut tests = Vec::new();
@@ -2754,10 +2688,10 @@ fn commitment() -> Result<(String, VectorFile), GenerateError> {
     ))
 }
 
-fn call_packet() -> Result<(String, VectorFile), GenerateError> {
+fn call_packet() -> Result<(String, File<Group>), GenerateError> {
     use mtproto::call::packet::{self, Channel};
     let file = "call/call_packet_test.json";
-    let mut b = Builder::new(file);
+    let mut b = Builder::new(file, FLAGS);
     let mut d = Drbg::new("call packet");
     let mut groups = Vec::new();
     for sender in [Role::Originator, Role::Acceptor] {

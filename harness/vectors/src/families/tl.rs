@@ -1,4 +1,4 @@
-//! `TlIdTest` and `TlCodecTest` (spec §7): group and case types, loader checks, runners and the
+//! The `tl` family, `TlIdTest` and `TlCodecTest` (spec §7): group and case types, loader checks, runners and the
 //! generator of `vectors/tl/`.
 //!
 //! `TlIdTest`: `tl.id` of a combinator line must be `id` (8 hex digits, the id as a number). The
@@ -16,29 +16,18 @@ use mtproto_iut::{Fields, Iut, op};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::generate::{Drbg, GenerateError};
-use crate::load::LoadError;
-use crate::model::{Hex, Note, Source, TestGroup, VectorFile};
-use crate::result::{CaseResult, Outcome, Verdict};
-use crate::run::{CaseMeta, RunOptions, hex_diff};
-use crate::transport::{judge, result};
+use crate::core::family::{Family, GroupType};
+use crate::core::file::{CaseGroup, CaseHeader, File, Hex, Source};
+use crate::core::generate::{Builder, Drbg, Flag, GenerateError, Suite, self_source};
+use crate::core::judge::{
+    Mismatch, Ran, RunOptions, Want, answered, combine, judge, judge_request,
+};
+use crate::core::load::{LoadError, Part, err};
+use crate::core::result::{Outcome, Verdict};
 
-/// The error names this module's cases may expect (appended to [`crate::model::ERRORS`]).
-pub const ERRORS: &[&str] = &[
-    "UnexpectedEnd",
-    "TrailingBytes",
-    "NonZeroPadding",
-    "UnknownConstructor",
-    "BadBool",
-    "BadVectorId",
-    "CountTooLarge",
-    "InvalidUtf8",
-    "UnknownFlags",
-    "NestedContainer",
-    "MessageLength",
-    "TooManyIds",
-    "TooDeep",
-];
+/// The `tl` family (named so as not to clash with the `Tl` trait of the reference).
+#[derive(Clone, Copy, Debug)]
+pub struct TlFamily;
 
 /// A `TlIdTest` case.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -117,17 +106,84 @@ pub struct TlCodecGroup {
     pub tests: Vec<TlCodecCase>,
 }
 
-fn err(file: &str, path: String, message: impl Into<String>) -> LoadError {
-    LoadError {
-        file: file.to_owned(),
-        path: Some(path),
-        position: None,
-        message: message.into(),
+/// A group of the `tl` family.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Group {
+    /// `TlIdTest`.
+    Id(TlIdGroup),
+    /// `TlCodecTest`.
+    Codec(TlCodecGroup),
+}
+
+impl CaseGroup for Group {
+    fn type_name(&self) -> &'static str {
+        match self {
+            Self::Id(_) => "TlIdTest",
+            Self::Codec(_) => "TlCodecTest",
+        }
+    }
+    fn source(&self) -> &Source {
+        match self {
+            Self::Id(g) => &g.source,
+            Self::Codec(g) => &g.source,
+        }
+    }
+    fn headers(&self) -> Vec<CaseHeader<'_>> {
+        match self {
+            Self::Id(g) => g.tests.iter().map(|t| crate::header_of!(t)).collect(),
+            Self::Codec(g) => g.tests.iter().map(|t| crate::header_of!(t)).collect(),
+        }
+    }
+}
+
+impl Family for TlFamily {
+    type Group = Group;
+
+    const GROUP_TYPES: &'static [GroupType] = &[
+        GroupType {
+            name: "TlIdTest",
+            family: "tl",
+            schema: "tl_id_test_schema_v1.json",
+            errors: None,
+        },
+        GroupType {
+            name: "TlCodecTest",
+            family: "tl",
+            schema: "tl_codec_test_schema_v1.json",
+            errors: None,
+        },
+    ];
+
+    fn parse(part: &Part<'_>, group_type: &str) -> Result<Group, LoadError> {
+        Ok(if group_type == "TlIdTest" {
+            Group::Id(part.parse()?)
+        } else {
+            Group::Codec(part.parse()?)
+        })
+    }
+
+    fn check(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
+        match group {
+            Group::Id(group) => check_id_group(file, g, group),
+            Group::Codec(group) => check_codec_group(file, g, group),
+        }
+    }
+
+    fn run(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
+        match group {
+            Group::Id(g) => run_id_case(g, index, iut, opts),
+            Group::Codec(g) => run_codec_case(g, index, iut, opts),
+        }
+    }
+
+    fn generate() -> Result<Vec<Suite<Group>>, GenerateError> {
+        Ok(vec![ids()?, codec(&self_source())?])
     }
 }
 
 /// The loader's checks for `TlIdTest`.
-pub fn check_id_group(file: &str, g: usize, group: &TlIdGroup) -> Result<(), LoadError> {
+fn check_id_group(file: &str, g: usize, group: &TlIdGroup) -> Result<(), LoadError> {
     for (t, c) in group.tests.iter().enumerate() {
         let at = format!("testGroups[{g}].tests[{t}]");
         if c.id.len() != 8 || u32::from_str_radix(&c.id, 16).is_err() || c.id.to_lowercase() != c.id
@@ -146,7 +202,7 @@ pub fn check_id_group(file: &str, g: usize, group: &TlIdGroup) -> Result<(), Loa
 }
 
 /// The loader's checks for `TlCodecTest`.
-pub fn check_codec_group(file: &str, g: usize, group: &TlCodecGroup) -> Result<(), LoadError> {
+fn check_codec_group(file: &str, g: usize, group: &TlCodecGroup) -> Result<(), LoadError> {
     if !matches!(group.schema.as_str(), "mtproto" | "secret") {
         return Err(err(
             file,
@@ -166,62 +222,34 @@ pub fn check_codec_group(file: &str, g: usize, group: &TlCodecGroup) -> Result<(
     Ok(())
 }
 
-/// Run one `TlIdTest` case.
-pub fn run_id_case(
-    file: &VectorFile,
-    g: &TlIdGroup,
-    index: usize,
-    iut: &mut dyn Iut,
-    opts: &RunOptions,
-    meta: &CaseMeta<'_>,
-) -> Option<CaseResult> {
+/// Run one `TlIdTest` case: `tl.id` of the combinator line must be the id.
+fn run_id_case(g: &TlIdGroup, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
     let c = g.tests.get(index)?;
     let mut req = Fields::new();
     req.insert("combinator".into(), Value::from(c.combinator.clone()));
-    let judged = match judge(
-        iut.call(op::TL_ID, &req),
-        c.result,
-        c.error.as_deref(),
-        opts,
-        op::TL_ID,
-    ) {
-        Err(e) => e,
-        Ok(f) => match f.get("constructorId").and_then(Value::as_str) {
-            Some(id) if id == c.id => (Outcome::Pass, None, String::new()),
-            Some(id) => (
-                Outcome::Fail,
-                None,
-                format!("id: expected {}, got {id}", c.id),
-            ),
-            None => (
-                Outcome::Error,
-                None,
-                "the answer has no `constructorId`".into(),
-            ),
-        },
-    };
+    let got = answered(iut.call(op::TL_ID, &req), op::TL_ID, |f| {
+        match f.get("constructorId").and_then(Value::as_str) {
+            Some(id) if id == c.id => Ok(()),
+            Some(id) => Err(Mismatch::fail(format!("id: expected {}, got {id}", c.id))),
+            None => Err(Mismatch::broken("the answer has no `constructorId`")),
+        }
+    });
+    let judged = judge(c.result, c.error.as_deref(), got, opts);
     let mut vector = serde_json::to_value(c).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut vector {
         m.insert("type".into(), Value::from(g.group_type.clone()));
     }
-    Some(result(
-        file,
-        meta,
-        (c.tc_id, &c.comment, &c.flags, c.result, c.error.as_deref()),
-        judged,
-        vector,
-    ))
+    Some(Ran { judged, vector })
 }
 
-/// Run one `TlCodecTest` case.
-pub fn run_codec_case(
-    file: &VectorFile,
+/// Run one `TlCodecTest` case: `tl.decode` of the bytes must give the value (or reject invalid
+/// bytes), then `tl.encode` of the value must give the bytes.
+fn run_codec_case(
     g: &TlCodecGroup,
     index: usize,
     iut: &mut dyn Iut,
     opts: &RunOptions,
-    meta: &CaseMeta<'_>,
-) -> Option<CaseResult> {
+) -> Option<Ran> {
     let c = g.tests.get(index)?;
     let mut dec = Fields::new();
     dec.insert("schema".into(), Value::from(g.schema.clone()));
@@ -230,224 +258,176 @@ pub fn run_codec_case(
     }
     let mut enc = dec.clone();
     dec.insert("bytes".into(), Value::from(c.bytes.to_hex()));
-    let verdict = (|| {
-        let f = judge(
-            iut.call(op::TL_DECODE, &dec),
-            c.result,
-            c.error.as_deref(),
-            opts,
-            op::TL_DECODE,
-        )?;
-        let want = c.value.clone().unwrap_or(Value::Null);
+    let expected = (c.result, c.error.as_deref());
+    let decoded = answered(iut.call(op::TL_DECODE, &dec), op::TL_DECODE, |f| {
         let got = f.get("value").cloned().unwrap_or(Value::Null);
-        if got != want {
-            return Err((
-                Outcome::Fail,
-                None,
-                format!("decode: expected {want}, got {got}"),
-            ));
+        match &c.value {
+            Some(want) if got != *want => {
+                Err(Mismatch::fail(format!("expected {want}, got {got}")))
+            }
+            _ => Ok(()),
         }
-        enc.insert("value".into(), want);
-        let f = judge(
-            iut.call(op::TL_ENCODE, &enc),
-            c.result,
-            c.error.as_deref(),
-            opts,
+    });
+    let mut judged = vec![(op::TL_DECODE, judge(expected.0, expected.1, decoded, opts))];
+    if let (Some(value), true) = (
+        &c.value,
+        judged.iter().all(|(_, j)| j.outcome == Outcome::Pass),
+    ) {
+        enc.insert("value".into(), value.clone());
+        judged.push((
             op::TL_ENCODE,
-        )?;
-        match f
-            .get("bytes")
-            .and_then(Value::as_str)
-            .and_then(|s| hex::decode(s).ok())
-        {
-            None => Err((Outcome::Error, None, "encode: no hex `bytes`".into())),
-            Some(b) if b != c.bytes.as_bytes() => Err((
-                Outcome::Fail,
-                None,
-                format!("encode: {}", hex_diff("bytes", c.bytes.as_bytes(), &b)),
-            )),
-            Some(_) => Ok(()),
-        }
-    })();
-    let judged = match verdict {
-        Ok(()) => (Outcome::Pass, None, String::new()),
-        Err(e) => e,
-    };
+            judge_request(
+                iut.call(op::TL_ENCODE, &enc),
+                op::TL_ENCODE,
+                &[("bytes", Want::Hex(c.bytes.as_bytes()))],
+                expected,
+                opts,
+            ),
+        ));
+    }
     let mut vector = serde_json::to_value(c).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut vector {
         m.insert("type".into(), Value::from(g.group_type.clone()));
         m.insert("schema".into(), Value::from(g.schema.clone()));
     }
-    Some(result(
-        file,
-        meta,
-        (c.tc_id, &c.comment, &c.flags, c.result, c.error.as_deref()),
-        judged,
+    Some(Ran {
+        judged: combine(judged),
         vector,
-    ))
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
 // Generator
 
-const FLAGS: &[(&str, &str, &str)] = &[
+const LINK: &str = "https://core.telegram.org/mtproto/serialize";
+
+/// The flags of the TL suites: name, bug type, description, links.
+const FLAGS: &[Flag] = &[
     (
         "PublishedId",
         "BASIC",
         "An id written in Telegram's published schema: the CRC32 of the normalized line must equal it.",
+        &[LINK],
     ),
     (
         "Ktv",
         "BASIC",
         "A normalization example from spec §7.1 (bytes hashed as string, braces and <> dropped, flags.N?true fields removed, %Message as message).",
+        &[LINK],
     ),
     (
         "FlagsTrue",
         "EDGE_CASE",
         "A line with a flags.N?true field, removed before hashing.",
+        &[LINK],
     ),
     (
         "Pseudorandom",
         "FUNCTIONALITY",
         "Field values from the generator's DRBG, encoded by this project's generated code (a regression pin).",
+        &[LINK],
     ),
     (
         "Container",
         "FUNCTIONALITY",
         "msg_container: at most 1024 messages, no nesting, each message's bytes delimiting its body (spec §7.2).",
+        &[LINK],
     ),
     (
         "GzipPacked",
         "FUNCTIONALITY",
         "gzip_packed carrying another object.",
+        &[LINK],
     ),
     (
         "Flags",
         "FUNCTIONALITY",
         "A constructor with flags: a field is present iff its bit is set.",
+        &[LINK],
     ),
     (
         "NonCanonicalLength",
         "BER_ENCODING",
         "A bytes/string length in the 0xfe long form for a value of at most 253 bytes (https://core.telegram.org/type/bytes).",
+        &[LINK],
     ),
     (
         "NonZeroPadding",
         "MALLEABILITY",
         "Non-zero padding after a bytes/string: one value must have one encoding.",
+        &[LINK],
     ),
     (
         "BoolValue",
         "BASIC",
         "A boxed Bool read where its type is known (the result of a function declared = Bool): boolTrue#997275b5 is true, boolFalse#bc799737 false; the JSON value is the boolean.",
+        &[LINK],
     ),
     (
         "RpcResultBool",
         "FUNCTIONALITY",
         "An rpc_result whose result:Object is a boxed Bool, the answer to a function declared = Bool such as auth.bindTempAuthKey (spec §4.6, §7.2): boolTrue#997275b5 and boolFalse#bc799737 are Objects, JSON {\"_\": \"boolTrue\"} / {\"_\": \"boolFalse\"}.",
+        &[LINK],
     ),
     (
         "BadBool",
         "MODIFIED_PARAMETER",
         "A Bool that is neither boolTrue#997275b5 nor boolFalse#bc799737.",
+        &[LINK],
     ),
     (
         "BadVectorId",
         "MODIFIED_PARAMETER",
         "A boxed Vector whose id is not 1cb5c415.",
+        &[LINK],
     ),
-    ("Truncated", "EDGE_CASE", "The bytes end inside a value."),
-    ("TrailingBytes", "EDGE_CASE", "Bytes left after the value."),
+    (
+        "Truncated",
+        "EDGE_CASE",
+        "The bytes end inside a value.",
+        &[LINK],
+    ),
+    (
+        "TrailingBytes",
+        "EDGE_CASE",
+        "Bytes left after the value.",
+        &[LINK],
+    ),
     (
         "OversizedCount",
         "CAN_OF_WORMS",
         "A vector count larger than the bytes left (or negative): rejected before allocating.",
+        &[LINK],
     ),
     (
         "UnknownConstructor",
         "MODIFIED_PARAMETER",
         "A constructor id the schema does not have; the error names it in hex.",
+        &[LINK],
     ),
     (
         "UnknownFlags",
         "MODIFIED_PARAMETER",
         "Flag bits no field of the constructor uses.",
+        &[LINK],
     ),
     (
         "ContainerLimits",
         "CAN_OF_WORMS",
         "A container of 1025 messages, a nested container, or a message whose bytes field does not delimit its body.",
+        &[LINK],
     ),
     (
         "TooManyIds",
         "CAN_OF_WORMS",
         "More than 8192 msg_ids in msgs_ack (transport error 429 on Telegram's side).",
+        &[LINK],
     ),
 ];
 
-struct Build {
-    next: u64,
-    used: std::collections::BTreeSet<&'static str>,
-}
-
-impl Build {
-    fn case(&mut self, flags: &[&'static str]) -> (u64, Vec<String>) {
-        let id = self.next;
-        self.next = self.next.saturating_add(1);
-        self.used.extend(flags.iter().copied());
-        (id, flags.iter().map(|&f| f.to_owned()).collect())
-    }
-
-    fn notes(&self, link: &str) -> std::collections::BTreeMap<String, Note> {
-        FLAGS
-            .iter()
-            .filter(|(f, ..)| self.used.contains(f))
-            .map(|&(f, bug, desc)| {
-                (
-                    f.to_owned(),
-                    Note {
-                        bug_type: bug.to_owned(),
-                        description: desc.to_owned(),
-                        effect: None,
-                        links: vec![link.to_owned()],
-                        cves: Vec::new(),
-                    },
-                )
-            })
-            .collect()
-    }
-}
-
-fn file(
-    name: &str,
-    algorithm: &str,
-    schema: &str,
-    header: &[&str],
-    notes: std::collections::BTreeMap<String, Note>,
-    groups: Vec<TestGroup>,
-) -> (String, VectorFile) {
-    let total: usize = groups.iter().map(TestGroup::len).sum();
-    (
-        name.to_owned(),
-        VectorFile {
-            path: name.to_owned(),
-            family: "tl".into(),
-            algorithm: algorithm.into(),
-            schema: schema.into(),
-            number_of_tests: u64::try_from(total).unwrap_or(u64::MAX),
-            header: header.iter().map(|&s| s.to_owned()).collect(),
-            notes,
-            test_groups: groups,
-        },
-    )
-}
-
-fn ids() -> Result<(String, VectorFile), GenerateError> {
+fn ids() -> Result<(String, File<Group>), GenerateError> {
     let name = "tl/tl_id_test.json";
-    let mut b = Build {
-        next: 1,
-        used: Default::default(),
-    };
+    let mut b = Builder::new(name, FLAGS);
     let mut groups = Vec::new();
     for (schema_name, text) in SCHEMAS {
         let s = schema::parse(text).map_err(|e| GenerateError {
@@ -469,7 +449,7 @@ fn ids() -> Result<(String, VectorFile), GenerateError> {
             } else {
                 &["PublishedId"]
             };
-            let (tc_id, flags) = b.case(flags);
+            let (tc_id, flags) = b.next(flags);
             let line = c
                 .text
                 .replacen(&format!("#{:08x}", c.id()), "", 1)
@@ -484,7 +464,7 @@ fn ids() -> Result<(String, VectorFile), GenerateError> {
                 error: None,
             });
         }
-        groups.push(TestGroup::TlId(TlIdGroup {
+        groups.push(Group::Id(TlIdGroup {
             group_type: "TlIdTest".into(),
             source: Source {
                 name: "telegram-schema".into(),
@@ -521,7 +501,7 @@ fn ids() -> Result<(String, VectorFile), GenerateError> {
         } else {
             &["Ktv"]
         };
-        let (tc_id, flags) = b.case(flags);
+        let (tc_id, flags) = b.next(flags);
         tests.push(TlIdCase {
             tc_id,
             comment: "spec §7.1 normalization table".into(),
@@ -532,7 +512,7 @@ fn ids() -> Result<(String, VectorFile), GenerateError> {
             error: None,
         });
     }
-    groups.push(TestGroup::TlId(TlIdGroup {
+    groups.push(Group::Id(TlIdGroup {
         group_type: "TlIdTest".into(),
         source: Source {
             name: "spec-7.1".into(),
@@ -540,21 +520,19 @@ fn ids() -> Result<(String, VectorFile), GenerateError> {
         },
         tests,
     }));
-    Ok(file(
-        name,
+    b.finish_checked(
         "TL-constructor-id",
         "tl_id_test_schema_v1.json",
         &[
             "TL constructor ids (spec §7.1): the CRC32 of the normalized combinator line, for every combinator of the shipped schemas (checked against the published ids) and the digest's normalization examples.",
             "Left out: the end-to-end schema's layer-143 decryptedMessageMediaDocument#6abd9782, whose published id is the CRC32 of its line with bytes not rewritten as string (rule 2 gives 8e4c064c); schema/secret.tl marks it `// HASH BYTES AS WRITTEN`.",
         ],
-        b.notes("https://core.telegram.org/mtproto/serialize"),
         groups,
-    ))
+    )
 }
 
-fn valid<T: Tl>(b: &mut Build, flags: &[&'static str], comment: &str, v: &T) -> TlCodecCase {
-    let (tc_id, flags) = b.case(flags);
+fn valid<T: Tl>(b: &mut Builder, flags: &[&'static str], comment: &str, v: &T) -> TlCodecCase {
+    let (tc_id, flags) = b.next(flags);
     TlCodecCase {
         tc_id,
         comment: comment.into(),
@@ -567,13 +545,13 @@ fn valid<T: Tl>(b: &mut Build, flags: &[&'static str], comment: &str, v: &T) -> 
 }
 
 fn invalid(
-    b: &mut Build,
+    b: &mut Builder,
     flags: &[&'static str],
     comment: &str,
     bytes: Vec<u8>,
     error: &str,
 ) -> TlCodecCase {
-    let (tc_id, flags) = b.case(flags);
+    let (tc_id, flags) = b.next(flags);
     TlCodecCase {
         tc_id,
         comment: comment.into(),
@@ -586,10 +564,10 @@ fn invalid(
 }
 
 /// The `as: "Bool"` group: both ids, and the ways a Bool can be wrong.
-fn bool_cases(b: &mut Build) -> Vec<TlCodecCase> {
+fn bool_cases(b: &mut Builder) -> Vec<TlCodecCase> {
     let id = |v: u32| v.to_le_bytes().to_vec();
-    let valid_bool = |b: &mut Build, v: bool, comment: &str| {
-        let (tc_id, flags) = b.case(&["BoolValue"]);
+    let valid_bool = |b: &mut Builder, v: bool, comment: &str| {
+        let (tc_id, flags) = b.next(&["BoolValue"]);
         let mut bytes = Vec::new();
         mtproto::tl::rt::write_bool(&mut bytes, v);
         TlCodecCase {
@@ -654,7 +632,7 @@ fn bool_cases(b: &mut Build) -> Vec<TlCodecCase> {
 /// The answer to `auth.bindTempAuthKey` (spec §4.6: declared `= Bool`) as the server sends it:
 /// `rpc_result#f35c6d01 req_msg_id:long result:Object` (spec §7.2) carrying `boolTrue` or
 /// `boolFalse` (spec §7). Bytes and JSON written out here from the spec, not by the codec.
-fn rpc_result_bool_cases(b: &mut Build) -> Vec<TlCodecCase> {
+fn rpc_result_bool_cases(b: &mut Builder) -> Vec<TlCodecCase> {
     // A client msg_id (divisible by 4), the bindTempAuthKey request's.
     let req = "04f0c1c2918b305e";
     let value = |ctor: &str| {
@@ -669,7 +647,7 @@ fn rpc_result_bool_cases(b: &mut Build) -> Vec<TlCodecCase> {
         ("boolTrue", "b5757299", "the key was bound"),
         ("boolFalse", "379779bc", "a false answer"),
     ] {
-        let (tc_id, flags) = b.case(&["RpcResultBool"]);
+        let (tc_id, flags) = b.next(&["RpcResultBool"]);
         out.push(TlCodecCase {
             tc_id,
             comment: format!("rpc_result answering auth.bindTempAuthKey with {ctor} ({what})"),
@@ -691,12 +669,9 @@ fn rpc_result_bool_cases(b: &mut Build) -> Vec<TlCodecCase> {
 }
 
 #[allow(clippy::too_many_lines)]
-fn codec(self_source: &Source) -> (String, VectorFile) {
+fn codec(self_source: &Source) -> Result<(String, File<Group>), GenerateError> {
     let name = "tl/tl_codec_test.json";
-    let mut b = Build {
-        next: 1,
-        used: Default::default(),
-    };
+    let mut b = Builder::new(name, FLAGS);
     let mut rng = Drbg::new("tl/codec");
     let mut mtc = Vec::new();
     let pong = mt::Object::Pong(mt::types::Pong {
@@ -982,21 +957,21 @@ fn codec(self_source: &Source) -> (String, VectorFile) {
     ));
 
     let groups = vec![
-        TestGroup::TlCodec(TlCodecGroup {
+        Group::Codec(TlCodecGroup {
             group_type: "TlCodecTest".into(),
             schema: "mtproto".into(),
             decode_as: None,
             source: self_source.clone(),
             tests: mtc,
         }),
-        TestGroup::TlCodec(TlCodecGroup {
+        Group::Codec(TlCodecGroup {
             group_type: "TlCodecTest".into(),
             schema: "secret".into(),
             decode_as: None,
             source: self_source.clone(),
             tests: sc,
         }),
-        TestGroup::TlCodec(TlCodecGroup {
+        Group::Codec(TlCodecGroup {
             group_type: "TlCodecTest".into(),
             schema: "mtproto".into(),
             decode_as: None,
@@ -1006,7 +981,7 @@ fn codec(self_source: &Source) -> (String, VectorFile) {
             },
             tests: rpc_result_bool_cases(&mut b),
         }),
-        TestGroup::TlCodec(TlCodecGroup {
+        Group::Codec(TlCodecGroup {
             group_type: "TlCodecTest".into(),
             schema: "mtproto".into(),
             decode_as: Some("Bool".into()),
@@ -1014,22 +989,15 @@ fn codec(self_source: &Source) -> (String, VectorFile) {
             tests: bool_cases(&mut b),
         }),
     ];
-    file(
-        name,
+    b.finish_checked(
         "TL-serialization",
         "tl_codec_test_schema_v1.json",
         &[
             "TL values of the mtproto and secret schemas (spec §7) in their JSON form and their bytes; invalid encodings each break one strictness rule.",
             "JSON form: an object per constructor, \"_\" its schema name (with #id when the name is declared in several layers); int/long numbers, bytes/int128/int256 and double (8 LE bytes) lowercase hex, Bool true/false, absent flags fields null. A Bool where an Object is expected (an rpc_result's result) is the constructor {\"_\": \"boolTrue\"} / {\"_\": \"boolFalse\"}; with \"as\": \"Bool\" the value is the JSON boolean.",
         ],
-        b.notes("https://core.telegram.org/mtproto/serialize"),
         groups,
     )
-}
-
-/// The TL suites.
-pub fn suites(self_source: Source) -> Result<Vec<(String, VectorFile)>, GenerateError> {
-    Ok(vec![ids()?, codec(&self_source)])
 }
 
 fn hx(s: &str) -> Vec<u8> {

@@ -1,6 +1,6 @@
 //! `CallReplayTest` (spec §9.3): the seq of a call packet and the receiver's replay window,
 //! as traces of one side of a call channel. Types, loader checks and runner here; the group is a
-//! [`crate::secret::Group`] variant; the generator is [`suite`].
+//! [`super::Group`] variant; the generator is [`suite`].
 //!
 //! | step `op` | fields | the IUT answers |
 //! |---|---|---|
@@ -22,16 +22,15 @@ use mtproto::call::seq::{Incoming, Outgoing, REQUIRES_ACK_BIT, SINGLE_MESSAGE_BI
 use mtproto::secret::{ChatKey, Role};
 use mtproto::{ProtocolError, Reaction};
 use mtproto_iut::secret as op;
-use mtproto_iut::{Answer, Fields, Iut};
+use mtproto_iut::{Fields, Iut};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::generate::{Drbg, GenerateError};
-use crate::load::LoadError;
-use crate::model::{Hex, Note, Source, TestGroup, VectorFile};
-use crate::result::{CaseResult, Outcome, Verdict};
-use crate::run::{CaseMeta, RunOptions};
-use crate::transport::result;
+use crate::core::file::{File, Hex, Source};
+use crate::core::generate::{Builder, Drbg, Flag, GenerateError};
+use crate::core::judge::{Ran, RunOptions, judge, trace_answer};
+use crate::core::load::{LoadError, err};
+use crate::core::result::Verdict;
 
 /// A step's expected result (the same object the IUT answers).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -114,15 +113,6 @@ pub const ERRORS: &[&str] = &[
 /// The error every step after an abort answers.
 pub const CALL_ABORTED: &str = "CallAborted";
 
-fn err(file: &str, path: String, message: impl Into<String>) -> LoadError {
-    LoadError {
-        file: file.to_owned(),
-        path: Some(path),
-        position: None,
-        message: message.into(),
-    }
-}
-
 /// The rules serde cannot express, for group `g` of `file`.
 pub fn check_group(file: &str, g: usize, group: &CallReplayGroup) -> Result<(), LoadError> {
     let gat = |f: &str| format!("testGroups[{g}].{f}");
@@ -162,15 +152,11 @@ pub fn check_group(file: &str, g: usize, group: &CallReplayGroup) -> Result<(), 
                 "a sender numbers at most 2^30 - 1 messages",
             ));
         }
-        if c.steps.is_empty() || c.steps.len() > crate::secret::MAX_STEPS {
+        if c.steps.is_empty() || c.steps.len() > super::MAX_STEPS {
             return Err(err(
                 file,
                 format!("{at}.steps"),
-                format!(
-                    "{} steps, expected 1..={}",
-                    c.steps.len(),
-                    crate::secret::MAX_STEPS
-                ),
+                format!("{} steps, expected 1..={}", c.steps.len(), super::MAX_STEPS),
             ));
         }
         let mut aborted = false;
@@ -274,62 +260,14 @@ fn steps_value(steps: &[ReplayStep]) -> Value {
     )
 }
 
-fn judge_trace(answer: Answer, steps: &[ReplayStep]) -> (Outcome, Option<String>, String) {
-    let f = match answer {
-        Answer::Ok(f) => f,
-        Answer::Unsupported => {
-            return (
-                Outcome::Unsupported,
-                None,
-                format!("the IUT does not support {}", op::CALL_REPLAY_TRACE),
-            );
-        }
-        Answer::Error(m) => return (Outcome::Error, None, m),
-        Answer::Rejected { error } => {
-            return (
-                Outcome::Fail,
-                Some(error.clone()),
-                format!("rejected the whole trace with {error}; a trace answers per step"),
-            );
-        }
-    };
-    let Some(results) = f.get("results").and_then(Value::as_array) else {
-        return (
-            Outcome::Error,
-            None,
-            "the answer has no `results` array".into(),
-        );
-    };
-    if results.len() != steps.len() {
-        return (
-            Outcome::Error,
-            None,
-            format!("{} results for {} steps", results.len(), steps.len()),
-        );
-    }
-    for (i, (got, s)) in results.iter().zip(steps).enumerate() {
-        let want = serde_json::to_value(&s.expect).unwrap_or(Value::Null);
-        if *got != want {
-            let named = got.get("error").and_then(Value::as_str).map(str::to_owned);
-            return (
-                Outcome::Fail,
-                named,
-                format!("step {i} ({}): expected {want}, got {got}", s.op),
-            );
-        }
-    }
-    (Outcome::Pass, None, String::new())
-}
-
-/// Run case `index` of `group`.
+/// Run case `index` of `group`: one `call.replayTrace` request, every step's result against
+/// its `expect`.
 pub fn run_case(
-    file: &VectorFile,
     group: &CallReplayGroup,
     index: usize,
     iut: &mut dyn Iut,
-    _opts: &RunOptions,
-    meta: &CaseMeta<'_>,
-) -> Option<CaseResult> {
+    opts: &RunOptions,
+) -> Option<Ran> {
     let c = group.tests.get(index)?;
     let mut req = Fields::new();
     req.insert("role".into(), Value::from(group.role.clone()));
@@ -339,7 +277,23 @@ pub fn run_case(
         req.insert("sentBefore".into(), Value::from(n));
     }
     req.insert("steps".into(), steps_value(&c.steps));
-    let judged = judge_trace(iut.call(op::CALL_REPLAY_TRACE, &req), &c.steps);
+    let expects: Vec<(&str, Value)> = c
+        .steps
+        .iter()
+        .map(|s| {
+            (
+                s.op.as_str(),
+                serde_json::to_value(&s.expect).unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    let answered = trace_answer(
+        iut.call(op::CALL_REPLAY_TRACE, &req),
+        op::CALL_REPLAY_TRACE,
+        &expects,
+        c.error.as_deref(),
+    );
+    let judged = judge(c.result, c.error.as_deref(), answered, opts);
     let mut vector = serde_json::to_value(c).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut vector {
         m.insert("type".into(), Value::from(group.group_type.clone()));
@@ -349,13 +303,7 @@ pub fn run_case(
         m.insert("role".into(), Value::from(group.role.clone()));
         m.insert("channel".into(), Value::from(group.channel.clone()));
     }
-    Some(result(
-        file,
-        meta,
-        (c.tc_id, &c.comment, &c.flags, c.result, c.error.as_deref()),
-        judged,
-        vector,
-    ))
+    Some(Ran { judged, vector })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -366,7 +314,7 @@ const TGCALLS: &str =
     "https://github.com/TelegramMessenger/tgcalls/blob/master/tgcalls/EncryptedConnection.cpp";
 
 /// The flags of this file: (name, bugType, description, links).
-const FLAGS: &[(&str, &str, &str, &[&str])] = &[
+const FLAGS: &[Flag] = &[
     (
         "CallSeqInOrder",
         "FUNCTIONALITY",
@@ -436,10 +384,7 @@ const FLAGS: &[(&str, &str, &str, &[&str])] = &[
 ];
 
 fn gerr(file: &str, message: impl std::fmt::Display) -> GenerateError {
-    GenerateError {
-        file: file.into(),
-        message: message.to_string(),
-    }
+    GenerateError::new(file, message)
 }
 
 /// A trace step under construction: what to do; the expectation comes from the reference.
@@ -513,11 +458,10 @@ fn sealed(key: &ChatKey, sender: Role, channel: Channel, seq: u32, extra: &[u8])
 }
 
 /// `vectors/call/call_replay_test.json`.
-pub fn suite() -> Result<(String, VectorFile), GenerateError> {
+pub fn suite() -> Result<(String, File<super::Group>), GenerateError> {
     let file = "call/call_replay_test.json";
     let mut d = Drbg::new("call replay");
-    let mut next = 1u64;
-    let mut used: std::collections::BTreeMap<String, Note> = Default::default();
+    let mut b = Builder::new(file, FLAGS);
     let mut groups = Vec::new();
     for (role, role_name, channel, channel_name) in [
         (Role::Acceptor, "acceptor", Channel::Transport, "transport"),
@@ -684,23 +628,11 @@ pub fn suite() -> Result<(String, VectorFile), GenerateError> {
                 .iter()
                 .find(|s| matches!(s.expect.verdict.as_str(), "discard" | "abort"))
                 .and_then(|s| s.expect.error.clone());
-            let Some(&(_, bug, desc, links)) = FLAGS.iter().find(|(n, ..)| *n == flag) else {
-                return Err(gerr(file, format!("no note for flag {flag}")));
-            };
-            used.insert(
-                flag.into(),
-                Note {
-                    bug_type: bug.into(),
-                    description: desc.into(),
-                    effect: None,
-                    links: links.iter().map(|&l| l.into()).collect(),
-                    cves: Vec::new(),
-                },
-            );
+            let (tc_id, flags) = b.case(&[flag])?;
             tests.push(CallReplayCase {
-                tc_id: next,
+                tc_id,
                 comment,
-                flags: vec![flag.into()],
+                flags,
                 key: Hex(key.as_bytes().to_vec()),
                 sent_before: (sent_before > 0).then_some(sent_before),
                 steps,
@@ -711,9 +643,8 @@ pub fn suite() -> Result<(String, VectorFile), GenerateError> {
                 },
                 error: first,
             });
-            next = next.saturating_add(1);
         }
-        groups.push(crate::secret::Group::CallReplay(CallReplayGroup {
+        groups.push(super::Group::CallReplay(CallReplayGroup {
             group_type: "CallReplayTest".into(),
             role: role_name.into(),
             channel: channel_name.into(),
@@ -724,18 +655,12 @@ pub fn suite() -> Result<(String, VectorFile), GenerateError> {
             tests,
         }));
     }
-    let total: usize = groups.iter().map(crate::secret::Group::len).sum();
-    let vf = VectorFile {
-        path: file.into(),
-        family: crate::load::family_of(&format!("vectors/{file}")),
-        algorithm: "MTProto 2.0 call packets: seq and replay window".into(),
-        schema: "call_replay_test_schema_v1.json".into(),
-        number_of_tests: u64::try_from(total).unwrap_or(u64::MAX),
-        header: vec![
-            "The receiver's replay rule for call packets (spec §9.3): seqs count from 1 per sender; the receiver remembers counters above the highest received minus 64 and discards a packet whose first seq is at or below that, or already seen; the sender ends the call at 2^30. Where the seq sits is not in the spec: these vectors follow tgcalls/EncryptedConnection.cpp (TelegramMessenger/tgcalls): the decrypted body starts with a 32-bit big-endian seq whose bits 31 and 30 are flags (single-message packet, requires ack) and whose low 30 bits are the counter; packets under 21 bytes are not decrypted. Every packet and expected result was computed by this project's reference (source self); no independent implementation publishes call vectors.".into(),
+    Ok(b.finish(
+        "MTProto 2.0 call packets: seq and replay window",
+        "call_replay_test_schema_v1.json",
+        &[
+            "The receiver's replay rule for call packets (spec §9.3): seqs count from 1 per sender; the receiver remembers counters above the highest received minus 64 and discards a packet whose first seq is at or below that, or already seen; the sender ends the call at 2^30. Where the seq sits is not in the spec: these vectors follow tgcalls/EncryptedConnection.cpp (TelegramMessenger/tgcalls): the decrypted body starts with a 32-bit big-endian seq whose bits 31 and 30 are flags (single-message packet, requires ack) and whose low 30 bits are the counter; packets under 21 bytes are not decrypted. Every packet and expected result was computed by this project's reference (source self); no independent implementation publishes call vectors.",
         ],
-        notes: used,
-        test_groups: groups.into_iter().map(TestGroup::Secret).collect(),
-    };
-    Ok((file.into(), vf))
+        groups,
+    ))
 }
