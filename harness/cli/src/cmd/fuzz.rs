@@ -35,16 +35,18 @@ use mtproto_fuzzing::layout::{self, Parsed};
 use mtproto_fuzzing::target;
 use mtproto_iut::{Answer, Fields, ReferenceIut};
 // The vector families' types (one place, so a move of the vectors crate's modules is one edit).
-use mtproto_vectors::handshake::{
-    DhParamsCase, DhParamsGroup, DhValueCase, DhValueGroup, Group as HandshakeFamily, PqCase,
-    PqGroup,
+use mtproto_vectors::families::dh::{
+    DhParamsCase, DhParamsGroup, DhValueCase, DhValueGroup, Group as DhFamily,
 };
-use mtproto_vectors::model::{
-    DirectionName, EnvelopeDecryptCase, EnvelopeDecryptGroup, Hex, Note, ReceiverName, Source,
+use mtproto_vectors::families::envelope::{
+    EnvelopeDecryptCase, EnvelopeDecryptGroup, Group as EnvelopeFamily,
 };
-use mtproto_vectors::secret::Group as SecretFamily;
-use mtproto_vectors::tl::{TlCodecCase, TlCodecGroup};
-use mtproto_vectors::transport::{FrameJson, TransportCase, TransportGroup};
+use mtproto_vectors::families::handshake::Group as HandshakeFamily;
+use mtproto_vectors::families::pq::{PqCase, PqGroup};
+use mtproto_vectors::families::secret::Group as SecretFamily;
+use mtproto_vectors::families::tl::{Group as TlFamily, TlCodecCase, TlCodecGroup};
+use mtproto_vectors::families::transport::{FrameJson, TransportCase, TransportGroup};
+use mtproto_vectors::{DirectionName, Hex, Note, ReceiverName, Source};
 use mtproto_vectors::{
     Outcome, RunOptions, TestGroup, VectorFile, Verdict, lint_paths_with, load_file, parse_str,
     run_file,
@@ -198,12 +200,12 @@ macro_rules! written {
     ($group:expr, $g:ident => $e:expr, else $other:expr) => {
         match $group {
             TestGroup::Transport($g) => $e,
-            TestGroup::TlCodec($g) => $e,
-            TestGroup::EnvelopeDecrypt($g) => $e,
-            TestGroup::MsgIdTrace($g) => $e,
-            TestGroup::Handshake(HandshakeFamily::DhParams($g)) => $e,
-            TestGroup::Handshake(HandshakeFamily::DhValue($g)) => $e,
-            TestGroup::Handshake(HandshakeFamily::Pq($g)) => $e,
+            TestGroup::Tl(TlFamily::Codec($g)) => $e,
+            TestGroup::Envelope(EnvelopeFamily::Decrypt($g)) => $e,
+            TestGroup::Session($g) => $e,
+            TestGroup::Dh(DhFamily::Params($g)) => $e,
+            TestGroup::Dh(DhFamily::Value($g)) => $e,
+            TestGroup::Pq($g) => $e,
             TestGroup::Handshake(HandshakeFamily::Handshake($g)) => $e,
             TestGroup::Handshake(HandshakeFamily::HandshakeServer($g)) => $e,
             TestGroup::Secret(SecretFamily::ChatTrace($g)) => $e,
@@ -237,9 +239,9 @@ case_header!(
     DhParamsCase,
     DhValueCase,
     PqCase,
-    mtproto_vectors::handshake::HandshakeCase,
-    mtproto_vectors::handshake::HandshakeServerCase,
-    mtproto_vectors::secret::ChatTraceCase,
+    mtproto_vectors::families::handshake::HandshakeCase,
+    mtproto_vectors::families::handshake::HandshakeServerCase,
+    mtproto_vectors::families::secret::ChatTraceCase,
 );
 
 /// Fill in the group's `source` and its one case's `tcId`, `comment` and flags.
@@ -269,12 +271,14 @@ fn merge(into: &mut TestGroup, from: TestGroup) -> Result<(), &'static str> {
     use TestGroup as T;
     match (into, from) {
         (T::Transport(a), T::Transport(b)) => a.tests.extend(b.tests),
-        (T::TlCodec(a), T::TlCodec(b)) => a.tests.extend(b.tests),
-        (T::EnvelopeDecrypt(a), T::EnvelopeDecrypt(b)) => a.tests.extend(b.tests),
-        (T::MsgIdTrace(a), T::MsgIdTrace(b)) => a.tests.extend(b.tests),
-        (T::Handshake(H::DhParams(a)), T::Handshake(H::DhParams(b))) => a.tests.extend(b.tests),
-        (T::Handshake(H::DhValue(a)), T::Handshake(H::DhValue(b))) => a.tests.extend(b.tests),
-        (T::Handshake(H::Pq(a)), T::Handshake(H::Pq(b))) => a.tests.extend(b.tests),
+        (T::Tl(TlFamily::Codec(a)), T::Tl(TlFamily::Codec(b))) => a.tests.extend(b.tests),
+        (T::Envelope(EnvelopeFamily::Decrypt(a)), T::Envelope(EnvelopeFamily::Decrypt(b))) => {
+            a.tests.extend(b.tests);
+        }
+        (T::Session(a), T::Session(b)) => a.tests.extend(b.tests),
+        (T::Dh(DhFamily::Params(a)), T::Dh(DhFamily::Params(b))) => a.tests.extend(b.tests),
+        (T::Dh(DhFamily::Value(a)), T::Dh(DhFamily::Value(b))) => a.tests.extend(b.tests),
+        (T::Pq(a), T::Pq(b)) => a.tests.extend(b.tests),
         (T::Handshake(H::Handshake(a)), T::Handshake(H::Handshake(b))) => a.tests.extend(b.tests),
         (T::Handshake(H::HandshakeServer(a)), T::Handshake(H::HandshakeServer(b))) => {
             a.tests.extend(b.tests);
@@ -413,7 +417,7 @@ fn finding(parsed: &Parsed) -> Result<Finding, HarnessError> {
                 }],
             };
             Finding::one(
-                TestGroup::TlCodec(group),
+                TestGroup::Tl(TlFamily::Codec(group)),
                 "MTProto-TL",
                 "tl_codec_test_schema_v1.json",
                 "tl",
@@ -440,7 +444,7 @@ fn finding(parsed: &Parsed) -> Result<Finding, HarnessError> {
                 }],
             };
             Finding::one(
-                TestGroup::Handshake(HandshakeFamily::Pq(group)),
+                TestGroup::Pq(group),
                 "MTProto-pq",
                 "pq_test_schema_v1.json",
                 "pq",
@@ -463,7 +467,7 @@ fn finding(parsed: &Parsed) -> Result<Finding, HarnessError> {
                 }],
             };
             Finding::one(
-                TestGroup::Handshake(HandshakeFamily::DhParams(group)),
+                TestGroup::Dh(DhFamily::Params(group)),
                 "MTProto-DH-params",
                 "dh_params_test_schema_v1.json",
                 "dh",
@@ -489,7 +493,7 @@ fn finding(parsed: &Parsed) -> Result<Finding, HarnessError> {
                 }],
             };
             Finding::one(
-                TestGroup::Handshake(HandshakeFamily::DhValue(group)),
+                TestGroup::Dh(DhFamily::Value(group)),
                 "MTProto-DH-values",
                 "dh_value_test_schema_v1.json",
                 "dh",
@@ -537,7 +541,7 @@ fn finding(parsed: &Parsed) -> Result<Finding, HarnessError> {
                 tests: vec![case],
             };
             Finding::one(
-                TestGroup::EnvelopeDecrypt(group),
+                TestGroup::Envelope(EnvelopeFamily::Decrypt(group)),
                 "MTProto-2.0-envelope-decrypt",
                 "envelope_decrypt_test_schema_v1.json",
                 "envelope",

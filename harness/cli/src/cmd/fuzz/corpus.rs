@@ -17,9 +17,12 @@ use mtproto_fuzzing::TARGETS;
 use mtproto_fuzzing::layout::{self, SecretOp, SessionStep};
 // The vector families' types (one place, so a move of the vectors crate's modules is one edit).
 use mtproto_vectors::TestGroup;
-use mtproto_vectors::handshake::Group as HandshakeFamily;
+use mtproto_vectors::families::dh::Group as DhFamily;
+use mtproto_vectors::families::envelope::Group as EnvelopeFamily;
+use mtproto_vectors::families::handshake::Group as HandshakeFamily;
+use mtproto_vectors::families::secret::{Group as SecretFamily, Step as SecretStep};
+use mtproto_vectors::families::tl::Group as TlFamily;
 use mtproto_vectors::load_paths;
-use mtproto_vectors::secret::{Group as SecretFamily, Step as SecretStep};
 
 use super::{frame_of, name_of, write_err};
 use crate::Status;
@@ -48,7 +51,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                 );
             }
         }
-        TestGroup::EnvelopeDecrypt(g) => {
+        TestGroup::Envelope(EnvelopeFamily::Decrypt(g)) => {
             let receiver = g.receiver.receiver();
             for t in &g.tests {
                 // A KeyWrongLength case's key is not 256 bytes: the layout holds exactly 256.
@@ -119,7 +122,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                 }
             }
         }
-        TestGroup::TlCodec(g) => {
+        TestGroup::Tl(TlFamily::Codec(g)) => {
             let is_secret = g.schema == "secret";
             for t in &g.tests {
                 let bytes = t.bytes.as_bytes();
@@ -133,7 +136,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                 }
             }
         }
-        TestGroup::MsgIdTrace(g) => {
+        TestGroup::Session(g) => {
             let server = g.receiver.receiver() == mtproto::Receiver::Server;
             let window = g
                 .window_size
@@ -161,14 +164,14 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                 put(target, layout::session(window, synced, &steps));
             }
         }
-        TestGroup::Handshake(HandshakeFamily::DhParams(g)) => {
+        TestGroup::Dh(DhFamily::Params(g)) => {
             for t in &g.tests {
                 if let Some(seed) = layout::dh_params(t.p.as_bytes(), t.g) {
                     put("dh_checks", seed);
                 }
             }
         }
-        TestGroup::Handshake(HandshakeFamily::DhValue(g)) => {
+        TestGroup::Dh(DhFamily::Value(g)) => {
             // The target checks values against its two groups only.
             let p = g.p.as_bytes();
             let which = if p == dh::TELEGRAM_DH_PRIME.as_slice() {
@@ -182,7 +185,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                 put("dh_checks", layout::dh_value(which, t.value.as_bytes()));
             }
         }
-        TestGroup::Handshake(HandshakeFamily::Pq(g)) => {
+        TestGroup::Pq(g) => {
             for t in &g.tests {
                 put("pq", layout::pq(t.pq.as_bytes()));
             }
@@ -266,9 +269,9 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
         // No target reads these families' data: msg_key derivations, encryption transcripts,
         // TL ids, key exchanges, visualisations, emoji, commitments, files, call replays and
         // chat traces.
-        TestGroup::MsgKey(_)
-        | TestGroup::EnvelopeEncrypt(_)
-        | TestGroup::TlId(_)
+        TestGroup::Kdf(_)
+        | TestGroup::Envelope(EnvelopeFamily::Encrypt(_))
+        | TestGroup::Tl(TlFamily::Id(_))
         | TestGroup::Secret(
             SecretFamily::KeyExchange(_)
             | SecretFamily::Visualization(_)

@@ -27,11 +27,11 @@
 use mtproto_fuzzing::handshake::{Ending, Transcript};
 use mtproto_iut::{Answer, Fields, Iut, ReferenceIut};
 // The vector family's types (one place, so a move of the vectors crate's modules is one edit).
-use mtproto_vectors::handshake::{
+use mtproto_vectors::Hex;
+use mtproto_vectors::families::handshake::{
     Group as HandshakeFamily, HandshakeCase, HandshakeGroup, HandshakeServerCase,
     HandshakeServerGroup,
 };
-use mtproto_vectors::model::Hex;
 use mtproto_vectors::{TestGroup, Verdict};
 use serde::Serialize;
 use serde_json::Value;

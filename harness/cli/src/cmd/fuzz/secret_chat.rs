@@ -16,9 +16,9 @@
 use mtproto_fuzzing::secret::{Event, Seen, Trace};
 use mtproto_iut::{Answer, Fields, Iut, ReferenceIut};
 // The vector family's types (one place, so a move of the vectors crate's modules is one edit).
+use mtproto_vectors::Hex;
 use mtproto_vectors::TestGroup;
-use mtproto_vectors::model::Hex;
-use mtproto_vectors::secret::{
+use mtproto_vectors::families::secret::{
     ChatExpect, ChatStep, ChatTraceCase, ChatTraceGroup, Group as SecretFamily,
 };
 use serde_json::Value;

@@ -11,10 +11,10 @@ use mtproto_fuzzing::session::{Trace, TraceStep, Verdicts};
 use mtproto_fuzzing::session_model::{Inner, V};
 // The vector family's types (one place, so a move of the vectors crate's modules is one edit).
 use mtproto_vectors::TestGroup;
-use mtproto_vectors::model::{Hex, ReceiverName};
 use mtproto_vectors::session::{
     Expect, InnerStep, MsgIdTraceCase, MsgIdTraceGroup, SaltEntry, Step, StepVerdict, code_name,
 };
+use mtproto_vectors::{Hex, ReceiverName};
 
 use super::{Finding, no_source, verdict};
 use crate::error::HarnessError;
@@ -175,7 +175,7 @@ pub(super) fn finding(target: &str, data: &[u8]) -> Result<Finding, HarnessError
         }],
     };
     Ok(Finding::one(
-        TestGroup::MsgIdTrace(group),
+        TestGroup::Session(group),
         "MTProto-2.0-session",
         "msg_id_trace_test_schema_v1.json",
         "session",
