@@ -425,10 +425,17 @@ enum Failure {
 /// failed restart) after which an adapter is given up ([`Limits::breaker`]).
 pub const DEFAULT_BREAKER: u32 = 5;
 
+/// The least time an adapter's `hello` is given: an interpreter that imports a large library (a
+/// Python client, a Node bundle) on a loaded machine starts slower than it answers a request, and a
+/// matrix starts every adapter at once. A `--timeout-ms` above this bounds the hello instead.
+/// Restarts keep the request timeout, so a dead adapter still costs at most `breaker × timeout`.
+pub const MIN_START: Duration = Duration::from_secs(20);
+
 /// What bounds an adapter's time: per request, in a row of failures, and over the whole run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Each request (its write and its answer) and each `hello` must finish within this.
+    /// Each request (its write and its answer) and each restart's `hello` must finish within
+    /// this; the first `hello` within this or [`MIN_START`], whichever is longer.
     pub timeout: Duration,
     /// After this many failures in a row the adapter is not restarted again: every later request
     /// is [`Answer::Error`] at once (the circuit breaker). 0 never gives up.
@@ -489,8 +496,8 @@ impl SubprocessIut {
         if argv.is_empty() {
             return Err(StartError("empty adapter command".to_owned()));
         }
-        let deadline = request_deadline(&limits);
-        let (running, hello) = handshake(&argv, limits.timeout, deadline)
+        let deadline = start_deadline(&limits);
+        let (running, hello) = handshake(&argv, limits.timeout.max(MIN_START), deadline)
             .map_err(|e| StartError(format!("adapter `{command}` did not start: {e}")))?;
         Ok(Self {
             command: command.to_owned(),
@@ -710,7 +717,16 @@ impl SubprocessIut {
 
 /// When a request started now must be finished: its timeout, cut by the run's deadline.
 fn request_deadline(limits: &Limits) -> Instant {
-    let own = Instant::now() + limits.timeout;
+    bounded_deadline(limits, limits.timeout)
+}
+
+/// The instant the first `hello` must be answered by ([`MIN_START`]; never past the run's deadline).
+fn start_deadline(limits: &Limits) -> Instant {
+    bounded_deadline(limits, limits.timeout.max(MIN_START))
+}
+
+fn bounded_deadline(limits: &Limits, within: Duration) -> Instant {
+    let own = Instant::now() + within;
     match limits.deadline {
         Some(d) if d < own => d,
         _ => own,
