@@ -520,8 +520,7 @@ fn suites(self_source: Source) -> Result<Vec<Suite<TransportGroup>>, GenerateErr
 
         let digest = Source {
             name: "spec-11.4".into(),
-            version: "spec §11.4 obfuscated2 vector (computed, not official)"
-                .into(),
+            version: "spec §11.4 obfuscated2 vector (computed, not official)".into(),
         };
         let mut init = [0u8; 64];
         for (i, x) in init.iter_mut().enumerate().take(56) {
