@@ -1,6 +1,7 @@
-//! Requests per second of the reference served over the adapter protocol (DESIGN.md §5):
-//! `mtproto-harness adapter` in a child process, driven by `SubprocessIut` through pipes, one
-//! request at a time (`call`) and pipelined in batches of 1,000 (`call_many`).
+//! Requests per second of the reference served over the adapter protocol
+//! (docs/adapter-protocol.md): `mtproto-harness adapter` in a child process, driven by
+//! `SubprocessIut` through pipes, one request at a time (`call`) and pipelined in batches of
+//! 1,000 (`call_many`).
 //!
 //! `cargo bench -p mtproto-harness --bench adapter`
 #![allow(

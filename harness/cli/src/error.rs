@@ -1,4 +1,4 @@
-//! Why the harness could not run (exit code 2, DESIGN.md §4).
+//! Why the harness could not run (exit code 2, README.md "Exit codes").
 
 use std::fmt;
 use std::path::PathBuf;
@@ -34,7 +34,8 @@ pub enum HarnessError {
     },
     /// The vector generator failed.
     Generate(String),
-    /// The adapter of an external implementation could not be started (`--iut`, DESIGN.md §5).
+    /// The adapter of an external implementation could not be started (`--iut`,
+    /// docs/adapter-protocol.md).
     Adapter(String),
 }
 

@@ -1,5 +1,6 @@
 //! The `mtproto-harness` command line as a library: argument types, one module per subcommand,
-//! the `--filter` language, the baseline gate and the four reports (DESIGN.md §4).
+//! the `--filter` language, the baseline gate and the four reports (docs/architecture.md, "A run,
+//! end to end").
 #![deny(missing_docs)]
 
 pub mod baseline;

@@ -1,5 +1,5 @@
 //! `mtproto-harness`: the conformance runner's command line. Everything is in the library; this
-//! only parses arguments and maps the outcome to an exit code (DESIGN.md §4).
+//! only parses arguments and maps the outcome to an exit code (README.md, "Exit codes").
 
 use std::process::ExitCode;
 

@@ -1,5 +1,5 @@
-//! The harness side of the adapter protocol (DESIGN.md §5): an external implementation behind a
-//! JSON-lines adapter, as one more [`Iut`].
+//! The harness side of the adapter protocol (docs/adapter-protocol.md): an external
+//! implementation behind a JSON-lines adapter, as one more [`Iut`].
 //!
 //! # Wire format (version 1)
 //!

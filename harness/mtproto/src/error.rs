@@ -1,9 +1,9 @@
 //! Errors as values, and the one place that decides how a receiver reacts to them.
 //!
 //! Every error that can come from peer bytes is a variant here, never a panic. Each variant has a
-//! stable [`name`](ProtocolError::name) from the shared error vocabulary (DESIGN.md §6): a vector's
-//! `error` field and an adapter's `error` answer use exactly these names. Messages never carry key
-//! material.
+//! stable [`name`](ProtocolError::name) from the shared error vocabulary
+//! (docs/error-vocabulary.md): a vector's `error` field and an adapter's `error` answer use
+//! exactly these names. Messages never carry key material.
 //!
 //! [`ProtocolError::reaction`] says what the peer observes. MTProto requires that every failure
 //! found before the msg_key check looks exactly like a msg_key failure to the peer
@@ -37,7 +37,8 @@ pub enum Reaction {
 
 /// Common behaviour of the per-layer error enums.
 pub trait ProtocolError: fmt::Debug + fmt::Display {
-    /// The name of this error in the shared vocabulary (DESIGN.md §6), e.g. `"MsgKeyMismatch"`.
+    /// The name of this error in the shared vocabulary (docs/error-vocabulary.md), e.g.
+    /// `"MsgKeyMismatch"`.
     fn name(&self) -> &'static str;
     /// What the receiver does about it.
     fn reaction(&self) -> Reaction;
@@ -163,7 +164,7 @@ vocabulary_display!(KeyError);
 
 /// Errors of the encrypted and unencrypted message envelopes (spec §2.1, §3.1 R1–R6).
 ///
-/// On the receive path the variants are listed in the order the checks run (DESIGN.md §6), so a
+/// On the receive path the variants are listed in the order the checks run (spec §3.1), so a
 /// packet that breaks several rules is always named by the first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1167,7 +1168,7 @@ vocabulary_display!(TlError);
 /// Errors of secret chats (spec §8): key exchange, message decryption, the decrypted-message
 /// layer, sequence numbers and re-keying.
 ///
-/// Decryption failures (spec §8.2) keep the cloud envelope's names and order (DESIGN.md §6), with
+/// Decryption failures (spec §8.2) keep the cloud envelope's names and order (spec §3.1), with
 /// `UnknownKeyFingerprint` in the place of `AuthKeyIdMismatch`; they are discarded and change no
 /// state, since a relay can produce them. Failures only the peer's key holder can produce (a
 /// wrong seq_no parity, an impossible in_seq_no, an unsatisfiable resend) close the chat.

@@ -174,7 +174,7 @@ fn reference_passes_every_envelope_case() {
     assert!(results.iter().all(|r| r.detail.is_empty()));
 }
 
-/// STYLE.md 7: every shipped IGE vector through every code path of the reference: whole buffer,
+/// Every shipped IGE vector through every code path of the reference: whole buffer,
 /// block by block, and split at each block boundary then resumed, both directions.
 #[test]
 fn ige_vectors_hold_for_every_way_of_cutting_the_buffer() {

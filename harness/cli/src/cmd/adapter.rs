@@ -1,6 +1,6 @@
 //! `mtproto-harness adapter`: the built-in reference served over the adapter protocol
-//! (DESIGN.md §5), so the protocol is tested end to end and the mutation self-test can run a
-//! deliberately broken reference through it.
+//! (docs/adapter-protocol.md), so the protocol is tested end to end and the mutation self-test
+//! can run a deliberately broken reference through it.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};

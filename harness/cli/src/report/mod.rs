@@ -1,4 +1,4 @@
-//! The four reports of a run (DESIGN.md §4): `results.json`, `junit.xml`, `summary.md` and
+//! The four reports of a run (reports/README.md): `results.json`, `junit.xml`, `summary.md` and
 //! `index.html`, all made from the same [`CaseResult`] records and run metadata.
 
 mod html;

@@ -15,7 +15,7 @@
 //! mismatch (constant-time compare). Replays: each sender numbers its messages from 1; the
 //! receiver remembers seqs above the highest received minus 64 and discards a packet whose
 //! first seq is at or below that bound or already seen ([`ReplayWindow`]). The byte layout of
-//! seqs inside `decrypted_body` is tgcalls' and not fixed by the spec digest: [`super::seq`]
+//! seqs inside `decrypted_body` is tgcalls' and not fixed by spec §9.3: [`super::seq`]
 //! reads it and runs the window on it.
 //!
 //! [vc]: https://core.telegram.org/api/end-to-end/video-calls

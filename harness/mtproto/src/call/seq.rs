@@ -1,6 +1,6 @@
 //! Where the seq sits in a call packet, and the two ends of one call channel (spec §9.3, [vc]).
 //!
-//! The spec digest says only `decrypted_body = seq1 ‖ body1 ‖ seq2 ‖ body2 …`. The byte layout
+//! Spec §9.3 says only `decrypted_body = seq1 ‖ body1 ‖ seq2 ‖ body2 …`. The byte layout
 //! is tgcalls' (`tgcalls/EncryptedConnection.cpp`, `ReadSeq` / `CounterFromSeq` /
 //! `computeNextSeq` / `registerIncomingCounter` / `handleIncomingPacket`):
 //!

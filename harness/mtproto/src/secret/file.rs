@@ -12,7 +12,7 @@
 //!               (inputEncryptedFileUploaded / encryptedFile key_fingerprint:int)
 //! ```
 //!
-//! **Byte order of the fingerprint.** The digest writes the formula over bytes; the field it goes
+//! **Byte order of the fingerprint.** Spec §8.6 writes the formula over bytes; the field it goes
 //! in is a TL `int`. TDLib reads both 4-byte halves of the MD5 as native (little-endian) `int32`
 //! and XORs them ([td-fek]), which is the TL `int` whose little-endian wire bytes are
 //! `md5[0..4] XOR md5[4..8]`. [`fingerprint`] returns that `i32`; [`fingerprint_bytes`] its four

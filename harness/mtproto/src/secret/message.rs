@@ -31,7 +31,7 @@
 //! aes_key, aes_iv = the 1.0 KDF of spec §2.3 with x = 0 in **both** directions
 //! ```
 //!
-//! The x: the digest gives the 1.0 KDF with "x by direction" for cloud messages, but TDLib's
+//! The x: spec §2.3 gives the 1.0 KDF with x by direction for cloud messages, but TDLib's
 //! end-to-end transport uses x = 0 for every 1.0 packet and x = 0 / 8 by role only for 2.0
 //! ([td-transport]: `write_e2e_crypto`/`read_e2e_crypto`), as the pre-2.0 clients did; a 1.0
 //! packet with x = 8 would be read by no client. The receiver checks follow TDLib: the packet is

@@ -15,7 +15,7 @@
 //! ## The 12×12 picture ([`pixels`])
 //!
 //! "36 bytes split into 2-bit groups → 12×12 pixels, colours FFFFFF, D5E6F3, 2D5775, 2F99C9"
-//! (spec §8.5). The digest does not fix the bit order; TDLib's API documentation calls the
+//! (spec §8.5). Spec §8.5 does not fix the bit order; TDLib's API documentation calls the
 //! `key_hash` "36 little-endian bytes" to be split into 2-bit groups and drawn "from left to
 //! right, top to bottom" ([td-api]), and the Android client's identicon reads pixel *k* from bit
 //! offset `2k`: byte `2k / 8`, shifted right by `2k mod 8`, i.e. the **least significant** pair of

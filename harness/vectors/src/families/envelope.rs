@@ -1456,7 +1456,7 @@ fn envelope_decrypt() -> Result<(String, File<Group>), GenerateError> {
         &[
             "Receiving an encrypted MTProto 2.0 message (spec §2.1, §3.1 R1-R6) as a client (x = 8) \
              or a server (x = 0): accept with the given fields, or reject with the first failing \
-             check's error in DESIGN.md §6 order.",
+             check's error in the spec §3.1 check order.",
             "Each invalid case breaks the rule it is named after and, where the packet allows, \
              only that rule: malformed plaintexts are sealed with a correct msg_key, a modified \
              msg_key comes with a ciphertext that decrypts to a well-formed message, a wrong \

@@ -3,7 +3,7 @@
 //!
 //! `TlIdTest`: `tl.id` of a combinator line must be `id` (8 hex digits, the id as a number). The
 //! ids come from the published schemas (an independent origin: Telegram's own), and from the
-//! digest's §7.1 table.
+//! normalization examples of spec §7.1.
 //!
 //! `TlCodecTest` (group field `schema`: `mtproto` or `secret`): a valid case's `bytes` must decode
 //! (`tl.decode`) to `value` (the JSON form, `mtproto::tl::json`) and `value` must encode
@@ -516,7 +516,7 @@ fn ids() -> Result<(String, File<Group>), GenerateError> {
         group_type: "TlIdTest".into(),
         source: Source {
             name: "spec-7.1".into(),
-            version: "spec/MTPROTO.md §7.1 (ids match the published schemas)".into(),
+            version: "spec §7.1 (ids match the published schemas)".into(),
         },
         tests,
     }));
@@ -524,7 +524,7 @@ fn ids() -> Result<(String, File<Group>), GenerateError> {
         "TL-constructor-id",
         "tl_id_test_schema_v1.json",
         &[
-            "TL constructor ids (spec §7.1): the CRC32 of the normalized combinator line, for every combinator of the shipped schemas (checked against the published ids) and the digest's normalization examples.",
+            "TL constructor ids (spec §7.1): the CRC32 of the normalized combinator line, for every combinator of the shipped schemas (checked against the published ids) and the normalization examples of spec §7.1.",
             "Left out: the end-to-end schema's layer-143 decryptedMessageMediaDocument#6abd9782, whose published id is the CRC32 of its line with bytes not rewritten as string (rule 2 gives 8e4c064c); schema/secret.tl marks it `// HASH BYTES AS WRITTEN`.",
         ],
         groups,
@@ -977,7 +977,7 @@ fn codec(self_source: &Source) -> Result<(String, File<Group>), GenerateError> {
             decode_as: None,
             source: Source {
                 name: "spec-4.6-7.2".into(),
-                version: "spec/MTPROTO.md §4.6 (auth.bindTempAuthKey#cdd42a05 ... = Bool), §7.2 (rpc_result#f35c6d01 req_msg_id:long result:Object) and §7 (boolTrue#997275b5, boolFalse#bc799737): the server's answer to auth.bindTempAuthKey, written out by hand".into(),
+                version: "spec §4.6 (auth.bindTempAuthKey#cdd42a05 ... = Bool), §7.2 (rpc_result#f35c6d01 req_msg_id:long result:Object) and §7 (boolTrue#997275b5, boolFalse#bc799737): the server's answer to auth.bindTempAuthKey, written out by hand".into(),
             },
             tests: rpc_result_bool_cases(&mut b),
         }),
