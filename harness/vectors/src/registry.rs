@@ -130,8 +130,10 @@ registry! {
     Pq => families::pq::Pq,
     /// `HandshakeTest`.
     Handshake => families::handshake::Handshake,
-    /// The secret-chat and call types (`Secret*Test`, `Call*Test`).
+    /// The secret-chat types (`Secret*Test`).
     Secret => families::secret::Secret,
+    /// The call types (`Call*Test`).
+    Call => families::call::Call,
 }
 
 /// The group type named `name`.

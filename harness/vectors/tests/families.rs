@@ -1,4 +1,5 @@
-//! The family shape: the registry lists exactly the `vectors/<dir>` families, no family imports
+//! The family shape: the registry and the modules under `families/` are exactly the
+//! `vectors/<dir>` families, no family imports
 //! another family or the registry, and the one judge applies `--acceptable fail` and
 //! `--strict-errors` in every family.
 
@@ -120,6 +121,32 @@ fn the_registry_lists_exactly_the_vector_directories() {
         .collect();
     let listed: BTreeSet<String> = families().into_iter().map(str::to_owned).collect();
     assert_eq!(listed, dirs);
+    // One module per family: `families/<name>.rs` or `families/<name>/`, named for its directory.
+    let modules: BTreeSet<String> = fs::read_dir(src().join("families"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "mod.rs"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(modules, dirs, "the modules under families/");
+    // Every group type a module lists names that module's family: no module serves two.
+    for module in &modules {
+        let mut files = Vec::new();
+        let dir = src().join("families").join(module);
+        if dir.is_dir() {
+            rust_files(&dir, &mut files);
+        } else {
+            files.push(src().join("families").join(format!("{module}.rs")));
+        }
+        for file in files {
+            let text = fs::read_to_string(&file).unwrap();
+            for (i, _) in text.match_indices("family: \"") {
+                let rest = &text[i + "family: \"".len()..];
+                let named = &rest[..rest.find('"').unwrap()];
+                assert_eq!(named, module, "{}", file.display());
+            }
+        }
+    }
     // Every committed file's family is its directory, and comes from its group type.
     for f in mtproto_vectors::load_paths(&[vectors_dir()]).unwrap() {
         let dir = Path::new(&f.path)

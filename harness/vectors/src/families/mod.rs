@@ -1,9 +1,8 @@
-//! One module per family. Each implements [`Family`](crate::core::family::Family) and imports
-//! only `crate::core` (a test in `tests/` enforces it); the registry (`crate::registry`) lists
-//! them. One module still hosts two families, because their types and generator are shared:
-//! [`secret`] (`secret`, `call`); each group type names its family in its
-//! [`GroupType`](crate::core::family::GroupType).
+//! One module per family, one family per `vectors/<dir>`. Each implements
+//! [`Family`](crate::core::family::Family) and imports only `crate::core` (a test in `tests/`
+//! enforces it); the registry (`crate::registry`) lists them.
 
+pub mod call;
 pub mod dh;
 pub mod envelope;
 pub mod handshake;

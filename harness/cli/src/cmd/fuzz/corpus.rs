@@ -17,6 +17,7 @@ use mtproto_fuzzing::TARGETS;
 use mtproto_fuzzing::layout::{self, SecretOp, SessionStep};
 // The vector families' types (one place, so a move of the vectors crate's modules is one edit).
 use mtproto_vectors::TestGroup;
+use mtproto_vectors::families::call::Group as CallFamily;
 use mtproto_vectors::families::dh::Group as DhFamily;
 use mtproto_vectors::families::envelope::Group as EnvelopeFamily;
 use mtproto_vectors::families::handshake::Group as HandshakeFamily;
@@ -234,7 +235,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                 }
             }
         }
-        TestGroup::Secret(SecretFamily::CallPacket(g)) => {
+        TestGroup::Call(CallFamily::Packet(g)) => {
             let to_a = g.sender == "acceptor";
             for t in &g.tests {
                 put("secret_chat", garbage(t.tc_id, to_a, t.packet.as_bytes()));
@@ -275,11 +276,11 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
         | TestGroup::Secret(
             SecretFamily::KeyExchange(_)
             | SecretFamily::Visualization(_)
-            | SecretFamily::Emoji(_)
-            | SecretFamily::Commitment(_)
             | SecretFamily::File(_)
-            | SecretFamily::CallReplay(_)
             | SecretFamily::ChatTrace(_),
+        )
+        | TestGroup::Call(
+            CallFamily::Emoji(_) | CallFamily::Commitment(_) | CallFamily::Replay(_),
         ) => {}
     }
 }

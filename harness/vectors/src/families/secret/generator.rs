@@ -1,22 +1,19 @@
-//! The generator of `vectors/secret/` and `vectors/call/` (spec §8, §9, §11.4, §12).
+//! The generator of `vectors/secret/` (spec §8, §11.4).
 //!
-//! Independent values go in groups of their own: the secret-chat fingerprint and visualisation
-//! and the call emoji of spec §11.4 (computed by the protocol digest's author from the documented
-//! formulas, not official), and the 333-entry emoji table of spec §12 (TDLib and the Android
-//! client). No peer ships secret-chat or call vectors: every other value is computed by this
-//! project's reference (`source.name = "self"`), a regression pin, not independent evidence.
+//! Independent values go in groups of their own: the secret-chat fingerprint and visualisation of
+//! spec §11.4 (computed from the documented formulas, not an official value). No peer ships
+//! secret-chat vectors: every other value is computed by this project's reference
+//! (`source.name = "self"`), a regression pin, not independent evidence.
 //!
 //! Invalid cases break exactly one rule: malformed plaintexts are sealed with a correct msg_key
-//! ([`mtproto::envelope::seal`]); a wrong fingerprint goes with a correct `g_b`; a `g_a` that
-//! fails its commitment is itself a valid DH value; and so on. Hand-written traces carry the
+//! ([`mtproto::envelope::seal`]); a wrong fingerprint goes with a correct `g_b`; and so on. Hand-written traces carry the
 //! expected result of every step, and the generator refuses to write them unless the reference
 //! agrees; pseudorandom traces take the reference's results.
 
 // Generator arithmetic on fixed arrays; the loader and runner parts never index.
 #![allow(clippy::indexing_slicing)]
 
-use mtproto::call::{CallKey, EMOJI, emoji_indices, g_a_hash};
-use mtproto::crypto::dh::{self, DhGroup, TELEGRAM_DH_PRIME};
+use mtproto::crypto::dh::{self, TELEGRAM_DH_PRIME};
 use mtproto::envelope;
 use mtproto::secret::ChatKey;
 use mtproto::secret::chat::LAYER;
@@ -35,12 +32,12 @@ use mtproto_iut::{Answer, Fields, secret as op};
 use serde_json::Value;
 
 use super::{
-    CallPacketCase, CallPacketGroup, ChatExpect, ChatReply, ChatStep, ChatTraceCase,
-    ChatTraceGroup, CommitmentCase, CommitmentGroup, DecryptCase, DecryptGroup, EmojiCase,
-    EmojiGroup, EncryptCase, EncryptGroup, Expect, FileCase, FileGroup, Group, KeyExchangeCase,
+    ChatExpect, ChatReply, ChatStep, ChatTraceCase, ChatTraceGroup, DecryptCase, DecryptGroup,
+    EncryptCase, EncryptGroup, Expect, FileCase, FileGroup, Group, KeyExchangeCase,
     KeyExchangeGroup, RekeyCase, RekeyGroup, SeqTraceCase, SeqTraceGroup, Step, VisualizationCase,
     VisualizationGroup,
 };
+use crate::core::e2e::{dh_secret, role_name, telegram_group, verdict_of};
 use crate::core::file::{File, Hex, Source};
 use crate::core::generate::{Builder, Drbg, Flag, GenerateError, Suite, gen_err as gerr};
 use crate::core::result::Verdict;
@@ -62,7 +59,6 @@ const E2E: &str = "https://core.telegram.org/api/end-to-end";
 const PFS: &str = "https://core.telegram.org/api/end-to-end/pfs";
 const SEQ: &str = "https://core.telegram.org/api/end-to-end/seq_no";
 const DML: &str = "https://core.telegram.org/constructor/decryptedMessageLayer";
-const VC: &str = "https://core.telegram.org/api/end-to-end/video-calls";
 const AUTH: &str = "https://core.telegram.org/mtproto/auth_key";
 const TD_API_SECRET_CHAT: &str =
     "https://core.telegram.org/tdlib/docs/classtd_1_1td__api_1_1secret_chat.html";
@@ -75,14 +71,8 @@ const FLAGS: &[Flag] = &[
     (
         "Ktv",
         "BASIC",
-        "A value of spec §11.4, computed by the protocol digest's author from the documented formulas (not an official vector); see the group's source.",
+        "A value of spec §11.4, computed from the documented formulas (not an official value); see the group's source.",
         &[E2E],
-    ),
-    (
-        "EmojiTable",
-        "BASIC",
-        "The emoji at each of the 333 indices, from the table TDLib and the Android client share (spec §12). The (key, gA) inputs reaching each index were found by this project's search.",
-        &[VC],
     ),
     (
         "Pseudorandom",
@@ -360,51 +350,10 @@ const FLAGS: &[Flag] = &[
         "An AbortKey before this side committed returns it to idle and drops the pending key.",
         &[PFS],
     ),
-    (
-        "Commitment",
-        "MISSING_STEP",
-        "The callee must check SHA256(g_a) against the g_a_hash it received first; a g_a that is itself a valid DH value but not the committed one is rejected.",
-        &[VC],
-    ),
-    (
-        "CallPacket",
-        "FUNCTIONALITY",
-        "A call packet: msg_key over the unpadded body with x = 0 / 8 by sender, + 128 on the signaling channel, the body under AES-256-CTR with the 16-byte IV of spec §9.3.",
-        &[VC],
-    ),
-    (
-        "WrongChannel",
-        "MODIFIED_PARAMETER",
-        "The packet was encrypted for the other channel (x differs by 128): it must not verify.",
-        &[VC],
-    ),
-    (
-        "TopBitMask",
-        "EDGE_CASE",
-        "A 64-bit word of SHA256(key || g_a) has its top bit set: the index is (word & 0x7fff...) mod 333, which differs from word mod 333.",
-        &[VC],
-    ),
 ];
-
-fn group_of(file: &str) -> Result<DhGroup, GenerateError> {
-    dh::check_params(&TELEGRAM_DH_PRIME, 3, &[0x42; 32], None).map_err(|e| gerr(file, e))
-}
-
-fn verdict_of<T, E: mtproto::ProtocolError>(r: &Result<T, E>) -> (Verdict, Option<String>) {
-    match r {
-        Ok(_) => (Verdict::Valid, None),
-        Err(e) => (Verdict::Invalid, Some(e.name().to_owned())),
-    }
-}
 
 fn fp_hex(key: &ChatKey) -> Hex {
     Hex(key.fingerprint().to_vec())
-}
-
-fn secret_from(d: &mut Drbg) -> [u8; 256] {
-    let mut s = d.array::<256>();
-    s[0] &= 0x7f;
-    s
 }
 
 /// Every suite of this module.
@@ -418,9 +367,6 @@ pub fn suites() -> Result<Vec<Suite<Group>>, GenerateError> {
         decrypt()?,
         seq_trace()?,
         rekey()?,
-        emoji()?,
-        commitment()?,
-        call_packet()?,
     ])
 }
 
@@ -430,7 +376,7 @@ pub fn suites() -> Result<Vec<Suite<Group>>, GenerateError> {
 fn key_exchange() -> Result<(String, File<Group>), GenerateError> {
     let file = "secret/secret_key_exchange_test.json";
     let mut b = Builder::new(file, FLAGS);
-    let group = group_of(file)?;
+    let group = telegram_group(file)?;
     let p = TELEGRAM_DH_PRIME.to_vec();
     let mut d = Drbg::new("secret key exchange");
     // The pair found by search whose shared key starts with a zero byte (harness/mtproto tests).
@@ -467,7 +413,7 @@ fn key_exchange() -> Result<(String, File<Group>), GenerateError> {
     };
     let mut acc = Vec::new();
     for i in 0..4 {
-        let g_a = group.pow_g(&secret_from(&mut d)).to_vec();
+        let g_a = group.pow_g(&dh_secret(&mut d)).to_vec();
         let io = (d.bytes(256), d.bytes(256));
         acc.push(acceptor_case(
             &mut b,
@@ -484,7 +430,7 @@ fn key_exchange() -> Result<(String, File<Group>), GenerateError> {
         ),
         (16, "16-byte server random mixes into the first 16 bytes"),
     ] {
-        let g_a = group.pow_g(&secret_from(&mut d)).to_vec();
+        let g_a = group.pow_g(&dh_secret(&mut d)).to_vec();
         let io = (d.bytes(256), d.bytes(n));
         acc.push(acceptor_case(
             &mut b,
@@ -575,7 +521,7 @@ fn key_exchange() -> Result<(String, File<Group>), GenerateError> {
     };
     let mut org = Vec::new();
     for i in 0..4 {
-        let g_b = group.pow_g(&secret_from(&mut d)).to_vec();
+        let g_b = group.pow_g(&dh_secret(&mut d)).to_vec();
         let io = (d.bytes(256), d.bytes(256));
         org.push(originator_case(
             &mut b,
@@ -594,7 +540,7 @@ fn key_exchange() -> Result<(String, File<Group>), GenerateError> {
         group.pow_g(&zero_b).to_vec(),
         None,
     )?);
-    let g_b = group.pow_g(&secret_from(&mut d)).to_vec();
+    let g_b = group.pow_g(&dh_secret(&mut d)).to_vec();
     let io = (d.bytes(256), d.bytes(256));
     let mut a_local = [0u8; 256];
     a_local.copy_from_slice(&io.0);
@@ -652,7 +598,7 @@ fn key_exchange() -> Result<(String, File<Group>), GenerateError> {
             flags,
             local_random: Hex(d.bytes(256)),
             server_random: Hex(d.bytes(256)),
-            g_a: Some(Hex(group.pow_g(&secret_from(&mut d)).to_vec())),
+            g_a: Some(Hex(group.pow_g(&dh_secret(&mut d)).to_vec())),
             g_b: None,
             key_fingerprint: None,
             key: None,
@@ -726,7 +672,7 @@ fn visualization() -> Result<(String, File<Group>), GenerateError> {
         group_type: "SecretVisualizationTest".into(),
         source: source(
             "spec-11.4",
-            "protocol digest §11.4 computed vector (not official): the §11.3 sample auth_key as a secret-chat key",
+            "spec §11.4 computed vector (not official): the §11.3 sample auth_key as a secret-chat key",
         ),
         tests: vec![VisualizationCase {
             tc_id,
@@ -1370,13 +1316,6 @@ fn text_layer(
             reply_to_random_id: None,
             grouped_id: None,
         }),
-    }
-}
-
-fn role_name(r: Role) -> &'static str {
-    match r {
-        Role::Originator => "originator",
-        Role::Acceptor => "acceptor",
     }
 }
 
@@ -2172,10 +2111,10 @@ fn exid(v: i64) -> Option<Hex> {
 fn rekey() -> Result<(String, File<Group>), GenerateError> {
     let file = "secret/secret_rekey_test.json";
     let mut b = Builder::new(file, FLAGS);
-    let group = group_of(file)?;
+    let group = telegram_group(file)?;
     let mut d = Drbg::new("secret rekey");
-    let ours = secret_from(&mut d);
-    let theirs = secret_from(&mut d);
+    let ours = dh_secret(&mut d);
+    let theirs = dh_secret(&mut d);
     let g_ours = group.pow_g(&ours);
     let g_theirs = group.pow_g(&theirs);
     let v_theirs = group.check_value(&g_theirs).map_err(|e| gerr(file, e))?;
@@ -2413,380 +2352,5 @@ fn rekey() -> Result<(String, File<Group>), GenerateError> {
             "The peer's values use a second secret; expected results are written by hand and checked against the reference when generated. Source self.",
         ],
         vec![Group::Rekey(g)],
-    ))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Calls
-
-fn emoji_case(
-    b: &mut Builder,
-    flags: &[&str],
-    comment: String,
-    key: [u8; 256],
-    g_a: [u8; 256],
-) -> Result<EmojiCase, GenerateError> {
-    let k = CallKey::new(key, g_a);
-    let (tc_id, flags) = b.case(flags)?;
-    Ok(EmojiCase {
-        tc_id,
-        comment,
-        flags,
-        key: Hex(key.to_vec()),
-        g_a: Hex(g_a.to_vec()),
-        emoji_indices: k.emoji_indices().iter().map(|&i| i as u64).collect(),
-        emoji: k.emoji().iter().map(|&e| e.to_owned()).collect(),
-        key_fingerprint: Hex(k.fingerprint().to_vec()),
-        result: Verdict::Valid,
-        error: None,
-    })
-}
-
-fn top_bit_matters(key: &[u8; 256], g_a: &[u8; 256]) -> bool {
-    use sha2::{Digest, Sha256};
-    let h: [u8; 32] = Sha256::new()
-        .chain_update(key)
-        .chain_update(g_a)
-        .finalize()
-        .into();
-    h.chunks_exact(8).any(|c| {
-        let w = u64::from_be_bytes(c.try_into().unwrap_or([0; 8]));
-        w >> 63 == 1 && (w & (u64::MAX >> 1)) % 333 != w % 333
-    })
-}
-
-fn emoji() -> Result<(String, File<Group>), GenerateError> {
-    let file = "call/call_emoji_test.json";
-    let mut b = Builder::new(file, FLAGS);
-    let key: [u8; 256] = core::array::from_fn(|i| i as u8);
-    let g_a: [u8; 256] = core::array::from_fn(|i| 255 - i as u8);
-    let ktv_case = emoji_case(
-        &mut b,
-        &["Ktv"],
-        "key = 00..ff, caller g_a = ff..00".into(),
-        key,
-        g_a,
-    )?;
-    if ktv_case.emoji_indices != [122, 225, 65, 23]
-        || ktv_case.key_fingerprint.to_hex() != "32d1586ea457dfc8"
-    {
-        return Err(gerr(
-            file,
-            "the reference disagrees with spec §11.4's call emoji",
-        ));
-    }
-    let ktv = EmojiGroup {
-        group_type: "CallEmojiTest".into(),
-        source: source(
-            "spec-11.4",
-            "protocol digest §11.4 computed vector (not official)",
-        ),
-        tests: vec![ktv_case],
-    };
-    // One case per table index: search keys (with a fixed g_a) until every index leads once.
-    let mut d = Drbg::new("call emoji table");
-    let table_g_a = g_a;
-    let mut found: Vec<Option<[u8; 256]>> = vec![None; EMOJI.len()];
-    let mut tries = 0u32;
-    while found.iter().any(Option::is_none) {
-        tries += 1;
-        if tries > 200_000 {
-            return Err(gerr(
-                file,
-                "the search for every emoji index did not finish",
-            ));
-        }
-        let k = d.array::<256>();
-        let first = emoji_indices(&k, &table_g_a)[0];
-        if let Some(slot @ None) = found.get_mut(first) {
-            *slot = Some(k);
-        }
-    }
-    let mut table = Vec::new();
-    for (i, k) in found.into_iter().enumerate() {
-        let k = k.ok_or_else(|| gerr(file, "an index without a key"))?;
-        table.push(emoji_case(
-            &mut b,
-            &["EmojiTable"],
-            format!("first emoji is table entry {i}"),
-            k,
-            table_g_a,
-        )?);
-    }
-    let table = EmojiGroup {
-        group_type: "CallEmojiTest".into(),
-        source: source(
-            "spec-12-emoji-table",
-            "the 333 emoji of TDLib td/telegram/misc.cpp and Android EncryptionKeyEmojifier.java, via spec §12",
-        ),
-        tests: table,
-    };
-    let mut d = Drbg::new("call emoji");
-    let mut own = Vec::new();
-    for i in 0..8 {
-        let k = d.array::<256>();
-        let ga = d.array::<256>();
-        let flags: &[&str] = if top_bit_matters(&k, &ga) {
-            &["Pseudorandom", "TopBitMask"]
-        } else {
-            &["Pseudorandom"]
-        };
-        own.push(emoji_case(
-            &mut b,
-            flags,
-            format!("pseudorandom key and g_a {i}"),
-            k,
-            ga,
-        )?);
-    }
-    let own = EmojiGroup {
-        group_type: "CallEmojiTest".into(),
-        source: self_source(),
-        tests: own,
-    };
-    Ok(b.finish(
-        "MTProto call key visualisation",
-        "call_emoji_test_schema_v1.json",
-        &[
-            "Call emoji (spec §9.2, §12): h = SHA256(key || caller's g_a); emoji[i] = TABLE[(big-endian u64 of h[8i..8i+8] & 0x7fffffffffffffff) mod 333], with the key fingerprint SHA1(key)[12..20].",
-            "Group spec-11.4 is independent of this project's code. Group spec-12-emoji-table checks the whole table: the emoji strings are the independent table (TDLib and Android); the keys that reach each index and the indices were computed by this project. Group self is this project's reference only.",
-        ],
-        vec![Group::Emoji(ktv), Group::Emoji(table), Group::Emoji(own)],
-    ))
-}
-
-fn commitment() -> Result<(String, File<Group>), GenerateError> {
-    use mtproto::call::{Callee, Caller};
-    let file = "call/call_commitment_test.json";
-    let mut b = Builder::new(file, FLAGS);
-    let group = group_of(file)?;
-    let mut d = Drbg::new("call commitment");
-    let mut tests = Vec::new();
-    let mut push = |b: &mut Builder,
-                    flags: &[&str],
-                    comment: String,
-                    bsec: [u8; 256],
-                    hash: Vec<u8>,
-                    g_a: Vec<u8>,
-                    fp: [u8; 8]|
-     -> Result<(), GenerateError> {
-        let callee = Callee::new(group.clone(), &hash, bsec).map_err(|e| gerr(file, e))?;
-        let r = callee.on_confirmed(&g_a, i64::from_le_bytes(fp));
-        let (result, error) = verdict_of(&r);
-        let (tc_id, flags) = b.case(flags)?;
-        tests.push(CommitmentCase {
-            tc_id,
-            comment,
-            flags,
-            b: Hex(bsec.to_vec()),
-            g_a_hash: Hex(hash),
-            g_a: Hex(g_a),
-            key_fingerprint: Hex(fp.to_vec()),
-            g_b: r.is_ok().then(|| Hex(callee.g_b().to_vec())),
-            key: r.ok().map(|k| Hex(k.key().as_bytes().to_vec())),
-            result,
-            error,
-        });
-        Ok(())
-    };
-    let pair = |d: &mut Drbg| -> Result<(Caller, [u8; 256], [u8; 8]), GenerateError> {
-        let caller = Caller::new(group.clone(), secret_from(d)).map_err(|e| gerr(file, e))?;
-        let bsec = secret_from(d);
-        let g_b = group.pow_g(&bsec);
-        let k = caller.on_accepted(&g_b).map_err(|e| gerr(file, e))?;
-        Ok((caller, bsec, k.fingerprint()))
-    };
-    for i in 0..3 {
-        let (caller, bsec, fp) = pair(&mut d)?;
-        push(
-            &mut b,
-            &["Pseudorandom"],
-            format!("a committed exchange {i}"),
-            bsec,
-            caller.g_a_hash().to_vec(),
-            caller.g_a().to_vec(),
-            fp,
-        )?;
-    }
-    let (caller, bsec, fp) = pair(&mut d)?;
-    let (other, _, _) = pair(&mut d)?;
-    let other_fp = {
-        let k = ChatKey::new(group.pow(
-            &group.check_value(other.g_a()).map_err(|e| gerr(file, e))?,
-            &bsec,
-        ));
-        k.fingerprint()
-    };
-    push(
-        &mut b,
-        &["Commitment"],
-        "g_a of another caller (a valid DH value, with its key's fingerprint)".into(),
-        bsec,
-        caller.g_a_hash().to_vec(),
-        other.g_a().to_vec(),
-        other_fp,
-    )?;
-    push(
-        &mut b,
-        &["Commitment"],
-        "g_a_hash cut to 31 bytes".into(),
-        bsec,
-        caller.g_a_hash()[..31].to_vec(),
-        caller.g_a().to_vec(),
-        fp,
-    )?;
-    let mut flipped = caller.g_a_hash().to_vec();
-    flipped[31] ^= 1;
-    push(
-        &mut b,
-        &["Commitment"],
-        "g_a_hash with its last bit changed".into(),
-        bsec,
-        flipped,
-        caller.g_a().to_vec(),
-        fp,
-    )?;
-    push(
-        &mut b,
-        &["FingerprintMismatch"],
-        "the right g_a with a wrong key_fingerprint".into(),
-        bsec,
-        caller.g_a_hash().to_vec(),
-        caller.g_a().to_vec(),
-        [0x5a; 8],
-    )?;
-    push(
-        &mut b,
-        &["DhValueRange"],
-        "a committed g_a = 1".into(),
-        bsec,
-        g_a_hash(&[1]).to_vec(),
-        vec![1],
-        fp,
-    )?;
-    push(
-        &mut b,
-        &["DhValueMargin"],
-        "a committed g_a = 2".into(),
-        bsec,
-        g_a_hash(&[2]).to_vec(),
-        vec![2],
-        fp,
-    )?;
-    let g = CommitmentGroup {
-        group_type: "CallCommitmentTest".into(),
-        p: Hex(TELEGRAM_DH_PRIME.to_vec()),
-        g: 3,
-        source: self_source(),
-        tests,
-    };
-    Ok(b.finish(
-        "MTProto call key exchange commitment",
-        "call_commitment_test_schema_v1.json",
-        &["The callee's last step of the call key exchange (spec §9.1): SHA256(g_a) must equal the g_a_hash received first, then g_a's DH checks, then the key fingerprint. Computed by this project's reference (source self)."],
-        vec![Group::Commitment(g)],
-    ))
-}
-
-fn call_packet() -> Result<(String, File<Group>), GenerateError> {
-    use mtproto::call::packet::{self, Channel};
-    let file = "call/call_packet_test.json";
-    let mut b = Builder::new(file, FLAGS);
-    let mut d = Drbg::new("call packet");
-    let mut groups = Vec::new();
-    for sender in [Role::Originator, Role::Acceptor] {
-        for (channel, name, other) in [
-            (Channel::Transport, "transport", Channel::Signaling),
-            (Channel::Signaling, "signaling", Channel::Transport),
-        ] {
-            let key = ChatKey::new(d.array::<256>());
-            let receiver = sender.peer();
-            let mut tests = Vec::new();
-            let mut push = |b: &mut Builder,
-                            flags: &[&str],
-                            comment: String,
-                            p: Vec<u8>|
-             -> Result<(), GenerateError> {
-                let r = packet::decrypt(&key, receiver, channel, &p);
-                let (result, error) = verdict_of(&r);
-                let (tc_id, flags) = b.case(flags)?;
-                tests.push(CallPacketCase {
-                    tc_id,
-                    comment,
-                    flags,
-                    key: Hex(key.as_bytes().to_vec()),
-                    body: r.ok().map(Hex),
-                    packet: Hex(p),
-                    result,
-                    error,
-                });
-                Ok(())
-            };
-            for n in [1usize, 4, 37, 160] {
-                let body = d.bytes(n);
-                push(
-                    &mut b,
-                    &["CallPacket"],
-                    format!("a body of {n} bytes"),
-                    packet::encrypt(&key, sender, channel, &body),
-                )?;
-            }
-            let body = d.bytes(24);
-            let good = packet::encrypt(&key, sender, channel, &body);
-            let mut t = good.clone();
-            t[3] ^= 0x10;
-            push(
-                &mut b,
-                &["Tampered"],
-                "msg_key with one bit changed".into(),
-                t,
-            )?;
-            let mut t = good.clone();
-            let last = t.len() - 1;
-            t[last] ^= 0x01;
-            push(
-                &mut b,
-                &["Tampered"],
-                "last body byte changed (CTR: the plaintext flips the same bit)".into(),
-                t,
-            )?;
-            push(
-                &mut b,
-                &["WrongRole"],
-                "encrypted with the receiver's own x".into(),
-                packet::encrypt(&key, receiver, channel, &body),
-            )?;
-            push(
-                &mut b,
-                &["WrongChannel"],
-                "encrypted for the other channel".into(),
-                packet::encrypt(&key, sender, other, &body),
-            )?;
-            push(
-                &mut b,
-                &["Truncated"],
-                "16 bytes: msg_key and no body".into(),
-                good[..16].to_vec(),
-            )?;
-            push(
-                &mut b,
-                &["Truncated"],
-                "10 bytes".into(),
-                good[..10].to_vec(),
-            )?;
-            groups.push(Group::CallPacket(CallPacketGroup {
-                group_type: "CallPacketTest".into(),
-                sender: role_name(sender).into(),
-                channel: name.into(),
-                source: self_source(),
-                tests,
-            }));
-        }
-    }
-    Ok(b.finish(
-        "MTProto 2.0 call packets (AES-256-CTR)",
-        "call_packet_test_schema_v1.json",
-        &["Call packets of the current protocol (spec §9.3): msg_key = SHA256(key[88+x..+32] || body)[8..24], aes_key/aes_iv from msg_key as in §9.3, packet = msg_key || AES-256-CTR(body); x = 0 from the caller, 8 from the callee, +128 for signaling. The receiver discards a packet whose msg_key does not match. Computed by this project's reference (source self)."],
-        groups,
     ))
 }

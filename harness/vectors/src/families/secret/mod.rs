@@ -1,7 +1,5 @@
-//! The `secret` and `call` families, secret chats and calls (spec §8, §9, §12), in one module that
-//! still shares its types: the group and case types, the loader's checks and the runner of
-//! `vectors/secret/` and `vectors/call/`; the generator is [`generator`], call replay traces
-//! [`call_replay`].
+//! The `secret` family, secret chats (spec §8): the group and case types, the loader's checks and
+//! the runner of `vectors/secret/`; the generator is [`generator`].
 //!
 //! | type | request | a valid case passes when |
 //! |---|---|---|
@@ -14,10 +12,6 @@
 //! | `SecretRekeyTest` | `secret.rekeyTrace` {p, g, secret, steps} | every step's result equals its `expect` |
 //! | `SecretFileTest` | `secret.fileDecrypt` {key, iv, keyFingerprint, size, encrypted} and `secret.fileEncrypt` {key, iv, file, padding, partSize} | file, encrypted and keyFingerprint equal; invalid ⇒ fileDecrypt rejects |
 //! | `SecretChatTraceTest` | `secret.chatTrace` {role, key, steps: receive a packet, announce, send a message, start a re-key; optional per-step randomness} | every step's result equals its `expect` |
-//! | `CallEmojiTest` | `call.emoji` {key, gA} | emojiIndices, emoji, keyFingerprint equal |
-//! | `CallCommitmentTest` | `call.confirm` {p, g, b, gAHash, gA, keyFingerprint} | gB, key equal |
-//! | `CallPacketTest` | `call.encrypt` {sender, channel, key, body} and `call.decrypt` {receiver, channel, key, packet} | packet and body equal; invalid ⇒ decrypt rejects |
-//! | `CallReplayTest` | `call.replayTrace` {role, channel, key, sentBefore?, steps} | every step's result equals its `expect` ([`call_replay`]) |
 //!
 //! An invalid case of the one-shot types passes when the IUT rejects it with the named error. A
 //! trace case is `invalid` when one of its steps is rejected (its `error` is the first such
@@ -28,16 +22,16 @@ use mtproto_iut::{Fields, Iut};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::core::e2e::{
+    MAX_STEPS, check_outputs, check_role, dh_fields, hex_field, hex_value, one_shot, opt_hex,
+};
 use crate::core::family::{Family, GroupType};
 use crate::core::file::{CaseGroup, CaseHeader, Hex, Source};
 use crate::core::generate::{GenerateError, Suite};
-use crate::core::judge::{
-    Judged, Ran, RunOptions, Want, judge, judge_request, merged, trace_answer,
-};
+use crate::core::judge::{Judged, Ran, RunOptions, judge, merged, trace_answer};
 use crate::core::load::{LoadError, Part, err};
 use crate::core::result::{Outcome, Verdict};
 
-pub mod call_replay;
 pub mod generator;
 
 // ---------------------------------------------------------------------------------------------
@@ -308,55 +302,6 @@ case_struct!(
     }
 );
 
-case_struct!(
-    /// A `CallEmojiTest` case (spec §9.2, §12).
-    EmojiCase {
-        /// The call key.
-        key: Hex,
-        /// The caller's `g_a` (256 bytes).
-        g_a: Hex,
-        /// The four indices into the table.
-        emoji_indices: Vec<u64>,
-        /// The four emoji.
-        emoji: Vec<String>,
-        /// `key_fingerprint` (8 wire bytes).
-        key_fingerprint: Hex,
-    }
-);
-
-case_struct!(
-    /// A `CallCommitmentTest` case: the callee's step 4 of spec §9.1.
-    CommitmentCase {
-        /// The callee's secret `b`.
-        b: Hex,
-        /// The `g_a_hash` received first.
-        g_a_hash: Hex,
-        /// The `g_a` revealed in `phoneCall`.
-        g_a: Hex,
-        /// The `key_fingerprint` received with it (8 wire bytes).
-        key_fingerprint: Hex,
-        /// `g_b` (valid cases).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        g_b: Option<Hex>,
-        /// The call key (valid cases).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        key: Option<Hex>,
-    }
-);
-
-case_struct!(
-    /// A `CallPacketTest` case (spec §9.3).
-    CallPacketCase {
-        /// The call key.
-        key: Hex,
-        /// The decrypted body (valid cases).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        body: Option<Hex>,
-        /// The packet: msg_key ‖ AES-256-CTR(body).
-        packet: Hex,
-    }
-);
-
 macro_rules! group_struct {
     ($(#[$m:meta])* $name:ident, $case:ty { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         $(#[$m])*
@@ -436,31 +381,7 @@ group_struct!(
         part_size: u64,
     }
 );
-group_struct!(
-    /// `CallEmojiTest`.
-    EmojiGroup, EmojiCase {}
-);
-group_struct!(
-    /// `CallCommitmentTest`.
-    CommitmentGroup, CommitmentCase {
-        /// `dh_prime`.
-        p: Hex,
-        /// `g`.
-        g: i64,
-    }
-);
-
-group_struct!(
-    /// `CallPacketTest`.
-    CallPacketGroup, CallPacketCase {
-        /// The sender: `originator` (the caller) or `acceptor`.
-        sender: String,
-        /// `transport` or `signaling` (x + 128).
-        channel: String,
-    }
-);
-
-/// One of this module's groups.
+/// One group of the `secret` family.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Group {
@@ -476,21 +397,13 @@ pub enum Group {
     SeqTrace(SeqTraceGroup),
     /// `SecretRekeyTest`.
     Rekey(RekeyGroup),
-    /// `CallEmojiTest`.
-    Emoji(EmojiGroup),
-    /// `CallCommitmentTest`.
-    Commitment(CommitmentGroup),
-    /// `CallPacketTest`.
-    CallPacket(CallPacketGroup),
     /// `SecretFileTest`.
     File(FileGroup),
-    /// `CallReplayTest` ([`call_replay`]).
-    CallReplay(call_replay::CallReplayGroup),
     /// `SecretChatTraceTest`.
     ChatTrace(ChatTraceGroup),
 }
 
-/// The `secret` and `call` families (one module).
+/// The `secret` family.
 #[derive(Clone, Copy, Debug)]
 pub struct Secret;
 
@@ -575,29 +488,6 @@ impl Family for Secret {
             ]),
         },
         GroupType {
-            name: "CallEmojiTest",
-            family: "call",
-            schema: "call_emoji_test_schema_v1.json",
-            errors: None,
-        },
-        GroupType {
-            name: "CallCommitmentTest",
-            family: "call",
-            schema: "call_commitment_test_schema_v1.json",
-            errors: Some(&[
-                "GaHashMismatch",
-                "ValueOutOfRange",
-                "ValueUnsafe",
-                "KeyFingerprintMismatch",
-            ]),
-        },
-        GroupType {
-            name: "CallPacketTest",
-            family: "call",
-            schema: "call_packet_test_schema_v1.json",
-            errors: Some(&["TooShort", "MsgKeyMismatch"]),
-        },
-        GroupType {
             name: "SecretFileTest",
             family: "secret",
             schema: "secret_file_test_schema_v1.json",
@@ -606,12 +496,6 @@ impl Family for Secret {
                 "FileFingerprintMismatch",
                 "FileSizeInvalid",
             ]),
-        },
-        GroupType {
-            name: "CallReplayTest",
-            family: "call",
-            schema: "call_replay_test_schema_v1.json",
-            errors: Some(call_replay::ERRORS),
         },
         GroupType {
             name: "SecretChatTraceTest",
@@ -634,9 +518,7 @@ impl Family for Secret {
     }
 
     fn generate() -> Result<Vec<Suite<Group>>, GenerateError> {
-        let mut all = generator::suites()?;
-        all.push(call_replay::suite()?);
-        Ok(all)
+        generator::suites()
     }
 }
 
@@ -664,11 +546,7 @@ macro_rules! each {
             Self::Decrypt($g) => $e,
             Self::SeqTrace($g) => $e,
             Self::Rekey($g) => $e,
-            Self::Emoji($g) => $e,
-            Self::Commitment($g) => $e,
-            Self::CallPacket($g) => $e,
             Self::File($g) => $e,
-            Self::CallReplay($g) => $e,
             Self::ChatTrace($g) => $e,
         }
     };
@@ -683,11 +561,7 @@ impl CaseGroup for Group {
             Self::Decrypt(_) => "SecretDecryptTest",
             Self::SeqTrace(_) => "SecretSeqTraceTest",
             Self::Rekey(_) => "SecretRekeyTest",
-            Self::Emoji(_) => "CallEmojiTest",
-            Self::Commitment(_) => "CallCommitmentTest",
-            Self::CallPacket(_) => "CallPacketTest",
             Self::File(_) => "SecretFileTest",
-            Self::CallReplay(_) => "CallReplayTest",
             Self::ChatTrace(_) => "SecretChatTraceTest",
         }
     }
@@ -714,17 +588,10 @@ fn parse(part: &Part<'_>, group_type: &str) -> Result<Group, LoadError> {
         "SecretDecryptTest" => Group::Decrypt(part.parse()?),
         "SecretSeqTraceTest" => Group::SeqTrace(part.parse()?),
         "SecretRekeyTest" => Group::Rekey(part.parse()?),
-        "CallEmojiTest" => Group::Emoji(part.parse()?),
-        "CallCommitmentTest" => Group::Commitment(part.parse()?),
-        "CallPacketTest" => Group::CallPacket(part.parse()?),
         "SecretFileTest" => Group::File(part.parse()?),
-        "CallReplayTest" => Group::CallReplay(part.parse()?),
         "SecretChatTraceTest" => Group::ChatTrace(part.parse()?),
         other => {
-            return Err(part.err(
-                "type",
-                format!("{other:?} is not a secret-chat or call type"),
-            ));
+            return Err(part.err("type", format!("{other:?} is not a secret-chat type")));
         }
     })
 }
@@ -747,35 +614,6 @@ fn len_is(file: &str, at: &str, field: &str, v: &Hex, n: usize) -> Result<(), Lo
 fn opt_len(file: &str, at: &str, field: &str, v: Option<&Hex>, n: usize) -> Result<(), LoadError> {
     v.map_or(Ok(()), |v| len_is(file, at, field, v, n))
 }
-
-fn role_ok(file: &str, path: String, role: &str) -> Result<(), LoadError> {
-    if matches!(role, "originator" | "acceptor") {
-        Ok(())
-    } else {
-        Err(err(
-            file,
-            path,
-            format!("{role:?} is neither \"originator\" nor \"acceptor\""),
-        ))
-    }
-}
-
-/// Whether `present` matches what the result requires: every output for a valid case, none for
-/// an invalid one.
-fn outputs(file: &str, at: String, valid: bool, present: &[bool]) -> Result<(), LoadError> {
-    if present.iter().all(|&p| p == valid) {
-        Ok(())
-    } else {
-        Err(err(
-            file,
-            at,
-            "a valid case gives every output of its type, an invalid one none",
-        ))
-    }
-}
-
-/// The most steps a trace may have (traces are untrusted input).
-pub const MAX_STEPS: usize = 10_000;
 
 fn check_steps(file: &str, at: &str, steps: &[Step], rekey: bool) -> Result<(), LoadError> {
     if steps.is_empty() || steps.len() > MAX_STEPS {
@@ -867,7 +705,7 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
     let gat = |f: &str| format!("testGroups[{g}].{f}");
     match group {
         Group::KeyExchange(group) => {
-            role_ok(file, gat("role"), &group.role)?;
+            check_role(file, gat("role"), &group.role)?;
             let acceptor = group.role == "acceptor";
             for (t, c) in group.tests.iter().enumerate() {
                 let a = at(t);
@@ -900,7 +738,7 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                 if !input_ok {
                     return Err(err(file, a, "an input of this role is missing"));
                 }
-                outputs(file, a, valid, &outs)?;
+                check_outputs(file, a, valid, &outs)?;
             }
         }
         Group::Visualization(group) => {
@@ -918,7 +756,7 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                         "expected 144 colour indices 0..3",
                     ));
                 }
-                outputs(
+                check_outputs(
                     file,
                     a,
                     c.result == Verdict::Valid,
@@ -927,23 +765,23 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
             }
         }
         Group::Encrypt(group) => {
-            role_ok(file, gat("sender"), &group.sender)?;
+            check_role(file, gat("sender"), &group.sender)?;
             for (t, c) in group.tests.iter().enumerate() {
                 let a = at(t);
                 len_is(file, &a, "key", &c.key, 256)?;
-                outputs(file, a, c.result == Verdict::Valid, &[c.packet.is_some()])?;
+                check_outputs(file, a, c.result == Verdict::Valid, &[c.packet.is_some()])?;
             }
         }
         Group::Decrypt(group) => {
-            role_ok(file, gat("receiver"), &group.receiver)?;
+            check_role(file, gat("receiver"), &group.receiver)?;
             for (t, c) in group.tests.iter().enumerate() {
                 let a = at(t);
                 len_is(file, &a, "key", &c.key, 256)?;
-                outputs(file, a, c.result == Verdict::Valid, &[c.layer.is_some()])?;
+                check_outputs(file, a, c.result == Verdict::Valid, &[c.layer.is_some()])?;
             }
         }
         Group::SeqTrace(group) => {
-            role_ok(file, gat("role"), &group.role)?;
+            check_role(file, gat("role"), &group.role)?;
             for (t, c) in group.tests.iter().enumerate() {
                 check_steps(file, &at(t), &c.steps, false)?;
                 trace_result(file, at(t), &c.steps, c.result, c.error.as_deref())?;
@@ -954,45 +792,6 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                 len_is(file, &at(t), "secret", &c.secret, 256)?;
                 check_steps(file, &at(t), &c.steps, true)?;
                 trace_result(file, at(t), &c.steps, c.result, c.error.as_deref())?;
-            }
-        }
-        Group::Emoji(group) => {
-            for (t, c) in group.tests.iter().enumerate() {
-                let a = at(t);
-                len_is(file, &a, "key", &c.key, 256)?;
-                len_is(file, &a, "gA", &c.g_a, 256)?;
-                len_is(file, &a, "keyFingerprint", &c.key_fingerprint, 8)?;
-                if c.emoji_indices.len() != 4
-                    || c.emoji.len() != 4
-                    || c.emoji_indices.iter().any(|&i| i >= 333)
-                {
-                    return Err(err(
-                        file,
-                        a,
-                        "emojiIndices and emoji are 4 entries each, indices below 333",
-                    ));
-                }
-                if c.result != Verdict::Valid {
-                    return Err(err(file, a, "every CallEmojiTest case is valid"));
-                }
-            }
-        }
-        Group::CallPacket(group) => {
-            role_ok(file, gat("sender"), &group.sender)?;
-            if !matches!(group.channel.as_str(), "transport" | "signaling") {
-                return Err(err(
-                    file,
-                    gat("channel"),
-                    format!(
-                        "{:?} is neither \"transport\" nor \"signaling\"",
-                        group.channel
-                    ),
-                ));
-            }
-            for (t, c) in group.tests.iter().enumerate() {
-                let a = at(t);
-                len_is(file, &a, "key", &c.key, 256)?;
-                outputs(file, a, c.result == Verdict::Valid, &[c.body.is_some()])?;
             }
         }
         Group::File(group) => {
@@ -1044,7 +843,7 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                 if c.padding.as_ref().is_some_and(|p| p.len() >= 16) {
                     return Err(err(file, format!("{a}.padding"), "more than 15 bytes"));
                 }
-                outputs(
+                check_outputs(
                     file,
                     a,
                     c.result == Verdict::Valid,
@@ -1052,9 +851,8 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                 )?;
             }
         }
-        Group::CallReplay(group) => call_replay::check_group(file, g, group)?,
         Group::ChatTrace(group) => {
-            role_ok(file, gat("role"), &group.role)?;
+            check_role(file, gat("role"), &group.role)?;
             len_is(file, &gat(""), "key", &group.key, 256)?;
             for (t, c) in group.tests.iter().enumerate() {
                 let a = at(t);
@@ -1104,64 +902,12 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                 }
             }
         }
-        Group::Commitment(group) => {
-            for (t, c) in group.tests.iter().enumerate() {
-                let a = at(t);
-                len_is(file, &a, "b", &c.b, 256)?;
-                len_is(file, &a, "keyFingerprint", &c.key_fingerprint, 8)?;
-                opt_len(file, &a, "gB", c.g_b.as_ref(), 256)?;
-                opt_len(file, &a, "key", c.key.as_ref(), 256)?;
-                outputs(
-                    file,
-                    a,
-                    c.result == Verdict::Valid,
-                    &[c.g_b.is_some(), c.key.is_some()],
-                )?;
-            }
-        }
     }
     Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Runner
-
-fn hex_field(f: &mut Fields, name: &str, v: &Hex) {
-    f.insert(name.to_owned(), Value::String(v.to_hex()));
-}
-
-fn opt_hex(f: &mut Fields, name: &str, v: Option<&Hex>) {
-    if let Some(v) = v {
-        hex_field(f, name, v);
-    }
-}
-
-fn group_fields(p: &Hex, g: i64) -> Fields {
-    let mut f = Fields::new();
-    hex_field(&mut f, "p", p);
-    f.insert("g".into(), Value::from(g));
-    f
-}
-
-fn hex_value(v: &Hex) -> Value {
-    Value::String(v.to_hex())
-}
-
-/// One request and the outputs a valid case must carry (JSON values; hex ones get a hex diff).
-fn one_shot(
-    iut: &mut dyn Iut,
-    op: &str,
-    req: &Fields,
-    expected: (Verdict, Option<&str>),
-    want: &[(&str, Value)],
-    opts: &RunOptions,
-) -> Judged {
-    let wants: Vec<(&str, Want<'_>)> = want
-        .iter()
-        .map(|(n, v)| (*n, Want::Json(v.clone())))
-        .collect();
-    judge_request(iut.call(op, req), op, &wants, expected, opts)
-}
 
 /// A trace: one request, then every step's result against its `expect`.
 fn trace(
@@ -1223,15 +969,12 @@ fn vector<T: Serialize>(
 
 /// Run case `index` of `group`.
 fn run_case(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
-    if let Group::CallReplay(g) = group {
-        return call_replay::run_case(g, index, iut, opts);
-    }
     let header = *group.headers().get(index)?;
     let expected = (header.result, header.error);
     let (judged, vec) = match group {
         Group::KeyExchange(g) => {
             let c = g.tests.get(index)?;
-            let mut req = group_fields(&g.p, g.g);
+            let mut req = dh_fields(&g.p, g.g);
             hex_field(&mut req, "localRandom", &c.local_random);
             hex_field(&mut req, "serverRandom", &c.server_random);
             let mut want = Vec::new();
@@ -1322,7 +1065,7 @@ fn run_case(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -
         }
         Group::Rekey(g) => {
             let c = g.tests.get(index)?;
-            let mut req = group_fields(&g.p, g.g);
+            let mut req = dh_fields(&g.p, g.g);
             hex_field(&mut req, "secret", &c.secret);
             req.insert("steps".into(), steps_value(&c.steps));
             let extra = [("p", hex_value(&g.p)), ("g", Value::from(g.g))];
@@ -1330,85 +1073,6 @@ fn run_case(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -
                 trace(iut, op::REKEY_TRACE, &req, &c.steps, expected, opts),
                 vector(c, &g.group_type, &g.source, &extra),
             )
-        }
-        Group::Emoji(g) => {
-            let c = g.tests.get(index)?;
-            let mut req = Fields::new();
-            hex_field(&mut req, "key", &c.key);
-            hex_field(&mut req, "gA", &c.g_a);
-            let want = [
-                ("emojiIndices", Value::from(c.emoji_indices.clone())),
-                ("emoji", Value::from(c.emoji.clone())),
-                ("keyFingerprint", hex_value(&c.key_fingerprint)),
-            ];
-            (
-                one_shot(iut, op::CALL_EMOJI, &req, expected, &want, opts),
-                vector(c, &g.group_type, &g.source, &[]),
-            )
-        }
-        Group::Commitment(g) => {
-            let c = g.tests.get(index)?;
-            let mut req = group_fields(&g.p, g.g);
-            hex_field(&mut req, "b", &c.b);
-            hex_field(&mut req, "gAHash", &c.g_a_hash);
-            hex_field(&mut req, "gA", &c.g_a);
-            hex_field(&mut req, "keyFingerprint", &c.key_fingerprint);
-            let mut want = Vec::new();
-            for (n, v) in [("gB", &c.g_b), ("key", &c.key)] {
-                if let Some(v) = v {
-                    want.push((n, hex_value(v)));
-                }
-            }
-            let extra = [("p", hex_value(&g.p)), ("g", Value::from(g.g))];
-            (
-                one_shot(iut, op::CALL_CONFIRM, &req, expected, &want, opts),
-                vector(c, &g.group_type, &g.source, &extra),
-            )
-        }
-        Group::CallPacket(g) => {
-            let c = g.tests.get(index)?;
-            let receiver = if g.sender == "originator" {
-                "acceptor"
-            } else {
-                "originator"
-            };
-            let mut dec = Fields::new();
-            dec.insert("receiver".into(), Value::from(receiver));
-            dec.insert("channel".into(), Value::from(g.channel.clone()));
-            hex_field(&mut dec, "key", &c.key);
-            hex_field(&mut dec, "packet", &c.packet);
-            let mut judged = one_shot(
-                iut,
-                op::CALL_DECRYPT,
-                &dec,
-                expected,
-                &c.body
-                    .iter()
-                    .map(|b| ("body", hex_value(b)))
-                    .collect::<Vec<_>>(),
-                opts,
-            );
-            // The encrypt side runs only when the decrypt side accepted as expected.
-            if let (Some(body), Outcome::Pass, None) = (&c.body, judged.outcome, &judged.error) {
-                let mut enc = Fields::new();
-                enc.insert("sender".into(), Value::from(g.sender.clone()));
-                enc.insert("channel".into(), Value::from(g.channel.clone()));
-                hex_field(&mut enc, "key", &c.key);
-                hex_field(&mut enc, "body", body);
-                judged = one_shot(
-                    iut,
-                    op::CALL_ENCRYPT,
-                    &enc,
-                    expected,
-                    &[("packet", hex_value(&c.packet))],
-                    opts,
-                );
-            }
-            let extra = [
-                ("sender", Value::from(g.sender.clone())),
-                ("channel", Value::from(g.channel.clone())),
-            ];
-            (judged, vector(c, &g.group_type, &g.source, &extra))
         }
         Group::File(g) => {
             let c = g.tests.get(index)?;
@@ -1445,7 +1109,6 @@ fn run_case(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -
             let extra = [("partSize", Value::from(g.part_size))];
             (judged, vector(c, &g.group_type, &g.source, &extra))
         }
-        Group::CallReplay(_) => return None, // run above
         Group::ChatTrace(g) => {
             let c = g.tests.get(index)?;
             let mut req = Fields::new();

@@ -1,6 +1,6 @@
 //! `CallReplayTest` (spec §9.3): the seq of a call packet and the receiver's replay window,
-//! as traces of one side of a call channel. Types, loader checks and runner here; the group is a
-//! [`super::Group`] variant; the generator is [`suite`].
+//! as traces of one side of a call channel: types, loader checks, runner and generator ([`suite`]);
+//! the group is the [`super::Group::Replay`] variant.
 //!
 //! | step `op` | fields | the IUT answers |
 //! |---|---|---|
@@ -26,8 +26,9 @@ use mtproto_iut::{Fields, Iut};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::core::e2e::{MAX_STEPS, check_role};
 use crate::core::file::{File, Hex, Source};
-use crate::core::generate::{Builder, Drbg, Flag, GenerateError};
+use crate::core::generate::{Builder, Drbg, Flag, GenerateError, self_source};
 use crate::core::judge::{Ran, RunOptions, judge, trace_answer};
 use crate::core::load::{LoadError, err};
 use crate::core::result::Verdict;
@@ -116,26 +117,8 @@ pub const CALL_ABORTED: &str = "CallAborted";
 /// The rules serde cannot express, for group `g` of `file`.
 pub fn check_group(file: &str, g: usize, group: &CallReplayGroup) -> Result<(), LoadError> {
     let gat = |f: &str| format!("testGroups[{g}].{f}");
-    if !matches!(group.role.as_str(), "originator" | "acceptor") {
-        return Err(err(
-            file,
-            gat("role"),
-            format!(
-                "{:?} is neither \"originator\" nor \"acceptor\"",
-                group.role
-            ),
-        ));
-    }
-    if !matches!(group.channel.as_str(), "transport" | "signaling") {
-        return Err(err(
-            file,
-            gat("channel"),
-            format!(
-                "{:?} is neither \"transport\" nor \"signaling\"",
-                group.channel
-            ),
-        ));
-    }
+    check_role(file, gat("role"), &group.role)?;
+    super::check_channel(file, gat("channel"), &group.channel)?;
     for (t, c) in group.tests.iter().enumerate() {
         let at = format!("testGroups[{g}].tests[{t}]");
         if c.key.len() != 256 {
@@ -152,11 +135,11 @@ pub fn check_group(file: &str, g: usize, group: &CallReplayGroup) -> Result<(), 
                 "a sender numbers at most 2^30 - 1 messages",
             ));
         }
-        if c.steps.is_empty() || c.steps.len() > super::MAX_STEPS {
+        if c.steps.is_empty() || c.steps.len() > MAX_STEPS {
             return Err(err(
                 file,
                 format!("{at}.steps"),
-                format!("{} steps, expected 1..={}", c.steps.len(), super::MAX_STEPS),
+                format!("{} steps, expected 1..={}", c.steps.len(), MAX_STEPS),
             ));
         }
         let mut aborted = false;
@@ -644,14 +627,11 @@ pub fn suite() -> Result<(String, File<super::Group>), GenerateError> {
                 error: first,
             });
         }
-        groups.push(super::Group::CallReplay(CallReplayGroup {
+        groups.push(super::Group::Replay(CallReplayGroup {
             group_type: "CallReplayTest".into(),
             role: role_name.into(),
             channel: channel_name.into(),
-            source: Source {
-                name: "self".into(),
-                version: "mtproto-vectors generator v1".into(),
-            },
+            source: self_source(),
             tests,
         }));
     }
