@@ -120,12 +120,7 @@ fn pq_with_a_factor_above_32_bits_is_acceptable_and_its_factors_are_checked() {
             assert_eq!(r.outcome, Outcome::Pass, "tcId {tc_id}: {r:?}");
         }
         // The reference keeps rejecting them, and passes.
-        let r = run_one(
-            &vf,
-            tc_id,
-            &mut ReferenceIut::new(),
-            &RunOptions::default(),
-        );
+        let r = run_one(&vf, tc_id, &mut ReferenceIut::new(), &RunOptions::default());
         assert_eq!(r.outcome, Outcome::Pass, "tcId {tc_id}: {r:?}");
         assert_eq!(r.error.as_deref(), Some("PqNotFactorable"), "tcId {tc_id}");
     }
@@ -174,9 +169,12 @@ fn the_loader_requires_p_and_q_on_an_acceptable_pq_case() {
         .find(|c| c["result"] == "acceptable")
         .unwrap();
     case.as_object_mut().unwrap().remove("q");
-    let e = parse_str(&serde_json::to_string_pretty(&v).unwrap(), "pq/pq_test.json")
-        .unwrap_err()
-        .to_string();
+    let e = parse_str(
+        &serde_json::to_string_pretty(&v).unwrap(),
+        "pq/pq_test.json",
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("acceptable case gives p and q"), "{e}");
 }
 
@@ -210,12 +208,7 @@ fn forbidden_obfuscation_prefixes_are_acceptable_on_the_decoding_side_with_frame
         let r = outcome(&vf, tc_id, &right, AcceptablePolicy::Fail);
         assert_eq!(r.outcome, Outcome::Fail, "tcId {tc_id}: {r:?}");
         // The reference rejects (ForbiddenPrefix) and passes.
-        let r = run_one(
-            &vf,
-            tc_id,
-            &mut ReferenceIut::new(),
-            &RunOptions::default(),
-        );
+        let r = run_one(&vf, tc_id, &mut ReferenceIut::new(), &RunOptions::default());
         assert_eq!(r.outcome, Outcome::Pass, "tcId {tc_id}: {r:?}");
         assert_eq!(r.error.as_deref(), Some("ForbiddenPrefix"), "tcId {tc_id}");
     }

@@ -425,7 +425,11 @@ fn finding(parsed: &Parsed) -> Result<Finding, HarnessError> {
         Parsed::Pq { pq: value } => {
             // The family decides valid / acceptable (spec-open, with p and q) / invalid.
             let pq::Expected {
-                p, q, result, error, ..
+                p,
+                q,
+                result,
+                error,
+                ..
             } = pq::expected(value);
             let group = PqGroup {
                 group_type: "PqTest".into(),

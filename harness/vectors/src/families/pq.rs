@@ -237,7 +237,11 @@ pub fn expected(pq: &[u8]) -> Expected {
             let first = pq.iter().position(|&b| b != 0).unwrap_or(pq.len());
             let digits = pq.get(first..).unwrap_or(&[]);
             let split = (digits.len() <= 8)
-                .then(|| digits.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+                .then(|| {
+                    digits
+                        .iter()
+                        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+                })
                 .and_then(split_two_primes);
             let (p, q, result, flag) = match split {
                 Some((p, q)) => (

@@ -441,12 +441,7 @@ fn invalid(
 /// A client-to-server obfuscated stream whose init has a forbidden first word: acceptable (the
 /// rule binds the client only), with the frames an accepting decoder must give, and the error
 /// the reference names when it rejects.
-fn open_prefix(
-    b: &mut Builder,
-    comment: &str,
-    stream: Vec<u8>,
-    frames: &[Frame],
-) -> TransportCase {
+fn open_prefix(b: &mut Builder, comment: &str, stream: Vec<u8>, frames: &[Frame]) -> TransportCase {
     let mut c = invalid(b, &["ForbiddenPrefix"], comment, stream, "ForbiddenPrefix");
     c.result = Verdict::Acceptable;
     c.frames = Some(frames.iter().map(FrameJson::of).collect());
