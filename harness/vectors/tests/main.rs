@@ -8,5 +8,6 @@ mod loader;
 mod runner;
 mod secret_suites;
 mod session_bugs;
+mod spec_open;
 mod suites;
 mod vocabulary;

@@ -26,7 +26,6 @@ use std::path::{Path, PathBuf};
 use mtproto::ProtocolError;
 use mtproto::crypto::dh;
 use mtproto::envelope;
-use mtproto::handshake::pq;
 use mtproto::tl::Tl;
 use mtproto::tl::generated::{mtproto as mt, secret};
 use mtproto::transport::{self, Frame};
@@ -42,7 +41,7 @@ use mtproto_vectors::families::envelope::{
     EnvelopeDecryptCase, EnvelopeDecryptGroup, Group as EnvelopeFamily,
 };
 use mtproto_vectors::families::handshake::Group as HandshakeFamily;
-use mtproto_vectors::families::pq::{PqCase, PqGroup};
+use mtproto_vectors::families::pq::{self, PqCase, PqGroup};
 use mtproto_vectors::families::secret::Group as SecretFamily;
 use mtproto_vectors::families::tl::{Group as TlFamily, TlCodecCase, TlCodecGroup};
 use mtproto_vectors::families::transport::{FrameJson, TransportCase, TransportGroup};
@@ -424,11 +423,14 @@ fn finding(parsed: &Parsed) -> Result<Finding, HarnessError> {
             )
         }
         Parsed::Pq { pq: value } => {
-            let (p, q, error) = match pq::factorize_be(value) {
-                Ok((p, q)) => (Some(Hex(p.to_vec())), Some(Hex(q.to_vec())), None),
-                Err(e) => (None, None, Some(e.name())),
-            };
-            let (result, error) = verdict(error);
+            // The family decides valid / acceptable (spec-open, with p and q) / invalid.
+            let pq::Expected {
+                p,
+                q,
+                result,
+                error,
+                ..
+            } = pq::expected(value);
             let group = PqGroup {
                 group_type: "PqTest".into(),
                 source: no_source(),

@@ -202,21 +202,17 @@ fn brent(n: u64) -> Option<u64> {
     None
 }
 
-/// Split `pq` into primes `(p, q)` with `p <= q < 2^32` (spec §4 step 3).
-pub fn factorize(pq: u64) -> Result<(u32, u32), PqError> {
-    let split = |p: u64| -> Result<(u32, u32), PqError> {
-        let q = pq.checked_div(p).ok_or(PqError::NotFactorable)?;
+/// Split `pq` into exactly two primes `p <= q` of any size, or `None` (a prime, 0 or 1, three
+/// or more prime factors). This is the mathematical part of spec §4 step 3; [`factorize`] adds
+/// the server's rule that `p` and `q` are 4-byte strings.
+pub fn split_two_primes(pq: u64) -> Option<(u64, u64)> {
+    let split = |p: u64| -> Option<(u64, u64)> {
+        let q = pq.checked_div(p)?;
         let (p, q) = (p.min(q), p.max(q));
-        if !is_prime_u64(p) || !is_prime_u64(q) {
-            return Err(PqError::NotFactorable);
-        }
-        Ok((
-            u32::try_from(p).map_err(|_| PqError::NotFactorable)?,
-            u32::try_from(q).map_err(|_| PqError::NotFactorable)?,
-        ))
+        (is_prime_u64(p) && is_prime_u64(q)).then_some((p, q))
     };
     if pq < 4 || is_prime_u64(pq) {
-        return Err(PqError::NotFactorable);
+        return None;
     }
     if pq & 1 == 0 {
         return split(2);
@@ -226,7 +222,17 @@ pub fn factorize(pq: u64) -> Result<(u32, u32), PqError> {
     if r.checked_mul(r) == Some(pq) {
         return split(r);
     }
-    brent(pq).ok_or(PqError::NotFactorable).and_then(split)
+    brent(pq).and_then(split)
+}
+
+/// Split `pq` into primes `(p, q)` with `p <= q < 2^32` (spec §4 step 3): [`split_two_primes`],
+/// then both factors must fit the 4-byte `p`/`q` strings of `req_DH_params`.
+pub fn factorize(pq: u64) -> Result<(u32, u32), PqError> {
+    let (p, q) = split_two_primes(pq).ok_or(PqError::NotFactorable)?;
+    Ok((
+        u32::try_from(p).map_err(|_| PqError::NotFactorable)?,
+        u32::try_from(q).map_err(|_| PqError::NotFactorable)?,
+    ))
 }
 
 /// Floor square root: a float estimate, corrected exactly with integer arithmetic.

@@ -1,8 +1,18 @@
 //! The `pq` family, `PqTest` (spec §4 step 3): `pq.factorize` {pq} must give p and q (p <= q,
 //! big-endian, no leading zeros), or reject with `PqNotFactorable`.
+//!
+//! What the spec decides and what it leaves open ([auth]): pq is "the product of two different
+//! odd prime numbers", which the client "decomposes into prime factors such that p < q". A pq
+//! that is not a product of exactly two primes (a prime, 0, 1, three or more prime factors) has
+//! no answer: `invalid`. A product of two primes one of which is 2^32 or more is factorable, and
+//! the spec says nothing about a client meeting one; only the server's rule that `p` and `q` are
+//! 4-byte strings makes it unusable. Such a case is `acceptable` (flag `PqFactorAbove32Bits`)
+//! and still gives p and q, so an implementation that accepts it must answer the right ones.
+//!
+//! [auth]: https://core.telegram.org/mtproto/auth_key
 
 use mtproto::ProtocolError;
-use mtproto::handshake::pq::{factorize_be, minimal_be};
+use mtproto::handshake::pq::{factorize_be, minimal_be, split_two_primes};
 use mtproto_iut::handshake::PQ_FACTORIZE;
 use mtproto_iut::{Fields, Iut};
 use serde::{Deserialize, Serialize};
@@ -31,10 +41,10 @@ pub struct PqCase {
     pub flags: Vec<String>,
     /// `pq`, big-endian as on the wire.
     pub pq: Hex,
-    /// `p` (valid cases), big-endian without leading zeros, `p <= q`.
+    /// `p` (valid and acceptable cases), big-endian without leading zeros, `p <= q`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p: Option<Hex>,
-    /// `q` (valid cases).
+    /// `q` (valid and acceptable cases).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<Hex>,
     /// Expected verdict.
@@ -93,21 +103,25 @@ impl Family for Pq {
         part.parse()
     }
 
-    /// A valid case gives p and q, an invalid one neither.
+    /// A valid or acceptable case gives p and q (so an accepting answer is checked), an invalid
+    /// one neither.
     fn check(file: &str, g: usize, group: &PqGroup) -> Result<(), LoadError> {
         let at = |t: usize| format!("testGroups[{g}].tests[{t}]");
         for (t, c) in group.tests.iter().enumerate() {
-            if (c.result == Verdict::Valid) != (c.p.is_some() && c.q.is_some()) {
+            let answers = matches!(c.result, Verdict::Valid | Verdict::Acceptable);
+            if answers != (c.p.is_some() && c.q.is_some()) || (c.p.is_some() != c.q.is_some()) {
                 return Err(err(
                     file,
                     at(t),
-                    "a valid case gives p and q, an invalid one neither",
+                    "a valid or acceptable case gives p and q, an invalid one neither",
                 ));
             }
         }
         Ok(())
     }
 
+    /// An accepting answer is compared with the case's p and q, for acceptable cases too: an
+    /// implementation that accepts a spec-open pq with wrong factors fails.
     fn run(g: &PqGroup, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
         let c = g.tests.get(index)?;
         let mut req = Fields::new();
@@ -170,11 +184,84 @@ const FLAGS: &[Flag] = &[
     (
         "PqNotFactorable",
         "MODIFIED_PARAMETER",
-        "pq is prime, has three or more prime factors, a factor of 2^32 or more, or more than 8 \
-         bytes: there is no p, q the handshake allows.",
+        "pq is not the product of exactly two primes (a prime, 0, 1, empty, three or more prime \
+         factors): the auth_key page defines pq as \"the product of two different odd prime \
+         numbers\", so there is no p, q to answer.",
+        &["https://core.telegram.org/mtproto/auth_key"],
+    ),
+    (
+        PQ_FACTOR_ABOVE_32_BITS,
+        "EDGE_CASE",
+        "pq is the product of two primes one of which is 2^32 or more: mathematically factorable, \
+         and the case gives p and q. The auth_key page is silent on a client meeting such a pq; \
+         only the server's rule that p and q are 4-byte strings in req_DH_params makes it \
+         unusable. So the verdict is open: rejecting (PqNotFactorable) passes, and accepting \
+         passes only with exactly these p and q (and fails under --acceptable fail).",
         &["https://core.telegram.org/mtproto/auth_key"],
     ),
 ];
+
+/// The flag of a spec-open pq: two primes, one of them 2^32 or more.
+pub const PQ_FACTOR_ABOVE_32_BITS: &str = "PqFactorAbove32Bits";
+
+/// What a `PqTest` case expects for a `pq`, decided in one place for the generator and
+/// `fuzz-to-vector`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expected {
+    /// `p` (valid and acceptable).
+    pub p: Option<Hex>,
+    /// `q` (valid and acceptable).
+    pub q: Option<Hex>,
+    /// The verdict.
+    pub result: Verdict,
+    /// The error a rejecting side names (invalid, and acceptable: what the reference says).
+    pub error: Option<String>,
+    /// The flag an acceptable case must carry ([`PQ_FACTOR_ABOVE_32_BITS`]).
+    pub flag: Option<&'static str>,
+}
+
+/// The expectation for `pq` (big-endian as on the wire): valid when the reference splits it into
+/// two primes below 2^32; acceptable, with p and q, when it is two primes one of which is 2^32 or
+/// more (spec-open, see the module doc); invalid otherwise (PqNotFactorable). A pq of more than
+/// 8 significant bytes is not split here and stays invalid.
+pub fn expected(pq: &[u8]) -> Expected {
+    match factorize_be(pq) {
+        Ok((p, q)) => Expected {
+            p: Some(Hex(p)),
+            q: Some(Hex(q)),
+            result: Verdict::Valid,
+            error: None,
+            flag: None,
+        },
+        Err(e) => {
+            let first = pq.iter().position(|&b| b != 0).unwrap_or(pq.len());
+            let digits = pq.get(first..).unwrap_or(&[]);
+            let split = (digits.len() <= 8)
+                .then(|| {
+                    digits
+                        .iter()
+                        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+                })
+                .and_then(split_two_primes);
+            let (p, q, result, flag) = match split {
+                Some((p, q)) => (
+                    Some(Hex(minimal_be(p))),
+                    Some(Hex(minimal_be(q))),
+                    Verdict::Acceptable,
+                    Some(PQ_FACTOR_ABOVE_32_BITS),
+                ),
+                None => (None, None, Verdict::Invalid, None),
+            };
+            Expected {
+                p,
+                q,
+                result,
+                error: Some(e.name().to_owned()),
+                flag,
+            }
+        }
+    }
+}
 
 fn pq_case(
     b: &mut Builder,
@@ -183,12 +270,21 @@ fn pq_case(
     flags: &[&str],
     comment: String,
 ) -> Result<(), GenerateError> {
-    let got = factorize_be(pq);
-    let (tc_id, flags) = b.case(flags)?;
-    let (p, q, result, error) = match got {
-        Ok((p, q)) => (Some(Hex(p)), Some(Hex(q)), Verdict::Valid, None),
-        Err(e) => (None, None, Verdict::Invalid, Some(e.name().to_owned())),
-    };
+    let Expected {
+        p,
+        q,
+        result,
+        error,
+        flag,
+    } = expected(pq);
+    // A spec-open pq carries its flag instead of the generic "not factorable" one.
+    let mut flags: Vec<&str> = flags
+        .iter()
+        .copied()
+        .filter(|&f| flag.is_none() || f != "PqNotFactorable")
+        .collect();
+    flags.extend(flag);
+    let (tc_id, flags) = b.case(&flags)?;
     tests.push(PqCase {
         tc_id,
         comment,
@@ -224,7 +320,8 @@ fn pq() -> Result<Suite<PqGroup>, GenerateError> {
     }
     let mut tests = Vec::new();
     for i in 0..240u64 {
-        // Two primes of 31..32 bits: products from 2^61 to 2^64.
+        // q has 32 bits; p has 32 bits (even i) or 33 bits (odd i: p >= 2^32, a spec-open case).
+        // Products from 2^62 to 2^64; the comment gives pq's size and the factors'.
         let bits_p = 31 + (i % 2);
         let p = next_prime((1 << bits_p) | rng.below(1 << bits_p));
         let q = next_prime((1 << 31) | rng.below(1 << 31));
@@ -240,7 +337,12 @@ fn pq() -> Result<Suite<PqGroup>, GenerateError> {
             &mut tests,
             &minimal_be(pq),
             flags,
-            format!("random product #{i} ({} bits)", 64 - pq.leading_zeros()),
+            format!(
+                "random product #{i} ({}-bit pq = {}-bit p * {}-bit q)",
+                64 - pq.leading_zeros(),
+                64 - p.leading_zeros(),
+                64 - q.leading_zeros()
+            ),
         )?;
     }
     for i in 0..20u64 {
@@ -291,7 +393,7 @@ fn pq() -> Result<Suite<PqGroup>, GenerateError> {
         &["PqShape"],
         "leading zero bytes".into(),
     )?;
-    // Not factorable.
+    // Not a product of two primes (invalid), or two primes with one of 2^32 or more (acceptable).
     for i in 0..20u64 {
         let p = next_prime((1 << 62) | rng.below(1 << 62));
         pq_case(
@@ -320,7 +422,7 @@ fn pq() -> Result<Suite<PqGroup>, GenerateError> {
             &mut tests,
             &minimal_be(big * small),
             &["PqNotFactorable"],
-            format!("a factor of 2^40 #{i}"),
+            format!("a 41-bit prime times a 21-bit prime #{i}"),
         )?;
     }
     for (pq, what) in [
@@ -351,7 +453,10 @@ fn pq() -> Result<Suite<PqGroup>, GenerateError> {
     Ok(b.finish(
         "MTProto-pq",
         "pq_test_schema_v1.json",
-        &["Factoring pq (spec §4 step 3): p <= q, both prime and below 2^32; else PqNotFactorable."],
+        &[
+            "Factoring pq (spec §4 step 3): p <= q, both prime and below 2^32; else PqNotFactorable.",
+            "A product of two primes one of which is 2^32 or more is acceptable (flag PqFactorAbove32Bits): the spec is silent on it, only the server's 4-byte p/q rule makes it unusable; an accepting answer must give the case's p and q.",
+        ],
         groups,
     ))
 }

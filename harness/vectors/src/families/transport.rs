@@ -6,6 +6,13 @@
 //! `frames` must encode to exactly its `stream` (`transport.decode`, `transport.encode`); an
 //! invalid case's stream must be rejected by the decoder with `error`. Obfuscated cases carry the
 //! client's plaintext `init` (and an MTProxy `secret` when used).
+//!
+//! An `acceptable` case is one whose verdict the spec leaves open: the obfuscated2 inits with a
+//! forbidden first word (0xef, HEAD, POST, ...). The transports page states that rule for the
+//! client generating the init; it says nothing about a server receiving one. The bytes a server
+//! would reject are not used for the keys, so such a stream still decodes to the frames of the
+//! case it was made from: an acceptable case gives those `frames`, a decoder that accepts it must
+//! give exactly them, and it is never encoded (no client may send it).
 
 use mtproto::Direction;
 use mtproto::transport::obfuscated;
@@ -134,11 +141,11 @@ fn check_group(file: &str, g: usize, group: &TransportGroup) -> Result<(), LoadE
     }
     for (t, c) in group.tests.iter().enumerate() {
         let at = format!("testGroups[{g}].tests[{t}]");
-        if (c.result == Verdict::Valid) != c.frames.is_some() {
+        if (c.result != Verdict::Invalid) != c.frames.is_some() {
             return Err(err(
                 file,
                 format!("{at}.frames"),
-                "a valid case has frames, an invalid one none",
+                "a valid or acceptable case has frames, an invalid one none",
             ));
         }
         if group.obfuscated && group.direction == DirectionName::ServerToClient && c.init.is_none()
@@ -205,8 +212,9 @@ impl Family for Transport {
     }
 }
 
-/// Run one case: `transport.decode` must give the frames (or reject an invalid stream), then
-/// `transport.encode` of those frames must give the stream.
+/// Run one case: `transport.decode` must give the frames (or reject an invalid stream; an
+/// acceptable one may be rejected, and if accepted must give the frames), then, for a valid case
+/// only, `transport.encode` of those frames must give the stream.
 fn run_case(g: &TransportGroup, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -> Option<Ran> {
     let c = g.tests.get(index)?;
     let mut base = Fields::new();
@@ -242,7 +250,10 @@ fn run_case(g: &TransportGroup, index: usize, iut: &mut dyn Iut, opts: &RunOptio
         op::TRANSPORT_DECODE,
         judge(expected.0, expected.1, decoded, opts),
     )];
-    if judged.iter().all(|(_, j)| j.outcome == Outcome::Pass) && c.frames.is_some() {
+    if judged.iter().all(|(_, j)| j.outcome == Outcome::Pass)
+        && c.result == Verdict::Valid
+        && c.frames.is_some()
+    {
         let mut enc = base.clone();
         enc.insert("frames".into(), want_frames.clone());
         judged.push((
@@ -354,8 +365,8 @@ pub const FLAGS: &[Flag] = &[
     ),
     (
         "ForbiddenPrefix",
-        "MISSING_STEP",
-        "An obfuscation init a client must never send (0xef, HEAD, POST, GET , OPTI, 16030102, dddddddd, eeeeeeee, zero bytes 4..8).",
+        "EDGE_CASE",
+        "An obfuscated2 init with a first word a client must never generate (first byte ef; first word HEAD, POST, GET , OPTI, 16030102, dddddddd, eeeeeeee; second word zero). The transports page states this rule for the client's generation only and is silent on a server receiving such an init, so the case is acceptable: rejecting it (ForbiddenPrefix, what the reference does) passes; a decoder that accepts it must give the case's frames (those bytes are not key material, so the stream decodes as the unmodified one), and fails under --acceptable fail.",
         &[LINK],
     ),
     (
@@ -425,6 +436,16 @@ fn invalid(
         result: Verdict::Invalid,
         error: Some(error.to_owned()),
     }
+}
+
+/// A client-to-server obfuscated stream whose init has a forbidden first word: acceptable (the
+/// rule binds the client only), with the frames an accepting decoder must give, and the error
+/// the reference names when it rejects.
+fn open_prefix(b: &mut Builder, comment: &str, stream: Vec<u8>, frames: &[Frame]) -> TransportCase {
+    let mut c = invalid(b, &["ForbiddenPrefix"], comment, stream, "ForbiddenPrefix");
+    c.result = Verdict::Acceptable;
+    c.frames = Some(frames.iter().map(FrameJson::of).collect());
+    c
 }
 
 fn payload(data: Vec<u8>, quick_ack: bool) -> Frame {
@@ -797,12 +818,11 @@ fn suites(self_source: Source) -> Result<Vec<Suite<TransportGroup>>, GenerateErr
                     if let Some(dst) = bad.get_mut(..p.len()) {
                         dst.copy_from_slice(p);
                     }
-                    let mut c = invalid(
+                    let mut c = open_prefix(
                         &mut b,
-                        &["ForbiddenPrefix"],
                         &format!("an init starting with {what}"),
                         bad,
-                        "ForbiddenPrefix",
+                        &frames,
                     );
                     c.secret = secret.clone().map(Hex);
                     tests.push(c);
@@ -814,13 +834,7 @@ fn suites(self_source: Source) -> Result<Vec<Suite<TransportGroup>>, GenerateErr
                 if let Some(x) = bad.get_mut(4) {
                     *x = 0;
                 }
-                let mut c = invalid(
-                    &mut b,
-                    &["ForbiddenPrefix"],
-                    "init bytes 4..8 all zero",
-                    bad,
-                    "ForbiddenPrefix",
-                );
+                let mut c = open_prefix(&mut b, "init bytes 4..8 all zero", bad, &frames);
                 c.secret = secret.clone().map(Hex);
                 tests.push(c);
                 let mut bad = stream.clone();
