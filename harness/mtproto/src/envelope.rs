@@ -39,7 +39,7 @@ use zeroize::Zeroize;
 use crate::auth_key::AuthKey;
 use crate::codec::Reader;
 use crate::crypto::ige::{IgeDecryptor, IgeEncryptor};
-use crate::crypto::kdf::{self, BlockHasher, Direction};
+use crate::crypto::kdf::{self, Direction, MsgKeyHasher};
 use crate::error::EnvelopeError;
 
 /// auth_key_id + msg_key.
@@ -277,7 +277,7 @@ impl VerifiedPlaintext {
 
 impl Drop for VerifiedPlaintext {
     fn drop(&mut self) {
-        self.plaintext.zeroize();
+        crate::wipe::vec(&mut self.plaintext);
         self.msg_key_large.zeroize();
     }
 }
@@ -432,7 +432,7 @@ pub fn open_directed(
     let matches = kdf::msg_key_from_large(&msg_key_large).ct_eq(&msg_key);
     if let Some(e) = early {
         core::hint::black_box(matches);
-        plaintext.zeroize();
+        crate::wipe::vec(&mut plaintext);
         return Err(e);
     }
     #[cfg(feature = "mutants")]
@@ -446,43 +446,35 @@ pub fn open_directed(
             msg_key_large,
         })
     } else {
-        plaintext.zeroize();
+        crate::wipe::vec(&mut plaintext);
         Err(EnvelopeError::MsgKeyMismatch)
     }
 }
 
+/// How many bytes [`decrypt_and_hash`] decrypts before hashing them: small enough that the span
+/// is still in the L1 cache when SHA-256 reads it, large enough that neither pass pays its
+/// per-call set-up often (the AES backends broadcast the round keys on every call).
+const SPAN: usize = 8192;
+
 /// Decrypt `data` (block aligned, at least 48 bytes) and compute `msg_key_large` over the result,
-/// hashing each 64-byte span as soon as IGE has produced it: the SHA-256 work on one span does not
-/// depend on the AES chain of the next, so the CPU overlaps the two.
+/// one [`SPAN`] at a time: IGE decrypts a span in one call, then SHA-256 hashes it while it is
+/// still in cache. A message of at most one span costs what the sender's side costs: one IGE call
+/// and one hash.
 fn decrypt_and_hash(
     ige: &mut IgeDecryptor<Aes256Dec>,
     key: &AuthKey,
     direction: Direction,
     data: &[u8],
 ) -> (Vec<u8>, [u8; 32]) {
-    let mut plaintext = vec![0u8; data.len()];
-    let mut hasher = BlockHasher::new(key, direction);
-    let (Some((head_src, body_src)), Some((head_dst, body_dst))) = (
-        data.split_first_chunk::<32>(),
-        plaintext.split_first_chunk_mut::<32>(),
-    ) else {
-        // Unreachable for `data.len() >= 48`; hash whatever there is.
-        let _ = ige.decrypt_b2b(data, &mut plaintext);
-        let large = kdf::msg_key_large(key, direction, &plaintext);
-        return (plaintext, large);
-    };
-    // Every length below is a multiple of 16 because `data.len()` is, so IGE cannot fail.
-    let _ = ige.decrypt_b2b(head_src, head_dst);
-    hasher.head(head_dst);
-    let (src_blocks, src_tail) = body_src.as_chunks::<64>();
-    let (dst_blocks, dst_tail) = body_dst.as_chunks_mut::<64>();
-    for (src, dst) in src_blocks.iter().zip(dst_blocks.iter_mut()) {
-        let _ = ige.decrypt_b2b(src, dst);
-        hasher.block(dst);
+    let mut plaintext = data.to_vec();
+    let mut hasher = MsgKeyHasher::new(key, direction);
+    for span in plaintext.chunks_mut(SPAN) {
+        // Every span is a multiple of 16 bytes because SPAN and `data.len()` are, so IGE cannot
+        // fail.
+        let _ = ige.decrypt(span);
+        hasher.update(span);
     }
-    let _ = ige.decrypt_b2b(src_tail, dst_tail);
-    let large = hasher.finish(dst_tail);
-    (plaintext, large)
+    (plaintext, hasher.finalize())
 }
 
 /// What the first 8 bytes of a packet say about how to read it (R1).

@@ -60,6 +60,7 @@ pub mod secret;
 pub mod session;
 pub mod tl;
 pub mod transport;
+mod wipe;
 
 pub use auth_key::AuthKey;
 pub use crypto::kdf::Direction;

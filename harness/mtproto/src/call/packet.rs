@@ -145,7 +145,7 @@ pub fn decrypt(
     if bool::from(msg_key(key, x, &body).ct_eq(mk)) {
         Ok(body)
     } else {
-        body.zeroize();
+        crate::wipe::vec(&mut body);
         Err(CallError::MsgKeyMismatch)
     }
 }

@@ -103,88 +103,6 @@ impl MsgKeyHasher {
     }
 }
 
-/// `msg_key_large` fed one 64-byte SHA-256 block at a time through the raw compression function,
-/// so a caller can interleave hashing with the IGE chain that produces the plaintext.
-///
-/// The first SHA-256 block is `substr(auth_key, 88+x, 32)` followed by the first 32 plaintext
-/// bytes; after that each block is 64 plaintext bytes; [`BlockHasher::finish`] takes the last
-/// 0..=63 bytes and applies the SHA-256 padding. Equal to [`msg_key_large`] (property-tested).
-pub(crate) struct BlockHasher {
-    state: [u32; 8],
-    prefix: [u8; 32],
-    blocks: u64,
-}
-
-/// SHA-256 initial hash value (FIPS 180-4 §5.3.3).
-const SHA256_H0: [u32; 8] = [
-    0x6a09_e667,
-    0xbb67_ae85,
-    0x3c6e_f372,
-    0xa54f_f53a,
-    0x510e_527f,
-    0x9b05_688c,
-    0x1f83_d9ab,
-    0x5be0_cd19,
-];
-
-impl BlockHasher {
-    pub(crate) fn new(key: &AuthKey, direction: Direction) -> Self {
-        Self {
-            state: SHA256_H0,
-            prefix: *key_part::<32>(key, 88, direction),
-            blocks: 0,
-        }
-    }
-
-    /// The first block: the key part and the first 32 plaintext bytes.
-    pub(crate) fn head(&mut self, first: &[u8; 32]) {
-        let mut block = [0u8; 64];
-        let (a, b) = block.split_at_mut(32);
-        a.copy_from_slice(&self.prefix);
-        b.copy_from_slice(first);
-        self.block(&block);
-        block.zeroize();
-    }
-
-    /// The next 64 plaintext bytes.
-    #[inline]
-    pub(crate) fn block(&mut self, block: &[u8; 64]) {
-        sha2::block_api::compress256(&mut self.state, core::slice::from_ref(block));
-        self.blocks = self.blocks.wrapping_add(1);
-    }
-
-    /// The last `tail.len() < 64` bytes, SHA-256 padding, and the digest.
-    pub(crate) fn finish(mut self, tail: &[u8]) -> [u8; 32] {
-        let bits = self
-            .blocks
-            .wrapping_mul(64)
-            .wrapping_add(tail.len() as u64)
-            .wrapping_mul(8);
-        let mut last = [0u8; 128];
-        let used = tail.len().min(63);
-        let n: usize = if used < 56 { 64 } else { 128 };
-        if let Some(dst) = last.get_mut(..used) {
-            dst.copy_from_slice(tail.get(..used).unwrap_or(&[]));
-        }
-        if let Some(b) = last.get_mut(used) {
-            *b = 0x80;
-        }
-        if let Some(len) = last.get_mut(n.saturating_sub(8)..n) {
-            len.copy_from_slice(&bits.to_be_bytes());
-        }
-        let (blocks, _) = last.as_chunks::<64>();
-        sha2::block_api::compress256(&mut self.state, blocks.get(..n / 64).unwrap_or(&[]));
-        last.zeroize();
-        let mut out = [0u8; 32];
-        for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
-            o.copy_from_slice(&w.to_be_bytes());
-        }
-        self.state.zeroize();
-        self.prefix.zeroize();
-        out
-    }
-}
-
 /// `msg_key_large = SHA256(substr(auth_key, 88+x, 32) + plaintext + random_padding)`.
 pub fn msg_key_large(key: &AuthKey, direction: Direction, plaintext: &[u8]) -> [u8; 32] {
     let mut h = MsgKeyHasher::new(key, direction);
@@ -391,29 +309,6 @@ mod tests {
             inc.update(part);
         }
         assert_eq!(inc.finalize(), large);
-    }
-
-    /// The block-at-a-time hasher the receive path uses equals the plain SHA-256, for every tail
-    /// length (both one- and two-block final padding) and both directions.
-    #[test]
-    fn block_hasher_equals_msg_key_large() {
-        let key = key_0_255();
-        for direction in [Direction::ClientToServer, Direction::ServerToClient] {
-            for len in 32..=32 + 64 * 3 + 63 {
-                let pt: Vec<u8> = (0..len).map(|i| (i * 13 + 7) as u8).collect();
-                let mut h = BlockHasher::new(&key, direction);
-                h.head(pt[..32].try_into().unwrap());
-                let (blocks, tail) = pt[32..].as_chunks::<64>();
-                for b in blocks {
-                    h.block(b);
-                }
-                assert_eq!(
-                    h.finish(tail),
-                    msg_key_large(&key, direction, &pt),
-                    "len {len}"
-                );
-            }
-        }
     }
 
     #[test]

@@ -47,7 +47,6 @@
 //! [td-transport]: https://github.com/tdlib/td/blob/master/td/mtproto/Transport.cpp
 
 use subtle::ConstantTimeEq;
-use zeroize::Zeroize;
 
 use crate::codec::Reader;
 use crate::crypto::ige::{aes256_ige_decrypt, aes256_ige_encrypt};
@@ -142,11 +141,11 @@ pub fn encrypt(
     plaintext.extend_from_slice(padding);
     if !plaintext.len().is_multiple_of(16) {
         let len = plaintext.len();
-        plaintext.zeroize();
+        crate::wipe::vec(&mut plaintext);
         return Err(EnvelopeError::NotBlockAligned { len }.into());
     }
     let packet = envelope::seal(key.as_auth_key(), sender.send_direction(), &plaintext);
-    plaintext.zeroize();
+    crate::wipe::vec(&mut plaintext);
     Ok(packet?)
 }
 
@@ -230,7 +229,7 @@ pub fn encrypt_v1(key: &ChatKey, inner: &[u8], padding: &[u8]) -> Result<Vec<u8>
     packet.extend_from_slice(&key.fingerprint());
     packet.extend_from_slice(&msg_key);
     packet.extend_from_slice(&plaintext);
-    plaintext.zeroize();
+    crate::wipe::vec(&mut plaintext);
     sealed.map_err(|_| EnvelopeError::NotBlockAligned { len: total })?;
     Ok(packet)
 }
@@ -262,7 +261,7 @@ fn decrypt_v1(key: &ChatKey, packet: &[u8]) -> Option<Result<DecryptedMessageLay
         (true, Some(u)) => Some(decode_layer(data.get(4..u).unwrap_or(&[]))),
         _ => None,
     };
-    data.zeroize();
+    crate::wipe::vec(&mut data);
     result
 }
 
