@@ -13,20 +13,28 @@
 // calls `run` with its own package name and a `require` rooted in its own node_modules.
 const readline = require("readline");
 const nodeCrypto = require("crypto");
+const { Worker, MessageChannel, receiveMessageOnPort } = require("worker_threads");
 
 // Bound by `run`: the library's modules, loaded from the package under test.
 let IGE, AuthKey, MTProtoState, Factorizator, BinaryReader, errors, helpers, bigInt;
 let doAuthentication, serverKeys, serializeBytes, fromLine;
 let PromisedNetSockets, AbridgedPacketCodec, FullPacketCodec, ObfuscatedIO;
 let NAME, VERSION;
+let factorizatorPath, bigIntegerPath;
 
 const OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
   "envelope.encrypt", "envelope.decrypt", "pq.factorize",
   "session.open", "session.feed", "session.close", "transport.decode", "transport.encode",
-  "tl.id",
-  // Off unless asked for: every transcript but the official sample carries a pq >= 2^63, on which
-  // doAuthentication never returns (README.md), so the op costs a timeout per case.
-  ...(process.env.GRAMJS_HANDSHAKE === "1" ? ["handshake.client"] : [])];
+  "tl.id", "handshake.client"];
+
+// How much CPU time the library's factorizer may use before the adapter calls it a hang
+// (README.md): GramJS's Pollard-Brent loops forever on a prime pq and on the negative number its
+// authenticator makes of a pq >= 2^63. A 64-bit semiprime takes it under half a CPU-second here.
+const FACTORIZE_BUDGET_MS = Number(process.env.GRAMJS_FACTORIZE_MS || 1000);
+// And a bound in wall time, below the harness's usual --timeout-ms 3000: on a loaded machine a
+// CPU-second can take longer than the harness waits, and its timeout restarts the adapter (a
+// restart that itself may not answer hello in time), where this bound answers at once.
+const FACTORIZE_WALL_MS = Number(process.env.GRAMJS_FACTORIZE_WALL_MS || 2500);
 
 class Unsupported extends Error {}
 class Rejected extends Error {
@@ -185,6 +193,65 @@ async function envelopeDecrypt(req) {
   };
 }
 
+// The library's own `Factorizator.factorize`, run in a worker thread (loaded from the package
+// under test) with a time budget: a factorization that has not returned after
+// FACTORIZE_BUDGET_MS of CPU time is a hang, reported as `internal` (an `error` case) without waiting for the
+// harness's timeout and restart. The worker is dropped after a hang and started again on the next
+// call. The numbers cross as decimal strings (a negative pq stays negative).
+class Hang extends Error {}
+let facWorker = null;
+const FACTORIZE_WORKER = `
+const { parentPort, workerData } = require("worker_threads");
+const bigInt = require(workerData.bigInteger);
+const { Factorizator } = require(workerData.factorizator);
+parentPort.on("message", ({ pq, flag, port }) => {
+  let out;
+  try {
+    const { p, q } = Factorizator.factorize(bigInt(pq));
+    out = { p: p.toString(), q: q.toString() };
+  } catch (e) {
+    out = { error: (e && e.constructor ? e.constructor.name : typeof e) + ": " + (e && e.message) };
+  }
+  port.postMessage(out);
+  const f = new Int32Array(flag);
+  Atomics.store(f, 0, 1);
+  Atomics.notify(f, 0);
+});`;
+function startFactorizeWorker() {
+  facWorker = new Worker(FACTORIZE_WORKER, {
+    eval: true, workerData: { factorizator: factorizatorPath, bigInteger: bigIntegerPath },
+  });
+  facWorker.unref();
+}
+function boundedFactorize(pq) {
+  if (!facWorker) startFactorizeWorker();
+  const flag = new SharedArrayBuffer(4);
+  const { port1, port2 } = new MessageChannel();
+  facWorker.postMessage({ pq: pq.toString(), flag, port: port2 }, [port2]);
+  // The budget is CPU time (the process's, which while this thread waits is the worker's), so a
+  // loaded machine does not shorten it; checked every 50 ms of waiting.
+  const start = process.cpuUsage();
+  const deadline = Date.now() + FACTORIZE_WALL_MS;
+  let reply;
+  for (;;) {
+    Atomics.wait(new Int32Array(flag), 0, 0, 50);
+    reply = receiveMessageOnPort(port1);
+    if (reply) break;
+    const used = process.cpuUsage(start);
+    if ((used.user + used.system) / 1000 > FACTORIZE_BUDGET_MS || Date.now() > deadline) break;
+  }
+  port1.close();
+  if (!reply) {
+    facWorker.terminate();
+    facWorker = null;
+    throw new Hang(`Factorizator.factorize(${pq.toString(16)}) did not return within ` +
+      `${FACTORIZE_BUDGET_MS} CPU-ms or ${FACTORIZE_WALL_MS} ms (it loops: README.md)`);
+  }
+  const out = reply.message;
+  if (out.error) throw new Error(`Factorizator.factorize raised ${out.error}`);
+  return { p: bigInt(out.p), q: bigInt(out.q) };
+}
+
 // `Factorizator.factorize`, what GramJS's authenticator calls on resPQ's pq (a big-endian integer
 // of any length). p and q as it sends them: big-endian, no leading zeros. A prime pq makes it
 // loop (the harness times out: `error`).
@@ -192,7 +259,7 @@ function pqFactorize(req) {
   const raw = hex(req, "pq");
   const pq = bigInt(raw.length ? raw.toString("hex") : "0", 16);
   if (pq.lesser(2)) throw new Rejected("PqNotFactorable", "pq < 2: factorize would not end");
-  const { p, q } = Factorizator.factorize(pq);
+  const { p, q } = boundedFactorize(pq);
   const be = (v) => { const h = v.toString(16); return h.length % 2 ? "0" + h : h; };
   return { p: be(p), q: be(q) };
 }
@@ -318,6 +385,8 @@ async function handshakeClient(req) {
   const savedRandom = helpers.generateRandomBytes;
   const RealDate = global.Date;
   helpers.generateRandomBytes = (count) => Buffer.from(draw(count));
+  const savedFactorize = Factorizator.factorize;
+  Factorizator.factorize = boundedFactorize;
   global.Date = class extends RealDate {
     constructor(...a) { if (a.length) super(...a); else super(req.now * 1000); }
   };
@@ -325,11 +394,12 @@ async function handshakeClient(req) {
   try {
     res = await doAuthentication(sender, logger);
   } catch (err) {
-    if (err instanceof Unsupported) throw err;
+    if (err instanceof Unsupported || err instanceof Hang) throw err;
     const m = String((err && err.message) || err);
     throw new Rejected(handshakeError(m), m);
   } finally {
     helpers.generateRandomBytes = savedRandom;
+    Factorizator.factorize = savedFactorize;
     global.Date = RealDate;
     serverKeys.delete(fingerprint);
   }
@@ -489,6 +559,7 @@ async function answer(req) {
     if (e instanceof Unsupported) return { id, unsupported: true };
     if (e instanceof Rejected) return { id, ok: false, error: e.error, detail: e.detail };
     if (e instanceof BadRequest) return { id, ok: false, internal: `bad request: ${e.message}` };
+    if (e instanceof Hang) return { id, ok: false, internal: e.message };
     const what = e && e.constructor ? e.constructor.name : typeof e;
     return { id, ok: false, internal: `library raised ${what}: ${e && e.message}` };
   }
@@ -499,6 +570,8 @@ function load(name, pkg, req) {
   ({ AuthKey } = req(`${pkg}/crypto/AuthKey`));
   ({ MTProtoState } = req(`${pkg}/network/MTProtoState`));
   ({ Factorizator } = req(`${pkg}/crypto/Factorizator`));
+  factorizatorPath = req.resolve(`${pkg}/crypto/Factorizator`);
+  bigIntegerPath = req.resolve("big-integer");
   ({ BinaryReader } = req(`${pkg}/extensions`));
   errors = req(`${pkg}/errors`);
   helpers = req(`${pkg}/Helpers`);

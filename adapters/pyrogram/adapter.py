@@ -27,7 +27,7 @@ loader.start_full()
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
        "session.open", "session.feed", "session.close", "transport.decode", "transport.encode",
-       "tl.decode", "tl.encode"]
+       "tl.decode", "tl.encode", "handshake.client"]
 
 SESSION_OPS = ("session.open", "session.feed", "session.close")
 TRANSPORT_OPS = ("transport.decode", "transport.encode")
@@ -37,8 +37,11 @@ def handler(op, req):
     global ops
     if op in TRANSPORT_OPS:
         transport_scope.check(req)  # an unsupported request need not wait for the import
-    if op in SESSION_OPS or op in TRANSPORT_OPS or ops is None:
+    if op in SESSION_OPS or op in TRANSPORT_OPS or op == "handshake.client" or ops is None:
         loader.wait_full()
+    if op == "handshake.client":
+        import handshake
+        return handshake.handshake_client
     if op in SESSION_OPS:
         import sessions
         return sessions.HANDLERS[op]

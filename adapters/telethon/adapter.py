@@ -23,12 +23,14 @@ from telethon.extensions import BinaryReader
 from telethon.network import mtprotostate
 from telethon.network.mtprotostate import MTProtoState
 
+import handshake_ops
 import transport_ops
 
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
        "session.open", "session.feed", "session.close",
-       "transport.decode", "transport.encode", "tl.decode"]
+       "transport.decode", "transport.encode", "tl.decode",
+       "handshake.client"]
 
 
 class Unsupported(Exception):
@@ -388,6 +390,7 @@ HANDLERS = {
     "transport.decode": transport_ops.decode,
     "transport.encode": transport_ops.encode,
     "tl.decode": tl_decode,
+    "handshake.client": handshake_ops.handshake_client,
 }
 
 
@@ -404,9 +407,9 @@ def answer(req):
         return {"id": rid, "unsupported": True}
     try:
         out = handler(req)
-    except (Unsupported, transport_ops.Unsupported):
+    except (Unsupported, transport_ops.Unsupported, handshake_ops.Unsupported):
         return {"id": rid, "unsupported": True}
-    except (Rejected, transport_ops.Rejected) as e:
+    except (Rejected, transport_ops.Rejected, handshake_ops.Rejected) as e:
         return {"id": rid, "ok": False, "error": e.error, "detail": e.detail}
     except (KeyError, ValueError, TypeError) as e:
         if isinstance(e, KeyError) or "fromhex" in traceback.format_exc():

@@ -1,7 +1,9 @@
 //! `mtproto-harness matrix`: every vector family against every implementation, written as
 //! `matrix.json`, `matrix.md` and `index.html` (implementations × families, each cell with what
-//! ran — passed / ran / total — coloured by what failed, and the failing tcIds with their flags,
-//! vectors and repro commands).
+//! ran — passed / ran / total — coloured by what failed, every failing tcId grouped by file and
+//! flag, and the first [`LISTED`] failing cases of the cell with their vectors and repro
+//! commands; the rest are counted, and `mtproto-harness run --iut ...` on the cell's file gives
+//! them all).
 //!
 //! The built-in reference is the first row (in process) unless `--no-reference`; each
 //! `--iut NAME=COMMAND` adds an adapter row. The output is deterministic for a given set of
@@ -60,9 +62,36 @@ pub struct Cell {
     pub unsupported: usize,
     /// Cases with an error (crash, hang, garbage, library exception).
     pub error: usize,
-    /// The failing and erroring cases.
+    /// Every failing and erroring case, grouped by vector file and flag.
+    #[serde(rename = "failingByFlag")]
+    pub failing_by_flag: Vec<FlagGroup>,
+    /// The first [`LISTED`] failing and erroring cases, in run order, with vector and repro.
     pub failing: Vec<Failing>,
+    /// Failing and erroring cases beyond those listed in `failing` (counted in
+    /// `failingByFlag`, not listed).
+    #[serde(rename = "failingNotListed")]
+    pub failing_not_listed: usize,
 }
+
+/// The failing cases of a cell that carry one flag in one vector file (a case without flags
+/// counts under `(no flag)`).
+#[derive(Debug, Serialize)]
+pub struct FlagGroup {
+    /// The vector file.
+    pub file: String,
+    /// The flag.
+    pub flag: String,
+    /// The outcomes among these cases (`fail`, `error`), sorted.
+    pub outcomes: Vec<String>,
+    /// Their tcIds, sorted.
+    #[serde(rename = "tcIds")]
+    pub tc_ids: Vec<u64>,
+}
+
+/// Failing cases listed per cell with their vector and repro command (the matrix of 14
+/// implementations listed them all: a 17 MB page). Every failing tcId stays in the cell's
+/// flag table.
+pub const LISTED: usize = 10;
 
 /// A failing case of a cell.
 #[derive(Debug, Serialize)]
@@ -143,6 +172,40 @@ pub fn row(
             Outcome::Error => cell.error += 1,
         }
         if matches!(r.outcome, Outcome::Fail | Outcome::Error) {
+            let outcome = outcome_name(r.outcome);
+            let flags: Vec<&str> = if r.flags.is_empty() {
+                vec!["(no flag)"]
+            } else {
+                r.flags.iter().map(String::as_str).collect()
+            };
+            for flag in flags {
+                let group = match cell
+                    .failing_by_flag
+                    .iter()
+                    .position(|g| g.file == r.file && g.flag == flag)
+                {
+                    Some(i) => i,
+                    None => {
+                        cell.failing_by_flag.push(FlagGroup {
+                            file: r.file.clone(),
+                            flag: flag.to_owned(),
+                            outcomes: Vec::new(),
+                            tc_ids: Vec::new(),
+                        });
+                        cell.failing_by_flag.len() - 1
+                    }
+                };
+                if let Some(g) = cell.failing_by_flag.get_mut(group) {
+                    g.tc_ids.push(r.tc_id);
+                    if !g.outcomes.iter().any(|o| o == outcome) {
+                        g.outcomes.push(outcome.to_owned());
+                    }
+                }
+            }
+            if cell.failing.len() >= LISTED {
+                cell.failing_not_listed += 1;
+                continue;
+            }
             cell.failing.push(Failing {
                 file: r.file.clone(),
                 tc_id: r.tc_id,
@@ -156,6 +219,13 @@ pub fn row(
     }
     for cell in cells.values_mut() {
         cell.status = status(cell).to_owned();
+        cell.failing_by_flag
+            .sort_by(|a, b| (&a.file, &a.flag).cmp(&(&b.file, &b.flag)));
+        for g in &mut cell.failing_by_flag {
+            g.tc_ids.sort_unstable();
+            g.tc_ids.dedup();
+            g.outcomes.sort();
+        }
     }
     Row {
         name: name.to_owned(),
@@ -381,25 +451,6 @@ pub fn markdown_table(m: &Matrix) -> String {
     s
 }
 
-/// Failing cases grouped by flag: `flag -> tcIds` (a case without flags counts under `(none)`).
-fn by_flag(cell: &Cell) -> BTreeMap<(String, String), Vec<u64>> {
-    let mut m: BTreeMap<(String, String), Vec<u64>> = BTreeMap::new();
-    for f in &cell.failing {
-        let file = f.file.clone();
-        if f.flags.is_empty() {
-            m.entry((file.clone(), "(no flag)".to_owned()))
-                .or_default()
-                .push(f.tc_id);
-        }
-        for flag in &f.flags {
-            m.entry((file.clone(), flag.clone()))
-                .or_default()
-                .push(f.tc_id);
-        }
-    }
-    m
-}
-
 fn markdown(m: &Matrix) -> String {
     let mut s = String::from(
         "# Conformance matrix\n\nRegenerate with `adapters/matrix.sh` (sets up every adapter, then runs \
@@ -417,29 +468,25 @@ fn markdown(m: &Matrix) -> String {
             }
             let _ = write!(s, "\n### {} — {family}\n\n", r.name);
             s.push_str("| file | flag | outcome | tcIds |\n|---|---|---|---|\n");
-            for ((file, flag), ids) in by_flag(cell) {
-                let outcomes: std::collections::BTreeSet<&str> = cell
-                    .failing
-                    .iter()
-                    .filter(|f| f.file == file && ids.contains(&f.tc_id))
-                    .map(|f| f.outcome.as_str())
-                    .collect();
+            for g in &cell.failing_by_flag {
                 let _ = writeln!(
                     s,
-                    "| `{file}` | `{flag}` | {} | {} |",
-                    outcomes.into_iter().collect::<Vec<_>>().join(", "),
-                    compress(&ids)
+                    "| `{}` | `{}` | {} | {} |",
+                    g.file,
+                    g.flag,
+                    g.outcomes.join(", "),
+                    compress(&g.tc_ids)
                 );
             }
             s.push_str("\nRepro:\n\n");
             for f in cell.failing.iter().take(REPROS) {
                 let _ = writeln!(s, "- `{}`", f.repro.replace('`', "'"));
             }
-            if cell.failing.len() > REPROS {
+            let more = cell.failing.len().saturating_sub(REPROS) + cell.failing_not_listed;
+            if more > 0 {
                 let _ = writeln!(
                     s,
-                    "- and {} more (each in matrix.json)",
-                    cell.failing.len() - REPROS
+                    "- and {more} more (the same command with the tcIds of the table above)"
                 );
             }
         }
@@ -537,13 +584,13 @@ fn html(m: &Matrix, json: &str) -> String {
                 esc(&r.name),
                 esc(family)
             );
-            for ((file, flag), ids) in by_flag(cell) {
+            for g in &cell.failing_by_flag {
                 let _ = write!(
                     s,
                     "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&file),
-                    esc(&flag),
-                    esc(&compress(&ids))
+                    esc(&g.file),
+                    esc(&g.flag),
+                    esc(&compress(&g.tc_ids))
                 );
             }
             s.push_str("</table>");
@@ -558,6 +605,14 @@ fn html(m: &Matrix, json: &str) -> String {
                     esc(&f.detail),
                     esc(&f.repro),
                     esc(&vector)
+                );
+            }
+            if cell.failing_not_listed > 0 {
+                let _ = write!(
+                    s,
+                    "<p>and {} more failing cases (their tcIds are in the table above; rerun \
+                     one with the repro command and its tcId)</p>",
+                    cell.failing_not_listed
                 );
             }
         }
@@ -626,5 +681,54 @@ mod tests {
         // The reference row reruns the built-in reference: no --iut.
         let r = row("reference", &iut, "", 0, &results);
         assert!(!r.cells["kdf"].failing[0].repro.contains("--iut"));
+    }
+    /// The 14-row matrix listed every failing case with its vector (index.html 17 MB,
+    /// matrix.json 9 MB): a cell lists the first LISTED, counts the rest, and its flag table still
+    /// names every failing tcId.
+    #[test]
+    fn a_cell_lists_the_first_failures_and_its_flag_table_keeps_them_all() {
+        let iut = ReferenceIut::new();
+        let file = "vectors/ige/aes256_ige_test.json";
+        let mut results: Vec<_> = (1..=25).map(|n| case(file, n, Outcome::Fail)).collect();
+        results.push(case(file, 26, Outcome::Error));
+        results.push(case(file, 27, Outcome::Pass));
+        let r = row("x", &iut, "node a.js", 700, &results);
+        let cell = &r.cells["ige"];
+        assert_eq!((cell.fail, cell.error), (25, 1));
+        assert_eq!(cell.failing.len(), LISTED);
+        assert_eq!(cell.failing_not_listed, 26 - LISTED);
+        let even: Vec<u64> = (1..=13).map(|n| n * 2).collect();
+        let odd: Vec<u64> = (0..13).map(|n| n * 2 + 1).collect();
+        let groups: Vec<(&str, &[u64], &[String])> = cell
+            .failing_by_flag
+            .iter()
+            .map(|g| (g.flag.as_str(), g.tc_ids.as_slice(), g.outcomes.as_slice()))
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                ("(no flag)", odd.as_slice(), &["fail".to_owned()][..]),
+                (
+                    "NotBlockAligned",
+                    even.as_slice(),
+                    &["error".to_owned(), "fail".to_owned()][..]
+                ),
+            ]
+        );
+        let m = Matrix {
+            families: vec!["ige".into()],
+            cases: [("ige".to_owned(), 27)].into(),
+            implementations: vec![r],
+        };
+        let md = markdown(&m);
+        assert!(md.contains("| error, fail | 2, 4, 6"), "{md}");
+        assert!(md.contains("and 16 more"), "{md}");
+        let page = html(&m, "{}");
+        assert!(page.contains("and 16 more failing cases"), "{page}");
+        assert_eq!(page.matches("<details>").count(), LISTED);
+        assert!(
+            page.contains("<td>NotBlockAligned</td><td>2, 4, 6"),
+            "{page}"
+        );
     }
 }
