@@ -23,12 +23,14 @@ from telethon.extensions import BinaryReader
 from telethon.network import mtprotostate
 from telethon.network.mtprotostate import MTProtoState
 
+import rsa_ops
 import transport_ops
 
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
        "session.open", "session.feed", "session.close",
-       "transport.decode", "transport.encode", "tl.decode"]
+       "transport.decode", "transport.encode", "tl.decode",
+       "rsa.fingerprint"]
 
 
 class Unsupported(Exception):
@@ -388,6 +390,7 @@ HANDLERS = {
     "transport.decode": transport_ops.decode,
     "transport.encode": transport_ops.encode,
     "tl.decode": tl_decode,
+    "rsa.fingerprint": rsa_ops.fingerprint,
 }
 
 

@@ -139,6 +139,21 @@ impl RsaPublicKey {
         i64::from_le_bytes(self.fingerprint_bytes())
     }
 
+    /// `m^e mod n` for a 256-byte big-endian `m < n`: the raw RSA step of RSA_PAD, for writing
+    /// vectors whose `key_aes_encrypted` was built by hand (a tampered hash).
+    pub fn encrypt_block(&self, m: &[u8; MODULUS_LEN]) -> Result<[u8; MODULUS_LEN], RsaError> {
+        let v = U2048::from_be_slice(m);
+        if !self.less_than_n(&v) {
+            return Err(RsaError::CiphertextOutOfRange);
+        }
+        Ok(self.encrypt_raw(&v))
+    }
+
+    /// Whether a 256-byte big-endian value is below the modulus (RSA_PAD's retry test).
+    pub fn is_below_n(&self, v: &[u8; MODULUS_LEN]) -> bool {
+        self.less_than_n(&U2048::from_be_slice(v))
+    }
+
     /// `m^e mod n` for `m < n` (variable-time in the public exponent only).
     fn encrypt_raw(&self, m: &U2048) -> [u8; MODULUS_LEN] {
         to_bytes(&Monty::new(m, &self.params).pow_vartime(&self.e).retrieve())
