@@ -79,7 +79,10 @@ pub fn pad_encrypt(req: &Req) -> OpResult {
         let next = run(&plus_one(k)).map_err(|_| "grammers panicked".to_owned())?;
         if block != next {
             // `k` gave key_aes_encrypted < n: grammers used it.
-            return Ok(ok([("encryptedData", hx(&block)), ("tempKeyIndex", i.into())]));
+            return Ok(ok([
+                ("encryptedData", hx(&block)),
+                ("tempKeyIndex", i.into()),
+            ]));
         }
         // `k` needed a retry: grammers goes on with k + 1.
         if temp_keys.get(i + 1) != Some(&plus_one(k)) {

@@ -302,7 +302,9 @@ impl Iut for ReferenceIut {
             _ if handshake::OPS.contains(&op) => {
                 handshake::call(op, request).unwrap_or(Ok(Answer::Unsupported))
             }
-            _ if rsa::OPS.contains(&op) => rsa::call(op, request).unwrap_or(Ok(Answer::Unsupported)),
+            _ if rsa::OPS.contains(&op) => {
+                rsa::call(op, request).unwrap_or(Ok(Answer::Unsupported))
+            }
             _ if secret::OPS.contains(&op) => {
                 secret::call(op, request).unwrap_or(Ok(Answer::Unsupported))
             }

@@ -162,6 +162,17 @@ fn reference_passes_every_secret_chat_case() {
 }
 
 #[test]
+fn reference_passes_every_rsa_case() {
+    let results = run_family("rsa", 70);
+    // Every error is named exactly (the acceptable DataOver144 case says which way it went).
+    assert!(
+        results
+            .iter()
+            .all(|r| r.expected == Verdict::Acceptable || r.detail.is_empty())
+    );
+}
+
+#[test]
 fn reference_passes_every_call_case() {
     let results = run_family("call", 340);
     assert!(results.iter().all(|r| r.detail.is_empty()));

@@ -239,8 +239,16 @@ pub fn fingerprint() -> Result<Suite<Group>, GenerateError> {
         let mut e4 = vec![0u8; 4usize.saturating_sub(key.e().len())];
         e4.extend_from_slice(key.e());
         for (n, e, what) in [
-            (der_n.clone(), key.e().to_vec(), "n with DER's leading zero byte"),
-            (key.n().to_vec(), e4.clone(), "e written as 4 bytes (00 01 00 01)"),
+            (
+                der_n.clone(),
+                key.e().to_vec(),
+                "n with DER's leading zero byte",
+            ),
+            (
+                key.n().to_vec(),
+                e4.clone(),
+                "e written as 4 bytes (00 01 00 01)",
+            ),
             (der_n.clone(), e4.clone(), "both"),
         ] {
             fp_case(
@@ -367,7 +375,13 @@ fn tl_str(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// A `p_q_inner_data*` object with the sample's values, `pq` replaced by `pq` when given.
-fn inner(ctor: u32, s: &Sample, pq: Option<&[u8]>, dc: Option<i32>, expires: Option<i32>) -> Vec<u8> {
+fn inner(
+    ctor: u32,
+    s: &Sample,
+    pq: Option<&[u8]>,
+    dc: Option<i32>,
+    expires: Option<i32>,
+) -> Vec<u8> {
     let mut v = ctor.to_le_bytes().to_vec();
     tl_str(&mut v, pq.unwrap_or(&s.pq));
     tl_str(&mut v, &s.p);
@@ -405,9 +419,12 @@ fn enc_case(
     let (tc_id, flags) = b.case(c.flags)?;
     let (result, error, ct, index) = match out {
         Ok((ct, i)) => (Verdict::Valid, None, Some(ct), Some(i)),
-        Err(mtproto::error::RsaError::DataTooLong { .. }) => {
-            (Verdict::Invalid, Some("RsaDataTooLong".to_owned()), None, None)
-        }
+        Err(mtproto::error::RsaError::DataTooLong { .. }) => (
+            Verdict::Invalid,
+            Some("RsaDataTooLong".to_owned()),
+            None,
+            None,
+        ),
         Err(e) => return Err(gen_err(file, format!("{}: {e}", c.comment))),
     };
     tests.push(RsaPadEncryptCase {
@@ -489,9 +506,15 @@ pub fn encrypt() -> Result<Suite<Group>, GenerateError> {
     // grammers-crypto 0.11.0 src/rsa.rs, test_rsa_encryption: the test-DC key, 96 bytes of data,
     // 224 random bytes (padding, then temp_key).
     let test_key = public(file, TEST_DC_PEM)?;
-    let g_data = h("955ff5a9081a8e635f5743de9b00000004453dc27100000004622f1fcb000000f7a81627bbf511fa4afef71e94a0937474586c1add9198dda81a5df8393871c8293623c5fb968894af1be7dfe9c7be813f9307789242fd0cb0c16a5cb39a8d3e");
-    let g_random = h("12270000635593b03fee033d0672f9afddf9124de9e77df6251806cba93482e4c9e6e06e7d44e4c4baae821aff91af44789689faaee9bdfc7b2df8c08709afe57396c4638ceaa0dc30114f82447e81d3b53edc423b32660c43a5b8ad057b64500000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000007dada0920c4973913229e0f881aec7b9db0c392d34f52fb0995ea493ecb4c09d");
-    let g_expected = h("b610642a828b4a61fe32931815cae318d311660580f1e0df768f3140f4d37dfcfcac0c2870318de4ff2d2e0e9669bcfdc0bad06cadb1b59d9726b427368a9c7b4fc0d5e7b2e99fc571968705c03acf5341fd7021bef653fa77b3776ae430e366fc46d232459ebe128b08d80e049ae579a48b56ca93b520709468587c81af96666046e9ea85091d729e921e8d8a36f57b27644052dae7387c7f4131701d59cda75251dac66c94276280ef950d3c44c21e5a2454f7da7a6818cf23ae9c490b72b2170d7cbc24f8a93db739d76f2d241c78b80123faaff3e664f074d6375d794dbf2800a0b5bb48d54eceafedfb355bfbebd287d9023264e3b53627888250787a9e");
+    let g_data = h(
+        "955ff5a9081a8e635f5743de9b00000004453dc27100000004622f1fcb000000f7a81627bbf511fa4afef71e94a0937474586c1add9198dda81a5df8393871c8293623c5fb968894af1be7dfe9c7be813f9307789242fd0cb0c16a5cb39a8d3e",
+    );
+    let g_random = h(
+        "12270000635593b03fee033d0672f9afddf9124de9e77df6251806cba93482e4c9e6e06e7d44e4c4baae821aff91af44789689faaee9bdfc7b2df8c08709afe57396c4638ceaa0dc30114f82447e81d3b53edc423b32660c43a5b8ad057b64500000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000007dada0920c4973913229e0f881aec7b9db0c392d34f52fb0995ea493ecb4c09d",
+    );
+    let g_expected = h(
+        "b610642a828b4a61fe32931815cae318d311660580f1e0df768f3140f4d37dfcfcac0c2870318de4ff2d2e0e9669bcfdc0bad06cadb1b59d9726b427368a9c7b4fc0d5e7b2e99fc571968705c03acf5341fd7021bef653fa77b3776ae430e366fc46d232459ebe128b08d80e049ae579a48b56ca93b520709468587c81af96666046e9ea85091d729e921e8d8a36f57b27644052dae7387c7f4131701d59cda75251dac66c94276280ef950d3c44c21e5a2454f7da7a6818cf23ae9c490b72b2170d7cbc24f8a93db739d76f2d241c78b80123faaff3e664f074d6375d794dbf2800a0b5bb48d54eceafedfb355bfbebd287d9023264e3b53627888250787a9e",
+    );
     let pad_len = PADDED_LEN.saturating_sub(g_data.len());
     let g_padding = g_random.get(..pad_len).unwrap_or_default().to_vec();
     let g_temp: [u8; 32] = arr(file, g_random.get(192..224).unwrap_or_default())?;
@@ -513,7 +536,10 @@ pub fn encrypt() -> Result<Suite<Group>, GenerateError> {
         },
     )?;
     if ct.map(|c| c.to_vec()) != Some(g_expected) {
-        return Err(gen_err(file, "the reference differs from grammers' RSA_PAD test"));
+        return Err(gen_err(
+            file,
+            "the reference differs from grammers' RSA_PAD test",
+        ));
     }
 
     let prod = public(file, PRODUCTION_PEM)?;
@@ -542,10 +568,22 @@ pub fn encrypt() -> Result<Suite<Group>, GenerateError> {
     let temp_dc = inner(id::P_Q_INNER_DATA_TEMP_DC, &s, None, Some(2), Some(86400));
     let max = inner(id::P_Q_INNER_DATA_DC, &s, Some(&[0x5a; 55]), Some(2), None);
     for (data, flags, what) in [
-        (legacy, &["LegacyInnerData"][..], "96-byte p_q_inner_data (no dc)"),
-        (temp_dc, &["DataLength"][..], "104-byte p_q_inner_data_temp_dc"),
+        (
+            legacy,
+            &["LegacyInnerData"][..],
+            "96-byte p_q_inner_data (no dc)",
+        ),
+        (
+            temp_dc,
+            &["DataLength"][..],
+            "104-byte p_q_inner_data_temp_dc",
+        ),
         (max, &["DataLength"][..], "144 bytes (the maximum)"),
-        (Vec::new(), &["DataLength"][..], "no data (192 bytes of padding)"),
+        (
+            Vec::new(),
+            &["DataLength"][..],
+            "no data (192 bytes of padding)",
+        ),
     ] {
         let padding = rng.bytes(PADDED_LEN.saturating_sub(data.len()));
         let temp_keys = vec![good_key(file, &mut rng, &prod, &data, &padding)?];
@@ -595,7 +633,10 @@ pub fn encrypt() -> Result<Suite<Group>, GenerateError> {
         let good = find_key(file, &mut rng, key, &dwp, true)?;
         for (keys, what) in [
             (vec![bad, good], "the first temp key gives a value >= n"),
-            (vec![bad, bad2, good], "the first two temp keys give values >= n"),
+            (
+                vec![bad, bad2, good],
+                "the first two temp keys give values >= n",
+            ),
         ] {
             let c = EncCase {
                 data: sample_data.clone(),
@@ -764,10 +805,10 @@ pub fn decrypt() -> Result<Suite<Group>, GenerateError> {
     let s = sample();
     let mut tests = Vec::new();
     let push = |b: &mut Builder,
-                    tests: &mut Vec<RsaPadDecryptCase>,
-                    ct: Vec<u8>,
-                    flags: &[&str],
-                    comment: String|
+                tests: &mut Vec<RsaPadDecryptCase>,
+                ct: Vec<u8>,
+                flags: &[&str],
+                comment: String|
      -> Result<(), GenerateError> {
         let (result, error, dwp, data) = match inner_data::open(&private, &ct) {
             Ok(o) => (
@@ -802,11 +843,31 @@ pub fn decrypt() -> Result<Suite<Group>, GenerateError> {
 
     let sample_data = h(SAMPLE_DATA);
     let objects = [
-        (sample_data.clone(), "the official sample's p_q_inner_data_dc (100 bytes)", "OfficialInputs"),
-        (inner(P_Q_INNER_DATA, &s, None, None, None), "p_q_inner_data without dc (96 bytes)", "LegacyInnerData"),
-        (inner(P_Q_INNER_DATA_TEMP, &s, None, None, Some(3600)), "p_q_inner_data_temp without dc (100 bytes)", "LegacyInnerData"),
-        (inner(id::P_Q_INNER_DATA_TEMP_DC, &s, None, Some(-2), Some(86400)), "p_q_inner_data_temp_dc (104 bytes, media dc -2)", "DataLength"),
-        (inner(id::P_Q_INNER_DATA_DC, &s, Some(&[0x5a; 55]), Some(2), None), "p_q_inner_data_dc of exactly 144 bytes (55-byte pq)", "DataLength"),
+        (
+            sample_data.clone(),
+            "the official sample's p_q_inner_data_dc (100 bytes)",
+            "OfficialInputs",
+        ),
+        (
+            inner(P_Q_INNER_DATA, &s, None, None, None),
+            "p_q_inner_data without dc (96 bytes)",
+            "LegacyInnerData",
+        ),
+        (
+            inner(P_Q_INNER_DATA_TEMP, &s, None, None, Some(3600)),
+            "p_q_inner_data_temp without dc (100 bytes)",
+            "LegacyInnerData",
+        ),
+        (
+            inner(id::P_Q_INNER_DATA_TEMP_DC, &s, None, Some(-2), Some(86400)),
+            "p_q_inner_data_temp_dc (104 bytes, media dc -2)",
+            "DataLength",
+        ),
+        (
+            inner(id::P_Q_INNER_DATA_DC, &s, Some(&[0x5a; 55]), Some(2), None),
+            "p_q_inner_data_dc of exactly 144 bytes (55-byte pq)",
+            "DataLength",
+        ),
     ];
     for (data, what, flag) in &objects {
         let dwp = padded(file, &mut rng, data)?;
@@ -863,12 +924,24 @@ pub fn decrypt() -> Result<Suite<Group>, GenerateError> {
     let data_only = |k: &[u8; 32], _: &[u8; PADDED_LEN]| sha256(&[k, &h(SAMPLE_DATA)]);
     let no_key = |_: &[u8; 32], d: &[u8; PADDED_LEN]| sha256(&[d]);
     for (f, what) in [
-        (&flip as &dyn Fn(&[u8; 32], &[u8; PADDED_LEN]) -> [u8; 32], "the hash with its last bit flipped"),
-        (&data_only, "the hash over temp_key and data only (not the padding)"),
+        (
+            &flip as &dyn Fn(&[u8; 32], &[u8; PADDED_LEN]) -> [u8; 32],
+            "the hash with its last bit flipped",
+        ),
+        (
+            &data_only,
+            "the hash over temp_key and data only (not the padding)",
+        ),
         (&no_key, "the hash over data_with_padding without temp_key"),
     ] {
         let ct = block(file, &mut rng, &key, &base_dwp, f)?;
-        push(&mut b, &mut tests, ct.to_vec(), &["PadHashMismatch"], what.into())?;
+        push(
+            &mut b,
+            &mut tests,
+            ct.to_vec(),
+            &["PadHashMismatch"],
+            what.into(),
+        )?;
     }
     // The hash and the parse both wrong.
     let mut unknown = base_dwp;
@@ -880,11 +953,23 @@ pub fn decrypt() -> Result<Suite<Group>, GenerateError> {
         v.copy_from_slice(&[0xfe, 0x00, 0x01, 0x00]);
     }
     for (dwp, what) in [
-        (unknown, "a wrong hash over an object with constructor server_DH_inner_data"),
-        (overrun, "a wrong hash over a p_q_inner_data_dc whose pq claims 256 bytes"),
+        (
+            unknown,
+            "a wrong hash over an object with constructor server_DH_inner_data",
+        ),
+        (
+            overrun,
+            "a wrong hash over a p_q_inner_data_dc whose pq claims 256 bytes",
+        ),
     ] {
         let ct = block(file, &mut rng, &key, &dwp, &flip)?;
-        push(&mut b, &mut tests, ct.to_vec(), &["HashBeforeParse"], what.into())?;
+        push(
+            &mut b,
+            &mut tests,
+            ct.to_vec(),
+            &["HashBeforeParse"],
+            what.into(),
+        )?;
     }
     // A client that did not retry.
     let mut skipped = None;
@@ -893,7 +978,10 @@ pub fn decrypt() -> Result<Suite<Group>, GenerateError> {
         let kae = key_aes_encrypted(&base_dwp, &k);
         if !key.is_below_n(&kae) {
             let reduced = be_addsub(&kae, &n, true);
-            skipped = Some(key.encrypt_block(&reduced).map_err(|e| gen_err(file, format!("{e}")))?);
+            skipped = Some(
+                key.encrypt_block(&reduced)
+                    .map_err(|e| gen_err(file, format!("{e}")))?,
+            );
             break;
         }
     }
@@ -908,7 +996,10 @@ pub fn decrypt() -> Result<Suite<Group>, GenerateError> {
     // The constructor alone.
     for (ctor, what) in [
         (id::SERVER_DH_INNER_DATA, "server_DH_inner_data"),
-        (id::P_Q_INNER_DATA_DC ^ 1, "p_q_inner_data_dc with its lowest bit flipped"),
+        (
+            id::P_Q_INNER_DATA_DC ^ 1,
+            "p_q_inner_data_dc with its lowest bit flipped",
+        ),
     ] {
         let mut dwp = base_dwp;
         if let Some(v) = dwp.get_mut(..4) {
@@ -952,7 +1043,9 @@ pub fn decrypt() -> Result<Suite<Group>, GenerateError> {
         .get(i % 4)
         .copied()
         .unwrap_or(P_Q_INNER_DATA);
-        let pq_len = usize::try_from(rng.below(40)).unwrap_or(8).saturating_add(1);
+        let pq_len = usize::try_from(rng.below(40))
+            .unwrap_or(8)
+            .saturating_add(1);
         let pq = rng.bytes(pq_len);
         let dc = (ctor == id::P_Q_INNER_DATA_DC || ctor == id::P_Q_INNER_DATA_TEMP_DC).then_some(4);
         let exp =

@@ -19,7 +19,8 @@ pub struct Published {
 pub const PRODUCTION_PEM: &str =
     include_str!("../../../../mtproto/tests/data/telegram_production_rsa.pem");
 /// The test-DC key.
-pub const TEST_DC_PEM: &str = include_str!("../../../../mtproto/tests/data/telegram_test_dc_rsa.pem");
+pub const TEST_DC_PEM: &str =
+    include_str!("../../../../mtproto/tests/data/telegram_test_dc_rsa.pem");
 
 /// Telegram Android, older `tgnet/Handshake.cpp` (the 2018-2020 releases, as forks still carry
 /// it): eight keys, four of them under `#ifdef USE_OLD_KEYS`. Telethon 1.45.0

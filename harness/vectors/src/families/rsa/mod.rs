@@ -247,7 +247,7 @@ impl Family for Rsa {
                         check_len(file, &at(t), "encryptedData", ct, &[256])?;
                     }
                     if let Some(i) = c.temp_key_index
-                        && usize::try_from(i).map_or(true, |i| i >= c.temp_keys.len())
+                        && !usize::try_from(i).is_ok_and(|i| i < c.temp_keys.len())
                     {
                         return Err(err(
                             file,
