@@ -40,13 +40,13 @@ fn private(g: &Value) -> RsaPrivateKey {
 fn sub(a: &[u8], b: &[u8]) -> Vec<u8> {
     let mut out = vec![0u8; 256];
     let mut borrow = 0i16;
-    for i in (0..256).rev() {
-        let mut v = i16::from(a[i]) - i16::from(b[i]) - borrow;
+    for ((o, x), y) in out.iter_mut().zip(a).zip(b).rev() {
+        let mut v = i16::from(*x) - i16::from(*y) - borrow;
         borrow = i16::from(v < 0);
         if v < 0 {
             v += 256;
         }
-        out[i] = v as u8;
+        *o = u8::try_from(v).unwrap();
     }
     out
 }
