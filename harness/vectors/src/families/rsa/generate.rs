@@ -739,6 +739,9 @@ pub fn encrypt() -> Result<Suite<Group>, GenerateError> {
 
 // --- decryption
 
+/// What a block's hash is computed as, from temp_key and data_with_padding.
+type HashOf = dyn Fn(&[u8; 32], &[u8; PADDED_LEN]) -> [u8; 32];
+
 /// `key_aes_encrypted` for `dwp` and `temp_key` with `hash` in place of the right one.
 fn kae_with_hash(dwp: &[u8; PADDED_LEN], temp_key: &[u8; 32], hash: &[u8; 32]) -> [u8; 256] {
     let mut out = [0u8; 256];
@@ -770,7 +773,7 @@ fn block(
     rng: &mut Drbg,
     key: &RsaPublicKey,
     dwp: &[u8; PADDED_LEN],
-    hash_of: &dyn Fn(&[u8; 32], &[u8; PADDED_LEN]) -> [u8; 32],
+    hash_of: &HashOf,
 ) -> Result<[u8; 256], GenerateError> {
     for _ in 0..10_000 {
         let k = key32(rng);
