@@ -25,7 +25,7 @@ let factorizatorPath, bigIntegerPath;
 const OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
   "envelope.encrypt", "envelope.decrypt", "pq.factorize",
   "session.open", "session.feed", "session.close", "transport.decode", "transport.encode",
-  "tl.id", "handshake.client"];
+  "tl.id", "handshake.client", "rsa.fingerprint"];
 
 // How much CPU time the library's factorizer may use before the adapter calls it a hang
 // (README.md): GramJS's Pollard-Brent loops forever on a prime pq and on the negative number its
@@ -527,6 +527,29 @@ function tlId(req) {
   return { constructorId: (config.constructorId >>> 0).toString(16).padStart(8, "0") };
 }
 
+// --- rsa.fingerprint: GramJS computes no fingerprint; it carries a table of its built-in keys
+// (`crypto/RSA._serverKeys`, fingerprint -> {n, e}, the fingerprints written by hand). The op
+// looks the request's (n, e) up in that table, as the authenticator does with resPQ's list, and
+// answers the fingerprint GramJS has for it; a key it does not carry is `unsupported`.
+// `rsa.padEncrypt` is unsupported: RSA_PAD is written inline in `doAuthentication` over the
+// p_q_inner_data it builds itself (its `crypto/RSA.encrypt` is the pre-2.0 scheme), so arbitrary
+// data cannot reach it. `rsa.padDecrypt`: no server side.
+let builtinKeys = null;
+function rsaFingerprint(req) {
+  // The table as the library ships it (handshake.client adds and removes its vector's key).
+  if (builtinKeys === null) builtinKeys = new Map(serverKeys);
+  const n = bigInt(hex(req, "n").toString("hex") || "0", 16);
+  const e = bigInt(hex(req, "e").toString("hex") || "0", 16);
+  for (const [fp, key] of builtinKeys) {
+    if (bigInt(key.n).equals(n) && bigInt(key.e).equals(e)) {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64LE(BigInt(fp));
+      return { fingerprint: b.toString("hex") };
+    }
+  }
+  throw new Unsupported();
+}
+
 const HANDLERS = {
   "ige.encrypt": (r) => ige(r, true),
   "ige.decrypt": (r) => ige(r, false),
@@ -542,6 +565,7 @@ const HANDLERS = {
   "transport.decode": transportDecode,
   "transport.encode": transportEncode,
   "tl.id": tlId,
+  "rsa.fingerprint": rsaFingerprint,
 };
 
 async function answer(req) {

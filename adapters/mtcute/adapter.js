@@ -43,7 +43,7 @@ setHandshakeLib({ lib, crypto, Long });
 const OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
   "envelope.encrypt", "envelope.decrypt", "pq.factorize", "transport.decode",
   "transport.encode", "session.open", "session.feed", "session.close", "handshake.client",
-  "tl.decode"];
+  "tl.decode", "rsa.fingerprint"];
 
 class Unsupported extends Error {}
 class Rejected extends Error {
@@ -472,6 +472,22 @@ function sessionClose(req) {
 const tl = makeTl({ TlBinaryReader, TlUnknownObjectError, readerMap: __tlReaderMap, Long,
   errors: { Unsupported, Rejected, BadRequest } });
 
+// --- rsa.fingerprint: `parsePublicKey(crypto, pem)` (utils/crypto/keys.js), what mtcute runs
+// over every built-in and added key; it reads a PKCS#1 PEM, so the request's numbers are written
+// as one by Node's own `crypto.createPublicKey` (JWK in, PKCS#1 PEM out). The fingerprint it
+// answers is the hex of the 64-bit value; the op answers its 8 little-endian wire bytes.
+// `rsa.padEncrypt` is unsupported: mtcute's `rsaPad` is private to network/authorization.js and
+// runs over the p_q_inner_data it builds itself; `rsa.padDecrypt`: no server side.
+const { parsePublicKey } = await lib("@mtcute/core/utils/crypto/keys.js");
+async function rsaFingerprint(req) {
+  const strip = (b) => { let i = 0; while (i < b.length && b[i] === 0) i++; return Buffer.from(b.subarray(i)); };
+  const jwk = { kty: "RSA", n: strip(hex(req, "n")).toString("base64url"), e: strip(hex(req, "e")).toString("base64url") };
+  const pem = (await import("node:crypto")).createPublicKey({ key: jwk, format: "jwk" })
+    .export({ type: "pkcs1", format: "pem" });
+  const { fingerprint } = parsePublicKey(crypto, pem);
+  return { fingerprint: Buffer.from(fingerprint.padStart(16, "0"), "hex").reverse().toString("hex") };
+}
+
 const HANDLERS = {
   "ige.encrypt": (r) => ige(r, true),
   "ige.decrypt": (r) => ige(r, false),
@@ -487,6 +503,7 @@ const HANDLERS = {
   "session.close": sessionClose,
   "tl.decode": tl.decode,
   "handshake.client": (r) => handshakeClient(r, { Unsupported, Rejected, BadRequest, hex, toHex }),
+  "rsa.fingerprint": rsaFingerprint,
 };
 
 async function answer(req) {

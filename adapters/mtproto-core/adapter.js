@@ -26,7 +26,8 @@ const VERSION = require("@mtproto/core/package.json").version;
 const tl = require("./tl");
 
 const OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv", "envelope.encrypt",
-  "envelope.decrypt", "dh.checkParams", "dh.checkValue", "handshake.client", "tl.decode"];
+  "envelope.decrypt", "dh.checkParams", "dh.checkValue", "handshake.client", "tl.decode",
+  "rsa.fingerprint"];
 
 class Unsupported extends Error {}
 class Rejected extends Error {
@@ -347,6 +348,25 @@ function handshakeName(m) {
   return dhName(m);
 }
 
+// --- rsa.fingerprint: `RSA.getPublisKeysByHex` (src/utils/rsa) computes the fingerprints of
+// mtproto-core's built-in keys (SHA1 over its TL serialization of modulus and exponent); the op
+// looks the request's (n, e) up among them and answers the fingerprint's 8 little-endian wire
+// bytes. A key it does not ship is unsupported: its key table is a module constant. No
+// `rsa.padEncrypt`: `RSA.encrypt` is the pre-2.0 scheme (the caller hashes and pads); no
+// `rsa.padDecrypt`: no server side.
+const RsaKeys = require("@mtproto/core/src/utils/rsa");
+async function rsaFingerprint(req) {
+  const strip = (b) => { let i = 0; while (i < b.length && b[i] === 0) i++; return b.subarray(i).toString("hex"); };
+  const n = strip(Buffer.from(req.n, "hex")), e = strip(Buffer.from(req.e, "hex"));
+  const byHex = await new RsaKeys({ SHA1 }).getPublisKeysByHex();
+  for (const [fp, key] of Object.entries(byHex)) {
+    if (key.modulus.toLowerCase() === n && key.exponent.toLowerCase() === e) {
+      return { fingerprint: Buffer.from(fp.padStart(16, "0"), "hex").reverse().toString("hex") };
+    }
+  }
+  throw new Unsupported();
+}
+
 const HANDLERS = {
   "ige.encrypt": (r) => ige(r, true),
   "ige.decrypt": (r) => ige(r, false),
@@ -358,6 +378,7 @@ const HANDLERS = {
   "dh.checkValue": dhCheckValue,
   "handshake.client": handshakeClient,
   "tl.decode": (r) => tl.decode(r, { Unsupported, Rejected, BadRequest }),
+  "rsa.fingerprint": rsaFingerprint,
 };
 
 async function answer(req) {

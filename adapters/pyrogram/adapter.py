@@ -27,7 +27,7 @@ loader.start_full()
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
        "session.open", "session.feed", "session.close", "transport.decode", "transport.encode",
-       "tl.decode", "tl.encode", "handshake.client"]
+       "tl.decode", "tl.encode", "handshake.client", "rsa.fingerprint"]
 
 SESSION_OPS = ("session.open", "session.feed", "session.close")
 TRANSPORT_OPS = ("transport.decode", "transport.encode")

@@ -30,6 +30,7 @@ from pyrogram.raw.core.primitives import Bool
 from pyrogram.raw.core import message as message_module
 
 from protocol import Hang, Rejected, Unsupported
+import rsa_ops
 
 logging.disable(logging.CRITICAL)
 
@@ -338,4 +339,5 @@ HANDLERS = {
     "pq.factorize": pq_factorize,
     "tl.decode": tl_decode,
     "tl.encode": tl_encode,
+    "rsa.fingerprint": rsa_ops.fingerprint,
 }

@@ -24,13 +24,14 @@ from telethon.network import mtprotostate
 from telethon.network.mtprotostate import MTProtoState
 
 import handshake_ops
+import rsa_ops
 import transport_ops
 
 OPS = ["ige.encrypt", "ige.decrypt", "kdf.msgKey", "kdf.aesKeyIv",
        "envelope.encrypt", "envelope.decrypt", "pq.factorize",
        "session.open", "session.feed", "session.close",
        "transport.decode", "transport.encode", "tl.decode",
-       "handshake.client"]
+       "handshake.client", "rsa.fingerprint"]
 
 
 class Unsupported(Exception):
@@ -391,6 +392,7 @@ HANDLERS = {
     "transport.encode": transport_ops.encode,
     "tl.decode": tl_decode,
     "handshake.client": handshake_ops.handshake_client,
+    "rsa.fingerprint": rsa_ops.fingerprint,
 }
 
 

@@ -11,6 +11,7 @@ mod handshake;
 mod ops;
 mod proto;
 mod random;
+mod rsa;
 mod tl;
 mod transport;
 
@@ -32,6 +33,7 @@ const OPS: &[&str] = &[
     "transport.encode",
     "handshake.client",
     "tl.id",
+    "rsa.padEncrypt",
 ];
 
 /// The version of the grammers crates this adapter is pinned to (Cargo.lock).
@@ -49,6 +51,7 @@ fn dispatch(op: &str, req: &Req) -> Answer {
         "transport.encode" => transport::encode(req),
         "handshake.client" => handshake::client(req),
         "tl.id" => tl::id(req),
+        "rsa.padEncrypt" => rsa::pad_encrypt(req),
         _ => return Answer::Unsupported,
     };
     result.unwrap_or_else(Answer::Internal)

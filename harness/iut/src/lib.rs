@@ -28,6 +28,7 @@
 //! | `session.open` / `session.feed` / `session.close` | see [`session`] | a `handle`; a step's `verdict` | — (the verdict is the output) |
 //! | `transport.decode` / `transport.encode` | see [`transport`] | `frames` / `stream` | the transport errors (`CrcMismatch`, `SeqnoMismatch`, `FrameTooShort`, ...) |
 //! | `tl.id` / `tl.decode` / `tl.encode` | see [`tl`] | `constructorId` / `value` / `bytes` | the TL errors (`UnknownConstructor`, `BadBool`, `NonCanonicalLength`, ...) |
+//! | `rsa.fingerprint` / `rsa.padEncrypt` / `rsa.padDecrypt` | see [`rsa`] | `fingerprint` / `encryptedData`, `tempKeyIndex` / `dataWithPadding`, `data` | `RsaDataTooLong`; `RsaCiphertextWrongSize`, `RsaCiphertextOutOfRange`, `RsaPadHashMismatch`, `UnexpectedConstructor` |
 //! | `secret.*` / `call.*` | see [`secret`] | key exchange, visualisation, messages, seq_no and re-keying traces, call emoji and commitment | the secret-chat and call errors (`UnknownKeyFingerprint`, `SeqNoParity`, `GaHashMismatch`, ...) |
 //!
 //! A rejection names an error of the shared vocabulary (`docs/error-vocabulary.md`). An adapter
@@ -53,6 +54,7 @@ use mtproto::{AuthKey, Direction, ProtocolError, Receiver};
 use serde_json::{Map, Value};
 
 pub mod handshake;
+pub mod rsa;
 pub mod secret;
 pub mod session;
 pub mod tl;
@@ -266,6 +268,7 @@ impl ReferenceIut {
                 ops: op::ALL
                     .iter()
                     .chain(handshake::OPS)
+                    .chain(rsa::OPS)
                     .chain(secret::OPS)
                     .map(|&o| o.to_owned())
                     .collect(),
@@ -298,6 +301,9 @@ impl Iut for ReferenceIut {
             op::TL_ENCODE => tl::encode(request),
             _ if handshake::OPS.contains(&op) => {
                 handshake::call(op, request).unwrap_or(Ok(Answer::Unsupported))
+            }
+            _ if rsa::OPS.contains(&op) => {
+                rsa::call(op, request).unwrap_or(Ok(Answer::Unsupported))
             }
             _ if secret::OPS.contains(&op) => {
                 secret::call(op, request).unwrap_or(Ok(Answer::Unsupported))

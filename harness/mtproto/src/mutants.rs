@@ -73,10 +73,22 @@ pub enum Mutant {
     SkipGaHash,
     /// Emoji indices without the top-bit mask (`word mod 333`, as the old documentation said).
     EmojiWithoutMask,
+    /// The server parses RSA_PAD's `p_q_inner_data` before comparing the hash over
+    /// `data_with_padding` (the old encoding's order, the timing oracle of Albrecht et al.'s
+    /// attack 4): a block with a wrong hash is refused for its parse error instead.
+    RsaHashAfterParse,
+    /// The client encrypts `key_aes_encrypted` even when it is `>= n` instead of retrying with a
+    /// new temp_key (the server then decrypts `key_aes_encrypted - n`).
+    SkipRsaRetry,
+    /// The server decrypts an RSA ciphertext `>= n` (as `c mod n`) instead of refusing it.
+    AcceptCiphertextAboveN,
+    /// The fingerprint hashes n and e as given, with DER's leading zero byte or a padded
+    /// exponent, instead of the numbers' own big-endian form.
+    FingerprintRawBytes,
 }
 
 /// Every mutant with its name, as `--mutant` takes it.
-const TABLE: [(&str, Mutant); 26] = [
+const TABLE: [(&str, Mutant); 30] = [
     ("skip-msg-key", Mutant::SkipMsgKey),
     ("accept-short-padding", Mutant::AcceptShortPadding),
     ("accept-long-padding", Mutant::AcceptLongPadding),
@@ -103,6 +115,10 @@ const TABLE: [(&str, Mutant); 26] = [
     ("unsigned-exchange-id", Mutant::UnsignedExchangeId),
     ("skip-g-a-hash", Mutant::SkipGaHash),
     ("emoji-without-mask", Mutant::EmojiWithoutMask),
+    ("rsa-hash-after-parse", Mutant::RsaHashAfterParse),
+    ("skip-rsa-retry", Mutant::SkipRsaRetry),
+    ("accept-ciphertext-above-n", Mutant::AcceptCiphertextAboveN),
+    ("fingerprint-raw-bytes", Mutant::FingerprintRawBytes),
 ];
 
 /// The mutants' names, as `--mutant` takes them.

@@ -128,6 +128,8 @@ registry! {
     Dh => families::dh::Dh,
     /// `PqTest`.
     Pq => families::pq::Pq,
+    /// `RsaFingerprintTest`, `RsaPadEncryptTest`, `RsaPadDecryptTest`.
+    Rsa => families::rsa::Rsa,
     /// `HandshakeTest`.
     Handshake => families::handshake::Handshake,
     /// The secret-chat types (`Secret*Test`).
@@ -397,6 +399,18 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     (
         "pq_test_schema_v1.json",
         include_str!("../../../vectors/schemas/pq_test_schema_v1.json"),
+    ),
+    (
+        "rsa_fingerprint_test_schema_v1.json",
+        include_str!("../../../vectors/schemas/rsa_fingerprint_test_schema_v1.json"),
+    ),
+    (
+        "rsa_pad_decrypt_test_schema_v1.json",
+        include_str!("../../../vectors/schemas/rsa_pad_decrypt_test_schema_v1.json"),
+    ),
+    (
+        "rsa_pad_encrypt_test_schema_v1.json",
+        include_str!("../../../vectors/schemas/rsa_pad_encrypt_test_schema_v1.json"),
     ),
     (
         "secret_chat_trace_test_schema_v1.json",

@@ -579,6 +579,12 @@ fn judge_pq() {
 }
 
 #[test]
+fn judge_rsa() {
+    strict_errors_apply("rsa");
+    acceptable_policy_applies("rsa");
+}
+
+#[test]
 fn judge_handshake() {
     strict_errors_apply("handshake");
     acceptable_policy_applies("handshake");

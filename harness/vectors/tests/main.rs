@@ -5,6 +5,7 @@ mod call_replay_suites;
 mod families;
 mod handshake_suites;
 mod loader;
+mod rsa_suites;
 mod runner;
 mod secret_suites;
 mod session_bugs;

@@ -45,8 +45,8 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
     let out = std::env::temp_dir().join(format!("mtproto-vectors-gen-{}", std::process::id()));
     let _ = fs::remove_dir_all(&out);
     let written = generate(&out).unwrap();
-    // 27 suites and the 25 schema files (24 group types and common.json).
-    assert_eq!(written.len(), 27 + 25);
+    // 30 suites and the 28 schema files (27 group types and common.json).
+    assert_eq!(written.len(), 30 + 28);
     assert_eq!(
         written
             .iter()
@@ -55,7 +55,7 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
         mtproto_vectors::registry::SCHEMAS.len()
     );
     // `vectors generate --out D` then `lint D` passes: the schemas come with the suites.
-    assert_eq!(lint_paths(std::slice::from_ref(&out)).unwrap(), 27);
+    assert_eq!(lint_paths(std::slice::from_ref(&out)).unwrap(), 30);
     for path in &written {
         let rel = path.strip_prefix(&out).unwrap();
         let fresh = fs::read(path).unwrap();
@@ -159,6 +159,17 @@ fn reference_passes_every_secret_chat_case() {
         .filter(|r| r.expected != mtproto_vectors::Verdict::Acceptable && !r.detail.is_empty())
         .collect();
     assert!(named.is_empty(), "{named:?}");
+}
+
+#[test]
+fn reference_passes_every_rsa_case() {
+    let results = run_family("rsa", 70);
+    // Every error is named exactly (the acceptable DataOver144 case says which way it went).
+    assert!(
+        results
+            .iter()
+            .all(|r| r.expected == Verdict::Acceptable || r.detail.is_empty())
+    );
 }
 
 #[test]

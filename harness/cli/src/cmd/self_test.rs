@@ -62,6 +62,10 @@ pub const EXPECTED: &[(&str, &[&str])] = &[
     ("unsigned-exchange-id", &["ConcurrentRequests"]),
     ("skip-g-a-hash", &["Commitment"]),
     ("emoji-without-mask", &["TopBitMask"]),
+    ("rsa-hash-after-parse", &["HashBeforeParse"]),
+    ("skip-rsa-retry", &["TempKeyRetry"]),
+    ("accept-ciphertext-above-n", &["CiphertextAboveN"]),
+    ("fingerprint-raw-bytes", &["NonMinimalEncoding"]),
 ];
 
 /// Whether `r` is a case `killer` (an [`EXPECTED`] entry) names.

@@ -131,17 +131,27 @@ impl RsaPublicKey {
 
     /// The fingerprint's 8 wire bytes: `SHA1(rsa_public_key n:string e:string)[12..20]`.
     pub fn fingerprint_bytes(&self) -> [u8; 8] {
-        let mut tl = Vec::with_capacity(272);
-        // n is 256 bytes and e at most 256: both fit a TL string.
-        let _ = put_tl_bytes(&mut tl, &self.n_bytes);
-        let _ = put_tl_bytes(&mut tl, &self.e_bytes);
-        let d: [u8; 20] = Sha1::digest(&tl).into();
-        d.last_chunk::<8>().copied().unwrap_or([0; 8])
+        fingerprint_of(&self.n_bytes, &self.e_bytes)
     }
 
     /// The fingerprint as the TL `long` resPQ lists.
     pub fn fingerprint(&self) -> i64 {
         i64::from_le_bytes(self.fingerprint_bytes())
+    }
+
+    /// `m^e mod n` for a 256-byte big-endian `m < n`: the raw RSA step of RSA_PAD, for writing
+    /// vectors whose `key_aes_encrypted` was built by hand (a tampered hash).
+    pub fn encrypt_block(&self, m: &[u8; MODULUS_LEN]) -> Result<[u8; MODULUS_LEN], RsaError> {
+        let v = U2048::from_be_slice(m);
+        if !self.less_than_n(&v) {
+            return Err(RsaError::CiphertextOutOfRange);
+        }
+        Ok(self.encrypt_raw(&v))
+    }
+
+    /// Whether a 256-byte big-endian value is below the modulus (RSA_PAD's retry test).
+    pub fn is_below_n(&self, v: &[u8; MODULUS_LEN]) -> bool {
+        self.less_than_n(&U2048::from_be_slice(v))
     }
 
     /// `m^e mod n` for `m < n` (variable-time in the public exponent only).
@@ -152,6 +162,30 @@ impl RsaPublicKey {
     fn less_than_n(&self, v: &U2048) -> bool {
         v.cmp_vartime(&self.n) == Ordering::Less
     }
+}
+
+/// The fingerprint's 8 wire bytes of any `(n, e)`, given big-endian with or without leading zero
+/// bytes: `SHA1(rsa_public_key n:string e:string)[12..20]`.
+///
+/// The auth_key page defines n and e as numbers "in big endian format serialized as strings of
+/// bytes", so what is hashed is each number's own big-endian form, without leading zeros: the
+/// zero byte DER puts before a modulus whose top bit is set (a PKCS#1 key's INTEGER content),
+/// or an exponent written `00 01 00 01`, is not part of the number. A TL string longer than
+/// 2^24 - 1 bytes cannot be serialized; such a number hashes as the empty string (no real key
+/// comes near it).
+pub fn fingerprint_of(n: &[u8], e: &[u8]) -> [u8; 8] {
+    // Mutant: the bytes as given (DER's sign byte, a padded exponent) are hashed.
+    let (n, e) = if mutant!(FingerprintRawBytes) {
+        (n, e)
+    } else {
+        (strip_zeros(n), strip_zeros(e))
+    };
+    let mut tl = Vec::with_capacity(n.len().saturating_add(e.len()).saturating_add(16));
+    if put_tl_bytes(&mut tl, n).is_err() || put_tl_bytes(&mut tl, e).is_err() {
+        tl.clear();
+    }
+    let d: [u8; 20] = Sha1::digest(&tl).into();
+    d.last_chunk::<8>().copied().unwrap_or([0; 8])
 }
 
 /// `SHA256(temp_key + data_with_padding)`.
@@ -207,7 +241,10 @@ pub fn rsa_pad_encrypt(
     for (i, temp_key) in temp_keys.iter().enumerate() {
         let kae = key_aes_encrypted(&dwp, temp_key);
         let m = U2048::from_be_slice(&*kae);
-        if key.less_than_n(&m) {
+        // "If key_aes_encrypted turns out to be greater than or equal to the RSA modulus, the
+        // previous steps starting from the generation of new random temp_key are repeated."
+        // Mutant: the first temp_key is used whatever its value (m^e is then taken mod n).
+        if key.less_than_n(&m) || mutant!(SkipRsaRetry) {
             return Ok((key.encrypt_raw(&m), i));
         }
     }
@@ -296,11 +333,32 @@ impl RsaPrivateKey {
     }
 
     /// Undo RSA_PAD and return `data_with_padding` (192 bytes, TL object first), checking the
-    /// hash over all of it before the caller parses anything.
+    /// hash over all of it before the caller parses anything. The checks, in order:
+    ///
+    /// 1. `encrypted_data` is 256 bytes ([`RsaError::CiphertextWrongSize`]);
+    /// 2. as a big-endian number it is `< n` ([`RsaError::CiphertextOutOfRange`]): a conforming
+    ///    client only encrypts `key_aes_encrypted < n`, so its ciphertext is a residue mod n;
+    /// 3. `SHA256(temp_key + data_with_padding)` equals the last 32 bytes of the decrypted
+    ///    block, compared in constant time ([`RsaError::HashMismatch`]).
     pub fn rsa_pad_decrypt(
         &self,
         encrypted_data: &[u8],
     ) -> Result<Zeroizing<[u8; PADDED_LEN]>, RsaError> {
+        let (dwp, hash_ok) = self.rsa_pad_unwrap(encrypted_data)?;
+        if hash_ok {
+            Ok(dwp)
+        } else {
+            Err(RsaError::HashMismatch)
+        }
+    }
+
+    /// Checks 1 and 2 of [`rsa_pad_decrypt`](Self::rsa_pad_decrypt), then the decrypted
+    /// `data_with_padding` with the outcome of check 3 (computed in constant time; the caller
+    /// must not look at the bytes when it is `false`).
+    pub(crate) fn rsa_pad_unwrap(
+        &self,
+        encrypted_data: &[u8],
+    ) -> Result<(Zeroizing<[u8; PADDED_LEN]>, bool), RsaError> {
         let c: [u8; MODULUS_LEN] =
             encrypted_data
                 .try_into()
@@ -308,7 +366,8 @@ impl RsaPrivateKey {
                     len: encrypted_data.len(),
                 })?;
         let c = U2048::from_be_slice(&c);
-        if !self.public.less_than_n(&c) {
+        // Mutant: a ciphertext >= n is decrypted (as c mod n) instead of refused.
+        if !self.public.less_than_n(&c) && !mutant!(AcceptCiphertextAboveN) {
             return Err(RsaError::CiphertextOutOfRange);
         }
         let mut kae = Zeroizing::new(self.decrypt_raw(&c));
@@ -324,11 +383,8 @@ impl RsaPrivateKey {
         dwp.copy_from_slice(reversed);
         dwp.reverse();
         let expected = pad_hash(&temp_key, &dwp);
-        if bool::from(expected.ct_eq(hash)) {
-            Ok(dwp)
-        } else {
-            Err(RsaError::HashMismatch)
-        }
+        let ok = bool::from(expected.ct_eq(hash));
+        Ok((dwp, ok))
     }
 }
 

@@ -25,6 +25,7 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 pub mod client;
+pub mod inner_data;
 pub mod pq;
 pub mod server;
 

@@ -9,6 +9,7 @@ pub mod handshake;
 pub mod ige;
 pub mod kdf;
 pub mod pq;
+pub mod rsa;
 pub mod secret;
 pub mod session;
 pub mod tl;

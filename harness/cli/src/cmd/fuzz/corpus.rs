@@ -268,9 +268,10 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
             }
         }
         // No target reads these families' data: msg_key derivations, encryption transcripts,
-        // TL ids, key exchanges, visualisations, emoji, commitments, files, call replays and
-        // chat traces.
+        // TL ids, key exchanges, visualisations, emoji, commitments, files, call replays, chat
+        // traces and RSA (no fuzz target reads RSA blocks).
         TestGroup::Kdf(_)
+        | TestGroup::Rsa(_)
         | TestGroup::Envelope(EnvelopeFamily::Encrypt(_))
         | TestGroup::Tl(TlFamily::Id(_))
         | TestGroup::Secret(
