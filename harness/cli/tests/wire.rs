@@ -82,7 +82,8 @@ fn the_reference_drivers_pass_every_wire_case_over_tcp() {
     let doc: Value =
         serde_json::from_str(&fs::read_to_string(out.path().join("results.json")).unwrap())
             .unwrap();
-    assert_eq!(doc["meta"]["wire"]["client"], Value::String(client));
+    assert_eq!(doc["wire"]["client"], Value::String(client));
+    assert_eq!(doc["wire"]["timeoutMs"], 10_000);
 }
 
 /// A client whose msg_key check is gone takes the decoy: the case fails, and every report
@@ -211,11 +212,21 @@ fn a_client_driver_that_never_connects_is_an_error() {
 }
 
 #[test]
-fn a_client_driver_that_never_exits_is_an_error() {
+fn a_client_driver_that_connects_and_stalls_is_an_error() {
     hostile(
         "--client",
         "exec bash -c 'exec 3<>/dev/tcp/${MTPROTO_WIRE_ADDR%:*}/${MTPROTO_WIRE_ADDR##*:}; sleep 30'",
         "timed out",
+    );
+}
+
+#[test]
+fn a_client_driver_that_never_exits_is_an_error() {
+    // Everything right (handshake, pings), then no exit.
+    hostile(
+        "--client",
+        &format!("'{BIN}' wire-client; sleep 30"),
+        "did not exit within 1500 ms",
     );
 }
 
@@ -238,18 +249,18 @@ fn garbage_on_the_socket_is_an_error() {
     hostile(
         "--client",
         "exec bash -c 'exec 3<>/dev/tcp/${MTPROTO_WIRE_ADDR%:*}/${MTPROTO_WIRE_ADDR##*:}; printf \"GET / HTTP/1.1\\r\\n\\r\\n\" >&3; sleep 30'",
-        "",
+        "WrongTransportTag",
     );
 }
 
 #[test]
 fn a_two_gigabyte_length_prefix_on_the_socket_is_an_error() {
-    // Abridged (case 1): the tag ef, then 7f and a 3-byte length of 0xffffff words (64 MiB);
-    // intermediate (case 2) would take the same bytes as its tag-less 4-byte prefix.
+    // Case 1 is abridged: the tag ef, then 7f and a 3-byte length of 0xffffff words (64 MiB);
+    // case 2 intermediate: the tag ee ee ee ee, then a length of 0x7ffffff0 (2 GiB).
     hostile(
         "--client",
-        "exec bash -c 'exec 3<>/dev/tcp/${MTPROTO_WIRE_ADDR%:*}/${MTPROTO_WIRE_ADDR##*:}; printf \"\\xef\\x7f\\xff\\xff\\xff\\xee\\xee\\xee\\xee\\xf0\\xff\\xff\\x7f\" >&3; sleep 30'",
-        "",
+        r#"exec bash -c 'exec 3<>/dev/tcp/${MTPROTO_WIRE_ADDR%:*}/${MTPROTO_WIRE_ADDR##*:}; case $MTPROTO_WIRE_TRANSPORT in abridged) printf "\xef\x7f\xff\xff\xff" >&3;; *) printf "\xee\xee\xee\xee\xf0\xff\xff\x7f" >&3;; esac; sleep 30'"#,
+        "exceeds the cap",
     );
 }
 
