@@ -45,8 +45,8 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
     let out = std::env::temp_dir().join(format!("mtproto-vectors-gen-{}", std::process::id()));
     let _ = fs::remove_dir_all(&out);
     let written = generate(&out).unwrap();
-    // 30 suites and the 28 schema files (27 group types and common.json).
-    assert_eq!(written.len(), 30 + 28);
+    // 32 suites and the 30 schema files (29 group types and common.json).
+    assert_eq!(written.len(), 32 + 30);
     assert_eq!(
         written
             .iter()
@@ -55,7 +55,7 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
         mtproto_vectors::registry::SCHEMAS.len()
     );
     // `vectors generate --out D` then `lint D` passes: the schemas come with the suites.
-    assert_eq!(lint_paths(std::slice::from_ref(&out)).unwrap(), 30);
+    assert_eq!(lint_paths(std::slice::from_ref(&out)).unwrap(), 32);
     for path in &written {
         let rel = path.strip_prefix(&out).unwrap();
         let fresh = fs::read(path).unwrap();

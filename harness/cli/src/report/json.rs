@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use mtproto_vectors::CaseResult;
 use serde::Serialize;
 
-use super::{AdapterInfo, Counts, FlagNote, Options, Report, Tool};
+use super::{AdapterInfo, Counts, FlagNote, Options, Report, Tool, WireInfo};
 use crate::baseline::Gate;
 
 /// The value of `results.json`'s `format` field.
@@ -23,6 +23,8 @@ struct ResultsJson<'a> {
     options: &'a Options,
     #[serde(skip_serializing_if = "Option::is_none")]
     adapter: Option<&'a AdapterInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wire: Option<&'a WireInfo>,
     notes: &'a std::collections::BTreeMap<String, std::collections::BTreeMap<String, FlagNote>>,
     counts: Counts,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,6 +43,7 @@ pub fn render(report: &Report<'_>, w: &mut dyn Write) -> io::Result<()> {
         files: &report.meta.files,
         options: &report.meta.options,
         adapter: report.meta.adapter.as_ref(),
+        wire: report.meta.wire.as_ref(),
         notes: &report.meta.notes,
         counts: report.counts(),
         gate: report.gate,
