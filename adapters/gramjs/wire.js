@@ -129,6 +129,9 @@ async function runWire(name, pkg, req) {
     isMainSender: true,
     dcId,
     client,
+    // What a TelegramClient passes (its exported senders; none here): the sender's reconnect
+    // path reads it.
+    _exportedSenderPromises: new Map(),
     securityChecks: true,
     authKeyCallback: async () => {
       handshakeDone = true;
