@@ -13,14 +13,16 @@
 // The same code drives teleproto (same layout): `adapters/teleproto/wire.js` calls `runWire`.
 "use strict";
 const nodeCrypto = require("crypto");
+const fs = require("fs");
 
-function emit(obj) {
-  // ping_id is a TL long: written as its decimal text so no precision is lost.
-  process.stdout.write(obj + "\n");
+function emit(text) {
+  // Synchronous, so that a line printed just before process.exit is never lost.
+  fs.writeSync(1, text + "\n");
 }
 const line = {
   handshake: (ok, detail) => JSON.stringify(ok ? { event: "handshake", ok: true }
     : { event: "handshake", ok: false, detail: String(detail).slice(0, 2000) }),
+  // ping_id is a TL long: written as its decimal text so no precision is lost.
   pong: (pingId) => `{"event":"pong","ping_id":${pingId}}`,
   error: (detail) => JSON.stringify({ event: "error", detail: String(detail).slice(0, 2000) }),
 };

@@ -16,13 +16,15 @@
 //   "received pong: msg_id %l, ping_id %l" line, read from the log call's arguments.
 // mtcute has no call that hands a pong back; its scheduler's pings are the library's pings. A
 // second connect (mtcute reconnecting after a refused message or a -404) ends the driver.
+import { writeSync } from "node:fs";
 import { connectTcp } from "@fuman/node";
 
 const NM = new URL("./node_modules/", import.meta.url);
 const lib = (path) => import(new URL(path, NM).href);
 
 function emit(text) {
-  process.stdout.write(text + "\n");
+  // Synchronous, so that a line printed just before process.exit is never lost.
+  writeSync(1, text + "\n");
 }
 const line = {
   handshake: (ok, detail) => JSON.stringify(ok ? { event: "handshake", ok: true }

@@ -663,7 +663,8 @@ fn req_dh_with_legacy_inner(req_pq: &[u8], res_pq: &[u8], key: &RsaPrivateKey) -
         key.public(),
         &inner,
         &padding,
-        &[[7; 32], [8; 32], [9; 32], [10; 32]],
+        // RSA_PAD draws another temp_key while the result is not below the modulus.
+        &(1..=32u8).map(|i| [i; 32]).collect::<Vec<_>>(),
     )
     .unwrap();
     let mut out = 0xd712_e4beu32.to_le_bytes().to_vec();
