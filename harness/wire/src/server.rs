@@ -66,11 +66,13 @@ pub struct Server {
     receiver: Option<ServerReceiver>,
     /// Whether quick-ack requests are answered (the reference: yes; `false` only for fixture
     /// servers in tests).
-    pub quick_acks: bool,    /// Whether a client message refused only for its seq_no (codes 32–35, 64) is served anyway,
-    /// the refusal noted in the transcript. Off for the reference server (a server under
-    /// test's reference); on when the harness plays Telegram for a client under test, whose
-    /// seq_no the client-role cases do not judge: Telegram's servers serve real clients that
-    /// count a message refused by `bad_server_salt`, or a ping, differently from the reference.
+    pub quick_acks: bool,
+    /// Whether a client message refused only for its seq_no (codes 32–35, 64) is served anyway,
+    /// the refusal noted in the transcript. Off for the reference server driver (strict, as the
+    /// server-role cases expect); on when the harness plays Telegram for a client under test,
+    /// whose seq_no the client-role cases do not judge: Telegram's servers serve real clients
+    /// that count a message refused by `bad_server_salt`, or a ping, differently from the
+    /// reference.
     pub lenient_seq_no: bool,
 }
 

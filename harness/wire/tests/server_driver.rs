@@ -239,7 +239,8 @@ fn a_lenient_server_serves_a_ping_refused_only_for_its_seq_no() {
                     let mut r = mtproto::codec::Reader::new(&m.body);
                     match r.u32().unwrap() {
                         mtproto_wire::tl::PONG => {
-                            if mtproto_wire::tl::read_pong(&m.body).map(|p| p.0) == Some(sent.msg_id)
+                            if mtproto_wire::tl::read_pong(&m.body).map(|p| p.0)
+                                == Some(sent.msg_id)
                             {
                                 got = Some("pong".to_string());
                             }
@@ -273,12 +274,11 @@ fn a_lenient_server_serves_a_ping_refused_only_for_its_seq_no() {
         let want = if lenient { "pong" } else { "code 34" };
         assert_eq!(answer, want, "lenient_seq_no = {lenient}");
         if lenient {
-            let noted = server
-                .conn
-                .transcript
-                .frames
-                .iter()
-                .any(|f| f.note.as_deref().is_some_and(|n| n.contains("seq_no not enforced")));
+            let noted = server.conn.transcript.frames.iter().any(|f| {
+                f.note
+                    .as_deref()
+                    .is_some_and(|n| n.contains("seq_no not enforced"))
+            });
             assert!(noted, "the refusal is noted in the transcript");
         }
     }
