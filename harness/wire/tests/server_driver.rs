@@ -215,7 +215,9 @@ fn a_lenient_server_serves_a_ping_refused_only_for_its_seq_no() {
         let listener = Listener::bind_loopback().unwrap();
         let addr = listener.addr();
         let deadline = Deadline::after(Duration::from_secs(10));
+        let tc = t.clone();
         let client = std::thread::spawn(move || {
+            let t = tc;
             let conn = Conn::connect(addr, deadline).unwrap();
             let framed =
                 FramedConn::client(conn, &t, 2, Rng::from_seed(7), Limits::default(), deadline)
