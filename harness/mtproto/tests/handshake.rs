@@ -640,7 +640,7 @@ fn req_dh_with_legacy_inner(req_pq: &[u8], res_pq: &[u8], key: &RsaPrivateKey) -
         assert!(b.len() < 254);
         out.push(b.len() as u8);
         out.extend_from_slice(b);
-        while (out.len() % 4) != 0 {
+        while !out.len().is_multiple_of(4) {
             out.push(0);
         }
     }

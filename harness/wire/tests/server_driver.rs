@@ -240,12 +240,11 @@ fn a_lenient_server_serves_a_ping_refused_only_for_its_seq_no() {
                 for m in c.recv_messages(deadline).unwrap() {
                     let mut r = mtproto::codec::Reader::new(&m.body);
                     match r.u32().unwrap() {
-                        mtproto_wire::tl::PONG => {
+                        mtproto_wire::tl::PONG
                             if mtproto_wire::tl::read_pong(&m.body).map(|p| p.0)
-                                == Some(sent.msg_id)
-                            {
-                                got = Some("pong".to_string());
-                            }
+                                == Some(sent.msg_id) =>
+                        {
+                            got = Some("pong".to_string());
                         }
                         mtproto_wire::tl::BAD_MSG_NOTIFICATION => {
                             assert_eq!(r.long().unwrap(), sent.msg_id);
