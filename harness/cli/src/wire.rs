@@ -151,15 +151,17 @@ fn run_case(
         }
     };
     let (outcome, detail) = judge(v.result, &verdict, plan.acceptable);
+    // A pass records what is the same on every run (the committed example reports compare byte
+    // for byte); a case that did not pass also its time, stderr tail and every frame.
     let mut run = json!({
         "driver": verdict.driver,
         "exitCode": verdict.exit_code,
-        "elapsedMs": verdict.elapsed_ms,
         "events": verdict.events,
     });
     if outcome != Outcome::Pass
         && let Value::Object(m) = &mut run
     {
+        m.insert("elapsedMs".into(), json!(verdict.elapsed_ms));
         m.insert(
             "stderrTail".into(),
             Value::String(verdict.stderr_tail.clone()),

@@ -620,3 +620,58 @@ fn judge_call() {
     strict_errors_apply("call");
     acceptable_policy_applies("call");
 }
+
+/// The `wire` family is judged by the wire runner, not by an adapter: `run_file` runs none of its
+/// cases against any IUT (no `unsupported` either), and its loader refuses a `result` or `error`
+/// the script does not give, an action of the other role, and an unknown transport.
+#[test]
+fn judge_wire() {
+    let files = family_files("wire");
+    assert_eq!(files.len(), 2);
+    let mut cases = 0;
+    for vf in &files {
+        cases += vf.number_of_tests;
+        let ran = run_file(
+            vf,
+            &mut ReferenceIut::new(),
+            &RunOptions::default(),
+            &|_| true,
+            &mut |_| {},
+        );
+        assert!(ran.is_empty(), "{}: {ran:?}", vf.path);
+    }
+    assert!(cases >= 98, "{cases}");
+    let text = fs::read_to_string(vectors_dir().join("wire/wire_client_test.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let edit = |f: &dyn Fn(&mut Value)| {
+        let mut v = v.clone();
+        f(&mut v);
+        parse_str(&serde_json::to_string(&v).unwrap(), "w.json")
+    };
+    assert!(edit(&|_| {}).is_ok());
+    // A valid session called invalid.
+    let e = edit(&|v| {
+        v["testGroups"][0]["tests"][0]["result"] = json!("invalid");
+        v["testGroups"][0]["tests"][0]["error"] = json!("MsgKeyMismatch");
+    })
+    .unwrap_err();
+    assert!(e.to_string().contains("the script makes this case"), "{e}");
+    // A decoy case naming another check than its mutation breaks.
+    let tests = v["testGroups"][0]["tests"].as_array().unwrap();
+    let decoy = tests
+        .iter()
+        .position(|t| t["error"] == json!("MsgKeyMismatch"))
+        .unwrap();
+    let e = edit(&|v| v["testGroups"][0]["tests"][decoy]["error"] = json!("PaddingTooLong"))
+        .unwrap_err();
+    assert!(e.to_string().contains("the script makes this case"), "{e}");
+    // A server-role action in a client-role case.
+    let e = edit(&|v| {
+        v["testGroups"][0]["tests"][0]["script"][1]["action"] = json!({"action": "send_query"});
+    })
+    .unwrap_err();
+    assert!(e.to_string().contains("server-role"), "{e}");
+    // An unknown transport.
+    let e = edit(&|v| v["testGroups"][0]["tests"][0]["transport"] = json!("http")).unwrap_err();
+    assert!(e.to_string().contains("unknown transport"), "{e}");
+}

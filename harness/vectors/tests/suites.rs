@@ -45,8 +45,8 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
     let out = std::env::temp_dir().join(format!("mtproto-vectors-gen-{}", std::process::id()));
     let _ = fs::remove_dir_all(&out);
     let written = generate(&out).unwrap();
-    // 27 suites and the 25 schema files (24 group types and common.json).
-    assert_eq!(written.len(), 27 + 25);
+    // 29 suites and the 27 schema files (26 group types and common.json).
+    assert_eq!(written.len(), 29 + 27);
     assert_eq!(
         written
             .iter()
@@ -55,7 +55,7 @@ fn generate_into_a_fresh_directory_gives_the_committed_bytes() {
         mtproto_vectors::registry::SCHEMAS.len()
     );
     // `vectors generate --out D` then `lint D` passes: the schemas come with the suites.
-    assert_eq!(lint_paths(std::slice::from_ref(&out)).unwrap(), 27);
+    assert_eq!(lint_paths(std::slice::from_ref(&out)).unwrap(), 29);
     for path in &written {
         let rel = path.strip_prefix(&out).unwrap();
         let fresh = fs::read(path).unwrap();

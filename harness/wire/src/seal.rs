@@ -216,12 +216,26 @@ impl Sealer {
                 envelope::encrypt(&self.auth_key, self.direction.reverse(), &m, &padding)
                     .map_err(|e| WireError::protocol("seal", e))?
             }
+            Some(Mutation::TamperedPadding) => {
+                // At least one whole block of padding, so the flipped last block is padding only.
+                let mut pad = self.padding(body.len()).len();
+                if pad < 16 {
+                    pad += 16;
+                }
+                let declared = i64::try_from(body.len()).unwrap_or(0);
+                self.raw(msg_id, seq_no, session_id, salt, body, declared, pad)?
+            }
             _ => self.plain(body, msg_id, seq_no, session_id, salt)?,
         };
         let mut packet = packet;
         match mutation {
             Some(Mutation::WrongAuthKeyId) => flip(&mut packet, 0),
             Some(Mutation::FlipMsgKey) => flip(&mut packet, 8),
+            // IGE: a changed last ciphertext block changes the last plaintext block only.
+            Some(Mutation::TamperedPadding) => {
+                let last = packet.len().saturating_sub(1);
+                flip(&mut packet, last);
+            }
             Some(Mutation::UnalignedLength) => packet.extend_from_slice(&[0u8; 4]),
             Some(Mutation::TooShort) => packet.truncate(24 + 32),
             _ => {}

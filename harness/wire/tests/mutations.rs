@@ -65,7 +65,9 @@ fn client_verdict(
 fn expected(m: Mutation) -> &'static str {
     match m {
         Mutation::WrongAuthKeyId => "AuthKeyIdMismatch",
-        Mutation::FlipMsgKey | Mutation::WrongDirection => "MsgKeyMismatch",
+        Mutation::FlipMsgKey | Mutation::WrongDirection | Mutation::TamperedPadding => {
+            "MsgKeyMismatch"
+        }
         Mutation::UnalignedLength => "NotBlockAligned",
         Mutation::TooShort => "TooShort",
         Mutation::LengthNotAligned => "LengthNotAligned",

@@ -9,6 +9,12 @@
 //! mutant killed only by accident (a pseudorandom case that happens to cross its site) with its
 //! own vector silent means that vector is broken; it is reported `MISSED` and the command exits
 //! 1, as it does for a mutant with no entry in the table.
+//!
+//! The wire: each mutant [`WIRE_EXPECTED`] lists is also run through the `wire` family, its
+//! deliberate bug compiled into the reference drivers (`wire-client --mutant NAME`,
+//! `wire-server --mutant NAME`) that `run --client/--server` plays against over TCP; its listed
+//! wire cases are run and must kill it. [`WIRE_UNREACHABLE`] says, for every other mutant, why no wire case
+//! can reach its check.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -64,6 +70,94 @@ pub const EXPECTED: &[(&str, &[&str])] = &[
     ("emoji-without-mask", &["TopBitMask"]),
 ];
 
+/// The wire cases that must kill each mutant the wire reaches (`file#tcId` or a flag), through
+/// the reference drivers built with it.
+pub const WIRE_EXPECTED: &[(&str, &[&str])] = &[
+    ("skip-msg-key", &["wire_client_test.json#55"]),
+    ("accept-short-padding", &["wire_client_test.json#14"]),
+    ("accept-long-padding", &["wire_client_test.json#15"]),
+    (
+        "swap-x",
+        &["wire_client_test.json#1", "wire_server_test.json#1001"],
+    ),
+    ("skip-auth-key-id", &["wire_client_test.json#7"]),
+    ("accept-even-server-msg-id", &["wire_client_test.json#17"]),
+    ("newest-only-window", &["Replay"]),
+    ("skip-safe-prime", &["wire_client_test.json#33"]),
+    ("skip-dh-margin", &["DhMargin"]),
+    ("skip-dh-range", &["DhRange"]),
+    ("skip-g-generator", &["wire_client_test.json#34"]),
+    ("skip-new-nonce-hash1", &["wire_client_test.json#26"]),
+];
+
+/// Why the wire cannot reach the other mutants.
+pub const WIRE_UNREACHABLE: &[(&str, &str)] = &[
+    (
+        "skip-length-align",
+        "behind it the reference client decodes the body as TL, and no TL value has a length \
+         that is not a multiple of 4: the decoy (wire_client_test.json#12) is still dropped \
+         (TrailingBytes). A library that reads a body's prefix and ignores the rest would take \
+         it; the envelope vectors (LengthNotAligned) test this check alone",
+    ),
+    (
+        "skip-session-id",
+        "the reference client checks session_id twice, in the envelope (R6) and again in its \
+         session layer; without the first the second still drops the decoy \
+         (wire_client_test.json#16). The envelope vectors (WrongSessionId) test the first alone",
+    ),
+    (
+        "drop-leading-zero",
+        "needs an auth key whose first byte is zero (1 handshake in 256); the server cannot \
+         force it: the client picks b after the server's g_a, so only a seed search for one \
+         driver could, and a case built on a driver's seed tests nothing in another library",
+    ),
+    (
+        "call-newest-only-window",
+        "a call (VoIP) packet check: the wire speaks MTProto with the server, no call packets",
+    ),
+    (
+        "unmasked-call-seq",
+        "a call (VoIP) packet check: the wire speaks MTProto with the server, no call packets",
+    ),
+    (
+        "accept-wrong-seq-parity",
+        "a secret-chat layer check (end-to-end, inside messages the server relays): no wire \
+         case carries secret-chat messages",
+    ),
+    (
+        "secret-repeat-as-new",
+        "a secret-chat layer check: no wire case carries secret-chat messages",
+    ),
+    (
+        "skip-in-seq-no-bound",
+        "a secret-chat layer check: no wire case carries secret-chat messages",
+    ),
+    (
+        "accept-short-random-bytes",
+        "a secret-chat layer check: no wire case carries secret-chat messages",
+    ),
+    (
+        "swap-secret-x",
+        "a secret-chat layer check: no wire case carries secret-chat messages",
+    ),
+    (
+        "skip-commit-fingerprint",
+        "a secret-chat re-keying check: no wire case carries secret-chat messages",
+    ),
+    (
+        "unsigned-exchange-id",
+        "a secret-chat re-keying check: no wire case carries secret-chat messages",
+    ),
+    (
+        "skip-g-a-hash",
+        "a call key-exchange check (phone.* commitments): no wire case carries call messages",
+    ),
+    (
+        "emoji-without-mask",
+        "the call key visualisation (emoji): nothing on the wire depends on it",
+    ),
+];
+
 /// Whether `r` is a case `killer` (an [`EXPECTED`] entry) names.
 fn names(killer: &str, r: &mtproto_vectors::CaseResult) -> bool {
     match killer.split_once('#') {
@@ -79,7 +173,17 @@ fn missed(
     results: &[mtproto_vectors::CaseResult],
     killing: &[&mtproto_vectors::CaseResult],
 ) -> Option<Vec<String>> {
-    let (_, killers) = EXPECTED.iter().find(|(m, _)| *m == mutant)?;
+    missed_in(EXPECTED, mutant, results, killing)
+}
+
+/// [`missed`] against the table `table`.
+fn missed_in(
+    table: &[(&str, &[&str])],
+    mutant: &str,
+    results: &[mtproto_vectors::CaseResult],
+    killing: &[&mtproto_vectors::CaseResult],
+) -> Option<Vec<String>> {
+    let (_, killers) = table.iter().find(|(m, _)| *m == mutant)?;
     Some(
         killers
             .iter()
@@ -106,12 +210,44 @@ pub struct Kill {
     /// Its [`EXPECTED`] killers that ran and did not kill it (`["(none declared)"]` when the
     /// table has no entry for it).
     pub missed: Vec<String>,
+    /// Through the wire.
+    pub wire: WireKill,
+}
+
+/// One mutant through the wire.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WireKill {
+    /// Run through the wire cases.
+    Ran {
+        /// How many wire cases killed it.
+        killing_cases: usize,
+        /// The first killing cases (file, tcId).
+        first: Vec<(String, u64)>,
+        /// Its [`WIRE_EXPECTED`] killers that ran and did not kill it.
+        missed: Vec<String>,
+        /// Wall time of its wire run, ms.
+        elapsed_ms: u64,
+    },
+    /// Not run: why the wire cannot reach it ([`WIRE_UNREACHABLE`]).
+    Unreachable(String),
+    /// Not run: its wire cases are not under the paths.
+    NoWireFiles,
 }
 
 impl Kill {
-    /// Killed, and by every expected vector that ran.
+    /// Killed, and by every expected vector that ran (the wire's too).
     pub fn proven(&self) -> bool {
-        self.killed && self.missed.is_empty()
+        self.killed
+            && self.missed.is_empty()
+            && match &self.wire {
+                WireKill::Ran {
+                    killing_cases,
+                    missed,
+                    ..
+                } => *killing_cases > 0 && missed.is_empty(),
+                WireKill::Unreachable(_) | WireKill::NoWireFiles => true,
+            }
     }
 }
 
@@ -192,9 +328,11 @@ pub fn run(args: &SelfTestArgs) -> Result<Status, HarnessError> {
         }
         let missed = missed(name, &ex.results, &killing)
             .unwrap_or_else(|| vec!["(none declared)".to_owned()]);
+        let wire = wire_kill(&exe, name, args)?;
         kills.push(Kill {
             mutant: name.clone(),
             missed,
+            wire,
             killed: !killing.is_empty(),
             killing_cases: killing.len(),
             by_flag: by_flag.into_iter().map(|((a, b), n)| (a, b, n)).collect(),
@@ -222,21 +360,30 @@ pub fn run(args: &SelfTestArgs) -> Result<Status, HarnessError> {
         source,
     })?;
     let survivors: Vec<_> = kills.iter().filter(|k| !k.killed).collect();
-    let unproven: Vec<_> = kills
-        .iter()
-        .filter(|k| k.killed && !k.missed.is_empty())
-        .collect();
+    let unproven: Vec<_> = kills.iter().filter(|k| k.killed && !k.proven()).collect();
     let mut out = std::io::stdout().lock();
     let _ = write!(out, "{table}");
     for s in &survivors {
         let _ = writeln!(out, "SURVIVED {}", s.mutant);
     }
     for s in &unproven {
+        let mut missed = s.missed.clone();
+        if let WireKill::Ran {
+            killing_cases,
+            missed: m,
+            ..
+        } = &s.wire
+        {
+            missed.extend(m.iter().map(|k| format!("wire {k}")));
+            if *killing_cases == 0 {
+                missed.push("(the wire did not kill it at all)".to_owned());
+            }
+        }
         let _ = writeln!(
             out,
             "MISSED {}: not killed by its own vectors {}",
             s.mutant,
-            s.missed.join(", ")
+            missed.join(", ")
         );
     }
     let _ = writeln!(
@@ -252,6 +399,129 @@ pub fn run(args: &SelfTestArgs) -> Result<Status, HarnessError> {
     } else {
         Status::Failures
     })
+}
+
+/// Run the wire cases against the reference drivers built with `mutant` (when the wire reaches
+/// it), judged as for any driver.
+fn wire_kill(
+    exe: &std::path::Path,
+    mutant: &str,
+    args: &SelfTestArgs,
+) -> Result<WireKill, HarnessError> {
+    if !WIRE_EXPECTED.iter().any(|(m, _)| *m == mutant) {
+        let why = WIRE_UNREACHABLE
+            .iter()
+            .find(|(m, _)| *m == mutant)
+            .map_or("(no reason given)", |(_, why)| why);
+        return Ok(WireKill::Unreachable(why.to_owned()));
+    }
+    let exe = exe.display().to_string().replace('\'', "'\\''");
+    let client = format!("'{exe}' wire-client --mutant {mutant}");
+    let server = format!("'{exe}' wire-server --mutant {mutant}");
+    let plan = crate::wire::WirePlan::commands(
+        Some(&client),
+        Some(&server),
+        std::time::Duration::from_millis(args.timeout_ms.min(WIRE_CASE_MS)),
+    );
+    let killers = WIRE_EXPECTED
+        .iter()
+        .find(|(m, _)| *m == mutant)
+        .map_or(&[][..], |(_, k)| *k);
+    let started = std::time::Instant::now();
+    // Only its own wire cases: a mutant that breaks every session (swap-x) would otherwise cost
+    // a timeout per case of the whole suite.
+    let mut results = Vec::new();
+    for killer in killers {
+        let filters = match killer.split_once('#') {
+            Some((file, tc)) => vec![format!("file={file}"), format!("tcId={tc}")],
+            None => vec![format!("flag={killer}")],
+        };
+        let sel = Selection {
+            paths: args.paths.clone(),
+            filters,
+            acceptable: Acceptable::Pass,
+            strict_errors: true,
+            quiet: true,
+        };
+        let mut unused = mtproto_iut::ReferenceIut::new();
+        match engine::execute_with(
+            &sel,
+            None,
+            &mut unused,
+            false,
+            engine::WireMode::Only(&plan),
+        ) {
+            Ok(mut ex) => results.append(&mut ex.results),
+            // Not under the paths (a narrowed self-test): not required.
+            Err(HarnessError::NoCases { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if results.is_empty() {
+        return Ok(WireKill::NoWireFiles);
+    }
+    let killing: Vec<_> = results
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.outcome,
+                mtproto_vectors::Outcome::Fail | mtproto_vectors::Outcome::Error
+            )
+        })
+        .collect();
+    let missed = missed_in(WIRE_EXPECTED, mutant, &results, &killing).unwrap_or_default();
+    Ok(WireKill::Ran {
+        killing_cases: killing.len(),
+        first: killing
+            .iter()
+            .take(3)
+            .map(|r| (r.file.clone(), r.tc_id))
+            .collect(),
+        missed,
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    })
+}
+
+/// The bound of each wire case in the self-test (a mutant that hangs a case costs this).
+const WIRE_CASE_MS: u64 = 5_000;
+
+/// The wire cell of the kill table.
+fn wire_cell(k: &Kill) -> String {
+    match &k.wire {
+        WireKill::Ran {
+            killing_cases,
+            first,
+            missed,
+            ..
+        } => {
+            let first: Vec<String> = first
+                .iter()
+                .map(|(f, id)| format!("{} #{id}", f.rsplit('/').next().unwrap_or(f)))
+                .collect();
+            let own = WIRE_EXPECTED
+                .iter()
+                .find(|(m, _)| *m == k.mutant)
+                .map(|(_, v)| {
+                    v.iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            if *killing_cases == 0 {
+                format!("**NOT KILLED** (expected {own})")
+            } else if !missed.is_empty() {
+                format!("**MISSED** {}", missed.join(", "))
+            } else {
+                format!(
+                    "killed by {own}: {killing_cases} cases ({})",
+                    first.join(", ")
+                )
+            }
+        }
+        WireKill::Unreachable(why) => format!("unreachable: {why}"),
+        WireKill::NoWireFiles => "not run (its wire cases are not under the paths)".to_owned(),
+    }
 }
 
 /// The "its own vectors" cell: the expected killers, or what they missed.
@@ -276,7 +546,7 @@ fn own(k: &Kill) -> String {
 /// The kill table in Markdown.
 pub fn kill_table(kills: &[Kill]) -> String {
     let mut s = String::from(
-        "| mutant | killed | its own vectors | killing cases | killed by (file: flag × cases) | first killing cases |\n|---|---|---|---|---|---|\n",
+        "| mutant | killed | its own vectors | killing cases | killed by (file: flag × cases) | first killing cases | over the wire |\n|---|---|---|---|---|---|---|\n",
     );
     for k in kills {
         let mut flags: Vec<_> = k.by_flag.iter().collect();
@@ -296,13 +566,14 @@ pub fn kill_table(kills: &[Kill]) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "| `{}` | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
             k.mutant,
             if k.killed { "yes" } else { "**NO**" },
             own(k),
             k.killing_cases,
             flags.join("; "),
-            first.join(", ")
+            first.join(", "),
+            wire_cell(k)
         );
     }
     s
@@ -337,6 +608,20 @@ mod tests {
             .iter()
             .filter(|r| r.outcome != Outcome::Pass)
             .collect()
+    }
+
+    #[cfg(feature = "mutants")]
+    #[test]
+    fn every_mutant_is_reached_by_the_wire_or_says_why_not() {
+        for name in mtproto::mutants::names() {
+            let reached = WIRE_EXPECTED.iter().filter(|(m, _)| *m == name).count();
+            let not = WIRE_UNREACHABLE.iter().filter(|(m, _)| *m == name).count();
+            assert_eq!(reached + not, 1, "{name}");
+        }
+        assert_eq!(
+            WIRE_EXPECTED.len() + WIRE_UNREACHABLE.len(),
+            mtproto::mutants::names().count()
+        );
     }
 
     #[test]

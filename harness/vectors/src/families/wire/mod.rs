@@ -373,7 +373,9 @@ fn target_of(action: &Action) -> Option<&'static str> {
 fn mutation_error(m: Mutation) -> &'static str {
     match m {
         Mutation::WrongAuthKeyId => "AuthKeyIdMismatch",
-        Mutation::FlipMsgKey | Mutation::WrongDirection => "MsgKeyMismatch",
+        Mutation::FlipMsgKey | Mutation::WrongDirection | Mutation::TamperedPadding => {
+            "MsgKeyMismatch"
+        }
         Mutation::UnalignedLength => "NotBlockAligned",
         Mutation::TooShort => "TooShort",
         Mutation::LengthNotAligned => "LengthNotAligned",

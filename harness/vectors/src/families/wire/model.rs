@@ -333,6 +333,10 @@ pub enum Mutation {
     OddClientMsgId,
     /// A salt other than the server's (R11: `bad_server_salt`, code 48).
     WrongSalt,
+    /// One bit of the last ciphertext block flipped: only the padding decrypts differently, so
+    /// the header and body are intact and only msg_key, which covers the padding too, no longer
+    /// matches the plaintext (R4). A receiver that skips the msg_key check takes it.
+    TamperedPadding,
     /// seq_no 2 below the one the server expects next (code 32, "msg_seqno too low").
     SeqNoTooLow,
     /// seq_no 2 above the one the server expects next (code 33, "msg_seqno too high").
@@ -347,7 +351,7 @@ pub enum Mutation {
 
 impl Mutation {
     /// The mutations that apply to what a client sends (the server role).
-    pub const CLIENT_SENT: [Mutation; 21] = [
+    pub const CLIENT_SENT: [Mutation; 22] = [
         Self::WrongAuthKeyId,
         Self::FlipMsgKey,
         Self::WrongDirection,
@@ -369,10 +373,13 @@ impl Mutation {
         Self::SeqNoTooHigh,
         Self::SeqNoEvenForContent,
         Self::SeqNoOddForService,
+        Self::TamperedPadding,
     ];
 
-    /// The mutations that apply to what a server sends (the client role).
-    pub const ALL: [Mutation; 16] = [
+    /// The mutations that apply to what a server sends (the client role). The last,
+    /// [`Mutation::TamperedPadding`], came after the suite's ids were published: its cases are
+    /// the last of each suite, so that no id moved.
+    pub const ALL: [Mutation; 17] = [
         Self::WrongAuthKeyId,
         Self::FlipMsgKey,
         Self::WrongDirection,
@@ -389,6 +396,7 @@ impl Mutation {
         Self::DuplicateMsgId,
         Self::ContainerInnerIdNotLower,
         Self::ContainerNested,
+        Self::TamperedPadding,
     ];
 
     /// The snake_case name.
@@ -418,6 +426,7 @@ impl Mutation {
             Self::WrongAuthKeyId
                 | Self::FlipMsgKey
                 | Self::WrongDirection
+                | Self::TamperedPadding
                 | Self::UnalignedLength
                 | Self::TooShort
                 | Self::LengthNotAligned

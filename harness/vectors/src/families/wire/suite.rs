@@ -92,6 +92,9 @@ fn valid_pong() -> Step {
 fn clause(m: Mutation) -> &'static str {
     match m {
         Mutation::WrongAuthKeyId => "R1: auth_key_id must be the active key's, else drop",
+        Mutation::TamperedPadding => {
+            "R4: msg_key covers the padding too; a message whose padding changed must be dropped"
+        }
         Mutation::FlipMsgKey | Mutation::WrongDirection => {
             "R3/R4: msg_key must equal SHA-256(auth_key[88+x..] ‖ plaintext)[8..24], checked before any field"
         }
@@ -138,7 +141,11 @@ pub fn client_cases() -> Vec<WireCase> {
         ));
         id += 1;
     }
-    for (i, m) in Mutation::ALL.into_iter().enumerate() {
+    // TamperedPadding's case comes last (tcId 55): it was added after the ids were published.
+    let decoys = Mutation::ALL
+        .into_iter()
+        .filter(|m| *m != Mutation::TamperedPadding);
+    for (i, m) in decoys.enumerate() {
         let t = transports
             .get(i % transports.len())
             .cloned()
@@ -271,6 +278,27 @@ pub fn client_cases() -> Vec<WireCase> {
             valid_pong(),
         ],
         &["Handshake", "DhGenRetry"],
+    ));
+    let m = Mutation::TamperedPadding;
+    out.push(case(
+        id + 1,
+        format!(
+            "decoy pong broken by {} then the true pong: the client must ignore the decoy ({})",
+            m.name(),
+            clause(m)
+        ),
+        &Transport::plain(Kind::Intermediate),
+        1,
+        vec![
+            handshake(),
+            Step {
+                action: Action::AnswerPing {
+                    pong: PongPlan::DecoyThenTruth { mutation: m },
+                },
+                expect: Reaction::Ignored,
+            },
+        ],
+        &["Decoy", "Envelope"],
     ));
     out
 }
