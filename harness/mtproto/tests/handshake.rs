@@ -632,3 +632,90 @@ proptest! {
         }
     }
 }
+
+/// `req_DH_params` carrying the legacy `p_q_inner_data#83c95aec` (no dc) for the exchange that
+/// `req_pq` (the client's `req_pq_multi` body) and `res_pq` (the server's answer) started.
+fn req_dh_with_legacy_inner(req_pq: &[u8], res_pq: &[u8], key: &RsaPrivateKey) -> Vec<u8> {
+    fn tl_str(out: &mut Vec<u8>, b: &[u8]) {
+        assert!(b.len() < 254);
+        out.push(b.len() as u8);
+        out.extend_from_slice(b);
+        while !out.len().is_multiple_of(4) {
+            out.push(0);
+        }
+    }
+    let nonce = &req_pq[4..20];
+    let server_nonce = &res_pq[20..36];
+    let (p, q) = (1_229_739_323u64, 1_402_015_859u64);
+    let be = mtproto::handshake::pq::minimal_be;
+    let mut inner = Vec::new();
+    inner.extend_from_slice(&0x83c9_5aecu32.to_le_bytes());
+    let mut s = Vec::new();
+    tl_str(&mut s, &be(p * q));
+    tl_str(&mut s, &be(p));
+    tl_str(&mut s, &be(q));
+    inner.extend_from_slice(&s);
+    inner.extend_from_slice(nonce);
+    inner.extend_from_slice(server_nonce);
+    inner.extend_from_slice(&[0x5a; 32]); // new_nonce
+    let padding = vec![0x33; 192 - inner.len()];
+    let (encrypted, _) = mtproto::crypto::rsa_pad::rsa_pad_encrypt(
+        key.public(),
+        &inner,
+        &padding,
+        // RSA_PAD draws another temp_key while the result is not below the modulus.
+        &(1..=32u8).map(|i| [i; 32]).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let mut out = 0xd712_e4beu32.to_le_bytes().to_vec();
+    out.extend_from_slice(nonce);
+    out.extend_from_slice(server_nonce);
+    let mut t = Vec::new();
+    tl_str(&mut t, &be(p));
+    tl_str(&mut t, &be(q));
+    out.extend_from_slice(&t);
+    out.extend_from_slice(&key.public().fingerprint().to_le_bytes());
+    // encrypted_data: 256 bytes, the long TL string form (0xfe + 3-byte length).
+    out.extend_from_slice(&[0xfe, 0, 1, 0]);
+    out.extend_from_slice(&encrypted);
+    out
+}
+
+#[test]
+fn the_legacy_inner_data_is_refused_unless_the_server_is_told_to_take_it() {
+    let key = RsaPrivateKey::from_pkcs1_pem(SERVER_PRIVATE_PEM).unwrap();
+    let mut cache = SafePrimeCache::new();
+    let group = dh::check_params(&TELEGRAM_DH_PRIME, 3, &[0; 32], Some(&mut cache)).unwrap();
+    let random = ServerDhRandom {
+        a: [3; 256],
+        padding: [4; 16],
+        server_time: 1_700_000_000,
+    };
+    let res_random = ResPqRandom {
+        server_nonce: [2; 16],
+        p: 1_229_739_323,
+        q: 1_402_015_859,
+    };
+    let (_, req_pq) = client::start([1; 16]);
+    for lenient in [false, true] {
+        let (s, res_pq) =
+            server::handle_req_pq(&req_pq, &[key.public().fingerprint()], &res_random).unwrap();
+        let body = req_dh_with_legacy_inner(&req_pq, &res_pq, &key);
+        let s = if lenient {
+            s.accepting_legacy_inner_data()
+        } else {
+            s
+        };
+        let got = s.handle_req_dh_params(&body, std::slice::from_ref(&key), &group, &random);
+        if lenient {
+            let (st, _) = got.unwrap();
+            assert_eq!(st.requested.dc, 0, "the legacy constructor names no dc");
+            assert_eq!(st.requested.expires_in, None);
+        } else {
+            assert_eq!(
+                got.unwrap_err(),
+                HandshakeError::UnexpectedConstructor { id: 0x83c9_5aec }
+            );
+        }
+    }
+}

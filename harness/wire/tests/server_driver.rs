@@ -203,3 +203,84 @@ fn the_reference_server_answers_other_queries_with_rpc_error_and_acknowledges_th
     c.conn.close();
     assert_eq!(server.join().unwrap().0, 0);
 }
+
+/// The harness as Telegram for a client under test (`lenient_seq_no`) answers a ping whose
+/// seq_no is odd (a client that counts pings as content-related, as GramJS and Telethon do) and
+/// notes the refusal; the reference server (strict) answers it with code 34 instead.
+#[test]
+fn a_lenient_server_serves_a_ping_refused_only_for_its_seq_no() {
+    use mtproto_wire::case::Mutation;
+    for lenient in [false, true] {
+        let t = Transport::plain(mtproto::transport::Kind::Intermediate);
+        let listener = Listener::bind_loopback().unwrap();
+        let addr = listener.addr();
+        let deadline = Deadline::after(Duration::from_secs(10));
+        let tc = t.clone();
+        let client = std::thread::spawn(move || {
+            let t = tc;
+            let conn = Conn::connect(addr, deadline).unwrap();
+            let framed =
+                FramedConn::client(conn, &t, 2, Rng::from_seed(7), Limits::default(), deadline)
+                    .unwrap();
+            let mut c = Client::new(framed, Rng::from_seed(8));
+            let key = keys::public_key(keys::TEST_RSA_PUBLIC_PEM).unwrap();
+            c.handshake(&[key], 2, deadline).unwrap();
+            // A first ping takes the session's salt.
+            c.ping(1, deadline).unwrap();
+            let sent = c
+                .send_mutated(
+                    &mtproto_wire::tl::ping(2),
+                    Mutation::SeqNoOddForService,
+                    deadline,
+                    "ping with an odd seq_no",
+                )
+                .unwrap();
+            let answer = loop {
+                let mut got = None;
+                for m in c.recv_messages(deadline).unwrap() {
+                    let mut r = mtproto::codec::Reader::new(&m.body);
+                    match r.u32().unwrap() {
+                        mtproto_wire::tl::PONG
+                            if mtproto_wire::tl::read_pong(&m.body).map(|p| p.0)
+                                == Some(sent.msg_id) =>
+                        {
+                            got = Some("pong".to_string());
+                        }
+                        mtproto_wire::tl::BAD_MSG_NOTIFICATION => {
+                            assert_eq!(r.long().unwrap(), sent.msg_id);
+                            let _seq = r.int();
+                            got = Some(format!("code {}", r.int().unwrap()));
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(g) = got {
+                    break g;
+                }
+            };
+            c.conn.close();
+            answer
+        });
+        let conn = listener.accept(deadline, || Ok(())).unwrap();
+        let framed =
+            FramedConn::server(conn, &t, Rng::from_seed(9), Limits::default(), deadline).unwrap();
+        let mut server = mtproto_wire::server::Server::new(framed, Rng::from_seed(10));
+        server.lenient_seq_no = lenient;
+        let key = keys::private_key(keys::TEST_RSA_PRIVATE_PEM).unwrap();
+        server
+            .handshake(std::slice::from_ref(&key), None, deadline, Duration::ZERO)
+            .unwrap();
+        let _ = server.serve(deadline);
+        let answer = client.join().unwrap();
+        let want = if lenient { "pong" } else { "code 34" };
+        assert_eq!(answer, want, "lenient_seq_no = {lenient}");
+        if lenient {
+            let noted = server.conn.transcript.frames.iter().any(|f| {
+                f.note
+                    .as_deref()
+                    .is_some_and(|n| n.contains("seq_no not enforced"))
+            });
+            assert!(noted, "the refusal is noted in the transcript");
+        }
+    }
+}

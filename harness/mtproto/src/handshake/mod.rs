@@ -45,6 +45,9 @@ pub mod id {
     pub const RES_PQ: u32 = 0x0516_2463;
     /// `p_q_inner_data_dc#a9f55f95 pq:string p:string q:string nonce:int128 server_nonce:int128 new_nonce:int256 dc:int`
     pub const P_Q_INNER_DATA_DC: u32 = 0xa9f5_5f95;
+    /// `p_q_inner_data#83c95aec pq:string p:string q:string nonce:int128 server_nonce:int128 new_nonce:int256`
+    /// (legacy: no dc; Telegram's servers still take it)
+    pub const P_Q_INNER_DATA: u32 = 0x83c9_5aec;
     /// `p_q_inner_data_temp_dc#56fddf88 … dc:int expires_in:int`
     pub const P_Q_INNER_DATA_TEMP_DC: u32 = 0x56fd_df88;
     /// `req_DH_params#d712e4be nonce server_nonce p:string q:string public_key_fingerprint:long encrypted_data:string`

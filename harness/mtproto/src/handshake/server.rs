@@ -89,6 +89,7 @@ pub fn handle_req_pq(
             pq: minimal_be(pq),
             p: minimal_be(p.into()),
             q: minimal_be(q.into()),
+            legacy_inner_data: false,
         },
         out,
     ))
@@ -102,6 +103,8 @@ pub struct ExpectReqDh {
     pq: Vec<u8>,
     p: Vec<u8>,
     q: Vec<u8>,
+    /// Whether the legacy `p_q_inner_data` (no dc) is taken as a permanent key.
+    legacy_inner_data: bool,
 }
 
 /// Waiting for `set_client_DH_params`.
@@ -148,11 +151,22 @@ pub enum ServerDhGen {
 pub struct InnerData {
     /// `dc:int`.
     pub dc: i32,
-    /// `expires_in:int` of `p_q_inner_data_temp_dc`, `None` for a permanent key.
+    /// `expires_in:int` of `p_q_inner_data_temp_dc`, `None` for a permanent key. (`dc` is 0 for
+    /// the legacy `p_q_inner_data`, which names none.)
     pub expires_in: Option<i32>,
 }
 
 impl ExpectReqDh {
+    /// Also take the legacy `p_q_inner_data#83c95aec` (no dc) as a permanent key, as Telegram's
+    /// servers do: clients that still send it (GramJS, teleproto) can then be tested over the wire
+    /// for their own checks. The reference refuses it unless asked (the page's step 4 names only
+    /// the `_dc` constructors).
+    #[must_use]
+    pub fn accepting_legacy_inner_data(mut self) -> Self {
+        self.legacy_inner_data = true;
+        self
+    }
+
     /// Steps 4–6 at the server: check `req_DH_params`, undo RSA_PAD with `keys`, and answer
     /// `server_DH_params_ok` with `g_a = g^a mod p` for the (already checked) `group`.
     pub fn handle_req_dh_params(
@@ -183,7 +197,8 @@ impl ExpectReqDh {
         let dwp = key.rsa_pad_decrypt(encrypted)?;
         let mut r = Reader::new(dwp.as_ref());
         let ctor = r.u32()?;
-        if ctor != id::P_Q_INNER_DATA_DC && ctor != id::P_Q_INNER_DATA_TEMP_DC {
+        let legacy = self.legacy_inner_data && ctor == id::P_Q_INNER_DATA;
+        if ctor != id::P_Q_INNER_DATA_DC && ctor != id::P_Q_INNER_DATA_TEMP_DC && !legacy {
             return Err(HandshakeError::UnexpectedConstructor { id: ctor });
         }
         let (ipq, ip, iq) = (r.tl_bytes()?, r.tl_bytes()?, r.tl_bytes()?);
@@ -199,7 +214,7 @@ impl ExpectReqDh {
             &self.server_nonce,
         )?;
         let new_nonce = Zeroizing::new(r.int256()?);
-        let dc = r.int()?;
+        let dc = if legacy { 0 } else { r.int()? };
         let expires_in = if ctor == id::P_Q_INNER_DATA_TEMP_DC {
             let e = r.int()?;
             if e <= 0 {
