@@ -20,8 +20,14 @@ import logging
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import pywire  # noqa: E402
+import importlib.util  # noqa: E402
+
+# adapters/pywire.py by its path: adapters/ itself must not go on sys.path, where its
+# directories (e.g. adapters/tgcrypto) would shadow packages of the same name.
+_spec = importlib.util.spec_from_file_location(
+    "pywire", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pywire.py"))
+pywire = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(pywire)
 
 from telethon.crypto import rsa  # noqa: E402
 from telethon.network import MTProtoSender  # noqa: E402
