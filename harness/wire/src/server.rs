@@ -409,6 +409,17 @@ impl Server {
         Ok(sealed)
     }
 
+    /// Whether a client's message counts as content-related: the reference's classification,
+    /// or in the client role (`lenient_seq_no`) the client's own for a ping
+    /// ([`tl::content_related_as_sent`]).
+    fn content_related(lenient_seq_no: bool, body: &[u8], seq_no: i32) -> bool {
+        if lenient_seq_no {
+            tl::content_related_as_sent(body, seq_no)
+        } else {
+            tl::content_related(body)
+        }
+    }
+
     /// Receive one frame from the client and serve it as the reference server does. Pings are
     /// answered with `pong` when `auto_pong`, else returned for the script to answer.
     pub fn serve_frame(&mut self, deadline: Deadline, auto_pong: bool) -> Result<Vec<HeldPing>> {
@@ -495,7 +506,7 @@ impl Server {
             salt: msg.salt,
             msg_id: msg.msg_id,
             seq_no: msg.seq_no,
-            content_related: tl::content_related_as_sent(&body, msg.seq_no),
+            content_related: Self::content_related(self.lenient_seq_no, &body, msg.seq_no),
         };
         let lenient = self.lenient_seq_no;
         let counted = self.counted;
@@ -525,7 +536,7 @@ impl Server {
                         inner.push(InnerHeader {
                             msg_id: m.msg_id,
                             seq_no: m.seq_no,
-                            content_related: tl::content_related_as_sent(m.body, m.seq_no),
+                            content_related: Self::content_related(lenient, m.body, m.seq_no),
                             is_container: m.is_container(),
                         });
                         bodies.push((m.msg_id, m.seq_no, m.body.to_vec()));
