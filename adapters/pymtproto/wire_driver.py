@@ -55,6 +55,23 @@ def transport_for(env):
     return kinds.get(name), obfuscated
 
 
+def drain(session):
+    """Every event the package has for the bytes fed so far. `next_event` returns None both for
+    "nothing buffered" and for a message it dropped (with more frames still buffered), so None
+    is taken as the end only after DRAIN_NONES of them in a row."""
+    nones = 0
+    while nones < DRAIN_NONES:
+        ev = session.next_event()
+        if ev is None:
+            nones += 1
+            continue
+        nones = 0
+        yield ev
+
+
+DRAIN_NONES = 64
+
+
 # --- server ----------------------------------------------------------------------------------
 
 def serve_connection(conn, key):
@@ -69,10 +86,7 @@ def serve_connection(conn, key):
                 return
             session.data_received(data)
             out = b""
-            while True:
-                ev = session.next_event()
-                if ev is None:
-                    break
+            for ev in drain(session):
                 if isinstance(ev, UnencryptedData):
                     if handshake.state == "done":
                         log("plain message after the handshake: ignored")
@@ -155,10 +169,11 @@ def run_client(env):
         if not data:
             raise Closed("the server closed the connection")
         session.data_received(data)
-        while True:
-            ev = session.next_event()
-            if ev is None:
-                return
+        for ev in drain(session):
+            if isinstance(ev, NeedAuthkey):
+                # The package keeps the packet pending and returns NeedAuthkey for it on every
+                # later call: a client with one key cannot go past it.
+                raise Closed(f"NeedAuthkey for auth_key_id {ev.auth_key_id}: the session is stuck on it")
             yield ev
 
     try:
