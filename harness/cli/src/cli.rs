@@ -43,6 +43,22 @@ pub enum Command {
     FuzzCorpus(FuzzCorpusArgs),
     /// Turn a (minimised) fuzz input into a conformance vector case flagged `FuzzFinding`.
     FuzzToVector(FuzzToVectorArgs),
+    /// The reference client driver over TCP: reads the MTPROTO_WIRE_* environment, connects,
+    /// does the handshake and the pings, prints one JSON line per outcome
+    /// (harness/wire/README.md, "The driver contract"). For `run --client`.
+    WireClient(WireDriverArgs),
+    /// The reference server driver over TCP: reads the MTPROTO_WIRE_* environment, listens on
+    /// 127.0.0.1, serves one connection, prints one JSON line per outcome. For `run --server`.
+    WireServer(WireDriverArgs),
+}
+
+/// `wire-client`, `wire-server`.
+#[derive(Debug, Args)]
+pub struct WireDriverArgs {
+    /// Run with this deliberate bug compiled in (builds with the `mutants` feature only; see
+    /// `self-test`).
+    #[arg(long, value_name = "NAME")]
+    pub mutant: Option<String>,
 }
 
 /// How `acceptable` cases are judged.
@@ -118,8 +134,19 @@ pub struct IutArgs {
     /// expansions) and speak the JSON-lines protocol to it. Default: the built-in reference.
     #[arg(long, value_name = "COMMAND")]
     pub iut: Option<String>,
+    /// Test a client over TCP: play the `wire` family's client-role cases (WireClientTest) as a
+    /// hostile server against this driver command (`sh -c COMMAND`, configured by MTPROTO_WIRE_*
+    /// variables; harness/wire/README.md). Only wire cases run.
+    #[arg(long, value_name = "COMMAND", conflicts_with = "iut")]
+    pub client: Option<String>,
+    /// Test a server over TCP: play the `wire` family's server-role cases (WireServerTest) as a
+    /// hostile client against this driver command, which must listen on MTPROTO_WIRE_ADDR. Only
+    /// wire cases run.
+    #[arg(long, value_name = "COMMAND", conflicts_with = "iut")]
+    pub server: Option<String>,
     /// Per-request timeout for the adapter (writing the request and reading its answer); a
-    /// request that takes longer is an `error` case and the adapter is restarted. At least 1.
+    /// request that takes longer is an `error` case and the adapter is restarted. For wire cases:
+    /// the bound of each whole case (driver start to verdict). At least 1.
     #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_ms: u64,
     /// Give the adapter up after this many failures in a row (crash, hang, unread request,

@@ -16,7 +16,8 @@ use crate::cli::{Acceptable, IutArgs, Selection, paths_or_default};
 use crate::error::HarnessError;
 use crate::filter::{CaseKey, Filter};
 use crate::progress::{self, Progress};
-use crate::report::{AdapterInfo, FlagNote, Options, RunMeta, Tool};
+use crate::report::{AdapterInfo, FlagNote, Options, RunMeta, Tool, WireInfo};
+use crate::wire::{self, WirePlan};
 
 pub mod api {
     //! The vectors crate's loader, linter, runner and generator, behind one seam.
@@ -53,7 +54,7 @@ pub fn execute(
     let mut ex = match &iut.iut {
         Some(command) => {
             let mut adapter = start_adapter(command, limits(iut, deadline))?;
-            let mut ex = execute_with(sel, baseline, &mut adapter, false)?;
+            let mut ex = execute_with(sel, baseline, &mut adapter, false, WireMode::Skip)?;
             adapter.shutdown();
             if let Some(why) = adapter.gave_up() {
                 let _ = writeln!(std::io::stderr().lock(), "mtproto-harness: {why}");
@@ -61,12 +62,36 @@ pub fn execute(
             ex.meta.adapter = Some(adapter_info(&adapter));
             ex
         }
+        None if iut.client.is_some() || iut.server.is_some() => {
+            let timeout = Duration::from_millis(iut.timeout_ms);
+            let mut plan =
+                WirePlan::commands(iut.client.as_deref(), iut.server.as_deref(), timeout);
+            plan.deadline = deadline;
+            plan.acceptable = sel.acceptable;
+            // No request reaches it: only the wire cases run.
+            let mut unused = ReferenceIut::new();
+            let mut ex = execute_with(sel, baseline, &mut unused, false, WireMode::Only(&plan))?;
+            let info = WireInfo {
+                client: iut.client.clone(),
+                server: iut.server.clone(),
+                timeout_ms: iut.timeout_ms,
+            };
+            ex.meta.iut = Tool {
+                name: info.describe(),
+                version: String::new(),
+            };
+            ex.meta.wire = Some(info);
+            ex
+        }
         None => {
             let mut reference = Deadlined {
                 inner: ReferenceIut::new(),
                 deadline,
             };
-            execute_with(sel, baseline, &mut reference, true)?
+            let mut plan = WirePlan::reference(Duration::from_millis(iut.timeout_ms));
+            plan.deadline = deadline;
+            plan.acceptable = sel.acceptable;
+            execute_with(sel, baseline, &mut reference, true, WireMode::Also(&plan))?
         }
     };
     ex.meta.options.allow_unsupported = allow_unsupported;
@@ -122,17 +147,35 @@ impl Iut for Deadlined {
     }
 }
 
+/// What a run does with the `wire` family's files (their cases are played over a socket, never
+/// sent to an adapter).
+#[derive(Clone, Copy)]
+pub enum WireMode<'a> {
+    /// Leave them out (an adapter run, the matrix): they are neither run nor counted.
+    Skip,
+    /// Run them with this plan, and every other family against the IUT (a plain `run`).
+    Also(&'a WirePlan),
+    /// Run only them, with this plan (`--client` / `--server`).
+    Only(&'a WirePlan),
+}
+
 /// Loads, selects and runs against `iut` (`reference`: it is the built-in reference and is
-/// judged strictly), drawing a progress bar when wanted.
+/// judged strictly), drawing a progress bar when wanted. The `wire` files go as `wire` says.
 pub fn execute_with(
     sel: &Selection,
     baseline: Option<String>,
     iut: &mut dyn Iut,
     reference: bool,
+    wire: WireMode<'_>,
 ) -> Result<Execution, HarnessError> {
     let filter = Filter::parse(&sel.filters)?;
     let paths = paths_or_default(&sel.paths);
-    let files = load(&paths)?;
+    let mut files = load(&paths)?;
+    files.retain(|f| match wire {
+        WireMode::Skip => !wire::is_wire(f),
+        WireMode::Also(_) => true,
+        WireMode::Only(_) => wire::is_wire(f),
+    });
     let hello = iut.hello().clone();
     let opts = api::RunOptions {
         strict_errors: sel.strict_errors,
@@ -168,7 +211,12 @@ pub fn execute_with(
         let name = display_path(file);
         bar.start_file(&name);
         let mut on_case = |r: &CaseResult| bar.case(r.outcome == Outcome::Pass, seen());
-        let mut got = api::run_file(file, iut, &opts, &select, &mut on_case);
+        let mut got = match wire {
+            WireMode::Also(plan) | WireMode::Only(plan) if wire::is_wire(file) => {
+                wire::run_file(file, plan, &select, &mut on_case)
+            }
+            _ => api::run_file(file, iut, &opts, &select, &mut on_case),
+        };
         // `./vectors/x.json` and `vectors/x.json` are one file in every report and baseline.
         for r in &mut got {
             if r.file.starts_with("./") {
@@ -219,6 +267,7 @@ pub fn execute_with(
             deadline: None,
         },
         adapter: None,
+        wire: None,
         notes: notes(&files),
     };
     Ok(Execution {

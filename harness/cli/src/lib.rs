@@ -11,6 +11,7 @@ pub mod error;
 pub mod filter;
 pub mod progress;
 pub mod report;
+pub mod wire;
 
 use std::process::ExitCode;
 
@@ -46,5 +47,7 @@ pub fn run(cli: cli::Cli) -> Result<Status, HarnessError> {
         cli::Command::SelfTest(args) => cmd::self_test::run(&args),
         cli::Command::FuzzCorpus(args) => cmd::fuzz::corpus(&args),
         cli::Command::FuzzToVector(args) => cmd::fuzz::to_vector(&args),
+        cli::Command::WireClient(args) => cmd::wire::client(&args),
+        cli::Command::WireServer(args) => cmd::wire::server(&args),
     }
 }

@@ -134,6 +134,9 @@ registry! {
     Secret => families::secret::Secret,
     /// The call types (`Call*Test`).
     Call => families::call::Call,
+    /// `WireClientTest`, `WireServerTest` (loaded, checked and generated here; played over a
+    /// socket by `mtproto-wire`, never through an adapter).
+    Wire => families::wire::Wire,
 }
 
 /// The group type named `name`.
@@ -441,6 +444,14 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     (
         "transport_test_schema_v1.json",
         include_str!("../../../vectors/schemas/transport_test_schema_v1.json"),
+    ),
+    (
+        "wire_client_test_schema_v1.json",
+        include_str!("../../../vectors/schemas/wire_client_test_schema_v1.json"),
+    ),
+    (
+        "wire_server_test_schema_v1.json",
+        include_str!("../../../vectors/schemas/wire_server_test_schema_v1.json"),
     ),
 ];
 

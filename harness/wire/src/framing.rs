@@ -24,11 +24,7 @@ pub struct Transport {
     pub secret: Option<Vec<u8>>,
 }
 
-/// The MTProxy secret the standard cases use (`dd` prefix: padded framing only).
-pub const TEST_SECRET: [u8; 17] = [
-    0xdd, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
-    0xff,
-];
+pub use crate::case::TEST_SECRET;
 
 impl Transport {
     /// A plain transport.
@@ -52,14 +48,10 @@ impl Transport {
     /// The five transports every suite runs: the four framings, then obfuscated2 over
     /// intermediate without a secret and over padded with the `dd` MTProxy secret.
     pub fn standard() -> Vec<Self> {
-        vec![
-            Self::plain(Kind::Abridged),
-            Self::plain(Kind::Intermediate),
-            Self::plain(Kind::Padded),
-            Self::plain(Kind::Full),
-            Self::obfuscated(Kind::Intermediate, None),
-            Self::obfuscated(Kind::Padded, Some(TEST_SECRET.to_vec())),
-        ]
+        crate::case::standard_transports()
+            .into_iter()
+            .filter_map(|(name, secret)| Self::parse(name, secret.map(hex::encode).as_deref()).ok())
+            .collect()
     }
 
     /// The name: `abridged`, `intermediate`, `padded`, `full`, `obfuscated2-<framing>`.

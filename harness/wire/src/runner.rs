@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::case::{
-    Action, HandshakeTamper, PongPlan, Reaction, ReplayOrder, ReplayWhich, Role, WireCase,
+    Action, CaseTransport, HandshakeTamper, PongPlan, Reaction, ReplayOrder, ReplayWhich, Role,
+    WireCase,
 };
 use crate::driver::{self, Env};
 use crate::error::{Result, WireError};

@@ -126,6 +126,7 @@ pub fn row(
 ) -> Row {
     let rerun = Rerun {
         adapter: (!command.is_empty()).then_some((command, timeout_ms)),
+        wire: None,
         acceptable: "pass",
         strict_errors: false,
     };
@@ -200,7 +201,7 @@ fn run_adapter(
 ) -> Result<AdapterRun, HarnessError> {
     let started = std::time::Instant::now();
     let mut iut = engine::start_adapter(command, limits)?;
-    let ex = engine::execute_with(sel, None, &mut iut, false)?;
+    let ex = engine::execute_with(sel, None, &mut iut, false, engine::WireMode::Skip)?;
     let mut cases: BTreeMap<String, usize> = BTreeMap::new();
     for r in &ex.results {
         *cases.entry(r.family.clone()).or_default() += 1;
@@ -245,7 +246,7 @@ pub fn run(args: &MatrixArgs) -> Result<Status, HarnessError> {
     let mut progress = std::io::stderr().lock();
     if !args.no_reference {
         let mut iut = ReferenceIut::new();
-        let ex = engine::execute_with(&sel, None, &mut iut, true)?;
+        let ex = engine::execute_with(&sel, None, &mut iut, true, engine::WireMode::Skip)?;
         for r in &ex.results {
             *cases.entry(r.family.clone()).or_default() += 1;
         }

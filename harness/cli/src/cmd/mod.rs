@@ -8,3 +8,4 @@ pub mod matrix;
 pub mod run;
 pub mod self_test;
 pub mod vectors;
+pub mod wire;

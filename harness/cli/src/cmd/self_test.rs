@@ -167,7 +167,7 @@ pub fn run(args: &SelfTestArgs) -> Result<Status, HarnessError> {
         };
         let mut iut = engine::start_adapter(&command, limits)?;
         // Judged as the reference is: a rejection with another error name fails.
-        let ex = engine::execute_with(&sel, None, &mut iut, true)?;
+        let ex = engine::execute_with(&sel, None, &mut iut, true, engine::WireMode::Skip)?;
         let killing: Vec<_> = ex
             .results
             .iter()

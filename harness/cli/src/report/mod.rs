@@ -78,6 +78,32 @@ pub struct AdapterInfo {
     pub gave_up: Option<String>,
 }
 
+/// The wire drivers a run played the `wire` cases against (`--client` / `--server`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireInfo {
+    /// The `--client` command.
+    pub client: Option<String>,
+    /// The `--server` command.
+    pub server: Option<String>,
+    /// `--timeout-ms`: the bound of each case.
+    pub timeout_ms: u64,
+}
+
+impl WireInfo {
+    /// The drivers in words, for the report's IUT name.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(c) = &self.client {
+            parts.push(format!("wire client driver `{c}`"));
+        }
+        if let Some(c) = &self.server {
+            parts.push(format!("wire server driver `{c}`"));
+        }
+        parts.join(", ")
+    }
+}
+
 /// A flag's note from its vector file: the rule its cases enforce and where the spec says so.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -113,6 +139,9 @@ pub struct RunMeta {
     /// The adapter, when the IUT is an external implementation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adapter: Option<AdapterInfo>,
+    /// The wire drivers, when the run played wire cases against driver commands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wire: Option<WireInfo>,
     /// The flag notes of the loaded files (file → flag → note).
     pub notes: BTreeMap<String, BTreeMap<String, FlagNote>>,
 }
@@ -275,6 +304,8 @@ pub fn shell_quote(s: &str) -> String {
 pub struct Rerun<'a> {
     /// The adapter command and `--timeout-ms`, for an external implementation.
     pub adapter: Option<(&'a str, u64)>,
+    /// The wire driver commands and `--timeout-ms`.
+    pub wire: Option<&'a WireInfo>,
     /// `--acceptable`.
     pub acceptable: &'a str,
     /// `--strict-errors`.
@@ -289,6 +320,7 @@ impl<'a> Rerun<'a> {
                 .adapter
                 .as_ref()
                 .map(|a| (a.command.as_str(), a.timeout_ms)),
+            wire: meta.wire.as_ref(),
             acceptable: &meta.options.acceptable,
             strict_errors: meta.options.strict_errors,
         }
@@ -301,6 +333,17 @@ impl<'a> Rerun<'a> {
             cmd.push_str(" --iut ");
             cmd.push_str(&shell_quote(command));
             cmd.push_str(&format!(" --timeout-ms {timeout_ms}"));
+        }
+        if let Some(w) = self.wire {
+            if let Some(c) = &w.client {
+                cmd.push_str(" --client ");
+                cmd.push_str(&shell_quote(c));
+            }
+            if let Some(c) = &w.server {
+                cmd.push_str(" --server ");
+                cmd.push_str(&shell_quote(c));
+            }
+            cmd.push_str(&format!(" --timeout-ms {}", w.timeout_ms));
         }
         if self.acceptable != "pass" {
             cmd.push_str(" --acceptable ");
@@ -452,6 +495,7 @@ pub(crate) mod test_support {
                 deadline: None,
             },
             adapter: None,
+            wire: None,
             notes: BTreeMap::new(),
         }
     }

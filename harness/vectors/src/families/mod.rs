@@ -13,3 +13,4 @@ pub mod secret;
 pub mod session;
 pub mod tl;
 pub mod transport;
+pub mod wire;

@@ -269,8 +269,9 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
         }
         // No target reads these families' data: msg_key derivations, encryption transcripts,
         // TL ids, key exchanges, visualisations, emoji, commitments, files, call replays and
-        // chat traces.
+        // chat traces; wire scripts (played over a socket, no bytes to seed).
         TestGroup::Kdf(_)
+        | TestGroup::Wire(_)
         | TestGroup::Envelope(EnvelopeFamily::Encrypt(_))
         | TestGroup::Tl(TlFamily::Id(_))
         | TestGroup::Secret(
