@@ -247,20 +247,21 @@ fn run_adapter(
     })
 }
 
-/// One name's wire drivers (`--wire-client` / `--wire-server NAME=...`).
+/// One wire driver (`--wire-client` / `--wire-server NAME=...`): each runs on its own thread,
+/// so a library's client and server drivers run side by side.
 struct WireDrivers {
     name: String,
     info: WireInfo,
 }
 
-/// The wire drivers by name, in the order the names first appear.
+/// The wire drivers, clients first, each in the order given.
 fn wire_drivers(args: &MatrixArgs) -> Result<Vec<WireDrivers>, HarnessError> {
-    let mut out: Vec<WireDrivers> = Vec::new();
     let specs = args
         .wire_clients
         .iter()
         .map(|s| (s, true))
         .chain(args.wire_servers.iter().map(|s| (s, false)));
+    let mut out = Vec::new();
     for (spec, client) in specs {
         let (name, command) = spec.split_once('=').ok_or_else(|| {
             let opt = if client {
@@ -270,30 +271,15 @@ fn wire_drivers(args: &MatrixArgs) -> Result<Vec<WireDrivers>, HarnessError> {
             };
             HarnessError::Adapter(format!("{opt} {spec:?}: expected NAME=COMMAND"))
         })?;
-        let i = match out.iter().position(|d| d.name == name) {
-            Some(i) => i,
-            None => {
-                out.push(WireDrivers {
-                    name: name.to_owned(),
-                    info: WireInfo {
-                        client: None,
-                        server: None,
-                        timeout_ms: args.wire_timeout_ms,
-                    },
-                });
-                out.len() - 1
-            }
-        };
-        let slot = out.get_mut(i).map(|d| {
-            if client {
-                &mut d.info.client
-            } else {
-                &mut d.info.server
-            }
+        let command = Some(command.to_owned());
+        out.push(WireDrivers {
+            name: name.to_owned(),
+            info: WireInfo {
+                client: if client { command.clone() } else { None },
+                server: if client { None } else { command },
+                timeout_ms: args.wire_timeout_ms,
+            },
         });
-        if let Some(slot) = slot {
-            *slot = Some(command.to_owned());
-        }
     }
     Ok(out)
 }
