@@ -369,7 +369,7 @@ pub fn run(args: &MatrixArgs) -> Result<Status, HarnessError> {
     // The adapters run side by side, one thread each: an adapter's time goes mostly to waiting
     // (restarts after crashes, timeouts of hangs), not to the CPU. Rows keep the `--iut` order.
     let started = std::time::Instant::now();
-    // The wire drivers run beside them, one thread per name (its cases one after the other).
+    // The wire drivers run beside them, one thread per driver (its cases one after the other).
     let (runs, wire_runs): (Vec<_>, Vec<_>) = std::thread::scope(|s| {
         let join = |h: std::thread::ScopedJoinHandle<'_, Result<AdapterRun, HarnessError>>| {
             h.join().unwrap_or_else(|_| {
