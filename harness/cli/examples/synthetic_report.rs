@@ -90,6 +90,7 @@ fn main() -> ExitCode {
             deadline: None,
         },
         adapter: None,
+        wire: None,
         notes: Default::default(),
     };
     let rep = Report {
