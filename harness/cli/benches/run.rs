@@ -32,6 +32,8 @@ fn full_run(c: &mut Criterion) {
     // The built-in reference: no `--iut`.
     let reference = IutArgs {
         iut: None,
+        client: None,
+        server: None,
         timeout_ms: 10_000,
         max_failures_in_a_row: 5,
         deadline: None,
