@@ -3,6 +3,10 @@
 # conformance matrix over the built-in reference and every adapter whose runtime is present.
 #   adapters/matrix.sh            # all adapters
 #   ADAPTERS="tgcrypto telethon" adapters/matrix.sh
+# Wire drivers (harness/wire/README.md) run beside them as the `wire (client)` / `wire (server)`
+# columns of the row of the same name: WIRE lists NAME:ROLE pairs ("" for none), and each wire
+# case is bounded by WIRE_TIMEOUT_MS.
+#   WIRE="telethon:client pymtproto:server" adapters/matrix.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ADAPTERS="${ADAPTERS:-tgcrypto telethon gramjs grammers kurigram pyrofork pymtproto pymtproto-pyaes telethon-secret-chat ntgcalls teleproto mtcute ferogram mtproto-core}"
@@ -46,6 +50,27 @@ for a in $ADAPTERS; do
     *) echo "matrix: unknown adapter $a" >&2; exit 2 ;;
   esac
 done
+WIRE="${WIRE-telethon:client kurigram:client pyrofork:client pymtproto:client pymtproto:server}"
+for w in $WIRE; do
+  name="${w%%:*}"; role="${w##*:}"
+  case "$role" in client|server) ;; *) echo "matrix: wire driver $w: ROLE is client or server" >&2; exit 2 ;; esac
+  command -v python3 >/dev/null || { echo "matrix: skipping wire driver $w (no python3)" >&2; continue; }
+  case "$name" in
+    telethon)
+      add_setup bash adapters/telethon/setup.sh
+      cmd="adapters/telethon/.venv/bin/python adapters/telethon/wire_driver.py" ;;
+    kurigram|pyrofork)
+      add_setup bash adapters/pyrogram/setup.sh "$name"
+      cmd="adapters/pyrogram/.venv-$name/bin/python adapters/pyrogram/wire_driver.py" ;;
+    pymtproto)
+      add_setup bash adapters/pymtproto/setup.sh
+      cmd="adapters/pymtproto/.venv/bin/python adapters/pymtproto/wire_driver.py"
+      [ "$role" = server ] && cmd="$cmd --server" ;;
+    *) echo "matrix: unknown wire driver $name" >&2; exit 2 ;;
+  esac
+  args+=("--wire-$role" "$name=$cmd")
+done
+args+=(--wire-timeout-ms "${WIRE_TIMEOUT_MS:-10000}")
 # Set-ups are mostly downloads and one Rust build: side by side they take the time of the longest.
 logs="$(mktemp -d)"
 pids=()

@@ -248,6 +248,18 @@ pub struct MatrixArgs {
     /// Give an adapter up after this many failures in a row (`run` gives up after 5). 0: never.
     #[arg(long, value_name = "N", default_value_t = MATRIX_BREAKER)]
     pub max_failures_in_a_row: u32,
+    /// A wire client driver as NAME=COMMAND (repeatable; harness/wire/README.md): the `wire`
+    /// family's client-role cases against it, as the `wire (client)` column of row NAME (the
+    /// `--iut` row of that name, or a row of its own).
+    #[arg(long = "wire-client", value_name = "NAME=COMMAND")]
+    pub wire_clients: Vec<String>,
+    /// A wire server driver as NAME=COMMAND (repeatable): the server-role cases against it, as
+    /// the `wire (server)` column of row NAME.
+    #[arg(long = "wire-server", value_name = "NAME=COMMAND")]
+    pub wire_servers: Vec<String>,
+    /// The bound of each wire case, driver start to verdict. At least 1.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub wire_timeout_ms: u64,
     /// Output directory.
     #[arg(long, value_name = "DIR", default_value = "reports/matrix")]
     pub out: PathBuf,

@@ -6,6 +6,7 @@
 //! | [`net`] | 127.0.0.1 listener and connections; a deadline on every read, write and accept |
 //! | [`framing`] | the five transports over a connection, a frame cap, the transcript of each frame |
 //! | [`keys`] | the committed test-only RSA key and the server's DH group |
+//! | [`legacy_rsa`] | reading the pre-RSA_PAD `req_DH_params` encoding some clients still send |
 //! | [`forge`] | handshake messages a hostile server forges (bad pq, DH parameters, nonces, hashes) |
 //! | [`rawframe`] | frames written by hand: bad full-transport CRC/seqno, huge lengths, non-minimal abridged |
 //! | [`seal`] | encrypted messages as a sender builds them, and the [`case::Mutation`]s that break them |
@@ -26,6 +27,7 @@ pub mod error;
 pub mod forge;
 pub mod framing;
 pub mod keys;
+pub mod legacy_rsa;
 pub mod net;
 pub mod rawframe;
 pub mod rng;

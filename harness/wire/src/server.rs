@@ -227,7 +227,11 @@ impl Server {
         ) {
             return Ok(self.watch_after_tamper(deadline.min_after(quiet), "req_DH_params"));
         }
-        let body = self.recv_unencrypted(deadline, "req_DH_params")?;
+        let mut body = self.recv_unencrypted(deadline, "req_DH_params")?;
+        if let Some(t) = crate::legacy_rsa::translate_req_dh(&body, keys, &mut self.rng)? {
+            self.conn.transcript.annotate_last(&t.note);
+            body = t.body;
+        }
         let random = ServerDhRandom {
             a: self.rng.bytes(),
             padding: self.rng.bytes(),

@@ -44,6 +44,16 @@ pub fn content_related(body: &[u8]) -> bool {
     )
 }
 
+/// [`content_related`] as the harness's server reads a client's message: a `ping` counts as
+/// the client counted it (odd `seq_no`: content-related). The description page excludes only
+/// acknowledgments and containers from content-related messages, so a client that counts its
+/// pings (Telethon, pymtproto) and one that does not (the Pyrogram forks, the reference) are
+/// both served; the reference's own pings stay service messages.
+pub fn content_related_as_sent(body: &[u8], seq_no: i32) -> bool {
+    content_related(body)
+        || (matches!(ctor(body), Some(PING | PING_DELAY_DISCONNECT)) && seq_no & 1 == 1)
+}
+
 /// `ping ping_id`.
 pub fn ping(ping_id: i64) -> Vec<u8> {
     let mut b = Vec::with_capacity(12);

@@ -6,7 +6,10 @@
 //! them all).
 //!
 //! The built-in reference is the first row (in process) unless `--no-reference`; each
-//! `--iut NAME=COMMAND` adds an adapter row. The output is deterministic for a given set of
+//! `--iut NAME=COMMAND` adds an adapter row. `--wire-client NAME=COMMAND` and `--wire-server
+//! NAME=COMMAND` add the `wire` family's two roles as the columns `wire (client)` and
+//! `wire (server)` of row NAME (the reference row gets them from the in-process reference
+//! drivers). The output is deterministic for a given set of
 //! implementations and vectors (no timestamps, adapter stderr cut from the details), so it can be
 //! committed and regenerated.
 
@@ -24,7 +27,8 @@ use crate::Status;
 use crate::cli::{Acceptable, MatrixArgs, Selection};
 use crate::engine;
 use crate::error::HarnessError;
-use crate::report::Rerun;
+use crate::report::{Rerun, WireInfo};
+use crate::wire::{self, WirePlan};
 
 /// One implementation's row.
 #[derive(Debug, Serialize)]
@@ -145,23 +149,40 @@ fn stable_detail(detail: &str) -> String {
     s
 }
 
-/// Build a row from a run's results (`command` empty for the in-process reference).
+/// The column of a result: its family, with the `wire` family split by role into
+/// `wire (client)` and `wire (server)`.
+pub fn column(r: &CaseResult) -> String {
+    if r.family == wire::FAMILY {
+        if r.group_type.contains("Server") {
+            "wire (server)".to_owned()
+        } else {
+            "wire (client)".to_owned()
+        }
+    } else {
+        r.family.clone()
+    }
+}
+
+/// Build a row from a run's results: `hello` is the implementation's (name, version), `command`
+/// the adapter's (empty for the in-process reference and for wire drivers, whose repro commands
+/// come from `wire`).
 pub fn row(
     name: &str,
-    iut: &dyn Iut,
+    hello: (&str, &str),
     command: &str,
     timeout_ms: u64,
     results: &[CaseResult],
+    wire: Option<&WireInfo>,
 ) -> Row {
     let rerun = Rerun {
         adapter: (!command.is_empty()).then_some((command, timeout_ms)),
-        wire: None,
+        wire,
         acceptable: "pass",
         strict_errors: false,
     };
     let mut cells: BTreeMap<String, Cell> = BTreeMap::new();
     for r in results {
-        let cell = cells.entry(r.family.clone()).or_default();
+        let cell = cells.entry(column(r)).or_default();
         cell.total += 1;
         if r.outcome != Outcome::Unsupported {
             cell.ran += 1;
@@ -230,8 +251,8 @@ pub fn row(
     }
     Row {
         name: name.to_owned(),
-        implementation: iut.hello().name.clone(),
-        version: iut.hello().version.clone(),
+        implementation: hello.0.to_owned(),
+        version: hello.1.to_owned(),
         command: command.to_owned(),
         timeout_ms: if command.is_empty() { 0 } else { timeout_ms },
         cells,
@@ -285,14 +306,90 @@ fn run_adapter(
     Ok(AdapterRun {
         row: row(
             name,
-            &iut,
+            (&iut.hello().name, &iut.hello().version),
             command,
             u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX),
             &ex.results,
+            None,
         ),
         cases,
         summary,
     })
+}
+
+/// One wire driver (`--wire-client` / `--wire-server NAME=...`): each runs on its own thread,
+/// so a library's client and server drivers run side by side.
+struct WireDrivers {
+    name: String,
+    info: WireInfo,
+}
+
+/// The wire drivers, clients first, each in the order given.
+fn wire_drivers(args: &MatrixArgs) -> Result<Vec<WireDrivers>, HarnessError> {
+    let specs = args
+        .wire_clients
+        .iter()
+        .map(|s| (s, true))
+        .chain(args.wire_servers.iter().map(|s| (s, false)));
+    let mut out = Vec::new();
+    for (spec, client) in specs {
+        let (name, command) = spec.split_once('=').ok_or_else(|| {
+            let opt = if client {
+                "--wire-client"
+            } else {
+                "--wire-server"
+            };
+            HarnessError::Adapter(format!("{opt} {spec:?}: expected NAME=COMMAND"))
+        })?;
+        let command = Some(command.to_owned());
+        out.push(WireDrivers {
+            name: name.to_owned(),
+            info: WireInfo {
+                client: if client { command.clone() } else { None },
+                server: if client { None } else { command },
+                timeout_ms: args.wire_timeout_ms,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// The wire cases of `sel` played against `plan` (only them; nothing reaches the unused IUT).
+fn run_wire_plan(sel: &Selection, plan: &WirePlan) -> Result<Vec<CaseResult>, HarnessError> {
+    let mut unused = ReferenceIut::new();
+    let ex = engine::execute_with(sel, None, &mut unused, false, engine::WireMode::Only(plan))?;
+    Ok(ex.results)
+}
+
+fn run_wire(sel: &Selection, d: &WireDrivers) -> Result<AdapterRun, HarnessError> {
+    let started = std::time::Instant::now();
+    let timeout = std::time::Duration::from_millis(d.info.timeout_ms);
+    let plan = WirePlan::commands(d.info.client.as_deref(), d.info.server.as_deref(), timeout);
+    let results = run_wire_plan(sel, &plan)?;
+    let mut cases: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &results {
+        *cases.entry(column(r)).or_default() += 1;
+    }
+    let summary = format!(
+        "matrix: {} (wire: {}): {} cases in {:.1} s",
+        d.name,
+        d.info.describe(),
+        results.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(AdapterRun {
+        row: row(&d.name, (&d.name, ""), "", 0, &results, Some(&d.info)),
+        cases,
+        summary,
+    })
+}
+
+/// Put a wire run's cells into the row of the same name, or add its row.
+fn merge_row(rows: &mut Vec<Row>, wire_row: Row) {
+    match rows.iter_mut().find(|r| r.name == wire_row.name) {
+        Some(r) => r.cells.extend(wire_row.cells),
+        None => rows.push(wire_row),
+    }
 }
 
 /// Runs `matrix`.
@@ -311,22 +408,44 @@ pub fn run(args: &MatrixArgs) -> Result<Status, HarnessError> {
         })?;
         iuts.push((name.to_owned(), command.to_owned()));
     }
+    let drivers = wire_drivers(args)?;
     let mut rows = Vec::new();
     let mut cases: BTreeMap<String, usize> = BTreeMap::new();
     let mut progress = std::io::stderr().lock();
     if !args.no_reference {
         let mut iut = ReferenceIut::new();
-        let ex = engine::execute_with(&sel, None, &mut iut, true, engine::WireMode::Skip)?;
+        // With wire drivers, the reference drivers (in-process) give the wire columns' baseline.
+        let plan = WirePlan::reference(std::time::Duration::from_millis(args.wire_timeout_ms));
+        let mode = if drivers.is_empty() {
+            engine::WireMode::Skip
+        } else {
+            engine::WireMode::Also(&plan)
+        };
+        let ex = engine::execute_with(&sel, None, &mut iut, true, mode)?;
         for r in &ex.results {
-            *cases.entry(r.family.clone()).or_default() += 1;
+            *cases.entry(column(r)).or_default() += 1;
         }
         let _ = writeln!(progress, "matrix: reference: {} cases", ex.results.len());
-        rows.push(row("reference", &iut, "", 0, &ex.results));
+        let hello = iut.hello();
+        rows.push(row(
+            "reference",
+            (&hello.name, &hello.version),
+            "",
+            0,
+            &ex.results,
+            None,
+        ));
     }
     // The adapters run side by side, one thread each: an adapter's time goes mostly to waiting
     // (restarts after crashes, timeouts of hangs), not to the CPU. Rows keep the `--iut` order.
     let started = std::time::Instant::now();
-    let runs: Vec<Result<AdapterRun, HarnessError>> = std::thread::scope(|s| {
+    // The wire drivers run beside them, one thread per driver (its cases one after the other).
+    let (runs, wire_runs): (Vec<_>, Vec<_>) = std::thread::scope(|s| {
+        let join = |h: std::thread::ScopedJoinHandle<'_, Result<AdapterRun, HarnessError>>| {
+            h.join().unwrap_or_else(|_| {
+                Err(HarnessError::Adapter("a matrix thread panicked".to_owned()))
+            })
+        };
         let handles: Vec<_> = iuts
             .iter()
             .map(|(name, command)| {
@@ -339,28 +458,40 @@ pub fn run(args: &MatrixArgs) -> Result<Status, HarnessError> {
                 s.spawn(move || run_adapter(sel, name, command, limits))
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(HarnessError::Adapter("a matrix thread panicked".to_owned()))
-                })
+        let wire_handles: Vec<_> = drivers
+            .iter()
+            .map(|d| {
+                let sel = &sel;
+                s.spawn(move || run_wire(sel, d))
             })
-            .collect()
+            .collect();
+        (
+            handles.into_iter().map(join).collect(),
+            wire_handles.into_iter().map(join).collect(),
+        )
     });
     for run in runs {
-        let run = run?;
-        if cases.is_empty() {
-            cases = run.cases;
+        let run: AdapterRun = run?;
+        for (family, n) in run.cases {
+            cases.entry(family).or_insert(n);
         }
         let _ = writeln!(progress, "{}", run.summary);
         rows.push(run.row);
     }
-    if !iuts.is_empty() {
+    for run in wire_runs {
+        let run: AdapterRun = run?;
+        for (family, n) in run.cases {
+            cases.entry(family).or_insert(n);
+        }
+        let _ = writeln!(progress, "{}", run.summary);
+        merge_row(&mut rows, run.row);
+    }
+    if !iuts.is_empty() || !drivers.is_empty() {
         let _ = writeln!(
             progress,
-            "matrix: {} adapters in {:.1} s",
+            "matrix: {} adapters and {} wire drivers in {:.1} s",
             iuts.len(),
+            drivers.len(),
             started.elapsed().as_secs_f64()
         );
     }
@@ -561,10 +692,9 @@ fn html(m: &Matrix, json: &str) -> String {
                     } else {
                         let _ = write!(
                             s,
-                            "<td class=\"{}\"><a href=\"#{}-{}\">{text}</a></td>",
+                            "<td class=\"{}\"><a href=\"#{}\">{text}</a></td>",
                             c.status,
-                            esc(&r.name),
-                            esc(f)
+                            anchor(&r.name, f)
                         );
                     }
                 }
@@ -581,9 +711,10 @@ fn html(m: &Matrix, json: &str) -> String {
             }
             let _ = write!(
                 s,
-                "<h2 id=\"{0}-{1}\">{0} — {1}</h2><table><tr><th>file</th><th>flag</th><th>tcIds</th></tr>",
+                "<h2 id=\"{2}\">{0} — {1}</h2><table><tr><th>file</th><th>flag</th><th>tcIds</th></tr>",
                 esc(&r.name),
-                esc(family)
+                esc(family),
+                anchor(&r.name, family)
             );
             for g in &cell.failing_by_flag {
                 let _ = write!(
@@ -626,6 +757,21 @@ fn html(m: &Matrix, json: &str) -> String {
     s
 }
 
+/// The HTML id of a row's cell: ids hold no spaces (`wire (client)`), so every character but
+/// ASCII letters, digits, `-` and `_` becomes `-`.
+fn anchor(name: &str, family: &str) -> String {
+    format!("{name}-{family}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -635,11 +781,11 @@ mod tests {
     /// 204 cases never ran, and failing cells had no repro commands.
     #[test]
     fn cells_show_what_ran_and_are_never_green_when_most_did_not_run() {
-        let iut = ReferenceIut::new();
+        let iut = ("reference", "0.1.0");
         let file = "vectors/kdf/msg_key_test.json";
         let mut results = vec![case(file, 1, Outcome::Pass)];
         results.extend((2..=204).map(|n| case(file, n, Outcome::Unsupported)));
-        let r = row("x", &iut, "python3 'a b.py'", 700, &results);
+        let r = row("x", iut, "python3 'a b.py'", 700, &results, None);
         let cell = &r.cells["kdf"];
         assert_eq!((cell.pass, cell.ran, cell.total), (1, 1, 204));
         assert_eq!(cell.status, "sparse");
@@ -651,12 +797,12 @@ mod tests {
 
         let mut results: Vec<_> = (1..=10).map(|n| case(file, n, Outcome::Pass)).collect();
         results.push(case(file, 11, Outcome::Unsupported));
-        let r = row("x", &iut, "python3 'a b.py'", 700, &results);
+        let r = row("x", iut, "python3 'a b.py'", 700, &results, None);
         assert_eq!(r.cells["kdf"].status, "partial");
         assert!(!cell_text(r.cells.get("kdf")).contains('✅'));
 
         results.push(case(file, 12, Outcome::Fail));
-        let r = row("x", &iut, "python3 'a b.py'", 700, &results);
+        let r = row("x", iut, "python3 'a b.py'", 700, &results, None);
         let cell = &r.cells["kdf"];
         assert_eq!(cell.status, "fail");
         assert_eq!(
@@ -680,7 +826,7 @@ mod tests {
         let page = html(&m, "{}");
         assert!(page.contains("repro: <code>mtproto-harness run"), "{page}");
         // The reference row reruns the built-in reference: no --iut.
-        let r = row("reference", &iut, "", 0, &results);
+        let r = row("reference", iut, "", 0, &results, None);
         assert!(!r.cells["kdf"].failing[0].repro.contains("--iut"));
     }
     /// The 14-row matrix listed every failing case with its vector (index.html 17 MB,
@@ -688,12 +834,11 @@ mod tests {
     /// names every failing tcId.
     #[test]
     fn a_cell_lists_the_first_failures_and_its_flag_table_keeps_them_all() {
-        let iut = ReferenceIut::new();
         let file = "vectors/ige/aes256_ige_test.json";
         let mut results: Vec<_> = (1..=25).map(|n| case(file, n, Outcome::Fail)).collect();
         results.push(case(file, 26, Outcome::Error));
         results.push(case(file, 27, Outcome::Pass));
-        let r = row("x", &iut, "node a.js", 700, &results);
+        let r = row("x", ("x", ""), "node a.js", 700, &results, None);
         let cell = &r.cells["ige"];
         assert_eq!((cell.fail, cell.error), (25, 1));
         assert_eq!(cell.failing.len(), LISTED);
@@ -731,5 +876,55 @@ mod tests {
             page.contains("<td>NotBlockAligned</td><td>2, 4, 6"),
             "{page}"
         );
+    }
+
+    /// Issue 20, "the wire matrix": a driver's client-role and server-role cases are two
+    /// columns of the row of the same name, with `run --client/--server` repros and anchors
+    /// that hold no spaces.
+    #[test]
+    fn wire_results_are_two_columns_merged_into_the_named_row() {
+        let file = "vectors/wire/wire_client_test.json";
+        let mut client = case(file, 7, Outcome::Fail);
+        client.family = "wire".into();
+        client.group_type = "WireClientTest".into();
+        let mut server = case("vectors/wire/wire_server_test.json", 1003, Outcome::Error);
+        server.family = "wire".into();
+        server.group_type = "WireServerTest".into();
+        let info = WireInfo {
+            client: Some("python3 c.py".into()),
+            server: Some("python3 s.py --server".into()),
+            timeout_ms: 8000,
+        };
+        let wire_row = row("lib", ("lib", ""), "", 0, &[client, server], Some(&info));
+        assert_eq!(
+            wire_row.cells.keys().collect::<Vec<_>>(),
+            ["wire (client)", "wire (server)"]
+        );
+        let repro = &wire_row.cells["wire (client)"].failing[0].repro;
+        assert!(
+            repro.contains("--client 'python3 c.py'") && repro.contains("--timeout-ms 8000"),
+            "{repro}"
+        );
+        let kdf = row(
+            "lib",
+            ("lib", "1.0"),
+            "python3 a.py",
+            700,
+            &[case("vectors/kdf/msg_key_test.json", 1, Outcome::Pass)],
+            None,
+        );
+        let mut rows = vec![kdf];
+        merge_row(&mut rows, wire_row);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].cells.len(), 3);
+        assert_eq!(rows[0].version, "1.0");
+        let m = Matrix {
+            families: vec!["kdf".into(), "wire (client)".into(), "wire (server)".into()],
+            cases: [("kdf".to_owned(), 1)].into(),
+            implementations: rows,
+        };
+        let page = html(&m, "{}");
+        assert!(page.contains("href=\"#lib-wire--client-\""), "{page}");
+        assert!(page.contains("id=\"lib-wire--server-\""), "{page}");
     }
 }
