@@ -357,7 +357,7 @@ fn cmp_be(a: &[u8], b: &[u8]) -> core::cmp::Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(&b))
 }
 
-fn model_value(p: &[u8; PRIME_LEN], v: &[u8]) -> Result<(), DhError> {
+pub(crate) fn model_value(p: &[u8; PRIME_LEN], v: &[u8]) -> Result<(), DhError> {
     use core::cmp::Ordering::{Greater, Less};
     let one = [1u8];
     let p_minus_1 = add_small(p, -1);
