@@ -893,7 +893,6 @@ enum End {
     StaleRetryRefused { retries: usize },
 }
 
-
 /// `auth_key_id` and `auth_key_aux_hash` against SHA-1 of all 256 key bytes, computed here: the
 /// client and the server share the reference's code, so a key hashed without its leading zero
 /// byte on both sides would still agree with itself.

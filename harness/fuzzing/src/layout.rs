@@ -328,6 +328,16 @@ pub fn parse(target: &str, data: &[u8]) -> Result<Parsed, String> {
             "the input is too short, or an agreement input (no vector type states it)".to_owned()
         }),
         "envelope_decrypt" => {
+            let mut u = arbitrary::Unstructured::new(data);
+            let built = super::key(&mut u).is_ok()
+                && super::receiver(&mut u).is_ok()
+                && <u8 as arbitrary::Arbitrary>::arbitrary(&mut u).is_ok_and(|m| m & 2 != 0);
+            if built {
+                return Err(
+                    "a correctly-built-packet input (envelope_decrypt's second mode) states a                      message, not a packet: commit the minimised input under                      fuzz/regressions/envelope_decrypt/ (cargo test replays it) instead"
+                        .to_owned(),
+                );
+            }
             let (key, receiver, packet) = envelope_decrypt_parts(data).ok_or_else(short)?;
             Ok(Parsed::EnvelopeDecrypt {
                 key,
@@ -343,7 +353,7 @@ pub fn parse(target: &str, data: &[u8]) -> Result<Parsed, String> {
     }
 }
 
-/// One operation of a `secret_chat` input: the target's `Op`, whose variant is `(u32 · 8) >> 32`.
+/// One operation of a `secret_chat` input: the target's `Op`, whose variant is `(u32 · 9) >> 32`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SecretOp {
     /// A side sends a message (`from_a`: the originator).
@@ -472,12 +482,18 @@ pub fn secret_chat_examples() -> Vec<Vec<u8>> {
     let mut concurrent = vec![
         Send { from_a: true, x: 1 },
         Rekey { from_a: true, x: 3 },
-        Rekey { from_a: false, x: 1 },
+        Rekey {
+            from_a: false,
+            x: 1,
+        },
     ];
     concurrent.extend((0..8).map(|_| Deliver(0)));
     let mut equal = vec![
         Rekey { from_a: true, x: 2 },
-        Rekey { from_a: false, x: 7 },
+        Rekey {
+            from_a: false,
+            x: 7,
+        },
     ];
     equal.extend((0..8).map(|_| Deliver(0)));
     let mut out: Vec<Vec<u8>> = [in_order, reordered, hostile, rekey, concurrent, equal]
@@ -499,12 +515,13 @@ pub fn secret_chat_examples() -> Vec<Vec<u8>> {
         Deliver(0),
         Deliver(0),
     ];
-    let forged = |to_a: bool, out_d: u8, in_d: u8, parity: u8, random: u8, layer: u8, action: &[u8]| {
-        let mut f = ((8u64 << 32).div_ceil(9) as u32).to_le_bytes().to_vec();
-        f.extend_from_slice(&[u8::from(to_a), out_d, in_d, parity, random, layer]);
-        f.extend_from_slice(action);
-        f
-    };
+    let forged =
+        |to_a: bool, out_d: u8, in_d: u8, parity: u8, random: u8, layer: u8, action: &[u8]| {
+            let mut f = ((8u64 << 32).div_ceil(9) as u32).to_le_bytes().to_vec();
+            f.extend_from_slice(&[u8::from(to_a), out_d, in_d, parity, random, layer]);
+            f.extend_from_slice(action);
+            f
+        };
     let text = [0u8; 4];
     let request = |x: u8, id: i8| {
         let mut a = ((1u64 << 32).div_ceil(3) as u32).to_le_bytes().to_vec();
@@ -541,10 +558,7 @@ pub fn secret_chat_examples() -> Vec<Vec<u8>> {
     }
     let mut d = secret_chat(
         10,
-        &[
-            Send { from_a: true, x: 1 },
-            Rekey { from_a: true, x: 3 },
-        ],
+        &[Send { from_a: true, x: 1 }, Rekey { from_a: true, x: 3 }],
     );
     d.extend_from_slice(&forged(true, 0, 0, 0, 0, 0, &request(6, -1)));
     out.push(d);
@@ -638,9 +652,21 @@ pub fn examples() -> Vec<(&'static str, Vec<u8>)> {
     // call_exchange: the emoji of two keys (mode 0), an honest exchange and one with each thing
     // in transit replaced (mode 1: a, b, commitment, other_a, g_b, other_b, reveal, fingerprint
     // choice, at, fingerprint, hash).
-    out.push(("call_exchange", [0u8].into_iter().chain(0..=255).chain(0..=255).collect()));
+    out.push((
+        "call_exchange",
+        [0u8].into_iter().chain(0..=255).chain(0..=255).collect(),
+    ));
     out.push(("call_exchange", vec![0u8; 513]));
-    for (commitment, g_b, reveal, fp) in [(0u8, 0u8, 0u8, 0u8), (1, 0, 1, 1), (2, 0, 0, 0), (0, 1, 0, 0), (0, 2, 0, 0), (0, 0, 2, 1), (0, 0, 0, 2), (0, 0, 1, 1)] {
+    for (commitment, g_b, reveal, fp) in [
+        (0u8, 0u8, 0u8, 0u8),
+        (1, 0, 1, 1),
+        (2, 0, 0, 0),
+        (0, 1, 0, 0),
+        (0, 2, 0, 0),
+        (0, 0, 2, 1),
+        (0, 0, 0, 2),
+        (0, 0, 1, 1),
+    ] {
         let mut e = vec![1u8, 3, 5, commitment, 4, g_b, 6, reveal, fp, 17];
         e.extend_from_slice(&[0x5a; 8 + 32]);
         out.push(("call_exchange", e));

@@ -269,7 +269,14 @@ fn built_packet(key: &AuthKey, to: Receiver, b: &Built) {
     let got = envelope::decrypt_any_session(key, to, &packet);
     match (valid, &got) {
         (Some(len), Ok(m)) => assert_eq!(
-            (m.salt, m.session_id, m.msg_id, m.seq_no, m.body(), m.padding()),
+            (
+                m.salt,
+                m.session_id,
+                m.msg_id,
+                m.seq_no,
+                m.body(),
+                m.padding()
+            ),
             (
                 b.salt,
                 b.session_id,
@@ -281,11 +288,14 @@ fn built_packet(key: &AuthKey, to: Receiver, b: &Built) {
             "a correctly built packet decrypted to other fields"
         ),
         (Some(len), Err(e)) => {
-            panic!("a correctly built packet (body {len}, padding {}) was refused: {e:?}", available - len)
+            panic!(
+                "a correctly built packet (body {len}, padding {}) was refused: {e:?}",
+                available - len
+            )
         }
-        (None, Ok(_)) => panic!(
-            "accepted a length field of {declared} with {available} bytes after it (R5)"
-        ),
+        (None, Ok(_)) => {
+            panic!("accepted a length field of {declared} with {available} bytes after it (R5)")
+        }
         (None, Err(_)) => {}
     }
     if b.flip != 0 {

@@ -78,8 +78,11 @@ struct Forged {
 #[derive(Arbitrary, Debug)]
 enum ForgedAction {
     Text,
-    /// RequestKey with `exchange_id` and `g_a = g^rekey_secret(x)`.
-    RequestKey { x: u8, exchange_id: i8 },
+    /// RequestKey with `exchange_id` and `g_a = g^rekey_secret(x % 8)`.
+    RequestKey {
+        x: u8,
+        exchange_id: i8,
+    },
     /// CommitKey for the exchange the receiver accepted (`same`) or another id, with the pending
     /// key's fingerprint (`right`) or `fingerprint`.
     CommitKey {
@@ -145,6 +148,10 @@ struct World {
     /// The raw in_seq_no and the layer of the last message each side processed in order.
     last_in: [i32; 2],
     last_layer: [Option<i32>; 2],
+    /// Packets each side took into its seq_no state (accepted) and messages it handed over: the
+    /// difference is what waits behind a gap.
+    taken: [usize; 2],
+    given: [usize; 2],
     /// A malicious peer has sent something: the honest sides no longer share one history, so
     /// the end-of-conversation agreement is not asserted and a chat may close.
     forged: bool,
@@ -308,6 +315,8 @@ impl World {
                     "both sides speak the same layer"
                 );
                 let side = usize::from(to_a);
+                self.taken[side] += 1;
+                self.given[side] += delivered.len();
                 for d in delivered {
                     assert_eq!(
                         d.layer.out_seq_no,
@@ -387,7 +396,10 @@ impl World {
             }
             Op::Rekey(from_a, x) if !self.rekeyed[usize::from(from_a)] => {
                 let chat = self.chat(from_a);
-                if *chat.rekey_phase() == RekeyPhase::Idle && !chat.holds_old_key() {
+                if *chat.rekey_phase() == RekeyPhase::Idle
+                    && !chat.holds_old_key()
+                    && !chat.is_closed()
+                {
                     let fresh = self.fresh();
                     let secret = rekey_secret(x);
                     // -2..=2: both signs, so concurrent requests compare signed ids.
@@ -429,11 +441,19 @@ impl World {
             return;
         }
         self.forged = true;
-        let receiver = if to_a { Role::Originator } else { Role::Acceptor };
+        let receiver = if to_a {
+            Role::Originator
+        } else {
+            Role::Acceptor
+        };
         let sender = receiver.peer();
         // Parities of the sender's numbers: from the originator out odd and in even, from the
         // acceptor the other way round.
-        let (in_parity, out_parity) = if sender == Role::Originator { (0, 1) } else { (1, 0) };
+        let (in_parity, out_parity) = if sender == Role::Originator {
+            (0, 1)
+        } else {
+            (1, 0)
+        };
         let (sent, received) = self.chat(to_a).counts();
         let out_raw = i64::from(received) + [0, 1, -1, 2, -2][usize::from(f.out_delta) % 5];
         let in_raw = i64::from(sent) + [0, -1, 1, -2, 2, -3][usize::from(f.in_delta) % 6];
@@ -454,11 +474,12 @@ impl World {
         let action = match &f.action {
             ForgedAction::Text => None,
             ForgedAction::RequestKey { x, exchange_id } => {
-                instead = Some(rekey_randomness(*x));
+                // Eight scripted secrets: the exponentiations repeat (the memo has them).
+                instead = Some(rekey_randomness(x % 8));
                 Some(DecryptedMessageAction::DecryptedMessageActionRequestKey(
                     DecryptedMessageActionRequestKey {
                         exchange_id: i64::from(*exchange_id),
-                        g_a: group.pow_g(&rekey_secret(*x)).to_vec(),
+                        g_a: group.pow_g(&rekey_secret(x % 8)).to_vec(),
                     },
                 ))
             }
@@ -467,9 +488,9 @@ impl World {
                 right,
                 fingerprint,
             } => {
-                let pending = self.forged_pending.filter(|p| {
-                    p.0 == to_a && phase == RekeyPhase::Accepted { exchange_id: p.1 }
-                });
+                let pending = self
+                    .forged_pending
+                    .filter(|p| p.0 == to_a && phase == RekeyPhase::Accepted { exchange_id: p.1 });
                 let exchange_id = match (&phase, same) {
                     (RekeyPhase::Accepted { exchange_id }, true) => *exchange_id,
                     (RekeyPhase::Accepted { exchange_id }, false) => exchange_id.wrapping_add(1),
@@ -526,9 +547,10 @@ impl World {
         } else {
             match (&f.action, &phase) {
                 (ForgedAction::Text, _) => Must::Process,
-                (ForgedAction::RequestKey { .. }, RekeyPhase::Idle | RekeyPhase::Requested { .. }) => {
-                    Must::Process
-                }
+                (
+                    ForgedAction::RequestKey { .. },
+                    RekeyPhase::Idle | RekeyPhase::Requested { .. },
+                ) => Must::Process,
                 (ForgedAction::RequestKey { .. }, _) => Must::Close,
                 (ForgedAction::CommitKey { same, right, .. }, RekeyPhase::Accepted { .. }) => {
                     let known = self.forged_pending.is_some_and(|p| {
@@ -575,7 +597,11 @@ impl World {
         );
         match (&must, verdict) {
             (Must::Reject, Verdict::Rejected(_)) => {
-                assert_eq!(self.chat(to_a).counts(), before, "{what}: ignored yet counted");
+                assert_eq!(
+                    self.chat(to_a).counts(),
+                    before,
+                    "{what}: ignored yet counted"
+                );
             }
             (Must::Close, Verdict::Closed(_)) => {
                 assert_eq!(
@@ -585,6 +611,10 @@ impl World {
                 );
             }
             (Must::Open, Verdict::Closed(_) | Verdict::Rejected(_)) => {}
+            // Messages queued behind a gap carry in_seq_nos too: an in-order message must not
+            // have a larger one than the next queued message (the model does not see them).
+            (Must::Process, Verdict::Closed(mtproto::SecretError::InSeqNoInvalid { .. }))
+                if self.taken[side] > self.given[side] => {}
             (
                 Must::Process | Must::Open,
                 Verdict::Accepted {
@@ -598,8 +628,14 @@ impl World {
                         "{what}: not processed"
                     );
                 }
+                self.taken[side] += 1;
+                self.given[side] += delivered.len();
                 for d in &delivered {
-                    assert_eq!(d.layer.out_seq_no, self.last_out[side] + 2, "{what}: out of order");
+                    assert_eq!(
+                        d.layer.out_seq_no,
+                        self.last_out[side] + 2,
+                        "{what}: out of order"
+                    );
                     self.last_out[side] = d.layer.out_seq_no;
                     self.last_in[side] = d.layer.in_seq_no / 2;
                     self.last_layer[side] = Some(d.layer.layer);
@@ -635,7 +671,11 @@ impl World {
         replies: &[Vec<u8>],
         what: &str,
     ) {
-        let peer = if to_a { Role::Acceptor } else { Role::Originator };
+        let peer = if to_a {
+            Role::Acceptor
+        } else {
+            Role::Originator
+        };
         // The receiver's replies as the peer reads them.
         let accepts: Vec<_> = replies
             .iter()
@@ -667,12 +707,15 @@ impl World {
                     accepts.len()
                 );
                 if let Some(a) = accepts.first() {
-                    assert_eq!(a.exchange_id, theirs, "{what}: AcceptKey for another exchange");
+                    assert_eq!(
+                        a.exchange_id, theirs,
+                        "{what}: AcceptKey for another exchange"
+                    );
                     let group = crate::dh::proven().1[0].clone();
                     let Ok(g_b) = group.check_value(&a.g_b) else {
                         panic!("{what}: AcceptKey with an unsafe g_b");
                     };
-                    let new_key = group.pow(&g_b, &rekey_secret(*x));
+                    let new_key = group.pow(&g_b, &rekey_secret(x % 8));
                     assert_eq!(
                         a.key_fingerprint.to_le_bytes()[..],
                         sha1::Sha1::digest(new_key)[12..20],
@@ -751,6 +794,8 @@ fn conversation(data: &[u8], traced: bool) -> Option<(World, [u8; 256])> {
         rekeyed: [false; 2],
         last_in: [0; 2],
         last_layer: [None; 2],
+        taken: [0; 2],
+        given: [0; 2],
         forged: false,
         forged_pending: None,
         log: traced.then(Vec::new),

@@ -89,7 +89,12 @@ fn fuzz_entry_points_never_panic_on_short_inputs() {
 #[test]
 fn every_layout_example_runs_clean() {
     let examples = mtproto_fuzzing::layout::examples();
-    for name in ["call_packet", "call_exchange", "envelope_decrypt", "secret_chat"] {
+    for name in [
+        "call_packet",
+        "call_exchange",
+        "envelope_decrypt",
+        "secret_chat",
+    ] {
         assert!(
             examples.iter().any(|(n, _)| *n == name),
             "no example for {name}"
