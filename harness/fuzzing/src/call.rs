@@ -438,7 +438,8 @@ fn exchange(e: &Exchange) {
         1 => callee_side.map_or(e.fingerprint, |k| ChatKey::new(k).fingerprint_long()),
         _ => e.fingerprint,
     };
-    let fp_ok = callee_side.is_some_and(|k| model_fingerprint(&k) == fingerprint.to_le_bytes());
+    let fp = callee_side.map(|k| model_fingerprint(&k) == fingerprint.to_le_bytes());
+    let fp_ok = fp == Some(true);
     // Only a hash match lets the callee reach the fingerprint (when it does not, the model
     // computed nothing for a changed g_a, and there is nothing to compare).
     let want = hash_ok && value_ok && fp_ok;
@@ -462,7 +463,7 @@ fn exchange(e: &Exchange) {
         (Err(_), false) => {}
         (got, _) => panic!(
             "the callee's verdict ({:?}) is not the model's: SHA256(g_a) = g_a_hash {hash_ok}, \
-             g_a passes the value checks {value_ok}, fingerprint matches {fp_ok}",
+             g_a passes the value checks {value_ok}, fingerprint matches {fp:?} (None: not reached)",
             got.map(|_| ())
         ),
     }

@@ -523,9 +523,9 @@ pub fn secret_chat_examples() -> Vec<Vec<u8>> {
             f
         };
     let text = [0u8; 4];
-    let request = |x: u8, id: i8| {
+    let request = |x: u8, id: i8, race: u8, then_commit: u8| {
         let mut a = ((1u64 << 32).div_ceil(3) as u32).to_le_bytes().to_vec();
-        a.extend_from_slice(&[x, id as u8]);
+        a.extend_from_slice(&[x, id as u8, race, then_commit]);
         a
     };
     let commit = |right: bool| {
@@ -552,7 +552,7 @@ pub fn secret_chat_examples() -> Vec<Vec<u8>> {
     }
     for right in [true, false] {
         let mut d = base.clone();
-        d.extend_from_slice(&forged(false, 0, 0, 0, 0, 0, &request(5, 3)));
+        d.extend_from_slice(&forged(false, 0, 0, 0, 0, 0, &request(5, 3, 0, 0)));
         d.extend_from_slice(&forged(false, 0, 0, 0, 0, 0, &commit(right)));
         out.push(d);
     }
@@ -560,8 +560,20 @@ pub fn secret_chat_examples() -> Vec<Vec<u8>> {
         10,
         &[Send { from_a: true, x: 1 }, Rekey { from_a: true, x: 3 }],
     );
-    d.extend_from_slice(&forged(true, 0, 0, 0, 0, 0, &request(6, -1)));
+    d.extend_from_slice(&forged(true, 0, 0, 0, 0, 0, &request(6, -1, 0, 0)));
     out.push(d);
+    // The same in one operation each: the receiver races its own request (exchange_id 0)
+    // against -1; a RequestKey followed at once by a CommitKey with a wrong, and a right,
+    // fingerprint.
+    for action in [
+        request(6, -1, 5, 0),
+        request(3, 2, 0, 2),
+        request(4, 1, 0, 1),
+    ] {
+        let mut d = base.clone();
+        d.extend_from_slice(&forged(false, 0, 0, 0, 0, 0, &action));
+        out.push(d);
+    }
     out
 }
 
@@ -780,6 +792,8 @@ pub fn examples() -> Vec<(&'static str, Vec<u8>)> {
             handshake_server_answers(0, true, answers, replay),
         ));
     }
+    // dh_checks: the prime that is not safe (selector bit 7 of mode 0), with g = 3.
+    out.push(("dh_checks", vec![0, 0x80, 0, 0, 0, 0, 0, 0]));
     // dh_checks: each prime selector (published, changed, given) with g from the table; values at
     // each boundary (1, p, 2^1984, p - 2^1984) and one off; an agreement.
     for psel in 0..8u8 {

@@ -78,10 +78,15 @@ struct Forged {
 #[derive(Arbitrary, Debug)]
 enum ForgedAction {
     Text,
-    /// RequestKey with `exchange_id` and `g_a = g^rekey_secret(x % 8)`.
+    /// RequestKey with `exchange_id` and `g_a = g^rekey_secret(x % 8)`. `race` odd: the
+    /// receiver first starts its own re-key (`Rekey(race >> 1)`), so the two requests meet.
+    /// `then_commit` nonzero: once it is processed, a CommitKey follows with the right (odd) or
+    /// a wrong (even) fingerprint.
     RequestKey {
         x: u8,
         exchange_id: i8,
+        race: u8,
+        then_commit: u8,
     },
     /// CommitKey for the exchange the receiver accepted (`same`) or another id, with the pending
     /// key's fingerprint (`right`) or `fingerprint`.
@@ -440,6 +445,11 @@ impl World {
         if self.chat(to_a).is_closed() {
             return;
         }
+        if let ForgedAction::RequestKey { race, .. } = f.action
+            && race & 1 == 1
+        {
+            self.apply(Op::Rekey(to_a, race >> 1));
+        }
         self.forged = true;
         let receiver = if to_a {
             Role::Originator
@@ -473,7 +483,7 @@ impl World {
         let mut instead = None;
         let action = match &f.action {
             ForgedAction::Text => None,
-            ForgedAction::RequestKey { x, exchange_id } => {
+            ForgedAction::RequestKey { x, exchange_id, .. } => {
                 // Eight scripted secrets: the exponentiations repeat (the memo has them).
                 instead = Some(rekey_randomness(x % 8));
                 Some(DecryptedMessageAction::DecryptedMessageActionRequestKey(
@@ -652,6 +662,24 @@ impl World {
                         fresh: None,
                     });
                 }
+                if let ForgedAction::RequestKey { then_commit, .. } = f.action
+                    && then_commit != 0
+                    && must == Must::Process
+                {
+                    self.forge(&Forged {
+                        to_a,
+                        out_delta: 0,
+                        in_delta: 0,
+                        parity: 0,
+                        random_len: 0,
+                        layer_down: 0,
+                        action: ForgedAction::CommitKey {
+                            same: true,
+                            right: then_commit & 1 == 1,
+                            fingerprint: 0x1234,
+                        },
+                    });
+                }
             }
             (_, v) => panic!("{what}: the model says {must:?}, the side gave {v:?}"),
         }
@@ -689,7 +717,7 @@ impl World {
             })
             .collect();
         match &f.action {
-            ForgedAction::RequestKey { x, exchange_id } => {
+            ForgedAction::RequestKey { x, exchange_id, .. } => {
                 let theirs = i64::from(*exchange_id);
                 let must_accept = match phase {
                     RekeyPhase::Idle => !holds_old,
