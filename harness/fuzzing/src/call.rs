@@ -451,7 +451,7 @@ fn exchange(e: &Exchange) {
                 "the callee's key is not g_a^b"
             );
             assert_eq!(k.g_a()[..], revealed[..]);
-            if e.g_b % 4 == 0 && e.reveal % 3 == 0 {
+            if e.g_b.is_multiple_of(4) && e.reveal.is_multiple_of(3) {
                 assert_eq!(
                     k.key().as_bytes(),
                     caller_key.key().as_bytes(),

@@ -52,12 +52,12 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                 let aes256 = key.len() == 32;
                 put(
                     "ige_differential",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::ige(aes256, true, &iv, key, 1, t.msg.as_bytes()),
                 );
                 put(
                     "ige_differential",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::ige(aes256, false, &iv, key, 2, t.ct.as_bytes()),
                 );
             }
@@ -72,7 +72,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                 let packet = t.packet.as_bytes();
                 put(
                     "envelope_decrypt",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::envelope_decrypt(&key, receiver, packet),
                 );
                 // The plaintext of what decrypts: the checks behind msg_key (envelope_parse), and
@@ -81,7 +81,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                 if let Ok(m) = envelope::decrypt_any_session(&auth, receiver, packet) {
                     put(
                         "envelope_parse",
-                        class(&t.result, t.error.as_deref()),
+                        class(t.result, t.error.as_deref()),
                         m.plaintext().to_vec(),
                     );
                     let mut rt = vec![0u8];
@@ -89,7 +89,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                     rt.extend_from_slice(m.plaintext().get(..64).unwrap_or(m.plaintext()));
                     put(
                         "envelope_roundtrip",
-                        class(&t.result, t.error.as_deref()),
+                        class(t.result, t.error.as_deref()),
                         rt,
                     );
                 }
@@ -113,7 +113,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                     };
                     put(
                         target,
-                        class(&t.result, t.error.as_deref()),
+                        class(t.result, t.error.as_deref()),
                         layout::transport(dir, &[1, half], stream),
                     );
                     continue;
@@ -134,7 +134,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                 if framed {
                     put(
                         "transport_obfuscated",
-                        class(&t.result, t.error.as_deref()),
+                        class(t.result, t.error.as_deref()),
                         layout::transport_obfuscated(
                             kind,
                             t.secret.as_ref().map(|s| s.as_bytes()),
@@ -153,7 +153,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                 let bytes = t.bytes.as_bytes();
                 put(
                     "tl_decode",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::tl(is_secret, bytes),
                 );
                 if !is_secret {
@@ -161,13 +161,13 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                     if let Ok(p) = envelope::unencrypted::encode(0x51e5_7ac4_2770_964a, bytes) {
                         put(
                             "unencrypted_decode",
-                            class(&t.result, t.error.as_deref()),
+                            class(t.result, t.error.as_deref()),
                             p,
                         );
                     }
                     put(
                         "tl_bytes",
-                        class(&t.result, t.error.as_deref()),
+                        class(t.result, t.error.as_deref()),
                         bytes.get(4..).unwrap_or(&[]).to_vec(),
                     );
                 }
@@ -200,7 +200,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                     .collect();
                 put(
                     target,
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::session(window, synced, &steps),
                 );
             }
@@ -208,7 +208,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
         TestGroup::Dh(DhFamily::Params(g)) => {
             for t in &g.tests {
                 if let Some(seed) = layout::dh_params(t.p.as_bytes(), t.g) {
-                    put("dh_checks", class(&t.result, t.error.as_deref()), seed);
+                    put("dh_checks", class(t.result, t.error.as_deref()), seed);
                 }
             }
         }
@@ -225,7 +225,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
             for t in &g.tests {
                 put(
                     "dh_checks",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::dh_value(which, t.value.as_bytes()),
                 );
             }
@@ -234,7 +234,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
             for t in &g.tests {
                 put(
                     "pq",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::pq(t.pq.as_bytes()),
                 );
             }
@@ -246,12 +246,12 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
             for t in g.tests.iter().take(2) {
                 put(
                     "handshake_client",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::handshake(t.tc_id, t.tc_id % 2 == 1),
                 );
                 put(
                     "handshake_server",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::handshake(t.tc_id, t.tc_id % 2 == 0),
                 );
             }
@@ -260,12 +260,12 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
             for t in g.tests.iter().take(2) {
                 put(
                     "handshake_client",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::handshake(t.tc_id, t.tc_id % 2 == 1),
                 );
                 put(
                     "handshake_server",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::handshake(t.tc_id, t.tc_id % 2 == 0),
                 );
             }
@@ -277,7 +277,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
             for t in &g.tests {
                 put(
                     "secret_chat",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     garbage(t.tc_id, to_a, t.packet.as_bytes()),
                 );
             }
@@ -289,7 +289,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                 if let Some(packet) = &t.packet {
                     put(
                         "secret_chat",
-                        class(&t.result, t.error.as_deref()),
+                        class(t.result, t.error.as_deref()),
                         garbage(t.tc_id, to_a, packet.as_bytes()),
                     );
                 }
@@ -300,7 +300,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
             for t in &g.tests {
                 put(
                     "secret_chat",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     garbage(t.tc_id, to_a, t.packet.as_bytes()),
                 );
             }
@@ -312,7 +312,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
             for t in &g.tests {
                 put(
                     "secret_chat",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::secret_chat(t.tc_id as u8, &secret_trace_ops(we_are_a, &t.steps)),
                 );
             }
@@ -331,7 +331,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                 ops.extend((0..8).map(|_| SecretOp::Deliver(0)));
                 put(
                     "secret_chat",
-                    class(&t.result, t.error.as_deref()),
+                    class(t.result, t.error.as_deref()),
                     layout::secret_chat(n as u8, &ops),
                 );
             }
