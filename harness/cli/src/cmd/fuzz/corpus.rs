@@ -159,11 +159,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                 if !is_secret {
                     // As the body of an unencrypted message, and its fields as TL bytes.
                     if let Ok(p) = envelope::unencrypted::encode(0x51e5_7ac4_2770_964a, bytes) {
-                        put(
-                            "unencrypted_decode",
-                            class(t.result, t.error.as_deref()),
-                            p,
-                        );
+                        put("unencrypted_decode", class(t.result, t.error.as_deref()), p);
                     }
                     put(
                         "tl_bytes",
