@@ -55,6 +55,12 @@ DH = {"telegram_p_top": bytes.fromhex("c71caeb9"), "modp_top": bytes.fromhex("ff
 PQ = {"sample_pq": bytes.fromhex("17ed48941a08f981"), "p": bytes.fromhex("494c553b"), "q": bytes.fromhex("53911073"),
       "u32_max": b"\xff\xff\xff\xff", "two_63": bytes.fromhex("8000000000000000")}
 
+# Call seqs (big-endian: flag bits 31 and 30, counters 1, 2^30 - 1, 2^30) and the 64-counter window.
+CALL = {"seq_single": b"\x80\x00\x00\x01", "seq_ack": b"\x40\x00\x00\x01", "seq_1": b"\x00\x00\x00\x01",
+        "seq_max": b"\x3f\xff\xff\xff", "seq_limit": b"\x40\x00\x00\x00", "delta_64": le32(64)[:2],
+        "delta_minus_64": (-64).to_bytes(2, "little", signed=True)}
+CALL_EXCHANGE = {"top_bit_word": b"\x80" + bytes(7), "ff8": b"\xff" * 8, "zeros8": bytes(8)}
+
 TARGETS = {
     "ige_differential": {"one_block": bytes(16)},
     "envelope_decrypt": ENVELOPE,
@@ -75,6 +81,8 @@ TARGETS = {
     "dh_checks": DH,
     "pq": PQ,
     "secret_chat": {k: v for k, v in SECRET.items() if "ecryptedMessage" in k},
+    "call_packet": CALL,
+    "call_exchange": CALL_EXCHANGE,
 }
 
 OUT.mkdir(parents=True, exist_ok=True)

@@ -49,9 +49,23 @@ EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A
 E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510\
 15728E5A8AACAA68FFFFFFFFFFFFFFFF";
 
+/// A 2048-bit prime that is not safe: `(p - 1) / 2` is even. It is 2 mod 3, so `g = 3` passes
+/// the congruence table and only the safe-prime clause refuses it.
+const NOT_SAFE_2048: &str = "\
+DA6C416F4FCEA349604297A582B269260E26F94F70A5366A0A01B4AE0152BBB77DF5E015D98990563D1D926088C8B15A\
+EDD46A5A65BBFE04C5248AE9A3422D8180D5E3AC71D10E8C2253D9190F36598889314FD728270686082EABD4FB83517F\
+143D8856EFC1E6983A3AB636D5B7375F404634DFCCCF46858B99448AC0213A0C80C614595C497719F39747BAB56D5248\
+7C46FCF1E519113494AD5C2ABDF2FE3D4594EEAE76216C9628F138489985419D32191EC371C2C7C4DA19910DD3EFABBE\
+9CB991BA694CCC3CCBAFB506D4247760DB0B447A2BF0CE89A83B28F92D9917E59BABF7D9EBB496AC2DABEA52A42ED1D7\
+49BD44DF4C8DF6017B021A2CB87D61F1";
+
 fn modp_2048() -> [u8; PRIME_LEN] {
+    hex_2048(MODP_2048)
+}
+
+fn hex_2048(hex: &str) -> [u8; PRIME_LEN] {
     let mut out = [0u8; PRIME_LEN];
-    for (o, pair) in out.iter_mut().zip(MODP_2048.as_bytes().chunks_exact(2)) {
+    for (o, pair) in out.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
         let s = core::str::from_utf8(pair).unwrap_or("00");
         *o = u8::from_str_radix(s, 16).unwrap_or(0);
     }
@@ -248,6 +262,8 @@ fn params_input(data: &[u8]) -> Option<(Vec<u8>, i64, bool, [u8; 32])> {
     let (base, base_g) = known()[usize::from(psel & 1)];
     let mut known_prime = false;
     let p: Vec<u8> = match psel / 2 % 4 {
+        // A prime that is not safe: only the (p - 1) / 2 test refuses it.
+        0 if psel & 0x80 != 0 => hex_2048(NOT_SAFE_2048).to_vec(),
         0 => {
             known_prime = true;
             base.to_vec()
@@ -357,7 +373,7 @@ fn cmp_be(a: &[u8], b: &[u8]) -> core::cmp::Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(&b))
 }
 
-fn model_value(p: &[u8; PRIME_LEN], v: &[u8]) -> Result<(), DhError> {
+pub(crate) fn model_value(p: &[u8; PRIME_LEN], v: &[u8]) -> Result<(), DhError> {
     use core::cmp::Ordering::{Greater, Less};
     let one = [1u8];
     let p_minus_1 = add_small(p, -1);

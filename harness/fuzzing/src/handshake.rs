@@ -466,6 +466,7 @@ fn client_exchange(data: &[u8], rec: &mut Rec) {
         server_result.auth_key.as_bytes(),
         "the server finished with a key the client did not compute"
     );
+    check_key_hashes(&server_result.auth_key);
     let forged = |n: u8, hash_ok: bool| {
         let mut hash = new_nonce_hash(&new_nonce, n, &server_result.auth_key.aux_hash());
         if !hash_ok {
@@ -826,6 +827,7 @@ fn server_rounds(
                     result.auth_key.as_bytes(),
                     "keys differ"
                 );
+                check_key_hashes(&result.auth_key);
                 assert_eq!(done.server_salt, result.server_salt);
                 return End::Done { retries: round };
             }
@@ -889,6 +891,24 @@ enum End {
     Failed { retries: usize },
     /// After `dh_gen_retry`, the answered `set_client_DH_params` replayed and refused.
     StaleRetryRefused { retries: usize },
+}
+
+/// `auth_key_id` and `auth_key_aux_hash` against SHA-1 of all 256 key bytes, computed here: the
+/// client and the server share the reference's code, so a key hashed without its leading zero
+/// byte on both sides would still agree with itself.
+fn check_key_hashes(key: &mtproto::auth_key::AuthKey) {
+    use sha1::{Digest, Sha1};
+    let h = Sha1::digest(key.as_bytes());
+    assert_eq!(
+        key.id(),
+        crate::envelope_model::auth_key_id(key.as_bytes()),
+        "auth_key_id differs from SHA1(all 256 key bytes)[12..20]"
+    );
+    assert_eq!(
+        key.aux_hash()[..],
+        h[..8],
+        "auth_key_aux_hash differs from SHA1(all 256 key bytes)[0..8]"
+    );
 }
 
 #[cfg(test)]

@@ -328,6 +328,16 @@ pub fn parse(target: &str, data: &[u8]) -> Result<Parsed, String> {
             "the input is too short, or an agreement input (no vector type states it)".to_owned()
         }),
         "envelope_decrypt" => {
+            let mut u = arbitrary::Unstructured::new(data);
+            let built = super::key(&mut u).is_ok()
+                && super::receiver(&mut u).is_ok()
+                && <u8 as arbitrary::Arbitrary>::arbitrary(&mut u).is_ok_and(|m| m & 2 != 0);
+            if built {
+                return Err(
+                    "a correctly-built-packet input (envelope_decrypt's second mode) states a                      message, not a packet: commit the minimised input under                      fuzz/regressions/envelope_decrypt/ (cargo test replays it) instead"
+                        .to_owned(),
+                );
+            }
             let (key, receiver, packet) = envelope_decrypt_parts(data).ok_or_else(short)?;
             Ok(Parsed::EnvelopeDecrypt {
                 key,
@@ -343,7 +353,7 @@ pub fn parse(target: &str, data: &[u8]) -> Result<Parsed, String> {
     }
 }
 
-/// One operation of a `secret_chat` input: the target's `Op`, whose variant is `(u32 · 8) >> 32`.
+/// One operation of a `secret_chat` input: the target's `Op`, whose variant is `(u32 · 9) >> 32`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SecretOp {
     /// A side sends a message (`from_a`: the originator).
@@ -374,16 +384,19 @@ pub enum SecretOp {
     Rekey {
         /// The originator starts.
         from_a: bool,
-        /// `exchange_id % 3`.
+        /// Picks the secrets and `exchange_id = x % 5 - 2`.
         x: u8,
     },
 }
 
-/// `secret_chat`: `[key seed]` then each operation, its variant `(u32 · 8) >> 32` and its fields
-/// (bytes as `arbitrary` reads a `Vec<u8>`: `01 b` per byte, then `00`).
+/// `secret_chat`: `[key seed]` then each operation, its variant `(u32 · 9) >> 32` (nine
+/// operations, the ninth a malicious peer's forged message, which no layout writes) and its
+/// fields (bytes as `arbitrary` reads a `Vec<u8>`: `01 b` per byte, then `00`).
 pub fn secret_chat(seed: u8, ops: &[SecretOp]) -> Vec<u8> {
     fn variant(out: &mut Vec<u8>, k: u32) {
-        out.extend_from_slice(&((k << 29) + 1).to_le_bytes());
+        // The smallest u32 whose (v · 9) >> 32 is k.
+        let v = ((u64::from(k) << 32).div_ceil(9)) as u32;
+        out.extend_from_slice(&v.to_le_bytes());
     }
     let mut out = vec![seed];
     for op in ops {
@@ -465,11 +478,103 @@ pub fn secret_chat_examples() -> Vec<Vec<u8>> {
     ]);
     let mut rekey = vec![Send { from_a: true, x: 1 }, Rekey { from_a: true, x: 1 }];
     rekey.extend((0..8).map(|_| Deliver(0)));
-    [in_order, reordered, hostile, rekey]
+    // Both sides re-key at once (exchange_ids 1 and -1, then 0 and 0).
+    let mut concurrent = vec![
+        Send { from_a: true, x: 1 },
+        Rekey { from_a: true, x: 3 },
+        Rekey {
+            from_a: false,
+            x: 1,
+        },
+    ];
+    concurrent.extend((0..8).map(|_| Deliver(0)));
+    let mut equal = vec![
+        Rekey { from_a: true, x: 2 },
+        Rekey {
+            from_a: false,
+            x: 7,
+        },
+    ];
+    equal.extend((0..8).map(|_| Deliver(0)));
+    let mut out: Vec<Vec<u8>> = [in_order, reordered, hostile, rekey, concurrent, equal]
         .iter()
         .enumerate()
         .map(|(seed, ops)| secret_chat(seed as u8, ops))
-        .collect()
+        .collect();
+    // A malicious peer (the ninth operation): after one message each way, a forged message of
+    // each class of spec §8.2-§8.4 -- in order, short random_bytes, each parity wrong, a
+    // repeat, a gap, in_seq_no above what was sent and below zero, a lowered layer; a RequestKey
+    // to an idle side then a CommitKey with the right and with a wrong fingerprint; a RequestKey
+    // with exchange_id -1 against a side that requested with 1.
+    let warm = [
+        Send { from_a: true, x: 1 },
+        Send {
+            from_a: false,
+            x: 2,
+        },
+        Deliver(0),
+        Deliver(0),
+    ];
+    let forged =
+        |to_a: bool, out_d: u8, in_d: u8, parity: u8, random: u8, layer: u8, action: &[u8]| {
+            let mut f = ((8u64 << 32).div_ceil(9) as u32).to_le_bytes().to_vec();
+            f.extend_from_slice(&[u8::from(to_a), out_d, in_d, parity, random, layer]);
+            f.extend_from_slice(action);
+            f
+        };
+    let text = [0u8; 4];
+    let request = |x: u8, id: i8, race: u8, then_commit: u8| {
+        let mut a = ((1u64 << 32).div_ceil(3) as u32).to_le_bytes().to_vec();
+        a.extend_from_slice(&[x, id as u8, race, then_commit]);
+        a
+    };
+    let commit = |right: bool| {
+        let mut a = ((2u64 << 32).div_ceil(3) as u32).to_le_bytes().to_vec();
+        a.extend_from_slice(&[1, u8::from(right)]);
+        a.extend_from_slice(&0x1234_i64.to_le_bytes());
+        a
+    };
+    let base = secret_chat(9, &warm);
+    for f in [
+        forged(true, 0, 0, 0, 0, 0, &text),
+        forged(false, 0, 0, 0, 9, 0, &text),
+        forged(true, 0, 0, 1, 0, 0, &text),
+        forged(true, 0, 0, 6, 0, 0, &text),
+        forged(true, 2, 0, 0, 0, 0, &text),
+        forged(true, 1, 0, 0, 0, 0, &text),
+        forged(false, 0, 2, 0, 0, 0, &text),
+        forged(false, 0, 5, 0, 0, 0, &text),
+        forged(true, 0, 0, 0, 0, 2, &text),
+    ] {
+        let mut d = base.clone();
+        d.extend_from_slice(&f);
+        out.push(d);
+    }
+    for right in [true, false] {
+        let mut d = base.clone();
+        d.extend_from_slice(&forged(false, 0, 0, 0, 0, 0, &request(5, 3, 0, 0)));
+        d.extend_from_slice(&forged(false, 0, 0, 0, 0, 0, &commit(right)));
+        out.push(d);
+    }
+    let mut d = secret_chat(
+        10,
+        &[Send { from_a: true, x: 1 }, Rekey { from_a: true, x: 3 }],
+    );
+    d.extend_from_slice(&forged(true, 0, 0, 0, 0, 0, &request(6, -1, 0, 0)));
+    out.push(d);
+    // The same in one operation each: the receiver races its own request (exchange_id 0)
+    // against -1; a RequestKey followed at once by a CommitKey with a wrong, and a right,
+    // fingerprint.
+    for action in [
+        request(6, -1, 5, 0),
+        request(3, 2, 0, 2),
+        request(4, 1, 0, 1),
+    ] {
+        let mut d = base.clone();
+        d.extend_from_slice(&forged(false, 0, 0, 0, 0, 0, &action));
+        out.push(d);
+    }
+    out
 }
 
 /// `handshake_server` with the server's answers to each `set_client_DH_params` it accepts
@@ -505,6 +610,79 @@ pub fn handshake_server_answers(
 /// so the committed `fuzz/seeds/` hold them.
 pub fn examples() -> Vec<(&'static str, Vec<u8>)> {
     let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    // envelope_decrypt, second mode (a message the model encrypts, fixed key): one of each R5
+    // class -- valid, a length field off by 1, 2 and -4, padding below 12 and above 1024 -- and a
+    // valid one with a bit flipped. Fields: salt, session, msg_id, seq_no, length delta, padding
+    // wanted, flip, then the body.
+    for (to_server, delta, padding, flip, body_len) in [
+        (true, 0i8, 12u16, 0u16, 8usize),
+        (false, 1, 12, 0, 8),
+        (true, 2, 20, 0, 6),
+        (false, -4, 40, 0, 16),
+        (true, 0, 0, 0, 4),
+        (false, 0, 1030, 0, 4),
+        (true, 0, 16, 300, 12),
+    ] {
+        let mut p = vec![1u8, u8::from(!to_server), 2];
+        for v in [0x1111_i64, 0x2222, 0x6000_0000_0000_0004] {
+            p.extend_from_slice(&v.to_le_bytes());
+        }
+        p.extend_from_slice(&2i32.to_le_bytes());
+        p.push(delta as u8);
+        p.extend_from_slice(&padding.to_le_bytes());
+        p.extend_from_slice(&flip.to_le_bytes());
+        p.extend((0..body_len).map(|i| i as u8));
+        p.extend_from_slice(&(body_len as u32).to_le_bytes());
+        out.push(("envelope_decrypt", p));
+    }
+    // call_packet: `[key seed]` then operations (variant (u32 · 5) >> 32: send, deliver, replay,
+    // tamper, forge). Honest traffic on all four streams delivered, one misdelivered, a replay,
+    // a tampered packet, and forged counters around the window (+1, -1, -64, a flagged one).
+    let call_op = |out: &mut Vec<u8>, k: u32, fields: &[u8]| {
+        let v = ((u64::from(k) << 32).div_ceil(5)) as u32;
+        out.extend_from_slice(&v.to_le_bytes());
+        out.extend_from_slice(fields);
+    };
+    let mut calls = vec![7u8];
+    for (caller, signaling) in [(1u8, 0u8), (0, 0), (1, 1), (0, 1)] {
+        call_op(&mut calls, 0, &[caller, signaling, 2, 9]);
+        call_op(&mut calls, 1, &[0, 0]);
+    }
+    call_op(&mut calls, 0, &[1, 0, 0, 3]);
+    call_op(&mut calls, 1, &[0, 1]);
+    call_op(&mut calls, 2, &[0]);
+    call_op(&mut calls, 0, &[0, 1, 1, 5]);
+    call_op(&mut calls, 3, &[0, 9, 0]);
+    out.push(("call_packet", calls.clone()));
+    for (delta, flags) in [(1i16, 0u8), (-1, 0), (-64, 0), (3, 2), (0, 0)] {
+        let mut c = calls.clone();
+        call_op(&mut c, 4, &[1, 0]);
+        c.extend_from_slice(&delta.to_le_bytes());
+        c.extend_from_slice(&[flags, 4]);
+        out.push(("call_packet", c));
+    }
+    // call_exchange: the emoji of two keys (mode 0), an honest exchange and one with each thing
+    // in transit replaced (mode 1: a, b, commitment, other_a, g_b, other_b, reveal, fingerprint
+    // choice, at, fingerprint, hash).
+    out.push((
+        "call_exchange",
+        [0u8].into_iter().chain(0..=255).chain(0..=255).collect(),
+    ));
+    out.push(("call_exchange", vec![0u8; 513]));
+    for (commitment, g_b, reveal, fp) in [
+        (0u8, 0u8, 0u8, 0u8),
+        (1, 0, 1, 1),
+        (2, 0, 0, 0),
+        (0, 1, 0, 0),
+        (0, 2, 0, 0),
+        (0, 0, 2, 1),
+        (0, 0, 0, 2),
+        (0, 0, 1, 1),
+    ] {
+        let mut e = vec![1u8, 3, 5, commitment, 4, g_b, 6, reveal, fp, 17];
+        e.extend_from_slice(&[0x5a; 8 + 32]);
+        out.push(("call_exchange", e));
+    }
     // envelope_parse: plaintext-shaped bytes (salt, session, msg_id, seq_no, length, body, padding).
     for (body_len, pad) in [
         (0u32, 16usize),
@@ -614,6 +792,8 @@ pub fn examples() -> Vec<(&'static str, Vec<u8>)> {
             handshake_server_answers(0, true, answers, replay),
         ));
     }
+    // dh_checks: the prime that is not safe (selector bit 7 of mode 0), with g = 3.
+    out.push(("dh_checks", vec![0, 0x80, 0, 0, 0, 0, 0, 0]));
     // dh_checks: each prime selector (published, changed, given) with g from the table; values at
     // each boundary (1, p, 2^1984, p - 2^1984) and one off; an agreement.
     for psel in 0..8u8 {

@@ -36,15 +36,19 @@ use mtproto::codec::{self, Reader};
 use mtproto::crypto::ige::{IgeDecryptor, IgeEncryptor};
 use mtproto::envelope::{self, Message, Receiver, unencrypted};
 
+pub mod call;
 mod dh;
+pub mod envelope_model;
 pub mod handshake;
 pub mod layout;
+pub mod mutant_bench;
 pub mod secret;
 pub mod session;
 pub mod session_model;
 mod tl;
 mod transport;
 
+pub use call::{call_exchange, call_packet};
 pub use dh::{dh_checks, pq};
 pub use handshake::{handshake_client, handshake_server};
 pub use secret::secret_chat;
@@ -79,6 +83,8 @@ pub const TARGETS: &[Target] = &[
     ("dh_checks", dh_checks),
     ("pq", pq),
     ("secret_chat", secret_chat),
+    ("call_packet", call_packet),
+    ("call_exchange", call_exchange),
 ];
 
 /// The entry point of the target called `name`.
@@ -99,12 +105,29 @@ fn fixed_key() -> AuthKey {
     AuthKey::new(core::array::from_fn(|i| i as u8))
 }
 
+/// A key: the fixed one (its first byte is 0x00) when the kind byte is odd, else arbitrary bytes,
+/// whose first byte is forced to 0x00 when bit 1 of the kind is set. A DH result starts with 0x00
+/// once in 256 keys; code that treats the key as an integer (and drops the byte) goes wrong only
+/// then, so half the arbitrary keys are made to start with it.
 fn key(u: &mut Unstructured<'_>) -> arbitrary::Result<AuthKey> {
-    if bool::arbitrary(u)? {
-        Ok(fixed_key())
-    } else {
-        Ok(AuthKey::new(<[u8; 256]>::arbitrary(u)?))
+    let kind = u8::arbitrary(u)?;
+    if kind & 1 == 1 {
+        return Ok(fixed_key());
     }
+    let mut bytes = <[u8; 256]>::arbitrary(u)?;
+    if kind & 2 != 0 {
+        bytes[0] = 0;
+    }
+    Ok(AuthKey::new(bytes))
+}
+
+/// The reference's `auth_key_id` must be the model's (SHA-1 of all 256 bytes).
+fn check_key_id(key: &AuthKey) {
+    assert_eq!(
+        key.id(),
+        envelope_model::auth_key_id(key.as_bytes()),
+        "auth_key_id differs from SHA1(all 256 key bytes)[12..20]"
+    );
 }
 
 /// RustCrypto `ige` 0.2 over `C`: the independent oracle.
@@ -188,8 +211,102 @@ fn try_ige_differential(data: &[u8]) -> arbitrary::Result<()> {
 
 /// An arbitrary packet for a fixed or arbitrary key and either receiver. Whatever decrypts must
 /// satisfy the receiver's rules and re-encrypt to exactly the same packet.
+///
+/// When bit 1 of the byte after the receiver is set, the rest of the input instead describes a
+/// message ([`Built`]) that the independent model ([`envelope_model`]) encrypts with a correct
+/// msg_key: the receiver must accept it with exactly its fields when its length field and
+/// padding follow R5, refuse it otherwise, and refuse it with any one bit flipped.
 pub fn envelope_decrypt(data: &[u8]) {
     let _ = try_envelope_decrypt(data);
+}
+
+/// A message for the model to encrypt (`envelope_decrypt`'s second mode).
+#[derive(Debug, Arbitrary)]
+struct Built {
+    salt: i64,
+    session_id: i64,
+    msg_id: i64,
+    seq_no: i32,
+    /// Added to the body's length in the length field when in -8..8 (else 0).
+    declared_delta: i8,
+    /// Padding bytes wanted (mod 1100, so both bounds of 12..=1024 are crossed), rounded up to
+    /// whole blocks.
+    padding: u16,
+    /// Nonzero: flip bit `flip - 1` (mod the packet's bits) and expect a refusal.
+    flip: u16,
+    body: Vec<u8>,
+}
+
+fn built_packet(key: &AuthKey, to: Receiver, b: &Built) {
+    let x = if to == Receiver::Server { 0 } else { 8 };
+    let mut pad = usize::from(b.padding) % 1100;
+    pad += (16 - (32 + b.body.len() + pad) % 16) % 16;
+    let padding: Vec<u8> = (0..pad).map(|i| (i as u8) ^ 0xa5).collect();
+    let delta = if (-8..8).contains(&b.declared_delta) {
+        i32::from(b.declared_delta)
+    } else {
+        0
+    };
+    let Ok(declared) = i32::try_from(b.body.len()).map(|l| l + delta) else {
+        return;
+    };
+    let plaintext = envelope_model::plaintext(
+        b.salt,
+        b.session_id,
+        b.msg_id,
+        b.seq_no,
+        declared,
+        &b.body,
+        &padding,
+    );
+    let packet = envelope_model::seal(key.as_bytes(), x, &plaintext);
+    // R5 as the model reads it: 0 <= length <= what follows it, a multiple of 4, and 12..=1024
+    // bytes of padding after the body.
+    let available = plaintext.len() - 32;
+    let valid = usize::try_from(declared).ok().filter(|&l| {
+        l <= available && l.is_multiple_of(4) && (12..=1024).contains(&(available - l))
+    });
+    let got = envelope::decrypt_any_session(key, to, &packet);
+    match (valid, &got) {
+        (Some(len), Ok(m)) => assert_eq!(
+            (
+                m.salt,
+                m.session_id,
+                m.msg_id,
+                m.seq_no,
+                m.body(),
+                m.padding()
+            ),
+            (
+                b.salt,
+                b.session_id,
+                b.msg_id,
+                b.seq_no,
+                &plaintext[32..32 + len],
+                &plaintext[32 + len..]
+            ),
+            "a correctly built packet decrypted to other fields"
+        ),
+        (Some(len), Err(e)) => {
+            panic!(
+                "a correctly built packet (body {len}, padding {}) was refused: {e:?}",
+                available - len
+            )
+        }
+        (None, Ok(_)) => {
+            panic!("accepted a length field of {declared} with {available} bytes after it (R5)")
+        }
+        (None, Err(_)) => {}
+    }
+    if b.flip != 0 {
+        let bit = usize::from(b.flip - 1) % (packet.len() * 8);
+        let mut flipped = packet;
+        flipped[bit / 8] ^= 1 << (bit % 8);
+        assert!(
+            envelope::decrypt_any_session(key, to, &flipped).is_err(),
+            "bit {bit} of a correctly built packet flipped and still accepted"
+        );
+    }
 }
 
 /// The key, receiver and packet of an `envelope_decrypt` input ([`layout::envelope_decrypt`]).
@@ -197,7 +314,11 @@ fn envelope_decrypt_input(data: &[u8]) -> arbitrary::Result<(Box<[u8; 256]>, Rec
     let mut u = Unstructured::new(data);
     let key = key(&mut u)?;
     let to = receiver(&mut u)?;
-    let prefix_key_id = bool::arbitrary(&mut u)?;
+    let mode = u8::arbitrary(&mut u)?;
+    let prefix_key_id = mode & 1 == 1;
+    if mode & 2 != 0 {
+        return Err(arbitrary::Error::IncorrectFormat);
+    }
     let rest = u.take_rest();
     // Half the inputs carry the right auth_key_id so they reach the msg_key check.
     let mut packet = Vec::with_capacity(rest.len() + 8);
@@ -209,6 +330,16 @@ fn envelope_decrypt_input(data: &[u8]) -> arbitrary::Result<(Box<[u8; 256]>, Rec
 }
 
 fn try_envelope_decrypt(data: &[u8]) -> arbitrary::Result<()> {
+    {
+        let mut u = Unstructured::new(data);
+        let key = key(&mut u)?;
+        let to = receiver(&mut u)?;
+        if u8::arbitrary(&mut u)? & 2 != 0 {
+            check_key_id(&key);
+            built_packet(&key, to, &Built::arbitrary(&mut u)?);
+            return Ok(());
+        }
+    }
     let (key, to, packet) = envelope_decrypt_input(data)?;
     let key = AuthKey::new(*key);
     let Ok(m) = envelope::decrypt_any_session(&key, to, &packet) else {
@@ -311,6 +442,23 @@ pub fn envelope_roundtrip(data: &[u8]) {
             body.len()
         );
     };
+    // The independent model builds the same packet from the same fields (a KDF slice or
+    // auth_key_id bug shared by encrypt and decrypt shows here, not in the round trip).
+    check_key_id(&key);
+    let x = if rt.client_sends { 0 } else { 8 };
+    let plaintext = envelope_model::plaintext(
+        rt.salt,
+        rt.session_id,
+        rt.msg_id,
+        rt.seq_no,
+        body.len() as i32,
+        &body,
+        &padding,
+    );
+    assert!(
+        packet == envelope_model::seal(key.as_bytes(), x, &plaintext),
+        "the packet differs from the model's (msg_key, KDF with x = {x}, auth_key_id or IGE)"
+    );
     let Ok(m) = envelope::decrypt(&key, to, rt.session_id, &packet) else {
         panic!("own packet rejected");
     };

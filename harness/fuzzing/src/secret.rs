@@ -28,14 +28,19 @@
 //! no re-keying is left half-done.
 
 use arbitrary::{Arbitrary, Unstructured};
+use sha1::Digest;
 
 use mtproto::ProtocolError;
-use mtproto::secret::chat::{SecretChat, Verdict};
+use mtproto::secret::chat::{LAYER, SecretChat, Verdict};
+use mtproto::secret::message;
 use mtproto::secret::rekey::RekeyPhase;
 use mtproto::secret::{ChatKey, Role};
 use mtproto::tl::Tl;
-use mtproto::tl::generated::secret::enums::DecryptedMessage;
-use mtproto::tl::generated::secret::types::DecryptedMessage73;
+use mtproto::tl::generated::secret::enums::{DecryptedMessage, DecryptedMessageAction};
+use mtproto::tl::generated::secret::types::{
+    DecryptedMessage73, DecryptedMessageActionCommitKey, DecryptedMessageActionRequestKey,
+    DecryptedMessageLayer, DecryptedMessageService17,
+};
 
 const MAX_OPS: usize = 256;
 
@@ -49,6 +54,61 @@ enum Op {
     Drop(u16),
     Garbage(bool, Vec<u8>),
     Rekey(bool, u8),
+    Forge(Box<Forged>),
+}
+
+/// A message a malicious peer (one holding the chat key) builds and sends: any seq numbers,
+/// `random_bytes` length, layer and action, encrypted correctly with the receiver's key.
+#[derive(Arbitrary, Debug)]
+struct Forged {
+    to_a: bool,
+    /// The raw out_seq_no is the next in order plus 0, 1, -1, 2 or -2 (this mod 5).
+    out_delta: u8,
+    /// The raw in_seq_no is the receiver's sent count plus 0, -1, 1, -2, 2 or -3 (this mod 6).
+    in_delta: u8,
+    /// Bit 0 flips out_seq_no's parity, bit 1 in_seq_no's (when bit 2 is set too).
+    parity: u8,
+    /// `random_bytes` length: (15 + this) mod 24.
+    random_len: u8,
+    /// The layer: [`LAYER`] minus this mod 3.
+    layer_down: u8,
+    action: ForgedAction,
+}
+
+#[derive(Arbitrary, Debug)]
+enum ForgedAction {
+    Text,
+    /// RequestKey with `exchange_id` and `g_a = g^rekey_secret(x % 8)`. `race` odd: the
+    /// receiver first starts its own re-key (`Rekey(race >> 1)`), so the two requests meet.
+    /// `then_commit` nonzero: once it is processed, a CommitKey follows with the right (odd) or
+    /// a wrong (even) fingerprint.
+    RequestKey {
+        x: u8,
+        exchange_id: i8,
+        race: u8,
+        then_commit: u8,
+    },
+    /// CommitKey for the exchange the receiver accepted (`same`) or another id, with the pending
+    /// key's fingerprint (`right`) or `fingerprint`.
+    CommitKey {
+        same: bool,
+        right: bool,
+        fingerprint: i64,
+    },
+}
+
+/// What the model of spec §8.3/§8.4 says the receiver of a forged message must do.
+#[derive(Debug, PartialEq, Eq)]
+enum Must {
+    /// Ignore it (short `random_bytes`, a repeat): rejected, no state change.
+    Reject,
+    /// Abort the chat (wrong parity, in_seq_no out of bounds, layer lowered, a re-key action
+    /// that does not fit, a CommitKey with the wrong fingerprint).
+    Close,
+    /// Process it in order (it is delivered first).
+    Process,
+    /// Not decided by this model (a message ahead of a gap).
+    Open,
 }
 
 struct Flight {
@@ -88,7 +148,20 @@ struct World {
     got: [Vec<String>; 2],
     last_out: [i32; 2],
     seed: u8,
-    rekeyed: bool,
+    /// Whether each side (index `usize::from(is_a)`) has started its one re-key.
+    rekeyed: [bool; 2],
+    /// The raw in_seq_no and the layer of the last message each side processed in order.
+    last_in: [i32; 2],
+    last_layer: [Option<i32>; 2],
+    /// Packets each side took into its seq_no state (accepted) and messages it handed over: the
+    /// difference is what waits behind a gap.
+    taken: [usize; 2],
+    given: [usize; 2],
+    /// A malicious peer has sent something: the honest sides no longer share one history, so
+    /// the end-of-conversation agreement is not asserted and a chat may close.
+    forged: bool,
+    /// The key a side computed when it accepted a forged RequestKey: (side, exchange_id, key).
+    forged_pending: Option<(bool, i64, [u8; 256])>,
     /// What happened, when the input is traced ([`trace`]).
     log: Option<Vec<Event>>,
 }
@@ -190,6 +263,8 @@ impl World {
         let bytes = self.log.is_some().then(|| message.to_bytes());
         let p = match self.chat(from_a).send(message, 0, &fresh) {
             Ok(p) => p,
+            // A malicious peer may have made the chat close.
+            Err(_) if self.forged => return,
             Err(e) => panic!("an open chat refuses to send: {e:?}"),
         };
         if let (Some(log), Some(message)) = (self.log.as_mut(), bytes) {
@@ -240,8 +315,13 @@ impl World {
                 replies,
                 notices,
             } => {
-                assert!(notices.is_empty(), "both sides speak the same layer");
+                assert!(
+                    notices.is_empty() || self.forged,
+                    "both sides speak the same layer"
+                );
                 let side = usize::from(to_a);
+                self.taken[side] += 1;
+                self.given[side] += delivered.len();
                 for d in delivered {
                     assert_eq!(
                         d.layer.out_seq_no,
@@ -249,6 +329,8 @@ impl World {
                         "delivered out of order, with a gap or twice"
                     );
                     self.last_out[side] = d.layer.out_seq_no;
+                    self.last_in[side] = d.layer.in_seq_no / 2;
+                    self.last_layer[side] = Some(d.layer.layer);
                     if let DecryptedMessage::DecryptedMessage73(m) = d.layer.message {
                         self.got[side].push(m.message);
                     }
@@ -276,6 +358,7 @@ impl World {
                 );
                 false
             }
+            Verdict::Closed(_) if self.forged => false,
             Verdict::Closed(e) => panic!("the relay closed a chat: {e:?}"),
         }
     }
@@ -316,12 +399,16 @@ impl World {
                     "arbitrary bytes were accepted"
                 );
             }
-            Op::Rekey(from_a, x) if !self.rekeyed => {
+            Op::Rekey(from_a, x) if !self.rekeyed[usize::from(from_a)] => {
                 let chat = self.chat(from_a);
-                if *chat.rekey_phase() == RekeyPhase::Idle && !chat.holds_old_key() {
+                if *chat.rekey_phase() == RekeyPhase::Idle
+                    && !chat.holds_old_key()
+                    && !chat.is_closed()
+                {
                     let fresh = self.fresh();
                     let secret = rekey_secret(x);
-                    let exchange_id = i64::from(x % 3);
+                    // -2..=2: both signs, so concurrent requests compare signed ids.
+                    let exchange_id = i64::from(x % 5) - 2;
                     let p = match self
                         .chat(from_a)
                         .start_rekey(exchange_id, &secret, 0, &fresh)
@@ -329,7 +416,7 @@ impl World {
                         Ok(p) => p,
                         Err(e) => panic!("an idle chat refuses to re-key: {e:?}"),
                     };
-                    self.rekeyed = true;
+                    self.rekeyed[usize::from(from_a)] = true;
                     if let Some(log) = self.log.as_mut() {
                         log.push(Event::Rekey {
                             from_a,
@@ -346,7 +433,335 @@ impl World {
                     });
                 }
             }
+            Op::Forge(f) => self.forge(&f),
             _ => {}
+        }
+    }
+
+    /// A malicious peer's message to one side, judged by [`Forged`]'s model of spec §8.3/§8.4.
+    fn forge(&mut self, f: &Forged) {
+        let to_a = f.to_a;
+        let side = usize::from(to_a);
+        if self.chat(to_a).is_closed() {
+            return;
+        }
+        if let ForgedAction::RequestKey { race, .. } = f.action
+            && race & 1 == 1
+        {
+            self.apply(Op::Rekey(to_a, race >> 1));
+        }
+        self.forged = true;
+        let receiver = if to_a {
+            Role::Originator
+        } else {
+            Role::Acceptor
+        };
+        let sender = receiver.peer();
+        // Parities of the sender's numbers: from the originator out odd and in even, from the
+        // acceptor the other way round.
+        let (in_parity, out_parity) = if sender == Role::Originator {
+            (0, 1)
+        } else {
+            (1, 0)
+        };
+        let (sent, received) = self.chat(to_a).counts();
+        let out_raw = i64::from(received) + [0, 1, -1, 2, -2][usize::from(f.out_delta) % 5];
+        let in_raw = i64::from(sent) + [0, -1, 1, -2, 2, -3][usize::from(f.in_delta) % 6];
+        let bad_out = f.parity & 1 == 1;
+        let bad_in = f.parity & 6 == 6;
+        let (Ok(out_seq_no), Ok(in_seq_no)) = (
+            i32::try_from(2 * out_raw + (out_parity ^ i64::from(bad_out))),
+            i32::try_from(2 * in_raw + (in_parity ^ i64::from(bad_in))),
+        ) else {
+            return;
+        };
+        let layer = LAYER - i32::from(f.layer_down % 3);
+        let random_len = (15 + usize::from(f.random_len)) % 24;
+        let phase = self.chat(to_a).rekey_phase().clone();
+        let holds_old = self.chat(to_a).holds_old_key();
+        let group = crate::dh::proven().1[0].clone();
+        let mut instead = None;
+        let action = match &f.action {
+            ForgedAction::Text => None,
+            ForgedAction::RequestKey { x, exchange_id, .. } => {
+                // Eight scripted secrets: the exponentiations repeat (the memo has them).
+                instead = Some(rekey_randomness(x % 8));
+                Some(DecryptedMessageAction::DecryptedMessageActionRequestKey(
+                    DecryptedMessageActionRequestKey {
+                        exchange_id: i64::from(*exchange_id),
+                        g_a: group.pow_g(&rekey_secret(x % 8)).to_vec(),
+                    },
+                ))
+            }
+            ForgedAction::CommitKey {
+                same,
+                right,
+                fingerprint,
+            } => {
+                let pending = self
+                    .forged_pending
+                    .filter(|p| p.0 == to_a && phase == RekeyPhase::Accepted { exchange_id: p.1 });
+                let exchange_id = match (&phase, same) {
+                    (RekeyPhase::Accepted { exchange_id }, true) => *exchange_id,
+                    (RekeyPhase::Accepted { exchange_id }, false) => exchange_id.wrapping_add(1),
+                    _ => 7,
+                };
+                let key_fingerprint = match pending {
+                    Some((_, _, key)) if *right => ChatKey::new(key).fingerprint_long(),
+                    _ => *fingerprint,
+                };
+                Some(DecryptedMessageAction::DecryptedMessageActionCommitKey(
+                    DecryptedMessageActionCommitKey {
+                        exchange_id,
+                        key_fingerprint,
+                    },
+                ))
+            }
+        };
+        let message = match &action {
+            None => text(-1, "forged"),
+            Some(a) => DecryptedMessage::DecryptedMessageService17(DecryptedMessageService17 {
+                random_id: -2,
+                action: a.clone(),
+            }),
+        };
+        let inner = DecryptedMessageLayer {
+            random_bytes: vec![0x33; random_len],
+            layer,
+            in_seq_no,
+            out_seq_no,
+            message,
+        }
+        .to_bytes();
+        let padding = vec![0x44; message::padding_len(inner.len(), 0)];
+        let key = self.chat(to_a).current_key().clone();
+        let Ok(packet) = message::encrypt(&key, sender, &inner, &padding) else {
+            panic!("the peer's encryption refuses a {}-byte layer", inner.len());
+        };
+
+        // The model: spec §8.2 (random_bytes), §8.3 (seq_no), §8.4 (re-keying).
+        let must = if random_len < 15 {
+            Must::Reject
+        } else if bad_out || bad_in {
+            Must::Close
+        } else if out_raw < i64::from(received) {
+            Must::Reject
+        } else if out_raw > i64::from(received) {
+            Must::Open
+        } else if in_raw < 0
+            || in_raw > i64::from(sent)
+            || in_raw < i64::from(self.last_in[side])
+            || self.last_layer[side].is_some_and(|l| layer < l)
+        {
+            Must::Close
+        } else {
+            match (&f.action, &phase) {
+                (ForgedAction::Text, _) => Must::Process,
+                (
+                    ForgedAction::RequestKey { .. },
+                    RekeyPhase::Idle | RekeyPhase::Requested { .. },
+                ) => Must::Process,
+                (ForgedAction::RequestKey { .. }, _) => Must::Close,
+                (ForgedAction::CommitKey { same, right, .. }, RekeyPhase::Accepted { .. }) => {
+                    let known = self.forged_pending.is_some_and(|p| {
+                        p.0 == to_a && phase == RekeyPhase::Accepted { exchange_id: p.1 }
+                    });
+                    if !same || (known && !right) {
+                        Must::Close
+                    } else if known {
+                        Must::Process
+                    } else {
+                        Must::Open
+                    }
+                }
+                (ForgedAction::CommitKey { .. }, _) => Must::Close,
+            }
+        };
+
+        let before = self.chat(to_a).counts();
+        let key_before = self.chat(to_a).current_key().fingerprint();
+        let next = self.fresh();
+        let fresh = instead.unwrap_or(next);
+        let verdict = self.chat(to_a).receive(&packet, 0, &fresh);
+        if let Some(log) = self.log.as_mut() {
+            log.push(Event::Receive {
+                to_a,
+                packet: packet.clone(),
+                fresh,
+                seen: match &verdict {
+                    Verdict::Accepted {
+                        delivered, replies, ..
+                    } => Seen::Accepted {
+                        delivered: delivered.iter().map(|d| d.layer.out_seq_no).collect(),
+                        replies: replies.len(),
+                    },
+                    Verdict::Rejected(e) => Seen::Rejected(e.name()),
+                    Verdict::Closed(e) => Seen::Closed(e.name()),
+                },
+            });
+        }
+        let what = format!(
+            "forged to {}: in {in_seq_no} out {out_seq_no} (sent {sent}, received {received}),              {random_len} random bytes, layer {layer}, {:?}, phase {phase:?}",
+            if to_a { "A" } else { "B" },
+            f.action
+        );
+        match (&must, verdict) {
+            (Must::Reject, Verdict::Rejected(_)) => {
+                assert_eq!(
+                    self.chat(to_a).counts(),
+                    before,
+                    "{what}: ignored yet counted"
+                );
+            }
+            (Must::Close, Verdict::Closed(_)) => {
+                assert_eq!(
+                    self.chat(to_a).current_key().fingerprint(),
+                    key_before,
+                    "{what}: the chat closed but switched keys first"
+                );
+            }
+            (Must::Open, Verdict::Closed(_) | Verdict::Rejected(_)) => {}
+            // Messages queued behind a gap carry in_seq_nos too: an in-order message must not
+            // have a larger one than the next queued message (the model does not see them).
+            (Must::Process, Verdict::Closed(mtproto::SecretError::InSeqNoInvalid { .. }))
+                if self.taken[side] > self.given[side] => {}
+            (
+                Must::Process | Must::Open,
+                Verdict::Accepted {
+                    delivered, replies, ..
+                },
+            ) => {
+                if must == Must::Process {
+                    assert_eq!(
+                        delivered.first().map(|d| d.layer.out_seq_no),
+                        Some(out_seq_no),
+                        "{what}: not processed"
+                    );
+                }
+                self.taken[side] += 1;
+                self.given[side] += delivered.len();
+                for d in &delivered {
+                    assert_eq!(
+                        d.layer.out_seq_no,
+                        self.last_out[side] + 2,
+                        "{what}: out of order"
+                    );
+                    self.last_out[side] = d.layer.out_seq_no;
+                    self.last_in[side] = d.layer.in_seq_no / 2;
+                    self.last_layer[side] = Some(d.layer.layer);
+                }
+                if must == Must::Process {
+                    self.judge_rekey(to_a, f, &phase, holds_old, &key, &replies, &what);
+                }
+                self.history.push((to_a, packet));
+                for r in replies {
+                    self.flying.push(Flight {
+                        to_a: !to_a,
+                        packet: r,
+                        droppable: false,
+                        fresh: None,
+                    });
+                }
+                if let ForgedAction::RequestKey { then_commit, .. } = f.action
+                    && then_commit != 0
+                    && must == Must::Process
+                {
+                    self.forge(&Forged {
+                        to_a,
+                        out_delta: 0,
+                        in_delta: 0,
+                        parity: 0,
+                        random_len: 0,
+                        layer_down: 0,
+                        action: ForgedAction::CommitKey {
+                            same: true,
+                            right: then_commit & 1 == 1,
+                            fingerprint: 0x1234,
+                        },
+                    });
+                }
+            }
+            (_, v) => panic!("{what}: the model says {must:?}, the side gave {v:?}"),
+        }
+    }
+
+    /// After a forged re-key action was processed: the receiver's answer is the one spec §8.4
+    /// asks for (AcceptKey to a RequestKey it must take, with the fingerprint of `g_b^a`, none
+    /// to one it must ignore; the pending key after a right CommitKey).
+    #[allow(clippy::too_many_arguments)]
+    fn judge_rekey(
+        &mut self,
+        to_a: bool,
+        f: &Forged,
+        phase: &RekeyPhase,
+        holds_old: bool,
+        key: &ChatKey,
+        replies: &[Vec<u8>],
+        what: &str,
+    ) {
+        let peer = if to_a {
+            Role::Acceptor
+        } else {
+            Role::Originator
+        };
+        // The receiver's replies as the peer reads them.
+        let accepts: Vec<_> = replies
+            .iter()
+            .filter_map(|r| message::decrypt(key, peer, r).ok())
+            .filter_map(|l| match l.message {
+                DecryptedMessage::DecryptedMessageService17(DecryptedMessageService17 {
+                    action: DecryptedMessageAction::DecryptedMessageActionAcceptKey(a),
+                    ..
+                }) => Some(a),
+                _ => None,
+            })
+            .collect();
+        match &f.action {
+            ForgedAction::RequestKey { x, exchange_id, .. } => {
+                let theirs = i64::from(*exchange_id);
+                let must_accept = match phase {
+                    RekeyPhase::Idle => !holds_old,
+                    // Concurrent requests: the larger exchange_id, compared signed, wins.
+                    RekeyPhase::Requested { exchange_id: ours } => theirs > *ours,
+                    _ => false,
+                };
+                if holds_old && *phase == RekeyPhase::Idle {
+                    return;
+                }
+                assert_eq!(
+                    accepts.len(),
+                    usize::from(must_accept),
+                    "{what}: {} AcceptKey sent (spec §8.4: keep the larger exchange_id, signed)",
+                    accepts.len()
+                );
+                if let Some(a) = accepts.first() {
+                    assert_eq!(
+                        a.exchange_id, theirs,
+                        "{what}: AcceptKey for another exchange"
+                    );
+                    let group = crate::dh::proven().1[0].clone();
+                    let Ok(g_b) = group.check_value(&a.g_b) else {
+                        panic!("{what}: AcceptKey with an unsafe g_b");
+                    };
+                    let new_key = group.pow(&g_b, &rekey_secret(x % 8));
+                    assert_eq!(
+                        a.key_fingerprint.to_le_bytes()[..],
+                        sha1::Sha1::digest(new_key)[12..20],
+                        "{what}: AcceptKey's fingerprint is not SHA1(g_b^a)[12..20]"
+                    );
+                    self.forged_pending = Some((to_a, theirs, new_key));
+                }
+            }
+            ForgedAction::CommitKey { .. } => {
+                if let Some((_, _, new_key)) = self.forged_pending.take() {
+                    assert_eq!(
+                        self.chat(to_a).current_key().as_bytes(),
+                        &new_key,
+                        "{what}: a right CommitKey did not switch to the new key"
+                    );
+                }
+            }
+            ForgedAction::Text => {}
         }
     }
 
@@ -404,7 +819,13 @@ fn conversation(data: &[u8], traced: bool) -> Option<(World, [u8; 256])> {
         // Messages from the originator are odd, from the acceptor even.
         last_out: [-1, -2],
         seed,
-        rekeyed: false,
+        rekeyed: [false; 2],
+        last_in: [0; 2],
+        last_layer: [None; 2],
+        taken: [0; 2],
+        given: [0; 2],
+        forged: false,
+        forged_pending: None,
         log: traced.then(Vec::new),
     };
     for _ in 0..MAX_OPS {
@@ -417,6 +838,10 @@ fn conversation(data: &[u8], traced: bool) -> Option<(World, [u8; 256])> {
         w.apply(op);
     }
     w.settle();
+    if w.forged {
+        // A malicious peer spoke: each forged message was judged when it arrived.
+        return Some((w, key_bytes));
+    }
     // got[1] is what A received (from B), got[0] what B received.
     assert_eq!(w.got[1], w.sent[0], "B's messages did not all reach A");
     assert_eq!(w.got[0], w.sent[1], "A's messages did not all reach B");

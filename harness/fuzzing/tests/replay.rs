@@ -82,3 +82,28 @@ fn fuzz_entry_points_never_panic_on_short_inputs() {
         }
     }
 }
+
+/// Every built-in example (`layout::examples`: the inputs no vector gives, forged secret-chat
+/// messages and the call targets' included) runs through its target without a finding, so a
+/// model that disagrees with the reference on a plain case fails here, not only under a fuzzer.
+#[test]
+fn every_layout_example_runs_clean() {
+    let examples = mtproto_fuzzing::layout::examples();
+    for name in [
+        "call_packet",
+        "call_exchange",
+        "envelope_decrypt",
+        "secret_chat",
+    ] {
+        assert!(
+            examples.iter().any(|(n, _)| *n == name),
+            "no example for {name}"
+        );
+    }
+    for (name, data) in &examples {
+        let Some(run) = target(name) else {
+            panic!("an example names no fuzz target: {name}");
+        };
+        run(data);
+    }
+}

@@ -30,9 +30,17 @@ use crate::Status;
 use crate::cli::{FuzzCorpusArgs, paths_or_default};
 use crate::error::HarnessError;
 
-/// The seed inputs one vector group gives, by target.
-fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
-    let mut put = |t: &'static str, data: Vec<u8>| out.entry(t).or_default().push(data);
+/// A case's class for the sample: its verdict and the error it expects, so a sample holds every
+/// kind of rejection the vectors have.
+fn class(result: impl core::fmt::Debug, error: Option<&str>) -> String {
+    format!("{result:?}/{}", error.unwrap_or(""))
+}
+
+/// The seed inputs one vector group gives, by target, each with its case's [`class`].
+fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec<u8>)>>) {
+    let mut put = |t: &'static str, class: String, data: Vec<u8>| {
+        out.entry(t).or_default().push((class, data));
+    };
     match group {
         TestGroup::Ige(g) => {
             for t in &g.tests {
@@ -44,10 +52,12 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                 let aes256 = key.len() == 32;
                 put(
                     "ige_differential",
+                    class(t.result, t.error.as_deref()),
                     layout::ige(aes256, true, &iv, key, 1, t.msg.as_bytes()),
                 );
                 put(
                     "ige_differential",
+                    class(t.result, t.error.as_deref()),
                     layout::ige(aes256, false, &iv, key, 2, t.ct.as_bytes()),
                 );
             }
@@ -62,17 +72,26 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                 let packet = t.packet.as_bytes();
                 put(
                     "envelope_decrypt",
+                    class(t.result, t.error.as_deref()),
                     layout::envelope_decrypt(&key, receiver, packet),
                 );
                 // The plaintext of what decrypts: the checks behind msg_key (envelope_parse), and
                 // a key plus message-shaped bytes for the round trip.
                 let auth = mtproto::AuthKey::new(key);
                 if let Ok(m) = envelope::decrypt_any_session(&auth, receiver, packet) {
-                    put("envelope_parse", m.plaintext().to_vec());
+                    put(
+                        "envelope_parse",
+                        class(t.result, t.error.as_deref()),
+                        m.plaintext().to_vec(),
+                    );
                     let mut rt = vec![0u8];
                     rt.extend_from_slice(&key);
                     rt.extend_from_slice(m.plaintext().get(..64).unwrap_or(m.plaintext()));
-                    put("envelope_roundtrip", rt);
+                    put(
+                        "envelope_roundtrip",
+                        class(t.result, t.error.as_deref()),
+                        rt,
+                    );
                 }
             }
         }
@@ -92,7 +111,11 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                         Kind::Padded => "transport_padded",
                         Kind::Full => "transport_full",
                     };
-                    put(target, layout::transport(dir, &[1, half], stream));
+                    put(
+                        target,
+                        class(t.result, t.error.as_deref()),
+                        layout::transport(dir, &[1, half], stream),
+                    );
                     continue;
                 }
                 // Obfuscated: the target takes the plaintext, so the case's frames are framed
@@ -111,6 +134,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                 if framed {
                     put(
                         "transport_obfuscated",
+                        class(t.result, t.error.as_deref()),
                         layout::transport_obfuscated(
                             kind,
                             t.secret.as_ref().map(|s| s.as_bytes()),
@@ -127,13 +151,21 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
             let is_secret = g.schema == "secret";
             for t in &g.tests {
                 let bytes = t.bytes.as_bytes();
-                put("tl_decode", layout::tl(is_secret, bytes));
+                put(
+                    "tl_decode",
+                    class(t.result, t.error.as_deref()),
+                    layout::tl(is_secret, bytes),
+                );
                 if !is_secret {
                     // As the body of an unencrypted message, and its fields as TL bytes.
                     if let Ok(p) = envelope::unencrypted::encode(0x51e5_7ac4_2770_964a, bytes) {
-                        put("unencrypted_decode", p);
+                        put("unencrypted_decode", class(t.result, t.error.as_deref()), p);
                     }
-                    put("tl_bytes", bytes.get(4..).unwrap_or(&[]).to_vec());
+                    put(
+                        "tl_bytes",
+                        class(t.result, t.error.as_deref()),
+                        bytes.get(4..).unwrap_or(&[]).to_vec(),
+                    );
                 }
             }
         }
@@ -162,13 +194,17 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                         })
                     })
                     .collect();
-                put(target, layout::session(window, synced, &steps));
+                put(
+                    target,
+                    class(t.result, t.error.as_deref()),
+                    layout::session(window, synced, &steps),
+                );
             }
         }
         TestGroup::Dh(DhFamily::Params(g)) => {
             for t in &g.tests {
                 if let Some(seed) = layout::dh_params(t.p.as_bytes(), t.g) {
-                    put("dh_checks", seed);
+                    put("dh_checks", class(t.result, t.error.as_deref()), seed);
                 }
             }
         }
@@ -183,12 +219,20 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                 return;
             };
             for t in &g.tests {
-                put("dh_checks", layout::dh_value(which, t.value.as_bytes()));
+                put(
+                    "dh_checks",
+                    class(t.result, t.error.as_deref()),
+                    layout::dh_value(which, t.value.as_bytes()),
+                );
             }
         }
         TestGroup::Pq(g) => {
             for t in &g.tests {
-                put("pq", layout::pq(t.pq.as_bytes()));
+                put(
+                    "pq",
+                    class(t.result, t.error.as_deref()),
+                    layout::pq(t.pq.as_bytes()),
+                );
             }
         }
         // An honest exchange per case, seeded by its tcId (the fuzzer changes the messages in
@@ -198,10 +242,12 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
             for t in g.tests.iter().take(2) {
                 put(
                     "handshake_client",
+                    class(t.result, t.error.as_deref()),
                     layout::handshake(t.tc_id, t.tc_id % 2 == 1),
                 );
                 put(
                     "handshake_server",
+                    class(t.result, t.error.as_deref()),
                     layout::handshake(t.tc_id, t.tc_id % 2 == 0),
                 );
             }
@@ -210,10 +256,12 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
             for t in g.tests.iter().take(2) {
                 put(
                     "handshake_client",
+                    class(t.result, t.error.as_deref()),
                     layout::handshake(t.tc_id, t.tc_id % 2 == 1),
                 );
                 put(
                     "handshake_server",
+                    class(t.result, t.error.as_deref()),
                     layout::handshake(t.tc_id, t.tc_id % 2 == 0),
                 );
             }
@@ -223,7 +271,11 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
         TestGroup::Secret(SecretFamily::Decrypt(g)) => {
             let to_a = g.receiver == "originator";
             for t in &g.tests {
-                put("secret_chat", garbage(t.tc_id, to_a, t.packet.as_bytes()));
+                put(
+                    "secret_chat",
+                    class(t.result, t.error.as_deref()),
+                    garbage(t.tc_id, to_a, t.packet.as_bytes()),
+                );
             }
         }
         TestGroup::Secret(SecretFamily::Encrypt(g)) => {
@@ -231,14 +283,22 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
             for t in &g.tests {
                 // An invalid case has no packet (the sender refused to build one).
                 if let Some(packet) = &t.packet {
-                    put("secret_chat", garbage(t.tc_id, to_a, packet.as_bytes()));
+                    put(
+                        "secret_chat",
+                        class(t.result, t.error.as_deref()),
+                        garbage(t.tc_id, to_a, packet.as_bytes()),
+                    );
                 }
             }
         }
         TestGroup::Call(CallFamily::Packet(g)) => {
             let to_a = g.sender == "acceptor";
             for t in &g.tests {
-                put("secret_chat", garbage(t.tc_id, to_a, t.packet.as_bytes()));
+                put(
+                    "secret_chat",
+                    class(t.result, t.error.as_deref()),
+                    garbage(t.tc_id, to_a, t.packet.as_bytes()),
+                );
             }
         }
         // seq_no traces: the peer's messages go in flight and are delivered in the trace's order
@@ -248,6 +308,7 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
             for t in &g.tests {
                 put(
                     "secret_chat",
+                    class(t.result, t.error.as_deref()),
                     layout::secret_chat(t.tc_id as u8, &secret_trace_ops(we_are_a, &t.steps)),
                 );
             }
@@ -264,7 +325,11 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<Vec<u8>>>) {
                     },
                 ];
                 ops.extend((0..8).map(|_| SecretOp::Deliver(0)));
-                put("secret_chat", layout::secret_chat(n as u8, &ops));
+                put(
+                    "secret_chat",
+                    class(t.result, t.error.as_deref()),
+                    layout::secret_chat(n as u8, &ops),
+                );
             }
         }
         // No target reads these families' data: msg_key derivations, encryption transcripts,
@@ -357,18 +422,32 @@ fn secret_trace_ops(we_are_a: bool, steps: &[SecretStep]) -> Vec<SecretOp> {
     ops
 }
 
-/// Every `len / n`-th item, at most `n`.
-fn spread(v: Vec<Vec<u8>>, n: Option<usize>) -> Vec<Vec<u8>> {
-    let Some(n) = n else { return v };
-    let step = (v.len() / n.max(1)).max(1);
-    v.into_iter().step_by(step).take(n).collect()
+/// The first input of every class (in vector order, however many classes there are), then
+/// every `len / room`-th of the others until there are `n`; all of them without `n`.
+fn spread(v: Vec<(String, Vec<u8>)>, n: Option<usize>) -> Vec<Vec<u8>> {
+    let Some(n) = n else {
+        return v.into_iter().map(|(_, d)| d).collect();
+    };
+    let mut classes = std::collections::BTreeSet::new();
+    let (mut picked, mut rest) = (Vec::new(), Vec::new());
+    for (class, data) in v {
+        if classes.insert(class) {
+            picked.push(data);
+        } else {
+            rest.push(data);
+        }
+    }
+    let room = n.saturating_sub(picked.len());
+    let step = (rest.len() / room.max(1)).max(1);
+    picked.extend(rest.into_iter().step_by(step).take(room));
+    picked
 }
 
 /// `fuzz-corpus`.
 pub fn corpus(args: &FuzzCorpusArgs) -> Result<Status, HarnessError> {
     let files = load_paths(&paths_or_default(&args.paths))
         .map_err(|e| HarnessError::Vectors(e.to_string()))?;
-    let mut by_target: BTreeMap<&'static str, Vec<Vec<u8>>> = BTreeMap::new();
+    let mut by_target: BTreeMap<&'static str, Vec<(String, Vec<u8>)>> = BTreeMap::new();
     for group in files.iter().flat_map(|vf| &vf.test_groups) {
         seeds_of(group, &mut by_target);
     }
