@@ -73,10 +73,22 @@ pub enum Mutant {
     SkipGaHash,
     /// Emoji indices without the top-bit mask (`word mod 333`, as the old documentation said).
     EmojiWithoutMask,
+    /// The client takes `dh_gen_retry` for `dh_gen_ok`: it checks new_nonce_hash1 and keeps the
+    /// key the server just rejected.
+    DhGenRetryAsOk,
+    /// After `dh_gen_retry` the client resends `set_client_DH_params` with `retry_id` 0 instead
+    /// of the rejected key's `auth_key_aux_hash`.
+    RetryIdZero,
+    /// After sending `dh_gen_retry` the server keeps expecting `retry_id` 0, so it refuses the
+    /// correct resend (and would take one that ignores the rejected key).
+    ServerRetryIdStale,
+    /// The secret-chat key hash takes SHA1(original key)[4..20] (the slice next to the
+    /// fingerprint's) instead of [0..16].
+    KeyHashWrongSlice,
 }
 
 /// Every mutant with its name, as `--mutant` takes it.
-const TABLE: [(&str, Mutant); 26] = [
+const TABLE: [(&str, Mutant); 30] = [
     ("skip-msg-key", Mutant::SkipMsgKey),
     ("accept-short-padding", Mutant::AcceptShortPadding),
     ("accept-long-padding", Mutant::AcceptLongPadding),
@@ -103,6 +115,10 @@ const TABLE: [(&str, Mutant); 26] = [
     ("unsigned-exchange-id", Mutant::UnsignedExchangeId),
     ("skip-g-a-hash", Mutant::SkipGaHash),
     ("emoji-without-mask", Mutant::EmojiWithoutMask),
+    ("dh-gen-retry-as-ok", Mutant::DhGenRetryAsOk),
+    ("retry-id-zero", Mutant::RetryIdZero),
+    ("server-retry-id-stale", Mutant::ServerRetryIdStale),
+    ("key-hash-wrong-slice", Mutant::KeyHashWrongSlice),
 ];
 
 /// The mutants' names, as `--mutant` takes them.

@@ -62,6 +62,10 @@ pub const EXPECTED: &[(&str, &[&str])] = &[
     ("unsigned-exchange-id", &["ConcurrentRequests"]),
     ("skip-g-a-hash", &["Commitment"]),
     ("emoji-without-mask", &["TopBitMask"]),
+    ("dh-gen-retry-as-ok", &["DhGenRetry"]),
+    ("retry-id-zero", &["DhGenRetry"]),
+    ("server-retry-id-stale", &["DhGenRetry"]),
+    ("key-hash-wrong-slice", &["KeyHashOnly"]),
 ];
 
 /// Whether `r` is a case `killer` (an [`EXPECTED`] entry) names.

@@ -708,6 +708,19 @@ const FLAGS: &[Flag] = &[
         &["https://core.telegram.org/mtproto/auth_key"],
     ),
     (
+        "SampleInputs",
+        "BASIC",
+        "The official sample exchange (samples-auth_key) from the server's side. From the sample: \
+         req_pq_multi and set_client_DH_params byte for byte (tmp_aes depends only on the nonces), \
+         the p_q_inner_data_dc inside req_DH_params, and the server's nonce, pq factors, dh_prime, \
+         g, server_time and padding (decrypted from the sample's encrypted_answer with its \
+         new_nonce); the expected resPQ (but for the fingerprint), server_salt and dc are the \
+         sample's. Not from the sample: the RSA key (this project's test key, Telegram's private \
+         key being unpublished; req_DH_params is re-encrypted to it with temp_key 00..1f) and a \
+         (drawn), so serverDhParams, the auth key and dh_gen_ok are the reference's.",
+        &["https://core.telegram.org/mtproto/samples-auth_key"],
+    ),
+    (
         "DhGenRetry",
         "FUNCTIONALITY",
         "An exchange with dh_gen_retry rounds (spec §4 step 9): the server answers \
@@ -742,6 +755,145 @@ const FLAGS: &[Flag] = &[
 const SERVER_PEM: &str = include_str!("../../../mtproto/tests/data/test_server_rsa_private.pem");
 const PRODUCTION_PEM: &str =
     include_str!("../../../mtproto/tests/data/telegram_production_rsa.pem");
+
+/// A value of the official sample (spec §11.3) or of spec §11.4, by name.
+fn sample_field(name: &str) -> Vec<u8> {
+    include_str!("../data/handshake_sample.txt")
+        .split("\n\n")
+        .find_map(|blk| blk.strip_prefix(&format!("{name}:\n")).map(hx))
+        .unwrap_or_default()
+}
+
+/// The official sample (spec §11.3) seen from the server, with this project's test key: the
+/// client's messages and the server's nonce, pq factors, dh_prime, g, server_time and padding
+/// are the sample's (the last four decrypted from its encrypted_answer, which anyone can do with
+/// the sample's new_nonce); req_DH_params carries the sample's p_q_inner_data_dc under RSA_PAD
+/// to the test key (temp_key 00..1f, the sample's padding), because Telegram's private key is
+/// not published; `a` is drawn, so g_a, the key and dh_gen_ok are the reference's. The expected
+/// resPQ (but for the fingerprint) and server_salt are the sample's and are checked here.
+fn sample_server_case(file: &str) -> Result<HandshakeServerCase, GenerateError> {
+    let key = RsaPrivateKey::from_pkcs1_pem(SERVER_PEM).map_err(|e| gerr(file, e))?;
+    let nonce = hx("15A084B3B9CA2A17F03925F44B78FE68");
+    let sn = hx("D6701FCD212CEB87C966E5318F5564A8");
+    let new_nonce: [u8; 32] =
+        hx("845FAD32D10A4C7967DA49A89FBE508AD24AA3150992B499B3B2C72CDC0F364C")
+            .try_into()
+            .map_err(|_| gerr(file, "new_nonce"))?;
+    let (pq, p, q) = (
+        hx("1460E7D3FA727791"),
+        0x3C23_57CFu32,
+        0x56BF_B29Fu32,
+    );
+    // The server's answer of the sample, decrypted: SHA1, server_DH_inner_data, padding.
+    let sn16: [u8; 16] = sn.clone().try_into().map_err(|_| gerr(file, "server_nonce"))?;
+    let (k, iv) = tmp_aes(&sn16, &new_nonce);
+    let mut answer = sample_field("encrypted_answer");
+    mtproto::crypto::ige::aes256_ige_decrypt(&k, &iv, &mut answer).map_err(|e| gerr(file, e))?;
+    let inner = answer.get(20..).unwrap_or_default();
+    let mut r = mtproto::codec::Reader::new(inner);
+    let parsed = (|| {
+        let ctor = r.u32()?;
+        let _ = r.bytes(32)?;
+        let g = r.int()?;
+        let dh_prime = r.tl_bytes()?.to_vec();
+        let _g_a = r.tl_bytes()?;
+        let server_time = r.int()?;
+        Ok::<_, mtproto::error::CodecError>((ctor, g, dh_prime, server_time, r.rest().to_vec()))
+    })();
+    let (ctor, g, dh_prime, server_time, padding) = parsed.map_err(|e| gerr(file, e))?;
+    if ctor != id::SERVER_DH_INNER_DATA || padding.len() > 15 {
+        return Err(gerr(file, "the sample's encrypted_answer does not decrypt as expected"));
+    }
+    let mut dh_padding = padding;
+    dh_padding.resize(16, 0);
+    // req_DH_params: the sample's p_q_inner_data_dc, RSA_PAD to the test key.
+    let mut d = u32le(id::P_Q_INNER_DATA_DC).to_vec();
+    tl_str(&mut d, &pq);
+    tl_str(&mut d, &minimal_be(u64::from(p)));
+    tl_str(&mut d, &minimal_be(u64::from(q)));
+    d.extend_from_slice(&nonce);
+    d.extend_from_slice(&sn);
+    d.extend_from_slice(&new_nonce);
+    d.extend_from_slice(&2i32.to_le_bytes());
+    let rsa_padding = sample_field("rsa_padding");
+    let pad = rsa_padding
+        .get(..192usize.saturating_sub(d.len()))
+        .unwrap_or(&rsa_padding);
+    let temp_key: [u8; 32] = core::array::from_fn(|i| u8::try_from(i).unwrap_or(0));
+    let (encrypted, _) = rsa_pad::rsa_pad_encrypt(key.public(), &d, pad, &[temp_key])
+        .map_err(|e| gerr(file, e))?;
+    let fp = key.public().fingerprint_bytes();
+    let mut req_dh = u32le(id::REQ_DH_PARAMS).to_vec();
+    req_dh.extend_from_slice(&nonce);
+    req_dh.extend_from_slice(&sn);
+    tl_str(&mut req_dh, &minimal_be(u64::from(p)));
+    tl_str(&mut req_dh, &minimal_be(u64::from(q)));
+    req_dh.extend_from_slice(&fp);
+    tl_str(&mut req_dh, &encrypted);
+    let mut set_dh = [hx("1F5F04F5"), nonce.clone(), sn.clone(), hx("FE500100")].concat();
+    set_dh.extend_from_slice(&sample_field("set_client_encrypted"));
+    let a: [u8; 256] = Drbg::new("handshake-server-sample").array();
+    let mut c = HandshakeServerCase {
+        tc_id: 0,
+        comment: String::new(),
+        flags: Vec::new(),
+        rsa_n: Hex(key.public().n().to_vec()),
+        rsa_e: Hex(key.public().e().to_vec()),
+        rsa_d: Hex(key.d_bytes().to_vec()),
+        dh_prime: Hex(dh_prime),
+        g,
+        server_nonce: Hex(sn.clone()),
+        p,
+        q,
+        a: Hex(a.to_vec()),
+        dh_padding: Hex(dh_padding),
+        server_time,
+        req_pq_multi: Hex([hx("F18E7EBE"), nonce.clone()].concat()),
+        req_dh_params: Hex(req_dh),
+        set_client_dh_params: Hex(set_dh),
+        dh_gen_answer: None,
+        retries: Vec::new(),
+        res_pq: None,
+        server_dh_params: None,
+        dh_gen: None,
+        auth_key: None,
+        server_salt: None,
+        dc: None,
+        expires_in: None,
+        result: Verdict::Valid,
+        error: None,
+    };
+    let out = run_server(&c).map_err(|e| gerr(file, format!("sample server case: {e}")))?;
+    let hex_out = |name: &str| {
+        out.get(name)
+            .and_then(Value::as_str)
+            .and_then(|s| hex::decode(s).ok())
+            .map(Hex)
+    };
+    c.res_pq = hex_out("resPq");
+    c.server_dh_params = hex_out("serverDhParams");
+    c.dh_gen = hex_out("dhGen");
+    c.auth_key = hex_out("authKey");
+    c.server_salt = hex_out("serverSalt");
+    c.dc = out.get("dc").and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok());
+    c.expires_in = out
+        .get("expiresIn")
+        .and_then(Value::as_i64)
+        .and_then(|v| i32::try_from(v).ok());
+    // The independent parts of the answer: resPQ but for the fingerprint, the salt, the dc.
+    let mut res_pq = [hx("63241605"), nonce, sn].concat();
+    tl_str(&mut res_pq, &pq);
+    res_pq.extend_from_slice(&u32le(id::VECTOR));
+    res_pq.extend_from_slice(&u32le(1));
+    res_pq.extend_from_slice(&fp);
+    if c.res_pq.as_ref().map(Hex::as_bytes) != Some(res_pq.as_slice())
+        || c.server_salt.as_ref().map(Hex::as_bytes) != Some(hx("522FB2FFF026A7FE").as_slice())
+        || c.dc != Some(2)
+    {
+        return Err(gerr(file, "the reference's server disagrees with the sample's resPQ, server_salt or dc"));
+    }
+    Ok(c)
+}
 
 fn hx(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
@@ -1040,17 +1192,11 @@ fn handshake() -> Result<(String, File<Group>), GenerateError> {
     let sn = "D6701FCD212CEB87C966E5318F5564A8";
     let mut dh_padding = hx("C320374A97C7BB863CFF9F97");
     dh_padding.extend_from_slice(&[0; 4]);
-    let sample_raw = include_str!("../data/handshake_sample.txt");
-    let field = |name: &str| -> Vec<u8> {
-        sample_raw
-            .split("\n\n")
-            .find_map(|blk| blk.strip_prefix(&format!("{name}:\n")).map(hx))
-            .unwrap_or_default()
-    };
+    let field = sample_field;
     let (tc_id, flags) = b.case(&["Ktv"])?;
     let sample = HandshakeCase {
         tc_id,
-        comment: "the official samples-auth_key transcript (temp_key 00..1f per spec §11.4)".into(),
+        comment: "the official samples-auth_key transcript; its temp_key is unpublished, so with 00..1f reqDhParams is spec §11.4's computed RSA_PAD (not official: the sample predates RSA_PAD); every other value is the sample's".into(),
         flags,
         rsa_n: Hex(prod.n().to_vec()),
         rsa_e: Hex(prod.e().to_vec()),
@@ -2180,12 +2326,27 @@ fn handshake_server() -> Result<(String, File<Group>), GenerateError> {
             "after dh_gen_retry, the resent set_client_DH_params carries retry_id 0 instead of the first key's auth_key_aux_hash".into(),
         )?;
     }
-    let groups = vec![Group::HandshakeServer(HandshakeServerGroup {
+    let mut groups = vec![Group::HandshakeServer(HandshakeServerGroup {
         group_type: "HandshakeTest".into(),
         role: "server".into(),
         source: self_source(),
         tests,
     })];
+    // The official sample from the server's side (added last, so no earlier tcId moves).
+    let mut c = sample_server_case(file)?;
+    let (tc_id, flags) = b.case(&["SampleInputs"])?;
+    c.tc_id = tc_id;
+    c.flags = flags;
+    c.comment = "the official samples-auth_key exchange served with the project's test key: the client's messages (req_DH_params re-encrypted to the test key) and the server's nonce, pq, dh_prime, g, server_time and padding from the sample; a drawn".into();
+    groups.push(Group::HandshakeServer(HandshakeServerGroup {
+        group_type: "HandshakeTest".into(),
+        role: "server".into(),
+        source: source(
+            "telegram-docs",
+            "samples-auth_key, crawler commit 00171f4e5a55661a5697bfc660e0699a5a605b62, served with the project's test RSA key (fingerprint 0x35f1339b4564853b) and a drawn a",
+        ),
+        tests: vec![c],
+    }));
     Ok(b.finish(
         "MTProto-auth-key-handshake",
         "handshake_test_schema_v1.json",
