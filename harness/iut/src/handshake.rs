@@ -228,7 +228,10 @@ pub fn client(request: &Fields) -> Result<Answer, String> {
     fields::put_hex(&mut f, "serverSalt", &done.server_salt);
     f.insert("timeOffset".into(), Value::from(done.time_offset));
     if given {
-        f.insert("retries".into(), round_answers(&resent, "setClientDhParams"));
+        f.insert(
+            "retries".into(),
+            round_answers(&resent, "setClientDhParams"),
+        );
     }
     Ok(Answer::Ok(f))
 }

@@ -20,8 +20,8 @@
 use mtproto::crypto::dh::{self, DhGroup, SafePrimeCache, TELEGRAM_DH_PRIME};
 use mtproto::crypto::ige::aes256_ige_encrypt;
 use mtproto::crypto::rsa_pad::{self, RsaPrivateKey, RsaPublicKey};
-use mtproto::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
 use mtproto::error::HandshakeError;
+use mtproto::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
 use mtproto::handshake::pq::minimal_be;
 use mtproto::handshake::server::{self, DhGenVerdict, ResPqRandom, ServerDhGen, ServerDhRandom};
 use mtproto::handshake::{id, new_nonce_hash, tmp_aes};
@@ -444,7 +444,9 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                 outputs.extend(c.retries.iter().map(|r| r.dh_gen.is_some()));
                 // No key comes out of an exchange the server ends with dh_gen_fail.
                 let key = [c.auth_key.is_some(), c.server_salt.is_some()];
-                if outputs.iter().any(|&o| o != valid) || key.iter().any(|&k| k != (valid && !fails)) {
+                if outputs.iter().any(|&o| o != valid)
+                    || key.iter().any(|&k| k != (valid && !fails))
+                {
                     return Err(err(
                         file,
                         a,
@@ -476,7 +478,10 @@ fn answer_of(file: &str, at: &str, a: Option<&str>) -> Result<DhGenVerdict, Load
 /// `retry` (the only answer after which the client sends again), the last `ok` or `fail`. Whether
 /// the last answer is `fail`.
 fn check_answers(file: &str, at: &str, c: &HandshakeServerCase) -> Result<bool, LoadError> {
-    let mut answers = vec![(at.to_owned(), answer_of(file, at, c.dh_gen_answer.as_deref())?)];
+    let mut answers = vec![(
+        at.to_owned(),
+        answer_of(file, at, c.dh_gen_answer.as_deref())?,
+    )];
     for (k, r) in c.retries.iter().enumerate() {
         let ra = format!("{at}.retries[{k}]");
         let v = answer_of(file, &ra, r.dh_gen_answer.as_deref())?;
@@ -498,7 +503,9 @@ fn check_answers(file: &str, at: &str, c: &HandshakeServerCase) -> Result<bool, 
             ));
         }
     }
-    Ok(answers.last().is_some_and(|(_, v)| *v == DhGenVerdict::Fail))
+    Ok(answers
+        .last()
+        .is_some_and(|(_, v)| *v == DhGenVerdict::Fail))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,9 +557,7 @@ fn run<'g>(group: &'g Group, index: usize, iut: &mut dyn Iut) -> (Vec<Check<'g>>
                 wants.push(("timeOffset", Want::Int(t)));
             }
             if let Some(rounds) = round_outputs(
-                c.retries
-                    .iter()
-                    .map(|r| r.set_client_dh_params.as_ref()),
+                c.retries.iter().map(|r| r.set_client_dh_params.as_ref()),
                 "setClientDhParams",
             ) {
                 wants.push(("retries", Want::Json(rounds)));
@@ -779,13 +784,12 @@ fn sample_server_case(file: &str) -> Result<HandshakeServerCase, GenerateError> 
         hx("845FAD32D10A4C7967DA49A89FBE508AD24AA3150992B499B3B2C72CDC0F364C")
             .try_into()
             .map_err(|_| gerr(file, "new_nonce"))?;
-    let (pq, p, q) = (
-        hx("1460E7D3FA727791"),
-        0x3C23_57CFu32,
-        0x56BF_B29Fu32,
-    );
+    let (pq, p, q) = (hx("1460E7D3FA727791"), 0x3C23_57CFu32, 0x56BF_B29Fu32);
     // The server's answer of the sample, decrypted: SHA1, server_DH_inner_data, padding.
-    let sn16: [u8; 16] = sn.clone().try_into().map_err(|_| gerr(file, "server_nonce"))?;
+    let sn16: [u8; 16] = sn
+        .clone()
+        .try_into()
+        .map_err(|_| gerr(file, "server_nonce"))?;
     let (k, iv) = tmp_aes(&sn16, &new_nonce);
     let mut answer = sample_field("encrypted_answer");
     mtproto::crypto::ige::aes256_ige_decrypt(&k, &iv, &mut answer).map_err(|e| gerr(file, e))?;
@@ -802,7 +806,10 @@ fn sample_server_case(file: &str) -> Result<HandshakeServerCase, GenerateError> 
     })();
     let (ctor, g, dh_prime, server_time, padding) = parsed.map_err(|e| gerr(file, e))?;
     if ctor != id::SERVER_DH_INNER_DATA || padding.len() > 15 {
-        return Err(gerr(file, "the sample's encrypted_answer does not decrypt as expected"));
+        return Err(gerr(
+            file,
+            "the sample's encrypted_answer does not decrypt as expected",
+        ));
     }
     let mut dh_padding = padding;
     dh_padding.resize(16, 0);
@@ -820,8 +827,8 @@ fn sample_server_case(file: &str) -> Result<HandshakeServerCase, GenerateError> 
         .get(..192usize.saturating_sub(d.len()))
         .unwrap_or(&rsa_padding);
     let temp_key: [u8; 32] = core::array::from_fn(|i| u8::try_from(i).unwrap_or(0));
-    let (encrypted, _) = rsa_pad::rsa_pad_encrypt(key.public(), &d, pad, &[temp_key])
-        .map_err(|e| gerr(file, e))?;
+    let (encrypted, _) =
+        rsa_pad::rsa_pad_encrypt(key.public(), &d, pad, &[temp_key]).map_err(|e| gerr(file, e))?;
     let fp = key.public().fingerprint_bytes();
     let mut req_dh = u32le(id::REQ_DH_PARAMS).to_vec();
     req_dh.extend_from_slice(&nonce);
@@ -875,7 +882,10 @@ fn sample_server_case(file: &str) -> Result<HandshakeServerCase, GenerateError> 
     c.dh_gen = hex_out("dhGen");
     c.auth_key = hex_out("authKey");
     c.server_salt = hex_out("serverSalt");
-    c.dc = out.get("dc").and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok());
+    c.dc = out
+        .get("dc")
+        .and_then(Value::as_i64)
+        .and_then(|v| i32::try_from(v).ok());
     c.expires_in = out
         .get("expiresIn")
         .and_then(Value::as_i64)
@@ -890,7 +900,10 @@ fn sample_server_case(file: &str) -> Result<HandshakeServerCase, GenerateError> 
         || c.server_salt.as_ref().map(Hex::as_bytes) != Some(hx("522FB2FFF026A7FE").as_slice())
         || c.dc != Some(2)
     {
-        return Err(gerr(file, "the reference's server disagrees with the sample's resPQ, server_salt or dc"));
+        return Err(gerr(
+            file,
+            "the reference's server disagrees with the sample's resPQ, server_salt or dc",
+        ));
     }
     Ok(c)
 }
@@ -1072,9 +1085,7 @@ fn transcript(seed: &str, kind: KeyKind, answers: &[DhGenVerdict]) -> Result<Tra
             req_pq_multi: valid.then(|| Hex(req_pq.clone())),
             req_dh_params: valid.then(|| Hex(req_dh.clone())),
             set_client_dh_params: valid.then(|| Hex(set_dh.clone())),
-            auth_key: done
-                .as_ref()
-                .map(|d| Hex(d.auth_key.as_bytes().to_vec())),
+            auth_key: done.as_ref().map(|d| Hex(d.auth_key.as_bytes().to_vec())),
             server_salt: done.as_ref().map(|d| Hex(d.server_salt.to_vec())),
             time_offset: done.as_ref().map(|d| d.time_offset),
             result: if valid {
@@ -1649,7 +1660,10 @@ fn handshake() -> Result<(String, File<Group>), GenerateError> {
         let got = run_client(&t.case).map(|_| ());
         let want = t.case.error.clone().map_or(Ok(()), Err);
         if got != want {
-            return Err(gerr(file, format!("{seed}: reference says {got:?}, expected {want:?}")));
+            return Err(gerr(
+                file,
+                format!("{seed}: reference says {got:?}, expected {want:?}"),
+            ));
         }
         add(&mut b, t.case, flags, what.into())?;
     }
@@ -1673,7 +1687,10 @@ fn handshake() -> Result<(String, File<Group>), GenerateError> {
         c.error = Some("NewNonceHashMismatch".into());
         let got = run_client(&c).err();
         if got.as_deref() != Some("NewNonceHashMismatch") {
-            return Err(gerr(file, format!("stale-key dh_gen_ok: reference says {got:?}")));
+            return Err(gerr(
+                file,
+                format!("stale-key dh_gen_ok: reference says {got:?}"),
+            ));
         }
         add(
             &mut b,
@@ -2283,8 +2300,12 @@ fn handshake_server() -> Result<(String, File<Group>), GenerateError> {
         add(&mut b, c, flags, what.into())?;
     }
     {
-        let t = transcript("handshake-server-retry-0", KeyKind::Permanent, &[Retry, GenOk])
-            .map_err(|e| gerr(file, e))?;
+        let t = transcript(
+            "handshake-server-retry-0",
+            KeyKind::Permanent,
+            &[Retry, GenOk],
+        )
+        .map_err(|e| gerr(file, e))?;
         let mut c = server_case(&t);
         let (n, sn) = (t.case.nonce.as_bytes().to_vec(), t.server_nonce.to_vec());
         let b2: [u8; 256] = t
@@ -2317,7 +2338,10 @@ fn handshake_server() -> Result<(String, File<Group>), GenerateError> {
         c.error = Some("RetryIdMismatch".into());
         let got = run_server(&c).err();
         if got.as_deref() != Some("RetryIdMismatch") {
-            return Err(gerr(file, format!("retry_id 0 on a resend: reference says {got:?}")));
+            return Err(gerr(
+                file,
+                format!("retry_id 0 on a resend: reference says {got:?}"),
+            ));
         }
         add(
             &mut b,

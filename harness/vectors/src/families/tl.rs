@@ -545,7 +545,9 @@ fn ids() -> Result<(String, File<Group>), GenerateError> {
         if rule2 == published || mtproto_iut::tl::line_id(&line) != published {
             return Err(GenerateError {
                 file: name.into(),
-                message: format!("{line}: the published id {published:08x} should differ from rule 2's {rule2:08x}"),
+                message: format!(
+                    "{line}: the published id {published:08x} should differ from rule 2's {rule2:08x}"
+                ),
             });
         }
         let name_only = line.split(' ').next().unwrap_or_default();

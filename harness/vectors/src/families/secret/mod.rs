@@ -1033,15 +1033,16 @@ fn run_case(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -
             let answered = answered(iut.call(op::KEY_HASH, &req), op::KEY_HASH, |f| {
                 compare(f, &want)?;
                 match (&pixels, f.get("pixels")) {
-                    (Some(p), Some(_)) => compare(f, &[("pixels", Want::Json(p.clone()))])
-                        .map_err(|m| Mismatch {
+                    (Some(p), Some(_)) => {
+                        compare(f, &[("pixels", Want::Json(p.clone()))]).map_err(|m| Mismatch {
                             outcome: m.outcome,
                             detail: format!(
                                 "{} (the convention: least significant bit pair of each byte \
                                  first)",
                                 m.detail
                             ),
-                        }),
+                        })
+                    }
                     _ => Ok(()),
                 }
             });
