@@ -1632,7 +1632,7 @@ fn handshake() -> Result<(String, File<Group>), GenerateError> {
     }
     // Accepted dh_gen_retry and dh_gen_fail paths (added last, so no earlier tcId moves).
     use DhGenVerdict::{Fail, Ok as GenOk, Retry};
-    let paths: [(&str, KeyKind, &[DhGenVerdict], &[&str], &str); 3] = [
+    let paths: [Path<'_>; 3] = [
         (
             "handshake-retry-0",
             KeyKind::Permanent,
@@ -1716,6 +1716,9 @@ fn handshake() -> Result<(String, File<Group>), GenerateError> {
         groups,
     ))
 }
+
+/// A retry/fail path of the generator: seed, key kind, the server's answers, flags, comment.
+type Path<'a> = (&'a str, KeyKind, &'a [DhGenVerdict], &'a [&'a str], &'a str);
 
 /// The server-role case of a valid transcript: the same exchange seen from the server.
 fn server_case(t: &Transcript) -> HandshakeServerCase {
@@ -2257,7 +2260,7 @@ fn handshake_server() -> Result<(String, File<Group>), GenerateError> {
     }
     // The server's dh_gen_retry and dh_gen_fail answers (added last, so no earlier tcId moves).
     use DhGenVerdict::{Fail, Ok as GenOk, Retry};
-    let paths: [(&str, KeyKind, &[DhGenVerdict], &[&str], &str); 4] = [
+    let paths: [Path<'_>; 4] = [
         (
             "handshake-server-retry-0",
             KeyKind::Permanent,
