@@ -335,4 +335,16 @@ mod tests {
         let (correct, mutated) = both("drop-leading-zero", || AuthKey::new(bytes).id());
         assert_eq!(correct, mutated);
     }
+
+    #[test]
+    fn key_hash_wrong_slice() {
+        use crate::secret::key::ChatKey;
+        use crate::secret::visual::key_hash;
+        let (correct, mutated) = both("key-hash-wrong-slice", || {
+            key_hash(&ChatKey::new([0x5a; 256]), None)
+        });
+        // The SHA1 half moves; the SHA256 half stays.
+        assert_ne!(correct[..16], mutated[..16]);
+        assert_eq!(correct[16..], mutated[16..]);
+    }
 }
