@@ -5,8 +5,14 @@
 //! | `dh.checkParams` | `p` (big-endian hex), `g` (int) | `{}` | `PWrongSize`, `GOutOfRange`, `GNotGenerator`, `PNotPrime`, `PNotSafePrime` |
 //! | `dh.checkValue` | `p`, `g`, `value` | `{}` | the parameter errors, then `ValueOutOfRange`, `ValueUnsafe` |
 //! | `pq.factorize` | `pq` (big-endian hex) | `p`, `q` (big-endian, no leading zeros, p <= q) | `PqNotFactorable` |
-//! | `handshake.client` | a client transcript (see `vectors/README.md`, `HandshakeTest`) | `reqPqMulti`, `reqDhParams`, `setClientDhParams`, `authKey`, `serverSalt`, `timeOffset` | the first failing client check |
-//! | `handshake.server` | a server transcript (role `server`) | `resPq`, `serverDhParams`, `dhGen`, `authKey`, `serverSalt`, `dc`, `expiresIn` (0 for a permanent key) | the first failing server check |
+//! | `handshake.client` | a client transcript (see `vectors/README.md`, `HandshakeTest`), optional `retries` [{`b`, `dhPadding`, `dhGen`}] | `reqPqMulti`, `reqDhParams`, `setClientDhParams`, `authKey`, `serverSalt`, `timeOffset`; with `retries`, `retries` [{`setClientDhParams`}] | the first failing client check (`DhGenFail` for a valid `dh_gen_fail`) |
+//! | `handshake.server` | a server transcript (role `server`), optional `dhGenAnswer` (`retry`/`fail`), optional `retries` [{`setClientDhParams`, `dhGenAnswer`}] | `resPq`, `serverDhParams`, `dhGen`, `dc`, `expiresIn` (0 for a permanent key), `authKey`, `serverSalt` (not after `dh_gen_fail`); with `retries`, `retries` [{`dhGen`}] | the first failing server check |
+//!
+//! A transcript with `retries` goes on after `dh_gen_retry`: the client resends
+//! `set_client_DH_params` with the round's `b` and `retry_id` = the rejected key's
+//! `auth_key_aux_hash`, and the server checks that `retry_id` (spec §4 step 9). A request whose
+//! rounds do not match the exchange (a `dh_gen_retry` with no round left, or rounds left after
+//! the exchange ended) is refused as malformed.
 //!
 //! Proven primes are cached per thread (a [`SafePrimeCache`]), so a `DhValueTest` group pays for
 //! its prime once. The Miller–Rabin bases come from a per-process random key (std's
@@ -20,7 +26,7 @@ use mtproto::crypto::dh::{self, DhGroup, SafePrimeCache};
 use mtproto::crypto::rsa_pad::{RsaPrivateKey, RsaPublicKey};
 use mtproto::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
 use mtproto::handshake::pq::factorize_be;
-use mtproto::handshake::server::{self, ResPqRandom, ServerDhRandom};
+use mtproto::handshake::server::{self, DhGenVerdict, ResPqRandom, ServerDhGen, ServerDhRandom};
 use serde_json::Value;
 
 use crate::{Answer, Fields, fields};
@@ -156,6 +162,21 @@ pub fn client(request: &Fields) -> Result<Answer, String> {
     let res_pq = fields::hex(request, "resPq")?;
     let server_dh = fields::hex(request, "serverDhParams")?;
     let dh_gen = fields::hex(request, "dhGen")?;
+    let rounds = rounds(request)?
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let at = |e: String| format!("retries[{k}]: {e}");
+            Ok((
+                ClientDhRandom {
+                    b: fields::hex_array::<256>(r, "b").map_err(at)?,
+                    padding: fields::hex_array::<16>(r, "dhPadding").map_err(at)?,
+                    primality_seed: seed(),
+                },
+                fields::hex(r, "dhGen").map_err(at)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
 
     let reject = |e: &dyn ProtocolError| Ok(Answer::rejected(e));
     let (st, req_pq) = client::start(nonce);
@@ -170,12 +191,34 @@ pub fn client(request: &Fields) -> Result<Answer, String> {
         Ok(x) => x,
         Err(e) => return reject(&e),
     };
-    let done = match st.handle_dh_gen(&dh_gen) {
-        Ok(DhGenOutcome::Done(d)) => d,
-        Ok(DhGenOutcome::Retry(_)) => {
-            return Err("dh_gen_retry: retries are not part of the transcript format".into());
+    let given = !rounds.is_empty();
+    let mut rounds = rounds.into_iter();
+    let (mut st, mut dh_gen, mut resent) = (st, dh_gen, Vec::new());
+    let done = loop {
+        match st.handle_dh_gen(&dh_gen) {
+            Ok(DhGenOutcome::Done(d)) => {
+                if rounds.next().is_some() {
+                    return Err(format!(
+                        "field `retries`: the exchange ended with dh_gen_ok after {} of its rounds",
+                        resent.len()
+                    ));
+                }
+                break d;
+            }
+            Ok(DhGenOutcome::Retry(r)) => {
+                let Some((random, next_gen)) = rounds.next() else {
+                    return Err("dh_gen_retry with no round left in `retries`".into());
+                };
+                let (next, set) = match r.resend(&random) {
+                    Ok(x) => x,
+                    Err(e) => return reject(&e),
+                };
+                resent.push(set);
+                st = next;
+                dh_gen = next_gen;
+            }
+            Err(e) => return reject(&e),
         }
-        Err(e) => return reject(&e),
     };
     let mut f = Fields::new();
     fields::put_hex(&mut f, "reqPqMulti", &req_pq);
@@ -184,7 +227,55 @@ pub fn client(request: &Fields) -> Result<Answer, String> {
     fields::put_hex(&mut f, "authKey", done.auth_key.as_bytes());
     fields::put_hex(&mut f, "serverSalt", &done.server_salt);
     f.insert("timeOffset".into(), Value::from(done.time_offset));
+    if given {
+        f.insert(
+            "retries".into(),
+            round_answers(&resent, "setClientDhParams"),
+        );
+    }
     Ok(Answer::Ok(f))
+}
+
+/// The objects of a request's optional `retries` (none when absent).
+fn rounds(request: &Fields) -> Result<Vec<&Fields>, String> {
+    match request.get("retries") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(k, v)| {
+                v.as_object()
+                    .ok_or_else(|| format!("field `retries[{k}]`: expected an object"))
+            })
+            .collect(),
+        Some(_) => Err("field `retries`: expected an array".into()),
+    }
+}
+
+/// `[{name: hex}, …]`, an answer's `retries`.
+fn round_answers(messages: &[Vec<u8>], name: &str) -> Value {
+    Value::Array(
+        messages
+            .iter()
+            .map(|m| {
+                let mut o = Fields::new();
+                fields::put_hex(&mut o, name, m);
+                Value::Object(o)
+            })
+            .collect(),
+    )
+}
+
+/// A `dhGenAnswer`: `retry`, `fail`, or absent for `ok`.
+fn dh_gen_answer(request: &Fields) -> Result<DhGenVerdict, String> {
+    match request.get("dhGenAnswer") {
+        None | Some(Value::Null) => Ok(DhGenVerdict::Ok),
+        Some(Value::String(s)) if s == "retry" => Ok(DhGenVerdict::Retry),
+        Some(Value::String(s)) if s == "fail" => Ok(DhGenVerdict::Fail),
+        Some(other) => Err(format!(
+            "field `dhGenAnswer`: expected \"retry\" or \"fail\", got {other}"
+        )),
+    }
 }
 
 fn u32_field(request: &Fields, name: &str) -> Result<u32, String> {
@@ -221,6 +312,18 @@ pub fn server(request: &Fields) -> Result<Answer, String> {
     let req_pq = fields::hex(request, "reqPqMulti")?;
     let req_dh = fields::hex(request, "reqDhParams")?;
     let set_dh = fields::hex(request, "setClientDhParams")?;
+    let first_answer = dh_gen_answer(request)?;
+    let rounds = rounds(request)?
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let at = |e: String| format!("retries[{k}]: {e}");
+            Ok((
+                fields::hex(r, "setClientDhParams").map_err(at)?,
+                dh_gen_answer(r).map_err(at)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
 
     let reject = |e: &dyn ProtocolError| Ok(Answer::rejected(e));
     let fingerprint = key.public().fingerprint();
@@ -234,21 +337,56 @@ pub fn server(request: &Fields) -> Result<Answer, String> {
             Err(e) => return reject(&e),
         };
     let requested = st.requested;
-    let (done, dh_gen) = match st.handle_set_client_dh_params(&set_dh) {
-        Ok(x) => x,
-        Err(e) => return reject(&e),
+    let given = !rounds.is_empty();
+    let mut rounds = rounds.into_iter();
+    let (mut st, mut body, mut answer, mut sent) = (st, set_dh, first_answer, Vec::new());
+    let done = loop {
+        let (next, dh_gen) = match st.answer_set_client_dh_params(&body, answer) {
+            Ok(x) => x,
+            Err(e) => return reject(&e),
+        };
+        sent.push(dh_gen);
+        let done = match next {
+            ServerDhGen::Retry(s) => {
+                let Some((resent, next_answer)) = rounds.next() else {
+                    return Err("dhGenAnswer \"retry\" with no round left in `retries`".into());
+                };
+                st = *s;
+                body = resent;
+                answer = next_answer;
+                continue;
+            }
+            ServerDhGen::Done(d) => Some(d),
+            ServerDhGen::Failed => None,
+        };
+        if rounds.next().is_some() {
+            return Err(format!(
+                "field `retries`: the exchange ended after {} of its rounds",
+                sent.len() - 1
+            ));
+        }
+        break done;
     };
     let mut f = Fields::new();
     fields::put_hex(&mut f, "resPq", &res_pq);
     fields::put_hex(&mut f, "serverDhParams", &server_dh);
-    fields::put_hex(&mut f, "dhGen", &dh_gen);
-    fields::put_hex(&mut f, "authKey", done.auth_key.as_bytes());
-    fields::put_hex(&mut f, "serverSalt", &done.server_salt);
+    let mut sent = sent.into_iter();
+    fields::put_hex(&mut f, "dhGen", &sent.next().unwrap_or_default());
+    if let Some(done) = done {
+        fields::put_hex(&mut f, "authKey", done.auth_key.as_bytes());
+        fields::put_hex(&mut f, "serverSalt", &done.server_salt);
+    }
     f.insert("dc".into(), Value::from(requested.dc));
     f.insert(
         "expiresIn".into(),
         Value::from(requested.expires_in.unwrap_or(0)),
     );
+    if given {
+        f.insert(
+            "retries".into(),
+            round_answers(&sent.collect::<Vec<_>>(), "dhGen"),
+        );
+    }
     Ok(Answer::Ok(f))
 }
 

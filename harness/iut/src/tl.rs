@@ -13,7 +13,7 @@
 //! The JSON form is [`mtproto::tl::json`]'s: an object per constructor with `"_"` its name.
 
 use mtproto::tl::generated::{mtproto as mt, secret};
-use mtproto::tl::schema::{crc32, normalize};
+use mtproto::tl::schema::{crc32, normalize, normalize_keeping_bytes};
 use mtproto::tl::{Json, Tl};
 use serde_json::{Map, Value};
 
@@ -53,13 +53,50 @@ pub fn from_serde(v: &Value) -> Option<Json> {
     })
 }
 
+/// Published combinators whose id is the CRC32 of the line with `bytes` as written, not of the
+/// line spec §7.1 rule 2 gives (`bytes` hashed as `string`), with their published ids. Telegram
+/// sends these ids, so an implementation that derives ids from lines needs this list.
+///
+/// - `decryptedMessageMediaDocument#6abd9782` (end-to-end schema, layer 143;
+///   <https://core.telegram.org/constructor/decryptedMessageMediaDocument>): rule 2 gives
+///   `8e4c064c`;
+/// - `ipPortSecret#37982646` (API schema, `help.configSimple`;
+///   <https://core.telegram.org/constructor/ipPortSecret>): rule 2 gives `402d9b47`.
+pub const BYTES_AS_WRITTEN: &[(&str, u32)] = &[
+    (
+        "decryptedMessageMediaDocument thumb:bytes thumb_w:int thumb_h:int mime_type:string \
+         size:long key:bytes iv:bytes attributes:Vector<DocumentAttribute> caption:string = \
+         DecryptedMessageMedia",
+        0x6abd_9782,
+    ),
+    (
+        "ipPortSecret ipv4:int port:int secret:bytes = IpPort",
+        0x3798_2646,
+    ),
+];
+
+/// The id of a combinator line: the CRC32 of its normalized form (rules 1–6 of
+/// [`mtproto::tl::schema`]), or for a line of [`BYTES_AS_WRITTEN`] of the form that keeps
+/// `bytes`.
+pub fn line_id(line: &str) -> u32 {
+    let kept = normalize_keeping_bytes(line);
+    if BYTES_AS_WRITTEN
+        .iter()
+        .any(|(l, _)| normalize_keeping_bytes(l) == kept)
+    {
+        crc32(&kept)
+    } else {
+        crc32(&normalize(line))
+    }
+}
+
 /// `tl.id`.
 pub fn id(request: &Fields) -> Result<Answer, String> {
     let line = fields::string(request, "combinator")?;
     let mut a = Fields::new();
     a.insert(
         "constructorId".into(),
-        Value::String(format!("{:08x}", crc32(&normalize(line)))),
+        Value::String(format!("{:08x}", line_id(line))),
     );
     Ok(Answer::Ok(a))
 }

@@ -85,6 +85,18 @@ pub enum Mutant {
     /// The fingerprint hashes n and e as given, with DER's leading zero byte or a padded
     /// exponent, instead of the numbers' own big-endian form.
     FingerprintRawBytes,
+    /// The client takes `dh_gen_retry` for `dh_gen_ok`: it checks new_nonce_hash1 and keeps the
+    /// key the server just rejected.
+    DhGenRetryAsOk,
+    /// After `dh_gen_retry` the client resends `set_client_DH_params` with `retry_id` 0 instead
+    /// of the rejected key's `auth_key_aux_hash`.
+    RetryIdZero,
+    /// After sending `dh_gen_retry` the server keeps expecting `retry_id` 0, so it refuses the
+    /// correct resend (and would take one that ignores the rejected key).
+    ServerRetryIdStale,
+    /// The secret-chat key hash takes SHA1(original key)[4..20] (the slice next to the
+    /// fingerprint's) instead of [0..16].
+    KeyHashWrongSlice,
 }
 
 /// Every mutant with its name, as `--mutant` takes it.
@@ -119,6 +131,10 @@ const TABLE: [(&str, Mutant); 30] = [
     ("skip-rsa-retry", Mutant::SkipRsaRetry),
     ("accept-ciphertext-above-n", Mutant::AcceptCiphertextAboveN),
     ("fingerprint-raw-bytes", Mutant::FingerprintRawBytes),
+    ("dh-gen-retry-as-ok", Mutant::DhGenRetryAsOk),
+    ("retry-id-zero", Mutant::RetryIdZero),
+    ("server-retry-id-stale", Mutant::ServerRetryIdStale),
+    ("key-hash-wrong-slice", Mutant::KeyHashWrongSlice),
 ];
 
 /// The mutants' names, as `--mutant` takes them.
@@ -334,5 +350,17 @@ mod tests {
         bytes[0] = 1;
         let (correct, mutated) = both("drop-leading-zero", || AuthKey::new(bytes).id());
         assert_eq!(correct, mutated);
+    }
+
+    #[test]
+    fn key_hash_wrong_slice() {
+        use crate::secret::key::ChatKey;
+        use crate::secret::visual::key_hash;
+        let (correct, mutated) = both("key-hash-wrong-slice", || {
+            key_hash(&ChatKey::new([0x5a; 256]), None)
+        });
+        // The SHA1 half moves; the SHA256 half stays.
+        assert_ne!(correct[..16], mutated[..16]);
+        assert_eq!(correct[16..], mutated[16..]);
     }
 }

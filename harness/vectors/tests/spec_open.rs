@@ -268,3 +268,126 @@ fn acceptable_cases_other_than_the_spec_open_ones_are_not_introduced() {
         }
     }
 }
+
+/// The outputs an accepting answer is judged by, per case type, for every type that has (or had)
+/// acceptable cases. A type with an acceptable case must be listed here.
+const ACCEPTING_OUTPUTS: &[(&str, &[&str])] = &[
+    ("PqTest", &["p", "q"]),
+    ("TransportTest", &["frames"]),
+    ("IgeTest", &["ct"]),
+    ("SecretFileTest", &["file"]),
+    ("SecretVisualizationTest", &["keyHash", "pixels"]),
+    ("EnvelopeDecryptTest", &["salt", "msgId", "seqNo", "body"]),
+];
+
+/// Every vector file under `vectors/` (the schemas left out), relative to it.
+fn vector_files() -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in std::fs::read_dir(vectors_dir()).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() || dir.ends_with("schemas") {
+            continue;
+        }
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension().is_some_and(|e| e == "json") {
+                let rel = f.strip_prefix(vectors_dir()).unwrap();
+                out.push(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_acceptable_case_carries_and_the_loader_requires_its_outputs() {
+    let mut seen = 0;
+    for file in vector_files() {
+        let text = std::fs::read_to_string(vectors_dir().join(&file)).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        for (g, group) in v["testGroups"].as_array().unwrap().iter().enumerate() {
+            let ty = group["type"].as_str().unwrap();
+            for (t, case) in group["tests"].as_array().unwrap().iter().enumerate() {
+                if case["result"] != "acceptable" {
+                    continue;
+                }
+                seen += 1;
+                let Some((_, outputs)) = ACCEPTING_OUTPUTS.iter().find(|(n, _)| *n == ty) else {
+                    panic!("{file}: {ty} has acceptable cases but no entry in ACCEPTING_OUTPUTS");
+                };
+                for field in *outputs {
+                    assert!(
+                        case.get(*field).is_some(),
+                        "{file} tcId {}: an acceptable {ty} lacks `{field}`",
+                        case["tcId"]
+                    );
+                    // And the loader refuses the case without it.
+                    let mut cut = v.clone();
+                    cut["testGroups"][g]["tests"][t]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove(*field);
+                    assert!(
+                        parse_str(&serde_json::to_string_pretty(&cut).unwrap(), &file).is_err(),
+                        "{file} tcId {}: the loader takes an acceptable {ty} without `{field}`",
+                        case["tcId"]
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen > 0);
+}
+
+#[test]
+fn key_picture_cases_are_acceptable_and_pixels_are_judged_when_answered() {
+    let (vf, cases) = cases_with(
+        "secret/secret_visualization_test.json",
+        "PixelOrderConvention",
+    );
+    assert!(!cases.is_empty());
+    for c in &cases {
+        assert_eq!(c["result"], "acceptable", "{c}");
+        let tc = c["tcId"].as_u64().unwrap();
+        let key_hash = c["keyHash"].clone();
+        let pixels = c["pixels"].as_str().unwrap().to_owned();
+        let pass = AcceptablePolicy::Pass;
+        // The key hash alone: judged by it.
+        let r = outcome(&vf, tc, &ok(&[("keyHash", key_hash.clone())]), pass);
+        assert_eq!(r.outcome, Outcome::Pass, "{r:?}");
+        // With the convention's pixels: passes; with another order: fails.
+        let r = outcome(
+            &vf,
+            tc,
+            &ok(&[("keyHash", key_hash.clone()), ("pixels", json!(pixels))]),
+            pass,
+        );
+        assert_eq!(r.outcome, Outcome::Pass, "{r:?}");
+        let msb_first: String = pixels
+            .as_bytes()
+            .chunks(4)
+            .flat_map(|q| q.iter().rev())
+            .map(|&b| b as char)
+            .collect();
+        if msb_first != pixels {
+            let r = outcome(
+                &vf,
+                tc,
+                &ok(&[("keyHash", key_hash.clone()), ("pixels", json!(msb_first))]),
+                pass,
+            );
+            assert_eq!(r.outcome, Outcome::Fail, "{r:?}");
+        }
+        // A wrong key hash fails whatever the pixels.
+        let r = outcome(&vf, tc, &ok(&[("keyHash", json!("00".repeat(36)))]), pass);
+        assert_eq!(r.outcome, Outcome::Fail, "{r:?}");
+    }
+    let (_, hash_only) = cases_with("secret/secret_visualization_test.json", "KeyHashOnly");
+    assert!(hash_only.iter().any(|c| c.get("layer46Key").is_some()));
+    assert!(hash_only.iter().any(|c| c.get("layer46Key").is_none()));
+    for c in &hash_only {
+        assert_eq!(c["result"], "valid", "{c}");
+        assert!(c.get("pixels").is_none(), "{c}");
+    }
+}

@@ -72,6 +72,10 @@ pub const EXPECTED: &[(&str, &[&str])] = &[
     ("skip-rsa-retry", &["TempKeyRetry"]),
     ("accept-ciphertext-above-n", &["CiphertextAboveN"]),
     ("fingerprint-raw-bytes", &["NonMinimalEncoding"]),
+    ("dh-gen-retry-as-ok", &["DhGenRetry"]),
+    ("retry-id-zero", &["DhGenRetry"]),
+    ("server-retry-id-stale", &["DhGenRetry"]),
+    ("key-hash-wrong-slice", &["KeyHashOnly"]),
 ];
 
 /// The wire cases that must kill each mutant the wire reaches (`file#tcId` or a flag), through
@@ -159,6 +163,43 @@ pub const WIRE_UNREACHABLE: &[(&str, &str)] = &[
     (
         "emoji-without-mask",
         "the call key visualisation (emoji): nothing on the wire depends on it",
+    ),
+    (
+        "rsa-hash-after-parse",
+        "no wire server case sends an RSA_PAD block whose hash and inner object are both wrong; \
+         the rsa vectors (HashBeforeParse) test the order",
+    ),
+    (
+        "skip-rsa-retry",
+        "the retry happens only when the client's own random temp_key makes key_aes_encrypted \
+         >= n, which the server cannot force; the rsa vectors (TempKeyRetry) fix the temp_keys",
+    ),
+    (
+        "accept-ciphertext-above-n",
+        "no wire server case sends an RSA ciphertext >= n; the rsa vectors (CiphertextAboveN) do",
+    ),
+    (
+        "fingerprint-raw-bytes",
+        "the wire's keys are read from PEM as numbers, never with a leading zero byte or a padded \
+         exponent, so the fingerprint is the same with the bug; the rsa vectors \
+         (NonMinimalEncoding) give such encodings",
+    ),
+    (
+        "dh-gen-retry-as-ok",
+        "no wire case answers dh_gen_retry yet; the handshake vectors (DhGenRetry) do",
+    ),
+    (
+        "retry-id-zero",
+        "no wire case answers dh_gen_retry yet; the handshake vectors (DhGenRetry) do",
+    ),
+    (
+        "server-retry-id-stale",
+        "no wire server case makes the server answer dh_gen_retry; the handshake vectors \
+         (DhGenRetry) do",
+    ),
+    (
+        "key-hash-wrong-slice",
+        "the secret-chat key visualisation: nothing on the wire depends on it",
     ),
 ];
 

@@ -364,6 +364,7 @@ impl ExpectDhGen {
         let ctor = r.u32()?;
         let n: u8 = match ctor {
             id::DH_GEN_OK => 1,
+            id::DH_GEN_RETRY if mutant!(DhGenRetryAsOk) => 1,
             id::DH_GEN_RETRY => 2,
             id::DH_GEN_FAIL => 3,
             other => return Err(HandshakeError::UnexpectedConstructor { id: other }),
@@ -399,7 +400,11 @@ impl RetryDh {
     /// Resend step 7 with a new `b` and `retry_id = auth_key_aux_hash` of the rejected key.
     pub fn resend(self, random: &ClientDhRandom) -> Result<(ExpectDhGen, Vec<u8>), HandshakeError> {
         let s = self.inner;
-        let retry_id = i64::from_le_bytes(s.auth_key.aux_hash());
+        let retry_id = if mutant!(RetryIdZero) {
+            0
+        } else {
+            i64::from_le_bytes(s.auth_key.aux_hash())
+        };
         ExpectDhGen::new(
             s.nonce,
             s.server_nonce,

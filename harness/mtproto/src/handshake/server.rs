@@ -292,7 +292,9 @@ impl ExpectSetClientDh {
         let next = match verdict {
             DhGenVerdict::Ok => ServerDhGen::Done(Box::new(self.result(auth_key))),
             DhGenVerdict::Retry => {
-                self.retry_id = i64::from_le_bytes(auth_key.aux_hash());
+                if !mutant!(ServerRetryIdStale) {
+                    self.retry_id = i64::from_le_bytes(auth_key.aux_hash());
+                }
                 ServerDhGen::Retry(Box::new(self))
             }
             DhGenVerdict::Fail => ServerDhGen::Failed,

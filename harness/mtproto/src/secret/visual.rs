@@ -50,7 +50,12 @@ pub fn key_hash(original: &ChatKey, layer46_key: Option<&ChatKey>) -> [u8; KEY_H
     let sha256 = Sha256::digest(layer46_key.unwrap_or(original).as_bytes());
     let mut out = [0u8; KEY_HASH_LEN];
     let (a, b) = out.split_at_mut(16);
-    a.copy_from_slice(sha1.get(..16).unwrap_or(&[0; 16]));
+    let slice = if mutant!(KeyHashWrongSlice) {
+        4..20
+    } else {
+        0..16
+    };
+    a.copy_from_slice(sha1.get(slice).unwrap_or(&[0; 16]));
     b.copy_from_slice(sha256.get(..20).unwrap_or(&[0; 20]));
     out
 }

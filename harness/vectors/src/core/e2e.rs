@@ -35,21 +35,23 @@ pub fn check_role(file: &str, path: String, role: &str) -> Result<(), LoadError>
     }
 }
 
-/// Whether `present` matches what the result requires: every output for a valid case, none for
-/// an invalid one.
+/// Whether `present` matches what the result requires: every output for a valid case and for an
+/// acceptable one (so that an accepting answer is judged by its outputs, not waved through),
+/// none for an invalid one.
 pub fn check_outputs(
     file: &str,
     at: String,
-    valid: bool,
+    result: Verdict,
     present: &[bool],
 ) -> Result<(), LoadError> {
-    if present.iter().all(|&p| p == valid) {
+    let gives = result != Verdict::Invalid;
+    if present.iter().all(|&p| p == gives) {
         Ok(())
     } else {
         Err(err(
             file,
             at,
-            "a valid case gives every output of its type, an invalid one none",
+            "a valid or acceptable case gives every output of its type, an invalid one none",
         ))
     }
 }

@@ -20,9 +20,10 @@
 use mtproto::crypto::dh::{self, DhGroup, SafePrimeCache, TELEGRAM_DH_PRIME};
 use mtproto::crypto::ige::aes256_ige_encrypt;
 use mtproto::crypto::rsa_pad::{self, RsaPrivateKey, RsaPublicKey};
+use mtproto::error::HandshakeError;
 use mtproto::handshake::client::{self, ClientDhRandom, DhGenOutcome, KeyKind, ReqDhRandom};
 use mtproto::handshake::pq::minimal_be;
-use mtproto::handshake::server::{self, ResPqRandom, ServerDhRandom};
+use mtproto::handshake::server::{self, DhGenVerdict, ResPqRandom, ServerDhGen, ServerDhRandom};
 use mtproto::handshake::{id, new_nonce_hash, tmp_aes};
 use mtproto_iut::handshake::{HANDSHAKE_CLIENT, HANDSHAKE_SERVER};
 use mtproto_iut::{Fields, Iut};
@@ -145,6 +146,10 @@ pub struct HandshakeCase {
     pub server_dh_params: Hex,
     /// `dh_gen_ok` / `dh_gen_retry` / `dh_gen_fail`.
     pub dh_gen: Hex,
+    /// The rounds after a `dh_gen_retry` (spec §4 step 9), in order; empty for a one-round
+    /// exchange. `dhGen` is then `dh_gen_retry` and so is every round's answer but the last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<ClientRound>,
     /// Expected client messages (valid cases): `req_pq_multi`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub req_pq_multi: Option<Hex>,
@@ -168,6 +173,39 @@ pub struct HandshakeCase {
     /// Expected error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// One more round of a client transcript: after `dh_gen_retry` the client resends
+/// `set_client_DH_params` with a new `b` and `retry_id` = the rejected key's `auth_key_aux_hash`
+/// (spec §4 step 9), and the server answers again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientRound {
+    /// This round's `b` (256 bytes).
+    pub b: Hex,
+    /// Padding of this round's `client_DH_inner_data` (16 bytes; the needed prefix is used).
+    pub dh_padding: Hex,
+    /// The server's answer to this round: `dh_gen_ok` / `dh_gen_retry` / `dh_gen_fail`.
+    pub dh_gen: Hex,
+    /// The `set_client_DH_params` the client sends in this round (valid cases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_client_dh_params: Option<Hex>,
+}
+
+/// One more round of a server transcript: the client's resent `set_client_DH_params` after the
+/// server's `dh_gen_retry`, and how the server answers it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServerRound {
+    /// The resent `set_client_DH_params`.
+    pub set_client_dh_params: Hex,
+    /// `retry` or `fail` (absent: `ok`): the server's decision, an input (what makes a real
+    /// server retry, such as an `auth_key_id` collision, cannot be scripted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_gen_answer: Option<String>,
+    /// The server's answer (valid cases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_gen: Option<Hex>,
 }
 
 /// A `HandshakeTest` case in the server role: the client's messages in, the server's out.
@@ -208,19 +246,25 @@ pub struct HandshakeServerCase {
     pub req_dh_params: Hex,
     /// `set_client_DH_params`.
     pub set_client_dh_params: Hex,
+    /// How the server answers it when it passes every check: `retry` or `fail` (absent: `ok`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dh_gen_answer: Option<String>,
+    /// The rounds after a `dh_gen_retry`, in order; empty for a one-round exchange.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<ServerRound>,
     /// Expected server messages (valid cases): `resPQ` offering the key's fingerprint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub res_pq: Option<Hex>,
     /// `server_DH_params_ok`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_dh_params: Option<Hex>,
-    /// `dh_gen_ok`.
+    /// `dh_gen_ok` (or what `dhGenAnswer` asks for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dh_gen: Option<Hex>,
-    /// The resulting auth key (256 bytes).
+    /// The resulting auth key (256 bytes; absent when the last answer is `dh_gen_fail`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_key: Option<Hex>,
-    /// The first server salt (8 wire bytes).
+    /// The first server salt (8 wire bytes; absent when the last answer is `dh_gen_fail`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_salt: Option<Hex>,
     /// `dc` of the client's `p_q_inner_data_*`.
@@ -349,7 +393,12 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                 for (k, tk) in c.temp_keys.iter().enumerate() {
                     len_is(file, &a, &format!("tempKeys[{k}]"), tk, 32)?;
                 }
-                let outputs = [
+                for (k, r) in c.retries.iter().enumerate() {
+                    let ra = format!("{a}.retries[{k}]");
+                    len_is(file, &ra, "b", &r.b, 256)?;
+                    len_is(file, &ra, "dhPadding", &r.dh_padding, 16)?;
+                }
+                let mut outputs = vec![
                     c.req_pq_multi.is_some(),
                     c.req_dh_params.is_some(),
                     c.set_client_dh_params.is_some(),
@@ -357,6 +406,7 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                     c.server_salt.is_some(),
                     c.time_offset.is_some(),
                 ];
+                outputs.extend(c.retries.iter().map(|r| r.set_client_dh_params.is_some()));
                 let valid = c.result == Verdict::Valid;
                 if outputs.iter().any(|&o| o != valid) {
                     return Err(err(
@@ -382,27 +432,80 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                 len_is(file, &a, "serverNonce", &c.server_nonce, 16)?;
                 len_is(file, &a, "a", &c.a, 256)?;
                 len_is(file, &a, "dhPadding", &c.dh_padding, 16)?;
-                let outputs = [
+                let fails = check_answers(file, &a, c)?;
+                let valid = c.result == Verdict::Valid;
+                let mut outputs = vec![
                     c.res_pq.is_some(),
                     c.server_dh_params.is_some(),
                     c.dh_gen.is_some(),
-                    c.auth_key.is_some(),
-                    c.server_salt.is_some(),
                     c.dc.is_some(),
                     c.expires_in.is_some(),
                 ];
-                let valid = c.result == Verdict::Valid;
-                if outputs.iter().any(|&o| o != valid) {
+                outputs.extend(c.retries.iter().map(|r| r.dh_gen.is_some()));
+                // No key comes out of an exchange the server ends with dh_gen_fail.
+                let key = [c.auth_key.is_some(), c.server_salt.is_some()];
+                if outputs.iter().any(|&o| o != valid)
+                    || key.iter().any(|&k| k != (valid && !fails))
+                {
                     return Err(err(
                         file,
                         a,
-                        "a valid transcript gives every server output, an invalid one none",
+                        "a valid transcript gives every server output (the key and salt only when \
+                         the last answer is not dh_gen_fail), an invalid one none",
                     ));
                 }
             }
             Ok(())
         }
     }
+}
+
+/// `dhGenAnswer`: `retry` or `fail`, absent for `ok`.
+fn answer_of(file: &str, at: &str, a: Option<&str>) -> Result<DhGenVerdict, LoadError> {
+    match a {
+        None => Ok(DhGenVerdict::Ok),
+        Some("retry") => Ok(DhGenVerdict::Retry),
+        Some("fail") => Ok(DhGenVerdict::Fail),
+        Some(other) => Err(err(
+            file,
+            format!("{at}.dhGenAnswer"),
+            format!("{other:?}: expected \"retry\" or \"fail\" (absent: ok)"),
+        )),
+    }
+}
+
+/// The server's answers of a case follow the exchange: every round before the last is answered
+/// `retry` (the only answer after which the client sends again), the last `ok` or `fail`. Whether
+/// the last answer is `fail`.
+fn check_answers(file: &str, at: &str, c: &HandshakeServerCase) -> Result<bool, LoadError> {
+    let mut answers = vec![(
+        at.to_owned(),
+        answer_of(file, at, c.dh_gen_answer.as_deref())?,
+    )];
+    for (k, r) in c.retries.iter().enumerate() {
+        let ra = format!("{at}.retries[{k}]");
+        let v = answer_of(file, &ra, r.dh_gen_answer.as_deref())?;
+        answers.push((ra, v));
+    }
+    let last = answers.len() - 1;
+    for (k, (where_, v)) in answers.iter().enumerate() {
+        let ok = if k == last {
+            *v != DhGenVerdict::Retry
+        } else {
+            *v == DhGenVerdict::Retry
+        };
+        if !ok {
+            return Err(err(
+                file,
+                format!("{where_}.dhGenAnswer"),
+                "every round but the last is answered \"retry\" (the client sends again only \
+                 after dh_gen_retry), the last one ok or \"fail\"",
+            ));
+        }
+    }
+    Ok(answers
+        .last()
+        .is_some_and(|(_, v)| *v == DhGenVerdict::Fail))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -433,6 +536,7 @@ fn run<'g>(group: &'g Group, index: usize, iut: &mut dyn Iut) -> (Vec<Check<'g>>
                 ] {
                     m.remove(k);
                 }
+                strip_rounds(m, "setClientDhParams");
                 req = m.clone();
             }
             let answer = iut.call(HANDSHAKE_CLIENT, &req);
@@ -451,6 +555,12 @@ fn run<'g>(group: &'g Group, index: usize, iut: &mut dyn Iut) -> (Vec<Check<'g>>
             }
             if let Some(t) = c.time_offset {
                 wants.push(("timeOffset", Want::Int(t)));
+            }
+            if let Some(rounds) = round_outputs(
+                c.retries.iter().map(|r| r.set_client_dh_params.as_ref()),
+                "setClientDhParams",
+            ) {
+                wants.push(("retries", Want::Json(rounds)));
             }
             let check = Check {
                 op: HANDSHAKE_CLIENT,
@@ -482,6 +592,11 @@ fn run<'g>(group: &'g Group, index: usize, iut: &mut dyn Iut) -> (Vec<Check<'g>>
                 if let Some(v) = value {
                     wants.push((name, Want::Int(i64::from(v))));
                 }
+            }
+            if let Some(rounds) =
+                round_outputs(c.retries.iter().map(|r| r.dh_gen.as_ref()), "dhGen")
+            {
+                wants.push(("retries", Want::Json(rounds)));
             }
             let check = Check {
                 op: HANDSHAKE_SERVER,
@@ -516,9 +631,36 @@ fn server_request(c: &HandshakeServerCase) -> Fields {
         ] {
             m.remove(k);
         }
+        strip_rounds(m, "dhGen");
         req = m.clone();
     }
     req
+}
+
+/// Remove the output `field` from every object of a request's `retries`.
+fn strip_rounds(m: &mut serde_json::Map<String, Value>, field: &str) {
+    if let Some(Value::Array(rounds)) = m.get_mut("retries") {
+        for r in rounds {
+            if let Value::Object(o) = r {
+                o.remove(field);
+            }
+        }
+    }
+}
+
+/// The `retries` an answer must carry: `[{field: hex}, …]`, one per round; `None` without rounds
+/// or when the case gives no outputs (an invalid case).
+fn round_outputs<'a>(outs: impl Iterator<Item = Option<&'a Hex>>, field: &str) -> Option<Value> {
+    let rounds = outs
+        .map(|o| {
+            o.map(|h| {
+                let mut m = serde_json::Map::new();
+                m.insert(field.to_owned(), Value::from(hex::encode(h.as_bytes())));
+                Value::Object(m)
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    (!rounds.is_empty()).then_some(Value::Array(rounds))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -571,6 +713,39 @@ const FLAGS: &[Flag] = &[
         &["https://core.telegram.org/mtproto/auth_key"],
     ),
     (
+        "SampleInputs",
+        "BASIC",
+        "The official sample exchange (samples-auth_key) from the server's side. From the sample: \
+         req_pq_multi and set_client_DH_params byte for byte (tmp_aes depends only on the nonces), \
+         the p_q_inner_data_dc inside req_DH_params, and the server's nonce, pq factors, dh_prime, \
+         g, server_time and padding (decrypted from the sample's encrypted_answer with its \
+         new_nonce); the expected resPQ (but for the fingerprint), server_salt and dc are the \
+         sample's. Not from the sample: the RSA key (this project's test key, Telegram's private \
+         key being unpublished; req_DH_params is re-encrypted to it with temp_key 00..1f) and a \
+         (drawn), so serverDhParams, the auth key and dh_gen_ok are the reference's.",
+        &["https://core.telegram.org/mtproto/samples-auth_key"],
+    ),
+    (
+        "DhGenRetry",
+        "FUNCTIONALITY",
+        "An exchange with dh_gen_retry rounds (spec §4 step 9): the server answers \
+         set_client_DH_params with dh_gen_retry (new_nonce_hash2), the client resends it with a \
+         new b and retry_id = the rejected key's auth_key_aux_hash, and the server checks that \
+         retry_id. The case's retries list the rounds; the server's decision to retry is an input \
+         (what makes a real server retry, such as an auth_key_id collision, cannot be scripted). A \
+         client that takes dh_gen_retry for dh_gen_ok, or resends retry_id 0, fails.",
+        &["https://core.telegram.org/mtproto/auth_key"],
+    ),
+    (
+        "DhGenFail",
+        "FUNCTIONALITY",
+        "The server ends the exchange with dh_gen_fail (new_nonce_hash3 over the last key): the \
+         server case is valid (it must send exactly that answer and no key); the client case is \
+         invalid with DhGenFail, the error a client reports for an authentic dh_gen_fail (one \
+         with a wrong hash is NewNonceHashMismatch instead).",
+        &["https://core.telegram.org/mtproto/auth_key"],
+    ),
+    (
         "TamperedTranscript",
         "MISSING_STEP",
         "One server message (for the client's own g_b check: the client's b) of an otherwise \
@@ -585,6 +760,153 @@ const FLAGS: &[Flag] = &[
 const SERVER_PEM: &str = include_str!("../../../mtproto/tests/data/test_server_rsa_private.pem");
 const PRODUCTION_PEM: &str =
     include_str!("../../../mtproto/tests/data/telegram_production_rsa.pem");
+
+/// A value of the official sample (spec §11.3) or of spec §11.4, by name.
+fn sample_field(name: &str) -> Vec<u8> {
+    include_str!("../data/handshake_sample.txt")
+        .split("\n\n")
+        .find_map(|blk| blk.strip_prefix(&format!("{name}:\n")).map(hx))
+        .unwrap_or_default()
+}
+
+/// The official sample (spec §11.3) seen from the server, with this project's test key: the
+/// client's messages and the server's nonce, pq factors, dh_prime, g, server_time and padding
+/// are the sample's (the last four decrypted from its encrypted_answer, which anyone can do with
+/// the sample's new_nonce); req_DH_params carries the sample's p_q_inner_data_dc under RSA_PAD
+/// to the test key (temp_key 00..1f, the sample's padding), because Telegram's private key is
+/// not published; `a` is drawn, so g_a, the key and dh_gen_ok are the reference's. The expected
+/// resPQ (but for the fingerprint) and server_salt are the sample's and are checked here.
+fn sample_server_case(file: &str) -> Result<HandshakeServerCase, GenerateError> {
+    let key = RsaPrivateKey::from_pkcs1_pem(SERVER_PEM).map_err(|e| gerr(file, e))?;
+    let nonce = hx("15A084B3B9CA2A17F03925F44B78FE68");
+    let sn = hx("D6701FCD212CEB87C966E5318F5564A8");
+    let new_nonce: [u8; 32] =
+        hx("845FAD32D10A4C7967DA49A89FBE508AD24AA3150992B499B3B2C72CDC0F364C")
+            .try_into()
+            .map_err(|_| gerr(file, "new_nonce"))?;
+    let (pq, p, q) = (hx("1460E7D3FA727791"), 0x3C23_57CFu32, 0x56BF_B29Fu32);
+    // The server's answer of the sample, decrypted: SHA1, server_DH_inner_data, padding.
+    let sn16: [u8; 16] = sn
+        .clone()
+        .try_into()
+        .map_err(|_| gerr(file, "server_nonce"))?;
+    let (k, iv) = tmp_aes(&sn16, &new_nonce);
+    let mut answer = sample_field("encrypted_answer");
+    mtproto::crypto::ige::aes256_ige_decrypt(&k, &iv, &mut answer).map_err(|e| gerr(file, e))?;
+    let inner = answer.get(20..).unwrap_or_default();
+    let mut r = mtproto::codec::Reader::new(inner);
+    let parsed = (|| {
+        let ctor = r.u32()?;
+        let _ = r.bytes(32)?;
+        let g = r.int()?;
+        let dh_prime = r.tl_bytes()?.to_vec();
+        let _g_a = r.tl_bytes()?;
+        let server_time = r.int()?;
+        Ok::<_, mtproto::error::CodecError>((ctor, g, dh_prime, server_time, r.rest().to_vec()))
+    })();
+    let (ctor, g, dh_prime, server_time, padding) = parsed.map_err(|e| gerr(file, e))?;
+    if ctor != id::SERVER_DH_INNER_DATA || padding.len() > 15 {
+        return Err(gerr(
+            file,
+            "the sample's encrypted_answer does not decrypt as expected",
+        ));
+    }
+    let mut dh_padding = padding;
+    dh_padding.resize(16, 0);
+    // req_DH_params: the sample's p_q_inner_data_dc, RSA_PAD to the test key.
+    let mut d = u32le(id::P_Q_INNER_DATA_DC).to_vec();
+    tl_str(&mut d, &pq);
+    tl_str(&mut d, &minimal_be(u64::from(p)));
+    tl_str(&mut d, &minimal_be(u64::from(q)));
+    d.extend_from_slice(&nonce);
+    d.extend_from_slice(&sn);
+    d.extend_from_slice(&new_nonce);
+    d.extend_from_slice(&2i32.to_le_bytes());
+    let rsa_padding = sample_field("rsa_padding");
+    let pad = rsa_padding
+        .get(..192usize.saturating_sub(d.len()))
+        .unwrap_or(&rsa_padding);
+    let temp_key: [u8; 32] = core::array::from_fn(|i| u8::try_from(i).unwrap_or(0));
+    let (encrypted, _) =
+        rsa_pad::rsa_pad_encrypt(key.public(), &d, pad, &[temp_key]).map_err(|e| gerr(file, e))?;
+    let fp = key.public().fingerprint_bytes();
+    let mut req_dh = u32le(id::REQ_DH_PARAMS).to_vec();
+    req_dh.extend_from_slice(&nonce);
+    req_dh.extend_from_slice(&sn);
+    tl_str(&mut req_dh, &minimal_be(u64::from(p)));
+    tl_str(&mut req_dh, &minimal_be(u64::from(q)));
+    req_dh.extend_from_slice(&fp);
+    tl_str(&mut req_dh, &encrypted);
+    let mut set_dh = [hx("1F5F04F5"), nonce.clone(), sn.clone(), hx("FE500100")].concat();
+    set_dh.extend_from_slice(&sample_field("set_client_encrypted"));
+    let a: [u8; 256] = Drbg::new("handshake-server-sample").array();
+    let mut c = HandshakeServerCase {
+        tc_id: 0,
+        comment: String::new(),
+        flags: Vec::new(),
+        rsa_n: Hex(key.public().n().to_vec()),
+        rsa_e: Hex(key.public().e().to_vec()),
+        rsa_d: Hex(key.d_bytes().to_vec()),
+        dh_prime: Hex(dh_prime),
+        g,
+        server_nonce: Hex(sn.clone()),
+        p,
+        q,
+        a: Hex(a.to_vec()),
+        dh_padding: Hex(dh_padding),
+        server_time,
+        req_pq_multi: Hex([hx("F18E7EBE"), nonce.clone()].concat()),
+        req_dh_params: Hex(req_dh),
+        set_client_dh_params: Hex(set_dh),
+        dh_gen_answer: None,
+        retries: Vec::new(),
+        res_pq: None,
+        server_dh_params: None,
+        dh_gen: None,
+        auth_key: None,
+        server_salt: None,
+        dc: None,
+        expires_in: None,
+        result: Verdict::Valid,
+        error: None,
+    };
+    let out = run_server(&c).map_err(|e| gerr(file, format!("sample server case: {e}")))?;
+    let hex_out = |name: &str| {
+        out.get(name)
+            .and_then(Value::as_str)
+            .and_then(|s| hex::decode(s).ok())
+            .map(Hex)
+    };
+    c.res_pq = hex_out("resPq");
+    c.server_dh_params = hex_out("serverDhParams");
+    c.dh_gen = hex_out("dhGen");
+    c.auth_key = hex_out("authKey");
+    c.server_salt = hex_out("serverSalt");
+    c.dc = out
+        .get("dc")
+        .and_then(Value::as_i64)
+        .and_then(|v| i32::try_from(v).ok());
+    c.expires_in = out
+        .get("expiresIn")
+        .and_then(Value::as_i64)
+        .and_then(|v| i32::try_from(v).ok());
+    // The independent parts of the answer: resPQ but for the fingerprint, the salt, the dc.
+    let mut res_pq = [hx("63241605"), nonce, sn].concat();
+    tl_str(&mut res_pq, &pq);
+    res_pq.extend_from_slice(&u32le(id::VECTOR));
+    res_pq.extend_from_slice(&u32le(1));
+    res_pq.extend_from_slice(&fp);
+    if c.res_pq.as_ref().map(Hex::as_bytes) != Some(res_pq.as_slice())
+        || c.server_salt.as_ref().map(Hex::as_bytes) != Some(hx("522FB2FFF026A7FE").as_slice())
+        || c.dc != Some(2)
+    {
+        return Err(gerr(
+            file,
+            "the reference's server disagrees with the sample's resPQ, server_salt or dc",
+        ));
+    }
+    Ok(c)
+}
 
 fn hx(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
@@ -605,6 +927,20 @@ struct Transcript {
     server_padding: [u8; 16],
     /// The key the transcript ran against.
     rsa: RsaPrivateKey,
+    /// The server's answer to each `set_client_DH_params` round.
+    answers: Vec<DhGenVerdict>,
+    /// The client's `set_client_DH_params` of each round after the first.
+    resent: Vec<Vec<u8>>,
+    /// What the client sent (kept even when the client case, ending in dh_gen_fail, is invalid
+    /// and so carries no outputs).
+    client_messages: ClientMessages,
+}
+
+/// The client's messages of a transcript's first round.
+struct ClientMessages {
+    req_pq: Vec<u8>,
+    req_dh: Vec<u8>,
+    set_dh: Vec<u8>,
 }
 
 fn hexes(v: &[[u8; 32]]) -> Vec<Hex> {
@@ -612,6 +948,15 @@ fn hexes(v: &[[u8; 32]]) -> Vec<Hex> {
 }
 
 fn valid_transcript(seed: &str, kind: KeyKind) -> Result<Transcript, String> {
+    transcript(seed, kind, &[DhGenVerdict::Ok])
+}
+
+/// A transcript whose server answers the `set_client_DH_params` rounds with `answers` in order
+/// (every one but the last `Retry`). Ending in `Ok` the client case is valid; ending in `Fail` it
+/// is invalid with `DhGenFail` (the server case stays valid: answering dh_gen_fail is its choice).
+/// A round after the first draws its `b`, padding and primality seed after everything a one-round
+/// transcript draws, so `[Ok]` gives the one-round transcript of the same seed.
+fn transcript(seed: &str, kind: KeyKind, answers: &[DhGenVerdict]) -> Result<Transcript, String> {
     let key = RsaPrivateKey::from_pkcs1_pem(SERVER_PEM).map_err(|e| e.to_string())?;
     let group = dh::check_params(&TELEGRAM_DH_PRIME, 3, &SEED, None).map_err(|e| e.to_string())?;
     let mut rng = Drbg::new(seed);
@@ -658,13 +1003,62 @@ fn valid_transcript(seed: &str, kind: KeyKind) -> Result<Transcript, String> {
     let (c, set_dh) = c
         .handle_server_dh_params(&server_dh, i64::from(now), &crandom, None)
         .map_err(|e| e.to_string())?;
-    let (_, dh_gen) = s
-        .handle_set_client_dh_params(&set_dh)
-        .map_err(|e| e.to_string())?;
     let aux_hash = c.auth_key().aux_hash();
-    let DhGenOutcome::Done(done) = c.handle_dh_gen(&dh_gen).map_err(|e| e.to_string())? else {
-        return Err("dh_gen_retry from our own server".into());
-    };
+    let (mut s, mut c, mut body) = (s, c, set_dh.clone());
+    let mut first_gen = Vec::new();
+    let mut rounds: Vec<ClientRound> = Vec::new();
+    let mut done = None;
+    for (k, &verdict) in answers.iter().enumerate() {
+        let (next, dh_gen) = s
+            .answer_set_client_dh_params(&body, verdict)
+            .map_err(|e| e.to_string())?;
+        match rounds.last_mut() {
+            Some(r) => r.dh_gen = Hex(dh_gen.clone()),
+            None => first_gen.clone_from(&dh_gen),
+        }
+        let outcome = c.handle_dh_gen(&dh_gen);
+        match (next, outcome) {
+            (ServerDhGen::Retry(s2), Ok(DhGenOutcome::Retry(r))) if k + 1 < answers.len() => {
+                let random = ClientDhRandom {
+                    b: rng.array(),
+                    padding: rng.array(),
+                    primality_seed: rng.array(),
+                };
+                let (c2, set2) = r.resend(&random).map_err(|e| e.to_string())?;
+                rounds.push(ClientRound {
+                    b: Hex(random.b.to_vec()),
+                    dh_padding: Hex(random.padding.to_vec()),
+                    dh_gen: Hex(Vec::new()),
+                    set_client_dh_params: Some(Hex(set2.clone())),
+                });
+                (s, c, body) = (*s2, c2, set2);
+            }
+            (ServerDhGen::Done(_), Ok(DhGenOutcome::Done(d))) if k + 1 == answers.len() => {
+                done = Some(d);
+                break;
+            }
+            (ServerDhGen::Failed, Err(HandshakeError::DhGenFail)) if k + 1 == answers.len() => {
+                break;
+            }
+            (_, other) => {
+                return Err(format!(
+                    "round {k}: the reference client and server disagree ({:?})",
+                    other.map(|_| ())
+                ));
+            }
+        }
+    }
+    let dh_gen = first_gen;
+    let valid = done.is_some();
+    let resent: Vec<Vec<u8>> = rounds
+        .iter()
+        .map(|r| r.set_client_dh_params.clone().unwrap_or_default().0)
+        .collect();
+    if !valid {
+        for r in &mut rounds {
+            r.set_client_dh_params = None;
+        }
+    }
     Ok(Transcript {
         case: HandshakeCase {
             tc_id: 0,
@@ -687,14 +1081,19 @@ fn valid_transcript(seed: &str, kind: KeyKind) -> Result<Transcript, String> {
             res_pq: Hex(res_pq),
             server_dh_params: Hex(server_dh),
             dh_gen: Hex(dh_gen),
-            req_pq_multi: Some(Hex(req_pq)),
-            req_dh_params: Some(Hex(req_dh)),
-            set_client_dh_params: Some(Hex(set_dh)),
-            auth_key: Some(Hex(done.auth_key.as_bytes().to_vec())),
-            server_salt: Some(Hex(done.server_salt.to_vec())),
-            time_offset: Some(done.time_offset),
-            result: Verdict::Valid,
-            error: None,
+            retries: rounds,
+            req_pq_multi: valid.then(|| Hex(req_pq.clone())),
+            req_dh_params: valid.then(|| Hex(req_dh.clone())),
+            set_client_dh_params: valid.then(|| Hex(set_dh.clone())),
+            auth_key: done.as_ref().map(|d| Hex(d.auth_key.as_bytes().to_vec())),
+            server_salt: done.as_ref().map(|d| Hex(d.server_salt.to_vec())),
+            time_offset: done.as_ref().map(|d| d.time_offset),
+            result: if valid {
+                Verdict::Valid
+            } else {
+                Verdict::Invalid
+            },
+            error: (!valid).then(|| "DhGenFail".to_owned()),
         },
         server_nonce,
         new_nonce: random.new_nonce,
@@ -705,6 +1104,13 @@ fn valid_transcript(seed: &str, kind: KeyKind) -> Result<Transcript, String> {
         pq_factors,
         server_padding: srandom.padding,
         rsa: key,
+        answers: answers.to_vec(),
+        resent,
+        client_messages: ClientMessages {
+            req_pq,
+            req_dh,
+            set_dh,
+        },
     })
 }
 
@@ -797,17 +1203,11 @@ fn handshake() -> Result<(String, File<Group>), GenerateError> {
     let sn = "D6701FCD212CEB87C966E5318F5564A8";
     let mut dh_padding = hx("C320374A97C7BB863CFF9F97");
     dh_padding.extend_from_slice(&[0; 4]);
-    let sample_raw = include_str!("../data/handshake_sample.txt");
-    let field = |name: &str| -> Vec<u8> {
-        sample_raw
-            .split("\n\n")
-            .find_map(|blk| blk.strip_prefix(&format!("{name}:\n")).map(hx))
-            .unwrap_or_default()
-    };
+    let field = sample_field;
     let (tc_id, flags) = b.case(&["Ktv"])?;
     let sample = HandshakeCase {
         tc_id,
-        comment: "the official samples-auth_key transcript (temp_key 00..1f per spec §11.4)".into(),
+        comment: "the official samples-auth_key transcript; its temp_key is unpublished, so with 00..1f reqDhParams is spec §11.4's computed RSA_PAD (not official: the sample predates RSA_PAD); every other value is the sample's".into(),
         flags,
         rsa_n: Hex(prod.n().to_vec()),
         rsa_e: Hex(prod.e().to_vec()),
@@ -823,6 +1223,7 @@ fn handshake() -> Result<(String, File<Group>), GenerateError> {
         res_pq: Hex([hx("63241605"), hx(nonce), hx(sn), hx("081460E7D3FA7277 91000000 15C4B51C 03000000 A5B7F709355FC30B 216BE86C022BB4C3 85FD64DE851D9DD0")].concat()),
         server_dh_params: Hex([hx("5C07E8D0"), hx(nonce), hx(sn), hx("FE500200"), field("encrypted_answer")].concat()),
         dh_gen: Hex([hx("34F7CB3B"), hx(nonce), hx(sn), hx("677F483BB89FD206B244A2D1AC38CB31")].concat()),
+        retries: Vec::new(),
         req_pq_multi: Some(Hex([hx("F18E7EBE"), hx(nonce)].concat())),
         req_dh_params: Some(Hex([hx("BEE412D7"), hx(nonce), hx(sn), hx("043C2357CF000000 0456BFB29F000000 85FD64DE851D9DD0 FE000100"), field("rsa_pad")].concat())),
         set_client_dh_params: Some(Hex([hx("1F5F04F5"), hx(nonce), hx(sn), hx("FE500100"), field("set_client_encrypted")].concat())),
@@ -1229,6 +1630,75 @@ fn handshake() -> Result<(String, File<Group>), GenerateError> {
         }
         add(&mut b, c, &flags, what.into())?;
     }
+    // Accepted dh_gen_retry and dh_gen_fail paths (added last, so no earlier tcId moves).
+    use DhGenVerdict::{Fail, Ok as GenOk, Retry};
+    let paths: [Path<'_>; 3] = [
+        (
+            "handshake-retry-0",
+            KeyKind::Permanent,
+            &[Retry, GenOk],
+            &["Pseudorandom", "DhGenRetry"],
+            "dh_gen_retry, then dh_gen_ok for the resent set_client_DH_params (new b, retry_id = the first key's auth_key_aux_hash), permanent key",
+        ),
+        (
+            "handshake-retry-1",
+            KeyKind::Temporary { expires_in: 86_400 },
+            &[Retry, Retry, GenOk],
+            &["Pseudorandom", "DhGenRetry"],
+            "two dh_gen_retry rounds, then dh_gen_ok; each resend carries the previous key's auth_key_aux_hash, temporary key",
+        ),
+        (
+            "handshake-retry-2",
+            KeyKind::Permanent,
+            &[Retry, Fail],
+            &["Pseudorandom", "DhGenRetry", "DhGenFail"],
+            "dh_gen_retry, then a dh_gen_fail with a valid new_nonce_hash3 over the second key: the exchange ends without a key",
+        ),
+    ];
+    for (seed, kind, answers, flags, what) in paths {
+        let t = transcript(seed, kind, answers).map_err(|e| gerr(file, e))?;
+        let got = run_client(&t.case).map(|_| ());
+        let want = t.case.error.clone().map_or(Ok(()), Err);
+        if got != want {
+            return Err(gerr(
+                file,
+                format!("{seed}: reference says {got:?}, expected {want:?}"),
+            ));
+        }
+        add(&mut b, t.case, flags, what.into())?;
+    }
+    {
+        let t = transcript("handshake-retry-0", KeyKind::Permanent, &[Retry, GenOk])
+            .map_err(|e| gerr(file, e))?;
+        let mut c = t.case.clone();
+        let (n, s) = (c.nonce.as_bytes().to_vec(), t.server_nonce.to_vec());
+        // `dh_gen` hashes with the first round's auth_key_aux_hash: the key the server rejected.
+        if let Some(r) = c.retries.first_mut() {
+            r.dh_gen = Hex(dh_gen(&t, id::DH_GEN_OK, 1, &n, &s, false));
+            r.set_client_dh_params = None;
+        }
+        c.req_pq_multi = None;
+        c.req_dh_params = None;
+        c.set_client_dh_params = None;
+        c.auth_key = None;
+        c.server_salt = None;
+        c.time_offset = None;
+        c.result = Verdict::Invalid;
+        c.error = Some("NewNonceHashMismatch".into());
+        let got = run_client(&c).err();
+        if got.as_deref() != Some("NewNonceHashMismatch") {
+            return Err(gerr(
+                file,
+                format!("stale-key dh_gen_ok: reference says {got:?}"),
+            ));
+        }
+        add(
+            &mut b,
+            c,
+            &["TamperedTranscript", "DhGenRetry"],
+            "after dh_gen_retry, a dh_gen_ok whose new_nonce_hash1 is over the first (rejected) key, not the resent one".into(),
+        )?;
+    }
     groups.push(Group::Handshake(HandshakeGroup {
         group_type: "HandshakeTest".into(),
         role: "client".into(),
@@ -1247,10 +1717,30 @@ fn handshake() -> Result<(String, File<Group>), GenerateError> {
     ))
 }
 
+/// A retry/fail path of the generator: seed, key kind, the server's answers, flags, comment.
+type Path<'a> = (&'a str, KeyKind, &'a [DhGenVerdict], &'a [&'a str], &'a str);
+
 /// The server-role case of a valid transcript: the same exchange seen from the server.
 fn server_case(t: &Transcript) -> HandshakeServerCase {
     let c = &t.case;
-    let some = |h: &Option<Hex>| h.clone().unwrap_or(Hex(Vec::new()));
+    let name = |v: Option<&DhGenVerdict>| match v {
+        Some(DhGenVerdict::Retry) => Some("retry".to_owned()),
+        Some(DhGenVerdict::Fail) => Some("fail".to_owned()),
+        Some(DhGenVerdict::Ok) | None => None,
+    };
+    // The client's resent messages are the reference client's (kept apart from the client
+    // case, which carries none when it ends in dh_gen_fail).
+    let retries = c
+        .retries
+        .iter()
+        .zip(&t.resent)
+        .enumerate()
+        .map(|(k, (r, set))| ServerRound {
+            set_client_dh_params: Hex(set.clone()),
+            dh_gen_answer: name(t.answers.get(k + 1)),
+            dh_gen: Some(r.dh_gen.clone()),
+        })
+        .collect();
     HandshakeServerCase {
         tc_id: 0,
         comment: String::new(),
@@ -1266,9 +1756,11 @@ fn server_case(t: &Transcript) -> HandshakeServerCase {
         a: Hex(t.a.to_vec()),
         dh_padding: Hex(t.server_padding.to_vec()),
         server_time: t.server_time,
-        req_pq_multi: Hex(some(&c.req_pq_multi).0),
-        req_dh_params: Hex(some(&c.req_dh_params).0),
-        set_client_dh_params: Hex(some(&c.set_client_dh_params).0),
+        req_pq_multi: Hex(t.client_messages.req_pq.clone()),
+        req_dh_params: Hex(t.client_messages.req_dh.clone()),
+        set_client_dh_params: Hex(t.client_messages.set_dh.clone()),
+        dh_gen_answer: name(t.answers.first()),
+        retries,
         res_pq: Some(c.res_pq.clone()),
         server_dh_params: Some(c.server_dh_params.clone()),
         dh_gen: Some(c.dh_gen.clone()),
@@ -1766,12 +2258,122 @@ fn handshake_server() -> Result<(String, File<Group>), GenerateError> {
         }
         add(&mut b, c, &flags, what.into())?;
     }
-    let groups = vec![Group::HandshakeServer(HandshakeServerGroup {
+    // The server's dh_gen_retry and dh_gen_fail answers (added last, so no earlier tcId moves).
+    use DhGenVerdict::{Fail, Ok as GenOk, Retry};
+    let paths: [Path<'_>; 4] = [
+        (
+            "handshake-server-retry-0",
+            KeyKind::Permanent,
+            &[Retry, GenOk],
+            &["Pseudorandom", "DhGenRetry"],
+            "the server answers dh_gen_retry (new_nonce_hash2), then dh_gen_ok for the resend, whose retry_id is the first key's auth_key_aux_hash",
+        ),
+        (
+            "handshake-server-retry-1",
+            KeyKind::Temporary { expires_in: 3600 },
+            &[Retry, Retry, GenOk],
+            &["Pseudorandom", "DhGenRetry"],
+            "two dh_gen_retry rounds, then dh_gen_ok, temporary key",
+        ),
+        (
+            "handshake-server-fail-0",
+            KeyKind::Permanent,
+            &[Fail],
+            &["Pseudorandom", "DhGenFail"],
+            "the server answers dh_gen_fail (new_nonce_hash3); no key comes out",
+        ),
+        (
+            "handshake-server-retry-2",
+            KeyKind::Permanent,
+            &[Retry, Fail],
+            &["Pseudorandom", "DhGenRetry", "DhGenFail"],
+            "dh_gen_retry, then dh_gen_fail for the resend",
+        ),
+    ];
+    for (seed, kind, answers, flags, what) in paths {
+        let t = transcript(seed, kind, answers).map_err(|e| gerr(file, e))?;
+        let mut c = server_case(&t);
+        if answers.last() == Some(&Fail) {
+            c.auth_key = None;
+            c.server_salt = None;
+        }
+        if let Err(e) = run_server(&c) {
+            return Err(gerr(file, format!("{seed}: the reference refuses: {e}")));
+        }
+        add(&mut b, c, flags, what.into())?;
+    }
+    {
+        let t = transcript(
+            "handshake-server-retry-0",
+            KeyKind::Permanent,
+            &[Retry, GenOk],
+        )
+        .map_err(|e| gerr(file, e))?;
+        let mut c = server_case(&t);
+        let (n, sn) = (t.case.nonce.as_bytes().to_vec(), t.server_nonce.to_vec());
+        let b2: [u8; 256] = t
+            .case
+            .retries
+            .first()
+            .and_then(|r| r.b.as_bytes().try_into().ok())
+            .unwrap_or([0; 256]);
+        let mut data = u32le(id::CLIENT_DH_INNER_DATA).to_vec();
+        data.extend_from_slice(&n);
+        data.extend_from_slice(&sn);
+        data.extend_from_slice(&0i64.to_le_bytes());
+        tl_str(&mut data, &t.group.pow_g(&b2));
+        let mut msg = u32le(id::SET_CLIENT_DH_PARAMS).to_vec();
+        msg.extend_from_slice(&n);
+        msg.extend_from_slice(&sn);
+        tl_str(&mut msg, &client_encrypted(&t, &data, false, 0));
+        if let Some(r) = c.retries.first_mut() {
+            r.set_client_dh_params = Hex(msg);
+            r.dh_gen = None;
+        }
+        c.res_pq = None;
+        c.server_dh_params = None;
+        c.dh_gen = None;
+        c.auth_key = None;
+        c.server_salt = None;
+        c.dc = None;
+        c.expires_in = None;
+        c.result = Verdict::Invalid;
+        c.error = Some("RetryIdMismatch".into());
+        let got = run_server(&c).err();
+        if got.as_deref() != Some("RetryIdMismatch") {
+            return Err(gerr(
+                file,
+                format!("retry_id 0 on a resend: reference says {got:?}"),
+            ));
+        }
+        add(
+            &mut b,
+            c,
+            &["TamperedClientMessage", "DhGenRetry"],
+            "after dh_gen_retry, the resent set_client_DH_params carries retry_id 0 instead of the first key's auth_key_aux_hash".into(),
+        )?;
+    }
+    let mut groups = vec![Group::HandshakeServer(HandshakeServerGroup {
         group_type: "HandshakeTest".into(),
         role: "server".into(),
         source: self_source(),
         tests,
     })];
+    // The official sample from the server's side (added last, so no earlier tcId moves).
+    let mut c = sample_server_case(file)?;
+    let (tc_id, flags) = b.case(&["SampleInputs"])?;
+    c.tc_id = tc_id;
+    c.flags = flags;
+    c.comment = "the official samples-auth_key exchange served with the project's test key: the client's messages (req_DH_params re-encrypted to the test key) and the server's nonce, pq, dh_prime, g, server_time and padding from the sample; a drawn".into();
+    groups.push(Group::HandshakeServer(HandshakeServerGroup {
+        group_type: "HandshakeTest".into(),
+        role: "server".into(),
+        source: source(
+            "telegram-docs",
+            "samples-auth_key, crawler commit 00171f4e5a55661a5697bfc660e0699a5a605b62, served with the project's test RSA key (fingerprint 0x35f1339b4564853b) and a drawn a",
+        ),
+        tests: vec![c],
+    }));
     Ok(b.finish(
         "MTProto-auth-key-handshake",
         "handshake_test_schema_v1.json",

@@ -10,7 +10,7 @@
 //! (`tl.encode`) to `bytes`; an invalid case's `bytes` must be rejected with `error`.
 
 use mtproto::tl::generated::{mtproto as mt, secret};
-use mtproto::tl::schema;
+use mtproto::tl::schema::{self, crc32, normalize};
 use mtproto::tl::{SCHEMAS, Tl, gzip};
 use mtproto_iut::{Fields, Iut, op};
 use serde::{Deserialize, Serialize};
@@ -312,8 +312,20 @@ const FLAGS: &[Flag] = &[
     (
         "Ktv",
         "BASIC",
-        "A normalization example from spec §7.1 (bytes hashed as string, braces and <> dropped, flags.N?true fields removed, %Message as message).",
+        "A normalization example from spec §7.1's table (bytes hashed as string, braces and <> dropped, flags.N?true fields removed), whose id the published schemas also give.",
         &[LINK],
+    ),
+    (
+        "ProjectRule",
+        "EDGE_CASE",
+        "The answer rests on a normalization rule of this project's that the spec does not state: rule 6 of mtproto::tl::schema, a bare-type marker %Message hashed as the bare constructor name message. The spec's table only gives the normalized string `msg_container messages:vector message` and notes that the %Message spelling as written would not hash to the id; the id itself (73f1f8dc) is the published one.",
+        &[LINK],
+    ),
+    (
+        "PublishedIdBreaksRule2",
+        "EDGE_CASE",
+        "A published id that is not the CRC32 the spec's rule 2 gives (bytes hashed as string) but the CRC32 of the line with bytes as written; the case's comment gives the rule-2 value. Telegram uses the published id on the wire, so an implementation that derives ids from lines must carry these exceptions (the reference lists them in mtproto_iut::tl::BYTES_AS_WRITTEN); a normalizer that applies rule 2 alone fails here.",
+        &[LINK, "https://core.telegram.org/type/bytes"],
     ),
     (
         "FlagsTrue",
@@ -496,15 +508,20 @@ fn ids() -> Result<(String, File<Group>), GenerateError> {
     ];
     let mut tests = Vec::new();
     for &(line, id) in table {
-        let flags: &[&'static str] = if line.contains("?true") {
-            &["Ktv", "FlagsTrue"]
+        let (flags, comment): (&[&'static str], &str) = if line.contains('%') {
+            (
+                &["PublishedId", "ProjectRule"],
+                "the published msg_container#73f1f8dc; the line as written needs this project's rule 6 (%Message hashed as message), which the spec does not state",
+            )
+        } else if line.contains("?true") {
+            (&["Ktv", "FlagsTrue"], "spec §7.1 normalization table")
         } else {
-            &["Ktv"]
+            (&["Ktv"], "spec §7.1 normalization table")
         };
         let (tc_id, flags) = b.next(flags);
         tests.push(TlIdCase {
             tc_id,
-            comment: "spec §7.1 normalization table".into(),
+            comment: comment.into(),
             flags,
             combinator: line.into(),
             id: id.into(),
@@ -520,12 +537,48 @@ fn ids() -> Result<(String, File<Group>), GenerateError> {
         },
         tests,
     }));
+    // The published ids rule 2 does not give, each with the value rule 2 gives.
+    let mut tests = Vec::new();
+    for &(line, published) in mtproto_iut::tl::BYTES_AS_WRITTEN {
+        let line: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        let rule2 = crc32(&normalize(&line));
+        if rule2 == published || mtproto_iut::tl::line_id(&line) != published {
+            return Err(GenerateError {
+                file: name.into(),
+                message: format!(
+                    "{line}: the published id {published:08x} should differ from rule 2's {rule2:08x}"
+                ),
+            });
+        }
+        let name_only = line.split(' ').next().unwrap_or_default();
+        let (tc_id, flags) = b.next(&["PublishedId", "PublishedIdBreaksRule2"]);
+        tests.push(TlIdCase {
+            tc_id,
+            comment: format!(
+                "{name_only}#{published:08x} as published (https://core.telegram.org/constructor/{name_only}): the CRC32 of the line with bytes as written; spec §7.1 rule 2 (bytes hashed as string) gives {rule2:08x}"
+            ),
+            flags,
+            combinator: line,
+            id: format!("{published:08x}"),
+            result: Verdict::Valid,
+            error: None,
+        });
+    }
+    groups.push(Group::Id(TlIdGroup {
+        group_type: "TlIdTest".into(),
+        source: Source {
+            name: "telegram-schema".into(),
+            version: "ids as published in https://core.telegram.org/schema (end-to-end and API schemas), lines whose id breaks spec §7.1 rule 2".into(),
+        },
+        tests,
+    }));
     b.finish_checked(
         "TL-constructor-id",
         "tl_id_test_schema_v1.json",
         &[
             "TL constructor ids (spec §7.1): the CRC32 of the normalized combinator line, for every combinator of the shipped schemas (checked against the published ids) and the normalization examples of spec §7.1.",
-            "Left out: the end-to-end schema's layer-143 decryptedMessageMediaDocument#6abd9782, whose published id is the CRC32 of its line with bytes not rewritten as string (rule 2 gives 8e4c064c); schema/secret.tl marks it `// HASH BYTES AS WRITTEN`.",
+            "Two published ids break rule 2 (bytes hashed as string): the end-to-end schema's layer-143 decryptedMessageMediaDocument#6abd9782 (rule 2 gives 8e4c064c; schema/secret.tl marks it `// HASH BYTES AS WRITTEN`, so the first secret-schema group leaves it out) and the API schema's ipPortSecret#37982646 (rule 2 gives 402d9b47). Each is a case of the last group, flagged PublishedIdBreaksRule2.",
+            "tcId 140 (msg_container messages:vector<%Message>) is flagged ProjectRule: its id is the published one, but reaching it from the line as written takes this project's rule 6 (%Message hashed as message), which the spec does not state.",
         ],
         groups,
     )

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `SecretKeyExchangeTest` (role `acceptor`) | `secret.acceptKey` {p, g, localRandom, serverRandom, gA} | gB, key, keyFingerprint equal |
 //! | `SecretKeyExchangeTest` (role `originator`) | `secret.completeKey` {p, g, localRandom, serverRandom, gB, keyFingerprint} | gA, key equal |
-//! | `SecretVisualizationTest` | `secret.keyHash` {key, layer46Key?} | keyHash and pixels equal |
+//! | `SecretVisualizationTest` | `secret.keyHash` {key, layer46Key?} | keyHash equal (an acceptable case: and pixels, when the answer has them, equal to the convention's) |
 //! | `SecretEncryptTest` | `secret.encrypt` {sender, key, layer, padding} | packet equal |
 //! | `SecretDecryptTest` | `secret.decrypt` {receiver, key, packet} | layer equal |
 //! | `SecretSeqTraceTest` | `secret.seqTrace` {role, steps} | every step's result equals its `expect` |
@@ -28,7 +28,9 @@ use crate::core::e2e::{
 use crate::core::family::{Family, GroupType};
 use crate::core::file::{CaseGroup, CaseHeader, Hex, Source};
 use crate::core::generate::{GenerateError, Suite};
-use crate::core::judge::{Judged, Ran, RunOptions, judge, merged, trace_answer};
+use crate::core::judge::{
+    Judged, Mismatch, Ran, RunOptions, Want, answered, compare, judge, merged, trace_answer,
+};
 use crate::core::load::{LoadError, Part, err};
 use crate::core::result::{Outcome, Verdict};
 
@@ -89,10 +91,12 @@ case_struct!(
         /// The key in use at the move to layer 46, if it differs.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         layer46_key: Option<Hex>,
-        /// The 36-byte visualisation (valid cases).
+        /// The 36-byte visualisation (valid and acceptable cases).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         key_hash: Option<Hex>,
-        /// The 12×12 picture as 144 colour indices `0`..`3`, row by row (valid cases).
+        /// The 12×12 picture as 144 colour indices `0`..`3`, row by row, least significant bit
+        /// pair of each byte first (acceptable cases only: spec §8.5 leaves the order to
+        /// convention).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pixels: Option<String>,
     }
@@ -719,7 +723,6 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                 }
                 opt_len(file, &a, "keyFingerprint", c.key_fingerprint.as_ref(), 8)?;
                 opt_len(file, &a, "key", c.key.as_ref(), 256)?;
-                let valid = c.result == Verdict::Valid;
                 let (input_ok, outs) = if acceptor {
                     (
                         c.g_a.is_some(),
@@ -738,7 +741,7 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                 if !input_ok {
                     return Err(err(file, a, "an input of this role is missing"));
                 }
-                check_outputs(file, a, valid, &outs)?;
+                check_outputs(file, a, c.result, &outs)?;
             }
         }
         Group::Visualization(group) => {
@@ -756,12 +759,19 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                         "expected 144 colour indices 0..3",
                     ));
                 }
-                check_outputs(
-                    file,
-                    a,
-                    c.result == Verdict::Valid,
-                    &[c.key_hash.is_some(), c.pixels.is_some()],
-                )?;
+                // The key hash is what spec §8.5 fixes: every case that is not invalid gives it.
+                // The picture's bit order only convention fixes: pixels come with an acceptable
+                // case (judged against the convention when the answer has them), never with a
+                // valid one.
+                check_outputs(file, a.clone(), c.result, &[c.key_hash.is_some()])?;
+                if c.pixels.is_some() != (c.result == Verdict::Acceptable) {
+                    return Err(err(
+                        file,
+                        a,
+                        "pixels come with an acceptable case (only convention fixes their bit \
+                         order) and with no other",
+                    ));
+                }
             }
         }
         Group::Encrypt(group) => {
@@ -769,7 +779,7 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
             for (t, c) in group.tests.iter().enumerate() {
                 let a = at(t);
                 len_is(file, &a, "key", &c.key, 256)?;
-                check_outputs(file, a, c.result == Verdict::Valid, &[c.packet.is_some()])?;
+                check_outputs(file, a, c.result, &[c.packet.is_some()])?;
             }
         }
         Group::Decrypt(group) => {
@@ -777,7 +787,7 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
             for (t, c) in group.tests.iter().enumerate() {
                 let a = at(t);
                 len_is(file, &a, "key", &c.key, 256)?;
-                check_outputs(file, a, c.result == Verdict::Valid, &[c.layer.is_some()])?;
+                check_outputs(file, a, c.result, &[c.layer.is_some()])?;
             }
         }
         Group::SeqTrace(group) => {
@@ -822,7 +832,7 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                     len_is(file, &a, "key", &c.key, 32)?;
                     len_is(file, &a, "iv", &c.iv, 32)?;
                 }
-                if c.result == Verdict::Valid
+                if c.result != Verdict::Invalid
                     && c.file
                         .as_ref()
                         .is_some_and(|f| i64::try_from(f.0.len()).ok() != Some(c.size))
@@ -830,7 +840,7 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                     return Err(err(
                         file,
                         format!("{a}.size"),
-                        "a valid case's size must be the length of its file",
+                        "a valid or acceptable case's size must be the length of its file",
                     ));
                 }
                 if i32::try_from(c.key_fingerprint).is_err() {
@@ -843,12 +853,12 @@ fn check_group(file: &str, g: usize, group: &Group) -> Result<(), LoadError> {
                 if c.padding.as_ref().is_some_and(|p| p.len() >= 16) {
                     return Err(err(file, format!("{a}.padding"), "more than 15 bytes"));
                 }
-                check_outputs(
-                    file,
-                    a,
-                    c.result == Verdict::Valid,
-                    &[c.file.is_some(), c.padding.is_some()],
-                )?;
+                // An acceptable case gives the file an accepting receiver must return; padding
+                // (the encrypt side's input) only a valid one.
+                check_outputs(file, a.clone(), c.result, &[c.file.is_some()])?;
+                if c.padding.is_some() != (c.result == Verdict::Valid) {
+                    return Err(err(file, a, "a valid case gives padding, no other"));
+                }
             }
         }
         Group::ChatTrace(group) => {
@@ -1012,16 +1022,32 @@ fn run_case(group: &Group, index: usize, iut: &mut dyn Iut, opts: &RunOptions) -
             let mut req = Fields::new();
             hex_field(&mut req, "key", &c.key);
             opt_hex(&mut req, "layer46Key", c.layer46_key.as_ref());
-            let mut want: Vec<_> = c
+            let want: Vec<_> = c
                 .key_hash
                 .iter()
-                .map(|h| ("keyHash", hex_value(h)))
+                .map(|h| ("keyHash", Want::Json(hex_value(h))))
                 .collect();
-            if let Some(p) = &c.pixels {
-                want.push(("pixels", Value::from(p.clone())));
-            }
+            // The pixels of an acceptable case are judged against the convention when the
+            // answer has them; an answer without them is judged by its key hash alone.
+            let pixels = c.pixels.as_ref().map(|p| Value::from(p.clone()));
+            let answered = answered(iut.call(op::KEY_HASH, &req), op::KEY_HASH, |f| {
+                compare(f, &want)?;
+                match (&pixels, f.get("pixels")) {
+                    (Some(p), Some(_)) => {
+                        compare(f, &[("pixels", Want::Json(p.clone()))]).map_err(|m| Mismatch {
+                            outcome: m.outcome,
+                            detail: format!(
+                                "{} (the convention: least significant bit pair of each byte \
+                                 first)",
+                                m.detail
+                            ),
+                        })
+                    }
+                    _ => Ok(()),
+                }
+            });
             (
-                one_shot(iut, op::KEY_HASH, &req, expected, &want, opts),
+                judge(expected.0, expected.1, answered, opts),
                 vector(c, &g.group_type, &g.source, &[]),
             )
         }
