@@ -46,5 +46,6 @@ pub fn run(cli: cli::Cli) -> Result<Status, HarnessError> {
         cli::Command::SelfTest(args) => cmd::self_test::run(&args),
         cli::Command::FuzzCorpus(args) => cmd::fuzz::corpus(&args),
         cli::Command::FuzzToVector(args) => cmd::fuzz::to_vector(&args),
+        cli::Command::Fuzz(args) => cmd::fuzz::iut::run(&args),
     }
 }
