@@ -309,6 +309,13 @@ pub struct FuzzArgs {
     /// Where findings go: <DIR>/<family>/<implementation>_fuzz_iut_test.json (appended to).
     #[arg(long, value_name = "DIR", default_value = "reports/fuzz")]
     pub out: PathBuf,
+    /// The shipped suites: a finding whose case of the same kind (same file and tcId) fails
+    /// there too is already known and not written.
+    #[arg(long, value_name = "DIR", default_value = "vectors")]
+    pub known: PathBuf,
+    /// Write known findings too.
+    #[arg(long)]
+    pub write_known: bool,
     /// Per-request timeout for the adapter; a request that takes longer is a finding (hang) and
     /// the adapter is restarted. At least 1.
     #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]

@@ -37,6 +37,7 @@ use mtproto::crypto::ige::{IgeDecryptor, IgeEncryptor};
 use mtproto::envelope::{self, Message, Receiver, unencrypted};
 
 mod dh;
+pub mod differential;
 pub mod handshake;
 pub mod layout;
 pub mod secret;

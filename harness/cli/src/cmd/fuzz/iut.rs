@@ -542,6 +542,40 @@ fn slug(name: &str) -> String {
     if s.is_empty() { "iut".to_owned() } else { s }
 }
 
+/// The implementation's name as a vector `source.name` (lowercase letters, digits, `.`, `-`,
+/// starting with a letter).
+fn source_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '.' | '-' => c,
+            'A'..='Z' => c.to_ascii_lowercase(),
+            _ => '-',
+        })
+        .collect();
+    let s = s.trim_start_matches(|c: char| !c.is_ascii_lowercase());
+    if s.is_empty() { "iut".to_owned() } else { s.to_owned() }
+}
+
+/// Whether the shipped suite's case of the same kind (`<known>/<file>`, tcId) already fails on
+/// the adapter: then the fixed vectors show the finding and it is not new.
+fn known(known_dir: &Path, f: &Finding, adapter: Option<&mut SubprocessIut>) -> bool {
+    let Ok(vf) = load_file(&known_dir.join(&f.file)) else {
+        return false;
+    };
+    let Some(adapter) = adapter else {
+        return false;
+    };
+    let opts = RunOptions {
+        strict_errors: false,
+        acceptable: AcceptablePolicy::Pass,
+        iut_is_reference: false,
+    };
+    let got = run_file(&vf, adapter, &opts, &|m| m.tc_id == f.tc_id, &mut |_| {});
+    got.iter()
+        .any(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
+}
+
 /// What became of one finding.
 #[derive(Debug)]
 struct Written {
@@ -551,6 +585,8 @@ struct Written {
     path: PathBuf,
     /// Still fails on the adapter when replayed alone (so it was written).
     replayed: bool,
+    /// The shipped case of the same kind fails too.
+    known: bool,
     why: String,
 }
 
@@ -605,6 +641,22 @@ fn write_findings(
                 Ok(()) => (true, String::new()),
                 Err(why) => (false, why),
             };
+            if replayed && !args.write_known && known(&args.known, f, replay.as_mut()) {
+                out.push(Written {
+                    family: f.family.clone(),
+                    file: f.file.clone(),
+                    tc_id: f.tc_id,
+                    path: path.clone(),
+                    replayed: false,
+                    known: true,
+                    why: format!(
+                        "known: {} tcId {} of the fixed vectors fails too",
+                        args.known.join(&f.file).display(),
+                        f.tc_id
+                    ),
+                });
+                continue;
+            }
             let existing_tag = file
                 .get("testGroups")
                 .and_then(Value::as_array)
@@ -625,6 +677,7 @@ fn write_findings(
                 tc_id: f.tc_id,
                 path: path.clone(),
                 replayed,
+                known: false,
                 why: if existing_tag && replayed {
                     "already in the file".into()
                 } else {
@@ -666,7 +719,10 @@ fn one_case_file(f: &Finding, hello: &Hello, tc_id: u64) -> Value {
     if let Some(m) = group.as_object_mut() {
         m.insert(
             "source".into(),
-            serde_json::json!({ "name": format!("fuzz-iut:{}", hello.name), "version": hello.version }),
+            serde_json::json!({
+                "name": source_name(&hello.name),
+                "version": format!("{} (mtproto-harness fuzz --iut)", hello.version),
+            }),
         );
         if let Some(case) = m
             .get_mut("tests")
@@ -855,27 +911,33 @@ fn print_summary(
     for (fam, e) in &tally.generator_errors {
         let _ = writeln!(o, "generator error ({fam}, family skipped that round): {e}");
     }
+    let (mut new, mut known, mut gone) = (0, 0, 0);
     for w in written {
         let f = findings.get(&(w.file.clone(), w.tc_id));
-        let what = f.map_or(String::new(), |f| {
+        let mut what = f.map_or(String::new(), |f| {
             format!("{} x{}: {}", outcome_name(f.outcome), f.hits, f.detail)
         });
-        if w.replayed && w.why.is_empty() {
-            let _ = writeln!(
-                o,
-                "finding {} tcId {} → {}: {what}",
-                w.file,
-                w.tc_id,
-                w.path.display()
-            );
-        } else {
-            let _ = writeln!(
-                o,
-                "finding {} tcId {} ({}) not written: {}: {what}",
-                w.file, w.tc_id, w.family, w.why
-            );
+        if what.len() > 240 {
+            let cut = (0..=240).rev().find(|&i| what.is_char_boundary(i)).unwrap_or(0);
+            what.truncate(cut);
+            what.push('…');
         }
+        let status = if w.replayed {
+            new += 1;
+            format!("NEW → {}", w.path.display())
+        } else if w.known {
+            known += 1;
+            "known".to_owned()
+        } else {
+            gone += 1;
+            format!("not written ({})", w.why)
+        };
+        let _ = writeln!(o, "  {} tcId {}: {status}: {what}", w.file, w.tc_id);
     }
+    let _ = writeln!(
+        o,
+        "findings: {new} new (written), {known} already shown by the fixed vectors, {gone} not written"
+    );
 }
 
 fn outcome_name(o: Outcome) -> &'static str {
