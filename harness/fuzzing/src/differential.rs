@@ -11,6 +11,7 @@
 //! | entry point | what the closure gets | what it answers when it accepts |
 //! |---|---|---|
 //! | [`envelope_decrypt`] | [`EnvelopeInput`]: key, receiver, its session_id, packet | [`Message`] |
+//! | [`envelope_open`] | the same (R1–R4 only: auth_key_id, length, msg_key) | the plaintext |
 //! | [`session_feed`] | per step: `now`, `msg_id` (a client receiver, clock synced) | `()` |
 //! | [`dh_params`] | `dh_prime` bytes and `g` | `()` |
 //! | [`pq_factor`] | `pq` as sent (big-endian) | `(p, q)`, big-endian, minimal |
@@ -265,6 +266,31 @@ pub fn envelope_decrypt(
             "receiver {:?}, session_id {}, key {}…, packet {}",
             input.receiver,
             input.session_id,
+            hex(&input.auth_key[..8]),
+            hex(&input.packet)
+        )
+    })
+}
+
+/// Open an envelope (spec R1–R4: auth_key_id, block alignment, msg_key; no plaintext rules):
+/// the reference's [`envelope::open`] against `iut`, which answers the whole plaintext. For
+/// libraries whose decryption primitive stops there (the header checks live elsewhere).
+pub fn envelope_open(
+    data: &[u8],
+    iut: impl FnOnce(&EnvelopeInput) -> Result<Vec<u8>, String>,
+) -> Result<(), Disagreement> {
+    let Some(input) = envelope_input(data) else {
+        return Ok(());
+    };
+    let key = AuthKey::new(input.auth_key);
+    let reference = envelope::open(&key, input.receiver, &input.packet)
+        .map(|v| v.as_bytes().to_vec())
+        .map_err(|e| e.name().to_owned());
+    let got = iut(&input);
+    compare("envelope_open", reference, got, || {
+        format!(
+            "receiver {:?}, key {}…, packet {}",
+            input.receiver,
             hex(&input.auth_key[..8]),
             hex(&input.packet)
         )
@@ -593,6 +619,30 @@ mod tests {
             })
             .unless_known(&[]);
         }
+    }
+
+    #[test]
+    fn an_opener_without_the_msg_key_check_is_caught() {
+        let (mut agreed, mut caught) = (0, 0);
+        for d in inputs() {
+            let r = envelope_open(&d, |i| {
+                let key = AuthKey::new(i.auth_key);
+                match envelope::open(&key, i.receiver, &i.packet) {
+                    Ok(v) => Ok(v.as_bytes().to_vec()),
+                    // A broken opener: a msg_key mismatch is let through as garbage.
+                    Err(e) if e.name() == "MsgKeyMismatch" => Ok(vec![0; 16]),
+                    Err(e) => Err(e.name().to_owned()),
+                }
+            });
+            match r {
+                Ok(()) => agreed += 1,
+                Err(e) => {
+                    assert_eq!(e.reference_error.as_deref(), Some("MsgKeyMismatch"));
+                    caught += 1;
+                }
+            }
+        }
+        assert!(agreed > 0 && caught > 0, "agreed {agreed}, caught {caught}");
     }
 
     #[test]

@@ -207,9 +207,11 @@ fn prefetch(adapter: &mut SubprocessIut, requests: &[(String, Fields)]) -> HashM
 #[derive(Debug)]
 struct Finding {
     family: String,
-    /// The drawn file's path (relative to `vectors/`) and the case's `tcId` in it.
+    /// The drawn file's path (relative to `vectors/`), the kept case's `tcId` in it, and the
+    /// case's kind ([`kind_of`]).
     file: String,
     tc_id: u64,
+    kind: String,
     outcome: Outcome,
     detail: String,
     flags: Vec<String>,
@@ -224,6 +226,26 @@ struct Finding {
     group: Value,
     notes: BTreeMap<String, Note>,
     size: usize,
+}
+
+/// A case's kind: its group type, flags and comment with the enumeration (`#N`) left out. A
+/// family's generator makes the same kinds under every salt, but not always under the same
+/// `tcId` (a section whose draws are filtered can be longer or shorter), so kinds, not tcIds,
+/// identify a finding across draws and in the shipped suites.
+pub fn kind_of(group_type: &str, flags: &[String], comment: &str) -> String {
+    let mut out = String::with_capacity(comment.len());
+    let mut chars = comment.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '#' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push_str("#N");
+        } else {
+            out.push(c);
+        }
+    }
+    format!("{group_type} [{}] {}", flags.join(","), out.trim())
 }
 
 /// The group of `file` holding case `tc_id`, reduced to that case, and the case's size in JSON.
@@ -327,7 +349,7 @@ fn fuzz_with(
         iut_is_reference: false,
     };
     let mut tally = Tally::default();
-    let mut findings: BTreeMap<(String, u64), Finding> = BTreeMap::new();
+    let mut findings: BTreeMap<(String, String), Finding> = BTreeMap::new();
     let over = |sent: u64| {
         soft_end.is_some_and(|e| Instant::now() >= e)
             || Instant::now() >= hard_end
@@ -444,7 +466,7 @@ fn judge_one(
     file: &VectorFile,
     salt: u64,
     tally: &mut Tally,
-    findings: &mut BTreeMap<(String, u64), Finding>,
+    findings: &mut BTreeMap<(String, String), Finding>,
 ) {
     match r.outcome {
         Outcome::Pass => {
@@ -485,14 +507,15 @@ fn judge_one(
         .iter()
         .filter_map(|f| file.notes.get(f).map(|n| (f.clone(), n.clone())))
         .collect();
-    let k = (r.file.clone(), r.tc_id);
-    let entry = findings.entry(k);
+    let kind = kind_of(&r.group_type, &r.flags, &r.comment);
+    let entry = findings.entry((r.file.clone(), kind.clone()));
     let f = entry.or_insert_with(|| Finding {
         family: r.family.clone(),
         file: r.file.clone(),
         tc_id: r.tc_id,
+        kind,
         outcome: r.outcome,
-        detail: r.detail.clone(),
+        detail: one_line(&r.detail),
         flags: r.flags.clone(),
         hits: 0,
         salt,
@@ -507,9 +530,15 @@ fn judge_one(
         f.size = size;
         f.group = group;
         f.salt = salt;
-        f.detail = r.detail.clone();
+        f.tc_id = r.tc_id;
+        f.detail = one_line(&r.detail);
         f.outcome = r.outcome;
     }
+}
+
+/// `s` on one line (an adapter's panic message spans several).
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The note of [`FLAG`].
@@ -571,16 +600,23 @@ fn known(known_dir: &Path, f: &Finding, adapter: Option<&mut SubprocessIut>) -> 
         acceptable: AcceptablePolicy::Pass,
         iut_is_reference: false,
     };
-    let got = run_file(&vf, adapter, &opts, &|m| m.tc_id == f.tc_id, &mut |_| {});
-    got.iter()
-        .any(|r| matches!(r.outcome, Outcome::Fail | Outcome::Error))
+    let same_flags = |m: &mtproto_vectors::CaseMeta<'_>| m.flags == f.flags.as_slice();
+    let mut found = false;
+    let _ = run_file(&vf, adapter, &opts, &same_flags, &mut |r| {
+        if kind_of(&r.group_type, &r.flags, &r.comment) == f.kind
+            && matches!(r.outcome, Outcome::Fail | Outcome::Error)
+        {
+            found = true;
+        }
+    });
+    found
 }
 
 /// What became of one finding.
 #[derive(Debug)]
 struct Written {
-    family: String,
     file: String,
+    kind: String,
     tc_id: u64,
     path: PathBuf,
     /// Still fails on the adapter when replayed alone (so it was written).
@@ -593,7 +629,7 @@ struct Written {
 /// The comment marking which drawn case a written case stands for (so a later run does not
 /// write the same kind twice).
 fn kind_tag(f: &Finding) -> String {
-    format!("[{} tcId {}]", f.file, f.tc_id)
+    format!("[{}: {}]", f.file, f.kind)
 }
 
 /// Write each finding into `<out>/<family>/<impl>_fuzz_iut_test.json` (appending to that file
@@ -603,7 +639,7 @@ fn write_findings(
     args: &FuzzArgs,
     adapter: &mut SubprocessIut,
     hello: &Hello,
-    findings: &BTreeMap<(String, u64), Finding>,
+    findings: &BTreeMap<(String, String), Finding>,
     err: &mut impl std::io::Write,
 ) -> Result<Vec<Written>, HarnessError> {
     let mut out = Vec::new();
@@ -643,16 +679,15 @@ fn write_findings(
             };
             if replayed && !args.write_known && known(&args.known, f, replay.as_mut()) {
                 out.push(Written {
-                    family: f.family.clone(),
                     file: f.file.clone(),
+                    kind: f.kind.clone(),
                     tc_id: f.tc_id,
                     path: path.clone(),
                     replayed: false,
                     known: true,
                     why: format!(
-                        "known: {} tcId {} of the fixed vectors fails too",
-                        args.known.join(&f.file).display(),
-                        f.tc_id
+                        "known: a case of this kind in {} fails too",
+                        args.known.join(&f.file).display()
                     ),
                 });
                 continue;
@@ -672,8 +707,8 @@ fn write_findings(
                 added += 1;
             }
             out.push(Written {
-                family: f.family.clone(),
                 file: f.file.clone(),
+                kind: f.kind.clone(),
                 tc_id: f.tc_id,
                 path: path.clone(),
                 replayed,
@@ -868,7 +903,7 @@ fn check_one(one: &Value, path: &Path, replay: Option<&mut SubprocessIut>) -> Re
 fn print_summary(
     hello: &Hello,
     tally: &Tally,
-    findings: &BTreeMap<(String, u64), Finding>,
+    findings: &BTreeMap<(String, String), Finding>,
     written: &[Written],
     secs: f64,
     restarts: u64,
@@ -913,7 +948,7 @@ fn print_summary(
     }
     let (mut new, mut known, mut gone) = (0, 0, 0);
     for w in written {
-        let f = findings.get(&(w.file.clone(), w.tc_id));
+        let f = findings.get(&(w.file.clone(), w.kind.clone()));
         let mut what = f.map_or(String::new(), |f| {
             format!("{} x{}: {}", outcome_name(f.outcome), f.hits, f.detail)
         });
@@ -932,7 +967,11 @@ fn print_summary(
             gone += 1;
             format!("not written ({})", w.why)
         };
-        let _ = writeln!(o, "  {} tcId {}: {status}: {what}", w.file, w.tc_id);
+        let _ = writeln!(
+            o,
+            "  {} ({}, drawn tcId {}): {status}: {what}",
+            w.file, w.kind, w.tc_id
+        );
     }
     let _ = writeln!(
         o,
