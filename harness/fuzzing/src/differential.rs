@@ -395,7 +395,9 @@ pub fn dh_params(
         .map(|_| ())
         .map_err(|e| e.name().to_owned());
     let got = iut(&p, g);
-    compare("dh_params", reference, got, || format!("p {}, g {g}", hex(&p)))
+    compare("dh_params", reference, got, || {
+        format!("p {}, g {g}", hex(&p))
+    })
 }
 
 /// Factor `pq` (handshake step 3): the reference's [`pq::factorize_be`] against `iut`. `pq` is
@@ -497,7 +499,9 @@ pub fn tl_decode(
         .map(|_| r.offset())
         .map_err(|e| e.name().to_owned());
     let got = iut(data);
-    compare("tl_decode", reference, got, || format!("bytes {}", hex(data)))
+    compare("tl_decode", reference, got, || {
+        format!("bytes {}", hex(data))
+    })
 }
 
 #[cfg(test)]
@@ -516,15 +520,20 @@ mod tests {
     }
 
     fn reference_decrypt(i: &EnvelopeInput) -> Result<Message, String> {
-        envelope::decrypt(&AuthKey::new(i.auth_key), i.receiver, i.session_id, &i.packet)
-            .map(|m| Message {
-                salt: m.salt,
-                session_id: m.session_id,
-                msg_id: m.msg_id,
-                seq_no: m.seq_no,
-                body: m.body().to_vec(),
-            })
-            .map_err(|e| e.name().to_owned())
+        envelope::decrypt(
+            &AuthKey::new(i.auth_key),
+            i.receiver,
+            i.session_id,
+            &i.packet,
+        )
+        .map(|m| Message {
+            salt: m.salt,
+            session_id: m.session_id,
+            msg_id: m.msg_id,
+            seq_no: m.seq_no,
+            body: m.body().to_vec(),
+        })
+        .map_err(|e| e.name().to_owned())
     }
 
     #[test]

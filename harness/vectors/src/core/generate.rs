@@ -220,7 +220,9 @@ impl Drbg {
             .chain_update(b"mtproto-harness vectors v1\0")
             .chain_update(label.as_bytes());
         if let Some(salt) = SALT.with(Cell::get) {
-            hash = hash.chain_update(b"\0salt").chain_update(salt.to_le_bytes());
+            hash = hash
+                .chain_update(b"\0salt")
+                .chain_update(salt.to_le_bytes());
         }
         let seed: [u8; 32] = hash.finalize().into();
         Self {

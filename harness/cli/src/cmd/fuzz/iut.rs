@@ -35,7 +35,7 @@ use mtproto_vectors::core::generate::salted;
 use mtproto_vectors::registry::family_of_schema;
 use mtproto_vectors::{
     AcceptablePolicy, CaseResult, Family, GenerateError, Note, Outcome, RunOptions, TestGroup,
-    Verdict, VectorFile, families, load_file, parse_str, run_file,
+    VectorFile, Verdict, families, load_file, parse_str, run_file,
 };
 use serde_json::{Map, Value};
 
@@ -65,9 +65,7 @@ const FAMILIES: &[&str] = &[
 ];
 
 /// The suites of one family, as the registry's files.
-fn suites_of<F: Family>(
-    wrap: fn(F::Group) -> TestGroup,
-) -> Result<Vec<VectorFile>, GenerateError> {
+fn suites_of<F: Family>(wrap: fn(F::Group) -> TestGroup) -> Result<Vec<VectorFile>, GenerateError> {
     Ok(F::generate()?
         .into_iter()
         .map(|(rel, f)| {
@@ -420,11 +418,7 @@ fn fuzz_with(
                 if adapter.gave_up().is_some() {
                     // Past the deadline or the breaker: what ran last is not the adapter's.
                     tally.sent += got.len() as u64;
-                    let _ = writeln!(
-                        err,
-                        "fuzz: {}",
-                        adapter.gave_up().unwrap_or_default()
-                    );
+                    let _ = writeln!(err, "fuzz: {}", adapter.gave_up().unwrap_or_default());
                     break 'rounds;
                 }
                 tally.sent += got.len() as u64;
@@ -452,7 +446,14 @@ fn fuzz_with(
     }
     let fuzz_secs = start.elapsed().as_secs_f64();
     let written = write_findings(args, adapter, &hello, &findings, &mut err)?;
-    print_summary(&hello, &tally, &findings, &written, fuzz_secs, adapter.restarts());
+    print_summary(
+        &hello,
+        &tally,
+        &findings,
+        &written,
+        fuzz_secs,
+        adapter.restarts(),
+    );
     Ok(if written.iter().any(|w| w.replayed) {
         Status::Failures
     } else {
@@ -583,7 +584,11 @@ fn source_name(name: &str) -> String {
         })
         .collect();
     let s = s.trim_start_matches(|c: char| !c.is_ascii_lowercase());
-    if s.is_empty() { "iut".to_owned() } else { s.to_owned() }
+    if s.is_empty() {
+        "iut".to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// Whether the shipped suite's case of the same kind (`<known>/<file>`, tcId) already fails on
@@ -953,7 +958,10 @@ fn print_summary(
             format!("{} x{}: {}", outcome_name(f.outcome), f.hits, f.detail)
         });
         if what.len() > 240 {
-            let cut = (0..=240).rev().find(|&i| what.is_char_boundary(i)).unwrap_or(0);
+            let cut = (0..=240)
+                .rev()
+                .find(|&i| what.is_char_boundary(i))
+                .unwrap_or(0);
             what.truncate(cut);
             what.push('…');
         }
