@@ -46,6 +46,9 @@ use crate::error::HarnessError;
 /// The flag every case `fuzz --iut` writes carries, besides the drawn case's own flags.
 pub const FLAG: &str = "DifferentialFinding";
 
+/// Draws of one finding kind after which that kind is no longer sent.
+const SATURATED: u64 = 3;
+
 /// Requests sent to the adapter in one pipelined batch.
 const BATCH: usize = 64;
 
@@ -150,20 +153,23 @@ fn stateless(op: &str) -> bool {
 }
 
 /// The reference, recording the stateless requests the runner makes of it.
-struct Recording {
+struct Recording<'a> {
     inner: ReferenceIut,
-    requests: Vec<(String, Fields)>,
-    seen: HashSet<String>,
+    /// Each stateless request with the `tcId` of the case that made it.
+    requests: Vec<(u64, String, Fields)>,
+    /// The case being run (set by the runner's selection, which sees every case first).
+    current: &'a Cell<u64>,
 }
 
-impl Iut for Recording {
+impl Iut for Recording<'_> {
     fn hello(&self) -> &Hello {
         self.inner.hello()
     }
 
     fn call(&mut self, op: &str, request: &Fields) -> Answer {
-        if stateless(op) && self.seen.insert(key(op, request)) {
-            self.requests.push((op.to_owned(), request.clone()));
+        if stateless(op) {
+            self.requests
+                .push((self.current.get(), op.to_owned(), request.clone()));
         }
         self.inner.call(op, request)
     }
@@ -189,11 +195,10 @@ impl Iut for Prefetched<'_> {
 }
 
 /// Send `requests` to the adapter in pipelined batches; their answers by [`key`].
-fn prefetch(adapter: &mut SubprocessIut, requests: &[(String, Fields)]) -> HashMap<String, Answer> {
+fn prefetch(adapter: &mut SubprocessIut, requests: &[(&str, &Fields)]) -> HashMap<String, Answer> {
     let mut cache = HashMap::with_capacity(requests.len());
     for chunk in requests.chunks(BATCH) {
-        let batch: Vec<(&str, &Fields)> = chunk.iter().map(|(op, r)| (op.as_str(), r)).collect();
-        let answers = adapter.call_many(&batch);
+        let answers = adapter.call_many(chunk);
         for ((op, r), a) in chunk.iter().zip(answers) {
             cache.insert(key(op, r), a);
         }
@@ -226,21 +231,24 @@ struct Finding {
     size: usize,
 }
 
-/// A case's kind: its group type, flags and comment with the enumeration (`#N`) left out. A
-/// family's generator makes the same kinds under every salt, but not always under the same
-/// `tcId` (a section whose draws are filtered can be longer or shorter), so kinds, not tcIds,
-/// identify a finding across draws and in the shipped suites.
+/// A case's kind: its group type, flags and comment with every number written `N`. A family's
+/// generator makes the same kinds under every salt, but not always under the same `tcId` (a
+/// section whose draws are filtered can be longer or shorter) nor with the same numbers in the
+/// comment (which byte of a session_id differs, which trace of a window), so kinds, not tcIds,
+/// identify a finding across draws and in the shipped suites. Coarse on purpose: a finding is
+/// new only if no shipped case of its kind fails on the implementation.
 pub fn kind_of(group_type: &str, flags: &[String], comment: &str) -> String {
     let mut out = String::with_capacity(comment.len());
-    let mut chars = comment.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '#' && chars.peek().is_some_and(char::is_ascii_digit) {
-            while chars.peek().is_some_and(char::is_ascii_digit) {
-                chars.next();
+    let mut digits = false;
+    for c in comment.chars() {
+        if c.is_ascii_digit() {
+            if !digits {
+                out.push('N');
             }
-            out.push_str("#N");
+            digits = true;
         } else {
             out.push(c);
+            digits = false;
         }
     }
     format!("{group_type} [{}] {}", flags.join(","), out.trim())
@@ -285,6 +293,8 @@ struct Tally {
     /// Generator failures under a salt, by family.
     generator_errors: BTreeMap<String, String>,
     per_family: BTreeMap<String, u64>,
+    /// Drawn cases not sent: their kind was already found [`SATURATED`] times.
+    saturated: u64,
 }
 
 /// `fuzz --iut COMMAND`.
@@ -380,16 +390,18 @@ fn fuzz_with(
                     .cases
                     .map_or(u64::MAX, |n| n.saturating_sub(tally.sent));
                 let taken = Cell::new(0u64);
+                let current = Cell::new(0u64);
                 let mut rec = Recording {
                     inner: ReferenceIut::new(),
                     requests: Vec::new(),
-                    seen: HashSet::new(),
+                    current: &current,
                 };
                 let on_reference = run_file(
                     file,
                     &mut rec,
                     &RunOptions::default(),
-                    &|_| {
+                    &|m| {
+                        current.set(m.tc_id);
                         let t = taken.get();
                         taken.set(t + 1);
                         t < room
@@ -403,7 +415,29 @@ fn fuzz_with(
                     .map(|r| r.tc_id)
                     .collect();
                 tally.reference_failed += (on_reference.len() - passing.len()) as u64;
-                let cache = prefetch(adapter, &rec.requests);
+                // A kind found SATURATED times is not sent again: the time goes to other kinds
+                // (a library that hangs on every prime pq would spend each round on them).
+                let send: HashSet<u64> = on_reference
+                    .iter()
+                    .filter(|r| passing.contains(&r.tc_id))
+                    .filter(|r| {
+                        let kind = kind_of(&r.group_type, &r.flags, &r.comment);
+                        let done = findings
+                            .get(&(r.file.clone(), kind))
+                            .is_some_and(|f| f.hits >= SATURATED);
+                        tally.saturated += u64::from(done);
+                        !done
+                    })
+                    .map(|r| r.tc_id)
+                    .collect();
+                let mut seen = HashSet::new();
+                let batch: Vec<(&str, &Fields)> = rec
+                    .requests
+                    .iter()
+                    .filter(|(id, op, r)| send.contains(id) && seen.insert(key(op, r)))
+                    .map(|(_, op, r)| (op.as_str(), r))
+                    .collect();
+                let cache = prefetch(adapter, &batch);
                 let mut pre = Prefetched {
                     live: adapter,
                     cache,
@@ -412,7 +446,7 @@ fn fuzz_with(
                     file,
                     &mut pre,
                     &iut_opts,
-                    &|m| passing.contains(&m.tc_id),
+                    &|m| send.contains(&m.tc_id),
                     &mut |_| {},
                 );
                 if adapter.gave_up().is_some() {
@@ -917,7 +951,7 @@ fn print_summary(
     let rate = tally.sent as f64 / secs.max(1e-3);
     let _ = writeln!(
         o,
-        "fuzz {} {}: {} rounds, {} cases drawn, {} sent in {:.1} s ({:.0} cases/s); {} agreed, {} unsupported, {} disagreements and {} crashes/hangs on decided cases ({} kinds), {} on spec-open (acceptable) cases (not findings), {} drawn cases the reference fails (left out), {} adapter restarts",
+        "fuzz {} {}: {} rounds, {} cases drawn, {} sent in {:.1} s ({:.0} cases/s); {} agreed, {} unsupported, {} disagreements and {} crashes/hangs on decided cases ({} kinds), {} on spec-open (acceptable) cases (not findings), {} drawn cases the reference fails (left out), {} not sent (kind found {SATURATED} times), {} adapter restarts",
         hello.name,
         hello.version,
         tally.rounds,
@@ -932,6 +966,7 @@ fn print_summary(
         findings.len(),
         tally.spec_open,
         tally.reference_failed,
+        tally.saturated,
         restarts
     );
     if !tally.per_family.is_empty() {
