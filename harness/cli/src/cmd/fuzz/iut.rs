@@ -22,7 +22,7 @@
 //! and the runner then takes the answers from that cache; an answer that is an error there (a
 //! batch broken by a crash) is asked again on its own, so a crash is pinned on its own request.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::Write as _;
@@ -442,13 +442,41 @@ fn fuzz_with(
                     live: adapter,
                     cache,
                 };
+                // Within the file too: a kind found SATURATED times is skipped for the rest of
+                // it (45 unaligned IGE inputs that each crash an adapter are one kind), and past
+                // --seconds no case starts.
+                let kinds: HashMap<u64, String> = on_reference
+                    .iter()
+                    .map(|r| (r.tc_id, kind_of(&r.group_type, &r.flags, &r.comment)))
+                    .collect();
+                let hits: RefCell<HashMap<String, u64>> = RefCell::new(
+                    findings
+                        .iter()
+                        .filter(|((f, _), _)| *f == file.path)
+                        .map(|((_, k), f)| (k.clone(), f.hits))
+                        .collect(),
+                );
                 let got = run_file(
                     file,
                     &mut pre,
                     &iut_opts,
-                    &|m| send.contains(&m.tc_id),
-                    &mut |_| {},
+                    &|m| {
+                        send.contains(&m.tc_id)
+                            && !soft_end.is_some_and(|e| Instant::now() >= e)
+                            && kinds.get(&m.tc_id).is_none_or(|k| {
+                                hits.borrow().get(k).copied().unwrap_or(0) < SATURATED
+                            })
+                    },
+                    &mut |r| {
+                        if matches!(r.outcome, Outcome::Fail | Outcome::Error)
+                            && r.expected != Verdict::Acceptable
+                            && let Some(k) = kinds.get(&r.tc_id)
+                        {
+                            *hits.borrow_mut().entry(k.clone()).or_default() += 1;
+                        }
+                    },
                 );
+                tally.saturated += (send.len() as u64).saturating_sub(got.len() as u64);
                 if adapter.gave_up().is_some() {
                     // Past the deadline or the breaker: what ran last is not the adapter's.
                     tally.sent += got.len() as u64;
@@ -951,7 +979,7 @@ fn print_summary(
     let rate = tally.sent as f64 / secs.max(1e-3);
     let _ = writeln!(
         o,
-        "fuzz {} {}: {} rounds, {} cases drawn, {} sent in {:.1} s ({:.0} cases/s); {} agreed, {} unsupported, {} disagreements and {} crashes/hangs on decided cases ({} kinds), {} on spec-open (acceptable) cases (not findings), {} drawn cases the reference fails (left out), {} not sent (kind found {SATURATED} times), {} adapter restarts",
+        "fuzz {} {}: {} rounds, {} cases drawn, {} sent in {:.1} s ({:.0} cases/s); {} agreed, {} unsupported, {} disagreements and {} crashes/hangs on decided cases ({} kinds), {} on spec-open (acceptable) cases (not findings), {} drawn cases the reference fails (left out), {} not sent (kind already found {SATURATED} times, or past --seconds), {} adapter restarts",
         hello.name,
         hello.version,
         tally.rounds,
