@@ -124,7 +124,7 @@ fn the_honest_reference_has_no_finding_and_known_findings_are_not_written() {
 }
 
 #[test]
-fn a_crashing_adapter_is_a_finding_and_bad_arguments_are_exit_2() {
+fn bad_arguments_are_exit_2_and_a_crash_in_a_batch_blames_no_case() {
     let dir = tempfile::tempdir().unwrap();
     let no_family = harness(
         dir.path(),
@@ -144,8 +144,9 @@ fn a_crashing_adapter_is_a_finding_and_bad_arguments_are_exit_2() {
         &["fuzz", "--iut", "/nonexistent/adapter", "--cases", "1"],
     );
     assert_eq!(no_adapter.status.code(), Some(2), "{}", text(&no_adapter));
-    // An adapter that dies on its 5th request: a crash finding, restarted, counted; alone the
-    // case does not crash a fresh adapter, so it is reported and not written.
+    // An adapter that dies on its 5th request, inside the first pipelined batch: it is
+    // restarted, the broken batch's requests are asked again one by one, and since the crash
+    // depends on the request's number, not its content, no case is blamed for it.
     let nothing_known = dir.path().join("no-vectors");
     let crash = fuzz(
         dir.path(),
@@ -155,7 +156,7 @@ fn a_crashing_adapter_is_a_finding_and_bad_arguments_are_exit_2() {
     );
     let t = text(&crash);
     assert_eq!(crash.status.code(), Some(0), "{t}");
-    assert!(!t.contains(" 0 crashes/hangs"), "{t}");
     assert!(t.contains("1 adapter restarts"), "{t}");
-    assert!(t.contains("did not reproduce alone"), "{t}");
+    assert!(t.contains(" 0 crashes/hangs"), "{t}");
+    assert!(written(&dir.path().join("out")).is_empty(), "{t}");
 }
