@@ -462,7 +462,7 @@ fn fuzz_with(
                     &iut_opts,
                     &|m| {
                         send.contains(&m.tc_id)
-                            && !soft_end.is_some_and(|e| Instant::now() >= e)
+                            && soft_end.is_none_or(|e| Instant::now() < e)
                             && kinds.get(&m.tc_id).is_none_or(|k| {
                                 hits.borrow().get(k).copied().unwrap_or(0) < SATURATED
                             })
