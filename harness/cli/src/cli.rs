@@ -306,7 +306,7 @@ pub struct FuzzArgs {
     /// The seed: the same seed draws the same cases in the same order.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
-    /// Where findings go: <DIR>/<family>/<implementation>_fuzz_iut_test.json (appended to).
+    /// Where findings go: <DIR>/<family>/<implementation>_iut_fuzz_test.json (appended to).
     #[arg(long, value_name = "DIR", default_value = "reports/fuzz")]
     pub out: PathBuf,
     /// The shipped suites: a finding whose case of the same kind (same file and tcId) fails

@@ -699,7 +699,7 @@ fn kind_tag(f: &Finding) -> String {
     format!("[{}: {}]", f.file, f.kind)
 }
 
-/// Write each finding into `<out>/<family>/<impl>_fuzz_iut_test.json` (appending to that file
+/// Write each finding into `<out>/<family>/<impl>_iut_fuzz_test.json` (appending to that file
 /// when it exists), after checking that the one-case file loads, passes on the reference and
 /// still fails on the adapter.
 fn write_findings(
@@ -725,7 +725,7 @@ fn write_findings(
         let path = args
             .out
             .join(&f.family)
-            .join(format!("{}_fuzz_iut_test.json", slug(&hello.name)));
+            .join(format!("{}_iut_fuzz_test.json", slug(&hello.name)));
         by_path.entry(path).or_default().push(f);
     }
     for (path, list) in by_path {
