@@ -43,6 +43,10 @@ pub enum Command {
     FuzzCorpus(FuzzCorpusArgs),
     /// Turn a (minimised) fuzz input into a conformance vector case flagged `FuzzFinding`.
     FuzzToVector(FuzzToVectorArgs),
+    /// Differential fuzzing of an adapter against the reference: draw cases from the families'
+    /// generators under a seeded salt, judge the adapter's answers, write each disagreement as
+    /// a vector case (exit 1 if one was written).
+    Fuzz(FuzzArgs),
     /// The reference client driver over TCP: reads the MTPROTO_WIRE_* environment, connects,
     /// does the handshake and the pings, prints one JSON line per outcome
     /// (harness/wire/README.md, "The driver contract"). For `run --client`.
@@ -320,4 +324,49 @@ pub struct FuzzToVectorArgs {
     /// an input that converts under a mutant is refused too (exit 2).
     #[arg(long, value_name = "NAME", hide = true)]
     pub mutant: Option<String>,
+}
+
+/// `fuzz`.
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// The implementation under test: this adapter command (split like a shell does, no
+    /// expansions), speaking the JSON-lines protocol.
+    #[arg(long, value_name = "COMMAND")]
+    pub iut: String,
+    /// Only this family (repeatable; default: every family the adapter has an op of).
+    #[arg(long = "family", value_name = "NAME")]
+    pub families: Vec<String>,
+    /// Fuzz for this many seconds (default 60 unless --cases is given).
+    #[arg(long, value_name = "SECONDS")]
+    pub seconds: Option<u64>,
+    /// Stop after this many cases were sent.
+    #[arg(long, value_name = "N")]
+    pub cases: Option<u64>,
+    /// The seed: the same seed draws the same cases in the same order.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Where findings go: <DIR>/<family>/<implementation>_iut_fuzz_test.json (appended to).
+    #[arg(long, value_name = "DIR", default_value = "reports/fuzz")]
+    pub out: PathBuf,
+    /// The shipped suites: a finding whose case of the same kind (same file and tcId) fails
+    /// there too is already known and not written.
+    #[arg(long, value_name = "DIR", default_value = "vectors")]
+    pub known: PathBuf,
+    /// Write known findings too.
+    #[arg(long)]
+    pub write_known: bool,
+    /// Per-request timeout for the adapter; a request that takes longer is a finding (hang) and
+    /// the adapter is restarted. At least 1.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout_ms: u64,
+    /// Give the adapter up after this many failures in a row. 0: never.
+    #[arg(long, value_name = "N", default_value_t = MATRIX_BREAKER)]
+    pub max_failures_in_a_row: u32,
+    /// Whole-run deadline in seconds, start-up and replays included (default: --seconds + 120,
+    /// or 3600 + 120 with --cases only).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub deadline: Option<u64>,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }

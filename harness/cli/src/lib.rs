@@ -49,5 +49,6 @@ pub fn run(cli: cli::Cli) -> Result<Status, HarnessError> {
         cli::Command::FuzzToVector(args) => cmd::fuzz::to_vector(&args),
         cli::Command::WireClient(args) => cmd::wire::client(&args),
         cli::Command::WireServer(args) => cmd::wire::server(&args),
+        cli::Command::Fuzz(args) => cmd::fuzz::iut::run(&args),
     }
 }

@@ -38,6 +38,7 @@ use mtproto::envelope::{self, Message, Receiver, unencrypted};
 
 pub mod call;
 mod dh;
+pub mod differential;
 pub mod envelope_model;
 pub mod handshake;
 pub mod layout;

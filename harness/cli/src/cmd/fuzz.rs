@@ -58,6 +58,7 @@ use crate::error::HarnessError;
 
 mod corpus;
 mod handshake;
+pub mod iut;
 mod secret_chat;
 mod session;
 

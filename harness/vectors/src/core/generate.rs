@@ -7,6 +7,7 @@
 //! is pretty JSON with a 2-space indent and a trailing newline; a test asserts that regenerating
 //! gives the committed files byte for byte.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -192,14 +193,38 @@ pub struct Drbg {
     used: usize,
 }
 
+thread_local! {
+    /// The salt [`salted`] sets for the streams made on this thread (`None`: the shipped suites).
+    static SALT: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// Run `f` (a family's generator) with every [`Drbg`] it makes on this thread also seeded by
+/// `salt`: the same cases (every kind of valid and invalid one, with the same tcIds, flags and
+/// verdict rules) with other random fields. `mtproto-harness fuzz --iut` draws its cases so; the
+/// shipped suites are made without a salt.
+pub fn salted<T>(salt: u64, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<u64>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SALT.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SALT.with(|s| s.replace(Some(salt))));
+    f()
+}
+
 impl Drbg {
-    /// A stream for `label`.
+    /// A stream for `label` (salted inside [`salted`]).
     pub fn new(label: &str) -> Self {
-        let seed: [u8; 32] = Sha256::new()
+        let mut hash = Sha256::new()
             .chain_update(b"mtproto-harness vectors v1\0")
-            .chain_update(label.as_bytes())
-            .finalize()
-            .into();
+            .chain_update(label.as_bytes());
+        if let Some(salt) = SALT.with(Cell::get) {
+            hash = hash
+                .chain_update(b"\0salt")
+                .chain_update(salt.to_le_bytes());
+        }
+        let seed: [u8; 32] = hash.finalize().into();
         Self {
             seed,
             counter: 0,
