@@ -100,7 +100,7 @@ pub enum Mutant {
 }
 
 /// Every mutant with its name, as `--mutant` takes it.
-const TABLE: [(&str, Mutant); 30] = [
+const TABLE: [(&str, Mutant); 34] = [
     ("skip-msg-key", Mutant::SkipMsgKey),
     ("accept-short-padding", Mutant::AcceptShortPadding),
     ("accept-long-padding", Mutant::AcceptLongPadding),
