@@ -278,6 +278,10 @@ const ACCEPTING_OUTPUTS: &[(&str, &[&str])] = &[
     ("SecretFileTest", &["file"]),
     ("SecretVisualizationTest", &["keyHash", "pixels"]),
     ("EnvelopeDecryptTest", &["salt", "msgId", "seqNo", "body"]),
+    ("RsaPadDecryptTest", &["dataWithPadding", "data"]),
+    // A wire case is judged by its script (the actions and the reactions each allows).
+    ("WireClientTest", &["script"]),
+    ("WireServerTest", &["script"]),
 ];
 
 /// Every vector file under `vectors/` (the schemas left out), relative to it.
