@@ -25,6 +25,7 @@ use cipher::{KeyIvInit, StreamCipher};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use crate::envelope_model;
 use mtproto::call::packet::Channel;
 use mtproto::call::seq::{Incoming, Outgoing};
 use mtproto::call::{CallKey, Callee, Caller, EMOJI};
@@ -38,37 +39,21 @@ fn model_x(from_caller: bool, signaling: bool) -> usize {
     (if from_caller { 0 } else { 8 }) + if signaling { 128 } else { 0 }
 }
 
-fn model_msg_key(key: &[u8; 256], x: usize, body: &[u8]) -> [u8; 16] {
-    let large = Sha256::new()
-        .chain_update(&key[88 + x..120 + x])
-        .chain_update(body)
-        .finalize();
-    large[8..24].try_into().unwrap_or([0; 16])
-}
-
+/// The call channels hash and derive as MTProto 2.0 does (the envelope model's `msg_key` and
+/// `kdf`); only the cipher differs: AES-256-CTR with the 16-byte IV
+/// `aes_iv[0..4] ‖ aes_iv[8..16] ‖ aes_iv[24..28]`.
 fn model_ctr(key: &[u8; 256], x: usize, msg_key: &[u8; 16], data: &mut [u8]) {
-    let a = Sha256::new()
-        .chain_update(msg_key)
-        .chain_update(&key[x..x + 36])
-        .finalize();
-    let b = Sha256::new()
-        .chain_update(&key[40 + x..76 + x])
-        .chain_update(msg_key)
-        .finalize();
-    let mut aes_key = [0u8; 32];
-    aes_key[..8].copy_from_slice(&a[..8]);
-    aes_key[8..24].copy_from_slice(&b[8..24]);
-    aes_key[24..].copy_from_slice(&a[24..]);
+    let (aes_key, aes_iv) = envelope_model::kdf(key, x, msg_key);
     let mut iv = [0u8; 16];
-    iv[..4].copy_from_slice(&b[..4]);
-    iv[4..12].copy_from_slice(&a[8..16]);
-    iv[12..].copy_from_slice(&b[24..28]);
+    iv[..4].copy_from_slice(&aes_iv[..4]);
+    iv[4..12].copy_from_slice(&aes_iv[8..16]);
+    iv[12..].copy_from_slice(&aes_iv[24..28]);
     ctr::Ctr128BE::<Aes256>::new(&aes_key.into(), &iv.into()).apply_keystream(data);
 }
 
 /// The model's packet: `msg_key ‖ AES-256-CTR(body)`.
 fn seal(key: &[u8; 256], x: usize, body: &[u8]) -> Vec<u8> {
-    let mk = model_msg_key(key, x, body);
+    let mk = envelope_model::msg_key(key, x, body);
     let mut out = mk.to_vec();
     let mut data = body.to_vec();
     model_ctr(key, x, &mk, &mut data);
@@ -85,7 +70,7 @@ fn open(key: &[u8; 256], x: usize, packet: &[u8]) -> Option<Vec<u8>> {
     let mk: [u8; 16] = packet[..16].try_into().ok()?;
     let mut body = packet[16..].to_vec();
     model_ctr(key, x, &mk, &mut body);
-    (model_msg_key(key, x, &body) == mk).then_some(body)
+    (envelope_model::msg_key(key, x, &body) == mk).then_some(body)
 }
 
 /// The replay rule of one receiver, plainly: every counter accepted, and the highest.
