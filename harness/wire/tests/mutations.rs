@@ -61,34 +61,6 @@ fn client_verdict(
         .map_err(|e| e.name().to_string())
 }
 
-/// The reference error each mutation must produce.
-fn expected(m: Mutation) -> &'static str {
-    match m {
-        Mutation::WrongAuthKeyId => "AuthKeyIdMismatch",
-        Mutation::FlipMsgKey | Mutation::WrongDirection | Mutation::TamperedPadding => {
-            "MsgKeyMismatch"
-        }
-        Mutation::UnalignedLength => "NotBlockAligned",
-        Mutation::TooShort => "TooShort",
-        Mutation::LengthNotAligned => "LengthNotAligned",
-        Mutation::LengthBeyondPlaintext => "LengthOutOfRange",
-        Mutation::PaddingTooShort => "PaddingTooShort",
-        Mutation::PaddingTooLong => "PaddingTooLong",
-        Mutation::WrongSessionId => "SessionIdMismatch",
-        Mutation::EvenMsgId | Mutation::OddClientMsgId => "MsgIdParity",
-        Mutation::MsgIdTooOld => "TimeTooFarPast",
-        Mutation::MsgIdTooNew => "TimeTooFarFuture",
-        Mutation::DuplicateMsgId => "Duplicate",
-        Mutation::ContainerInnerIdNotLower => "ContainerMsgIdNotGreatest",
-        Mutation::ContainerNested => "ContainerNested",
-        Mutation::WrongSalt => "BadServerSalt",
-        Mutation::SeqNoTooLow => "SeqNoTooLow",
-        Mutation::SeqNoTooHigh => "SeqNoTooHigh",
-        Mutation::SeqNoEvenForContent => "SeqNoShouldBeOdd",
-        Mutation::SeqNoOddForService => "SeqNoShouldBeEven",
-    }
-}
-
 #[test]
 fn every_mutation_is_refused_by_the_check_it_targets() {
     // A key whose bytes differ (a constant key would make x = 0 and x = 8 derive alike).
@@ -127,7 +99,7 @@ fn every_mutation_is_refused_by_the_check_it_targets() {
         let decoy = sealer
             .seal(&pong, MsgIdKind::ServerResponse, Some(m))
             .unwrap();
-        let want = expected(m);
+        let want = m.expected_error();
         assert_eq!(
             client_verdict(&key, session, &mut rx, &decoy.packet),
             Err(want.to_string()),
@@ -240,7 +212,7 @@ fn every_client_side_mutation_is_refused_by_the_server_check_it_targets() {
             .unwrap();
         assert_eq!(
             server_verdict(&key, session, &mut rx, &decoy.packet),
-            Err(expected(m).to_string()),
+            Err(m.expected_error().to_string()),
             "{m:?}"
         );
         let truth = sealer.seal(&tl::ping(3), MsgIdKind::Client, None).unwrap();

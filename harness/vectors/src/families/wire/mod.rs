@@ -357,43 +357,16 @@ fn target_of(action: &Action) -> Option<&'static str> {
     match action {
         Action::Handshake { tamper: Some(t) } => tamper_error(*t),
         Action::Handshake { tamper: None } | Action::SendPingQuickAck | Action::SendQuery => None,
-        Action::SendPing { mutation } => mutation.map(mutation_error),
+        Action::SendPing { mutation } => mutation.map(Mutation::expected_error),
         Action::AnswerPing { pong } => match pong {
             PongPlan::Valid | PongPlan::TransportError { .. } | PongPlan::QuickAckFirst => None,
-            PongPlan::DecoyThenTruth { mutation } => Some(mutation_error(*mutation)),
+            PongPlan::DecoyThenTruth { mutation } => Some(mutation.expected_error()),
             PongPlan::FrameDecoy { frame } | PongPlan::TruthInFrame { frame } => {
                 Some(frame_error(*frame))
             }
             PongPlan::Replay { .. } => Some("Duplicate"),
             PongPlan::FillWindowThenLower { .. } => Some("TooOld"),
         },
-    }
-}
-
-fn mutation_error(m: Mutation) -> &'static str {
-    match m {
-        Mutation::WrongAuthKeyId => "AuthKeyIdMismatch",
-        Mutation::FlipMsgKey | Mutation::WrongDirection | Mutation::TamperedPadding => {
-            "MsgKeyMismatch"
-        }
-        Mutation::UnalignedLength => "NotBlockAligned",
-        Mutation::TooShort => "TooShort",
-        Mutation::LengthNotAligned => "LengthNotAligned",
-        Mutation::LengthBeyondPlaintext => "LengthOutOfRange",
-        Mutation::PaddingTooShort => "PaddingTooShort",
-        Mutation::PaddingTooLong => "PaddingTooLong",
-        Mutation::WrongSessionId => "SessionIdMismatch",
-        Mutation::EvenMsgId | Mutation::OddClientMsgId => "MsgIdParity",
-        Mutation::MsgIdTooOld => "TimeTooFarPast",
-        Mutation::MsgIdTooNew => "TimeTooFarFuture",
-        Mutation::DuplicateMsgId => "Duplicate",
-        Mutation::ContainerInnerIdNotLower => "ContainerMsgIdNotGreatest",
-        Mutation::ContainerNested => "ContainerNested",
-        Mutation::WrongSalt => "BadServerSalt",
-        Mutation::SeqNoTooLow => "SeqNoTooLow",
-        Mutation::SeqNoTooHigh => "SeqNoTooHigh",
-        Mutation::SeqNoEvenForContent => "SeqNoShouldBeOdd",
-        Mutation::SeqNoOddForService => "SeqNoShouldBeEven",
     }
 }
 

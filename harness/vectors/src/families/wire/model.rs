@@ -350,6 +350,37 @@ pub enum Mutation {
 }
 
 impl Mutation {
+    /// The receiver error (vocabulary name) the reference gives a message broken by this
+    /// mutation: the `error` of the wire cases that use it.
+    pub fn expected_error(self) -> &'static str {
+        match self {
+            Mutation::WrongAuthKeyId => "AuthKeyIdMismatch",
+            Mutation::FlipMsgKey | Mutation::WrongDirection | Mutation::TamperedPadding => {
+                "MsgKeyMismatch"
+            }
+            Mutation::UnalignedLength => "NotBlockAligned",
+            Mutation::TooShort => "TooShort",
+            Mutation::LengthNotAligned => "LengthNotAligned",
+            Mutation::LengthBeyondPlaintext => "LengthOutOfRange",
+            Mutation::PaddingTooShort => "PaddingTooShort",
+            Mutation::PaddingTooLong => "PaddingTooLong",
+            Mutation::WrongSessionId => "SessionIdMismatch",
+            Mutation::EvenMsgId | Mutation::OddClientMsgId => "MsgIdParity",
+            Mutation::MsgIdTooOld => "TimeTooFarPast",
+            Mutation::MsgIdTooNew => "TimeTooFarFuture",
+            Mutation::DuplicateMsgId => "Duplicate",
+            Mutation::ContainerInnerIdNotLower => "ContainerMsgIdNotGreatest",
+            Mutation::ContainerNested => "ContainerNested",
+            Mutation::WrongSalt => "BadServerSalt",
+            Mutation::SeqNoTooLow => "SeqNoTooLow",
+            Mutation::SeqNoTooHigh => "SeqNoTooHigh",
+            Mutation::SeqNoEvenForContent => "SeqNoShouldBeOdd",
+            Mutation::SeqNoOddForService => "SeqNoShouldBeEven",
+        }
+    }
+}
+
+impl Mutation {
     /// The mutations that apply to what a client sends (the server role).
     pub const CLIENT_SENT: [Mutation; 22] = [
         Self::WrongAuthKeyId,
