@@ -1208,6 +1208,12 @@ fn play_server_steps(
                     Some(m @ crate::case::Mutation::SeqNoEvenForContent) => {
                         Some(client.send_mutated(&tl::query(), *m, deadline, "decoy")?)
                     }
+                    // Code 34 needs a decoy the description page never counts as
+                    // content-related, an acknowledgment: whether a ping is content-related is
+                    // left open (Telegram serves pings of either parity), so a ping cannot be it.
+                    Some(m @ crate::case::Mutation::SeqNoOddForService) => Some(
+                        client.send_mutated(&tl::msgs_ack(&[decoy_id]), *m, deadline, "decoy")?,
+                    ),
                     Some(m) => {
                         Some(client.send_mutated(&tl::ping(decoy_id), *m, deadline, "decoy")?)
                     }

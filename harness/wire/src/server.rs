@@ -71,8 +71,8 @@ pub struct Server {
     /// the refusal noted in the transcript. Off for the reference server driver (strict, as the
     /// server-role cases expect); on when the harness plays Telegram for a client under test,
     /// whose seq_no the client-role cases do not judge: Telegram's servers serve real clients
-    /// that count a message refused by `bad_server_salt`, or a ping, differently from the
-    /// reference.
+    /// that count a message refused by `bad_server_salt` differently from the reference. (A
+    /// ping of either parity is served in both modes: [`tl::content_related_as_sent`].)
     pub lenient_seq_no: bool,
 }
 
@@ -495,7 +495,7 @@ impl Server {
             salt: msg.salt,
             msg_id: msg.msg_id,
             seq_no: msg.seq_no,
-            content_related: tl::content_related(&body),
+            content_related: tl::content_related_as_sent(&body, msg.seq_no),
         };
         let mut held = Vec::new();
         let mut accepted: Vec<(i64, Vec<u8>)> = Vec::new();
@@ -515,7 +515,7 @@ impl Server {
                         inner.push(InnerHeader {
                             msg_id: m.msg_id,
                             seq_no: m.seq_no,
-                            content_related: tl::content_related(m.body),
+                            content_related: tl::content_related_as_sent(m.body, m.seq_no),
                             is_container: m.is_container(),
                         });
                         bodies.push((m.msg_id, m.seq_no, m.body.to_vec()));

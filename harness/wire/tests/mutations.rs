@@ -202,10 +202,10 @@ fn every_client_side_mutation_is_refused_by_the_server_check_it_targets() {
             server_verdict(&key, session, &mut rx, &first.packet),
             Ok(())
         );
-        let decoy_body = if m == Mutation::SeqNoEvenForContent {
-            tl::query()
-        } else {
-            tl::ping(2)
+        let decoy_body = match m {
+            Mutation::SeqNoEvenForContent => tl::query(),
+            Mutation::SeqNoOddForService => tl::msgs_ack(&[2]),
+            _ => tl::ping(2),
         };
         let decoy = sealer
             .seal(&decoy_body, MsgIdKind::Client, Some(m))

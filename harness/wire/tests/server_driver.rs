@@ -204,83 +204,106 @@ fn the_reference_server_answers_other_queries_with_rpc_error_and_acknowledges_th
     assert_eq!(server.join().unwrap().0, 0);
 }
 
-/// The harness as Telegram for a client under test (`lenient_seq_no`) answers a ping whose
-/// seq_no is odd (a client that counts pings as content-related, as GramJS and Telethon do) and
-/// notes the refusal; the reference server (strict) answers it with code 34 instead.
-#[test]
-fn a_lenient_server_serves_a_ping_refused_only_for_its_seq_no() {
+/// What a server answers to `decoy`, sent with an odd seq_no (`SeqNoOddForService`) on a fresh
+/// session, then (unless the decoy is a ping) a valid ping: `"pong"` or `"code N"` for the decoy,
+/// and whether the server noted a seq_no refusal it did not enforce.
+fn odd_seq_no_answer(lenient: bool, decoy: Vec<u8>) -> (String, bool) {
     use mtproto_wire::case::Mutation;
-    for lenient in [false, true] {
-        let t = Transport::plain(mtproto::transport::Kind::Intermediate);
-        let listener = Listener::bind_loopback().unwrap();
-        let addr = listener.addr();
-        let deadline = Deadline::after(Duration::from_secs(10));
-        let tc = t.clone();
-        let client = std::thread::spawn(move || {
-            let t = tc;
-            let conn = Conn::connect(addr, deadline).unwrap();
-            let framed =
-                FramedConn::client(conn, &t, 2, Rng::from_seed(7), Limits::default(), deadline)
-                    .unwrap();
-            let mut c = Client::new(framed, Rng::from_seed(8));
-            let key = keys::public_key(keys::TEST_RSA_PUBLIC_PEM).unwrap();
-            c.handshake(&[key], 2, deadline).unwrap();
-            // A first ping takes the session's salt.
-            c.ping(1, deadline).unwrap();
-            let sent = c
-                .send_mutated(
-                    &mtproto_wire::tl::ping(2),
-                    Mutation::SeqNoOddForService,
-                    deadline,
-                    "ping with an odd seq_no",
-                )
-                .unwrap();
-            let answer = loop {
-                let mut got = None;
-                for m in c.recv_messages(deadline).unwrap() {
-                    let mut r = mtproto::codec::Reader::new(&m.body);
-                    match r.u32().unwrap() {
-                        mtproto_wire::tl::PONG
-                            if mtproto_wire::tl::read_pong(&m.body).map(|p| p.0)
-                                == Some(sent.msg_id) =>
-                        {
-                            got = Some("pong".to_string());
-                        }
-                        mtproto_wire::tl::BAD_MSG_NOTIFICATION => {
-                            assert_eq!(r.long().unwrap(), sent.msg_id);
-                            let _seq = r.int();
-                            got = Some(format!("code {}", r.int().unwrap()));
-                        }
-                        _ => {}
-                    }
-                }
-                if let Some(g) = got {
-                    break g;
-                }
-            };
-            c.conn.close();
-            answer
-        });
-        let conn = listener.accept(deadline, || Ok(())).unwrap();
+    let t = Transport::plain(mtproto::transport::Kind::Intermediate);
+    let listener = Listener::bind_loopback().unwrap();
+    let addr = listener.addr();
+    let deadline = Deadline::after(Duration::from_secs(10));
+    let tc = t.clone();
+    let client = std::thread::spawn(move || {
+        let t = tc;
+        let conn = Conn::connect(addr, deadline).unwrap();
         let framed =
-            FramedConn::server(conn, &t, Rng::from_seed(9), Limits::default(), deadline).unwrap();
-        let mut server = mtproto_wire::server::Server::new(framed, Rng::from_seed(10));
-        server.lenient_seq_no = lenient;
-        let key = keys::private_key(keys::TEST_RSA_PRIVATE_PEM).unwrap();
-        server
-            .handshake(std::slice::from_ref(&key), None, deadline, Duration::ZERO)
+            FramedConn::client(conn, &t, 2, Rng::from_seed(7), Limits::default(), deadline)
+                .unwrap();
+        let mut c = Client::new(framed, Rng::from_seed(8));
+        let key = keys::public_key(keys::TEST_RSA_PUBLIC_PEM).unwrap();
+        c.handshake(&[key], 2, deadline).unwrap();
+        // A first ping takes the session's salt.
+        c.ping(1, deadline).unwrap();
+        let is_ping = mtproto_wire::tl::ping_id(&decoy).is_some();
+        let sent = c
+            .send_mutated(&decoy, Mutation::SeqNoOddForService, deadline, "odd seq_no")
             .unwrap();
-        let _ = server.serve(deadline);
-        let answer = client.join().unwrap();
-        let want = if lenient { "pong" } else { "code 34" };
-        assert_eq!(answer, want, "lenient_seq_no = {lenient}");
-        if lenient {
-            let noted = server.conn.transcript.frames.iter().any(|f| {
-                f.note
-                    .as_deref()
-                    .is_some_and(|n| n.contains("seq_no not enforced"))
-            });
-            assert!(noted, "the refusal is noted in the transcript");
+        let truth = (!is_ping).then(|| {
+            c.send_body(&mtproto_wire::tl::ping(3), deadline, "truth")
+                .unwrap()
+                .msg_id
+        });
+        let mut answer = "nothing".to_string();
+        'recv: loop {
+            for m in c.recv_messages(deadline).unwrap() {
+                let mut r = mtproto::codec::Reader::new(&m.body);
+                match r.u32().unwrap() {
+                    mtproto_wire::tl::PONG => {
+                        let req = mtproto_wire::tl::read_pong(&m.body).map(|p| p.0);
+                        if req == Some(sent.msg_id) {
+                            answer = "pong".to_string();
+                            break 'recv;
+                        }
+                        if req.is_some() && req == truth {
+                            break 'recv;
+                        }
+                    }
+                    mtproto_wire::tl::BAD_MSG_NOTIFICATION => {
+                        assert_eq!(r.long().unwrap(), sent.msg_id, "only the decoy is refused");
+                        let _seq = r.int();
+                        answer = format!("code {}", r.int().unwrap());
+                    }
+                    _ => {}
+                }
+            }
         }
+        c.conn.close();
+        answer
+    });
+    let conn = listener.accept(deadline, || Ok(())).unwrap();
+    let framed =
+        FramedConn::server(conn, &t, Rng::from_seed(9), Limits::default(), deadline).unwrap();
+    let mut server = mtproto_wire::server::Server::new(framed, Rng::from_seed(10));
+    server.lenient_seq_no = lenient;
+    let key = keys::private_key(keys::TEST_RSA_PRIVATE_PEM).unwrap();
+    server
+        .handshake(std::slice::from_ref(&key), None, deadline, Duration::ZERO)
+        .unwrap();
+    let _ = server.serve(deadline);
+    let answer = client.join().unwrap();
+    let noted = server.conn.transcript.frames.iter().any(|f| {
+        f.note
+            .as_deref()
+            .is_some_and(|n| n.contains("seq_no not enforced"))
+    });
+    (answer, noted)
+}
+
+/// A ping's parity is the client's choice (the description page excepts only acknowledgments
+/// and containers from content-related messages; Telethon and GramJS send odd pings, the
+/// Pyrogram forks even ones, Telegram serves both): the reference server (strict) and the
+/// harness as Telegram for a client under test (`lenient_seq_no`) both answer a ping with an odd
+/// seq_no, and neither counts it as a refusal. A server that reads every ping as a service
+/// message answers code 34 here.
+#[test]
+fn a_ping_with_an_odd_seq_no_is_served_in_both_modes() {
+    for lenient in [false, true] {
+        let (answer, noted) = odd_seq_no_answer(lenient, mtproto_wire::tl::ping(2));
+        assert_eq!(answer, "pong", "lenient_seq_no = {lenient}");
+        assert!(!noted, "lenient_seq_no = {lenient}: nothing was refused");
     }
+}
+
+/// An acknowledgment is never content-related, so an odd seq_no on it is refused with code 34
+/// by the reference server; the harness as Telegram for a client under test serves it anyway
+/// and notes the refusal in the transcript.
+#[test]
+fn an_acknowledgment_with_an_odd_seq_no_gets_34_unless_lenient() {
+    let (strict, noted) = odd_seq_no_answer(false, mtproto_wire::tl::msgs_ack(&[5]));
+    assert_eq!(strict, "code 34");
+    assert!(!noted);
+    let (lenient, noted) = odd_seq_no_answer(true, mtproto_wire::tl::msgs_ack(&[5]));
+    assert_eq!(lenient, "nothing");
+    assert!(noted, "the refusal is noted in the transcript");
 }

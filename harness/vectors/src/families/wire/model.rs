@@ -344,8 +344,11 @@ pub enum Mutation {
     /// A content-related message (a query) with an even seq_no (code 35, "an odd msg_seqno
     /// expected (relevant message), but even received").
     SeqNoEvenForContent,
-    /// A service message (a ping) with an odd seq_no (code 34, "an even msg_seqno expected
-    /// (irrelevant message), but odd received").
+    /// A message that is never content-related (a `msgs_ack`) with an odd seq_no (code 34, "an
+    /// even msg_seqno expected (irrelevant message), but odd received"). Not a ping: the
+    /// description page excepts only acknowledgments and containers from content-related
+    /// messages, clients count pings both ways and Telegram serves both, so a ping's parity
+    /// decides nothing.
     SeqNoOddForService,
 }
 

@@ -688,7 +688,12 @@ pub fn server_cases() -> Vec<WireCase> {
         let mut c = case(
             id,
             format!(
-                "decoy ping broken by {} then a true ping: the server must answer {:?} ({})",
+                "decoy {} broken by {} then a true ping: the server must answer {:?} ({})",
+                match m {
+                    Mutation::SeqNoEvenForContent => "query",
+                    Mutation::SeqNoOddForService => "msgs_ack",
+                    _ => "ping",
+                },
                 m.name(),
                 expect,
                 clause(m)
