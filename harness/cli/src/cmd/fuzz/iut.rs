@@ -52,7 +52,8 @@ const SATURATED: u64 = 3;
 /// Requests sent to the adapter in one pipelined batch.
 const BATCH: usize = 64;
 
-/// Families in the order a round draws them, with their generators.
+/// Families in the order a round draws them, with their generators: every family of the
+/// registry but `wire` (played over a socket by a wire driver, never through an adapter's ops).
 const FAMILIES: &[&str] = &[
     "ige",
     "kdf",
@@ -62,6 +63,7 @@ const FAMILIES: &[&str] = &[
     "tl",
     "dh",
     "pq",
+    "rsa",
     "handshake",
     "secret",
     "call",
@@ -92,6 +94,7 @@ fn generate(name: &str) -> Option<Result<Vec<VectorFile>, GenerateError>> {
         "tl" => suites_of::<tl::TlFamily>(TestGroup::Tl),
         "dh" => suites_of::<dh::Dh>(TestGroup::Dh),
         "pq" => suites_of::<pq::Pq>(TestGroup::Pq),
+        "rsa" => suites_of::<rsa::Rsa>(TestGroup::Rsa),
         "handshake" => suites_of::<handshake::Handshake>(TestGroup::Handshake),
         "secret" => suites_of::<secret::Secret>(TestGroup::Secret),
         "call" => suites_of::<call::Call>(TestGroup::Call),
@@ -194,10 +197,19 @@ impl Iut for Prefetched<'_> {
     }
 }
 
-/// Send `requests` to the adapter in pipelined batches; their answers by [`key`].
-fn prefetch(adapter: &mut SubprocessIut, requests: &[(&str, &Fields)]) -> HashMap<String, Answer> {
+/// Send `requests` to the adapter in pipelined batches; their answers by [`key`]. No batch
+/// starts past `soft_end` (`--seconds`): no case starts then either, and a file of slow or
+/// hanging requests would otherwise hold the run past its time.
+fn prefetch(
+    adapter: &mut SubprocessIut,
+    requests: &[(&str, &Fields)],
+    soft_end: Option<Instant>,
+) -> HashMap<String, Answer> {
     let mut cache = HashMap::with_capacity(requests.len());
     for chunk in requests.chunks(BATCH) {
+        if soft_end.is_some_and(|e| Instant::now() >= e) {
+            break;
+        }
         let answers = adapter.call_many(chunk);
         for ((op, r), a) in chunk.iter().zip(answers) {
             cache.insert(key(op, r), a);
@@ -437,7 +449,7 @@ fn fuzz_with(
                     .filter(|(id, op, r)| send.contains(id) && seen.insert(key(op, r)))
                     .map(|(_, op, r)| (op.as_str(), r))
                     .collect();
-                let cache = prefetch(adapter, &batch);
+                let cache = prefetch(adapter, &batch, soft_end);
                 let mut pre = Prefetched {
                     live: adapter,
                     cache,
@@ -1056,5 +1068,56 @@ fn outcome_name(o: Outcome) -> &'static str {
         Outcome::Fail => "fail",
         Outcome::Unsupported => "unsupported",
         Outcome::Error => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Families whose cases never go through an adapter op.
+    const NOT_THROUGH_ADAPTERS: &[&str] = &["wire"];
+
+    #[test]
+    fn every_family_an_adapter_can_answer_is_fuzzed() {
+        for fam in mtproto_vectors::registry::families() {
+            if NOT_THROUGH_ADAPTERS.contains(&fam) {
+                continue;
+            }
+            assert!(FAMILIES.contains(&fam), "FAMILIES lacks {fam}");
+            let files = salted(salt(1, 0), || generate(fam));
+            let files = match files {
+                Some(Ok(f)) => f,
+                Some(Err(e)) => panic!("{fam}: {e}"),
+                None => panic!("generate() has no arm for {fam}"),
+            };
+            assert!(!files.is_empty(), "{fam}: no suites drawn");
+            assert!(files.iter().all(|f| f.family == fam), "{fam}: wrong family");
+        }
+        for fam in FAMILIES {
+            assert!(
+                mtproto_vectors::registry::families().contains(fam),
+                "FAMILIES names {fam}, which the registry lacks"
+            );
+        }
+    }
+
+    #[test]
+    fn the_rsa_family_is_drawn_and_its_draws_differ_by_salt() {
+        let draw = |round| match salted(salt(7, round), || generate("rsa")) {
+            Some(Ok(files)) => files,
+            _ => panic!("rsa does not draw"),
+        };
+        let (a, b) = (draw(0), draw(1));
+        let cases: u64 = a.iter().map(|f| f.number_of_tests).sum();
+        assert_eq!(cases, 72, "the rsa family's case count changed");
+        let json = |files: &[VectorFile]| {
+            files
+                .iter()
+                .map(|f| f.to_json_pretty().unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        assert_ne!(json(&a), json(&b), "two salts drew the same rsa cases");
+        assert_eq!(json(&a), json(&draw(0)), "one salt drew two different sets");
     }
 }
