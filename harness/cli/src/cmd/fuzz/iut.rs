@@ -519,15 +519,10 @@ fn fuzz_with(
         }
     }
     let fuzz_secs = start.elapsed().as_secs_f64();
+    // The counts first: they stand even if the run is stopped while findings are replayed.
+    print_counts(&hello, &tally, &findings, fuzz_secs, adapter.restarts());
     let written = write_findings(args, adapter, &hello, &findings, &mut err)?;
-    print_summary(
-        &hello,
-        &tally,
-        &findings,
-        &written,
-        fuzz_secs,
-        adapter.restarts(),
-    );
+    print_findings(&findings, &written);
     Ok(if written.iter().any(|w| w.replayed) {
         Status::Failures
     } else {
@@ -666,7 +661,9 @@ fn source_name(name: &str) -> String {
 }
 
 /// Whether the shipped suite's case of the same kind (`<known>/<file>`, tcId) already fails on
-/// the adapter: then the fixed vectors show the finding and it is not new.
+/// the adapter: then the fixed vectors show the finding and it is not new. Only the cases of
+/// that kind are sent, and none after the first that fails (a slow adapter with many findings
+/// would otherwise spend minutes here).
 fn known(known_dir: &Path, f: &Finding, adapter: Option<&mut SubprocessIut>) -> bool {
     let Ok(vf) = load_file(&known_dir.join(&f.file)) else {
         return false;
@@ -674,21 +671,30 @@ fn known(known_dir: &Path, f: &Finding, adapter: Option<&mut SubprocessIut>) -> 
     let Some(adapter) = adapter else {
         return false;
     };
+    let of_kind: HashSet<u64> = vf
+        .test_groups
+        .iter()
+        .flat_map(|g| {
+            let t = g.type_name();
+            g.headers()
+                .into_iter()
+                .filter(move |h| kind_of(t, h.flags, h.comment) == f.kind)
+                .map(|h| h.tc_id)
+        })
+        .collect();
     let opts = RunOptions {
         strict_errors: false,
         acceptable: AcceptablePolicy::Pass,
         iut_is_reference: false,
     };
-    let same_flags = |m: &mtproto_vectors::CaseMeta<'_>| m.flags == f.flags.as_slice();
-    let mut found = false;
-    let _ = run_file(&vf, adapter, &opts, &same_flags, &mut |r| {
-        if kind_of(&r.group_type, &r.flags, &r.comment) == f.kind
-            && matches!(r.outcome, Outcome::Fail | Outcome::Error)
-        {
-            found = true;
+    let found = Cell::new(false);
+    let select = |m: &mtproto_vectors::CaseMeta<'_>| !found.get() && of_kind.contains(&m.tc_id);
+    let _ = run_file(&vf, adapter, &opts, &select, &mut |r| {
+        if matches!(r.outcome, Outcome::Fail | Outcome::Error) {
+            found.set(true);
         }
     });
-    found
+    found.get()
 }
 
 /// What became of one finding.
@@ -979,11 +985,11 @@ fn check_one(one: &Value, path: &Path, replay: Option<&mut SubprocessIut>) -> Re
     }
 }
 
-fn print_summary(
+/// The run's counts on stdout: cases/s, outcomes, cases by family, disagreements by flag.
+fn print_counts(
     hello: &Hello,
     tally: &Tally,
     findings: &BTreeMap<(String, String), Finding>,
-    written: &[Written],
     secs: f64,
     restarts: u64,
 ) {
@@ -1026,6 +1032,12 @@ fn print_summary(
     for (fam, e) in &tally.generator_errors {
         let _ = writeln!(o, "generator error ({fam}, family skipped that round): {e}");
     }
+    let _ = o.flush();
+}
+
+/// One line per finding kind on stdout (new and written, known, or why not written).
+fn print_findings(findings: &BTreeMap<(String, String), Finding>, written: &[Written]) {
+    let mut o = std::io::stdout().lock();
     let (mut new, mut known, mut gone) = (0, 0, 0);
     for w in written {
         let f = findings.get(&(w.file.clone(), w.kind.clone()));
