@@ -1589,7 +1589,9 @@ fn handshake() -> Result<(String, File<Group>), GenerateError> {
     let Some((leading_zero_seed, leading_zero)) = found else {
         return Err(gerr(
             file,
-            format!("no handshake-leading-zero-N seed in {LEADING_ZERO_SEARCH} gives a key starting with 0x00"),
+            format!(
+                "no handshake-leading-zero-N seed in {LEADING_ZERO_SEARCH} gives a key starting with 0x00"
+            ),
         ));
     };
     let mut leading_zero = Some(leading_zero.case);
