@@ -52,7 +52,8 @@ const SATURATED: u64 = 3;
 /// Requests sent to the adapter in one pipelined batch.
 const BATCH: usize = 64;
 
-/// Families in the order a round draws them, with their generators.
+/// Families in the order a round draws them, with their generators: every family of the
+/// registry but `wire` (played over a socket by a wire driver, never through an adapter's ops).
 const FAMILIES: &[&str] = &[
     "ige",
     "kdf",
@@ -62,6 +63,7 @@ const FAMILIES: &[&str] = &[
     "tl",
     "dh",
     "pq",
+    "rsa",
     "handshake",
     "secret",
     "call",
@@ -92,6 +94,7 @@ fn generate(name: &str) -> Option<Result<Vec<VectorFile>, GenerateError>> {
         "tl" => suites_of::<tl::TlFamily>(TestGroup::Tl),
         "dh" => suites_of::<dh::Dh>(TestGroup::Dh),
         "pq" => suites_of::<pq::Pq>(TestGroup::Pq),
+        "rsa" => suites_of::<rsa::Rsa>(TestGroup::Rsa),
         "handshake" => suites_of::<handshake::Handshake>(TestGroup::Handshake),
         "secret" => suites_of::<secret::Secret>(TestGroup::Secret),
         "call" => suites_of::<call::Call>(TestGroup::Call),
@@ -194,10 +197,19 @@ impl Iut for Prefetched<'_> {
     }
 }
 
-/// Send `requests` to the adapter in pipelined batches; their answers by [`key`].
-fn prefetch(adapter: &mut SubprocessIut, requests: &[(&str, &Fields)]) -> HashMap<String, Answer> {
+/// Send `requests` to the adapter in pipelined batches; their answers by [`key`]. No batch
+/// starts past `soft_end` (`--seconds`): no case starts then either, and a file of slow or
+/// hanging requests would otherwise hold the run past its time.
+fn prefetch(
+    adapter: &mut SubprocessIut,
+    requests: &[(&str, &Fields)],
+    soft_end: Option<Instant>,
+) -> HashMap<String, Answer> {
     let mut cache = HashMap::with_capacity(requests.len());
     for chunk in requests.chunks(BATCH) {
+        if soft_end.is_some_and(|e| Instant::now() >= e) {
+            break;
+        }
         let answers = adapter.call_many(chunk);
         for ((op, r), a) in chunk.iter().zip(answers) {
             cache.insert(key(op, r), a);
@@ -437,7 +449,7 @@ fn fuzz_with(
                     .filter(|(id, op, r)| send.contains(id) && seen.insert(key(op, r)))
                     .map(|(_, op, r)| (op.as_str(), r))
                     .collect();
-                let cache = prefetch(adapter, &batch);
+                let cache = prefetch(adapter, &batch, soft_end);
                 let mut pre = Prefetched {
                     live: adapter,
                     cache,
@@ -507,15 +519,10 @@ fn fuzz_with(
         }
     }
     let fuzz_secs = start.elapsed().as_secs_f64();
+    // The counts first: they stand even if the run is stopped while findings are replayed.
+    print_counts(&hello, &tally, &findings, fuzz_secs, adapter.restarts());
     let written = write_findings(args, adapter, &hello, &findings, &mut err)?;
-    print_summary(
-        &hello,
-        &tally,
-        &findings,
-        &written,
-        fuzz_secs,
-        adapter.restarts(),
-    );
+    print_findings(&findings, &written);
     Ok(if written.iter().any(|w| w.replayed) {
         Status::Failures
     } else {
@@ -654,7 +661,9 @@ fn source_name(name: &str) -> String {
 }
 
 /// Whether the shipped suite's case of the same kind (`<known>/<file>`, tcId) already fails on
-/// the adapter: then the fixed vectors show the finding and it is not new.
+/// the adapter: then the fixed vectors show the finding and it is not new. Only the cases of
+/// that kind are sent, and none after the first that fails (a slow adapter with many findings
+/// would otherwise spend minutes here).
 fn known(known_dir: &Path, f: &Finding, adapter: Option<&mut SubprocessIut>) -> bool {
     let Ok(vf) = load_file(&known_dir.join(&f.file)) else {
         return false;
@@ -662,21 +671,30 @@ fn known(known_dir: &Path, f: &Finding, adapter: Option<&mut SubprocessIut>) -> 
     let Some(adapter) = adapter else {
         return false;
     };
+    let of_kind: HashSet<u64> = vf
+        .test_groups
+        .iter()
+        .flat_map(|g| {
+            let t = g.type_name();
+            g.headers()
+                .into_iter()
+                .filter(move |h| kind_of(t, h.flags, h.comment) == f.kind)
+                .map(|h| h.tc_id)
+        })
+        .collect();
     let opts = RunOptions {
         strict_errors: false,
         acceptable: AcceptablePolicy::Pass,
         iut_is_reference: false,
     };
-    let same_flags = |m: &mtproto_vectors::CaseMeta<'_>| m.flags == f.flags.as_slice();
-    let mut found = false;
-    let _ = run_file(&vf, adapter, &opts, &same_flags, &mut |r| {
-        if kind_of(&r.group_type, &r.flags, &r.comment) == f.kind
-            && matches!(r.outcome, Outcome::Fail | Outcome::Error)
-        {
-            found = true;
+    let found = Cell::new(false);
+    let select = |m: &mtproto_vectors::CaseMeta<'_>| !found.get() && of_kind.contains(&m.tc_id);
+    let _ = run_file(&vf, adapter, &opts, &select, &mut |r| {
+        if matches!(r.outcome, Outcome::Fail | Outcome::Error) {
+            found.set(true);
         }
     });
-    found
+    found.get()
 }
 
 /// What became of one finding.
@@ -967,11 +985,11 @@ fn check_one(one: &Value, path: &Path, replay: Option<&mut SubprocessIut>) -> Re
     }
 }
 
-fn print_summary(
+/// The run's counts on stdout: cases/s, outcomes, cases by family, disagreements by flag.
+fn print_counts(
     hello: &Hello,
     tally: &Tally,
     findings: &BTreeMap<(String, String), Finding>,
-    written: &[Written],
     secs: f64,
     restarts: u64,
 ) {
@@ -1014,6 +1032,12 @@ fn print_summary(
     for (fam, e) in &tally.generator_errors {
         let _ = writeln!(o, "generator error ({fam}, family skipped that round): {e}");
     }
+    let _ = o.flush();
+}
+
+/// One line per finding kind on stdout (new and written, known, or why not written).
+fn print_findings(findings: &BTreeMap<(String, String), Finding>, written: &[Written]) {
+    let mut o = std::io::stdout().lock();
     let (mut new, mut known, mut gone) = (0, 0, 0);
     for w in written {
         let f = findings.get(&(w.file.clone(), w.kind.clone()));
@@ -1056,5 +1080,56 @@ fn outcome_name(o: Outcome) -> &'static str {
         Outcome::Fail => "fail",
         Outcome::Unsupported => "unsupported",
         Outcome::Error => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Families whose cases never go through an adapter op.
+    const NOT_THROUGH_ADAPTERS: &[&str] = &["wire"];
+
+    #[test]
+    fn every_family_an_adapter_can_answer_is_fuzzed() {
+        for fam in mtproto_vectors::registry::families() {
+            if NOT_THROUGH_ADAPTERS.contains(&fam) {
+                continue;
+            }
+            assert!(FAMILIES.contains(&fam), "FAMILIES lacks {fam}");
+            let files = salted(salt(1, 0), || generate(fam));
+            let files = match files {
+                Some(Ok(f)) => f,
+                Some(Err(e)) => panic!("{fam}: {e}"),
+                None => panic!("generate() has no arm for {fam}"),
+            };
+            assert!(!files.is_empty(), "{fam}: no suites drawn");
+            assert!(files.iter().all(|f| f.family == fam), "{fam}: wrong family");
+        }
+        for fam in FAMILIES {
+            assert!(
+                mtproto_vectors::registry::families().contains(fam),
+                "FAMILIES names {fam}, which the registry lacks"
+            );
+        }
+    }
+
+    #[test]
+    fn the_rsa_family_is_drawn_and_its_draws_differ_by_salt() {
+        let draw = |round| match salted(salt(7, round), || generate("rsa")) {
+            Some(Ok(files)) => files,
+            _ => panic!("rsa does not draw"),
+        };
+        let (a, b) = (draw(0), draw(1));
+        let cases: u64 = a.iter().map(|f| f.number_of_tests).sum();
+        assert_eq!(cases, 72, "the rsa family's case count changed");
+        let json = |files: &[VectorFile]| {
+            files
+                .iter()
+                .map(|f| f.to_json_pretty().unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        assert_ne!(json(&a), json(&b), "two salts drew the same rsa cases");
+        assert_eq!(json(&a), json(&draw(0)), "one salt drew two different sets");
     }
 }
