@@ -105,6 +105,10 @@ pub struct WireFuzzArgs {
     /// The most driver runs spent confirming and minimising one finding.
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..))]
     pub minimise_runs: u64,
+    /// Also write findings that a built-in wire case already shows (by default they are only
+    /// listed in the summary, with that case's tcId).
+    #[arg(long)]
+    pub write_known: bool,
     /// The JSON Schemas the findings file is checked against.
     #[arg(long, value_name = "DIR", default_value = "vectors/schemas")]
     pub schemas: PathBuf,

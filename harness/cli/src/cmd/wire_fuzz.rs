@@ -202,20 +202,27 @@ fn write_findings(
     summary: &Summary,
 ) -> Result<Option<PathBuf>, HarnessError> {
     let path = args.out.join(FINDINGS_FILE);
-    if summary.findings.iter().all(|f| f.known_as.is_some()) {
+    if !summary
+        .findings
+        .iter()
+        .any(|f| args.write_known || f.known_as.is_none())
+    {
         let _ = fs::remove_file(&path);
         return Ok(None);
     }
     let cases: Vec<WireCase> = summary
         .findings
         .iter()
-        .filter(|f| f.known_as.is_none())
+        .filter(|f| args.write_known || f.known_as.is_none())
         .zip(0u32..)
         .map(|(f, i)| {
             let mut c = f.case.clone();
             c.tc_id = first_tc_id(role) + i;
+            let known = f.known_as.map_or_else(String::new, |t| {
+                format!(" (the built-in case tcId {t} fails the same way)")
+            });
             c.comment = format!(
-                "{}. Found by wire-fuzz as a {} on {name} {}: {}",
+                "{}. Found by wire-fuzz as a {} on {name} {}{known}: {}",
                 c.comment,
                 f.kind.name(),
                 args.lib_version,

@@ -339,8 +339,9 @@ pub fn run(config: &Config, on_event: &mut dyn FnMut(Event<'_>)) -> Summary {
 }
 
 /// The built-in case that shows the same cause on the driver, if one does: a built-in case
-/// breaking the same checks (a valid case: over the same transport), preferring the same
-/// transport, that fails with `kind` too (at most two driver runs).
+/// breaking the same checks (a valid case: over the same transport), the closest first (most
+/// actions in common, then the same transport), that fails with `kind` too (at most two
+/// driver runs).
 fn known_as(
     config: &Config,
     case: &WireCase,
@@ -354,7 +355,14 @@ fn known_as(
         .filter(|b| b.init_prefix.is_none() && target_errors(b) == errors)
         .filter(|b| !errors.is_empty() || b.transport == case.transport)
         .collect();
-    same.sort_by_key(|b| b.transport != case.transport);
+    // The closest first: most of its actions in the finding's script, then the same transport.
+    let shared = |b: &WireCase| {
+        b.script
+            .iter()
+            .filter(|s| case.script.iter().any(|t| t.action == s.action))
+            .count()
+    };
+    same.sort_by_key(|b| (std::cmp::Reverse(shared(b)), b.transport != case.transport));
     for b in same.iter().take(2) {
         if !room(config.opts.timeout) {
             return None;

@@ -60,10 +60,12 @@ pub fn target_errors(case: &WireCase) -> Vec<&'static str> {
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// The driver reacted against the spec: it took an invalid message, refused a valid one,
-    /// went on after a broken handshake message.
+    /// went on after a broken handshake message (and did not die doing so).
     Fail,
-    /// The driver exited with an uncaught error (non-zero status without an `error` line or a
-    /// failed `handshake` line of its own, or a traceback / panic / fatal signal on stderr).
+    /// The driver exited with an uncaught error: non-zero status and a traceback, panic or
+    /// fatal signal on stderr (also when the verdict was a `fail`), or a non-zero status of a
+    /// case that could not be judged without an `error` line or a failed `handshake` line of
+    /// its own.
     Crash,
     /// The driver did not finish by the case timeout, or left the harness waiting for it.
     Hang,
@@ -94,9 +96,11 @@ impl Kind {
 }
 
 /// Signs of an uncaught error on a driver's stderr (Python, Node, Rust, the C runtime).
-const CRASH_SIGNS: [&str; 8] = [
+const CRASH_SIGNS: [&str; 10] = [
     "Traceback (most recent call last)",
     "panicked at",
+    "RUST_BACKTRACE",
+    "PanicException",
     "Uncaught",
     "UnhandledPromiseRejection",
     "Segmentation fault",
@@ -109,9 +113,15 @@ const CRASH_SIGNS: [&str; 8] = [
 pub fn classify(v: &Verdict) -> Option<Kind> {
     match v.outcome {
         Outcome::Pass => None,
+        // A wrong reaction caused by the driver dying (a traceback, a panic) is a crash.
+        Outcome::Fail if v.exit_code.is_some_and(|c| c != 0) && crash_signs(v) => Some(Kind::Crash),
         Outcome::Fail => Some(Kind::Fail),
         Outcome::Error => Some(classify_error(v)),
     }
+}
+
+fn crash_signs(v: &Verdict) -> bool {
+    CRASH_SIGNS.iter().any(|s| v.stderr_tail.contains(s))
 }
 
 fn classify_error(v: &Verdict) -> Kind {
@@ -122,7 +132,7 @@ fn classify_error(v: &Verdict) -> Kind {
     {
         return Kind::Garbage;
     }
-    if CRASH_SIGNS.iter().any(|s| v.stderr_tail.contains(s)) {
+    if crash_signs(v) {
         return Kind::Crash;
     }
     if d.contains("did not exit within") || d.contains("timed out after") {
