@@ -456,14 +456,14 @@ impl Genome {
             self.segments.truncate(i + 1);
         }
         self.segments.truncate(MAX_SEGMENTS);
-        if pool.role == Role::ClientUnderTest && self.segments.is_empty() {
-            if let Some(g) = pool
+        if pool.role == Role::ClientUnderTest
+            && self.segments.is_empty()
+            && let Some(g) = pool
                 .steps
                 .iter()
                 .find(|g| g.steps.iter().all(|s| s.expect == Reaction::Accepted))
-            {
-                self.segments.push(g.clone());
-            }
+        {
+            self.segments.push(g.clone());
         }
         let fits = |t: &str, segs: &[Gene]| segs.iter().all(|g| g.runs_on(t));
         if !fits(&self.transport.name, &self.segments) {
@@ -491,7 +491,7 @@ impl Genome {
 /// A transport named `name`, with a random MTProxy secret half of the time on obfuscated2
 /// (16 bytes; `dd` and 16 bytes on padded).
 pub fn transport_choice(name: &str, rng: &mut Rng) -> TransportChoice {
-    let secret = if name.starts_with("obfuscated2-") && rng.u64() % 2 == 0 {
+    let secret = if name.starts_with("obfuscated2-") && rng.u64().is_multiple_of(2) {
         let mut s = Vec::new();
         if name == "obfuscated2-padded" {
             s.push(0xdd);
