@@ -54,6 +54,67 @@ pub enum Command {
     /// The reference server driver over TCP: reads the MTPROTO_WIRE_* environment, listens on
     /// 127.0.0.1, serves one connection, prints one JSON line per outcome. For `run --server`.
     WireServer(WireDriverArgs),
+    /// Protocol fuzzing over the wire: mutate the harness's side of wire cases (the case model:
+    /// transports, handshake tampers, decoys, replays, frames, seeds), play them against a
+    /// client (--client) or server (--server) driver, and write each failure, crash, hang or
+    /// garbage output, minimised and confirmed on the reference, as a wire case
+    /// (docs/wire-fuzz.md). Exit 1 when something was found.
+    WireFuzz(WireFuzzArgs),
+}
+
+/// `wire-fuzz`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("driver").required(true).args(["client", "server"])))]
+pub struct WireFuzzArgs {
+    /// A client driver command (harness/wire/README.md, "The driver contract"): the harness
+    /// plays a hostile server.
+    #[arg(long, value_name = "COMMAND")]
+    pub client: Option<String>,
+    /// A server driver command: the harness plays a hostile client.
+    #[arg(long, value_name = "COMMAND")]
+    pub server: Option<String>,
+    /// The seed of the case generator: the same seed draws the same cases in the same order.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Stop after this many generated cases.
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u64>,
+    /// Whole-run deadline in seconds, minimisation included: no case starts that could not end
+    /// by then (default 60 unless --iterations is given).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub seconds: Option<u64>,
+    /// The bound of each case, driver start to verdict; a driver still running then is a hang.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout_ms: u64,
+    /// Only these transports (repeatable; default: all seven).
+    #[arg(long = "transport", value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(mtproto_wire::case::TRANSPORT_NAMES))]
+    pub transports: Vec<String>,
+    /// Where the findings (wire_fuzz_test.json, a wire vector file) and summary.json go.
+    #[arg(long, value_name = "DIR", default_value = "reports/wire-fuzz")]
+    pub out: PathBuf,
+    /// The implementation's name in the findings' source (default: the command).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The implementation's version in the findings' source.
+    #[arg(
+        long = "lib-version",
+        value_name = "VERSION",
+        default_value = "unspecified"
+    )]
+    pub lib_version: String,
+    /// The most driver runs spent confirming and minimising one finding.
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..))]
+    pub minimise_runs: u64,
+    /// Also write findings that a built-in wire case already shows (by default they are only
+    /// listed in the summary, with that case's tcId).
+    #[arg(long)]
+    pub write_known: bool,
+    /// The JSON Schemas the findings file is checked against.
+    #[arg(long, value_name = "DIR", default_value = "vectors/schemas")]
+    pub schemas: PathBuf,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `wire-client`, `wire-server`.

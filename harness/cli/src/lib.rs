@@ -50,5 +50,6 @@ pub fn run(cli: cli::Cli) -> Result<Status, HarnessError> {
         cli::Command::WireClient(args) => cmd::wire::client(&args),
         cli::Command::WireServer(args) => cmd::wire::server(&args),
         cli::Command::Fuzz(args) => cmd::fuzz::iut::run(&args),
+        cli::Command::WireFuzz(args) => cmd::wire_fuzz::run(&args),
     }
 }

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | [`net`] | 127.0.0.1 listener and connections; a deadline on every read, write and accept |
 //! | [`framing`] | the five transports over a connection, a frame cap, the transcript of each frame |
+//! | [`fuzz`] | `wire-fuzz`: mutated wire cases against a driver, findings minimised and checked on the reference |
 //! | [`keys`] | the committed test-only RSA key and the server's DH group |
 //! | [`legacy_rsa`] | reading the pre-RSA_PAD `req_DH_params` encoding some clients still send |
 //! | [`forge`] | handshake messages a hostile server forges (bad pq, DH parameters, nonces, hashes) |
@@ -26,6 +27,7 @@ pub mod driver;
 pub mod error;
 pub mod forge;
 pub mod framing;
+pub mod fuzz;
 pub mod keys;
 pub mod legacy_rsa;
 pub mod net;

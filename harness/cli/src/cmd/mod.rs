@@ -9,3 +9,4 @@ pub mod run;
 pub mod self_test;
 pub mod vectors;
 pub mod wire;
+pub mod wire_fuzz;

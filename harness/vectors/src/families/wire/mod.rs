@@ -603,6 +603,33 @@ fn file(
     header: &[&str],
     cases: Vec<WireCase>,
 ) -> Result<Suite<WireGroup>, GenerateError> {
+    file_from(path, group_type, schema, header, cases, self_source())
+}
+
+/// A wire file of `cases` (all of one role) from `source`, with the notes of their flags and
+/// each case's verdict from its script ([`verdict_of`]): how `wire-fuzz` writes its findings.
+pub fn file_of(
+    path: &str,
+    role: Role,
+    source: Source,
+    header: &[&str],
+    cases: Vec<WireCase>,
+) -> Result<Suite<WireGroup>, GenerateError> {
+    let (group_type, schema) = match role {
+        Role::ClientUnderTest => (CLIENT_TEST, "wire_client_test_schema_v1.json"),
+        Role::ServerUnderTest => (SERVER_TEST, "wire_server_test_schema_v1.json"),
+    };
+    file_from(path, group_type, schema, header, cases, source)
+}
+
+fn file_from(
+    path: &str,
+    group_type: &str,
+    schema: &str,
+    header: &[&str],
+    cases: Vec<WireCase>,
+    source: Source,
+) -> Result<Suite<WireGroup>, GenerateError> {
     let mut b = Builder::new(path, FLAGS);
     let mut tests = Vec::with_capacity(cases.len());
     for c in cases {
@@ -626,7 +653,7 @@ fn file(
     }
     let group = WireGroup {
         group_type: group_type.to_owned(),
-        source: self_source(),
+        source,
         tests,
     };
     Ok(b.finish(
