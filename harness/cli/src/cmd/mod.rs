@@ -8,4 +8,5 @@ pub mod matrix;
 pub mod run;
 pub mod self_test;
 pub mod vectors;
+pub mod what_fails;
 pub mod wire;
