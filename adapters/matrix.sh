@@ -9,7 +9,8 @@
 #   WIRE="telethon:client pymtproto:server" adapters/matrix.sh
 # The committed reports/matrix/ and README.md's generated sections come from
 #   nice -n 5 timeout 1200 env WIRE_TIMEOUT_MS=8000 adapters/matrix.sh --timeout-ms 3000
-# (MATRIX_SETUP=0 skips the set-ups when everything is installed.)
+# (MATRIX_SETUP=0 skips the set-ups when everything is installed; WIRE_TIMEOUT_MS=20000 on a
+# loaded machine, where 8 s did not cover the drivers' start-up.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ADAPTERS="${ADAPTERS:-tgcrypto telethon gramjs grammers kurigram pyrofork pymtproto pymtproto-pyaes telethon-secret-chat ntgcalls teleproto mtcute ferogram mtproto-core}"
