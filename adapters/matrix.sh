@@ -4,9 +4,13 @@
 #   adapters/matrix.sh            # all adapters
 #   ADAPTERS="tgcrypto telethon" adapters/matrix.sh
 # Wire drivers (harness/wire/README.md) run beside them as the `wire (client)` / `wire (server)`
-# columns of the row of the same name: WIRE lists NAME:ROLE pairs ("" for none), and each wire
-# case is bounded by WIRE_TIMEOUT_MS.
+# columns of the row of the same name: WIRE lists NAME:ROLE pairs ("" for none; default: every
+# driver, Python and JavaScript), and each wire case is bounded by WIRE_TIMEOUT_MS.
 #   WIRE="telethon:client pymtproto:server" adapters/matrix.sh
+# The committed reports/matrix/ and README.md's generated sections come from
+#   nice -n 5 timeout 1200 env WIRE_TIMEOUT_MS=8000 adapters/matrix.sh --timeout-ms 3000
+# (MATRIX_SETUP=0 skips the set-ups when everything is installed; WIRE_TIMEOUT_MS=20000 on a
+# loaded machine, where 8 s did not cover the drivers' start-up.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ADAPTERS="${ADAPTERS:-tgcrypto telethon gramjs grammers kurigram pyrofork pymtproto pymtproto-pyaes telethon-secret-chat ntgcalls teleproto mtcute ferogram mtproto-core}"
@@ -50,28 +54,38 @@ for a in $ADAPTERS; do
     *) echo "matrix: unknown adapter $a" >&2; exit 2 ;;
   esac
 done
-WIRE="${WIRE-telethon:client kurigram:client pyrofork:client pymtproto:client pymtproto:server}"
+WIRE="${WIRE-telethon:client kurigram:client pyrofork:client pymtproto:client pymtproto:server gramjs:client teleproto:client mtcute:client}"
 for w in $WIRE; do
   name="${w%%:*}"; role="${w##*:}"
   case "$role" in client|server) ;; *) echo "matrix: wire driver $w: ROLE is client or server" >&2; exit 2 ;; esac
-  command -v python3 >/dev/null || { echo "matrix: skipping wire driver $w (no python3)" >&2; continue; }
   case "$name" in
-    telethon)
+    telethon|kurigram|pyrofork|pymtproto) runtime=python3 ;;
+    gramjs|teleproto|mtcute) runtime=npm ;;
+    *) echo "matrix: unknown wire driver $name" >&2; exit 2 ;;
+  esac
+  command -v "$runtime" >/dev/null || { echo "matrix: skipping wire driver $w (no $runtime)" >&2; continue; }
+  case "$name:$role" in
+    telethon:client)
       add_setup bash adapters/telethon/setup.sh
       cmd="adapters/telethon/.venv/bin/python adapters/telethon/wire_driver.py" ;;
-    kurigram|pyrofork)
+    kurigram:client|pyrofork:client)
       add_setup bash adapters/pyrogram/setup.sh "$name"
       cmd="adapters/pyrogram/.venv-$name/bin/python adapters/pyrogram/wire_driver.py" ;;
-    pymtproto)
+    pymtproto:client|pymtproto:server)
       add_setup bash adapters/pymtproto/setup.sh
       cmd="adapters/pymtproto/.venv/bin/python adapters/pymtproto/wire_driver.py"
       [ "$role" = server ] && cmd="$cmd --server" ;;
-    *) echo "matrix: unknown wire driver $name" >&2; exit 2 ;;
+    gramjs:client|teleproto:client|mtcute:client)
+      add_setup bash "adapters/$name/setup.sh"
+      cmd="node adapters/$name/wire.js" ;;
+    *) echo "matrix: wire driver $name has no $role role" >&2; exit 2 ;;
   esac
   args+=("--wire-$role" "$name=$cmd")
 done
 args+=(--wire-timeout-ms "${WIRE_TIMEOUT_MS:-10000}")
 # Set-ups are mostly downloads and one Rust build: side by side they take the time of the longest.
+# MATRIX_SETUP=0 skips them (every venv, node_modules and adapter binary already in place).
+[ "${MATRIX_SETUP:-1}" = 0 ] && setups=()
 logs="$(mktemp -d)"
 pids=()
 for i in "${!setups[@]}"; do
@@ -88,4 +102,8 @@ for i in "${!setups[@]}"; do
 done
 rm -rf "$logs"
 [ "$failed" = 0 ] || exit 1
-"$bin" matrix "${args[@]}" --out "${MATRIX_OUT:-reports/matrix}" "$@"
+# The committed reports/matrix/ also regenerates README.md's matrix table and "What fails" list
+# (between their marker lines); a run into MATRIX_OUT (CI's scratch directory) leaves README alone.
+readme=()
+[ -n "${MATRIX_OUT:-}" ] || readme=(--readme README.md)
+"$bin" matrix "${args[@]}" --out "${MATRIX_OUT:-reports/matrix}" "${readme[@]}" "$@"

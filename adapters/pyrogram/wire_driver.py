@@ -46,6 +46,12 @@ def _fork():
 FORK, FORK_VERSION = _fork()
 KURIGRAM = FORK == "kurigram"
 
+# The harness starts this driver once per case: import only the parts of pyrogram a case uses,
+# not the whole generated TL API (lazy_import.py says how; the modules are the fork's own).
+import lazy_import  # noqa: E402
+
+lazy_import.install()
+
 import pyrogram  # noqa: E402
 from pyrogram import raw  # noqa: E402
 from pyrogram.connection import Connection  # noqa: E402

@@ -328,6 +328,23 @@ pub struct MatrixArgs {
     /// Output directory.
     #[arg(long, value_name = "DIR", default_value = "reports/matrix")]
     pub out: PathBuf,
+    /// Rewrite the generated sections of this Markdown file (README.md: the matrix table and
+    /// "What fails", between their marker lines) from the matrix.
+    #[arg(long, value_name = "FILE")]
+    pub readme: Option<PathBuf>,
+    /// Run nothing: take the matrix from this `matrix.json` (a committed one) and write the
+    /// reports and `--readme` from it.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// With `--from`: write nothing, exit 1 when this file's generated sections differ from
+    /// what the matrix gives.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "from",
+        conflicts_with = "readme"
+    )]
+    pub check_readme: Option<PathBuf>,
 }
 
 /// `self-test`.

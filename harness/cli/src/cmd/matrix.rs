@@ -20,7 +20,7 @@ use std::path::Path;
 
 use mtproto_iut::{Iut, ReferenceIut};
 use mtproto_vectors::{CaseResult, Outcome};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::Status;
@@ -30,8 +30,10 @@ use crate::error::HarnessError;
 use crate::report::{Rerun, WireInfo};
 use crate::wire::{self, WirePlan};
 
+use super::what_fails;
+
 /// One implementation's row.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct Row {
     /// The name given with `--iut NAME=...` (`reference` for the built-in one).
     pub name: String,
@@ -48,7 +50,7 @@ pub struct Row {
 }
 
 /// One implementation × family cell.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 pub struct Cell {
     /// `pass` (every case ran and passed), `partial` (what ran passed, and most cases ran),
     /// `sparse` (what ran passed, but most cases did not run), `fail`, `error`, `unsupported`
@@ -75,11 +77,36 @@ pub struct Cell {
     /// `failingByFlag`, not listed).
     #[serde(rename = "failingNotListed")]
     pub failing_not_listed: usize,
+    /// Every failing and erroring case once, grouped into weaknesses (see [`Weakness`]); the
+    /// source of `what-fails.md`.
+    #[serde(default)]
+    pub weaknesses: Vec<Weakness>,
+}
+
+/// One weakness of an implementation: the failing and erroring cases of one cell (family, or
+/// wire role) that come from the same vector file and carry the same flags, in the order the
+/// file gives them. Each failing case is in exactly one weakness (unlike [`FlagGroup`], where a
+/// case with two flags counts under both): the same flags in the same file mean the same
+/// property tested, so their failures are one claim about the implementation.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Weakness {
+    /// The vector file.
+    pub file: String,
+    /// The flags of its cases (`[]` for cases without flags).
+    pub flags: Vec<String>,
+    /// Its failing cases.
+    pub fail: usize,
+    /// Its erroring cases (crash, hang, garbage; over the wire also a transport the driver
+    /// lacks).
+    pub error: usize,
+    /// Their tcIds, sorted.
+    #[serde(rename = "tcIds")]
+    pub tc_ids: Vec<u64>,
 }
 
 /// The failing cases of a cell that carry one flag in one vector file (a case without flags
 /// counts under `(no flag)`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct FlagGroup {
     /// The vector file.
     pub file: String,
@@ -98,7 +125,7 @@ pub struct FlagGroup {
 pub const LISTED: usize = 10;
 
 /// A failing case of a cell.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct Failing {
     /// The vector file.
     pub file: String,
@@ -118,7 +145,7 @@ pub struct Failing {
 }
 
 /// The whole matrix.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct Matrix {
     /// The families, in column order.
     pub families: Vec<String>,
@@ -224,6 +251,27 @@ pub fn row(
                     }
                 }
             }
+            match cell
+                .weaknesses
+                .iter_mut()
+                .find(|w| w.file == r.file && w.flags == r.flags)
+            {
+                Some(w) => {
+                    w.tc_ids.push(r.tc_id);
+                    count_outcome(w, r.outcome);
+                }
+                None => {
+                    let mut w = Weakness {
+                        file: r.file.clone(),
+                        flags: r.flags.clone(),
+                        fail: 0,
+                        error: 0,
+                        tc_ids: vec![r.tc_id],
+                    };
+                    count_outcome(&mut w, r.outcome);
+                    cell.weaknesses.push(w);
+                }
+            }
             if cell.failing.len() >= LISTED {
                 cell.failing_not_listed += 1;
                 continue;
@@ -248,6 +296,11 @@ pub fn row(
             g.tc_ids.dedup();
             g.outcomes.sort();
         }
+        cell.weaknesses
+            .sort_by(|a, b| (&a.file, &a.flags).cmp(&(&b.file, &b.flags)));
+        for w in &mut cell.weaknesses {
+            w.tc_ids.sort_unstable();
+        }
     }
     Row {
         name: name.to_owned(),
@@ -256,6 +309,14 @@ pub fn row(
         command: command.to_owned(),
         timeout_ms: if command.is_empty() { 0 } else { timeout_ms },
         cells,
+    }
+}
+
+fn count_outcome(w: &mut Weakness, outcome: Outcome) {
+    if outcome == Outcome::Error {
+        w.error += 1;
+    } else {
+        w.fail += 1;
     }
 }
 
@@ -291,7 +352,10 @@ fn run_adapter(
     limits: mtproto_iut::subprocess::Limits,
 ) -> Result<AdapterRun, HarnessError> {
     let started = std::time::Instant::now();
-    let mut iut = engine::start_adapter(command, limits)?;
+    let mut iut = match start_with_retries(command, limits) {
+        Ok(iut) => iut,
+        Err(e) => return not_started(sel, name, command, limits, &e),
+    };
     let ex = engine::execute_with(sel, None, &mut iut, false, engine::WireMode::Skip)?;
     let mut cases: BTreeMap<String, usize> = BTreeMap::new();
     for r in &ex.results {
@@ -314,6 +378,65 @@ fn run_adapter(
         ),
         cases,
         summary,
+    })
+}
+
+/// Attempts at starting an adapter before its row is given up: on a loaded machine (the matrix
+/// starts every adapter at once, beside the wire drivers) a Node or Python adapter has missed
+/// its first `hello` bound once in a while.
+const START_ATTEMPTS: usize = 3;
+
+fn start_with_retries(
+    command: &str,
+    limits: mtproto_iut::subprocess::Limits,
+) -> Result<mtproto_iut::subprocess::SubprocessIut, HarnessError> {
+    let mut last = None;
+    for _ in 0..START_ATTEMPTS {
+        match engine::start_adapter(command, limits) {
+            Ok(iut) => return Ok(iut),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| HarnessError::Adapter(format!("{command}: not started"))))
+}
+
+/// The row of an adapter that never started: every selected case `error`, with why (the rest of
+/// the matrix goes on).
+fn not_started(
+    sel: &Selection,
+    name: &str,
+    command: &str,
+    limits: mtproto_iut::subprocess::Limits,
+    why: &HarnessError,
+) -> Result<AdapterRun, HarnessError> {
+    let mut reference = ReferenceIut::new();
+    let ex = engine::execute_with(sel, None, &mut reference, false, engine::WireMode::Skip)?;
+    let detail = format!("the adapter did not start ({START_ATTEMPTS} attempts): {why}");
+    let results: Vec<CaseResult> = ex
+        .results
+        .into_iter()
+        .map(|mut r| {
+            r.outcome = Outcome::Error;
+            r.error = None;
+            r.detail.clone_from(&detail);
+            r
+        })
+        .collect();
+    let mut cases: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &results {
+        *cases.entry(r.family.clone()).or_default() += 1;
+    }
+    Ok(AdapterRun {
+        row: row(
+            name,
+            (name, ""),
+            command,
+            u64::try_from(limits.timeout.as_millis()).unwrap_or(u64::MAX),
+            &results,
+            None,
+        ),
+        cases,
+        summary: format!("matrix: {name}: {detail}"),
     })
 }
 
@@ -392,8 +515,49 @@ fn merge_row(rows: &mut Vec<Row>, wire_row: Row) {
     }
 }
 
+/// A matrix read back from its `matrix.json`.
+pub fn load(path: &Path) -> Result<Matrix, HarnessError> {
+    let what = |e: String| HarnessError::Adapter(format!("matrix --from {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).map_err(|e| what(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| what(format!("not a matrix.json: {e}")))
+}
+
+/// Rewrite `readme`'s generated sections from `m`.
+fn update_readme(readme: &Path, m: &Matrix) -> Result<(), HarnessError> {
+    let what =
+        |e: String| HarnessError::Adapter(format!("matrix --readme {}: {e}", readme.display()));
+    let text = std::fs::read_to_string(readme).map_err(|e| what(e.to_string()))?;
+    let new = what_fails::update(&text, m).map_err(what)?;
+    std::fs::write(readme, new).map_err(io_err(readme))
+}
+
+/// `--from FILE`: the reports (or the `--check-readme` verdict) from a written matrix.
+fn from_json(args: &MatrixArgs, from: &Path) -> Result<Status, HarnessError> {
+    let m = load(from)?;
+    if let Some(readme) = &args.check_readme {
+        let text = std::fs::read_to_string(readme).map_err(|e| {
+            HarnessError::Adapter(format!("matrix --check-readme {}: {e}", readme.display()))
+        })?;
+        return Ok(match what_fails::check(&text, &m) {
+            Ok(()) => Status::Success,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr().lock(), "matrix: {e}");
+                Status::Failures
+            }
+        });
+    }
+    write(&args.out, &m)?;
+    if let Some(readme) = &args.readme {
+        update_readme(readme, &m)?;
+    }
+    Ok(Status::Success)
+}
+
 /// Runs `matrix`.
 pub fn run(args: &MatrixArgs) -> Result<Status, HarnessError> {
+    if let Some(from) = &args.from {
+        return from_json(args, from);
+    }
     let sel = Selection {
         paths: args.paths.clone(),
         filters: args.filters.clone(),
@@ -501,11 +665,14 @@ pub fn run(args: &MatrixArgs) -> Result<Status, HarnessError> {
         implementations: rows,
     };
     write(&args.out, &matrix)?;
+    if let Some(readme) = &args.readme {
+        update_readme(readme, &matrix)?;
+    }
     let _ = writeln!(
         std::io::stdout().lock(),
         "{}\nmatrix: {}",
         markdown_table(&matrix),
-        ["matrix.json", "matrix.md", "index.html"]
+        ["matrix.json", "matrix.md", "index.html", what_fails::FILE]
             .iter()
             .map(|f| args.out.join(f).display().to_string())
             .collect::<Vec<_>>()
@@ -521,7 +688,7 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> HarnessError + '_ {
     }
 }
 
-/// Write `matrix.json`, `matrix.md` and `index.html` to `out`.
+/// Write `matrix.json`, `matrix.md`, `index.html` and `what-fails.md` to `out`.
 pub fn write(out: &Path, matrix: &Matrix) -> Result<(), HarnessError> {
     std::fs::create_dir_all(out).map_err(io_err(out))?;
     let json = serde_json::to_string_pretty(matrix).map_err(|e| HarnessError::Write {
@@ -534,6 +701,8 @@ pub fn write(out: &Path, matrix: &Matrix) -> Result<(), HarnessError> {
     std::fs::write(&p, markdown(matrix)).map_err(io_err(&p))?;
     let p = out.join("index.html");
     std::fs::write(&p, html(matrix, &json)).map_err(io_err(&p))?;
+    let p = out.join(what_fails::FILE);
+    std::fs::write(&p, what_fails::file(matrix)).map_err(io_err(&p))?;
     Ok(())
 }
 
@@ -583,7 +752,7 @@ pub fn markdown_table(m: &Matrix) -> String {
     s
 }
 
-fn markdown(m: &Matrix) -> String {
+pub(crate) fn markdown(m: &Matrix) -> String {
     let mut s = String::from(
         "# Conformance matrix\n\nRegenerate with `adapters/matrix.sh` (sets up every adapter, then runs \
          `mtproto-harness matrix`). Cells: passed / ran / total cases (a case runs unless the \
@@ -598,7 +767,12 @@ fn markdown(m: &Matrix) -> String {
             if cell.failing.is_empty() {
                 continue;
             }
-            let _ = write!(s, "\n### {} — {family}\n\n", r.name);
+            let _ = write!(
+                s,
+                "\n<a id=\"{}\"></a>\n\n### {} — {family}\n\n",
+                anchor(&r.name, family),
+                r.name
+            );
             s.push_str("| file | flag | outcome | tcIds |\n|---|---|---|---|\n");
             for g in &cell.failing_by_flag {
                 let _ = writeln!(
@@ -629,8 +803,8 @@ fn markdown(m: &Matrix) -> String {
 /// Repro commands listed per failing cell in `matrix.md` (all are in `matrix.json`).
 const REPROS: usize = 10;
 
-/// `1, 3..7, 9`.
-fn compress(ids: &[u64]) -> String {
+/// tcIds as ranges: `1, 3..7, 9`.
+pub fn compress(ids: &[u64]) -> String {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
@@ -759,7 +933,7 @@ fn html(m: &Matrix, json: &str) -> String {
 
 /// The HTML id of a row's cell: ids hold no spaces (`wire (client)`), so every character but
 /// ASCII letters, digits, `-` and `_` becomes `-`.
-fn anchor(name: &str, family: &str) -> String {
+pub fn anchor(name: &str, family: &str) -> String {
     format!("{name}-{family}")
         .chars()
         .map(|c| {
@@ -875,6 +1049,40 @@ mod tests {
         assert!(
             page.contains("<td>NotBlockAligned</td><td>2, 4, 6"),
             "{page}"
+        );
+    }
+
+    /// Issue 20, "must hold": an adapter that does not start (a loaded machine once missed the
+    /// first hello of GramJS's) made the whole matrix exit 2 after 15 minutes; now its row is
+    /// every case `error`, saying why, and the other rows stand.
+    #[test]
+    fn an_adapter_that_never_starts_is_a_row_of_errors() {
+        let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/kdf");
+        let sel = Selection {
+            paths: vec![vectors],
+            filters: vec!["tcId=1..3".into()],
+            acceptable: Acceptable::Pass,
+            strict_errors: false,
+            quiet: true,
+        };
+        let limits = mtproto_iut::subprocess::Limits {
+            timeout: std::time::Duration::from_millis(500),
+            breaker: 5,
+            deadline: None,
+        };
+        let run = run_adapter(&sel, "gone", "/nonexistent/adapter --x", limits);
+        let Ok(run) = run else {
+            panic!("the matrix gave up: {:?}", run.err());
+        };
+        let cell = &run.row.cells["kdf"];
+        assert!(cell.total > 0 && cell.error == cell.total, "{cell:?}");
+        assert_eq!(cell.status, "error");
+        assert!(
+            cell.failing[0]
+                .detail
+                .contains("did not start (3 attempts)"),
+            "{}",
+            cell.failing[0].detail
         );
     }
 

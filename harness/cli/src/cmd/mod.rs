@@ -8,5 +8,6 @@ pub mod matrix;
 pub mod run;
 pub mod self_test;
 pub mod vectors;
+pub mod what_fails;
 pub mod wire;
 pub mod wire_fuzz;
