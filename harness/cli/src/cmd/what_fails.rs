@@ -2,8 +2,10 @@
 //! line per weakness per implementation.
 //!
 //! A weakness is [`Weakness`]: the failing and erroring cases of one implementation in one cell
-//! (a family, or a wire role) that come from the same vector file and carry the same flags.
-//! Each failing case is in exactly one line. The lines follow the matrix: rows in its order,
+//! (a family, or a wire role) that come from the same vector file and carry the same flags, with
+//! at least one `fail` among them. Each failing case is in exactly one line. A group of `error`
+//! cases only (a crash, a hang, an exception, a transport the driver lacks) shows no verdict, so it
+//! is not listed as a weakness: each implementation's count of such cases follows the table. The lines follow the matrix: rows in its order,
 //! then cells by column name, then file, then flags, so the text is a function of
 //! `matrix.json` alone and a test can tell when README.md's copy is stale.
 
@@ -75,7 +77,12 @@ pub fn count(m: &Matrix) -> (usize, usize) {
     let per_row: Vec<usize> = m
         .implementations
         .iter()
-        .map(|r| r.cells.values().map(|c| c.weaknesses.len()).sum())
+        .map(|r| {
+            r.cells
+                .values()
+                .map(|c| c.weaknesses.iter().filter(|w| w.fail > 0).count())
+                .sum()
+        })
         .collect();
     (
         per_row.iter().sum(),
@@ -88,10 +95,12 @@ pub fn table(m: &Matrix, matrix: &str) -> String {
     let (weaknesses, implementations) = count(m);
     let mut s = format!(
         "{weaknesses} weaknesses in {implementations} implementations: one line per failing \
-         (family or wire role, vector file, flags) of each implementation; `fail` is a verdict, \
-         `error` a case that could not be judged (a crash, a hang, a library exception; over the \
-         wire also a transport the driver lacks: the cell's details say which). The cases link \
-         to their cell in [matrix.md]({matrix}), which has each one's repro command.\n\n\
+         (family or wire role, vector file, flags) of each implementation with at least one \
+         `fail` verdict; `error` is a case that could not be judged (a crash, a hang, a library \
+         exception; over the wire also a transport the driver lacks: the cell's details say \
+         which), listed in a line only beside a failing case of the same group and otherwise \
+         only counted below the table. The cases link to their cell in [matrix.md]({matrix}), \
+         which has each one's repro command.\n\n\
          | library | level | family / role | vector file | flags | cases (tcIds) |\n\
          |---|---|---|---|---|---|\n"
     );
@@ -102,7 +111,7 @@ pub fn table(m: &Matrix, matrix: &str) -> String {
             } else {
                 "function"
             };
-            for w in &cell.weaknesses {
+            for w in cell.weaknesses.iter().filter(|w| w.fail > 0) {
                 let _ = writeln!(
                     s,
                     "| {} | {level} | {column} | `{}` | {} | {}: [{}]({matrix}#{}) |",
@@ -115,6 +124,28 @@ pub fn table(m: &Matrix, matrix: &str) -> String {
                 );
             }
         }
+    }
+    let unjudged: Vec<String> = m
+        .implementations
+        .iter()
+        .filter_map(|r| {
+            let n: usize = r
+                .cells
+                .values()
+                .flat_map(|c| &c.weaknesses)
+                .filter(|w| w.fail == 0)
+                .map(|w| w.error)
+                .sum();
+            (n > 0).then(|| format!("{} {n}", library(r)))
+        })
+        .collect();
+    if !unjudged.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nCases that could not be judged, in groups with no failing case (not weaknesses; \
+             matrix.md says why each one errs): {}.",
+            unjudged.join(", ")
+        );
     }
     s
 }
@@ -251,14 +282,16 @@ mod tests {
         assert_eq!(
             lines,
             vec![
-                "| lib 1.2 | function | envelope | `envelope/envelope_decrypt_test.json` | (no flag) | 1 error: [2](matrix.md#lib-envelope) |",
                 "| lib 1.2 | function | envelope | `envelope/envelope_decrypt_test.json` | `Pseudorandom` | 1 fail: [9](matrix.md#lib-envelope) |",
                 "| lib 1.2 | function | envelope | `envelope/envelope_decrypt_test.json` | `Pseudorandom`, `PaddingTooShort` | 2 fail, 1 error: [3..5](matrix.md#lib-envelope) |",
                 "| lib 1.2 | wire | wire (client) | `wire/wire_client_test.json` | `Decoy`, `Envelope` | 1 fail: [16](matrix.md#lib-wire--client-) |",
             ],
             "{t}"
         );
-        assert!(t.starts_with("4 weaknesses in 1 implementations"), "{t}");
+        assert!(t.starts_with("3 weaknesses in 1 implementations"), "{t}");
+        // An error-only group is counted, not listed as a weakness.
+        assert!(!t.contains("| 1 error: [2]"), "{t}");
+        assert!(t.contains("could not be judged, in groups with no failing case (not weaknesses; matrix.md says why each one errs): lib 1.2 1."), "{t}");
         assert!(!t.contains("| clean"), "{t}");
         // The anchors the lines link to exist in matrix.md.
         let md = crate::cmd::matrix::markdown(&m);
