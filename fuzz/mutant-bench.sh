@@ -30,9 +30,14 @@ killers() {
     newest-only-window) echo session_server session_client ;;
     skip-safe-prime | skip-dh-margin | skip-dh-range | skip-g-generator) echo dh_checks ;;
     skip-new-nonce-hash1) echo handshake_client ;;
+    dh-gen-retry-as-ok | retry-id-zero) echo handshake_client handshake_server ;;
+    server-retry-id-stale) echo handshake_server ;;
     drop-leading-zero) echo envelope_roundtrip envelope_decrypt ;;
     call-newest-only-window | unmasked-call-seq) echo call_packet ;;
     skip-g-a-hash | emoji-without-mask) echo call_exchange ;;
+    rsa-hash-after-parse | skip-rsa-retry | accept-ciphertext-above-n | fingerprint-raw-bytes)
+      echo rsa ;;
+    key-hash-wrong-slice) echo secret_chat ;;
     accept-wrong-seq-parity | secret-repeat-as-new | skip-in-seq-no-bound | \
       accept-short-random-bytes | swap-secret-x | skip-commit-fingerprint | unsigned-exchange-id)
       echo secret_chat ;;
@@ -96,7 +101,7 @@ run() {
     || { tail -n 20 "$log" >&2; echo "error: $t did not activate $m" >&2; exit 2; }
   if [ "$rc" -ne 0 ] && grep -q 'panicked at' "$log"; then
     secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-    msg="$(grep -A1 -m1 'panicked at' "$log" | tail -n 1)"
+    msg="$(grep -A1 -m1 'panicked at' "$log" | tail -n 1 | cut -c1-240)"
     printf '%-26s %-20s %-6s %7s  %s\n' "$m" "$t" "$kind" "$secs" "$msg"
     return 0
   fi

@@ -55,7 +55,7 @@ const Q: u32 = 0x5391_1073;
 /// The client's clock.
 const NOW: i64 = 1_700_000_000;
 
-fn server_key() -> &'static RsaPrivateKey {
+pub(crate) fn server_key() -> &'static RsaPrivateKey {
     static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
     KEY.get_or_init(|| match RsaPrivateKey::from_pkcs1_pem(SERVER_PRIVATE_PEM) {
         Ok(k) => k,
