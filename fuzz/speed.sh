@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # exec/s of each fuzz target: N seconds from its committed seeds with its dictionary, one process
-# at a time, the load average (uptime) before each run. Prints "target exec/s load".
+# at a time, the load average (uptime) before each run. Prints the target, exec/s (wall clock, as
+# libFuzzer counts it), executions per CPU-second of the process (user time: what an unloaded
+# core would give, roughly, since on a shared machine wall-clock exec/s falls with the load), and
+# the load.
 #
 # Usage: fuzz/speed.sh [--seconds N] [--mutant-bench] [TARGET...]
 #   --seconds N      per target (default 10)
@@ -27,14 +30,18 @@ cargo +nightly fuzz build "${features[@]}" >&2
 bin_dir="${CARGO_TARGET_DIR:-target}/$(rustc +nightly -vV | sed -n 's/^host: //p')/release"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-printf '%-24s %8s  %s\n' target "exec/s" "load (1 min)"
+printf '%-24s %8s %10s  %s\n' target "exec/s" "exec/cpu-s" "load (1 min)"
 for t in "${targets[@]}"; do
   [ -x "$bin_dir/$t" ] || { echo "error: no binary $bin_dir/$t" >&2; exit 2; }
   load="$(uptime | sed 's/.*load average: \([0-9.]*\).*/\1/')"
   rm -rf "$tmp/new" && mkdir -p "$tmp/new"
-  timeout $((seconds + 120)) "$bin_dir/$t" -max_total_time="$seconds" -print_final_stats=1 \
-    -dict="dicts/$t.dict" -artifact_prefix="$tmp/" "$tmp/new" "seeds/$t" >"$tmp/log" 2>&1 \
+  /usr/bin/time -f '%U' -o "$tmp/cpu" timeout $((seconds + 120)) "$bin_dir/$t" \
+    -max_total_time="$seconds" -print_final_stats=1 -dict="dicts/$t.dict" \
+    -artifact_prefix="$tmp/" "$tmp/new" "seeds/$t" >"$tmp/log" 2>&1 \
     || { tail -n 30 "$tmp/log" >&2; echo "error: $t failed" >&2; exit 1; }
   eps="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$tmp/log")"
-  printf '%-24s %8s  %s\n' "$t" "${eps:-?}" "$load"
+  runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/log")"
+  cpu="$(tail -n 1 "$tmp/cpu")"
+  per_cpu="$(awk -v r="${runs:-0}" -v c="$cpu" 'BEGIN { if (c > 0) printf "%d", r / c; else print "?" }')"
+  printf '%-24s %8s %10s  %s\n' "$t" "${eps:-?}" "$per_cpu" "$load"
 done

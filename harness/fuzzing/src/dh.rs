@@ -723,7 +723,11 @@ mod facts_tests {
             let n = U2048::from_be_slice(&k.p);
             let prime = model_is_prime(&n);
             assert_eq!(prime, k.prime, "{name}: p prime");
-            assert_eq!(prime && model_is_prime(&n.shr_vartime(1)), k.safe, "{name}: safe");
+            assert_eq!(
+                prime && model_is_prime(&n.shr_vartime(1)),
+                k.safe,
+                "{name}: safe"
+            );
             let residues = (2..=7u32)
                 .filter(|&g| k.safe && euler_criterion(&k.p, g))
                 .fold(0u8, |m, g| m | 1 << g);
@@ -731,4 +735,3 @@ mod facts_tests {
         }
     }
 }
-

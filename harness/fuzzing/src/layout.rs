@@ -291,24 +291,27 @@ pub fn rsa_fingerprint(n: &[u8], e: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// An `rsa` encrypt input: key `key` of `rsa::public_keys` (0 the test server's, 1 production,
-/// 2 test DC), then data, padding and 1 to 4 temp keys; `None` when a length does not fit a byte
-/// or there are no or more than 4 temp keys.
-pub fn rsa_encrypt(key: u8, data: &[u8], padding: &[u8], temp_keys: &[[u8; 32]]) -> Option<Vec<u8>> {
+/// 2 test DC), the lengths, then 1 to 4 temp keys, data and padding; `None` when a length does
+/// not fit a byte or there are no or more than 4 temp keys.
+pub fn rsa_encrypt(
+    key: u8,
+    data: &[u8],
+    padding: &[u8],
+    temp_keys: &[[u8; 32]],
+) -> Option<Vec<u8>> {
     let data_len = u8::try_from(data.len()).ok()?;
-    // A zero padding-length byte means "the rest of 192", which is what a zero-length padding
-    // is only for 192 bytes of data.
-    let pad_len = u8::try_from(padding.len())
-        .ok()
-        .filter(|&l| l != 0 || data.len() == 192)?;
+    // The padding from the input: its length is the rest of 192 plus `(byte & 0x7f) - 64`.
+    let delta = (padding.len() + 64).checked_sub(192usize.saturating_sub(data.len()))?;
+    let pad_len = 0x80 | u8::try_from(delta).ok().filter(|&d| d < 0x80)?;
     let count = u8::try_from(temp_keys.len().checked_sub(1)?)
         .ok()
         .filter(|&c| c < 4)?;
     let mut out = vec![2u8, key, data_len, pad_len, count];
-    out.extend_from_slice(data);
-    out.extend_from_slice(padding);
     for k in temp_keys {
         out.extend_from_slice(k);
     }
+    out.extend_from_slice(data);
+    out.extend_from_slice(padding);
     Some(out)
 }
 

@@ -18,15 +18,15 @@
 //!   `fingerprint_of` and `RsaPublicKey::from_n_e(..).fingerprint_bytes()` must give the model's
 //!   hash of the numbers' own big-endian bytes, and `from_n_e` must accept exactly the keys the
 //!   model calls 2048-bit with an odd exponent above 1.
-//! - 2–3, **encrypt** (the client): a committed public key, any data and padding, 1–4 temp keys
-//!   from the input. The model computes each `key_aes_encrypted`, takes the first below `n` (the
-//!   retry rule) and raises it to `e`; `rsa_pad_encrypt` must return that ciphertext and index,
-//!   `RetriesExhausted` when no key is below `n`, `DataTooLong` when data and padding are not
-//!   ≤ 144 + the rest of 192.
+//! - 2–3, **encrypt** (the client): a committed public key, 1–4 temp keys, any data, and padding
+//!   from the input or a fixed pattern up to 192 bytes. The model computes each
+//!   `key_aes_encrypted`, takes the first below `n` (the retry rule) and raises it to `e`;
+//!   `rsa_pad_encrypt` must return that ciphertext and index, `RetriesExhausted` when no key is
+//!   below `n`, `DataTooLong` when data and padding are not ≤ 144 + the rest of 192.
 //! - 4–6, **decrypt, scripted** (the server, `inner_data::open` with the test server key): a block
 //!   the model builds from a table — one of [`SHAPES`] (the four `p_q_inner_data*` constructors,
-//!   an unknown one, a string running past the block, objects of exactly 144 and of 148 bytes,
-//!   a non-canonical length), one of [`TEMP_KEYS`] temp keys, the hash right, one bit off, or over
+//!   an unknown one, objects of exactly 144 and of 148 bytes, a string length written in the
+//!   long form), one of [`TEMP_KEYS`] temp keys, the hash right, one bit off, or over
 //!   the data alone (the old encoding) — sent as built, plus `n` (out of range), or cut/extended
 //!   to a length from the input. The model knows every verdict: `CiphertextWrongSize`, then
 //!   `CiphertextOutOfRange`, then `HashMismatch`, and only then the object's parse.
@@ -114,7 +114,7 @@ fn model_tl_string(out: &mut Vec<u8>, s: &[u8]) {
         out.extend_from_slice(&(s.len() as u32).to_le_bytes()[..3]);
     }
     out.extend_from_slice(s);
-    while (out.len() - start) % 4 != 0 {
+    while !(out.len() - start).is_multiple_of(4) {
         out.push(0);
     }
 }
@@ -337,7 +337,10 @@ fn fingerprint(data: &[u8]) {
     );
     match RsaPublicKey::from_n_e(&n, &e) {
         Ok(key) => {
-            assert!(model_key_ok(&n, &e), "from_n_e took a key the model refuses");
+            assert!(
+                model_key_ok(&n, &e),
+                "from_n_e took a key the model refuses"
+            );
             assert_eq!(key.fingerprint_bytes(), want, "a loaded key's fingerprint");
             assert_eq!(key.fingerprint(), i64::from_le_bytes(want));
             assert_eq!(key.n(), strip(&n));
@@ -345,7 +348,10 @@ fn fingerprint(data: &[u8]) {
         }
         Err(err) => {
             assert_eq!(err, RsaError::KeyUnsupported);
-            assert!(!model_key_ok(&n, &e), "from_n_e refused a 2048-bit key with odd e > 1");
+            assert!(
+                !model_key_ok(&n, &e),
+                "from_n_e refused a 2048-bit key with odd e > 1"
+            );
         }
     }
 }
@@ -354,28 +360,42 @@ fn fingerprint(data: &[u8]) {
 // The client's RSA_PAD.
 
 fn encrypt(data: &[u8]) {
-    let Some((&[key, data_len, pad_len, count], rest)) = data.split_first_chunk::<4>() else {
+    let Some((&[key, data_len, pad_byte, count], rest)) = data.split_first_chunk::<4>() else {
         return;
     };
     let key = &public_keys()[usize::from(key % 3)];
     let data_len = usize::from(data_len);
-    let pad_len = if pad_len == 0 {
-        192usize.saturating_sub(data_len)
+    // The padding-length byte: top bit clear, the rest of 192 bytes as a fixed pattern (the
+    // padding a client would add; the input need not carry it); top bit set, the rest of 192
+    // plus `(byte & 0x7f) - 64` bytes of the input (a wrong length is `DataTooLong`).
+    let rest_len = 192usize.saturating_sub(data_len);
+    let from_input = pad_byte & 0x80 != 0;
+    let pad_len = if from_input {
+        (rest_len + usize::from(pad_byte & 0x7f)).saturating_sub(64)
     } else {
-        usize::from(pad_len)
+        rest_len
     };
     let count = 1 + usize::from(count % 4);
+    let Some((keys, rest)) = rest.split_at_checked(32 * count) else {
+        return;
+    };
+    let temp_keys: Vec<[u8; 32]> = keys
+        .chunks_exact(32)
+        .map(|c| c.try_into().unwrap_or([0; 32]))
+        .collect();
     let Some((msg, rest)) = rest.split_at_checked(data_len) else {
         return;
     };
-    let Some((padding, rest)) = rest.split_at_checked(pad_len) else {
-        return;
+    let fixed: Vec<u8>;
+    let padding = if !from_input {
+        fixed = (0..pad_len).map(|k| 0x5a ^ k as u8).collect();
+        &fixed[..]
+    } else {
+        let Some(p) = rest.get(..pad_len) else {
+            return;
+        };
+        p
     };
-    let temp_keys: Vec<[u8; 32]> = rest
-        .chunks_exact(32)
-        .take(count)
-        .map(|c| c.try_into().unwrap_or([0; 32]))
-        .collect();
     let got = rsa_pad::rsa_pad_encrypt(key, msg, padding, &temp_keys);
     let want = if data_len > 144 {
         Err(RsaError::DataTooLong { len: data_len })
@@ -609,7 +629,11 @@ mod tests {
     /// The model's fingerprints of the committed keys are the published ones.
     #[test]
     fn model_fingerprints_of_the_committed_keys() {
-        let want = [0x35f1_339b_4564_853b_u64, 0xd09d_1d85_de64_fd85, 0xb258_98df_208d_2603];
+        let want = [
+            0x35f1_339b_4564_853b_u64,
+            0xd09d_1d85_de64_fd85,
+            0xb258_98df_208d_2603,
+        ];
         for (key, want) in public_keys().iter().zip(want) {
             let fp = model_fingerprint(key.n(), key.e());
             assert_eq!(u64::from_le_bytes(fp), want);
