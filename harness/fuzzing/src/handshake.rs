@@ -104,8 +104,9 @@ impl Script {
     /// The primes of this script's `pq`.
     fn pq(&self) -> (u32, u32) {
         // Not script 0: an input of zero bytes, which fuzzers make often, would pay for the
-        // sample's split every time.
-        if self.seed % 8 == 7 {
+        // sample's split every time. Script 69 (the regression seed `retries-exhausted`, whose
+        // RSA_PAD refuses four temp keys in a row with the sample's `pq`) is among these.
+        if self.seed % 8 == 5 {
             (P, Q)
         } else {
             (SMALL_P, SMALL_Q)
