@@ -60,6 +60,10 @@ CALL = {"seq_single": b"\x80\x00\x00\x01", "seq_ack": b"\x40\x00\x00\x01", "seq_
         "seq_max": b"\x3f\xff\xff\xff", "seq_limit": b"\x40\x00\x00\x00", "delta_64": le32(64)[:2],
         "delta_minus_64": (-64).to_bytes(2, "little", signed=True)}
 CALL_EXCHANGE = {"top_bit_word": b"\x80" + bytes(7), "ff8": b"\xff" * 8, "zeros8": bytes(8)}
+RSA = {**{k: v for k, v in HANDSHAKE.items() if "p_q_inner" in k}, "e_65537": bytes.fromhex("010001"),
+       "e_padded": bytes.fromhex("00010001"), "len_256_le": (256).to_bytes(2, "little"),
+       "len_257_le": (257).to_bytes(2, "little"), "len_long_form": b"\xfe\x00\x01\x00",
+       "zero_run": bytes(4)}
 
 TARGETS = {
     "ige_differential": {"one_block": bytes(16)},
@@ -83,6 +87,7 @@ TARGETS = {
     "secret_chat": {k: v for k, v in SECRET.items() if "ecryptedMessage" in k},
     "call_packet": CALL,
     "call_exchange": CALL_EXCHANGE,
+    "rsa": RSA,
 }
 
 OUT.mkdir(parents=True, exist_ok=True)

@@ -9,9 +9,10 @@
 # line per run -- mutant, target, corpus, seconds to the finding (or "-"), the oracle's message --
 # and exits 1 if some mutant was not found from an empty corpus by any of its targets.
 #
-# Usage: fuzz/mutant-bench.sh [--seconds N] [--no-seeds] [MUTANT...]
+# Usage: fuzz/mutant-bench.sh [--seconds N] [--no-seeds] [--first] [MUTANT...]
 #   --seconds N   limit per run (default 60)
 #   --no-seeds    only the empty-corpus runs (CI)
+#   --first       stop at the first target that finds a mutant from an empty corpus (CI)
 # Environment: CARGO_TARGET_DIR as for cargo fuzz; MUTANT_BENCH_LOGS=DIR keeps every run's log.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,7 +22,7 @@ killers() {
   case "$1" in
     skip-msg-key) echo envelope_decrypt envelope_roundtrip ;;
     accept-short-padding) echo envelope_parse envelope_decrypt ;;
-    accept-long-padding) echo envelope_parse envelope_decrypt ;;
+    accept-long-padding) echo envelope_decrypt envelope_parse ;;
     skip-length-align) echo envelope_parse envelope_decrypt ;;
     swap-x) echo envelope_roundtrip envelope_decrypt ;;
     skip-session-id) echo envelope_roundtrip ;;
@@ -30,9 +31,14 @@ killers() {
     newest-only-window) echo session_server session_client ;;
     skip-safe-prime | skip-dh-margin | skip-dh-range | skip-g-generator) echo dh_checks ;;
     skip-new-nonce-hash1) echo handshake_client ;;
+    dh-gen-retry-as-ok | retry-id-zero) echo handshake_client handshake_server ;;
+    server-retry-id-stale) echo handshake_server ;;
     drop-leading-zero) echo envelope_roundtrip envelope_decrypt ;;
     call-newest-only-window | unmasked-call-seq) echo call_packet ;;
     skip-g-a-hash | emoji-without-mask) echo call_exchange ;;
+    rsa-hash-after-parse | skip-rsa-retry | accept-ciphertext-above-n | fingerprint-raw-bytes)
+      echo rsa ;;
+    key-hash-wrong-slice) echo secret_chat ;;
     accept-wrong-seq-parity | secret-repeat-as-new | skip-in-seq-no-bound | \
       accept-short-random-bytes | swap-secret-x | skip-commit-fingerprint | unsigned-exchange-id)
       echo secret_chat ;;
@@ -40,14 +46,15 @@ killers() {
   esac
 }
 
-usage() { sed -n '12,15p' "$0" | sed 's/^# \{0,1\}//'; }
-seconds=60 seeds=1 mutants=()
+usage() { sed -n '12,16p' "$0" | sed 's/^# \{0,1\}//'; }
+seconds=60 seeds=1 first=0 mutants=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) [ $# -ge 2 ] && [[ "$2" =~ ^[1-9][0-9]*$ ]] \
       || { echo "error: --seconds takes a positive whole number" >&2; exit 2; }
       seconds="$2"; shift 2 ;;
     --no-seeds) seeds=0; shift ;;
+    --first) first=1; shift ;;
     -h | --help) usage; exit 0 ;;
     -*) echo "error: unknown option $1" >&2; usage >&2; exit 2 ;;
     *) mutants+=("$1"); shift ;;
@@ -96,7 +103,7 @@ run() {
     || { tail -n 20 "$log" >&2; echo "error: $t did not activate $m" >&2; exit 2; }
   if [ "$rc" -ne 0 ] && grep -q 'panicked at' "$log"; then
     secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
-    msg="$(grep -A1 -m1 'panicked at' "$log" | tail -n 1)"
+    msg="$(grep -A1 -m1 'panicked at' "$log" | tail -n 1 | cut -c1-240)"
     printf '%-26s %-20s %-6s %7s  %s\n' "$m" "$t" "$kind" "$secs" "$msg"
     return 0
   fi
@@ -113,6 +120,7 @@ for m in "${mutants[@]}"; do
   for t in $(killers "$m"); do
     rm -rf "$tmp/empty" && mkdir -p "$tmp/empty"
     if run "$m" "$t" empty "$tmp/empty"; then found=1; fi
+    [ "$first" -eq 1 ] && [ "$found" -eq 1 ] && break
     if [ "$seeds" -eq 1 ]; then
       rm -rf "$tmp/new" && mkdir -p "$tmp/new"
       run "$m" "$t" seeds "$tmp/new" "seeds/$t" || true

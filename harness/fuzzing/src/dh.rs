@@ -4,23 +4,31 @@
 //!
 //! `dh_checks`, first byte `% 8`:
 //!
-//! - 0–3, **parameters**: `dh_prime` one of two published safe primes (Telegram's, RFC 3526 group
-//!   14), one with a few bytes changed, or arbitrary bytes; `g` near 2..=7 or arbitrary. The model
-//!   names the first failure in the documented order (`PWrongSize` → `GOutOfRange` →
-//!   `GNotGenerator` → `PNotPrime` → `PNotSafePrime`) with its own code: the size rule, the `g`
-//!   congruences (and, on the published primes, Euler's criterion `g^((p-1)/2) ≡ 1` — the
-//!   definition of "g is a quadratic residue" the table is derived from), trial division by the
-//!   primes below 2000 and Miller–Rabin with the first twelve prime bases on `p` and `(p-1)/2`.
+//! - 0–3, **parameters**: `dh_prime` one of the nine 2048-bit numbers of the DH vectors' table
+//!   (`dh_primes.txt`: five safe primes, two primes that are not safe, two composites), a published
+//!   safe prime with a few bytes changed, or arbitrary bytes; `g` the lowest that passes the
+//!   congruence table, near 2..=7, or arbitrary. The model names the first failure in the
+//!   documented order (`PWrongSize` → `GOutOfRange` → `GNotGenerator` → `PNotPrime` →
+//!   `PNotSafePrime`) with its own code: the size rule, the `g` congruences (and, on the table's
+//!   safe primes, agreement with Euler's criterion `g^((p-1)/2) ≡ 1` — the definition of "g is a
+//!   quadratic residue" the congruence table is derived from), and primality: for the table's
+//!   numbers the facts [`FACTS`] worked out when the table was written (no proof at run time),
+//!   for any other `p` trial division by the primes below 2000 and Miller–Rabin with the first
+//!   twelve prime bases on `p` and `(p-1)/2`.
 //! - 4–6, **values**: `g_a`/`g_b` near the boundaries that matter (0, 1, 2, p−2, p−1, p, 2^1984,
 //!   p−2^1984, with an offset, extra leading zero bytes) or arbitrary; the model compares
 //!   big-endian byte strings: `ValueOutOfRange` outside `(1, p−1)`, `ValueUnsafe` outside
 //!   `[2^1984, p−2^1984]`, and an accepted value reads back as itself.
-//! - 7, **agreement**: for secrets `a`, `b`, `(g^a)^b = (g^b)^a` whenever both public values pass.
+//! - 7, **agreement**: for secrets `a`, `b` (8 scripted ones, or 256 bytes of the input),
+//!   `(g^a)^b = (g^b)^a` whenever both public values pass.
 //!
 //! The published primes are proven once per process and kept in a [`SafePrimeCache`]
 //! ("Client can cache good (g, p) pairs"), as is every other prime the reference proves and the
-//! model's verdict on every prime, so a run is not dominated by primality proofs; the verdicts do
-//! not depend on this memory.
+//! model's verdict on every prime outside the table, so a run is not dominated by primality
+//! proofs; the verdicts do not depend on this memory. What still costs a proof per input is the
+//! reference on a number that is not a safe prime (a prime that is not safe never enters the
+//! cache, so each such input runs its BPSW test again) and any new `p` that survives trial
+//! division.
 //!
 //! `pq`: arbitrary 64-bit numbers, big-endian strings of any length, and products of two primes
 //! the model makes (next prime above a 32-bit value, by trial division). An accepted split must
@@ -49,15 +57,72 @@ EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A
 E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510\
 15728E5A8AACAA68FFFFFFFFFFFFFFFF";
 
-/// A 2048-bit prime that is not safe: `(p - 1) / 2` is even. It is 2 mod 3, so `g = 3` passes
-/// the congruence table and only the safe-prime clause refuses it.
-const NOT_SAFE_2048: &str = "\
-DA6C416F4FCEA349604297A582B269260E26F94F70A5366A0A01B4AE0152BBB77DF5E015D98990563D1D926088C8B15A\
-EDD46A5A65BBFE04C5248AE9A3422D8180D5E3AC71D10E8C2253D9190F36598889314FD728270686082EABD4FB83517F\
-143D8856EFC1E6983A3AB636D5B7375F404634DFCCCF46858B99448AC0213A0C80C614595C497719F39747BAB56D5248\
-7C46FCF1E519113494AD5C2ABDF2FE3D4594EEAE76216C9628F138489985419D32191EC371C2C7C4DA19910DD3EFABBE\
-9CB991BA694CCC3CCBAFB506D4247760DB0B447A2BF0CE89A83B28F92D9917E59BABF7D9EBB496AC2DABEA52A42ED1D7\
-49BD44DF4C8DF6017B021A2CB87D61F1";
+/// The 2048-bit numbers of the DH vectors (`name source hex` lines, with their provenance): the
+/// parameter inputs' table mode picks one of these.
+const DH_PRIMES: &str = include_str!("../../mtproto/tests/data/dh_primes.txt");
+
+/// What is known about each number of [`DH_PRIMES`], by name, worked out when this table was
+/// written and not by this crate (sympy 1.14: `isprime(p)`, `isprime((p - 1) / 2)`, and for the
+/// safe primes `pow(g, (p - 1) / 2, p) == 1` for g in 2..=7): `p` prime, `p` a safe prime, and
+/// bit `g` set when `g` generates the subgroup of order `(p - 1) / 2` (a quadratic residue).
+/// So the model needs no primality proof for them; only the reference pays for its own. A unit
+/// test re-derives every fact with the model's Miller–Rabin and Euler's criterion.
+const FACTS: [(&str, bool, bool, u8); 9] = [
+    ("telegram", true, true, 0b1001_1000),
+    ("rfc3526_modp2048", true, true, 0b1111_1100),
+    ("prime_not_safe", true, false, 0),
+    ("prime_1_mod_4", true, false, 0),
+    ("composite_rsa", false, false, 0),
+    ("q_prime_p_composite", false, false, 0),
+    ("openssl_safe_1", true, true, 0b1101_1100),
+    ("openssl_safe_2", true, true, 0b1101_1100),
+    ("openssl_safe_3", true, true, 0b1111_1100),
+];
+
+/// A number of the table with its facts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Known {
+    p: [u8; PRIME_LEN],
+    prime: bool,
+    safe: bool,
+    residues: u8,
+}
+
+/// [`DH_PRIMES`] with [`FACTS`], in the facts' order, read once per process.
+pub(crate) fn table() -> &'static [Known] {
+    static TABLE: OnceLock<Vec<Known>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let numbers: HashMap<&str, &str> = DH_PRIMES
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter_map(|l| {
+                let mut f = l.split_whitespace();
+                Some((f.next()?, f.nth(1)?))
+            })
+            .collect();
+        assert_eq!(numbers.len(), FACTS.len(), "dh_primes.txt and FACTS differ");
+        FACTS
+            .iter()
+            .map(|&(name, prime, safe, residues)| {
+                let Some(hex) = numbers.get(name).filter(|h| h.len() == 2 * PRIME_LEN) else {
+                    panic!("dh_primes.txt has no 2048-bit number {name}");
+                };
+                Known {
+                    p: hex_2048(hex),
+                    prime,
+                    safe,
+                    residues,
+                }
+            })
+            .collect()
+    })
+}
+
+/// The table's facts on `p`, if it is one of its numbers.
+fn known_facts(p: &[u8]) -> Option<&'static Known> {
+    table().iter().find(|k| k.p.as_slice() == p)
+}
 
 fn modp_2048() -> [u8; PRIME_LEN] {
     hex_2048(MODP_2048)
@@ -207,7 +272,7 @@ fn model_primality(p: &[u8; PRIME_LEN]) -> (bool, bool) {
     v
 }
 
-fn model_params(p: &[u8], g: i64, known_prime: bool) -> Result<(), DhError> {
+fn model_params(p: &[u8], g: i64) -> Result<(), DhError> {
     if p.len() != PRIME_LEN || p[0] & 0x80 == 0 {
         return Err(DhError::PWrongSize { len: p.len() });
     }
@@ -218,8 +283,12 @@ fn model_params(p: &[u8], g: i64, known_prime: bool) -> Result<(), DhError> {
     if !model_congruence(p, g) {
         return Err(DhError::GNotGenerator { g });
     }
-    if known_prime {
-        return Ok(());
+    if let Some(k) = known_facts(p) {
+        return match (k.prime, k.safe) {
+            (false, _) => Err(DhError::PNotPrime),
+            (true, false) => Err(DhError::PNotSafePrime),
+            (true, true) => Ok(()),
+        };
     }
     let Ok(pb) = <[u8; PRIME_LEN]>::try_from(p) else {
         return Err(DhError::PWrongSize { len: p.len() });
@@ -231,18 +300,9 @@ fn model_params(p: &[u8], g: i64, known_prime: bool) -> Result<(), DhError> {
     }
 }
 
-/// [`euler_criterion`] for each published prime and `g` in 0..=7, computed once per process.
-fn euler_table() -> &'static [[bool; 8]; 2] {
-    static TABLE: OnceLock<[[bool; 8]; 2]> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let k = known();
-        core::array::from_fn(|i| {
-            core::array::from_fn(|g| g >= 2 && euler_criterion(&k[i].0, g as u32))
-        })
-    })
-}
-
-/// Euler's criterion on a safe prime: `g` generates the order-q subgroup iff `g^q ≡ 1 (mod p)`.
+/// Euler's criterion on a safe prime: `g` generates the order-q subgroup iff `g^q ≡ 1 (mod p)`
+/// (the unit test that re-derives [`FACTS`]).
+#[cfg(test)]
 fn euler_criterion(p: &[u8; PRIME_LEN], g: u32) -> bool {
     let n = U2048::from_be_slice(p);
     let Some(odd) = Odd::new(n).into_option() else {
@@ -256,34 +316,36 @@ fn euler_criterion(p: &[u8; PRIME_LEN], g: u32) -> bool {
         == U2048::ONE
 }
 
-/// `dh_prime`, `g`, whether `p` is a published prime unchanged, and the primality seed.
-fn params_input(data: &[u8]) -> Option<(Vec<u8>, i64, bool, [u8; 32])> {
+/// `dh_prime`, `g` and the primality seed. The prime selector `psel`: bits 1–3 pick the mode
+/// (0–3: the number `psel >> 4` of the [`table`], with its lowest `g` that passes the congruence
+/// table; 4: a published safe prime, `psel & 1`, with two bytes changed; 5: the 256 bytes that
+/// follow; 6–7: all the bytes that follow), and `gsel % 4` picks `g` (0: the mode's own, 1–2:
+/// `g_raw % 10 - 1`, 3: any `i64`).
+fn params_input(data: &[u8]) -> Option<(Vec<u8>, i64, [u8; 32])> {
     let (&[psel, gsel, g_raw, pos0, pos1, x0, x1], rest) = data.split_first_chunk::<7>()?;
     let (base, base_g) = known()[usize::from(psel & 1)];
-    let mut known_prime = false;
-    let p: Vec<u8> = match psel / 2 % 4 {
-        // A prime that is not safe: only the (p - 1) / 2 test refuses it.
-        0 if psel & 0x80 != 0 => hex_2048(NOT_SAFE_2048).to_vec(),
-        0 => {
-            known_prime = true;
-            base.to_vec()
+    let (p, own_g): (Vec<u8>, i64) = match psel / 2 % 8 {
+        0..=3 => {
+            let t = table();
+            let k = &t[usize::from(psel >> 4) % t.len()];
+            let g = (2..=7).find(|&g| model_congruence(&k.p, g)).unwrap_or(4);
+            (k.p.to_vec(), i64::from(g))
         }
-        1 => {
+        4 => {
             let mut p = base;
             p[usize::from(pos0)] ^= x0;
             p[usize::from(pos1)] ^= x1;
-            known_prime = p == base;
-            p.to_vec()
+            (p.to_vec(), base_g)
         }
-        2 => rest.get(..PRIME_LEN).unwrap_or(rest).to_vec(),
-        _ => rest.to_vec(),
+        5 => (rest.get(..PRIME_LEN).unwrap_or(rest).to_vec(), base_g),
+        _ => (rest.to_vec(), base_g),
     };
     let g = match gsel % 4 {
-        0 => base_g,
+        0 => own_g,
         1 | 2 => i64::from(g_raw % 10) - 1,
         _ => i64::from(i8::from_le_bytes([g_raw])) << (gsel / 4 % 40),
     };
-    Some((p, g, known_prime, [gsel ^ psel; 32]))
+    Some((p, g, [gsel ^ psel; 32]))
 }
 
 /// What a `dh_checks` input states, for `fuzz-to-vector` (agreement inputs state nothing).
@@ -291,7 +353,7 @@ pub(super) fn parts(data: &[u8]) -> Option<crate::layout::Parsed> {
     let (&mode, rest) = data.split_first()?;
     match mode % 8 {
         0..=3 => {
-            let (p, g, _, _) = params_input(rest)?;
+            let (p, g, _) = params_input(rest)?;
             Some(crate::layout::Parsed::DhParams { p, g })
         }
         4..=6 => {
@@ -308,10 +370,9 @@ pub(super) fn parts(data: &[u8]) -> Option<crate::layout::Parsed> {
 }
 
 fn params(data: &[u8]) {
-    let Some((p, g, known_prime, seed)) = params_input(data) else {
+    let Some((p, g, seed)) = params_input(data) else {
         return;
     };
-    let known = known();
     // One cache for the whole process: a prime is proven once (the verdicts do not depend on
     // it, since only proven primes enter it), then looked up.
     static CACHE: Mutex<Option<SafePrimeCache>> = Mutex::new(None);
@@ -323,16 +384,17 @@ fn params(data: &[u8]) {
         assert_eq!(group.p().as_slice(), p.as_slice());
         assert_eq!(i64::from(group.g()), g);
     });
-    let want = model_params(&p, g, known_prime);
+    let want = model_params(&p, g);
     assert_eq!(got, want, "check_params and the model disagree (g = {g})");
-    if known_prime
-        && let Ok(gi) = usize::try_from(g)
+    // On a safe prime the congruence table says exactly which g generate the subgroup of
+    // order (p - 1) / 2.
+    if let Some(k) = known_facts(&p).filter(|k| k.safe)
+        && let Ok(gi) = u32::try_from(g)
         && (2..=7).contains(&gi)
     {
-        let which = usize::from(known[1].0.as_slice() == p.as_slice());
         assert_eq!(
-            dh::g_congruence_holds(&known[which].0, gi as u32),
-            euler_table()[which][gi],
+            dh::g_congruence_holds(&k.p, gi),
+            k.residues >> gi & 1 == 1,
             "the congruence table disagrees with Euler's criterion for g = {g}"
         );
     }
@@ -449,21 +511,41 @@ fn values(data: &[u8]) {
     );
 }
 
+/// Secrets of the agreement mode picked by a selector byte: below `0xf0`, one of 8 scripted
+/// secrets (0, 1, all `0xff`, the top bit alone, and four SHA-256 counter-mode ones), so their
+/// exponentiations repeat and a fuzz build finds them in the exponentiation memo; from `0xf0` on,
+/// 256 bytes of the input (each new one costs fresh exponentiations).
+fn agreement_secret(sel: u8, bytes: &[u8]) -> [u8; PRIME_LEN] {
+    let mut out = [0u8; PRIME_LEN];
+    if sel >= 0xf0 {
+        let n = bytes.len().min(PRIME_LEN);
+        out[..n].copy_from_slice(&bytes[..n]);
+        return out;
+    }
+    match sel % 8 {
+        0 => {}
+        1 => out[PRIME_LEN - 1] = 1,
+        2 => out = [0xff; PRIME_LEN],
+        3 => out[0] = 0x80,
+        k => {
+            use sha2::{Digest, Sha256};
+            for (i, chunk) in out.chunks_mut(32).enumerate() {
+                chunk.copy_from_slice(&Sha256::digest([b's', k, i as u8]));
+            }
+        }
+    }
+    out
+}
+
 fn agreement(data: &[u8]) {
-    let Some((&gsel, rest)) = data.split_first() else {
+    let Some((&[gsel, asel, bsel], rest)) = data.split_first_chunk::<3>() else {
         return;
     };
     let groups = &proven().1;
     let group = &groups[usize::from(gsel) % groups.len()];
-    let mut a = [0u8; PRIME_LEN];
-    let mut b = [0u8; PRIME_LEN];
-    for (i, &x) in rest.iter().enumerate().take(2 * PRIME_LEN) {
-        if i < PRIME_LEN {
-            a[i] = x;
-        } else {
-            b[i - PRIME_LEN] = x;
-        }
-    }
+    let (ra, rb) = rest.split_at(rest.len().min(PRIME_LEN));
+    let a = agreement_secret(asel, ra);
+    let b = agreement_secret(bsel, rb);
     let (ga, gb) = (group.pow_g(&a), group.pow_g(&b));
     let (Ok(va), Ok(vb)) = (group.check_value(&ga), group.check_value(&gb)) else {
         return;
@@ -626,5 +708,30 @@ fn check_any(n: u64) {
         }
         // `PqError` is non-exhaustive; `factorize` of a u64 has no other refusal.
         Err(e) => panic!("{n}: factorize refused with {e:?}"),
+    }
+}
+
+#[cfg(test)]
+mod facts_tests {
+    use super::*;
+
+    /// Every fact of [`FACTS`] re-derived: primality of `p` and `(p - 1) / 2` with the model's
+    /// Miller–Rabin, and the residues with Euler's criterion.
+    #[test]
+    fn the_table_facts_hold() {
+        for (k, (name, ..)) in table().iter().zip(FACTS) {
+            let n = U2048::from_be_slice(&k.p);
+            let prime = model_is_prime(&n);
+            assert_eq!(prime, k.prime, "{name}: p prime");
+            assert_eq!(
+                prime && model_is_prime(&n.shr_vartime(1)),
+                k.safe,
+                "{name}: safe"
+            );
+            let residues = (2..=7u32)
+                .filter(|&g| k.safe && euler_criterion(&k.p, g))
+                .fold(0u8, |m, g| m | 1 << g);
+            assert_eq!(residues, k.residues, "{name}: residues");
+        }
     }
 }

@@ -177,11 +177,11 @@ pub fn pq_value(data: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-/// `dh_checks` parameters: `[0][psel 4 = the bytes that follow][gsel 1][g + 1][4 unused][p]`
+/// `dh_checks` parameters: `[0][psel 10 = the 256 bytes that follow][gsel 1][g + 1][4 unused][p]`
 /// (`g` must be in −1..=8 to be expressed this way).
 pub fn dh_params(p: &[u8], g: i64) -> Option<Vec<u8>> {
     let g_raw = u8::try_from(g.checked_add(1)?).ok().filter(|&v| v < 10)?;
-    let mut out = vec![0, 4, 1, g_raw, 0, 0, 0, 0];
+    let mut out = vec![0, 10, 1, g_raw, 0, 0, 0, 0];
     out.extend_from_slice(p);
     Some(out)
 }
@@ -276,6 +276,49 @@ pub fn handshake(seed: u64, temporary: bool) -> Vec<u8> {
     let mut out = seed.to_le_bytes().to_vec();
     out.push(u8::from(temporary));
     out.extend_from_slice(&[0; 24]);
+    out
+}
+
+/// An `rsa` fingerprint input: `n` and `e` as given (mode 0, source 3, no zeros added, the
+/// length of `n` as a little-endian `u16`); `None` when `n` is longer than the target reads.
+pub fn rsa_fingerprint(n: &[u8], e: &[u8]) -> Option<Vec<u8>> {
+    let len = u16::try_from(n.len()).ok().filter(|&l| l < 320)?;
+    let mut out = vec![0u8, 3, 0, 0];
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(n);
+    out.extend_from_slice(e);
+    Some(out)
+}
+
+/// An `rsa` encrypt input: key `key` of `rsa::public_keys` (0 the test server's, 1 production,
+/// 2 test DC), the lengths, then 1 to 4 temp keys, data and padding; `None` when a length does
+/// not fit a byte or there are no or more than 4 temp keys.
+pub fn rsa_encrypt(
+    key: u8,
+    data: &[u8],
+    padding: &[u8],
+    temp_keys: &[[u8; 32]],
+) -> Option<Vec<u8>> {
+    let data_len = u8::try_from(data.len()).ok()?;
+    // The padding from the input: its length is the rest of 192 plus `(byte & 0x7f) - 64`.
+    let delta = (padding.len() + 64).checked_sub(192usize.saturating_sub(data.len()))?;
+    let pad_len = 0x80 | u8::try_from(delta).ok().filter(|&d| d < 0x80)?;
+    let count = u8::try_from(temp_keys.len().checked_sub(1)?)
+        .ok()
+        .filter(|&c| c < 4)?;
+    let mut out = vec![2u8, key, data_len, pad_len, count];
+    for k in temp_keys {
+        out.extend_from_slice(k);
+    }
+    out.extend_from_slice(data);
+    out.extend_from_slice(padding);
+    Some(out)
+}
+
+/// An `rsa` raw decrypt input: `encrypted_data` for the test server key (mode 7).
+pub fn rsa_decrypt(encrypted_data: &[u8]) -> Vec<u8> {
+    let mut out = vec![7u8];
+    out.extend_from_slice(encrypted_data);
     out
 }
 
@@ -610,6 +653,26 @@ pub fn handshake_server_answers(
 /// so the committed `fuzz/seeds/` hold them.
 pub fn examples() -> Vec<(&'static str, Vec<u8>)> {
     let mut out: Vec<(&'static str, Vec<u8>)> = Vec::new();
+    // rsa: each committed key's fingerprint with a zero byte before n and e; the scripted
+    // decrypt mode (`[4][shape][temp key][hash][tamper][len u16]`): every shape with the right
+    // hash, an unknown constructor and a 148-byte object with a wrong hash, the old encoding's
+    // hash, the block plus n, and blocks of 255 and 257 bytes.
+    for key in 0..3u8 {
+        out.push(("rsa", vec![0, key, 1, 1]));
+    }
+    for shape in 0..8u8 {
+        out.push(("rsa", vec![4, shape, 0, 0, 0, 0, 0]));
+    }
+    for ex in [
+        [4u8, 4, 1, 1, 0, 0, 0],
+        [4, 6, 2, 1, 0, 0, 0],
+        [4, 0, 3, 2, 0, 0, 0],
+        [4, 0, 0, 0, 2, 0, 0],
+        [4, 0, 0, 0, 3, 255, 0],
+        [4, 0, 0, 0, 3, 1, 1],
+    ] {
+        out.push(("rsa", ex.to_vec()));
+    }
     // envelope_decrypt, second mode (a message the model encrypts, fixed key): one of each R5
     // class -- valid, a length field off by 1, 2 and -4, padding below 12 and above 1024 -- and a
     // valid one with a bit flipped. Fields: salt, session, msg_id, seq_no, length delta, padding
@@ -792,11 +855,15 @@ pub fn examples() -> Vec<(&'static str, Vec<u8>)> {
             handshake_server_answers(0, true, answers, replay),
         ));
     }
-    // dh_checks: the prime that is not safe (selector bit 7 of mode 0), with g = 3.
-    out.push(("dh_checks", vec![0, 0x80, 0, 0, 0, 0, 0, 0]));
-    // dh_checks: each prime selector (published, changed, given) with g from the table; values at
+    // dh_checks: each number of the table (`psel >> 4`) with its own g, and with g = 2, which
+    // the Telegram prime's congruence refuses.
+    for i in 0..9u8 {
+        out.push(("dh_checks", vec![0, i << 4, 0, 0, 0, 0, 0, 0]));
+        out.push(("dh_checks", vec![0, i << 4, 1, 3, 0, 0, 0, 0]));
+    }
+    // dh_checks: each prime selector (the table, changed, given) with its own g; values at
     // each boundary (1, p, 2^1984, p - 2^1984) and one off; an agreement.
-    for psel in 0..8u8 {
+    for psel in 0..16u8 {
         out.push(("dh_checks", vec![0, psel, 0, 0, 0, 255, 1, 0]));
     }
     for vsel in 0..4u8 {
@@ -804,7 +871,10 @@ pub fn examples() -> Vec<(&'static str, Vec<u8>)> {
             out.push(("dh_checks", vec![4, 0, vsel, delta, 0]));
         }
     }
-    let mut agree = vec![7u8, 0];
+    // Agreements: scripted secrets (selectors below 0xf0), and secrets the input gives.
+    out.push(("dh_checks", vec![7, 0, 4, 5]));
+    out.push(("dh_checks", vec![7, 1, 1, 3]));
+    let mut agree = vec![7u8, 0, 0xff, 0xff];
     agree.extend(0..=255u8);
     agree.extend((0..=255u8).rev());
     out.push(("dh_checks", agree));

@@ -43,6 +43,7 @@ pub mod envelope_model;
 pub mod handshake;
 pub mod layout;
 pub mod mutant_bench;
+pub mod rsa;
 pub mod secret;
 pub mod session;
 pub mod session_model;
@@ -52,6 +53,7 @@ mod transport;
 pub use call::{call_exchange, call_packet};
 pub use dh::{dh_checks, pq};
 pub use handshake::{handshake_client, handshake_server};
+pub use rsa::rsa;
 pub use secret::secret_chat;
 pub use session::{session_client, session_server};
 pub use tl::tl_decode;
@@ -86,6 +88,7 @@ pub const TARGETS: &[Target] = &[
     ("secret_chat", secret_chat),
     ("call_packet", call_packet),
     ("call_exchange", call_exchange),
+    ("rsa", rsa),
 ];
 
 /// The entry point of the target called `name`.

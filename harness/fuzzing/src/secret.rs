@@ -800,6 +800,37 @@ fn run(data: &[u8], traced: bool) -> Option<Trace> {
     })
 }
 
+/// The key visualisation (spec §8.5) against SHA-1 and SHA-256 computed here:
+/// `SHA1(original_key)[0..16] ‖ SHA256(layer46_key)[0..20]`, for a chat created at layer 46 or
+/// later (the original key both times, as [`SecretChat::new`] shows it) and for one that moved to
+/// layer 46 under a later key. Both sides of a chat share the reference's code, so their pictures
+/// agreeing says nothing about which bytes were hashed.
+fn check_key_hash(original: &[u8; 256], seed: u8) {
+    use mtproto::secret::visual::key_hash;
+    let model = |layer46: &[u8; 256]| {
+        let mut want = sha1::Sha1::digest(original)[..16].to_vec();
+        want.extend_from_slice(&sha2::Sha256::digest(layer46)[..20]);
+        want
+    };
+    let chat = SecretChat::new(
+        Role::Acceptor,
+        ChatKey::new(*original),
+        crate::dh::proven().1[0].clone(),
+        0,
+    );
+    assert_eq!(
+        chat.visualisation().to_vec(),
+        model(original),
+        "key visualisation differs from SHA1(key)[0..16] ‖ SHA256(key)[0..20]"
+    );
+    let later: [u8; 256] = core::array::from_fn(|i| (i as u8).wrapping_mul(31) ^ seed);
+    assert_eq!(
+        key_hash(&ChatKey::new(*original), Some(&ChatKey::new(later))).to_vec(),
+        model(&later),
+        "key visualisation differs from SHA1(original)[0..16] ‖ SHA256(layer-46 key)[0..20]"
+    );
+}
+
 /// [`secret_chat`] with every assertion, giving back the settled world and the chat's first key
 /// (`None`: not an input).
 fn conversation(data: &[u8], traced: bool) -> Option<(World, [u8; 256])> {
@@ -809,6 +840,7 @@ fn conversation(data: &[u8], traced: bool) -> Option<(World, [u8; 256])> {
     let key_bytes: [u8; 256] =
         core::array::from_fn(|i| (i as u8).wrapping_mul(29).wrapping_add(seed));
     let key = ChatKey::new(key_bytes);
+    check_key_hash(&key_bytes, seed);
     let mut w = World {
         a: SecretChat::new(Role::Originator, key.clone(), group.clone(), 0),
         b: SecretChat::new(Role::Acceptor, key, group, 0),

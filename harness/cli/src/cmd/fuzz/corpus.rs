@@ -21,6 +21,7 @@ use mtproto_vectors::families::call::Group as CallFamily;
 use mtproto_vectors::families::dh::Group as DhFamily;
 use mtproto_vectors::families::envelope::Group as EnvelopeFamily;
 use mtproto_vectors::families::handshake::Group as HandshakeFamily;
+use mtproto_vectors::families::rsa::Group as RsaFamily;
 use mtproto_vectors::families::secret::{Group as SecretFamily, Step as SecretStep};
 use mtproto_vectors::families::tl::Group as TlFamily;
 use mtproto_vectors::load_paths;
@@ -332,12 +333,60 @@ fn seeds_of(group: &TestGroup, out: &mut BTreeMap<&'static str, Vec<(String, Vec
                 );
             }
         }
+        TestGroup::Rsa(RsaFamily::Fingerprint(g)) => {
+            for t in &g.tests {
+                // The layout holds an n of up to 319 bytes.
+                if let Some(d) = layout::rsa_fingerprint(t.n.as_bytes(), t.e.as_bytes()) {
+                    put("rsa", class(t.result, t.error.as_deref()), d);
+                }
+            }
+        }
+        TestGroup::Rsa(RsaFamily::Encrypt(g)) => {
+            // The target encrypts with the committed keys only: a group under another key gives
+            // no seed.
+            let Some(key) = mtproto_fuzzing::rsa::public_keys()
+                .iter()
+                .position(|k| k.n() == g.n.as_bytes())
+            else {
+                return;
+            };
+            for t in &g.tests {
+                let temp_keys: Vec<[u8; 32]> = t
+                    .temp_keys
+                    .iter()
+                    .filter_map(|k| <[u8; 32]>::try_from(k.as_bytes()).ok())
+                    .collect();
+                // The layout holds 1 to 4 temp keys of 32 bytes and lengths of one byte.
+                if temp_keys.len() != t.temp_keys.len() {
+                    continue;
+                }
+                if let Some(d) = layout::rsa_encrypt(
+                    key as u8,
+                    t.data.as_bytes(),
+                    t.padding.as_bytes(),
+                    &temp_keys,
+                ) {
+                    put("rsa", class(t.result, t.error.as_deref()), d);
+                }
+            }
+        }
+        TestGroup::Rsa(RsaFamily::Decrypt(g)) => {
+            // The target decrypts with the test server key only.
+            if mtproto_fuzzing::rsa::public_keys()[0].n() != g.n.as_bytes() {
+                return;
+            }
+            for t in &g.tests {
+                put(
+                    "rsa",
+                    class(t.result, t.error.as_deref()),
+                    layout::rsa_decrypt(t.encrypted_data.as_bytes()),
+                );
+            }
+        }
         // No target reads these families' data: msg_key derivations, encryption transcripts,
-        // TL ids, key exchanges, visualisations, emoji, commitments, files, call replays, chat
-        // traces and RSA (no fuzz target reads RSA blocks); wire scripts (played over a socket,
-        // no bytes to seed).
+        // TL ids, key exchanges, visualisations, emoji, commitments, files, call replays and
+        // chat traces; wire scripts (played over a socket, no bytes to seed).
         TestGroup::Kdf(_)
-        | TestGroup::Rsa(_)
         | TestGroup::Wire(_)
         | TestGroup::Envelope(EnvelopeFamily::Encrypt(_))
         | TestGroup::Tl(TlFamily::Id(_))
