@@ -7,34 +7,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 use std::time::Instant;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_mtproto-harness");
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn harness(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .current_dir(workspace())
-        .args(args)
-        .env("CI", "true")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+mod common;
+use common::{BIN, harness, text};
 
 /// `wire-fuzz` against `client`, seed 3 (its fourth case breaks auth_key_id), intermediate
 /// only, `iterations` cases (each bounded by 5 s; no whole-run deadline, so that a loaded
