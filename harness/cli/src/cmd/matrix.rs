@@ -104,6 +104,14 @@ pub struct Weakness {
     pub tc_ids: Vec<u64>,
 }
 
+impl Weakness {
+    /// Whether a verdict shows it: at least one case failed. A group of `error` cases only (no
+    /// case could be judged) is counted in `what-fails.md`, not listed as a weakness.
+    pub fn shown_by_a_verdict(&self) -> bool {
+        self.fail > 0
+    }
+}
+
 /// The failing cases of a cell that carry one flag in one vector file (a case without flags
 /// counts under `(no flag)`).
 #[derive(Debug, Deserialize, Serialize)]

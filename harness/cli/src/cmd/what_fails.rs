@@ -80,7 +80,12 @@ pub fn count(m: &Matrix) -> (usize, usize) {
         .map(|r| {
             r.cells
                 .values()
-                .map(|c| c.weaknesses.iter().filter(|w| w.fail > 0).count())
+                .map(|c| {
+                    c.weaknesses
+                        .iter()
+                        .filter(|w| w.shown_by_a_verdict())
+                        .count()
+                })
                 .sum()
         })
         .collect();
@@ -111,7 +116,7 @@ pub fn table(m: &Matrix, matrix: &str) -> String {
             } else {
                 "function"
             };
-            for w in cell.weaknesses.iter().filter(|w| w.fail > 0) {
+            for w in cell.weaknesses.iter().filter(|w| w.shown_by_a_verdict()) {
                 let _ = writeln!(
                     s,
                     "| {} | {level} | {column} | `{}` | {} | {}: [{}]({matrix}#{}) |",
@@ -133,7 +138,7 @@ pub fn table(m: &Matrix, matrix: &str) -> String {
                 .cells
                 .values()
                 .flat_map(|c| &c.weaknesses)
-                .filter(|w| w.fail == 0)
+                .filter(|w| !w.shown_by_a_verdict())
                 .map(|w| w.error)
                 .sum();
             (n > 0).then(|| format!("{} {n}", library(r)))
