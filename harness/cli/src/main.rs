@@ -15,6 +15,11 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    // Before any adapter or driver starts: an interrupted harness kills them all.
+    if let Err(e) = mtproto_harness::interrupt::install() {
+        eprintln!("mtproto-harness: error: cannot install the signal handlers: {e}");
+        return ExitCode::from(2);
+    }
     match mtproto_harness::run(cli) {
         Ok(status) => status.into(),
         Err(e) => {
