@@ -11,6 +11,10 @@
 //!
 //! The signal handlers themselves only set a flag and write to signal-hook's self-pipe (and, for
 //! a second signal, call `_exit`): everything else happens on the thread.
+//!
+//! A signal the harness inherited as ignored stays ignored, as `nohup` (SIGHUP) and a
+//! non-interactive shell's background job (SIGINT, SIGQUIT) expect; on Linux that is read from
+//! `/proc/self/status` before any handler is installed.
 
 use std::io;
 use std::sync::Arc;
@@ -26,14 +30,19 @@ pub const SIGNALS: [i32; 4] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT];
 
 /// Install the handlers and start the thread (module docs). Call once, before any child starts.
 pub fn install() -> io::Result<()> {
+    let ignored = inherited_ignored();
+    let signals: Vec<i32> = SIGNALS
+        .into_iter()
+        .filter(|s| !ignored.contains(s))
+        .collect();
     let interrupted = Arc::new(AtomicBool::new(false));
-    for signal in SIGNALS {
+    for &signal in &signals {
         // Registered before the flag itself, so the first signal finds it unset and the
         // second finds it set (and exits at once, inside the handler).
         flag::register_conditional_shutdown(signal, exit_status(signal), Arc::clone(&interrupted))?;
         flag::register(signal, Arc::clone(&interrupted))?;
     }
-    let mut signals = Signals::new(SIGNALS)?;
+    let mut signals = Signals::new(signals)?;
     thread::Builder::new()
         .name("signals".to_owned())
         .spawn(move || {
@@ -48,6 +57,23 @@ pub fn install() -> io::Result<()> {
             }
         })?;
     Ok(())
+}
+
+/// The signals this process started with ignored: `SigIgn` of `/proc/self/status`, a mask whose
+/// bit N-1 is signal N. None elsewhere, or if it cannot be read.
+fn inherited_ignored() -> Vec<i32> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .unwrap_or(0);
+    SIGNALS
+        .into_iter()
+        .filter(|&s| {
+            u32::try_from(s - 1).is_ok_and(|bit| mask.checked_shr(bit).unwrap_or(0) & 1 == 1)
+        })
+        .collect()
 }
 
 /// 128 + the signal's number: what a shell reports for a process the signal ended.

@@ -42,15 +42,24 @@ struct Stuck {
 }
 
 impl Stuck {
-    /// `mtproto-harness ARGS…` where `{child}` in an argument is the command starting the script.
+    /// `mtproto-harness ARGS…` where `{child}` in an argument is the command starting the script,
+    /// with the four signals at their default action whatever this test inherited (a harness
+    /// leaves an inherited ignored signal ignored).
     fn start(args: &[&str]) -> Self {
+        Self::start_under(&["--default-signal=TERM,INT,HUP,QUIT"], args)
+    }
+
+    /// [`Stuck::start`] under `env FLAGS` (GNU coreutils: `--default-signal`, `--ignore-signal`).
+    fn start_under(env_flags: &[&str], args: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("stuck.sh");
         fs::write(&script, STUCK).unwrap();
         let child = format!("sh '{}' '{}'", script.display(), dir.path().display());
         let out = dir.path().join("out");
-        let mut command = Command::new(BIN);
+        let mut command = Command::new("env");
         command
+            .args(env_flags)
+            .arg(BIN)
             .current_dir(workspace())
             .env("CI", "true")
             .stdin(Stdio::null())
@@ -254,4 +263,24 @@ fn sigkill_of_the_harness_kills_an_exec_wire_driver() {
     stuck.signal(Signal::KILL);
     let _ = stuck.exit();
     stuck.assert_gone(&["child.pid"]);
+}
+
+/// Under `nohup` SIGHUP is ignored, and must stay so: the run goes on; SIGTERM still works.
+#[test]
+fn an_inherited_ignored_sighup_stays_ignored() {
+    let mut stuck = Stuck::start_under(
+        &["--default-signal=TERM,INT,QUIT", "--ignore-signal=HUP"],
+        ADAPTER,
+    );
+    stuck.signal(Signal::HUP);
+    thread::sleep(Duration::from_millis(300));
+    assert!(
+        stuck.harness.try_wait().unwrap().is_none(),
+        "SIGHUP ended a harness that inherited it ignored: {}",
+        stuck.stderr()
+    );
+    assert_eq!(stuck.pids().into_iter().filter(|&p| alive(p)).count(), 2);
+    stuck.signal(Signal::TERM);
+    assert_eq!(stuck.exit().code(), Some(143), "{}", stuck.stderr());
+    stuck.assert_gone(&["child.pid", "grandchild.pid"]);
 }
