@@ -16,7 +16,7 @@
 //! non-interactive shell's background job (SIGINT, SIGQUIT) expect; on Linux that is read from
 //! `/proc/self/status` before any handler is installed.
 
-use std::io;
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::thread;
@@ -48,7 +48,9 @@ pub fn install() -> io::Result<()> {
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
                 let killed = mtproto_children::kill_all();
-                eprintln!(
+                // Not `eprintln!`: a closed stderr must not stop the exit with a panic.
+                let _ = writeln!(
+                    io::stderr(),
                     "mtproto-harness: interrupted by {}: killed {killed} child process group{}",
                     name(signal),
                     if killed == 1 { "" } else { "s" }
