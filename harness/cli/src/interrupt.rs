@@ -7,19 +7,24 @@
 //! the first of these signals, sends SIGKILL to every child process group
 //! ([`mtproto_children::kill_all`]), says so on stderr in one line, and exits with 128 + the
 //! signal's number, as a shell reports a process killed by it. A second signal during that
-//! clean-up exits at once with 128 + its number.
+//! clean-up exits at once with 128 + its number. The line is written straight to file
+//! descriptor 2, not through `std::io::stderr()`'s lock, which `matrix` and `fuzz` hold for their
+//! whole run. A command that ends while the thread is at work does not exit with its own status:
+//! `main` calls [`wait_if_interrupted`] first.
 //!
-//! The signal handlers themselves only set a flag and write to signal-hook's self-pipe (and, for
-//! a second signal, call `_exit`): everything else happens on the thread.
+//! The signal handlers themselves only store to atomics and write to signal-hook's self-pipe (and,
+//! for a second signal, call `_exit`): everything else happens on the thread.
 //!
 //! A signal the harness inherited as ignored stays ignored, as `nohup` (SIGHUP) and a
 //! non-interactive shell's background job (SIGINT, SIGQUIT) expect; on Linux that is read from
 //! `/proc/self/status` before any handler is installed.
 
-use std::io::{self, Write};
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::io;
+use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::thread;
+use std::time::Duration;
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::flag;
@@ -27,6 +32,15 @@ use signal_hook::iterator::Signals;
 
 /// The signals that make the harness kill its children and exit.
 pub const SIGNALS: [i32; 4] = [SIGTERM, SIGINT, SIGHUP, SIGQUIT];
+
+/// How long [`wait_if_interrupted`] leaves the signal thread to finish before exiting itself.
+const CLEAN_UP: Duration = Duration::from_secs(5);
+
+/// The number of the first signal received (0: none yet), stored by the signal handler itself.
+fn received() -> &'static Arc<AtomicUsize> {
+    static RECEIVED: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
+    RECEIVED.get_or_init(|| Arc::new(AtomicUsize::new(0)))
+}
 
 /// Install the handlers and start the thread (module docs). Call once, before any child starts.
 pub fn install() -> io::Result<()> {
@@ -41,24 +55,49 @@ pub fn install() -> io::Result<()> {
         // second finds it set (and exits at once, inside the handler).
         flag::register_conditional_shutdown(signal, exit_status(signal), Arc::clone(&interrupted))?;
         flag::register(signal, Arc::clone(&interrupted))?;
+        if let Ok(number) = usize::try_from(signal) {
+            flag::register_usize(signal, Arc::clone(received()), number)?;
+        }
     }
     let mut signals = Signals::new(signals)?;
     thread::Builder::new()
         .name("signals".to_owned())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
-                let killed = mtproto_children::kill_all();
-                // Not `eprintln!`: a closed stderr must not stop the exit with a panic.
-                let _ = writeln!(
-                    io::stderr(),
-                    "mtproto-harness: interrupted by {}: killed {killed} child process group{}",
-                    name(signal),
-                    if killed == 1 { "" } else { "s" }
-                );
-                std::process::exit(exit_status(signal));
+                clean_up_and_exit(signal);
             }
         })?;
     Ok(())
+}
+
+/// Kill every child group, say so in one line, exit with 128 + `signal`.
+fn clean_up_and_exit(signal: i32) -> ! {
+    let killed = mtproto_children::kill_all();
+    let line = format!(
+        "mtproto-harness: interrupted by {}: killed {killed} child process group{}\n",
+        name(signal),
+        if killed == 1 { "" } else { "s" }
+    );
+    // Straight to fd 2: another thread may hold the stderr lock for the whole run. A failed
+    // write (stderr closed) must not stop the exit.
+    let stderr = io::stderr();
+    let mut rest = line.as_bytes();
+    while let Ok(n @ 1..) = rustix::io::write(stderr.as_fd(), rest) {
+        rest = rest.get(n..).unwrap_or_default();
+    }
+    std::process::exit(exit_status(signal));
+}
+
+/// For `main`, before it returns: if a signal arrived, the command's own status does not count.
+/// Leave the signal thread [`CLEAN_UP`] to kill the children and exit with 128 + the signal's
+/// number, then do it here (the thread is stuck; the registry may be held by a spawn).
+pub fn wait_if_interrupted() {
+    let signal = received().load(Ordering::SeqCst);
+    if signal == 0 {
+        return;
+    }
+    thread::sleep(CLEAN_UP);
+    std::process::exit(exit_status(i32::try_from(signal).unwrap_or(0)));
 }
 
 /// The signals this process started with ignored: `SigIgn` of `/proc/self/status`, a mask whose

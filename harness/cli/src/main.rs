@@ -20,7 +20,10 @@ fn main() -> ExitCode {
         eprintln!("mtproto-harness: error: cannot install the signal handlers: {e}");
         return ExitCode::from(2);
     }
-    match mtproto_harness::run(cli) {
+    let outcome = mtproto_harness::run(cli);
+    // An interrupted command ends with the signal's status, not its own.
+    mtproto_harness::interrupt::wait_if_interrupted();
+    match outcome {
         Ok(status) => status.into(),
         Err(e) => {
             eprintln!("mtproto-harness: error: {e}");

@@ -178,6 +178,17 @@ const ADAPTER: &[&str] = &[
     "{out}",
 ];
 
+/// The same adapter in a matrix, whose main thread holds the stderr lock for the whole run.
+const MATRIX: &[&str] = &[
+    "matrix",
+    "vectors/ige/aes256_ige_test.json",
+    "--no-reference",
+    "--iut",
+    "stuck={child}",
+    "--out",
+    "{out}",
+];
+
 /// A client driver that never connects, in a case that allows it 60 s.
 const DRIVER: &[&str] = &[
     "run",
@@ -228,6 +239,11 @@ fn sigint_kills_a_stuck_adapter_and_its_fork() {
 #[test]
 fn sighup_kills_a_stuck_adapter_and_its_fork() {
     interrupted(ADAPTER, Signal::HUP, "SIGHUP");
+}
+
+#[test]
+fn sigterm_kills_a_matrix_s_stuck_adapter_and_its_fork() {
+    interrupted(MATRIX, Signal::TERM, "SIGTERM");
 }
 
 #[test]
