@@ -9,6 +9,7 @@ pub mod cmd;
 pub mod engine;
 pub mod error;
 pub mod filter;
+pub mod interrupt;
 pub mod progress;
 pub mod report;
 pub mod wire;

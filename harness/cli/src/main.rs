@@ -15,7 +15,15 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
-    match mtproto_harness::run(cli) {
+    // Before any adapter or driver starts: an interrupted harness kills them all.
+    if let Err(e) = mtproto_harness::interrupt::install() {
+        eprintln!("mtproto-harness: error: cannot install the signal handlers: {e}");
+        return ExitCode::from(2);
+    }
+    let outcome = mtproto_harness::run(cli);
+    // An interrupted command ends with the signal's status, not its own.
+    mtproto_harness::interrupt::wait_if_interrupted();
+    match outcome {
         Ok(status) => status.into(),
         Err(e) => {
             eprintln!("mtproto-harness: error: {e}");

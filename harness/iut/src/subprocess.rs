@@ -36,7 +36,8 @@
 //! # Bounds
 //!
 //! The adapter runs in its own process group; a restart, a timeout and the end of the run kill
-//! the whole group, so a child the adapter forked cannot outlive it. After [`Limits::breaker`]
+//! the whole group, so a child the adapter forked cannot outlive it. The group is registered with
+//! [`mtproto_children`] while it lives, so a harness interrupted by a signal kills it too. After [`Limits::breaker`]
 //! failures in a row (crashes, hangs, unread requests, garbage, failed restarts) the adapter is
 //! given up: every later request is [`Answer::Error`] at once, with one message saying so
 //! ([`SubprocessIut::gave_up`]). Past [`Limits::deadline`] no request is sent or waited for.
@@ -49,14 +50,14 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal, WaitId, WaitIdOptions, kill_process_group, waitid};
+use mtproto_children::Group;
+use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
 use serde_json::{Map, Value};
 
 use crate::{Answer, Fields, Hello, Iut};
@@ -187,7 +188,10 @@ enum SendFailure {
 /// write with a deadline ([`Running::send`]).
 struct Running {
     child: Child,
-    group: Pid,
+    /// The leader's pid, which is the group id.
+    leader: Pid,
+    /// The live group; `None` once killed (the leader may then be reaped).
+    group: Option<Group>,
     writer: Option<Sender<Vec<u8>>>,
     written: Receiver<Result<(), String>>,
     lines: Receiver<Line>,
@@ -199,15 +203,15 @@ impl Running {
         let (program, args) = argv
             .split_first()
             .ok_or_else(|| "empty adapter command".to_owned())?;
-        let mut child = Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()
+            .stderr(Stdio::piped());
+        let (mut child, group) = mtproto_children::spawn(command)
             .map_err(|e| format!("cannot start `{program}`: {e}"))?;
-        let group = Pid::from_child(&child);
+        let leader = group.id();
         let stdout = child.stdout.take();
         let stderr_pipe = child.stderr.take();
         let stdin = child.stdin.take();
@@ -249,7 +253,8 @@ impl Running {
         }
         Ok(Self {
             child,
-            group,
+            leader,
+            group: Some(group),
             writer: Some(writer),
             written,
             lines,
@@ -273,7 +278,7 @@ impl Running {
         let deadline = Instant::now() + wait;
         loop {
             let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
-            match waitid(WaitId::Pid(self.group), options) {
+            match waitid(WaitId::Pid(self.leader), options) {
                 Ok(Some(_)) | Err(_) => return true,
                 Ok(None) => {}
             }
@@ -284,9 +289,10 @@ impl Running {
         }
     }
 
-    /// SIGKILL to the whole group (the leader and everything it forked), then reap the leader.
+    /// SIGKILL to the whole group (the leader and everything it forked), unregister it, then
+    /// reap the leader (in that order: module docs of [`mtproto_children`]).
     fn kill_group(&mut self) -> Option<std::process::ExitStatus> {
-        let _ = kill_process_group(self.group, Signal::KILL);
+        drop(self.group.take());
         self.child.wait().ok()
     }
 

@@ -161,6 +161,8 @@ enum Msg {
 struct Running {
     rx: Receiver<Msg>,
     child: Option<std::process::Child>,
+    /// The command's live process group; `None` once killed (the shell may then be reaped).
+    group: Option<mtproto_children::Group>,
     stderr: Arc<Mutex<Vec<u8>>>,
     exit: Option<Option<i32>>,
     lines: Vec<String>,
@@ -175,16 +177,15 @@ impl Running {
         let stderr = Arc::new(Mutex::new(Vec::new()));
         match driver {
             Driver::Command(cmd) => {
-                use std::os::unix::process::CommandExt;
-                let mut child = Command::new("sh")
+                let mut command = Command::new("sh");
+                command
                     .arg("-c")
                     .arg(cmd)
                     .envs(env)
                     .stdin(Stdio::null())
                     .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .process_group(0)
-                    .spawn()
+                    .stderr(Stdio::piped());
+                let (mut child, group) = mtproto_children::spawn(command)
                     .map_err(|e| WireError::io(format!("spawn sh -c {cmd:?}"), &e))?;
                 if let Some(out) = child.stdout.take() {
                     let tx = tx.clone();
@@ -212,6 +213,7 @@ impl Running {
                 Ok(Self {
                     rx,
                     child: Some(child),
+                    group: Some(group),
                     stderr,
                     exit: None,
                     lines: Vec::new(),
@@ -237,6 +239,7 @@ impl Running {
                 Ok(Self {
                     rx,
                     child: None,
+                    group: None,
                     stderr,
                     exit: None,
                     lines: Vec::new(),
@@ -260,10 +263,10 @@ impl Running {
             self.absorb(m);
         }
         if self.exit.is_none()
-            && let Some(c) = self.child.as_mut()
-            && let Ok(Some(status)) = c.try_wait()
+            && let Some(group) = self.group.as_ref()
+            && let Some(code) = exit_without_reaping(group.id())
         {
-            self.exit = Some(status.code());
+            self.exit = Some(code);
         }
     }
 
@@ -294,10 +297,9 @@ impl Running {
 
     /// Kill the process group and reap the shell; then drain the stdout lines still buffered.
     fn kill(&mut self) {
+        // SIGKILL to the group and out of the registry, before the shell is reaped below.
+        drop(self.group.take());
         if let Some(c) = self.child.as_mut() {
-            if let Some(pid) = rustix::process::Pid::from_child(c).into() {
-                let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-            }
             let until = Instant::now() + Duration::from_secs(2);
             while Instant::now() < until {
                 match c.try_wait() {
@@ -338,6 +340,20 @@ impl Running {
         self.child
             .as_ref()
             .map(|c| i32::try_from(c.id()).unwrap_or(0))
+    }
+}
+
+/// The exit code of a driver shell that has exited (`Some(None)`: killed by a signal), without
+/// reaping it: its pid stays the group's until [`Running::kill`] has killed and unregistered the
+/// group, so no other process can be signalled in its place.
+fn exit_without_reaping(leader: rustix::process::Pid) -> Option<Option<i32>> {
+    use rustix::process::{WaitId, WaitIdOptions, waitid};
+    let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+    match waitid(WaitId::Pid(leader), options) {
+        Ok(Some(status)) => Some(status.exit_status().filter(|_| status.exited())),
+        Ok(None) | Err(rustix::io::Errno::INTR) => None,
+        // Not our child any more (already reaped): it has exited, its code is unknown.
+        Err(_) => Some(None),
     }
 }
 
