@@ -278,6 +278,14 @@ fn random_base(seed: &[u8; 32], round: usize) -> U2048 {
 /// BPSW (strong base-2 Miller–Rabin and strong Lucas with Selfridge parameters) on an odd `n`.
 /// Variable-time: `n` is public.
 pub fn bpsw_vartime(n: &U2048) -> bool {
+    let computed = || bpsw_vartime_computed(n);
+    // Fuzz builds only: a memo keyed by n (`fuzzing::memo`).
+    #[cfg(fuzzing)]
+    let computed = || crate::fuzzing::memo::bpsw(&u2048_to_bytes(n), computed);
+    computed()
+}
+
+fn bpsw_vartime_computed(n: &U2048) -> bool {
     let Some(odd) = Odd::new(*n).into_option() else {
         return false;
     };

@@ -156,7 +156,19 @@ impl RsaPublicKey {
 
     /// `m^e mod n` for `m < n` (variable-time in the public exponent only).
     fn encrypt_raw(&self, m: &U2048) -> [u8; MODULUS_LEN] {
-        to_bytes(&Monty::new(m, &self.params).pow_vartime(&self.e).retrieve())
+        let computed = || to_bytes(&Monty::new(m, &self.params).pow_vartime(&self.e).retrieve());
+        // Fuzz builds only: a memo keyed by n, m and e (`fuzzing::memo`).
+        #[cfg(fuzzing)]
+        let computed = || {
+            crate::fuzzing::memo::modpow(
+                crate::fuzzing::memo::Op::RsaEncrypt,
+                &to_bytes(&self.n),
+                &to_bytes(m),
+                &to_bytes(&self.e),
+                computed,
+            )
+        };
+        computed()
     }
 
     fn less_than_n(&self, v: &U2048) -> bool {
