@@ -633,16 +633,14 @@ impl World {
             // have a larger one than the next queued message (the model does not see them).
             (Must::Process, Verdict::Closed(mtproto::SecretError::InSeqNoInvalid { .. }))
                 if self.taken[side] > self.given[side] => {}
-            // The same for a queued re-key action: after a forged RequestKey wins over the
-            // receiver's own request (§8.4, the larger exchange_id), the peer's queued AcceptKey
-            // or CommitKey for the abandoned exchange fits no exchange any more, and closing the
-            // chat on it is the strict machine's answer; an honest peer never sends both.
-            (
-                Must::Process,
-                Verdict::Closed(mtproto::SecretError::RekeyUnexpected { exchange_id }),
-            ) if self.taken[side] > self.given[side]
-                && matches!(f.action, ForgedAction::RequestKey { exchange_id: forged, .. }
-                    if i64::from(forged) != exchange_id) => {}
+            // And once the forged message was handed over in order (the side's received count
+            // moved past it), the messages queued behind it are processed in the same call and
+            // may close the chat on their own account: a queued forged message with a lower
+            // layer, or the peer's AcceptKey for an exchange a forged RequestKey displaced
+            // (§8.4 keeps the larger exchange_id; an honest peer never sends both).
+            (Must::Process, Verdict::Closed(_))
+                if self.taken[side] > self.given[side] && self.chat(to_a).counts().1 > received => {
+            }
             (
                 Must::Process | Must::Open,
                 Verdict::Accepted {
