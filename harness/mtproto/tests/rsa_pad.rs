@@ -86,6 +86,55 @@ fn committed_key_pair_round_trips_and_the_retry_rule_skips_values_at_or_above_n(
     );
 }
 
+/// A PKCS#1 key decrypts through its primes (CRT), a key given as `n`, `e`, `d` with `d` alone:
+/// both must give the same block for every temp key, including values near `n` and tiny ones.
+#[test]
+fn crt_decryption_equals_decryption_with_d() {
+    let crt = server();
+    let plain =
+        RsaPrivateKey::from_n_e_d(crt.public().n(), crt.public().e(), &*crt.d_bytes()).unwrap();
+    assert!(format!("{crt:?}").contains("crt: true"), "{crt:?}");
+    assert!(format!("{plain:?}").contains("crt: false"), "{plain:?}");
+    let public = crt.public();
+    let padding = h(SAMPLE_PADDING);
+    let data = h(SAMPLE_DATA);
+    let mut decrypted = 0;
+    for i in 0..=255u8 {
+        let temp_key = [i; 32];
+        let Ok((ct, _)) = rsa_pad_encrypt(public, &data, &padding, &[temp_key]) else {
+            continue; // key_aes_encrypted >= n for this temp key
+        };
+        let (a, b) = (crt.rsa_pad_decrypt(&ct), plain.rsa_pad_decrypt(&ct));
+        assert_eq!(
+            a.as_deref().map(|v| v.to_vec()),
+            b.as_deref().map(|v| v.to_vec())
+        );
+        assert!(a.is_ok(), "temp key {i}: {a:?}");
+        decrypted += 1;
+    }
+    assert!(
+        decrypted > 100,
+        "only {decrypted} temp keys gave a value below n"
+    );
+    // Ciphertexts that are not RSA_PAD blocks (0, 1, n - 1, a 1 in each byte): the same
+    // verdict from both paths.
+    let n = public.n().to_vec();
+    let mut n_minus_one = n.clone();
+    *n_minus_one.last_mut().unwrap() -= 1;
+    let mut probes = vec![vec![0u8; 256], n_minus_one];
+    for at in 0..256 {
+        let mut v = vec![0u8; 256];
+        v[at] = 1;
+        probes.push(v);
+    }
+    for ct in &probes {
+        assert_eq!(
+            crt.rsa_pad_decrypt(ct).map(|v| v.to_vec()),
+            plain.rsa_pad_decrypt(ct).map(|v| v.to_vec())
+        );
+    }
+}
+
 #[test]
 fn server_decode_rejects_any_changed_byte_before_parsing() {
     // Attack 4 (spec §10.2): the hash covers all 192 bytes, so a change anywhere is caught.

@@ -278,6 +278,14 @@ fn random_base(seed: &[u8; 32], round: usize) -> U2048 {
 /// BPSW (strong base-2 Miller–Rabin and strong Lucas with Selfridge parameters) on an odd `n`.
 /// Variable-time: `n` is public.
 pub fn bpsw_vartime(n: &U2048) -> bool {
+    let computed = || bpsw_vartime_computed(n);
+    // Fuzz builds only: a memo keyed by n (`fuzzing::memo`).
+    #[cfg(fuzzing)]
+    let computed = || crate::fuzzing::memo::bpsw(&u2048_to_bytes(n), computed);
+    computed()
+}
+
+fn bpsw_vartime_computed(n: &U2048) -> bool {
     let Some(odd) = Odd::new(*n).into_option() else {
         return false;
     };
@@ -313,11 +321,9 @@ pub fn check_safe_prime_vartime(p_be: &[u8; PRIME_LEN], seed: &[u8; 32]) -> Resu
     if p_be.last().is_none_or(|&b| b & 1 == 0) {
         return Err(DhError::PNotPrime);
     }
-    // p ≡ 1 (mod 4) ⇒ q even.
-    if mod_small(p_be, 4) != 3 {
-        return q_composite();
-    }
     // Trial division: r | p ⇒ p composite; p ≡ 1 (mod r) ⇔ r | q ⇒ q composite (p, q > 1000).
+    // First, so that a `p` with a small factor is named `PNotPrime` here, without the BPSW test
+    // `q_composite` runs on `p` (the verdict is the same: such a `p` never passes BPSW).
     let mut q_divisible = false;
     for &r in &SMALL_PRIMES {
         match mod_small(p_be, r) {
@@ -326,7 +332,8 @@ pub fn check_safe_prime_vartime(p_be: &[u8; PRIME_LEN], seed: &[u8; 32]) -> Resu
             _ => {}
         }
     }
-    if q_divisible {
+    // p ≡ 1 (mod 4) ⇒ q even.
+    if q_divisible || mod_small(p_be, 4) != 3 {
         return q_composite();
     }
     let Some(q_odd) = Odd::new(q).into_option() else {
