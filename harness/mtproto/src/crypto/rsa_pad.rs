@@ -359,7 +359,7 @@ impl Crt {
             .pow(&self.dq)
             .retrieve();
         let m_q_mod_p = HalfMonty::new(&m_q.rem(&self.p), &self.p_params);
-        let mut h = ((m_p - m_q_mod_p) * self.q_inv).retrieve();
+        let mut h = m_p.sub(&m_q_mod_p).mul(&self.q_inv).retrieve();
         let (lo, hi) = h.widening_mul(self.q.as_ref());
         let m = lo
             .concat(&hi)
