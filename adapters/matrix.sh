@@ -85,7 +85,21 @@ done
 args+=(--wire-timeout-ms "${WIRE_TIMEOUT_MS:-10000}")
 # Set-ups are mostly downloads and one Rust build: side by side they take the time of the longest.
 # MATRIX_SETUP=0 skips them (every venv, node_modules and adapter binary already in place).
-[ "${MATRIX_SETUP:-1}" = 0 ] && setups=()
+if [ "${MATRIX_SETUP:-1}" = 0 ]; then
+  setups=()
+  # Nothing gets built, so a Rust adapter whose binary is missing would only fill its row with
+  # `error` cases: refuse instead.
+  for a in "${args[@]}"; do
+    case "$a" in
+      *=*/release/mtproto-adapter-*)
+        [ -x "${a#*=}" ] || {
+          echo "matrix: MATRIX_SETUP=0, but ${a%%=*}'s adapter binary ${a#*=} is missing" \
+            "(build it with adapters/${a%%=*}/setup.sh, or run without MATRIX_SETUP=0)" >&2
+          exit 1
+        } ;;
+    esac
+  done
+fi
 logs="$(mktemp -d)"
 pids=()
 for i in "${!setups[@]}"; do

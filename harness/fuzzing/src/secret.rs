@@ -633,14 +633,28 @@ impl World {
             // have a larger one than the next queued message (the model does not see them).
             (Must::Process, Verdict::Closed(mtproto::SecretError::InSeqNoInvalid { .. }))
                 if self.taken[side] > self.given[side] => {}
-            // And once the forged message was handed over in order (the side's received count
-            // moved past it), the messages queued behind it are processed in the same call and
-            // may close the chat on their own account: a queued forged message with a lower
-            // layer, or the peer's AcceptKey for an exchange a forged RequestKey displaced
-            // (§8.4 keeps the larger exchange_id; an honest peer never sends both).
-            (Must::Process, Verdict::Closed(_))
-                if self.taken[side] > self.given[side] && self.chat(to_a).counts().1 > received => {
-            }
+            // The messages queued behind the forged one are processed in the same call, after
+            // it, and may close the chat on their own account. Only two such closes are taken,
+            // each tied to a queued message by its numbers, so that a close of the forged
+            // message itself still fails here: a queued message with a layer below the forged
+            // one's (the error's `previous` is the forged layer, so the forged message was
+            // processed), and, after a forged RequestKey displaced the side's own request
+            // (§8.4 keeps the larger exchange_id), the peer's queued AcceptKey or CommitKey for
+            // the displaced exchange (an honest peer never sends both).
+            (
+                Must::Process,
+                Verdict::Closed(mtproto::SecretError::LayerDecreased {
+                    layer: queued,
+                    previous,
+                }),
+            ) if self.taken[side] > self.given[side] && previous == layer && queued < layer => {}
+            (
+                Must::Process,
+                Verdict::Closed(mtproto::SecretError::RekeyUnexpected { exchange_id }),
+            ) if self.taken[side] > self.given[side]
+                && matches!(phase, RekeyPhase::Requested { exchange_id: ours } if ours == exchange_id)
+                && matches!(f.action, ForgedAction::RequestKey { exchange_id: forged, .. }
+                    if i64::from(forged) != exchange_id) => {}
             (
                 Must::Process | Must::Open,
                 Verdict::Accepted {

@@ -265,9 +265,8 @@ pub fn rsa_pad_encrypt(
     Err(RsaError::RetriesExhausted)
 }
 
-/// An RSA private key (the server side of RSA_PAD). `d`, `dp`, `dq` and `q^-1 mod p` are
-/// zeroized on drop; the primes themselves are not (crypto-bigint's Montgomery parameters that
-/// hold them cannot be).
+/// An RSA private key (the server side of RSA_PAD). `d` and the CRT values (the primes, their
+/// Montgomery parameters, `dp`, `dq`, `q^-1 mod p`) are zeroized on drop.
 #[derive(Clone)]
 pub struct RsaPrivateKey {
     public: RsaPublicKey,
@@ -281,9 +280,6 @@ pub struct RsaPrivateKey {
 impl Drop for RsaPrivateKey {
     fn drop(&mut self) {
         self.d.zeroize();
-        if let Some(crt) = self.crt.as_mut() {
-            crt.zeroize();
-        }
     }
 }
 
@@ -303,8 +299,10 @@ struct Crt {
 
 impl Crt {
     /// The CRT form of `d` for `n = p·q`, or `None` when `p`, `q` do not fit (not odd, not below
-    /// 2^1024, `p·q ≠ n`, `q` not invertible mod `p`) or the result fails a decryption check: the
-    /// caller then decrypts with `d` alone.
+    /// 2^1024, `p·q ≠ n`, `q` not invertible mod `p`) or the result disagrees with `e` on any of
+    /// the values of `crt_probes` (a composite `p` or `q`, or a `d` that belongs to other primes, makes
+    /// `dp`/`dq` wrong): the caller then decrypts with `d` alone. The primes are secret, so their
+    /// Montgomery parameters are computed in constant time too.
     fn new(public: &RsaPublicKey, d: &U2048, p: &[u8], q: &[u8]) -> Option<Self> {
         let half = |b: &[u8]| -> Option<U1024> {
             let digits = strip_zeros(b);
@@ -322,10 +320,7 @@ impl Crt {
             Option::<Odd<U1024>>::from(Odd::new(p))?,
             Option::<Odd<U1024>>::from(Odd::new(q))?,
         );
-        let (p_params, q_params) = (
-            HalfParams::new_vartime(p_odd),
-            HalfParams::new_vartime(q_odd),
-        );
+        let (p_params, q_params) = (HalfParams::new(p_odd), HalfParams::new(q_odd));
         let p_minus_one = NonZero::new(p.wrapping_sub(&U1024::ONE)).into_option()?;
         let q_minus_one = NonZero::new(q.wrapping_sub(&U1024::ONE)).into_option()?;
         let dp = d.rem(&p_minus_one);
@@ -334,7 +329,7 @@ impl Crt {
             NonZero::new(p).into_option()?,
             NonZero::new(q).into_option()?,
         );
-        let q_inv = q.rem(&p_nz).invert_odd_mod(&p_odd).into_option()?;
+        let mut q_inv = q.rem(&p_nz).invert_odd_mod(&p_odd).into_option()?;
         let crt = Self {
             p: p_nz,
             q: q_nz,
@@ -344,12 +339,16 @@ impl Crt {
             dq,
             q_inv: HalfMonty::new(&q_inv, &p_params),
         };
-        // A key whose d does not match its primes would decrypt wrongly: check one value.
-        let probe = U2048::from_u8(2);
-        let c = Monty::new(&probe, &public.params)
-            .pow_vartime(&public.e)
-            .retrieve();
-        (crt.decrypt(&c) == probe).then_some(crt)
+        q_inv.zeroize();
+        // A key whose d does not match its primes would decrypt wrongly: check m = (m^e)^d for
+        // small values and for values spread over the range of n.
+        let agrees = crt_probes().iter().all(|probe| {
+            let c = Monty::new(probe, &public.params)
+                .pow_vartime(&public.e)
+                .retrieve();
+            crt.decrypt(&c) == *probe
+        });
+        agrees.then_some(crt)
     }
 
     /// `c^d mod n` for `c < n` (constant time in the secret values).
@@ -371,8 +370,27 @@ impl Crt {
     }
 }
 
-impl Zeroize for Crt {
-    fn zeroize(&mut self) {
+/// The values `Crt::new` decrypts after encrypting: 2, 3, 5, 7 and four of 2040 bits (hash bytes
+/// with the top byte zero, so below any 2048-bit `n`).
+fn crt_probes() -> Vec<U2048> {
+    let mut probes: Vec<U2048> = [2u8, 3, 5, 7].map(U2048::from_u8).to_vec();
+    for k in 0..4u8 {
+        let mut bytes = [0u8; MODULUS_LEN];
+        for (i, chunk) in (0u8..).zip(bytes.chunks_mut(32)) {
+            chunk.copy_from_slice(&Sha256::digest([b'c', b'r', b't', k, i]));
+        }
+        bytes[0] = 0;
+        probes.push(U2048::from_be_slice(&bytes));
+    }
+    probes
+}
+
+impl Drop for Crt {
+    fn drop(&mut self) {
+        self.p.zeroize();
+        self.q.zeroize();
+        self.p_params.zeroize();
+        self.q_params.zeroize();
         self.dp.zeroize();
         self.dq.zeroize();
         self.q_inv.zeroize();
@@ -591,4 +609,45 @@ fn der_uint<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], RsaError> {
         return Err(RsaError::KeyMalformed);
     }
     Ok(strip_zeros(v))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    const PEM: &str = include_str!("../../tests/data/test_server_rsa_private.pem");
+
+    /// The test key's n, e, d, p, q as big-endian bytes.
+    fn parts() -> Vec<Vec<u8>> {
+        let der = pem_body(PEM, "RSA PRIVATE KEY").unwrap();
+        let mut outer = Reader::new(&der);
+        let mut seq = Reader::new(der_tlv(&mut outer, 0x30).unwrap());
+        (0..6)
+            .map(|_| der_uint(&mut seq).unwrap().to_vec())
+            .skip(1)
+            .collect()
+    }
+
+    /// The CRT form is taken only when it decrypts like `d`: swapped-in wrong primes and a `d`
+    /// that belongs to other primes are refused, the right ones accepted.
+    #[test]
+    fn crt_is_refused_unless_it_matches_the_key() {
+        let [n, e, d, p, q] = <[Vec<u8>; 5]>::try_from(parts()).unwrap();
+        let public = RsaPublicKey::from_n_e(&n, &e).unwrap();
+        let d_num = to_u2048(&d).unwrap();
+        assert!(Crt::new(&public, &d_num, &p, &q).is_some());
+        assert!(Crt::new(&public, &d_num, &q, &p).is_some(), "either order");
+        assert!(Crt::new(&public, &d_num, &p, &p).is_none(), "p·p is not n");
+        let one = [1u8];
+        assert!(
+            Crt::new(&public, &d_num, &one, &n).is_none(),
+            "n does not fit 1024 bits"
+        );
+        let other_d = d_num.wrapping_add(&U2048::from_u8(2));
+        assert!(
+            Crt::new(&public, &other_d, &p, &q).is_none(),
+            "d + 2 decrypts wrongly"
+        );
+    }
 }
