@@ -8,9 +8,10 @@
 # driver, Python and JavaScript), and each wire case is bounded by WIRE_TIMEOUT_MS.
 #   WIRE="telethon:client pymtproto:server" adapters/matrix.sh
 # The committed reports/matrix/ and README.md's generated sections come from
-#   nice -n 5 timeout 1200 env WIRE_TIMEOUT_MS=8000 adapters/matrix.sh --timeout-ms 3000
-# (MATRIX_SETUP=0 skips the set-ups when everything is installed; WIRE_TIMEOUT_MS=20000 on a
-# loaded machine, where 8 s did not cover the drivers' start-up.)
+#   MATRIX_SETUP=0 nice -n 5 timeout 2400 env WIRE_TIMEOUT_MS=10000 adapters/matrix.sh --timeout-ms 3000
+# (369 s on the quiet 2-core machine; MATRIX_SETUP=0 skips the set-ups when everything is
+# installed and refuses to run when a Rust adapter's binary is missing; WIRE_TIMEOUT_MS=20000 on
+# a loaded machine, where 8 s did not cover the drivers' start-up.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ADAPTERS="${ADAPTERS:-tgcrypto telethon gramjs grammers kurigram pyrofork pymtproto pymtproto-pyaes telethon-secret-chat ntgcalls teleproto mtcute ferogram mtproto-core}"
