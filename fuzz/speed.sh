@@ -38,7 +38,16 @@ for t in "${targets[@]}"; do
   /usr/bin/time -f '%U' -o "$tmp/cpu" timeout $((seconds + 120)) "$bin_dir/$t" \
     -max_total_time="$seconds" -print_final_stats=1 -dict="dicts/$t.dict" \
     -artifact_prefix="$tmp/" "$tmp/new" "seeds/$t" >"$tmp/log" 2>&1 \
-    || { tail -n 30 "$tmp/log" >&2; echo "error: $t failed" >&2; exit 1; }
+    || {
+      # The panic (or sanitizer report) is above libFuzzer's final statistics: show it, and keep
+      # the input that did it (the run's scratch directory is removed on exit).
+      grep -m 1 -A 6 -E "panicked at|ERROR: (AddressSanitizer|libFuzzer)" "$tmp/log" >&2 \
+        || tail -n 30 "$tmp/log" >&2
+      kept="$(mktemp -d "${TMPDIR:-/tmp}/speed-$t.XXXXXX")"
+      cp "$tmp"/crash-* "$tmp"/timeout-* "$tmp"/oom-* "$kept"/ 2>/dev/null || true
+      echo "error: $t failed; its input (if libFuzzer wrote one) is kept in $kept" >&2
+      exit 1
+    }
   eps="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$tmp/log")"
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/log")"
   cpu="$(tail -n 1 "$tmp/cpu")"

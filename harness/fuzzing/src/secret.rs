@@ -170,6 +170,9 @@ struct World {
     forged: bool,
     /// The key a side computed when it accepted a forged RequestKey: (side, exchange_id, key).
     forged_pending: Option<(bool, i64, [u8; 256])>,
+    /// Per side: forged messages it took ahead of a gap (the model leaves them open) and may
+    /// process later, behind another message: their layer and re-key exchange id, if any.
+    queued_forged: [Vec<(i32, Option<i64>)>; 2],
     /// What happened, when the input is traced ([`trace`]).
     log: Option<Vec<Event>>,
 }
@@ -634,27 +637,33 @@ impl World {
             (Must::Process, Verdict::Closed(mtproto::SecretError::InSeqNoInvalid { .. }))
                 if self.taken[side] > self.given[side] => {}
             // The messages queued behind the forged one are processed in the same call, after
-            // it, and may close the chat on their own account. Only two such closes are taken,
-            // each tied to a queued message by its numbers, so that a close of the forged
-            // message itself still fails here: a queued message with a layer below the forged
-            // one's (the error's `previous` is the forged layer, so the forged message was
-            // processed), and, after a forged RequestKey displaced the side's own request
-            // (§8.4 keeps the larger exchange_id), the peer's queued AcceptKey or CommitKey for
-            // the displaced exchange (an honest peer never sends both).
+            // it, and may close the chat on their own account. Only closes that a queued
+            // message explains by its numbers are taken, so that a close of the forged message
+            // itself still fails here:
+            // - a forged message the side took ahead of a gap earlier, now processed: a layer
+            //   below the one before it, or a re-key action that fits no exchange (its id);
+            // - after a forged RequestKey displaced the side's own request (§8.4 keeps the larger
+            //   exchange_id), the peer's queued AcceptKey or CommitKey for the displaced exchange
+            //   (an honest peer never sends both).
             (
                 Must::Process,
                 Verdict::Closed(mtproto::SecretError::LayerDecreased {
                     layer: queued,
                     previous,
                 }),
-            ) if self.taken[side] > self.given[side] && previous == layer && queued < layer => {}
+            ) if self.taken[side] > self.given[side]
+                && queued < previous
+                && self.queued_forged[side].iter().any(|q| q.0 == queued) => {}
             (
                 Must::Process,
                 Verdict::Closed(mtproto::SecretError::RekeyUnexpected { exchange_id }),
             ) if self.taken[side] > self.given[side]
-                && matches!(phase, RekeyPhase::Requested { exchange_id: ours } if ours == exchange_id)
-                && matches!(f.action, ForgedAction::RequestKey { exchange_id: forged, .. }
-                    if i64::from(forged) != exchange_id) => {}
+                && (self.queued_forged[side]
+                    .iter()
+                    .any(|q| q.1 == Some(exchange_id))
+                    || matches!(phase, RekeyPhase::Requested { exchange_id: ours } if ours == exchange_id)
+                        && matches!(f.action, ForgedAction::RequestKey { exchange_id: forged, .. }
+                            if i64::from(forged) != exchange_id)) => {}
             (
                 Must::Process | Must::Open,
                 Verdict::Accepted {
@@ -667,6 +676,18 @@ impl World {
                         Some(out_seq_no),
                         "{what}: not processed"
                     );
+                }
+                if delivered.iter().all(|d| d.layer.out_seq_no != out_seq_no) {
+                    let exchange_id = match &action {
+                        Some(DecryptedMessageAction::DecryptedMessageActionRequestKey(r)) => {
+                            Some(r.exchange_id)
+                        }
+                        Some(DecryptedMessageAction::DecryptedMessageActionCommitKey(c)) => {
+                            Some(c.exchange_id)
+                        }
+                        _ => None,
+                    };
+                    self.queued_forged[side].push((layer, exchange_id));
                 }
                 self.taken[side] += 1;
                 self.given[side] += delivered.len();
@@ -888,6 +909,7 @@ fn conversation(data: &[u8], traced: bool) -> Option<(World, [u8; 256])> {
         given: [0; 2],
         forged: false,
         forged_pending: None,
+        queued_forged: [Vec::new(), Vec::new()],
         log: traced.then(Vec::new),
     };
     for _ in 0..MAX_OPS {
