@@ -658,12 +658,15 @@ impl World {
                 Must::Process,
                 Verdict::Closed(mtproto::SecretError::RekeyUnexpected { exchange_id }),
             ) if self.taken[side] > self.given[side]
+                // Never the forged RequestKey's own id: that close would be the forged message's.
+                && !matches!(f.action, ForgedAction::RequestKey { exchange_id: forged, .. }
+                    if i64::from(forged) == exchange_id)
                 && (self.queued_forged[side]
                     .iter()
                     .any(|q| q.1 == Some(exchange_id))
-                    || matches!(phase, RekeyPhase::Requested { exchange_id: ours } if ours == exchange_id)
-                        && matches!(f.action, ForgedAction::RequestKey { exchange_id: forged, .. }
-                            if i64::from(forged) != exchange_id)) => {}
+                    || matches!(phase, RekeyPhase::Requested { exchange_id: ours }
+                        if ours == exchange_id)
+                        && matches!(f.action, ForgedAction::RequestKey { .. })) => {}
             (
                 Must::Process | Must::Open,
                 Verdict::Accepted {
