@@ -642,9 +642,12 @@ impl World {
             // itself still fails here:
             // - a forged message the side took ahead of a gap earlier, now processed: a layer
             //   below the one before it, or a re-key action that fits no exchange (its id);
-            // - after a forged RequestKey displaced the side's own request (§8.4 keeps the larger
-            //   exchange_id), the peer's queued AcceptKey or CommitKey for the displaced exchange
-            //   (an honest peer never sends both).
+            // - after a forged RequestKey was taken, the peer's queued re-key messages for any
+            //   other exchange: an AcceptKey or CommitKey for the side's own request it displaced
+            //   (§8.4 keeps the larger exchange_id; an honest peer never sends both), or the
+            //   peer's own RequestKey, which now meets an exchange already under way. The
+            //   reference names the incoming id when it refuses a re-key action, so a close of
+            //   the forged RequestKey itself names the forged id, which is never taken.
             (
                 Must::Process,
                 Verdict::Closed(mtproto::SecretError::LayerDecreased {
@@ -664,9 +667,7 @@ impl World {
                 && (self.queued_forged[side]
                     .iter()
                     .any(|q| q.1 == Some(exchange_id))
-                    || matches!(phase, RekeyPhase::Requested { exchange_id: ours }
-                        if ours == exchange_id)
-                        && matches!(f.action, ForgedAction::RequestKey { .. })) => {}
+                    || matches!(f.action, ForgedAction::RequestKey { .. })) => {}
             (
                 Must::Process | Must::Open,
                 Verdict::Accepted {
