@@ -616,6 +616,8 @@ impl World {
             if to_a { "A" } else { "B" },
             f.action
         );
+        // Messages wait behind a gap at this side: the model does not see them.
+        let queued_behind = self.taken[side] > self.given[side];
         match (&must, verdict) {
             (Must::Reject, Verdict::Rejected(_)) => {
                 assert_eq!(
@@ -635,7 +637,7 @@ impl World {
             // Messages queued behind a gap carry in_seq_nos too: an in-order message must not
             // have a larger one than the next queued message (the model does not see them).
             (Must::Process, Verdict::Closed(mtproto::SecretError::InSeqNoInvalid { .. }))
-                if self.taken[side] > self.given[side] => {}
+                if queued_behind => {}
             // The messages queued behind the forged one are processed in the same call, after
             // it, and may close the chat on their own account. Only closes that a queued
             // message explains by its numbers are taken, so that a close of the forged message
@@ -654,13 +656,13 @@ impl World {
                     layer: queued,
                     previous,
                 }),
-            ) if self.taken[side] > self.given[side]
+            ) if queued_behind
                 && queued < previous
                 && self.queued_forged[side].iter().any(|q| q.0 == queued) => {}
             (
                 Must::Process,
                 Verdict::Closed(mtproto::SecretError::RekeyUnexpected { exchange_id }),
-            ) if self.taken[side] > self.given[side]
+            ) if queued_behind
                 // Never the forged RequestKey's own id: that close would be the forged message's.
                 && !matches!(f.action, ForgedAction::RequestKey { exchange_id: forged, .. }
                     if i64::from(forged) == exchange_id)

@@ -24,7 +24,7 @@ pub fn prime(name: &str) -> Vec<u8> {
         .unwrap_or_else(|| panic!("no prime {name}"))
 }
 
-fn telegram_group() -> DhGroup {
+pub(crate) fn telegram_group() -> DhGroup {
     check_params(&TELEGRAM_DH_PRIME, 3, &SEED, None).unwrap()
 }
 

@@ -208,9 +208,8 @@ proptest! {
 
 /// The production group, proven once for all cases.
 fn telegram_group() -> &'static mtproto::crypto::dh::DhGroup {
-    use mtproto::crypto::dh::{self, TELEGRAM_DH_PRIME};
-    static GROUP: std::sync::OnceLock<dh::DhGroup> = std::sync::OnceLock::new();
-    GROUP.get_or_init(|| dh::check_params(&TELEGRAM_DH_PRIME, 3, &[7; 32], None).unwrap())
+    static GROUP: std::sync::OnceLock<mtproto::crypto::dh::DhGroup> = std::sync::OnceLock::new();
+    GROUP.get_or_init(crate::dh::telegram_group)
 }
 
 /// A secret of 256 bytes with 0 to 255 leading zero bytes (short secrets are where a

@@ -34,7 +34,7 @@
 use core::cmp::Ordering;
 
 use crypto_bigint::modular::{FixedMontyForm, FixedMontyParams};
-use crypto_bigint::{NonZero, Odd, U1024, U2048};
+use crypto_bigint::{NonZero, Odd, U1024, U2048, Uint};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -71,12 +71,19 @@ fn strip_zeros(b: &[u8]) -> &[u8] {
     b.get(first..).unwrap_or(&[])
 }
 
-fn to_u2048(b: &[u8]) -> Option<U2048> {
+/// A big-endian number (leading zero bytes allowed) as a `Uint` of at most 2048 bits, or `None`
+/// when its digits do not fit.
+fn to_uint<const LIMBS: usize>(b: &[u8]) -> Option<Uint<LIMBS>> {
     let digits = strip_zeros(b);
-    let start = MODULUS_LEN.checked_sub(digits.len())?;
+    let width = Uint::<LIMBS>::BYTES;
+    let start = width.checked_sub(digits.len())?;
     let mut buf = [0u8; MODULUS_LEN];
-    buf.get_mut(start..)?.copy_from_slice(digits);
-    Some(U2048::from_be_slice(&buf))
+    buf.get_mut(start..width)?.copy_from_slice(digits);
+    Some(Uint::from_be_slice(buf.get(..width)?))
+}
+
+fn to_u2048(b: &[u8]) -> Option<U2048> {
+    to_uint(b)
 }
 
 fn to_bytes(v: &U2048) -> [u8; MODULUS_LEN] {
@@ -304,14 +311,7 @@ impl Crt {
     /// `dp`/`dq` wrong): the caller then decrypts with `d` alone. The primes are secret, so their
     /// Montgomery parameters are computed in constant time too.
     fn new(public: &RsaPublicKey, d: &U2048, p: &[u8], q: &[u8]) -> Option<Self> {
-        let half = |b: &[u8]| -> Option<U1024> {
-            let digits = strip_zeros(b);
-            let start = (MODULUS_LEN / 2).checked_sub(digits.len())?;
-            let mut buf = [0u8; MODULUS_LEN / 2];
-            buf.get_mut(start..)?.copy_from_slice(digits);
-            Some(U1024::from_be_slice(&buf))
-        };
-        let (p, q) = (half(p)?, half(q)?);
+        let (p, q): (U1024, U1024) = (to_uint(p)?, to_uint(q)?);
         let (lo, hi) = p.widening_mul(&q);
         if lo.concat(&hi) != public.n {
             return None;
@@ -325,10 +325,7 @@ impl Crt {
         let q_minus_one = NonZero::new(q.wrapping_sub(&U1024::ONE)).into_option()?;
         let dp = d.rem(&p_minus_one);
         let dq = d.rem(&q_minus_one);
-        let (p_nz, q_nz) = (
-            NonZero::new(p).into_option()?,
-            NonZero::new(q).into_option()?,
-        );
+        let (p_nz, q_nz) = (*p_odd.as_nz_ref(), *q_odd.as_nz_ref());
         let mut q_inv = q.rem(&p_nz).invert_odd_mod(&p_odd).into_option()?;
         let crt = Self {
             p: p_nz,
