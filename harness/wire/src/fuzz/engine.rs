@@ -230,6 +230,22 @@ fn explains(f: &Finding, kind: Kind, case: &WireCase, errors: &[&'static str]) -
         && (!f.errors.is_empty() || f.case.transport == case.transport)
 }
 
+/// The case's broken checks, or `None` after counting a hit on a finding that already explains
+/// it.
+fn unexplained(findings: &mut [Finding], kind: Kind, case: &WireCase) -> Option<Vec<&'static str>> {
+    let errors = target_errors(case);
+    match findings
+        .iter_mut()
+        .find(|f| explains(f, kind, case, &errors))
+    {
+        Some(f) => {
+            f.hits += 1;
+            None
+        }
+        None => Some(errors),
+    }
+}
+
 /// Run the fuzzer; `on_event` sees each case and each new finding.
 pub fn run(config: &Config, on_event: &mut dyn FnMut(Event<'_>)) -> Summary {
     let started = Instant::now();
@@ -275,13 +291,7 @@ pub fn run(config: &Config, on_event: &mut dyn FnMut(Event<'_>)) -> Summary {
             }
             continue;
         }
-        let errors = target_errors(&case);
-        if let Some(f) = summary
-            .findings
-            .iter_mut()
-            .find(|f| explains(f, kind, &case, &errors))
-        {
-            f.hits += 1;
+        if unexplained(&mut summary.findings, kind, &case).is_none() {
             continue;
         }
         let mut runs = 0usize;
@@ -299,15 +309,9 @@ pub fn run(config: &Config, on_event: &mut dyn FnMut(Event<'_>)) -> Summary {
             summary.flaky += 1;
             continue;
         };
-        let min_errors = target_errors(&min_case);
-        if let Some(f) = summary
-            .findings
-            .iter_mut()
-            .find(|f| explains(f, kind, &min_case, &min_errors))
-        {
-            f.hits += 1;
+        let Some(min_errors) = unexplained(&mut summary.findings, kind, &min_case) else {
             continue;
-        }
+        };
         let known_as = known_as(
             config,
             &min_case,
